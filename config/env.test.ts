@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadEnv } from './env.js';
+
+describe('configuration', () => {
+  it('has defaults that work on a developer machine', () => {
+    const env = loadEnv({});
+    expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/signpost');
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(env.PORT).toBe(3000);
+    expect(env.FORWARD_WITHIN_HOURS).toBe(24);
+    expect(Object.isFrozen(env)).toBe(true);
+  });
+  it('lists every bad key at once', () => {
+    try {
+      loadEnv({ PORT: 'abc', DATABASE_URL: 'mysql://x', FORWARD_EMAIL_CONTENT: 'everything' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues.map((i) => i.key).sort()).toEqual(['DATABASE_URL', 'FORWARD_EMAIL_CONTENT', 'PORT']);
+    }
+  });
+  it('refuses the development session secret in production', () => {
+    expect(() => loadEnv({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The one schema for all configuration. Parsed once at boot and frozen; a bad value stops
+ * start-up with every bad key listed. Defaults work on a developer machine with local
+ * Postgres and Redis.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+
+export const QUEUE_NAMES = ['forward', 'follow-up', 'reminders', 'sla-sweep', 'notify'] as const;
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.url().default('http://localhost:3000'),
+  DATABASE_URL: z.string().startsWith('postgres').default('postgres://postgres@127.0.0.1:5432/signpost'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.string().startsWith('redis').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).default('signpost'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Clocks (DESIGN.md "Clocks and breaches"). Lengths are policy: tests move the clock instead.
+  FORWARD_WITHIN_HOURS: z.coerce.number().positive().default(24),
+  CONTACT_WITHIN_DAYS: z.coerce.number().int().positive().default(14),
+  FOLLOW_UP_AFTER_DAYS: z.coerce.number().int().positive().default(14),
+  REMINDER_DAYS_BEFORE: z.coerce.number().int().min(0).default(4),
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().positive().min(24).default(48),
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  // Mail
+  SMTP_URL: z.string().startsWith('smtp').default('smtp://127.0.0.1:2525'),
+  MAIL_FROM: z.string().min(3).default('Signpost hub <hub@signpost.example.org>'),
+  MAIL_REPLY_TO: z.string().min(3).default('hub@signpost.example.org'),
+  COORDINATOR_ALERT_EMAIL: z.string().min(3).default('coordinators@signpost.example.org'),
+  FORWARD_EMAIL_CONTENT: z.enum(['full', 'minimal']).default('minimal'),
+  // Workers
+  WORKER_QUEUES: csv.pipe(z.array(z.enum(QUEUE_NAMES))).default([...QUEUE_NAMES]),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  SLA_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  // Web sessions and signed agency links
+  SESSION_SECRET: z.string().min(32).default('dev-only-session-secret-change-me-0123456789'),
+  SECURE_COOKIES: bool.default(false),
+  AGENCY_LINK_TTL_DAYS: z.coerce.number().int().positive().default(28),
+});
+
+export type Env = Readonly<z.infer<typeof envSchema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { key: string; message: string }[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.key}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (process.env by default); throws ConfigError naming every bad key. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => ({ key: i.path.join('.') || '(root)', message: i.message })),
+    );
+  }
+  if (result.data.NODE_ENV === 'production' && result.data.SESSION_SECRET.startsWith('dev-only')) {
+    throw new ConfigError([{ key: 'SESSION_SECRET', message: 'must be set in production' }]);
+  }
+  return Object.freeze(result.data);
+}

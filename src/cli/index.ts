@@ -1,0 +1,91 @@
+/**
+ * signpost CLI. Each command prints one JSON line on success (easy to script) and a plain
+ * message on stderr with a non-zero exit on failure.
+ *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] | token:revoke --user ID | --token ID
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadEnv, type Env } from '../../config/env.js';
+import { AppError } from '../errors.js';
+import { createContext } from '../context.js';
+import { ensureDatabase, migrateToLatest } from '../db/migrate.js';
+import { seedDemo } from '../db/seed.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { createUserWithToken, revokeUserTokens } from '../services/user.service.js';
+import { ZodError } from 'zod';
+
+type Ctx = ServiceDeps & { close(): Promise<void> };
+type Command = { usage: string; run: (ctx: Ctx, args: string[]) => Promise<unknown> };
+
+function opts(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>) {
+  return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  migrate: {
+    usage: 'migrate',
+    run: async (ctx) => {
+      const results = await migrateToLatest(ctx.db);
+      return { migrated: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+    },
+  },
+  'seed:demo': {
+    usage: 'seed:demo',
+    run: async (ctx) => seedDemo(ctx.db, ctx.clock.now()),
+  },
+  'user:create': {
+    usage: 'user:create --role link_worker|agency|coordinator|admin --name NAME --email EMAIL [--agency AGENCY_ID]',
+    run: async (ctx, args) => {
+      const o = opts(args, { role: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, agency: { type: 'string' } });
+      const u = await createUserWithToken(ctx, {
+        role: o.role as never,
+        name: String(o.name ?? ''),
+        email: String(o.email ?? ''),
+        agencyId: (o.agency as string | undefined) ?? null,
+      });
+      return { id: u.id, token: u.token };
+    },
+  },
+  'token:revoke': {
+    usage: 'token:revoke (--user USER_ID | --token TOKEN_ID)',
+    run: async (ctx, args) => {
+      const o = opts(args, { user: { type: 'string' }, token: { type: 'string' } });
+      if (!o.user && !o.token) throw new AppError(400, 'usage', 'give --user or --token');
+      return { revoked: await revokeUserTokens(ctx, { userId: o.user as string, tokenId: o.token as string }) };
+    },
+  },
+};
+
+export async function runCli(argv: string[], env: Env): Promise<number> {
+  const [name, ...args] = argv;
+  const cmd = name ? COMMANDS[name] : undefined;
+  if (!cmd) {
+    console.error(`usage: signpost <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}`);
+    return 64;
+  }
+  if (name === 'migrate') await ensureDatabase(env.DATABASE_URL);
+  const ctx = createContext({ env: { ...env, LOG_LEVEL: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL }, role: 'cli' });
+  try {
+    const out = await cmd.run(ctx, args);
+    console.log(JSON.stringify(out));
+    return 0;
+  } catch (err) {
+    if (err instanceof ZodError) console.error(err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+    else if (err instanceof AppError) console.error(`${err.message}${err.details ? ` ${JSON.stringify(err.details)}` : ''}`);
+    else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`${err.message}\nusage: signpost ${cmd.usage}`);
+    else console.error(err);
+    return 1;
+  } finally {
+    await ctx.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('signpost.js') || process.argv[1]?.endsWith('/signpost')) {
+  try {
+    process.exitCode = await runCli(process.argv.slice(2), loadEnv());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exitCode = 78;
+    } else throw err;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Builds the real dependencies from configuration: one place that knows how the I/O edges are
+ * made, shared by the API server, the workers, the CLI and the demo. Tests build their own
+ * (a per-file database, a ManualClock, a prefixed queue).
+ */
+import type { Env } from '../config/env.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { randomIds, type IdGenerator } from './domain/ids.js';
+import { createDb } from './db/kysely.js';
+import { createProducer } from './jobs/producer.js';
+import { createLogger, type Logger } from './logger.js';
+import { PublishedQuestionnaires } from './services/questionnaire-cache.js';
+import type { ServiceDeps } from './services/deps.js';
+
+export interface ContextOptions {
+  env: Env;
+  role: 'api' | 'worker' | 'cli';
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+export function createContext({ env, role, logger, clock, ids }: ContextOptions): ServiceDeps & { close(): Promise<void> } {
+  const log = logger ?? createLogger(env.LOG_LEVEL);
+  const db = createDb({ connectionString: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: `signpost-${role}` });
+  const jobs = createProducer({
+    redisUrl: env.REDIS_URL,
+    prefix: env.QUEUE_PREFIX,
+    logger: log,
+    mode: role === 'worker' ? 'wait' : 'fail-fast',
+  });
+  return {
+    env,
+    db,
+    jobs,
+    logger: log,
+    clock: clock ?? systemClock,
+    ids: ids ?? randomIds,
+    questionnaires: new PublishedQuestionnaires(db),
+    async close() {
+      await jobs.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The one Database interface. Each migration family keeps its row types in db/tables/;
+ * this file composes them. Use the Selectable/Insertable aliases, not the table types.
+ */
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { CoreTables } from './tables/core.js';
+import type { WorkflowTables } from './tables/workflow.js';
+
+export type * from './tables/core.js';
+export type * from './tables/workflow.js';
+
+export interface Database extends CoreTables, WorkflowTables {}
+
+/** What a repository function takes first: the pool, or the transaction a service opened. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+export type DB = Kysely<Database>;
+
+export type Agency = Selectable<Database['agencies']>;
+export type NewAgency = Insertable<Database['agencies']>;
+export type AgencyUpdate = Updateable<Database['agencies']>;
+export type User = Selectable<Database['users']>;
+export type Questionnaire = Selectable<Database['questionnaires']>;
+export type Question = Selectable<Database['questions']>;
+export type Person = Selectable<Database['people']>;
+export type Submission = Selectable<Database['submissions']>;
+export type Referral = Selectable<Database['referrals']>;
+export type NewReferral = Insertable<Database['referrals']>;
+export type ReferralEvent = Selectable<Database['referralEvents']>;
+export type NewReferralEvent = Insertable<Database['referralEvents']>;
+export type FollowUp = Selectable<Database['followUps']>;
+export type SlaBreach = Selectable<Database['slaBreaches']>;
+export type Notification = Selectable<Database['notifications']>;
+export type Alert = Selectable<Database['alerts']>;

@@ -1,0 +1,54 @@
+/** The Express app: middleware, the API v1 routers, the web pages, and the error handler last. */
+import express, { Router, type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import { TokenVerifier } from '../services/auth.service.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { authenticate } from './middleware/auth.js';
+import { errorHandler, notFoundHandler } from './middleware/errors.js';
+import { agenciesRouter } from './routes/agencies.routes.js';
+import { healthRouter } from './routes/health.routes.js';
+import { questionnairesRouter } from './routes/questionnaires.routes.js';
+import { referralsRouter } from './routes/referrals.routes.js';
+import { submissionsRouter } from './routes/submissions.routes.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: ServiceDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // honour a caller's x-request-id when it is sane; otherwise mint one
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.use(healthRouter(deps));
+
+  const api = Router();
+  api.use(express.json({ limit: '100kb' }));
+  api.use(authenticate(new TokenVerifier(deps.db, deps.clock, deps.env.AUTH_CACHE_TTL_MS)));
+  api.use(questionnairesRouter(deps));
+  api.use(agenciesRouter(deps));
+  api.use(submissionsRouter(deps));
+  api.use(referralsRouter(deps));
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

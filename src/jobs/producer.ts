@@ -1,0 +1,106 @@
+/**
+ * Enqueueing, always AFTER the transaction that made the rows has committed (DESIGN.md rule 1),
+ * with the job id derived from the row id so that enqueueing twice is a no-op.
+ *
+ * The API's producer fails fast: if Redis is down the caller logs and carries on, because the
+ * row is committed and the reconciliation sweep enqueues whatever Postgres says is due.
+ */
+import { Queue } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { JOBS, type JobName, type JobPayload, type QueueName } from './registry.js';
+
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+export interface EnqueueOptions {
+  delayMs?: number;
+}
+
+export interface JobProducer {
+  /** One job, or several of one kind in one round trip (addBulk). */
+  enqueue<N extends JobName>(name: N, payload: JobPayload<N> | JobPayload<N>[], opts?: EnqueueOptions): Promise<void>;
+  /** Never throws: logs and returns false (the sweep will pick the work up). */
+  enqueueSafely<N extends JobName>(name: N, payload: JobPayload<N> | JobPayload<N>[], opts?: EnqueueOptions): Promise<boolean>;
+  queue(name: QueueName): Queue;
+  /** Resolves when Redis answers PING (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ProducerOptions {
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+  /** 'fail-fast' for the API; 'wait' for workers, which must ride out a Redis restart. */
+  mode: 'fail-fast' | 'wait';
+}
+
+export function redisOptions(mode: 'fail-fast' | 'wait'): RedisOptions {
+  return mode === 'wait'
+    ? { maxRetriesPerRequest: null, enableReadyCheck: true }
+    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
+}
+
+export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptions): JobProducer {
+  const connection = new Redis(redisUrl, redisOptions(mode));
+  connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (producer)'));
+  const queues = new Map<QueueName, Queue>();
+  const queue = (name: QueueName) => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection, prefix });
+      q.on('error', (err) => logger.warn({ err: err.message, queue: name }, 'queue error'));
+      queues.set(name, q);
+    }
+    return q;
+  };
+
+  const enqueue: JobProducer['enqueue'] = async (name, payload, opts = {}) => {
+    const def = JOBS[name];
+    const jobs = (Array.isArray(payload) ? payload : [payload]).map((p) => {
+      const data = def.payload.parse(p);
+      const jobId = def.jobId(data as never);
+      return {
+        name,
+        data,
+        opts: {
+          ...def.options,
+          ...(jobId ? { jobId } : {}),
+          ...(opts.delayMs ? { delay: Math.max(0, Math.round(opts.delayMs)) } : {}),
+        },
+      };
+    });
+    if (jobs.length === 1) await queue(def.queue).add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+    else if (jobs.length > 1) await queue(def.queue).addBulk(jobs);
+  };
+
+  return {
+    enqueue,
+    async enqueueSafely(name, payload, opts) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        // bounded: a request must never hang on Redis; the row is already committed
+        await Promise.race([
+          enqueue(name, payload, opts),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('enqueue timed out')), ENQUEUE_TIMEOUT_MS);
+          }),
+        ]);
+        return true;
+      } catch (err) {
+        logger.warn({ err: (err as Error).message, job: name }, 'enqueue failed; the reconciliation sweep will pick it up');
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    queue,
+    async ping() {
+      await connection.ping();
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      connection.disconnect();
+    },
+  };
+}

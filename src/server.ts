@@ -1,0 +1,64 @@
+/**
+ * The API process. Graceful shutdown in the order DESIGN.md rule 9 gives: stop accepting
+ * HTTP (and let in-flight requests finish), close queues, destroy the pool, quit Redis.
+ */
+import type { Server } from 'node:http';
+import { ConfigError, loadEnv } from '../config/env.js';
+import { createContext } from './context.js';
+import { createApp } from './http/app.js';
+
+export async function startServer(ctx: ReturnType<typeof createContext>): Promise<{ server: Server; stop: () => Promise<void> }> {
+  const app = createApp(ctx);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(ctx.env.PORT, ctx.env.HOST, () => resolve(s));
+  });
+  server.keepAliveTimeout = 65_000;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      ctx.logger.info('shutting down: no new connections');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, ctx.env.SHUTDOWN_GRACE_MS).unref();
+      });
+      await ctx.close();
+      ctx.logger.info('shut down');
+    })());
+  return { server, stop };
+}
+
+async function main() {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const ctx = createContext({ env, role: 'api' });
+  const { server, stop } = await startServer(ctx);
+  const addr = server.address();
+  ctx.logger.info({ port: typeof addr === 'object' && addr ? addr.port : env.PORT }, 'signpost API listening');
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      stop().then(
+        () => process.exit(0),
+        (err) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await main();
+}

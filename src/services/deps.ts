@@ -1,0 +1,18 @@
+/** What services need from the outside world. Every I/O edge is handed in, never imported. */
+import type { Logger } from 'pino';
+import type { Env } from '../../config/env.js';
+import type { Clock } from '../domain/clock.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { DB } from '../db/database.js';
+import type { JobProducer } from '../jobs/producer.js';
+import type { PublishedQuestionnaires } from './questionnaire-cache.js';
+
+export interface ServiceDeps {
+  env: Env;
+  db: DB;
+  clock: Clock;
+  ids: IdGenerator;
+  jobs: JobProducer;
+  logger: Logger;
+  questionnaires: PublishedQuestionnaires;
+}

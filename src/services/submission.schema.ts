@@ -1,0 +1,75 @@
+/** The submission body, shared by the JSON API and the web form. */
+import { z } from 'zod';
+
+// UK postcode, outward and inward parts; normalised to upper case with one space.
+const UK_POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/;
+
+const trimmed = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .transform((v) => (v === '' ? undefined : v))
+    .optional()
+    .nullable();
+
+export const postcodeSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(UK_POSTCODE, 'must be a UK postcode, for example SW1A 1AA')
+  .transform((v) => v.replace(UK_POSTCODE, '$1 $2'));
+
+/** A real calendar date, YYYY-MM-DD (range checks against the clock happen in the service). */
+export const calendarDate = z.iso.date('must be a date in the form YYYY-MM-DD');
+
+export const personSchema = z
+  .object({
+    givenName: trimmed(100),
+    familyName: trimmed(100),
+    dateOfBirth: calendarDate,
+    postcode: postcodeSchema,
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()-]{7,20}$/, 'must be a telephone number')
+      .optional()
+      .nullable()
+      .or(z.literal('').transform(() => undefined)),
+    email: z.email('must be an email address').max(254).optional().nullable().or(z.literal('').transform(() => undefined)),
+    addressLine: optionalText(300),
+    preferredContact: z.enum(['phone', 'email', 'post', 'visit']),
+    language: optionalText(100),
+    accessNeeds: optionalText(1000),
+  })
+  .superRefine((p, ctx) => {
+    const need = { phone: 'phone', email: 'email', post: 'addressLine', visit: 'addressLine' } as const;
+    const field = need[p.preferredContact];
+    if (!p[field]) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `is required when the preferred contact is ${p.preferredContact}` });
+    }
+  });
+
+export const consentSchema = z
+  .object({
+    given: z.boolean(),
+    by: z.enum(['person', 'representative']),
+    representativeName: optionalText(200),
+    sharingAgreed: z.boolean(),
+    recordedAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date and time' }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.by === 'representative' && !c.representativeName) {
+      ctx.addIssue({ code: 'custom', path: ['representativeName'], message: 'is required when consent is given by a representative' });
+    }
+  });
+
+export const submissionBodySchema = z.object({
+  questionnaireId: z.uuid('must be a questionnaire id'),
+  person: personSchema,
+  consent: consentSchema,
+  answers: z.record(z.string(), z.boolean('must be true or false')),
+});
+
+export type SubmissionBody = z.infer<typeof submissionBodySchema>;

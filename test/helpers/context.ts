@@ -1,0 +1,98 @@
+/**
+ * A test file's world: its own database copied from the migrated template, a ManualClock, a
+ * queue prefix of its own in the real Redis, the real services over them, and the Express app
+ * listening on a free port. close() drops the database and the file's Redis keys.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { loadEnv, type Env } from '../../config/env.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { randomIds } from '../../src/domain/ids.js';
+import { createDb } from '../../src/db/kysely.js';
+import { createProducer } from '../../src/jobs/producer.js';
+import { createLogger } from '../../src/logger.js';
+import { createApp } from '../../src/http/app.js';
+import { PublishedQuestionnaires } from '../../src/services/questionnaire-cache.js';
+import type { ServiceDeps } from '../../src/services/deps.js';
+import { TEMPLATE_DB, TEST_PG_URL, TEST_REDIS_URL, dbUrl } from './env.js';
+
+export interface TestContext extends ServiceDeps {
+  clock: ManualClock;
+  databaseUrl: string;
+  baseUrl: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `signpost_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+  await admin.end();
+  return {
+    name,
+    url: dbUrl(name),
+    async drop() {
+      const a = new pg.Client({ connectionString: TEST_PG_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const r = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+export async function createTestContext(overrides: Partial<Record<keyof Env, string>> = {}): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const prefix = `sp-test-${randomBytes(6).toString('hex')}`;
+  const env = loadEnv({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    AUTH_CACHE_TTL_MS: '0',
+    ...overrides,
+  });
+  const logger = createLogger(env.LOG_LEVEL);
+  const db = createDb({ connectionString: env.DATABASE_URL, poolSize: 5 });
+  const jobs = createProducer({ redisUrl: env.REDIS_URL, prefix, logger, mode: 'fail-fast' });
+  const clock = new ManualClock();
+  const deps: ServiceDeps = { env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db) };
+  const server = await new Promise<Server>((resolve) => {
+    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    ...deps,
+    clock,
+    databaseUrl: database.url,
+    baseUrl: `http://127.0.0.1:${port}`,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await jobs.close();
+      await db.destroy();
+      await database.drop();
+      await deleteRedisPrefix(prefix);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Factories: valid rows with unique defaults, so that a test states only what it is about.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../../src/db/database.js';
+import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/db/seed.js';
+import { findQuestionnaire, type QuestionnaireView } from '../../src/db/questionnaire.repository.js';
+import { createUserWithToken } from '../../src/services/user.service.js';
+import type { ServiceDeps } from '../../src/services/deps.js';
+
+const uniq = () => randomBytes(4).toString('hex');
+
+export interface TestUser {
+  id: string;
+  token: string;
+  role: Role;
+  agencyId: string | null;
+  name: string;
+}
+
+export async function makeUser(deps: Pick<ServiceDeps, 'db' | 'clock' | 'ids'>, role: Role, agencyId?: string): Promise<TestUser> {
+  const name = `${role} ${uniq()}`;
+  const u = await createUserWithToken(deps, { role, name, email: `${role}-${uniq()}@example.org`, agencyId: agencyId ?? null });
+  return { id: u.id, token: u.token, role, agencyId: agencyId ?? null, name };
+}
+
+/** The demo checklist (17 agencies, 18 questions), published as current. */
+export async function seedChecklist(deps: Pick<ServiceDeps, 'db' | 'clock'>): Promise<QuestionnaireView & { questions: QuestionnaireView['sections'][number]['questions'] }> {
+  await seedDemo(deps.db, deps.clock.now());
+  const q = (await findQuestionnaire(deps.db, SEED_QUESTIONNAIRE_ID))!;
+  return { ...q, questions: q.sections.flatMap((s) => s.questions) };
+}
+
+/** A valid submission body answering "yes" to the given question ids and "no" to the rest. */
+export function submissionBody(q: { id: string; questions: { id: string }[] }, yes: string[] = [], over: Record<string, unknown> = {}) {
+  return {
+    questionnaireId: q.id,
+    person: {
+      givenName: 'Ada',
+      familyName: `Test-${uniq()}`,
+      dateOfBirth: '1942-05-17',
+      postcode: 'SE1 7PB',
+      phone: '020 7946 0123',
+      preferredContact: 'phone',
+      ...(over.person as object),
+    },
+    consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: '2026-01-05T08:55:00Z', ...(over.consent as object) },
+    answers: Object.fromEntries(q.questions.map((x) => [x.id, yes.includes(x.id)])),
+    ...Object.fromEntries(Object.entries(over).filter(([k]) => k !== 'person' && k !== 'consent')),
+  };
+}
