@@ -76,6 +76,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       agency_id uuid REFERENCES agencies (id),
       recipient text NOT NULL,
       subject text NOT NULL,
+      body_text text NOT NULL,
+      body_html text,
       message_id text NOT NULL UNIQUE,
       status text NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
       attempts integer NOT NULL DEFAULT 0,
@@ -85,6 +87,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     );
     CREATE INDEX notifications_created_idx ON notifications (created_at DESC);
     CREATE INDEX notifications_failed_idx ON notifications (created_at) WHERE status = 'failed';
+    -- reconciliation: mail written but not yet sent
+    CREATE INDEX notifications_queued_idx ON notifications (created_at) WHERE status = 'queued';
 
     -- Things a coordinator must act on (permanent mail failure, paused agency, rejection).
     CREATE TABLE alerts (

@@ -1,23 +1,47 @@
 /**
  * Migrates a template database once per run; every test file then copies it
  * (CREATE DATABASE ... TEMPLATE), so files never share mutable state and never truncate.
+ * Names carry a run id, so that two runs on one machine never touch each other's databases.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import { createDb } from '../src/db/kysely.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { TEMPLATE_DB, TEST_PG_URL, dbUrl } from './helpers/env.js';
+import { TEST_PG_URL, dbUrl } from './helpers/env.js';
 
-export default async function setup() {
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  // databases left by an interrupted earlier run
-  const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'signpost_t_%'");
-  for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  await admin.query(`DROP DATABASE IF EXISTS "${TEMPLATE_DB}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
-  await admin.end();
+declare module 'vitest' {
+  export interface ProvidedContext {
+    templateDb: string;
+    testRunId: string;
+  }
+}
 
-  const db = createDb({ connectionString: dbUrl(TEMPLATE_DB), poolSize: 1 });
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: TEST_PG_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const runId = randomBytes(4).toString('hex');
+  const template = `signpost_tpl_${runId}`;
+  await admin((c) => c.query(`CREATE DATABASE "${template}"`));
+  const db = createDb({ connectionString: dbUrl(template), poolSize: 1 });
   await migrateToLatest(db);
   await db.destroy();
+  project.provide('templateDb', template);
+  project.provide('testRunId', runId);
+
+  return async () => {
+    await admin(async (c) => {
+      const left = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`signpost_t_${runId}_%`]);
+      for (const { datname } of left.rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await c.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
+    });
+  };
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadEnv, type Env } from '../../config/env.js';
 import { ManualClock } from '../../src/domain/clock.js';
@@ -17,7 +18,7 @@ import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/http/app.js';
 import { PublishedQuestionnaires } from '../../src/services/questionnaire-cache.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
-import { TEMPLATE_DB, TEST_PG_URL, TEST_REDIS_URL, dbUrl } from './env.js';
+import { TEST_PG_URL, TEST_REDIS_URL, dbUrl } from './env.js';
 
 export interface TestContext extends ServiceDeps {
   clock: ManualClock;
@@ -28,10 +29,10 @@ export interface TestContext extends ServiceDeps {
 }
 
 export async function createTestDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `signpost_t_${randomBytes(6).toString('hex')}`;
+  const name = `signpost_t_${inject('testRunId')}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+  await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${inject('templateDb')}"`);
   await admin.end();
   return {
     name,

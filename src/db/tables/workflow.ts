@@ -55,6 +55,8 @@ export interface NotificationsTable {
   agencyId: string | null;
   recipient: string;
   subject: string;
+  bodyText: string;
+  bodyHtml: string | null;
   messageId: string;
   status: 'queued' | 'sent' | 'failed';
   attempts: Generated<number>;

@@ -1,0 +1,49 @@
+/**
+ * Alerts: things a coordinator must act on (a permanent mail failure, a paused agency holding
+ * referrals, a rejected referral to re-route). One open alert per (kind, referral); raising it
+ * again is a no-op. Each new alert also mails the coordinators' address.
+ */
+import type { Env } from '../../config/env.js';
+import type { Executor } from '../db/database.js';
+import type { IdGenerator } from '../domain/ids.js';
+import { createNotification } from './notification.service.js';
+
+export interface AlertInput {
+  kind: 'forward_failed' | 'agency_paused' | 'referral_rejected' | string;
+  referralId?: string | null;
+  agencyId?: string | null;
+  /** shown to coordinators and mailed to them: a reference, never personal data */
+  message: string;
+}
+
+/** Returns the notification id to dispatch after commit, or null when the alert was already open. */
+export async function raiseAlert(
+  db: Executor,
+  deps: { ids: IdGenerator; env: Pick<Env, 'COORDINATOR_ALERT_EMAIL'> },
+  a: AlertInput,
+  now: Date,
+): Promise<string | null> {
+  const id = deps.ids.uuid();
+  const inserted = await db
+    .insertInto('alerts')
+    .values({ id, kind: a.kind, referralId: a.referralId ?? null, agencyId: a.agencyId ?? null, message: a.message, createdAt: now })
+    .onConflict((oc) => oc.columns(['kind', 'referralId']).where('resolvedAt', 'is', null).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) return null;
+  const n = await createNotification(
+    db,
+    deps.ids,
+    {
+      kind: 'coordinator_alert',
+      dedupeKey: `alert:${id}`,
+      recipient: deps.env.COORDINATOR_ALERT_EMAIL,
+      subject: `[Signpost alert] ${a.message}`,
+      bodyText: `${a.message}\n\nOpen the coordinator dashboard to act on it.`,
+      referralId: a.referralId ?? null,
+      agencyId: a.agencyId ?? null,
+    },
+    now,
+  );
+  return n.id;
+}

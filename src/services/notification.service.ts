@@ -1,0 +1,64 @@
+/**
+ * Outgoing mail other than the referral forward itself (coordinator alerts, reminders, the
+ * submitter's closing mail). A notification is a row first, written in the caller's
+ * transaction with its rendered text and a stable Message-ID; the 'notify' worker sends it
+ * after commit. The dedupe key makes "one mail per X" a database guarantee, not a hope.
+ */
+import type { Executor } from '../db/database.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { JobProducer } from '../jobs/producer.js';
+
+export interface NotificationInput {
+  kind: string;
+  /** unique per intended mail, e.g. `reminder:<agency>:<day>`; a second insert is a no-op */
+  dedupeKey: string;
+  recipient: string;
+  subject: string;
+  bodyText: string;
+  bodyHtml?: string | null;
+  referralId?: string | null;
+  submissionId?: string | null;
+  agencyId?: string | null;
+}
+
+/** The Message-ID every attempt to send this notification uses. */
+export function messageIdFor(id: string, domain = 'signpost.example.org'): string {
+  return `<${id}@${domain}>`;
+}
+
+/** Writes the notification (or finds the one with this dedupe key); returns its id. */
+export async function createNotification(db: Executor, ids: IdGenerator, n: NotificationInput, now: Date): Promise<{ id: string; created: boolean }> {
+  const id = ids.uuid();
+  const inserted = await db
+    .insertInto('notifications')
+    .values({
+      id,
+      kind: n.kind,
+      dedupeKey: n.dedupeKey,
+      referralId: n.referralId ?? null,
+      submissionId: n.submissionId ?? null,
+      agencyId: n.agencyId ?? null,
+      recipient: n.recipient,
+      subject: n.subject,
+      bodyText: n.bodyText,
+      bodyHtml: n.bodyHtml ?? null,
+      messageId: messageIdFor(id),
+      status: 'queued',
+      createdAt: now,
+    })
+    .onConflict((oc) => oc.column('dedupeKey').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, created: true };
+  const existing = await db.selectFrom('notifications').select('id').where('dedupeKey', '=', n.dedupeKey).executeTakeFirstOrThrow();
+  return { id: existing.id, created: false };
+}
+
+/** After commit: hand the notification to the 'notify' queue (never throws). */
+export async function dispatchNotifications(jobs: JobProducer, notificationIds: string[], requestId?: string): Promise<void> {
+  if (notificationIds.length === 0) return;
+  await jobs.enqueueSafely(
+    'send-notification',
+    notificationIds.map((notificationId) => ({ notificationId, requestId })),
+  );
+}
