@@ -1,0 +1,80 @@
+/**
+ * Closing the loop: a submission closes when every referral is terminal AND the hub's follow-up
+ * is recorded. Then the submitter gets one closing mail saying what became of each referral.
+ * Call inside the transaction that made the last step (a terminal transition, or recording the
+ * follow-up); dispatch the returned notification id after commit.
+ */
+import type { Env } from '../../config/env.js';
+import type { Executor } from '../db/database.js';
+import type { IdGenerator } from '../domain/ids.js';
+import { TERMINAL_STATUSES } from '../domain/referral-state.js';
+import { createNotification } from './notification.service.js';
+
+const STATUS_WORDS: Record<string, string> = {
+  completed: 'completed',
+  unable_to_contact: 'the service could not reach the person',
+  declined: 'the person declined',
+  rerouted: 're-routed to another service',
+  cancelled: 'cancelled',
+};
+
+export async function closeSubmissionIfDone(
+  db: Executor,
+  deps: { ids: IdGenerator; env: Pick<Env, 'PUBLIC_URL'> },
+  submissionId: string,
+  now: Date,
+): Promise<{ closed: boolean; notificationId: string | null }> {
+  const referrals = await db
+    .selectFrom('referrals as r')
+    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+    .leftJoin('followUpOutcomes as o', 'o.referralId', 'r.id')
+    .select(['r.reference', 'r.status', 'r.outcome', 'a.name as agencyName', 'o.needsMet'])
+    .where('r.submissionId', '=', submissionId)
+    .orderBy('r.reference')
+    .execute();
+  if (referrals.length === 0 || !referrals.every((r) => TERMINAL_STATUSES.has(r.status as never))) return { closed: false, notificationId: null };
+  const followUp = await db.selectFrom('followUps').select('status').where('submissionId', '=', submissionId).executeTakeFirst();
+  if (followUp?.status !== 'completed') return { closed: false, notificationId: null };
+
+  const closed = await db
+    .updateTable('submissions')
+    .set({ status: 'closed', closedAt: now })
+    .where('id', '=', submissionId)
+    .where('status', '=', 'open')
+    .returning(['reference', 'submittedBy'])
+    .executeTakeFirst();
+  if (!closed) return { closed: false, notificationId: null };
+
+  const submitter = await db.selectFrom('users').select(['email', 'name']).where('id', '=', closed.submittedBy).executeTakeFirstOrThrow();
+  // No personal data of the person in the mail: the reference is enough for the submitter.
+  const lines = referrals
+    .filter((r) => r.status !== 'rerouted')
+    .map((r) => {
+      const what = STATUS_WORDS[r.status] ?? r.status;
+      const outcome = r.outcome ? ` (${r.outcome.replaceAll('_', ' ')})` : '';
+      const needs = r.needsMet ? `; needs met at follow-up: ${r.needsMet.replace('_', ' ')}` : '';
+      return `- ${r.reference} ${r.agencyName}: ${what}${outcome}${needs}`;
+    });
+  const n = await createNotification(
+    db,
+    deps.ids,
+    {
+      kind: 'submission_closed',
+      dedupeKey: `closed:${submissionId}`,
+      recipient: submitter.email,
+      subject: `Signpost ${closed.reference}: closed`,
+      bodyText: [
+        `Hello ${submitter.name},`,
+        '',
+        `The checklist ${closed.reference} you submitted is now closed. What became of each referral:`,
+        '',
+        ...lines,
+        '',
+        `See it in Signpost: ${deps.env.PUBLIC_URL}/submissions/${submissionId}`,
+      ].join('\n'),
+      submissionId,
+    },
+    now,
+  );
+  return { closed: true, notificationId: n.id };
+}
