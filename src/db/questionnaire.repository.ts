@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from './database.js';
 
 export interface QuestionnaireView {
@@ -64,4 +65,95 @@ export async function findQuestionnaire(db: Executor, id: string): Promise<Quest
 export async function findCurrentQuestionnaireId(db: Executor): Promise<string | undefined> {
   const row = await db.selectFrom('questionnaires').select('id').where('isCurrent', '=', true).executeTakeFirst();
   return row?.id;
+}
+
+export interface QuestionnaireSummary {
+  id: string;
+  version: number;
+  title: string;
+  status: 'draft' | 'published' | 'retired';
+  isCurrent: boolean;
+  createdAt: Date;
+  publishedAt: Date | null;
+}
+
+export async function listQuestionnaires(db: Executor): Promise<QuestionnaireSummary[]> {
+  return db
+    .selectFrom('questionnaires')
+    .select(['id', 'version', 'title', 'status', 'isCurrent', 'createdAt', 'publishedAt'])
+    .orderBy('version', 'desc')
+    .execute();
+}
+
+/**
+ * Serialises every change to the set of questionnaires (new drafts take max(version) + 1;
+ * publishing swaps the current one) for the rest of the transaction. A transaction-level lock,
+ * so a pooler can never strand it (DESIGN.md rule 7).
+ */
+export async function lockQuestionnaireChanges(trx: Executor): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('signpost:questionnaires', 0))`.execute(trx);
+}
+
+/** The row, locked for the rest of the transaction. */
+export async function findQuestionnaireForUpdate(trx: Executor, id: string) {
+  return trx.selectFrom('questionnaires').select(['id', 'status', 'version']).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function nextQuestionnaireVersion(db: Executor): Promise<number> {
+  const row = await db.selectFrom('questionnaires').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
+  return (row?.v ?? 0) + 1;
+}
+
+export async function insertQuestionnaire(db: Executor, row: { id: string; version: number; title: string; createdAt: Date }) {
+  await db
+    .insertInto('questionnaires')
+    .values({ ...row, status: 'draft' })
+    .execute();
+}
+
+export async function setQuestionnaireTitle(db: Executor, id: string, title: string) {
+  await db.updateTable('questionnaires').set({ title }).where('id', '=', id).where('status', '=', 'draft').execute();
+}
+
+export interface ContentRow {
+  sections: { id: string; title: string; questions: { id: string; text: string; agencyId: string }[] }[];
+}
+
+/**
+ * Replaces a draft's sections and questions wholesale (delete, then insert in order). The
+ * caller holds the questionnaire row lock; the immutability trigger refuses a published one.
+ */
+export async function replaceQuestionnaireContent(trx: Executor, questionnaireId: string, content: ContentRow): Promise<void> {
+  await trx.deleteFrom('questionnaireSections').where('questionnaireId', '=', questionnaireId).execute();
+  if (content.sections.length === 0) return;
+  await trx
+    .insertInto('questionnaireSections')
+    .values(content.sections.map((s, i) => ({ id: s.id, questionnaireId, position: i + 1, title: s.title })))
+    .execute();
+  const questions = content.sections.flatMap((s) =>
+    s.questions.map((q, i) => ({ id: q.id, questionnaireId, sectionId: s.id, position: i + 1, text: q.text, agencyId: q.agencyId })),
+  );
+  if (questions.length) await trx.insertInto('questions').values(questions).execute();
+}
+
+/** Retires the current version (if any); returns its id. */
+export async function retireCurrentQuestionnaire(trx: Executor): Promise<string | undefined> {
+  const row = await trx
+    .updateTable('questionnaires')
+    .set({ status: 'retired', isCurrent: false })
+    .where('isCurrent', '=', true)
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Publishes a draft as the current version; undefined when it is no longer a draft. */
+export async function markQuestionnairePublished(trx: Executor, id: string, at: Date) {
+  return trx
+    .updateTable('questionnaires')
+    .set({ status: 'published', isCurrent: true, publishedAt: at })
+    .where('id', '=', id)
+    .where('status', '=', 'draft')
+    .returning(['id', 'version'])
+    .executeTakeFirst();
 }

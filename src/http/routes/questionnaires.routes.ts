@@ -2,6 +2,17 @@ import { Router } from 'express';
 import { notFound } from '../../errors.js';
 import { findCurrentQuestionnaireId } from '../../db/questionnaire.repository.js';
 import type { ServiceDeps } from '../../services/deps.js';
+import {
+  createQuestionnaireDraft,
+  getQuestionnaire,
+  listQuestionnaires,
+  newQuestionnaireSchema,
+  publishQuestionnaire,
+  questionnairePatchSchema,
+  updateQuestionnaireDraft,
+} from '../../services/questionnaire.service.js';
+import { HUB, requireRole } from '../middleware/auth.js';
+import { uuidParam } from './params.js';
 
 export function questionnairesRouter(deps: ServiceDeps): Router {
   const r = Router();
@@ -22,6 +33,32 @@ export function questionnairesRouter(deps: ServiceDeps): Router {
         questions: s.questions.map((x) => ({ id: x.id, text: x.text, agencyId: x.agencyId, agencyName: x.agencyName })),
       })),
     });
+  });
+
+  // Managing versions: the hub only.
+  r.get('/questionnaires', requireRole(...HUB), async (_req, res) => {
+    const items = await listQuestionnaires(deps);
+    res.json({ items: items.map(({ id, version, title, status, isCurrent, createdAt, publishedAt }) => ({ id, version, title, status, isCurrent, createdAt, publishedAt })) });
+  });
+
+  r.post('/questionnaires', requireRole(...HUB), async (req, res) => {
+    const body = newQuestionnaireSchema.parse(req.body ?? {});
+    const q = await createQuestionnaireDraft(deps, body);
+    res.status(201).location(`/api/v1/questionnaires/${q.id}`).json(q);
+  });
+
+  r.get('/questionnaires/:id', requireRole(...HUB), async (req, res) => {
+    res.json(await getQuestionnaire(deps, uuidParam(req.params.id)));
+  });
+
+  r.patch('/questionnaires/:id', requireRole(...HUB), async (req, res) => {
+    const id = uuidParam(req.params.id);
+    const body = questionnairePatchSchema.parse(req.body);
+    res.json(await updateQuestionnaireDraft(deps, id, body));
+  });
+
+  r.post('/questionnaires/:id/publish', requireRole(...HUB), async (req, res) => {
+    res.json(await publishQuestionnaire(deps, uuidParam(req.params.id)));
   });
 
   return r;

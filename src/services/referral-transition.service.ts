@@ -1,0 +1,193 @@
+/**
+ * Moving a referral through its lifecycle (DESIGN.md), for the API, the web pages and workers.
+ * decideTransition is the only judge of what is legal; this persists its verdict:
+ *  - a conditional UPDATE ... WHERE status = <what we read> RETURNING, so of two concurrent
+ *    moves exactly one wins and the other gets 409 with the fresh allowed list;
+ *  - an append-only event (who, when, from, to, reason, outcome, note) in the same transaction;
+ *  - the side effects that belong to the step, in the same transaction (breach resolution,
+ *    closing the submission, the rejection alert, the re-routed replacement referral);
+ *  - mail and forward jobs enqueued only AFTER commit (DESIGN.md rule 1).
+ */
+import { z } from 'zod';
+import { AppError, badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../errors.js';
+import { findAgency } from '../db/agency.repository.js';
+import { resolveBreach } from '../db/breach.repository.js';
+import type { Referral, ReferralsTable } from '../db/database.js';
+import {
+  appendReferralEvent,
+  findReferral,
+  insertReferral,
+  resolveReferralAlerts,
+  updateReferralIfStatus,
+} from '../db/referral.repository.js';
+import { addHours } from '../domain/clock.js';
+import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
+import { raiseAlert } from './alert.service.js';
+import type { Principal } from './auth.service.js';
+import type { ServiceDeps } from './deps.js';
+import { dispatchNotifications } from './notification.service.js';
+import { actorFor, allowedFor } from './referral-access.js';
+import { closeSubmissionIfDone } from './submission-closure.service.js';
+import type { Updateable } from 'kysely';
+
+const optionalText = (max: number) => z.string().trim().max(max).optional().nullable();
+
+/** The body of a transition request, shared by the JSON API and the web forms. */
+export const transitionSchema = z.strictObject({
+  to: z.enum(REFERRAL_STATUSES, { message: `must be one of: ${REFERRAL_STATUSES.join(', ')}` }),
+  reason: optionalText(1000),
+  outcome: optionalText(100),
+  note: optionalText(4000),
+  onHoldUntil: z.iso.date('must be a date in the form YYYY-MM-DD').optional().nullable(),
+  targetAgencyId: z.uuid('must be an agency id').optional().nullable(),
+});
+export type TransitionInput = z.infer<typeof transitionSchema>;
+
+export type TransitionResult = Referral & {
+  status: ReferralStatus;
+  allowedNext: ReferralStatus[];
+  /** the replacement referral when this move re-routed the referral */
+  replacement: { id: string; reference: string; agencyId: string; status: 'pending'; forwardDueAt: Date } | null;
+};
+
+/** Thrown inside the transaction when the referral moved under us; rolls everything back. */
+class MovedMeanwhile extends Error {}
+
+function illegal(from: string, allowed: ReferralStatus[], to: string) {
+  return conflict('illegal_transition', `a referral that is ${from} cannot move to ${to}`, { from, allowed });
+}
+
+export async function transitionReferral(
+  deps: ServiceDeps,
+  actor: { principal: Principal; requestId?: string | undefined },
+  referralId: string,
+  request: TransitionInput,
+): Promise<TransitionResult> {
+  const { principal } = actor;
+  if (principal.role === 'link_worker') throw forbidden('link workers do not change referrals');
+  const current = await findReferral(deps.db, referralId);
+  const who = current ? actorFor(principal, current) : null;
+  if (!current || !who) throw notFound('referral');
+
+  const now = deps.clock.now();
+  const decision = decideTransition(current.status as ReferralStatus, {
+    ...request,
+    actor: who,
+    wasForwarded: current.forwardedAt !== null,
+  });
+  if (!decision.ok) {
+    switch (decision.code) {
+      case 'illegal_transition':
+        throw illegal(decision.from, allowedFor(current, who), request.to);
+      case 'missing_field':
+        throw badRequest(decision.message, [{ path: decision.field, message: `is required to move a referral to ${request.to}` }]);
+      case 'invalid_outcome':
+        throw new AppError(400, 'invalid_request', 'unknown outcome', [
+          { path: 'outcome', message: `must be one of: ${decision.allowed.join(', ')}`, allowed: decision.allowed },
+        ]);
+    }
+  }
+  const to = decision.to;
+  const problems: ErrorDetail[] = [];
+  if (to === 'on_hold' && request.onHoldUntil! < now.toISOString().slice(0, 10)) {
+    problems.push({ path: 'onHoldUntil', message: 'must not be in the past' });
+  }
+  if (to === 'rerouted') {
+    const target = await findAgency(deps.db, request.targetAgencyId!);
+    if (!target) problems.push({ path: 'targetAgencyId', message: 'no agency has this id' });
+    else if (target.status !== 'active') problems.push({ path: 'targetAgencyId', message: 'this agency is paused' });
+    else if (target.id === current.agencyId) problems.push({ path: 'targetAgencyId', message: 'must be another agency than the one that rejected it' });
+  }
+  if (problems.length) throw badRequest('invalid transition', problems);
+
+  const set: Updateable<ReferralsTable> = {
+    status: to,
+    updatedAt: now,
+    // only meaningful while on hold
+    onHoldUntil: to === 'on_hold' ? request.onHoldUntil! : null,
+  };
+  if (to === 'contacted') set.contactedAt = current.contactedAt ?? now;
+  if (decision.closes) set.closedAt = now;
+  if (decision.reopen) Object.assign(set, { closedAt: null, outcome: null });
+  if (to === 'completed') set.outcome = request.outcome!;
+
+  const replacement: TransitionResult['replacement'] =
+    to === 'rerouted'
+      ? {
+          id: deps.ids.uuid(),
+          reference: `${current.reference}R`,
+          agencyId: request.targetAgencyId!,
+          status: 'pending',
+          forwardDueAt: addHours(now, deps.env.FORWARD_WITHIN_HOURS),
+        }
+      : null;
+  if (replacement) set.reroutedToId = replacement.id;
+  const notificationIds: string[] = [];
+  let updated: Referral;
+  try {
+    updated = await deps.db.transaction().execute(async (trx) => {
+      if (replacement) {
+        // the replacement first: the old row's rerouted_to_id references it
+        await insertReferral(trx, {
+          ...replacement,
+          submissionId: current.submissionId,
+          questionIds: current.questionIds,
+          receivedAt: now,
+          reroutedFromId: current.id,
+          updatedAt: now,
+        });
+        await appendReferralEvent(trx, {
+          referralId: replacement.id,
+          at: now,
+          actorUserId: principal.userId,
+          actorLabel: principal.name,
+          fromStatus: null,
+          toStatus: 'pending',
+          note: `re-routed from ${current.reference}`,
+        });
+      }
+      const row = await updateReferralIfStatus(trx, current.id, decision.from, set);
+      if (!row) throw new MovedMeanwhile();
+      await appendReferralEvent(trx, {
+        referralId: current.id,
+        at: now,
+        actorUserId: principal.userId,
+        actorLabel: principal.name,
+        fromStatus: decision.from,
+        toStatus: to,
+        reason: request.reason,
+        outcome: to === 'completed' ? request.outcome : null,
+        note: request.note,
+      });
+      // T2 stops when the person is reached or the referral closes; T1 stops if it closes unforwarded
+      if (to === 'contacted' || decision.closes) await resolveBreach(trx, current.id, 'contact', now);
+      if (decision.closes && (decision.from === 'pending' || decision.from === 'forward_failed')) await resolveBreach(trx, current.id, 'forward', now);
+      if (decision.from === 'rejected') await resolveReferralAlerts(trx, current.id, 'referral_rejected', principal.userId, now);
+      if (to === 'rejected') {
+        const n = await raiseAlert(
+          trx,
+          deps,
+          { kind: 'referral_rejected', referralId: current.id, agencyId: current.agencyId, message: `Referral ${current.reference} was rejected; re-route it` },
+          now,
+        );
+        if (n) notificationIds.push(n);
+      }
+      if (decision.closes) {
+        const closed = await closeSubmissionIfDone(trx, deps, current.submissionId, now);
+        if (closed.notificationId) notificationIds.push(closed.notificationId);
+      }
+      return row;
+    });
+  } catch (err) {
+    if (!(err instanceof MovedMeanwhile)) throw err;
+    const fresh = (await findReferral(deps.db, current.id))!;
+    throw illegal(fresh.status, allowedFor(fresh, who), to);
+  }
+
+  // After commit: a lost enqueue is picked up by the reconciliation sweep.
+  await dispatchNotifications(deps.jobs, notificationIds, actor.requestId);
+  if (replacement) {
+    await deps.jobs.enqueueSafely('forward-referral', { referralId: replacement.id, requestId: actor.requestId });
+  }
+  return { ...updated, status: updated.status as ReferralStatus, allowedNext: allowedFor(updated, who), replacement };
+}

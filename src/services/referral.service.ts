@@ -1,0 +1,160 @@
+/**
+ * Reading referrals: the agency inbox and the hub's lists (keyset pages), and one referral with
+ * the person's contact details. Every read of that personal data is audited, whoever reads it.
+ * An agency sees only the questions that flagged ITS referral, never the rest of the answers.
+ * Status changes live in referral-transition.service.ts (re-exported here).
+ */
+import { z } from 'zod';
+import { badRequest, forbidden, notFound } from '../errors.js';
+import { recordAudit } from '../db/audit.repository.js';
+import type { Consent } from '../db/database.js';
+import { findQuestionTexts, findReferralDetail, listReferralEvents, listReferralRows } from '../db/referral.repository.js';
+import { REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
+import { isHub, type Principal } from './auth.service.js';
+import type { ServiceDeps } from './deps.js';
+import { actorFor, allowedFor } from './referral-access.js';
+
+export { transitionReferral, transitionSchema, type TransitionInput, type TransitionResult } from './referral-transition.service.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** The list's query string, shared by the JSON API and the web pages. */
+export const referralListQuerySchema = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(REFERRAL_STATUSES, { message: `must be a comma-separated list of: ${REFERRAL_STATUSES.join(', ')}` })))
+    .optional(),
+  agencyId: z.uuid('must be an agency id').optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+});
+/** Parsed filters (referralListQuerySchema's output); limit defaults to 50, at most 200. */
+export interface ReferralListQuery {
+  status?: ReferralStatus[] | undefined;
+  agencyId?: string | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface ReferralListItem {
+  id: string;
+  reference: string;
+  submissionId: string;
+  agencyId: string;
+  agencyName: string;
+  status: ReferralStatus;
+  person: { givenName: string; familyName: string };
+  receivedAt: Date;
+  forwardDueAt: Date;
+  forwardedAt: Date | null;
+  contactDueAt: Date | null;
+  contactedAt: Date | null;
+  closedAt: Date | null;
+}
+
+/** An opaque position in the list: base64url of [receivedAt, id] of the page's last item. */
+export function encodeCursor(item: { receivedAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([item.receivedAt.toISOString(), item.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
+  const bad = () => badRequest('invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const shape = z.tuple([z.iso.datetime(), z.uuid()]).safeParse(parsed);
+  if (!shape.success) throw bad();
+  return { receivedAt: new Date(shape.data[0]), id: shape.data[1] };
+}
+
+/** Agency users: their own agency's referrals, always. The hub: all, optionally one agency's. */
+export async function listReferrals(
+  deps: Pick<ServiceDeps, 'db'>,
+  principal: Principal,
+  query: ReferralListQuery,
+): Promise<{ items: ReferralListItem[]; nextCursor: string | null }> {
+  if (!isHub(principal) && principal.role !== 'agency') throw forbidden('only agencies and the hub see referrals');
+  const f = { ...query, limit: Math.min(Math.max(1, Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE) };
+  if (principal.role === 'agency' && f.agencyId !== undefined && f.agencyId !== principal.agencyId) {
+    // an agency's filter can only narrow to itself; asking for another agency finds nothing
+    return { items: [], nextCursor: null };
+  }
+  const agencyId = principal.role === 'agency' ? principal.agencyId! : f.agencyId;
+  const rows = await listReferralRows(deps.db, {
+    agencyId,
+    statuses: f.status,
+    after: f.cursor ? decodeCursor(f.cursor) : undefined,
+    limit: f.limit,
+  });
+  const page = rows.slice(0, f.limit);
+  const items = page.map(({ givenName, familyName, status, ...r }) => ({ ...r, status: status as ReferralStatus, person: { givenName, familyName } }));
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
+}
+
+export type ReferralDetail = NonNullable<Awaited<ReturnType<typeof getReferralForActor>>>;
+
+/**
+ * One referral for its agency or the hub, with the person's contact details, the questions that
+ * flagged it (only those), its history and what the caller may do next. Audited.
+ */
+export async function getReferralForActor(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal, id: string, requestId?: string) {
+  const r = await findReferralDetail(deps.db, id);
+  const actor = r ? actorFor(principal, r) : null;
+  if (!r || !actor) throw notFound('referral');
+  const [questions, events] = await Promise.all([findQuestionTexts(deps.db, r.questionIds), listReferralEvents(deps.db, id)]);
+  // written before the data is returned: no read goes unaudited
+  await recordAudit(deps.db, { principal, action: 'read', entity: 'referral', entityId: id, requestId, at: deps.clock.now() });
+  const consent = r.consent as Consent;
+  return {
+    id: r.id,
+    reference: r.reference,
+    submissionId: r.submissionId,
+    submissionReference: r.submissionReference,
+    agencyId: r.agencyId,
+    agencyName: r.agencyName,
+    status: r.status as ReferralStatus,
+    person: {
+      givenName: r.givenName,
+      familyName: r.familyName,
+      dateOfBirth: r.dateOfBirth,
+      postcode: r.postcode,
+      phone: r.phone,
+      email: r.email,
+      addressLine: r.addressLine,
+      preferredContact: r.preferredContact,
+      language: r.language,
+      accessNeeds: r.accessNeeds,
+    },
+    consent: { by: consent.by, representativeName: consent.representativeName ?? null, recordedAt: consent.recordedAt },
+    questions,
+    events: events.map((e) => ({
+      at: e.at,
+      actorLabel: e.actorLabel,
+      fromStatus: e.fromStatus,
+      toStatus: e.toStatus,
+      reason: e.reason,
+      outcome: e.outcome,
+      note: e.note,
+    })),
+    reroutedFromId: r.reroutedFromId,
+    reroutedToId: r.reroutedToId,
+    receivedAt: r.receivedAt,
+    forwardDueAt: r.forwardDueAt,
+    forwardedAt: r.forwardedAt,
+    contactDueAt: r.contactDueAt,
+    contactedAt: r.contactedAt,
+    followUpDueAt: r.followUpDueAt,
+    followedUpAt: r.followedUpAt,
+    closedAt: r.closedAt,
+    outcome: r.outcome,
+    onHoldUntil: r.onHoldUntil,
+    updatedAt: r.updatedAt,
+    allowedNext: allowedFor(r, actor),
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Referral set-up for the referral tests: submit through the real API, then stand in for the
+ * forward worker (another process, tested on its own) by marking a referral forwarded exactly as
+ * that worker records it: status, forwarded_at, the agency's contact clock, and an event.
+ */
+import { sql } from 'kysely';
+import { addDays } from '../../src/domain/clock.js';
+import type { TestContext } from './context.js';
+import type { apiClient } from './api.js';
+import { submissionBody, type seedChecklist, type TestUser } from './factories.js';
+
+type Checklist = Awaited<ReturnType<typeof seedChecklist>>;
+
+export interface SubmittedReferral {
+  id: string;
+  reference: string;
+  agencyId: string;
+  questionIds: string[];
+}
+
+/** Submits a checklist answering "yes" to these questions; returns its referrals by agency id. */
+export async function submit(api: ReturnType<typeof apiClient>, user: TestUser, q: Checklist, yes: string[]) {
+  const res = await api.post('/api/v1/submissions', user.token, submissionBody(q, yes));
+  if (res.status !== 201) throw new Error(`submission failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const byAgency = new Map<string, SubmittedReferral>(res.body.referrals.map((r: SubmittedReferral) => [r.agencyId, r]));
+  return { submissionId: res.body.id as string, reference: res.body.reference as string, referrals: res.body.referrals as SubmittedReferral[], byAgency };
+}
+
+/** What the forward worker records once the agency's channel accepted the referral. */
+export async function markForwarded(ctx: TestContext, referralId: string): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('referrals as r')
+      .from('agencies as a')
+      .set({ status: 'forwarded', forwardedAt: now, contactDueAt: sql`${now}::timestamptz + make_interval(days => a.contact_days)`, updatedAt: now })
+      .whereRef('a.id', '=', 'r.agencyId')
+      .where('r.id', '=', referralId)
+      .where('r.status', '=', 'pending')
+      .returning('r.id')
+      .executeTakeFirst();
+    if (!row) throw new Error(`referral ${referralId} is not pending`);
+    await trx
+      .insertInto('referralEvents')
+      .values({ referralId, at: now, actorUserId: null, actorLabel: 'system', fromStatus: 'pending', toStatus: 'forwarded' })
+      .execute();
+  });
+}
+
+/** Moves a referral through several transitions as this user, failing loudly on any refusal. */
+export async function moveThrough(api: ReturnType<typeof apiClient>, token: string, referralId: string, steps: Record<string, unknown>[]) {
+  let last: any;
+  for (const step of steps) {
+    last = await api.post(`/api/v1/referrals/${referralId}/transitions`, token, step);
+    if (last.status !== 200) throw new Error(`transition ${JSON.stringify(step)} failed: ${last.status} ${JSON.stringify(last.body)}`);
+  }
+  return last;
+}
+
+export const inDays = (ctx: TestContext, days: number) => addDays(ctx.clock.now(), days).toISOString().slice(0, 10);

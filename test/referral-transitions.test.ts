@@ -1,0 +1,198 @@
+/** Transitions under concurrency, and the side effects that belong to a step (breaches, alerts, re-routing, closure). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { createTestContext, type TestContext } from './helpers/context.js';
+import { apiClient } from './helpers/api.js';
+import { TEST_REDIS_URL } from './helpers/env.js';
+import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
+import { markForwarded, moveThrough, submit } from './helpers/referrals.js';
+
+let ctx: TestContext;
+let api: ReturnType<typeof apiClient>;
+let q: Awaited<ReturnType<typeof seedChecklist>>;
+let worker: TestUser;
+let coordinator: TestUser;
+let fireUser: TestUser;
+let redis: Redis;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  api = apiClient(ctx.baseUrl);
+  q = await seedChecklist(ctx);
+  worker = await makeUser(ctx, 'link_worker');
+  coordinator = await makeUser(ctx, 'coordinator');
+  fireUser = await makeUser(ctx, 'agency', q.questions[0]!.agencyId);
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await ctx?.close();
+});
+
+const fireQ = () => q.questions[0]!;
+const policeQ = () => q.questions[1]!;
+const move = (id: string, token: string, body: Record<string, unknown>) => api.post(`/api/v1/referrals/${id}/transitions`, token, body);
+const events = (referralId: string) =>
+  ctx.db.selectFrom('referralEvents').selectAll().where('referralId', '=', referralId).orderBy('id').execute();
+
+/** A new fire referral, forwarded to the agency. */
+async function forwardedFireReferral() {
+  const s = await submit(api, worker, q, [fireQ().id, policeQ().id]);
+  const ref = s.byAgency.get(fireQ().agencyId)!;
+  await markForwarded(ctx, ref.id);
+  return { ...s, ref };
+}
+
+describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects', () => {
+  it('lets exactly one of two concurrent moves win; the other gets 409', async () => {
+    const { ref } = await forwardedFireReferral();
+    const [a, b] = await Promise.all([
+      // mutually exclusive: neither is allowed after the other
+      move(ref.id, fireUser.token, { to: 'declined', reason: 'the person said no' }),
+      move(ref.id, coordinator.token, { to: 'rejected', reason: 'not our area' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const loser = a.status === 409 ? a : b;
+    const winner = a.status === 200 ? a : b;
+    expect(loser.body.error.code).toBe('illegal_transition');
+    expect(loser.body.error.details.from).toBe(winner.body.status);
+    const history = await events(ref.id);
+    expect(history.map((e) => e.toStatus)).toEqual(['pending', 'forwarded', winner.body.status]);
+    const row = await ctx.db.selectFrom('referrals').select('status').where('id', '=', ref.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe(winner.body.status);
+  });
+
+  it('answers 409 with the fresh allowed list when the referral moved between the read and the update', async () => {
+    const { ref } = await forwardedFireReferral();
+    // Hold the row lock so that both requests read 'forwarded', then queue on their conditional UPDATEs.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = ctx.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('referrals').select('id').where('id', '=', ref.id).forUpdate().execute();
+      locked();
+      await held;
+    });
+    await isLocked;
+    const requests = Promise.all([
+      move(ref.id, fireUser.token, { to: 'acknowledged' }),
+      move(ref.id, fireUser.token, { to: 'contacted' }),
+    ]);
+    const waiting = async () =>
+      Number(
+        (
+          await sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(ctx.db)
+        ).rows[0]!.n,
+      );
+    for (let i = 0; i < 200 && (await waiting()) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await waiting()).toBe(2);
+    release();
+    await holder;
+    const [a, b] = await requests;
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const winner = a.status === 200 ? a : b;
+    const loser = a.status === 409 ? a : b;
+    expect(loser.body.error.details.from).toBe(winner.body.status);
+    expect(loser.body.error.details.allowed).toEqual(winner.body.allowedNext);
+    expect((await events(ref.id)).map((e) => e.toStatus)).toEqual(['pending', 'forwarded', winner.body.status]);
+  });
+
+  it("resolves the contact breach when the person is reached", async () => {
+    const { ref } = await forwardedFireReferral();
+    const due = new Date(ctx.clock.now().getTime() + 14 * 86_400_000);
+    ctx.clock.advance(15 * 86_400_000);
+    await ctx.db
+      .insertInto('slaBreaches')
+      .values({ id: ctx.ids.uuid(), referralId: ref.id, agencyId: ref.agencyId, clock: 'contact', dueAt: due, detectedAt: ctx.clock.now() })
+      .execute();
+    await moveThrough(api, fireUser.token, ref.id, [{ to: 'contacted' }]);
+    const breach = await ctx.db.selectFrom('slaBreaches').selectAll().where('referralId', '=', ref.id).executeTakeFirstOrThrow();
+    expect(breach.resolvedAt).toEqual(ctx.clock.now());
+    expect(breach.lateBySeconds).toBe(86_400);
+  });
+
+  it('alerts a coordinator on rejection, and the hub re-routes it to another agency', async () => {
+    const { ref, reference } = await forwardedFireReferral();
+    const rejected = await move(ref.id, fireUser.token, { to: 'rejected', reason: 'outside our area' });
+    expect(rejected.status).toBe(200);
+    const alert = await ctx.db.selectFrom('alerts').selectAll().where('referralId', '=', ref.id).executeTakeFirstOrThrow();
+    expect(alert).toMatchObject({ kind: 'referral_rejected', resolvedAt: null, message: `Referral ${ref.reference} was rejected; re-route it` });
+    const mail = await ctx.db.selectFrom('notifications').selectAll().where('referralId', '=', ref.id).executeTakeFirstOrThrow();
+    expect(mail).toMatchObject({ kind: 'coordinator_alert', recipient: ctx.env.COORDINATOR_ALERT_EMAIL, status: 'queued' });
+    expect(mail.bodyText).not.toContain('Ada');
+    const notify = new Queue('notify', { connection: redis, prefix: ctx.env.QUEUE_PREFIX });
+    expect(await notify.getJob(`notify-${mail.id}`)).toBeTruthy();
+    await notify.close();
+
+    // re-routing is the hub's; the target must be another, active agency
+    expect((await move(ref.id, fireUser.token, { to: 'rerouted', targetAgencyId: policeQ().agencyId })).status).toBe(409);
+    expect((await move(ref.id, coordinator.token, { to: 'rerouted' })).body.error.details[0].path).toBe('targetAgencyId');
+    const same = await move(ref.id, coordinator.token, { to: 'rerouted', targetAgencyId: ref.agencyId });
+    expect(same.status).toBe(400);
+    expect(same.body.error.details).toEqual([{ path: 'targetAgencyId', message: 'must be another agency than the one that rejected it' }]);
+    const paused = await api.post('/api/v1/agencies', coordinator.token, { name: 'Paused fire partner', email: 'p@example.org', status: 'paused' });
+    expect((await move(ref.id, coordinator.token, { to: 'rerouted', targetAgencyId: paused.body.id })).body.error.details[0].message).toBe('this agency is paused');
+
+    const target = q.questions[3]!.agencyId; // falls prevention
+    ctx.clock.advance(3_600_000);
+    const res = await move(ref.id, coordinator.token, { to: 'rerouted', targetAgencyId: target, note: 'falls team will visit' });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('rerouted');
+    const replacement = res.body.replacement;
+    expect(replacement).toMatchObject({ reference: `${reference}-1R`, agencyId: target, status: 'pending' });
+    expect(res.body.reroutedToId).toBe(replacement.id);
+
+    const rows = await ctx.db.selectFrom('referrals').selectAll().where('id', 'in', [ref.id, replacement.id]).execute();
+    const oldRow = rows.find((r) => r.id === ref.id)!;
+    const newRow = rows.find((r) => r.id === replacement.id)!;
+    expect(oldRow).toMatchObject({ status: 'rerouted', reroutedToId: newRow.id, closedAt: ctx.clock.now() });
+    expect(newRow).toMatchObject({
+      status: 'pending',
+      reroutedFromId: oldRow.id,
+      submissionId: oldRow.submissionId,
+      questionIds: oldRow.questionIds,
+      receivedAt: ctx.clock.now(),
+      forwardDueAt: new Date(ctx.clock.now().getTime() + 24 * 3600_000),
+    });
+    expect((await events(newRow.id)).map((e) => [e.fromStatus, e.toStatus, e.actorUserId])).toEqual([[null, 'pending', coordinator.id]]);
+    expect((await events(oldRow.id)).map((e) => e.toStatus)).toEqual(['pending', 'forwarded', 'rejected', 'rerouted']);
+    const resolved = await ctx.db.selectFrom('alerts').select(['resolvedAt', 'resolvedBy']).where('id', '=', alert.id).executeTakeFirstOrThrow();
+    expect(resolved).toEqual({ resolvedAt: ctx.clock.now(), resolvedBy: coordinator.id });
+
+    const forward = new Queue('forward', { connection: redis, prefix: ctx.env.QUEUE_PREFIX });
+    const job = await forward.getJob(`forward-${newRow.id}`);
+    await forward.close();
+    expect(job?.data).toEqual({ referralId: newRow.id, requestId: res.headers.get('x-request-id') });
+
+    // both directions are visible in the detail view
+    const detail = await api.get(`/api/v1/referrals/${newRow.id}`, coordinator.token);
+    expect(detail.body).toMatchObject({ reroutedFromId: oldRow.id, reroutedToId: null, agencyId: target });
+    expect(detail.body.questions).toEqual([{ id: fireQ().id, text: fireQ().text }]);
+  });
+
+  it('closes the submission and mails the submitter when its last referral closes after the follow-up', async () => {
+    const s = await submit(api, worker, q, [fireQ().id]);
+    const ref = s.referrals[0]!;
+    await markForwarded(ctx, ref.id);
+    await ctx.db
+      .insertInto('followUps')
+      .values({ id: ctx.ids.uuid(), submissionId: s.submissionId, dueAt: ctx.clock.now(), status: 'completed', completedAt: ctx.clock.now(), createdAt: ctx.clock.now() })
+      .execute();
+    await moveThrough(api, fireUser.token, ref.id, [{ to: 'contacted' }]);
+    const open = await ctx.db.selectFrom('submissions').select('status').where('id', '=', s.submissionId).executeTakeFirstOrThrow();
+    expect(open.status).toBe('open');
+    await moveThrough(api, fireUser.token, ref.id, [{ to: 'completed', outcome: 'advice_given' }]);
+    const closed = await ctx.db.selectFrom('submissions').select(['status', 'closedAt']).where('id', '=', s.submissionId).executeTakeFirstOrThrow();
+    expect(closed).toEqual({ status: 'closed', closedAt: ctx.clock.now() });
+    const mail = await ctx.db.selectFrom('notifications').selectAll().where('submissionId', '=', s.submissionId).executeTakeFirstOrThrow();
+    expect(mail.kind).toBe('submission_closed');
+    expect(mail.bodyText).toContain(`${ref.reference} Fire & rescue: home fire safety visits: completed (advice given)`);
+    const notify = new Queue('notify', { connection: redis, prefix: ctx.env.QUEUE_PREFIX });
+    expect(await notify.getJob(`notify-${mail.id}`)).toBeTruthy();
+    await notify.close();
+  });
+
+});
