@@ -1,0 +1,155 @@
+/**
+ * `npm run demo`: the whole hub on one machine, in one process. Creates and migrates the
+ * database, loads the demo checklist, makes one demo user per role (once; a second run reuses
+ * them and prints fresh tokens), starts an embedded SMTP sink on SMTP_URL's port (2525 by
+ * default; each message also saved under .demo/mail/), a page listing the mail it received
+ * (DEMO_MAIL_PORT, 8025 by default), the API and the workers. Ctrl-C stops everything in the
+ * order DESIGN.md rule 9 gives.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError, loadEnv, type Env } from '../config/env.js';
+import { createContext } from './context.js';
+import { createDb } from './db/kysely.js';
+import { ensureDatabase, migrateToLatest } from './db/migrate.js';
+import { seedDemo, seedUuid, SEED_QUESTIONNAIRE_ID } from './db/seed.js';
+import { findUserByEmail } from './db/user.repository.js';
+import type { Role } from './db/database.js';
+import { startSinkPage } from './mail/sink-page.js';
+import { SmtpSink } from './mail/sink.js';
+import { startServer } from './server.js';
+import { createUserWithToken, issueToken, revokeUserTokens, type UserDeps } from './services/user.service.js';
+import { startWorkers } from '../workers/index.js';
+import { createWorkerDeps } from '../workers/worker-deps.js';
+
+const DEMO_USERS: { role: Role; name: string; email: string; agency?: string }[] = [
+  { role: 'link_worker', name: 'Demo link worker', email: 'link-worker@demo.signpost.example.org' },
+  { role: 'agency', name: 'Demo fire service user', email: 'fire-service@demo.signpost.example.org', agency: 'fire' },
+  { role: 'coordinator', name: 'Demo hub coordinator', email: 'coordinator@demo.signpost.example.org' },
+  { role: 'admin', name: 'Demo administrator', email: 'admin@demo.signpost.example.org' },
+];
+
+/** Each demo user, created on the first run; every run revokes its old tokens and prints a new one. */
+async function demoUsers(deps: UserDeps): Promise<{ role: Role; email: string; token: string }[]> {
+  const out = [];
+  for (const u of DEMO_USERS) {
+    const existing = await findUserByEmail(deps.db, u.email);
+    let token: string;
+    if (existing) {
+      await revokeUserTokens(deps, { userId: existing.id });
+      token = await issueToken(deps, existing.id, 'demo');
+    } else {
+      const agencyId = u.agency ? seedUuid(`agency:${u.agency}`) : null;
+      token = (await createUserWithToken(deps, { role: u.role, name: u.name, email: u.email, agencyId })).token;
+    }
+    out.push({ role: u.role, email: u.email, token });
+  }
+  return out;
+}
+
+/** A ready-to-send checklist ("yes" to the fire safety question only), for the curl example. */
+async function writeExampleSubmission(db: ReturnType<typeof createContext>['db']): Promise<string> {
+  const questions = await db
+    .selectFrom('questions as q')
+    .innerJoin('questionnaireSections as s', 's.id', 'q.sectionId')
+    .select('q.id')
+    .where('q.questionnaireId', '=', SEED_QUESTIONNAIRE_ID)
+    .orderBy('s.position')
+    .orderBy('q.position')
+    .execute();
+  const body = {
+    questionnaireId: SEED_QUESTIONNAIRE_ID,
+    person: { givenName: 'Test', familyName: 'Person', dateOfBirth: '1944-03-02', postcode: 'SE1 7PB', phone: '020 7946 0123', preferredContact: 'phone' },
+    consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
+    answers: Object.fromEntries(questions.map((q, i) => [q.id, i === 0])),
+  };
+  const file = join('.demo', 'example-submission.json');
+  await mkdir('.demo', { recursive: true });
+  await writeFile(file, JSON.stringify(body, null, 2));
+  return file;
+}
+
+async function prepareDatabase(env: Env): Promise<void> {
+  await ensureDatabase(env.DATABASE_URL);
+  const db = createDb({ connectionString: env.DATABASE_URL, poolSize: 2, applicationName: 'signpost-demo' });
+  try {
+    await migrateToLatest(db);
+    await seedDemo(db, new Date());
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  let env: Env;
+  try {
+    env = loadEnv({ LOG_LEVEL: 'warn', FORWARD_EMAIL_CONTENT: 'full', ...process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const smtp = new URL(env.SMTP_URL);
+  const sink = await new SmtpSink({ host: smtp.hostname, port: Number(smtp.port) || 2525, dir: join(process.cwd(), '.demo', 'mail') }).start();
+  const mailPage = await startSinkPage(sink, env.DEMO_MAIL_PORT);
+
+  await prepareDatabase(env);
+  const api = createContext({ env, role: 'api' });
+  const users = await demoUsers(api);
+  const { server, stop: stopApi } = await startServer(api);
+  const workerDeps = createWorkerDeps(env, api.logger);
+  const workers = await startWorkers(workerDeps);
+
+  const addr = server.address();
+  const apiUrl = `http://${env.HOST}:${typeof addr === 'object' && addr ? addr.port : env.PORT}`;
+  const token = (role: Role) => users.find((u) => u.role === role)!.token;
+  const example = await writeExampleSubmission(api.db);
+  console.log(`
+Signpost demo is running.
+
+  API              ${apiUrl}/api/v1   (readiness: ${apiUrl}/readyz)
+  SMTP sink        ${sink.url}   (every message also saved in .demo/mail/)
+  Mail received    ${mailPage.url}
+  Workers          ${[...workers.workers.keys()].join(', ')}
+  Forward mail     FORWARD_EMAIL_CONTENT=${env.FORWARD_EMAIL_CONTENT}
+
+Demo users (tokens are new on every run):
+${users.map((u) => `  ${u.role.padEnd(12)} ${u.email.padEnd(42)} ${u.token}`).join('\n')}
+
+Try it: fetch the checklist, then submit one (answer "yes" to the fire safety question):
+
+  curl -s -H "Authorization: Bearer ${token('link_worker')}" ${apiUrl}/api/v1/questionnaire
+
+  curl -s -X POST ${apiUrl}/api/v1/submissions \\
+    -H "Authorization: Bearer ${token('link_worker')}" -H "Content-Type: application/json" \\
+    -H "Idempotency-Key: $(date +%s%N)" -d @${example}
+
+The fire service's mail appears at ${mailPage.url} within a second or two. Ctrl-C stops everything.
+`);
+
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log('\nstopping: API, workers, queues, database pool, Redis, SMTP sink');
+      (async () => {
+        await stopApi(); // stops HTTP, then closes the API's queues, pool and Redis
+        await workers.close(env.SHUTDOWN_GRACE_MS);
+        await workerDeps.close();
+        await mailPage.close();
+        await sink.stop();
+      })().then(
+        () => process.exit(0),
+        (err) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+await main();

@@ -1,0 +1,67 @@
+/**
+ * The agency's referral mail, in the two forms FORWARD_EMAIL_CONTENT chooses between:
+ *  - full: the needs (the questions answered "yes") and the person's contact details, so an
+ *    agency without IT can act on the mail alone;
+ *  - minimal: the reference, the needs and a link to the referral in Signpost; NO personal data
+ *    in the mail, for agencies whose mail is not a safe place for it.
+ * The subject always carries the referral's reference (agencies quote it when they phone).
+ */
+import type { ForwardContext } from '../db/forward.repository.js';
+
+export type ForwardContent = 'full' | 'minimal';
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+}
+
+const CONTACT_WORDS: Record<string, string> = { phone: 'by phone', email: 'by email', post: 'by post', visit: 'a home visit' };
+
+function needsLines(ctx: ForwardContext): string[] {
+  return ctx.questions.length ? ctx.questions.map((q) => `- ${q}`) : ['- (see the referral in Signpost)'];
+}
+
+/** `agencyLink`: the signed, expiring link for this referral (services/agency-link.service.ts). */
+export function renderForwardMail(ctx: ForwardContext, content: ForwardContent, publicUrl: string, agencyLink?: string): RenderedMail {
+  const link = `${publicUrl.replace(/\/$/, '')}/referrals/${ctx.id}`;
+  const subject = `Signpost referral ${ctx.reference} for ${ctx.agencyName}`;
+  const head = [
+    `Hello ${ctx.agencyName},`,
+    '',
+    `Signpost has a new referral for you: ${ctx.reference}.`,
+    `Please contact the person within ${ctx.contactDays} days of this message.`,
+    '',
+    'What the person asked for help with:',
+    ...needsLines(ctx),
+    '',
+  ];
+  const tail = [
+    ...(agencyLink ? [`Open the referral, acknowledge it and record your contact (no password needed; this link is for ${ctx.agencyName} only and expires): ${agencyLink}`, ''] : []),
+    `Acknowledge it and record your contact in Signpost: ${link}`,
+    `Please quote ${ctx.reference} in any reply or call to the hub.`,
+    '',
+    'Signpost hub',
+  ];
+  if (content === 'minimal') {
+    return {
+      subject,
+      text: [...head, 'The person’s details are in Signpost, not in this email.', '', ...tail].join('\n'),
+    };
+  }
+  const details = [
+    'The person:',
+    `  Name: ${ctx.givenName} ${ctx.familyName}`,
+    `  Date of birth: ${ctx.dateOfBirth}`,
+    ...(ctx.addressLine ? [`  Address: ${ctx.addressLine}`] : []),
+    `  Postcode: ${ctx.postcode}`,
+    ...(ctx.phone ? [`  Phone: ${ctx.phone}`] : []),
+    ...(ctx.email ? [`  Email: ${ctx.email}`] : []),
+    `  Prefers to be contacted: ${CONTACT_WORDS[ctx.preferredContact] ?? ctx.preferredContact}`,
+    ...(ctx.language ? [`  Language: ${ctx.language}`] : []),
+    ...(ctx.accessNeeds ? [`  Access needs: ${ctx.accessNeeds}`] : []),
+    '',
+    'This email contains personal data shared with the person’s consent. Keep it confidential.',
+    '',
+  ];
+  return { subject, text: [...head, ...details, ...tail].join('\n') };
+}

@@ -1,0 +1,151 @@
+/**
+ * The forward worker against the real Postgres, Redis and an SMTP sink: the agency's mail, in
+ * each template, and what forwarding records (status, contact clock, follow-up, events).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from './helpers/context.js';
+import { apiClient } from './helpers/api.js';
+import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
+import { startTestSink, to, settle, type SmtpSink } from './helpers/smtp-sink.js';
+import { startTestWorkers, waitUntil, type TestWorkers } from './helpers/workers.js';
+import { DAY } from '../src/domain/clock.js';
+
+let ctx: TestContext;
+let sink: SmtpSink;
+let api: ReturnType<typeof apiClient>;
+let q: Awaited<ReturnType<typeof seedChecklist>>;
+let linkWorker: TestUser;
+
+const person = {
+  givenName: 'Edith',
+  familyName: 'Marlowe-Test',
+  dateOfBirth: '1939-02-11',
+  postcode: 'SE1 7PB',
+  phone: '020 7946 0999',
+  email: 'edith.test@example.net',
+  addressLine: '12 Test Terrace',
+  preferredContact: 'phone',
+  language: 'Polish',
+  accessNeeds: 'Hard of hearing: please speak slowly',
+};
+const PERSONAL = [person.givenName, person.familyName, person.phone, person.email, person.addressLine, person.postcode, person.dateOfBirth, person.language, person.accessNeeds];
+
+beforeAll(async () => {
+  sink = await startTestSink();
+  ctx = await createTestContext({ SMTP_URL: sink.url, PUBLIC_URL: 'https://signpost.test' });
+  api = apiClient(ctx.baseUrl);
+  q = await seedChecklist(ctx);
+  linkWorker = await makeUser(ctx, 'link_worker');
+});
+afterAll(async () => {
+  await ctx?.close();
+  await sink?.stop();
+});
+
+const question = (fragment: string) => q.questions.find((x) => x.text.includes(fragment))!;
+
+async function submit(yes: string[]) {
+  const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody(q, yes, { person }));
+  expect(res.status).toBe(201);
+  return res.body as { id: string; reference: string; referrals: { id: string; reference: string; agencyId: string }[] };
+}
+
+async function agencyOf(id: string) {
+  return ctx.db.selectFrom('agencies').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+describe('forward worker, full template', () => {
+  let workers: TestWorkers;
+  beforeAll(async () => {
+    workers = await startTestWorkers(ctx, ['forward', 'notify'], { env: { FORWARD_EMAIL_CONTENT: 'full' } });
+  });
+  afterAll(async () => workers?.stop());
+
+  it('mails the agency the needs and the person’s details, and records the forward', async () => {
+    const benefits = question('benefits check');
+    const debts = question('debts');
+    const s = await submit([benefits.id, debts.id]);
+    const ref = s.referrals[0]!;
+    const agency = await agencyOf(ref.agencyId);
+    expect(agency.contactDays).toBe(10); // the advice team's own T2, not the default 14
+
+    const [mail] = await sink.waitFor(1, { filter: to(agency.email) });
+    expect(mail!.subject).toContain(ref.reference);
+    expect(mail!.messageId).toBe(`<forward-${ref.id}@signpost.example.org>`);
+    expect(mail!.headers['reply-to']).toBe(ctx.env.MAIL_REPLY_TO);
+    expect(mail!.text).toContain(benefits.text);
+    expect(mail!.text).toContain(debts.text);
+    for (const value of PERSONAL) expect(mail!.text).toContain(value);
+    expect(mail!.text).toContain('Prefers to be contacted: by phone');
+
+    const now = ctx.clock.now();
+    const row = await waitUntil(() =>
+      ctx.db.selectFrom('referrals').selectAll().where('id', '=', ref.id).where('status', '=', 'forwarded').executeTakeFirst(),
+    );
+    expect(row.forwardedAt).toEqual(now);
+    expect(row.contactDueAt).toEqual(new Date(now.getTime() + 10 * DAY));
+    expect(row.forwardMessageId).toBe(mail!.messageId);
+    expect(row.forwardAttempts).toBe(1);
+    expect(row.followUpDueAt).toEqual(new Date(now.getTime() + 14 * DAY));
+
+    const events = await ctx.db.selectFrom('referralEvents').selectAll().where('referralId', '=', ref.id).orderBy('at').orderBy('id').execute();
+    expect(events.map((e) => [e.fromStatus, e.toStatus, e.actorLabel])).toEqual([
+      [null, 'pending', linkWorker.name],
+      ['pending', 'forwarded', 'Signpost hub'],
+    ]);
+    const n = await ctx.db.selectFrom('notifications').selectAll().where('dedupeKey', '=', `forward:${ref.id}`).executeTakeFirstOrThrow();
+    expect([n.kind, n.status, n.attempts, n.messageId, n.recipient]).toEqual(['referral_forward', 'sent', 1, mail!.messageId, agency.email]);
+
+    // the follow-up: a row due 14 days after forwarding, and a delayed job in Redis for that moment
+    const fu = await ctx.db.selectFrom('followUps').selectAll().where('submissionId', '=', s.id).executeTakeFirstOrThrow();
+    expect(fu.status).toBe('scheduled');
+    expect(fu.dueAt).toEqual(new Date(now.getTime() + 14 * DAY));
+    const job = await waitUntil(() => ctx.jobs.queue('follow-up').getJob(`follow-up-${fu.id}`));
+    expect(await job.getState()).toBe('delayed');
+    expect(job.opts.delay).toBe(14 * DAY);
+    // ids only: the follow-up and the request that caused it
+    expect(job.data).toEqual({ followUpId: fu.id, requestId: expect.any(String) });
+  });
+
+  it('forwards each agency’s referral once, even when the job is enqueued again', async () => {
+    const fire = question('fire safety visit');
+    const s = await submit([fire.id]);
+    const ref = s.referrals[0]!;
+    const agency = await agencyOf(ref.agencyId);
+    await sink.waitFor(1, { filter: (m) => m.subject.includes(ref.reference) });
+    await waitUntil(() => ctx.db.selectFrom('referrals').select('id').where('id', '=', ref.id).where('status', '=', 'forwarded').executeTakeFirst());
+
+    // a second job for the same referral (as the reconciliation sweep might add): no second mail
+    const forwardQueue = ctx.jobs.queue('forward');
+    await forwardQueue.add('forward-referral', { referralId: ref.id }, { jobId: `forward-${ref.id}-again` });
+    await waitUntil(async () => (await forwardQueue.getJobState(`forward-${ref.id}-again`)) === 'completed');
+    const mails = await settle(sink, (m) => m.subject.includes(ref.reference));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.envelope.to).toEqual([agency.email]);
+    const row = await ctx.db.selectFrom('referrals').select(['forwardAttempts', 'status']).where('id', '=', ref.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ forwardAttempts: 1, status: 'forwarded' });
+  });
+});
+
+describe('forward worker, minimal template', () => {
+  let workers: TestWorkers;
+  beforeAll(async () => {
+    workers = await startTestWorkers(ctx, ['forward'], { env: { FORWARD_EMAIL_CONTENT: 'minimal' } });
+  });
+  afterAll(async () => workers?.stop());
+
+  it('mails the reference, the needs and a link, and none of the person’s details', async () => {
+    const fire = question('fire safety visit');
+    const s = await submit([fire.id]);
+    const ref = s.referrals[0]!;
+    const [mail] = await sink.waitFor(1, { filter: (m) => m.subject.includes(ref.reference) });
+    expect(mail!.text).toContain(ref.reference);
+    expect(mail!.text).toContain(fire.text);
+    expect(mail!.text).toContain(`https://signpost.test/referrals/${ref.id}`);
+    for (const value of PERSONAL) expect(mail!.raw).not.toContain(value);
+    const row = await waitUntil(() =>
+      ctx.db.selectFrom('referrals').select(['status', 'contactDueAt', 'forwardedAt']).where('id', '=', ref.id).where('status', '=', 'forwarded').executeTakeFirst(),
+    );
+    expect(row.contactDueAt).toEqual(new Date(row.forwardedAt!.getTime() + 14 * DAY));
+  });
+});

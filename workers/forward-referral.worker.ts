@@ -1,0 +1,52 @@
+/**
+ * Queue 'forward', job 'forward-referral' { referralId }: sends the referral to its agency.
+ *
+ * Idempotency: the job id is `forward-<referralId>`, and the handler re-reads Postgres and acts
+ * only on a pending referral (services/forward.service.ts), changing it with a conditional
+ * UPDATE; the mail is a notifications row with a stable Message-ID that is never sent twice.
+ * A stalled job that runs again, or a second enqueue by the SLA sweep, is therefore harmless.
+ *
+ * Retries: temporary SMTP failures (4xx, connection errors) throw, and BullMQ retries with the
+ * registry's exponential backoff (12 attempts over about 2.8 hours; the SLA sweep watches T1
+ * after that). A permanent failure (5xx) throws UnrecoverableError: no retries; the referral is
+ * forward_failed and a coordinator is alerted.
+ *
+ * Paused agency: the job completes without sending and is then removed from Redis, so that the
+ * sweep can enqueue `forward-<referralId>` again once the agency is active (BullMQ ignores an
+ * add whose job id still exists).
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { JOBS, type JobPayload } from '../src/jobs/registry.js';
+import { forwardReferral, type ForwardOutcome } from '../src/services/forward.service.js';
+import { MailError } from '../src/mail/transport.js';
+import { baseWorkerOptions, jobLogger, type WorkerDeps } from './worker-deps.js';
+
+const QUEUE = JOBS['forward-referral'].queue;
+
+export async function processForward(job: Job, deps: WorkerDeps): Promise<ForwardOutcome> {
+  const log = jobLogger(deps, QUEUE, job);
+  const { referralId, requestId } = JOBS['forward-referral'].payload.parse(job.data) as JobPayload<'forward-referral'>;
+  try {
+    const outcome = await forwardReferral({ ...deps, logger: log }, referralId, requestId);
+    log.info({ referralId, outcome }, 'forward job done');
+    return outcome;
+  } catch (err) {
+    if (err instanceof MailError && err.permanent) {
+      log.warn({ referralId, err: err.message }, 'forward refused permanently; referral forward_failed, coordinators alerted');
+      throw new UnrecoverableError(err.message);
+    }
+    log.warn({ referralId, err: (err as Error).message }, 'forward failed; will retry');
+    throw err;
+  }
+}
+
+export function createForwardWorker(deps: WorkerDeps): Worker {
+  const worker = new Worker(QUEUE, (job) => processForward(job, deps), baseWorkerOptions(deps));
+  worker.on('completed', (job, outcome: ForwardOutcome) => {
+    if (outcome === 'agency_paused') {
+      job.remove().catch((err: Error) => deps.logger.warn({ jobId: job.id, err: err.message }, 'could not remove a paused forward job'));
+    }
+  });
+  worker.on('error', (err) => deps.logger.error({ queue: QUEUE, err: err.message }, 'worker error'));
+  return worker;
+}

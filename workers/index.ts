@@ -1,0 +1,101 @@
+/**
+ * The worker process (`npm run worker`): starts a BullMQ Worker for each queue named in
+ * WORKER_QUEUES (all by default), so that queues can be scaled out on separate processes.
+ * A queue is added by one line in WORKER_FACTORIES.
+ *
+ * Shutdown (DESIGN.md rule 9), on SIGINT/SIGTERM: close the workers, letting active jobs finish
+ * until SHUTDOWN_GRACE_MS, then force (an unfinished job is picked up again as stalled by
+ * another worker: every handler is idempotent); then close the queues, destroy the pool, quit Redis.
+ */
+import type { Worker } from 'bullmq';
+import { ConfigError, loadEnv } from '../config/env.js';
+import type { QueueName } from '../src/jobs/registry.js';
+import { createForwardWorker } from './forward-referral.worker.js';
+import { createSendNotificationWorker } from './send-notification.worker.js';
+import { createSlaSweepWorker } from './sla-sweep.worker.js';
+import { createFollowUpWorker } from './follow-up.worker.js';
+import { createRemindersWorker } from './reminders.worker.js';
+import { createWorkerDeps, type WorkerDeps } from './worker-deps.js';
+
+export const WORKER_FACTORIES: Partial<Record<QueueName, (deps: WorkerDeps) => Worker | Promise<Worker>>> = {
+  forward: createForwardWorker,
+  notify: createSendNotificationWorker,
+  'sla-sweep': createSlaSweepWorker,
+  'follow-up': createFollowUpWorker,
+  reminders: createRemindersWorker,
+};
+
+export interface RunningWorkers {
+  workers: Map<QueueName, Worker>;
+  /** closes the workers only (the caller owns deps); resolves within about graceMs */
+  close(graceMs: number): Promise<void>;
+}
+
+export async function startWorkers(deps: WorkerDeps, queues: readonly QueueName[] = deps.env.WORKER_QUEUES): Promise<RunningWorkers> {
+  const workers = new Map<QueueName, Worker>();
+  for (const q of queues) {
+    const factory = WORKER_FACTORIES[q];
+    if (!factory) {
+      deps.logger.warn({ queue: q }, 'no worker for this queue in this build; skipped');
+      continue;
+    }
+    workers.set(q, await factory(deps));
+  }
+  deps.logger.info({ queues: [...workers.keys()], concurrency: deps.env.WORKER_CONCURRENCY }, 'workers started');
+  return {
+    workers,
+    async close(graceMs) {
+      await Promise.all(
+        [...workers.values()].map(async (w) => {
+          let timer: NodeJS.Timeout | undefined;
+          const deadline = new Promise<'late'>((resolve) => {
+            timer = setTimeout(() => resolve('late'), graceMs);
+          });
+          const done = await Promise.race([w.close().then(() => 'closed' as const), deadline]);
+          clearTimeout(timer);
+          if (done === 'late') {
+            deps.logger.warn({ queue: w.name }, 'active jobs did not finish in time; forcing (they will run again as stalled)');
+            await w.close(true);
+          }
+        }),
+      );
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const deps = createWorkerDeps(env);
+  const running = await startWorkers(deps);
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      deps.logger.info({ signal: sig }, 'shutting down workers');
+      running
+        .close(env.SHUTDOWN_GRACE_MS)
+        .then(() => deps.close())
+        .then(
+          () => process.exit(0),
+          (err) => {
+            console.error(err);
+            process.exit(1);
+          },
+        );
+    });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await main();
+}
