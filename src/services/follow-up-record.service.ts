@@ -1,0 +1,91 @@
+/**
+ * The hub's follow-up call (T3): the coordinators' worklist, and recording a call.
+ *
+ * A call that did not reach the person is kept as an attempt; the follow-up stays scheduled
+ * (and on the T3 clock). A call that reached the person needs an outcome for every referral
+ * that reached an agency (forwarded, and not since cancelled or re-routed); it completes the
+ * follow-up once (conditional UPDATE), resolves the T3 breaches, and closes the submission when
+ * every referral is terminal, the closing mail being dispatched after commit.
+ */
+import { z } from 'zod';
+import { recordAudit } from '../db/audit.repository.js';
+import { resolveBreach } from '../db/breach.repository.js';
+import {
+  completeFollowUp,
+  insertAttempt,
+  insertOutcomes,
+  listFollowUps,
+  lockFollowUp,
+  markFollowedUp,
+  referralsOfSubmission,
+  type FollowUpState,
+} from '../db/follow-up.repository.js';
+import { badRequest, conflict, notFound, type ErrorDetail } from '../errors.js';
+import type { Principal } from './auth.service.js';
+import type { ServiceDeps } from './deps.js';
+import { dispatchNotifications } from './notification.service.js';
+import { closeSubmissionIfDone } from './submission-closure.service.js';
+
+export const recordFollowUpSchema = z.object({
+  contactMade: z.boolean(),
+  outcomes: z
+    .array(z.object({ referralId: z.uuid(), needsMet: z.enum(['yes', 'partly', 'no', 'not_yet']) }))
+    .max(100)
+    .default([]),
+  note: z.string().trim().max(4000).optional(),
+});
+export type RecordFollowUpBody = z.infer<typeof recordFollowUpSchema>;
+
+/** Referrals the person is asked about: they reached an agency and still stand. */
+const NOT_ASKED = new Set(['cancelled', 'rerouted']);
+
+export async function listFollowUpWorklist(deps: ServiceDeps, principal: Principal, state: FollowUpState, limit: number, requestId?: string) {
+  const now = deps.clock.now();
+  const items = await listFollowUps(deps.db, state, now, limit);
+  // the worklist shows the person's name and phone: every read of personal data is audited
+  for (const item of items) {
+    await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: item.submissionId, requestId, at: now });
+  }
+  return items;
+}
+
+export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id: string, body: RecordFollowUpBody, requestId?: string) {
+  const now = deps.clock.now();
+  const result = await deps.db.transaction().execute(async (tx) => {
+    const f = await lockFollowUp(tx, id);
+    if (!f) throw notFound('follow-up');
+    if (f.status !== 'scheduled') {
+      throw conflict('follow_up_not_open', `this follow-up is ${f.status}`, { status: f.status, allowed: [] });
+    }
+    const note = body.note ? body.note : null;
+    await insertAttempt(tx, { id: deps.ids.uuid(), followUpId: id, at: now, byUserId: principal.userId, contactMade: body.contactMade, note });
+    if (!body.contactMade) return { completed: false, closed: false, notificationId: null, submissionId: f.submissionId };
+
+    const referrals = await referralsOfSubmission(tx, f.submissionId);
+    const ours = new Set(referrals.map((r) => r.id));
+    const problems: ErrorDetail[] = [];
+    const seen = new Set<string>();
+    body.outcomes.forEach((o, i) => {
+      if (!ours.has(o.referralId)) problems.push({ path: `outcomes.${i}.referralId`, message: 'not a referral of this follow-up’s submission' });
+      else if (seen.has(o.referralId)) problems.push({ path: `outcomes.${i}.referralId`, message: 'given twice' });
+      seen.add(o.referralId);
+    });
+    for (const r of referrals) {
+      if (r.forwardedAt && !NOT_ASKED.has(r.status) && !seen.has(r.id)) {
+        problems.push({ path: 'outcomes', message: `an outcome is required for referral ${r.reference} (${r.id})` });
+      }
+    }
+    if (problems.length) throw badRequest('invalid follow-up', problems);
+
+    await insertOutcomes(tx, id, body.outcomes, principal.userId, now);
+    const done = await completeFollowUp(tx, id, principal.userId, note, now);
+    if (!done) throw conflict('follow_up_not_open', 'this follow-up is no longer open', { allowed: [] });
+    await markFollowedUp(tx, body.outcomes.map((o) => o.referralId), now);
+    await resolveBreach(tx, referrals.map((r) => r.id), 'follow_up', now);
+    const closure = await closeSubmissionIfDone(tx, deps, f.submissionId, now);
+    return { completed: true, closed: closure.closed, notificationId: closure.notificationId, submissionId: f.submissionId };
+  });
+  // after commit (rule 1): the closing mail
+  if (result.notificationId) await dispatchNotifications(deps.jobs, [result.notificationId], requestId);
+  return { id, status: result.completed ? 'completed' : 'scheduled', submissionId: result.submissionId, submissionClosed: result.closed };
+}

@@ -1,0 +1,77 @@
+/**
+ * Contact reminders: before an agency's T2 runs out (REMINDER_DAYS_BEFORE days before
+ * contact_due_at, default 4), ONE mail per agency per day listing its referrals still without
+ * contact, by reference and due date only (no personal data in the mail). The notification's
+ * dedupe key `reminder:<agencyId>:<YYYY-MM-DD>` makes "once per agency per day" a database
+ * guarantee: a second run the same day (a retry, a second worker) writes and sends nothing.
+ * Reads through referrals_contact_open_idx (its literal predicate, rule 8).
+ */
+import { sql } from 'kysely';
+import { addDays } from '../domain/clock.js';
+import type { ServiceDeps } from './deps.js';
+import { createNotification, dispatchNotifications } from './notification.service.js';
+
+export interface ReminderResult {
+  day: string;
+  agencies: number;
+  sent: number;
+}
+
+/** The UTC calendar day of `now`, as the dedupe key uses it. */
+export function reminderDay(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+export async function sendContactReminders(deps: ServiceDeps, opts: { agencyId?: string; requestId?: string } = {}): Promise<ReminderResult> {
+  const now = deps.clock.now();
+  const day = reminderDay(now);
+  const until = addDays(now, deps.env.REMINDER_DAYS_BEFORE);
+
+  const created = await deps.db.transaction().execute(async (tx) => {
+    let q = tx
+      .selectFrom('referrals as r')
+      .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+      .select(['r.agencyId', 'a.name as agencyName', 'a.email as agencyEmail', 'r.reference', 'r.contactDueAt', 'r.status'])
+      .where(sql<boolean>`r.status IN ('forwarded', 'acknowledged', 'accepted')`)
+      .where('r.contactDueAt', '>', now)
+      .where('r.contactDueAt', '<=', until);
+    if (opts.agencyId) q = q.where('r.agencyId', '=', opts.agencyId);
+    const rows = await q.orderBy('r.agencyId').orderBy('r.contactDueAt').orderBy('r.reference').execute();
+
+    const byAgency = new Map<string, typeof rows>();
+    for (const r of rows) byAgency.set(r.agencyId, [...(byAgency.get(r.agencyId) ?? []), r]);
+
+    const ids: string[] = [];
+    for (const [agencyId, list] of byAgency) {
+      const first = list[0]!;
+      const lines = list.map((r) => `- ${r.reference}: contact the person by ${r.contactDueAt!.toISOString().slice(0, 10)} (${r.status})`);
+      const n = await createNotification(
+        tx,
+        deps.ids,
+        {
+          kind: 'contact_reminder',
+          dedupeKey: `reminder:${agencyId}:${day}`,
+          recipient: first.agencyEmail,
+          agencyId,
+          subject: `Signpost: ${list.length} referral${list.length === 1 ? '' : 's'} awaiting contact`,
+          bodyText: [
+            `Hello ${first.agencyName},`,
+            '',
+            `These referrals are still waiting for you to contact the person, and their two-week contact date is close:`,
+            '',
+            ...lines,
+            '',
+            `Open each one in Signpost to record the contact: ${deps.env.PUBLIC_URL}/agency/referrals`,
+          ].join('\n'),
+        },
+        now,
+      );
+      if (n.created) ids.push(n.id);
+    }
+    return { ids, agencies: byAgency.size };
+  });
+
+  await dispatchNotifications(deps.jobs, created.ids, opts.requestId);
+  deps.logger.info({ day, agencies: created.agencies, sent: created.ids.length }, 'contact reminders');
+  return { day, agencies: created.agencies, sent: created.ids.length };
+}

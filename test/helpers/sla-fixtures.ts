@@ -1,0 +1,79 @@
+/**
+ * Fixtures for the SLA, follow-up and reminder tests: a submission through the real API, and the
+ * steps other parts of the product take (the forward worker forwarding, an agency recording
+ * contact or completion) written the way those parts write them, so that these tests do not
+ * depend on a mail round trip to put a referral in the state they are about.
+ */
+import { addDays } from '../../src/domain/clock.js';
+import { resolveBreach } from '../../src/db/breach.repository.js';
+import { scheduleFollowUp } from '../../src/services/follow-up.service.js';
+import type { TestContext } from './context.js';
+import type { apiClient } from './api.js';
+import { submissionBody, type seedChecklist, type TestUser } from './factories.js';
+
+type Checklist = Awaited<ReturnType<typeof seedChecklist>>;
+
+export interface Submitted {
+  id: string;
+  reference: string;
+  referrals: { id: string; reference: string; agencyId: string; forwardDueAt: string }[];
+}
+
+export async function submit(api: ReturnType<typeof apiClient>, worker: TestUser, q: Checklist, questionIdx: number[]): Promise<Submitted> {
+  const res = await api.post('/api/v1/submissions', worker.token, submissionBody(q, questionIdx.map((i) => q.questions[i]!.id)));
+  if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as Submitted;
+}
+
+/**
+ * What the forward worker does when the agency's server accepts the mail: pending -> forwarded,
+ * contact_due_at = now + the agency's contact days, the forward breach resolved, the follow-up
+ * scheduled. `resolve: false` leaves the breach as a worker that raced the sweep would.
+ */
+export async function forward(ctx: TestContext, referralIds: string[], opts: { resolve?: boolean } = {}): Promise<{ followUpId: string; dueAt: Date }> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (tx) => {
+    let followUp: { followUpId: string; dueAt: Date } | undefined;
+    for (const id of referralIds) {
+      const r = await tx
+        .selectFrom('referrals as r')
+        .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+        .select(['r.submissionId', 'a.contactDays'])
+        .where('r.id', '=', id)
+        .executeTakeFirstOrThrow();
+      const done = await tx
+        .updateTable('referrals')
+        .set({ status: 'forwarded', forwardedAt: now, contactDueAt: addDays(now, r.contactDays), updatedAt: now })
+        .where('id', '=', id)
+        .where('status', 'in', ['pending', 'forward_failed'])
+        .returning('id')
+        .executeTakeFirst();
+      if (!done) throw new Error(`referral ${id} was not pending`);
+      if (opts.resolve !== false) await resolveBreach(tx, id, 'forward', now);
+      followUp = await scheduleFollowUp(tx, ctx, r.submissionId, now);
+    }
+    return followUp!;
+  });
+}
+
+/** An agency's step, as the transition service records it (status, its timestamp). */
+export async function setStatus(ctx: TestContext, referralId: string, status: 'contacted' | 'completed' | 'cancelled' | 'declined', opts: { resolve?: boolean } = {}) {
+  const now = ctx.clock.now();
+  const terminal = status !== 'contacted';
+  await ctx.db
+    .updateTable('referrals')
+    .set({
+      status,
+      updatedAt: now,
+      ...(status === 'contacted' ? { contactedAt: now } : {}),
+      ...(terminal ? { closedAt: now, outcome: status === 'completed' ? 'service_provided' : null } : {}),
+    })
+    .where('id', '=', referralId)
+    .execute();
+  if (opts.resolve) await resolveBreach(ctx.db, referralId, 'contact', now);
+}
+
+export async function breachesOf(ctx: TestContext, referralIds: string[]) {
+  if (referralIds.length === 0) return [];
+  return ctx.db.selectFrom('slaBreaches').selectAll().where('referralId', 'in', referralIds).orderBy('clock').orderBy('referralId').execute();
+}

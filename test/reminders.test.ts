@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY, HOUR } from '../src/domain/clock.js';
+import { sendContactReminders } from '../src/services/reminder.service.js';
+import { processReminders } from '../workers/reminders.worker.js';
+import { createTestContext, type TestContext } from './helpers/context.js';
+import { apiClient } from './helpers/api.js';
+import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
+import { forward, setStatus, submit } from './helpers/sla-fixtures.js';
+
+let ctx: TestContext;
+let api: ReturnType<typeof apiClient>;
+let q: Awaited<ReturnType<typeof seedChecklist>>;
+let worker: TestUser;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  api = apiClient(ctx.baseUrl);
+  q = await seedChecklist(ctx);
+  worker = await makeUser(ctx, 'link_worker');
+});
+afterAll(async () => ctx?.close());
+
+const reminders = () => ctx.db.selectFrom('notifications').selectAll().where('kind', '=', 'contact_reminder').orderBy('createdAt').orderBy('recipient').execute();
+
+describe('contact reminders', () => {
+  it('sends one mail per agency per day, listing its referrals close to their contact date, without personal data', async () => {
+    // fire (q0, 14 contact days) twice and the advice team (q15, 10 contact days) once
+    const subs = [await submit(api, worker, q, [0, 15]), await submit(api, worker, q, [0])];
+    const all = subs.flatMap((s) => s.referrals);
+    await forward(ctx, all.map((r) => r.id));
+    const fire = all.filter((r) => r.agencyId === q.questions[0]!.agencyId);
+    const advice = all.find((r) => r.agencyId === q.questions[15]!.agencyId)!;
+
+    // day 5: advice is due at day 10, more than 4 days away -> nothing
+    ctx.clock.advance(5 * DAY);
+    expect((await sendContactReminders(ctx)).sent).toBe(0);
+
+    // day 6 + 1 h: advice (due day 10) is within 4 days; fire (due day 14) is not
+    ctx.clock.advance(DAY + HOUR);
+    let res = await sendContactReminders(ctx);
+    expect(res).toMatchObject({ agencies: 1, sent: 1 });
+    let rows = await reminders();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.agencyId).toBe(advice.agencyId);
+    expect(rows[0]!.recipient).toBe('advice@hub.example.org');
+    expect(rows[0]!.dedupeKey).toBe(`reminder:${advice.agencyId}:${ctx.clock.now().toISOString().slice(0, 10)}`);
+    expect(rows[0]!.bodyText).toContain(advice.reference);
+    expect(rows[0]!.bodyText).not.toMatch(/Ada|Test-|020 7946/);
+    expect(await ctx.jobs.queue('notify').getJobState(`notify-${rows[0]!.id}`)).toBe('waiting');
+
+    // a second run the same day (a retry, another worker, the daily job) sends nothing
+    res = await processReminders({ id: 'j', name: 'daily-contact-reminders', data: {} }, ctx);
+    expect(res.sent).toBe(0);
+    expect(await reminders()).toHaveLength(1);
+
+    // day 10 + 1 h: advice is past due (T2's breach, no reminder); both fire referrals in ONE mail
+    ctx.clock.advance(4 * DAY);
+    res = await sendContactReminders(ctx);
+    expect(res).toMatchObject({ agencies: 1, sent: 1 });
+    rows = await reminders();
+    expect(rows).toHaveLength(2);
+    expect(rows[1]!.agencyId).toBe(fire[0]!.agencyId);
+    for (const r of fire) expect(rows[1]!.bodyText).toContain(r.reference);
+    expect(rows[1]!.subject).toContain('2 referrals');
+
+    // next day: fire again, but without the referral the agency has since contacted
+    ctx.clock.advance(DAY);
+    await setStatus(ctx, fire[0]!.id, 'contacted');
+    res = await processReminders({ id: 'j2', name: 'contact-reminders', data: { agencyId: fire[0]!.agencyId, day: ctx.clock.now().toISOString().slice(0, 10) } }, ctx);
+    expect(res.sent).toBe(1);
+    rows = await reminders();
+    expect(rows).toHaveLength(3);
+    expect(rows[2]!.bodyText).toContain(fire[1]!.reference);
+    expect(rows[2]!.bodyText).not.toContain(fire[0]!.reference);
+  });
+});
