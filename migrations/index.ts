@@ -5,8 +5,14 @@
 import type { Migration } from 'kysely';
 import * as core from './2026_11_23_1100_core.js';
 import * as workflow from './2026_11_23_1110_workflow.js';
+import * as web from './2026_11_23_1200_web.js';
+import * as intakeFunction from './2026_11_23_1210_intake_function.js';
+import * as slaReport from './2026_11_23_1220_sla_report.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
   '2026_11_23_1110_workflow': workflow,
+  '2026_11_23_1200_web': web,
+  '2026_11_23_1210_intake_function': intakeFunction,
+  '2026_11_23_1220_sla_report': slaReport,
 };

@@ -22,7 +22,11 @@ export interface ContextOptions {
 
 export function createContext({ env, role, logger, clock, ids }: ContextOptions): ServiceDeps & { close(): Promise<void> } {
   const log = logger ?? createLogger(env.LOG_LEVEL);
-  const db = createDb({ connectionString: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: `signpost-${role}` });
+  // A mail send holds its notification row (and so a connection) for the length of one SMTP
+  // conversation; forward and notify each run WORKER_CONCURRENCY of them at once. A worker's
+  // pool keeps room beyond that for the sweep and the other queues.
+  const poolSize = role === 'worker' ? Math.max(env.DATABASE_POOL_SIZE, 2 * env.WORKER_CONCURRENCY + 4) : env.DATABASE_POOL_SIZE;
+  const db = createDb({ connectionString: env.DATABASE_URL, poolSize, applicationName: `signpost-${role}` });
   const jobs = createProducer({
     redisUrl: env.REDIS_URL,
     prefix: env.QUEUE_PREFIX,

@@ -21,6 +21,12 @@ export interface JobProducer {
   enqueue<N extends JobName>(name: N, payload: JobPayload<N> | JobPayload<N>[], opts?: EnqueueOptions): Promise<void>;
   /** Never throws: logs and returns false (the sweep will pick the work up). */
   enqueueSafely<N extends JobName>(name: N, payload: JobPayload<N> | JobPayload<N>[], opts?: EnqueueOptions): Promise<boolean>;
+  /**
+   * Like enqueueSafely, for work that ran before under the same job id (a forward retried by a
+   * coordinator): a finished job kept under that id is removed first, or BullMQ would treat the
+   * add as a duplicate and drop it.
+   */
+  requeueSafely<N extends JobName>(name: N, payload: JobPayload<N>): Promise<boolean>;
   queue(name: QueueName): Queue;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
@@ -55,7 +61,24 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
     return q;
   };
 
-  const enqueue: JobProducer['enqueue'] = async (name, payload, opts = {}) => {
+  // Calls made in the same turn of the event loop are coalesced into one addBulk per queue:
+  // under load, many requests finish per turn, and each Redis round trip (a syscall and a
+  // MULTI of Lua scripts) is paid once per turn instead of once per request. No added delay.
+  type Pending = { jobs: Parameters<Queue['addBulk']>[0]; resolve: () => void; reject: (e: unknown) => void };
+  const pending = new Map<QueueName, Pending[]>();
+  const flush = (queueName: QueueName) => {
+    const batch = pending.get(queueName) ?? [];
+    pending.delete(queueName);
+    const jobs = batch.flatMap((b) => b.jobs);
+    queue(queueName)
+      .addBulk(jobs)
+      .then(
+        () => batch.forEach((b) => b.resolve()),
+        (err) => batch.forEach((b) => b.reject(err)),
+      );
+  };
+
+  const enqueue: JobProducer['enqueue'] = (name, payload, opts = {}) => {
     const def = JOBS[name];
     const jobs = (Array.isArray(payload) ? payload : [payload]).map((p) => {
       const data = def.payload.parse(p);
@@ -70,8 +93,16 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
         },
       };
     });
-    if (jobs.length === 1) await queue(def.queue).add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
-    else if (jobs.length > 1) await queue(def.queue).addBulk(jobs);
+    if (jobs.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let list = pending.get(def.queue);
+      if (!list) {
+        list = [];
+        pending.set(def.queue, list);
+        setImmediate(flush, def.queue);
+      }
+      list.push({ jobs, resolve, reject });
+    });
   };
 
   return {
@@ -94,8 +125,32 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
         clearTimeout(timer);
       }
     },
+    async requeueSafely(name, payload) {
+      const def = JOBS[name];
+      const jobId = def.jobId(def.payload.parse(payload) as never);
+      if (jobId) {
+        const q = queue(def.queue);
+        try {
+          const state = await q.getJobState(jobId);
+          if (state === 'completed' || state === 'failed') await q.remove(jobId);
+        } catch (err) {
+          logger.warn({ err: (err as Error).message, job: name }, 'could not clear the finished job; the sweep will retry');
+        }
+      }
+      return this.enqueueSafely(name, payload);
+    },
     queue,
     async ping() {
+      // a fail-fast connection refuses commands until it is ready: give it a moment to get there
+      if (connection.status !== 'ready') {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`redis is ${connection.status}`)), 1_000);
+          connection.once('ready', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
       await connection.ping();
     },
     async close() {

@@ -1,0 +1,126 @@
+/**
+ * Intake benchmark (`npm run bench:intake`). Side by side in one run, on this machine:
+ *   A. a bare Express 5 endpoint doing one INSERT of the same JSON through a pg pool;
+ *   B. POST /api/v1/submissions (auth, validation, routing, the one-statement intake, enqueue).
+ * Prints, for each: throughput at saturation (closed loop, same connections, same duration),
+ * the ratio B/A (target >= 60 %), latency percentiles at a fixed 200 submissions/s (target p99
+ * < 50 ms), and commits per request counted from pg_stat_database. Uses its own database and
+ * queue prefix; no workers run, so queued forward jobs are removed afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { createDb } from '../../src/db/kysely.js';
+import { ensureDatabase, migrateToLatest } from '../../src/db/migrate.js';
+import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/db/seed.js';
+import { findQuestionnaire } from '../../src/db/questionnaire.repository.js';
+import { createUserWithToken } from '../../src/services/user.service.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { randomIds } from '../../src/domain/ids.js';
+import { deleteRedisPrefix } from '../helpers/context.js';
+
+const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench';
+const PREFIX = 'signpost-bench';
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const POOL = '10';
+
+async function commits(): Promise<number> {
+  const c = new pg.Client({ connectionString: DB_URL });
+  await c.connect();
+  const { rows } = await c.query('SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()');
+  await c.end();
+  return Number(rows[0].n);
+}
+
+function start(cmd: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, cmd, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return (async () => {
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(readyUrl, { method: readyUrl.endsWith('/healthz') ? 'GET' : 'POST', body: readyUrl.endsWith('/healthz') ? undefined : '{}', headers: { 'content-type': 'application/json' } })).status < 500) return child;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(200);
+    }
+    throw new Error(`${cmd.join(' ')} did not start`);
+  })();
+}
+
+function run(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+async function main() {
+  await ensureDatabase(DB_URL);
+  const db = createDb({ connectionString: DB_URL, poolSize: 2 });
+  await migrateToLatest(db);
+  await seedDemo(db, systemClock.now());
+  const q = (await findQuestionnaire(db, SEED_QUESTIONNAIRE_ID))!;
+  const questions = q.sections.flatMap((s) => s.questions);
+  const user = await createUserWithToken({ db, clock: systemClock, ids: randomIds }, {
+    role: 'link_worker',
+    name: 'Benchmark link worker',
+    email: `bench-${Date.now()}@example.org`,
+  });
+  await db.destroy();
+
+  // a realistic checklist: three "yes" answers for two agencies
+  const yes = new Set([questions[0]!.id, questions[15]!.id, questions[16]!.id]);
+  const body = JSON.stringify({
+    questionnaireId: q.id,
+    person: { givenName: 'Bench', familyName: 'Person', dateOfBirth: '1944-04-04', postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
+    consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
+    answers: Object.fromEntries(questions.map((x) => [x.id, yes.has(x.id)])),
+  });
+
+  const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij' };
+  const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], { ...common, PORT: '3901' }, 'http://127.0.0.1:3901/bare');
+  const api = await start(['--import', 'tsx', 'src/server.ts'], { ...common, PORT: '3902', QUEUE_PREFIX: PREFIX }, 'http://127.0.0.1:3902/healthz');
+
+  const targets = {
+    bare: { url: 'http://127.0.0.1:3901/bare', headers: { 'content-type': 'application/json' } },
+    signpost: { url: 'http://127.0.0.1:3902/api/v1/submissions', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` } },
+  };
+  const results: Record<string, { rps: number; commitsPerReq: number; non2xx: number; p50: number; p99: number; fixedNon2xx: number }> = {};
+  try {
+    for (const [name, t] of Object.entries(targets)) {
+      await run({ ...t, method: 'POST', body, connections: CONNECTIONS, duration: 3 }); // warm-up
+      const before = await commits();
+      const sat = await run({ ...t, method: 'POST', body, connections: CONNECTIONS, duration: DURATION });
+      const after = await commits();
+      const fixed = await run({ ...t, method: 'POST', body, connections: 20, overallRate: 200, duration: DURATION });
+      results[name] = {
+        rps: sat.requests.average,
+        commitsPerReq: (after - before) / Math.max(1, sat.requests.total),
+        non2xx: sat.non2xx + sat.errors,
+        p50: fixed.latency.p50,
+        p99: fixed.latency.p99,
+        fixedNon2xx: fixed.non2xx + fixed.errors,
+      };
+    }
+  } finally {
+    bare.kill('SIGTERM');
+    api.kill('SIGTERM');
+    await deleteRedisPrefix(PREFIX);
+  }
+
+  const b = results.bare!;
+  const s = results.signpost!;
+  console.log(`\nIntake benchmark: ${DURATION}s per phase, ${CONNECTIONS} connections at saturation, pg pool ${POOL}, ${new Date().toISOString()}`);
+  console.log('endpoint   req/s (saturated)  commits/req  errors | at 200/s: p50 ms  p99 ms  errors');
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(17)}  ${r.commitsPerReq.toFixed(2).padStart(11)}  ${String(r.non2xx).padStart(6)} | ${r.p50.toFixed(1).padStart(13)}  ${r.p99.toFixed(1).padStart(6)}  ${String(r.fixedNon2xx).padStart(6)}`,
+    );
+  }
+  const ratio = s.rps / b.rps;
+  console.log(`\nsignpost / bare throughput: ${(ratio * 100).toFixed(1)} % (target >= 60 %): ${ratio >= 0.6 ? 'MET' : 'NOT MET'}`);
+  console.log(`signpost p99 at 200/s: ${s.p99.toFixed(1)} ms (target < 50 ms): ${s.p99 < 50 && s.fixedNon2xx === 0 ? 'MET' : 'NOT MET'}`);
+}
+
+await main();
