@@ -46,10 +46,13 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   SLA_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  // `npm run demo`: the page listing the mail its embedded SMTP sink received
+  DEMO_MAIL_PORT: z.coerce.number().int().min(0).max(65535).default(8025),
   // Web sessions and signed agency links
   SESSION_SECRET: z.string().min(32).default('dev-only-session-secret-change-me-0123456789'),
   SECURE_COOKIES: bool.default(false),
   AGENCY_LINK_TTL_DAYS: z.coerce.number().int().positive().default(28),
+  SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 7).default(8),
 });
 
 export type Env = Readonly<z.infer<typeof envSchema>>;

@@ -19,6 +19,7 @@ import { startSinkPage } from './mail/sink-page.js';
 import { SmtpSink } from './mail/sink.js';
 import { startServer } from './server.js';
 import { createUserWithToken, issueToken, revokeUserTokens, type UserDeps } from './services/user.service.js';
+import { setPassword } from './services/password.service.js';
 import { startWorkers } from '../workers/index.js';
 import { createWorkerDeps } from '../workers/worker-deps.js';
 
@@ -28,6 +29,9 @@ const DEMO_USERS: { role: Role; name: string; email: string; agency?: string }[]
   { role: 'coordinator', name: 'Demo hub coordinator', email: 'coordinator@demo.signpost.example.org' },
   { role: 'admin', name: 'Demo administrator', email: 'admin@demo.signpost.example.org' },
 ];
+
+/** Every demo user signs in to the web app with this password (set again on every run). */
+const DEMO_PASSWORD = process.env.DEMO_PASSWORD ?? 'signpost-demo';
 
 /** Each demo user, created on the first run; every run revokes its old tokens and prints a new one. */
 async function demoUsers(deps: UserDeps): Promise<{ role: Role; email: string; token: string }[]> {
@@ -42,6 +46,7 @@ async function demoUsers(deps: UserDeps): Promise<{ role: Role; email: string; t
       const agencyId = u.agency ? seedUuid(`agency:${u.agency}`) : null;
       token = (await createUserWithToken(deps, { role: u.role, name: u.name, email: u.email, agencyId })).token;
     }
+    await setPassword(deps, existing?.id ?? (await findUserByEmail(deps.db, u.email))!.id, DEMO_PASSWORD);
     out.push({ role: u.role, email: u.email, token });
   }
   return out;
@@ -112,10 +117,11 @@ Signpost demo is running.
   API              ${apiUrl}/api/v1   (readiness: ${apiUrl}/readyz)
   SMTP sink        ${sink.url}   (every message also saved in .demo/mail/)
   Mail received    ${mailPage.url}
+  Web app          ${apiUrl}/   (sign in with a demo user's email and the password ${DEMO_PASSWORD})
   Workers          ${[...workers.workers.keys()].join(', ')}
   Forward mail     FORWARD_EMAIL_CONTENT=${env.FORWARD_EMAIL_CONTENT}
 
-Demo users (tokens are new on every run):
+Demo users (web password for all: ${DEMO_PASSWORD}; API tokens are new on every run):
 ${users.map((u) => `  ${u.role.padEnd(12)} ${u.email.padEnd(42)} ${u.token}`).join('\n')}
 
 Try it: fetch the checklist, then submit one (answer "yes" to the fire safety question):

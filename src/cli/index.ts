@@ -1,7 +1,7 @@
 /**
  * signpost CLI. Each command prints one JSON line on success (easy to script) and a plain
  * message on stderr with a non-zero exit on failure.
- *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] | token:revoke --user ID | --token ID
+ *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] [--password P] | user:password --email E --password P | token:revoke --user ID | --token ID
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv, type Env } from '../../config/env.js';
@@ -11,6 +11,9 @@ import { ensureDatabase, migrateToLatest } from '../db/migrate.js';
 import { seedDemo } from '../db/seed.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { createUserWithToken, revokeUserTokens } from '../services/user.service.js';
+import { hashPassword, setPassword } from '../services/password.service.js';
+import { findUserByEmail } from '../db/user.repository.js';
+import { runSweep } from '../services/sla.service.js';
 import { ZodError } from 'zod';
 
 type Ctx = ServiceDeps & { close(): Promise<void> };
@@ -33,10 +36,11 @@ export const COMMANDS: Record<string, Command> = {
     run: async (ctx) => seedDemo(ctx.db, ctx.clock.now()),
   },
   'user:create': {
-    usage: 'user:create --role link_worker|agency|coordinator|admin --name NAME --email EMAIL [--agency AGENCY_ID]',
+    usage: 'user:create --role link_worker|agency|coordinator|admin --name NAME --email EMAIL [--agency AGENCY_ID] [--password P]',
     run: async (ctx, args) => {
-      const o = opts(args, { role: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, agency: { type: 'string' } });
+      const o = opts(args, { role: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, agency: { type: 'string' }, password: { type: 'string' } });
       const u = await createUserWithToken(ctx, {
+        passwordHash: o.password === undefined ? null : await hashPassword(String(o.password)),
         role: o.role as never,
         name: String(o.name ?? ''),
         email: String(o.email ?? ''),
@@ -44,6 +48,20 @@ export const COMMANDS: Record<string, Command> = {
       });
       return { id: u.id, token: u.token };
     },
+  },
+  'user:password': {
+    usage: 'user:password --email EMAIL --password P   (sets a web sign-in password; ends their sessions)',
+    run: async (ctx, args) => {
+      const o = opts(args, { email: { type: 'string' }, password: { type: 'string' } });
+      const user = await findUserByEmail(ctx.db, String(o.email ?? ''));
+      if (!user) throw new AppError(404, 'not_found', 'no user has this email');
+      await setPassword(ctx, user.id, String(o.password ?? ''));
+      return { id: user.id, passwordSet: true };
+    },
+  },
+  'sla:sweep': {
+    usage: 'sla:sweep',
+    run: async (ctx) => runSweep(ctx),
   },
   'token:revoke': {
     usage: 'token:revoke (--user USER_ID | --token TOKEN_ID)',

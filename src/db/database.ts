@@ -5,11 +5,13 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { CoreTables } from './tables/core.js';
 import type { WorkflowTables } from './tables/workflow.js';
+import type { WebTables } from './tables/web.js';
 
 export type * from './tables/core.js';
 export type * from './tables/workflow.js';
+export type * from './tables/web.js';
 
-export interface Database extends CoreTables, WorkflowTables {}
+export interface Database extends CoreTables, WorkflowTables, WebTables {}
 
 /** What a repository function takes first: the pool, or the transaction a service opened. */
 export type Executor = Kysely<Database> | Transaction<Database>;

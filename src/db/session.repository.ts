@@ -1,0 +1,78 @@
+/** Web sessions and the sign-in fields of users (failed_logins, locked_until, password_hash). */
+import { sql } from 'kysely';
+import type { Executor, Role } from './database.js';
+
+export interface SessionUser {
+  userId: string;
+  name: string;
+  email: string;
+  role: Role;
+  agencyId: string | null;
+  csrfToken: string;
+  lastSeenAt: Date;
+}
+
+export async function insertSession(
+  db: Executor,
+  row: { idHash: Buffer; userId: string; csrfToken: string; createdAt: Date; lastSeenAt: Date; expiresAt: Date },
+) {
+  await db.insertInto('webSessions').values(row).execute();
+}
+
+/** The live session's user; a disabled user or an expired session reads as none. */
+export async function findSessionUser(db: Executor, idHash: Buffer, now: Date): Promise<SessionUser | undefined> {
+  return db
+    .selectFrom('webSessions as s')
+    .innerJoin('users as u', 'u.id', 's.userId')
+    .select(['u.id as userId', 'u.name', 'u.email', 'u.role', 'u.agencyId', 's.csrfToken', 's.lastSeenAt'])
+    .where('s.idHash', '=', idHash)
+    .where('s.expiresAt', '>', now)
+    .where('u.disabledAt', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Executor, idHash: Buffer, lastSeenAt: Date, expiresAt: Date) {
+  await db.updateTable('webSessions').set({ lastSeenAt, expiresAt }).where('idHash', '=', idHash).execute();
+}
+
+export async function deleteSession(db: Executor, idHash: Buffer) {
+  await db.deleteFrom('webSessions').where('idHash', '=', idHash).execute();
+}
+
+export async function deleteSessionsOfUser(db: Executor, userId: string) {
+  await db.deleteFrom('webSessions').where('userId', '=', userId).execute();
+}
+
+export async function deleteExpiredSessions(db: Executor, now: Date): Promise<number> {
+  const r = await db.deleteFrom('webSessions').where('expiresAt', '<=', now).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/**
+ * Counts a failed sign-in in one statement (concurrent guesses cannot both slip under the
+ * limit) and locks the account when the count reaches maxFailures.
+ */
+export async function recordLoginFailure(db: Executor, userId: string, now: Date, maxFailures: number, lockUntil: Date) {
+  return db
+    .updateTable('users')
+    .set((eb) => ({
+      failedLogins: eb('failedLogins', '+', 1),
+      lockedUntil: sql<Date>`CASE WHEN failed_logins + 1 >= ${maxFailures} THEN ${lockUntil}::timestamptz ELSE locked_until END`,
+    }))
+    .where('id', '=', userId)
+    .returning(['failedLogins', 'lockedUntil'])
+    .executeTakeFirst();
+}
+
+export async function resetLoginFailures(db: Executor, userId: string) {
+  await db.updateTable('users').set({ failedLogins: 0, lockedUntil: null }).where('id', '=', userId).execute();
+}
+
+export async function setPasswordHash(db: Executor, userId: string, passwordHash: string): Promise<boolean> {
+  const r = await db
+    .updateTable('users')
+    .set({ passwordHash, failedLogins: 0, lockedUntil: null })
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

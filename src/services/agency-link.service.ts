@@ -1,0 +1,96 @@
+/**
+ * Signed agency links: how an agency without an account acts on ONE referral from its
+ * forwarding email. The token is 32 random bytes (unguessable, so no separate signature is
+ * needed); Postgres keeps only its SHA-256, the referral and agency it is scoped to, an expiry
+ * (AGENCY_LINK_TTL_DAYS), a revocation time, and use counts. Every use is audited.
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { Env } from '../../config/env.js';
+import type { DB, Executor } from '../db/database.js';
+import {
+  findLiveAgencyLink,
+  findOrCreateLinkUser,
+  findReferralAgency,
+  insertAgencyLink,
+  recordAgencyLinkUse,
+  revokeAgencyLinksOf,
+} from '../db/agency-link.repository.js';
+import { addDays, type Clock } from '../domain/clock.js';
+import type { IdGenerator } from '../domain/ids.js';
+import { notFound } from '../errors.js';
+import type { Principal } from './auth.service.js';
+
+export interface AgencyLinkScope {
+  linkId: string;
+  referralId: string;
+  agencyId: string;
+  agencyName: string;
+  expiresAt: Date;
+  /** the CSRF token forms on the link's pages carry (no session exists) */
+  csrfToken: string;
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+/** Forms under a link carry an HMAC of the link's hash: only someone holding the page has it. */
+export function linkCsrfToken(env: Env, tokenHash: Buffer): string {
+  return createHmac('sha256', env.SESSION_SECRET).update('agency-link-csrf:').update(tokenHash).digest('base64url');
+}
+
+/**
+ * Creates a link for the referral's current agency and returns its URL (built on PUBLIC_URL).
+ * Takes an executor so that a caller may create it inside its own transaction.
+ */
+export async function createAgencyLink(db: Executor, deps: { env: Env; ids: IdGenerator }, referralId: string, now: Date): Promise<string> {
+  const referral = await findReferralAgency(db, referralId);
+  if (!referral) throw notFound('referral');
+  const token = randomBytes(32).toString('base64url');
+  await insertAgencyLink(db, {
+    id: deps.ids.uuid(),
+    tokenHash: sha256(token),
+    referralId,
+    agencyId: referral.agencyId,
+    createdAt: now,
+    expiresAt: addDays(now, deps.env.AGENCY_LINK_TTL_DAYS),
+  });
+  return `${deps.env.PUBLIC_URL.replace(/\/+$/, '')}/a/${token}`;
+}
+
+/**
+ * The scope of a live link, recording the use (who: the link's agency; what: `action`) in the
+ * audit log. Unknown, expired and revoked links all read as undefined: the page says the same.
+ */
+export async function useAgencyLink(
+  deps: { db: DB; clock: Clock; env: Env },
+  token: string,
+  action: string,
+  requestId?: string,
+): Promise<AgencyLinkScope | undefined> {
+  if (!TOKEN.test(token)) return undefined;
+  const tokenHash = sha256(token);
+  const now = deps.clock.now();
+  const link = await findLiveAgencyLink(deps.db, tokenHash, now);
+  if (!link) return undefined;
+  await deps.db.transaction().execute((trx) =>
+    recordAgencyLinkUse(trx, { linkId: link.id, referralId: link.referralId, agencyName: link.agencyName, action, at: now, requestId }),
+  );
+  return {
+    linkId: link.id,
+    referralId: link.referralId,
+    agencyId: link.agencyId,
+    agencyName: link.agencyName,
+    expiresAt: link.expiresAt,
+    csrfToken: linkCsrfToken(deps.env, tokenHash),
+  };
+}
+
+export async function revokeAgencyLinks(deps: { db: DB; clock: Clock }, referralId: string): Promise<number> {
+  return revokeAgencyLinksOf(deps.db, referralId, deps.clock.now());
+}
+
+/** The principal a link acts as: its agency's link user (see findOrCreateLinkUser). */
+export async function linkPrincipal(deps: { db: DB; clock: Clock; ids: IdGenerator }, scope: AgencyLinkScope): Promise<Principal> {
+  const u = await findOrCreateLinkUser(deps.db, { id: scope.agencyId, name: scope.agencyName }, deps.ids.uuid(), deps.clock.now());
+  return { userId: u.id, name: u.name, role: 'agency', agencyId: scope.agencyId };
+}

@@ -1,0 +1,129 @@
+/**
+ * The checklist form <-> the submission body. The form posts flat fields; this turns them into
+ * the same body the JSON API takes (so both are validated by one schema), and turns validation
+ * problems back into NHS.UK error summary items and inline messages keyed by field id.
+ */
+import { z } from 'zod';
+import { submissionBodySchema, type SubmissionBody } from '../services/submission.schema.js';
+import type { QuestionnaireView } from '../db/questionnaire.repository.js';
+
+export type FormValues = Record<string, string>;
+export interface FormError {
+  text: string;
+  href: string;
+}
+export interface FormProblems {
+  errors: FormError[];
+  fieldErrors: Record<string, string>;
+}
+
+const LABELS: Record<string, string> = {
+  givenName: 'First name',
+  familyName: 'Last name',
+  'dateOfBirth-day': 'Date of birth',
+  postcode: 'Postcode',
+  phone: 'Phone number',
+  email: 'Email address',
+  addressLine: 'Address',
+  preferredContact: 'How to contact them',
+  language: 'Language',
+  accessNeeds: 'Access needs',
+  consentGiven: 'Consent',
+  sharingAgreed: 'Sharing',
+  consentBy: 'Who gave consent',
+  representativeName: "Representative's name",
+};
+
+const REQUIRED: Record<string, string> = {
+  givenName: "Enter the person's first name",
+  familyName: "Enter the person's last name",
+  preferredContact: 'Select how the person would like to be contacted',
+  consentBy: 'Select who gave consent',
+  consentGiven: 'The person (or their representative) must consent before you can send this checklist',
+  sharingAgreed: 'The person must agree to their details being shared with the agencies',
+};
+
+/** The form field id for a body path (person.postcode -> postcode, answers.<id> -> q_<id>). */
+export function fieldIdFor(path: string): string {
+  const [head, rest] = [path.split('.')[0], path.split('.').slice(1).join('.')];
+  if (head === 'answers') return `q_${rest}`;
+  if (head === 'person') return rest === 'dateOfBirth' ? 'dateOfBirth-day' : rest;
+  if (head === 'consent') return { given: 'consentGiven', sharingAgreed: 'sharingAgreed', by: 'consentBy', representativeName: 'representativeName' }[rest] ?? 'consentGiven';
+  return 'questionnaireId';
+}
+
+export function problemsFrom(issues: { path: string; message: string }[], questionTexts: Map<string, string>): FormProblems {
+  const fieldErrors: Record<string, string> = {};
+  for (const i of issues) {
+    const id = fieldIdFor(i.path);
+    if (fieldErrors[id]) continue;
+    if (id.startsWith('q_')) {
+      fieldErrors[id] = `Select yes or no for: ${questionTexts.get(id.slice(2)) ?? 'this question'}`;
+    } else if (REQUIRED[id] && /empty|required|expected|invalid option|must be true/i.test(i.message)) {
+      fieldErrors[id] = REQUIRED[id];
+    } else if (id === 'dateOfBirth-day') {
+      fieldErrors[id] = /future|years/.test(i.message) ? `Date of birth ${i.message}` : 'Enter a real date of birth, for example 17 5 1942';
+    } else {
+      fieldErrors[id] = `${LABELS[id] ?? id} ${i.message}`;
+    }
+  }
+  return { fieldErrors, errors: Object.entries(fieldErrors).map(([id, text]) => ({ text, href: `#${id}` })) };
+}
+
+const pad = (s: string | undefined, n: number) => (s ?? '').trim().padStart(n, '0');
+
+/** Builds the submission body; `consentRecordedAt` is when the form was shown to the person. */
+export function bodyFromForm(form: FormValues, questionnaire: QuestionnaireView, now: Date): { body?: SubmissionBody; issues: { path: string; message: string }[] } {
+  const issues: { path: string; message: string }[] = [];
+  const answers: Record<string, boolean> = {};
+  for (const q of questionnaire.sections.flatMap((s) => s.questions)) {
+    const v = form[`q_${q.id}`];
+    if (v === 'yes' || v === 'no') answers[q.id] = v === 'yes';
+    else issues.push({ path: `answers.${q.id}`, message: 'must be answered' });
+  }
+  const [d, m, y] = [form['dateOfBirth[day]'], form['dateOfBirth[month]'], form['dateOfBirth[year]']];
+  const dateOfBirth = d || m || y ? `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}` : '';
+  const recordedAt = z.iso.datetime({ offset: true }).safeParse(form.consentRecordedAt).success ? form.consentRecordedAt! : now.toISOString();
+  const raw = {
+    questionnaireId: questionnaire.id,
+    person: {
+      givenName: form.givenName ?? '',
+      familyName: form.familyName ?? '',
+      dateOfBirth,
+      postcode: form.postcode ?? '',
+      phone: form.phone ?? '',
+      email: form.email ?? '',
+      addressLine: form.addressLine ?? '',
+      preferredContact: form.preferredContact ?? '',
+      language: form.language ?? '',
+      accessNeeds: form.accessNeeds ?? '',
+    },
+    consent: {
+      given: form.consentGiven === 'yes',
+      by: form.consentBy ?? '',
+      representativeName: form.representativeName ?? '',
+      sharingAgreed: form.sharingAgreed === 'yes',
+      recordedAt,
+    },
+    answers,
+  };
+  const parsed = submissionBodySchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) issues.push({ path: i.path.map(String).join('.'), message: i.message });
+  }
+  if (!raw.consent.given) issues.push({ path: 'consent.given', message: 'must be true' });
+  if (!raw.consent.sharingAgreed) issues.push({ path: 'consent.sharingAgreed', message: 'must be true' });
+  return issues.length ? { issues } : { body: parsed.data!, issues };
+}
+
+/** Only string fields survive (a repeated field keeps its last value); nothing typed is lost on an error. */
+export function formValues(body: unknown): FormValues {
+  const out: FormValues = {};
+  if (body && typeof body === 'object') {
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+      if (typeof v === 'string') out[k] = v;
+      else if (Array.isArray(v) && typeof v.at(-1) === 'string') out[k] = v.at(-1) as string;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,173 @@
+/** The hub's management pages: agencies, checklist versions, sent mail, users. */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateAgency } from '../services/agency.service.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { passwordSchema } from '../services/password.service.js';
+import { createQuestionnaireDraft, getQuestionnaire, listQuestionnaires, publishQuestionnaire, questionnairePatchSchema, updateQuestionnaireDraft } from '../services/questionnaire.service.js';
+import { newUserSchema } from '../services/user.service.js';
+import { createUserWithPassword, disableUser, listMail, listUsersForHub, setUserPassword } from '../services/web-views.service.js';
+import { formValues } from './checklist-form.js';
+import { HUB_ROLES } from './hub-charts.js';
+import { principalFromSession, requireUser } from './middleware.js';
+import { page } from './render.js';
+
+const uuid = z.uuid();
+type Details = { path?: string; message: string }[];
+
+/** Turns a zod error or an AppError with details into error-summary items keyed `${prefix}-${field}`. */
+function problems(err: unknown, prefix: string): { errors: { text: string; href: string }[]; fieldErrors: Record<string, string> } | undefined {
+  let details: Details | undefined;
+  if (err instanceof z.ZodError) details = err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  else if (err instanceof AppError && err.status < 500 && err.status !== 404) details = Array.isArray(err.details) ? (err.details as Details) : [{ message: err.message }];
+  if (!details) return undefined;
+  const fieldErrors: Record<string, string> = {};
+  const errors = details.map((d) => {
+    const id = d.path ? `${prefix}-${d.path.split('.')[0]}` : `${prefix}-form`;
+    const text = d.path ? `${d.path.replace(/\./g, ' ')}: ${d.message}` : d.message;
+    fieldErrors[id] ??= text;
+    return { text, href: `#${id}` };
+  });
+  return { errors, fieldErrors };
+}
+
+const blank = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s.trim());
+
+export function hubAdminRouter(deps: ServiceDeps): Router {
+  const r = Router();
+  r.use(['/hub/agencies', '/hub/questionnaires', '/hub/mail', '/hub/users'], requireUser(...HUB_ROLES));
+
+  // ---- agencies ----
+  const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), values: {}, fieldErrors: {}, ...extra }, status);
+
+  r.get('/hub/agencies', async (req, res) => showAgencies(res, { flash: req.query.done ? 'Agency saved.' : undefined }));
+
+  r.post('/hub/agencies', async (req, res) => {
+    const v = formValues(req.body);
+    try {
+      await createAgency(deps, principalFromSession(res), newAgencySchema.parse({ name: v.name ?? '', email: v.email ?? '', phone: blank(v.phone) ?? null, contactDays: blank(v.contactDays) }));
+      res.redirect(303, '/hub/agencies?done=1');
+    } catch (err) {
+      const p = problems(err, 'new');
+      if (!p) throw err;
+      await showAgencies(res, { ...p, values: v }, 400);
+    }
+  });
+
+  r.post('/hub/agencies/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    const v = formValues(req.body);
+    try {
+      const patch = agencyPatchSchema.parse({ email: blank(v.email), phone: blank(v.phone) ?? null, status: blank(v.status), contactDays: blank(v.contactDays) });
+      await updateAgency(deps, principalFromSession(res), id.data, patch);
+      res.redirect(303, '/hub/agencies?done=1');
+    } catch (err) {
+      const p = problems(err, id.data);
+      if (!p) throw err;
+      await showAgencies(res, p, 400);
+    }
+  });
+
+  // ---- checklist versions ----
+  r.get('/hub/questionnaires', async (req, res) => {
+    page(res, 'hub-questionnaires.njk', { title: 'Checklist versions', section: 'questionnaires', versions: await listQuestionnaires(deps), flash: req.query.done ? 'Published. New checklists use this version from now on.' : undefined });
+  });
+
+  r.post('/hub/questionnaires', async (_req, res) => {
+    const q = await createQuestionnaireDraft(deps, { copyFrom: 'current' });
+    res.redirect(303, `/hub/questionnaires/${q.id}`);
+  });
+
+  const showDraft = async (res: Response, id: string, extra: Record<string, unknown> = {}, status = 200) => {
+    const [q, agencies] = await Promise.all([getQuestionnaire(deps, id), listAgencies(deps)]);
+    page(res, 'hub-questionnaire.njk', { title: `Checklist version ${q.version}`, section: 'questionnaires', q, agencies, fieldErrors: {}, back: { href: '/hub/questionnaires', text: 'Back to versions' }, ...extra }, status);
+  };
+
+  r.get('/hub/questionnaires/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    await showDraft(res, id.data, { flash: req.query.done ? 'Draft saved.' : undefined });
+  });
+
+  /**
+   * The draft editor posts every section and question as flat fields (s0_title, s0_q1_text,
+   * s0_q1_agency); a blank question text drops the question, a blank section title the section.
+   * One empty row per section and one empty section let a coordinator add without JavaScript.
+   */
+  r.post('/hub/questionnaires/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    const v = formValues(req.body);
+    try {
+      if (v.action === 'publish') {
+        await publishQuestionnaire(deps, id.data);
+        return res.redirect(303, '/hub/questionnaires?done=1');
+      }
+      const sections = [];
+      for (let s = 0; v[`s${s}_title`] !== undefined; s++) {
+        const title = v[`s${s}_title`]!.trim();
+        const questions = [];
+        for (let q = 0; v[`s${s}_q${q}_text`] !== undefined; q++) {
+          const text = v[`s${s}_q${q}_text`]!.trim();
+          if (text) questions.push({ text, agencyId: v[`s${s}_q${q}_agency`] ?? '' });
+        }
+        if (title) sections.push({ title, questions });
+      }
+      await updateQuestionnaireDraft(deps, id.data, questionnairePatchSchema.parse({ title: v.title, sections }));
+      res.redirect(303, `/hub/questionnaires/${id.data}?done=1`);
+    } catch (err) {
+      const p = problems(err, 'q');
+      if (!p) throw err;
+      await showDraft(res, id.data, p, 400);
+    }
+  });
+
+  // ---- mail ----
+  r.get('/hub/mail', async (req, res) => {
+    const failedOnly = req.query.failed === '1';
+    page(res, 'hub-mail.njk', { title: 'Sent mail', section: 'mail', failedOnly, mail: await listMail(deps, principalFromSession(res), failedOnly) });
+  });
+
+  // ---- users ----
+  const showUsers = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    page(res, 'hub-users.njk', { title: 'Users', section: 'users', users: await listUsersForHub(deps, principalFromSession(res)), agencies: await listAgencies(deps), values: {}, fieldErrors: {}, ...extra }, status);
+
+  r.get('/hub/users', async (req, res) => showUsers(res, { flash: typeof req.query.done === 'string' ? { created: 'User created.', password: 'Password set.', disabled: 'User disabled.' }[req.query.done] : undefined }));
+
+  r.post('/hub/users', async (req: Request, res) => {
+    const v = formValues(req.body);
+    try {
+      const input = newUserSchema.parse({ role: v.role, name: v.name ?? '', email: v.email ?? '', agencyId: v.role === 'agency' ? blank(v.agencyId) : null });
+      const { password } = z.object({ password: passwordSchema }).parse({ password: v.password ?? '' });
+      await createUserWithPassword(deps, principalFromSession(res), input, password);
+      res.redirect(303, '/hub/users?done=created');
+    } catch (err) {
+      const p = problems(err, 'new');
+      if (!p) throw err;
+      await showUsers(res, { ...p, values: { ...v, password: '' } }, 400);
+    }
+  });
+
+  r.post('/hub/users/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    const v = formValues(req.body);
+    try {
+      if (v.action === 'disable') {
+        await disableUser(deps, principalFromSession(res), id.data);
+        return res.redirect(303, '/hub/users?done=disabled');
+      }
+      await setUserPassword(deps, principalFromSession(res), id.data, z.object({ password: passwordSchema }).parse({ password: v.password ?? '' }).password);
+      res.redirect(303, '/hub/users?done=password');
+    } catch (err) {
+      const p = problems(err, id.data);
+      if (!p) throw err;
+      await showUsers(res, p, 400);
+    }
+  });
+
+  return r;
+}

@@ -1,0 +1,147 @@
+/** The hub coordinator's daily pages: dashboard, follow-up worklist and call script, referrals. */
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { listAgencyLinksOf } from '../db/agency-link.repository.js';
+import { TERMINAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
+import { AppError } from '../errors.js';
+import { revokeAgencyLinks } from '../services/agency-link.service.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../services/follow-up-record.service.js';
+import { listReferrals } from '../services/referral.service.js';
+import { followUpForCall, hubDashboard } from '../services/web-views.service.js';
+import { groupInbox } from './agency.routes.js';
+import { formValues } from './checklist-form.js';
+import { HUB_ROLES, barChart } from './hub-charts.js';
+import { principalFromSession, requireUser } from './middleware.js';
+import { page } from './render.js';
+import { DONE_MESSAGES, handleAction, showReferral } from './referral-actions.js';
+
+const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
+const uuid = z.uuid();
+const NEEDS_MET = [
+  { value: 'yes', text: 'Yes' },
+  { value: 'partly', text: 'Partly' },
+  { value: 'no', text: 'No' },
+  { value: 'not_yet', text: 'Not yet' },
+];
+
+export function hubRouter(deps: ServiceDeps): Router {
+  const r = Router();
+  r.use('/hub', requireUser(...HUB_ROLES));
+
+  r.get('/hub', async (_req, res) => {
+    const d = await hubDashboard(deps, principalFromSession(res));
+    page(res, 'hub-dashboard.njk', {
+      title: 'Hub dashboard',
+      section: 'hub',
+      d,
+      volumeChart: barChart(d.weekly.map((w) => ({ label: w.weekStart.slice(5), value: w.count }))),
+      complianceChart: barChart(d.compliance.map((c) => ({ label: c.agencyName, value: c.percent, ok: c.percent >= 90 })), { max: 100, unit: '%' }),
+    });
+  });
+
+  // ---- follow-ups (T3) ----
+  r.get('/hub/follow-ups', async (req, res) => {
+    const state = z.enum(['due', 'upcoming', 'completed']).catch('due').parse(req.query.state);
+    const items = await listFollowUpWorklist(deps, principalFromSession(res), state, 100, rid(req));
+    page(res, 'hub-follow-ups.njk', { title: 'Follow-up calls', section: 'follow-ups', items, state });
+  });
+
+  const showCall = async (req: Request, res: Parameters<typeof page>[0], id: string, extra: Record<string, unknown> = {}, status = 200) => {
+    const f = await followUpForCall(deps, principalFromSession(res), id, rid(req));
+    const asked = f.referrals.filter((x) => x.forwardedAt && x.status !== 'cancelled' && x.status !== 'rerouted');
+    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
+  };
+
+  r.get('/hub/follow-ups/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    const flash = req.query.done === 'attempt' ? 'Attempt recorded. The call stays on the worklist.' : req.query.done === 'completed' ? 'Follow-up recorded. Thank you.' : undefined;
+    await showCall(req, res, id.data, { flash });
+  });
+
+  r.post('/hub/follow-ups/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    const v = formValues(req.body);
+    const f = await followUpForCall(deps, principalFromSession(res), id.data, rid(req));
+    const fieldErrors: Record<string, string> = {};
+    if (v.contactMade !== 'yes' && v.contactMade !== 'no') fieldErrors.contactMade = 'Select whether you reached the person';
+    const outcomes = [];
+    if (v.contactMade === 'yes') {
+      for (const x of f.referrals.filter((x) => x.forwardedAt && x.status !== 'cancelled' && x.status !== 'rerouted')) {
+        const needsMet = v[`needsMet_${x.id}`];
+        if (!NEEDS_MET.some((n) => n.value === needsMet)) fieldErrors[`needsMet_${x.id}`] = `Select whether their needs were met by ${x.agencyName}`;
+        else outcomes.push({ referralId: x.id, needsMet });
+      }
+    }
+    const errors = () => Object.entries(fieldErrors).map(([k, text]) => ({ text, href: `#${k}` }));
+    if (Object.keys(fieldErrors).length) return showCall(req, res, id.data, { values: v, fieldErrors, errors: errors() }, 400);
+    const body = recordFollowUpSchema.parse({ contactMade: v.contactMade === 'yes', outcomes, note: v.note?.trim() || undefined });
+    try {
+      const result = await recordFollowUp(deps, principalFromSession(res), id.data, body, rid(req));
+      res.redirect(303, result.status === 'completed' ? '/hub/follow-ups?state=completed' : `/hub/follow-ups/${id.data}?done=attempt`);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
+      return showCall(req, res, id.data, { values: v, errors: [{ text: err.message, href: '#contactMade' }] }, err.status);
+    }
+  });
+
+  // ---- referrals ----
+  r.get('/hub/referrals', async (req, res) => {
+    const principal = principalFromSession(res);
+    const open: ReferralStatus[] = ['pending', 'forward_failed', 'rejected', 'forwarded', 'acknowledged', 'accepted', 'contacted', 'on_hold'];
+    const [o, c] = await Promise.all([
+      listReferrals(deps, principal, { status: open, limit: 200 }),
+      listReferrals(deps, principal, { status: [...TERMINAL_STATUSES], limit: 50 }),
+    ]);
+    const groups = [
+      { key: 'rejected', title: 'Rejected: re-route these', items: o.items.filter((x) => x.status === 'rejected') },
+      { key: 'not-sent', title: 'Not yet sent, or sending failed', items: o.items.filter((x) => x.status === 'pending' || x.status === 'forward_failed') },
+      ...groupInbox(o.items.filter((x) => !['rejected', 'pending', 'forward_failed'].includes(x.status)), c.items, deps.clock.now()),
+    ];
+    page(res, 'inbox.njk', { title: 'All referrals', section: 'referrals', groups, linkBase: '/hub/referrals/', showAgency: true });
+  });
+
+  const opts = (req: Request, res: Parameters<typeof page>[0], id: string) => ({
+    principal: principalFromSession(res),
+    actionBase: `/hub/referrals/${id}`,
+    csrfToken: res.locals.csrfToken as string,
+    back: { href: '/hub/referrals', text: 'Back to referrals' },
+    requestId: rid(req),
+  });
+
+  r.get('/hub/referrals/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    const links = await listAgencyLinksOf(deps.db, id.data);
+    const now = deps.clock.now();
+    const done = typeof req.query.done === 'string' ? (DONE_MESSAGES[req.query.done] ?? (req.query.done === 'revoked' ? 'Email links revoked.' : undefined)) : undefined;
+    await showReferral(deps, res, id.data, {
+      ...opts(req, res, id.data),
+      extra: {
+        section: 'referrals',
+        flashDone: done,
+        linksSection: true,
+        links,
+        liveLinks: links.filter((l) => !l.revokedAt && l.expiresAt > now).length,
+        rerouteBase: '/hub/referrals/',
+      },
+    });
+  });
+
+  r.post('/hub/referrals/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    await handleAction(deps, res, id.data, req.body, opts(req, res, id.data));
+  });
+
+  r.post('/hub/referrals/:id/revoke-links', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    await revokeAgencyLinks(deps, id.data);
+    res.redirect(303, `/hub/referrals/${id.data}?done=revoked`);
+  });
+
+  return r;
+}

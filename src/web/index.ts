@@ -1,0 +1,64 @@
+/**
+ * The web front end: server-rendered NHS.UK pages over the same services as the API. Mounted
+ * before the API's 404 handler; anything under /api passes straight through.
+ */
+import express, { Router, type ErrorRequestHandler } from 'express';
+import { join } from 'node:path';
+import { AppError } from '../errors.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { agencyLinkRouter } from './agency-link.routes.js';
+import { agencyRouter } from './agency.routes.js';
+import { authRouter } from './auth.routes.js';
+import { hubAdminRouter } from './hub-admin.routes.js';
+import { hubRouter } from './hub.routes.js';
+import { linkWorkerRouter } from './link-worker.routes.js';
+import { checkCsrf, securityHeaders, webSession } from './middleware.js';
+import { NHSUK_DIST_DIR, STATIC_DIR, page } from './render.js';
+
+export function webRouter(deps: ServiceDeps): Router {
+  const r = Router();
+  const assets = { fallthrough: false, maxAge: deps.env.NODE_ENV === 'production' ? '1d' : 0 };
+  r.use('/assets', express.static(join(NHSUK_DIST_DIR, 'nhsuk', 'assets'), assets));
+  r.use('/nhsuk', express.static(join(NHSUK_DIST_DIR, 'nhsuk'), { ...assets, index: false }));
+  r.use('/static', express.static(STATIC_DIR, assets));
+
+  const pages = Router();
+  pages.use(securityHeaders);
+  pages.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
+  // the agency link pages carry their own scope and CSRF token; sign-in has a pre-session token
+  pages.use(agencyLinkRouter(deps));
+  pages.use(webSession(deps));
+  pages.use(authRouter(deps));
+  pages.use(checkCsrf((res) => res.locals.csrfToken as string | undefined));
+  pages.use(linkWorkerRouter(deps));
+  pages.use(agencyRouter(deps));
+  pages.use(hubRouter(deps));
+  pages.use(hubAdminRouter(deps));
+  pages.use((req, res, next) => {
+    if (req.method !== 'GET' || !req.accepts('html')) return next();
+    page(res, 'error.njk', { title: 'Page not found', message: 'If you typed the web address, check it is correct.' }, 404);
+  });
+  pages.use(webErrors);
+
+  r.use((req, res, next) => (req.path.startsWith('/api/') || req.path === '/api' ? next('router') : pages(req, res, next)));
+  return r;
+}
+
+/** Web errors are pages, not JSON: bad input 400, unseen things 404, illegal moves 409 with the allowed next states. */
+const webErrors: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) return next(err);
+  if (err instanceof AppError && err.status < 500) {
+    const details = err.details as { allowed?: string[] } | undefined;
+    return page(res, 'error.njk', {
+      title: err.status === 404 ? 'Page not found' : err.status === 409 ? 'That cannot be done now' : 'There is a problem',
+      message: err.message,
+      allowed: details && Array.isArray(details.allowed) ? details.allowed : undefined,
+    }, err.status);
+  }
+  const e = err as { status?: number; type?: string };
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return page(res, 'error.njk', { title: 'There is a problem', message: 'The form could not be read. Go back and try again.' }, e.status);
+  }
+  req.log?.error({ err }, 'unhandled web error');
+  page(res, 'error.njk', { title: 'Sorry, there is a problem with the service', message: `Try again later. If you call the hub, quote ${String(req.id ?? '')}.` }, 500);
+};

@@ -1,0 +1,117 @@
+/** The link worker's pages: the checklist, the confirmation and postcard, and "My submissions". */
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { findCurrentQuestionnaireId } from '../db/questionnaire.repository.js';
+import { AppError } from '../errors.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { submitQuestionnaire } from '../services/submission.service.js';
+import { listMySubmissions, submissionWithPromises } from '../services/web-views.service.js';
+import { bodyFromForm, formValues, problemsFrom, type FormValues } from './checklist-form.js';
+import { principalFromSession, requireUser } from './middleware.js';
+import { page } from './render.js';
+
+const SUBMITTERS = ['link_worker', 'coordinator', 'admin'] as const;
+const KEY = /^[A-Za-z0-9-]{8,100}$/;
+
+export function linkWorkerRouter(deps: ServiceDeps): Router {
+  const r = Router();
+  r.use(['/checklist', '/submissions'], requireUser(...SUBMITTERS));
+
+  async function currentQuestionnaire() {
+    const id = await findCurrentQuestionnaireId(deps.db);
+    return id ? deps.questionnaires.get(id) : undefined;
+  }
+
+  const showForm = async (res: Parameters<typeof page>[0], values: FormValues, extra: Record<string, unknown> = {}, status = 200) => {
+    const questionnaire = await currentQuestionnaire();
+    if (!questionnaire) {
+      return page(res, 'error.njk', { title: 'No checklist is published', message: 'Ask a hub coordinator to publish the checklist.' }, 503);
+    }
+    page(
+      res,
+      'checklist.njk',
+      {
+        title: questionnaire.title,
+        section: 'checklist',
+        questionnaire,
+        values,
+        // one key per form shown: a double click, the back button or a retry all replay it
+        idempotencyKey: values.idempotencyKey && KEY.test(values.idempotencyKey) ? values.idempotencyKey : randomUUID(),
+        consentRecordedAt: values.consentRecordedAt ?? deps.clock.now().toISOString(),
+        fieldErrors: {},
+        ...extra,
+      },
+      status,
+    );
+  };
+
+  r.get('/checklist', async (_req, res) => {
+    // The blank form holds no personal data. Letting the browser keep it (not no-store) means
+    // the back button shows the SAME form, with the same idempotency key: sending it again
+    // replays the first submission instead of making a second.
+    res.set('Cache-Control', 'private, no-cache');
+    await showForm(res, {});
+  });
+
+  r.post('/checklist', async (req, res) => {
+    const values = formValues(req.body);
+    const questionnaire = await currentQuestionnaire();
+    if (!questionnaire || values.questionnaireId !== questionnaire.id) {
+      return showForm(res, values, { errors: [{ text: 'The checklist changed while you were filling it in. Check your answers and send it again.', href: '#main-form' }] }, 409);
+    }
+    const texts = new Map(questionnaire.sections.flatMap((s) => s.questions.map((q) => [q.id, q.text] as const)));
+    const { body, issues } = bodyFromForm(values, questionnaire, deps.clock.now());
+    if (!body) return showForm(res, values, { ...problemsFrom(issues, texts) }, 400);
+    const key = values.idempotencyKey && KEY.test(values.idempotencyKey) ? values.idempotencyKey : undefined;
+    // the fingerprint covers what the person typed, not the per-page CSRF token
+    const { _csrf: _ignored, ...rawBody } = values;
+    try {
+      const result = await submitQuestionnaire(deps, principalFromSession(res), body, { idempotencyKey: key, rawBody, requestId: req.id === undefined ? undefined : String(req.id) });
+      res.redirect(303, `/submissions/${result.body.id}?sent=1`);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      if (Array.isArray(err.details) && err.details.length) {
+        return showForm(res, values, { ...problemsFrom(err.details as { path: string; message: string }[], texts) }, err.status);
+      }
+      const text =
+        err.code === 'request_in_flight'
+          ? 'This checklist is still being sent. Wait a moment, then check My submissions.'
+          : err.code === 'idempotency_key_reused'
+            ? 'This checklist was already sent, with different answers. To refer someone else, start a new checklist.'
+            : err.message;
+      return showForm(res, values, { errors: [{ text, href: '#main-form' }] }, err.status);
+    }
+  });
+
+  r.get('/submissions', async (_req, res) => {
+    const submissions = await listMySubmissions(deps, principalFromSession(res));
+    page(res, 'submissions.njk', { title: 'My submissions', section: 'submissions', submissions });
+  });
+
+  const idParam = z.uuid();
+  const loadSubmission = async (req: Parameters<Parameters<typeof r.get>[1]>[0], res: Parameters<typeof page>[0]) => {
+    const id = idParam.safeParse(req.params.id);
+    if (!id.success) return undefined;
+    try {
+      return await submissionWithPromises(deps, principalFromSession(res), id.data, req.id === undefined ? undefined : String(req.id));
+    } catch (err) {
+      if (err instanceof AppError && err.status === 404) return undefined;
+      throw err;
+    }
+  };
+
+  r.get('/submissions/:id', async (req, res) => {
+    const s = await loadSubmission(req, res);
+    if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
+    page(res, 'submission.njk', { title: req.query.sent ? 'Checklist sent' : `Submission ${s.reference}`, section: 'submissions', s, sent: Boolean(req.query.sent), hubEmail: deps.env.MAIL_REPLY_TO });
+  });
+
+  r.get('/submissions/:id/postcard', async (req, res) => {
+    const s = await loadSubmission(req, res);
+    if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
+    page(res, 'postcard.njk', { title: `Your referral record ${s.reference}`, s, hubEmail: deps.env.MAIL_REPLY_TO, back: { href: `/submissions/${s.id}` } });
+  });
+
+  return r;
+}

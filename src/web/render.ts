@@ -1,0 +1,86 @@
+/**
+ * Nunjucks over our views and the nhsuk-frontend component macros. Autoescaping is on: every
+ * value is HTML-escaped unless a template says otherwise. Dates are shown in UK time.
+ */
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+import type { Response } from 'express';
+
+export const VIEWS_DIR = fileURLToPath(new URL('./views', import.meta.url));
+export const STATIC_DIR = fileURLToPath(new URL('./static', import.meta.url));
+export const NHSUK_DIST_DIR = fileURLToPath(new URL('../../node_modules/nhsuk-frontend/dist', import.meta.url));
+
+const UK = 'Europe/London';
+const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: UK, day: 'numeric', month: 'long', year: 'numeric' });
+const dateTimeFmt = new Intl.DateTimeFormat('en-GB', { timeZone: UK, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+const asDate = (v: unknown): Date | undefined => {
+  if (v === null || v === undefined || v === '') return undefined;
+  const d = v instanceof Date ? v : new Date(String(v));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+};
+
+export const STATUS_LABELS: Record<string, string> = {
+  pending: 'Waiting to be sent',
+  forward_failed: 'Sending failed',
+  forwarded: 'Sent to agency',
+  acknowledged: 'Acknowledged',
+  accepted: 'Accepted',
+  contacted: 'Person contacted',
+  on_hold: 'On hold',
+  completed: 'Completed',
+  unable_to_contact: 'Unable to contact',
+  declined: 'Person declined',
+  rejected: 'Rejected by agency',
+  rerouted: 'Re-routed',
+  cancelled: 'Cancelled',
+  open: 'Open',
+  no_needs_identified: 'No needs identified',
+  closed: 'Closed',
+};
+
+const STATUS_COLOURS: Record<string, string> = {
+  pending: 'grey',
+  forward_failed: 'red',
+  forwarded: 'blue',
+  acknowledged: 'blue',
+  accepted: 'aqua-green',
+  contacted: 'green',
+  on_hold: 'yellow',
+  completed: 'green',
+  unable_to_contact: 'orange',
+  declined: 'grey',
+  rejected: 'red',
+  rerouted: 'purple',
+  cancelled: 'grey',
+};
+
+export function createViews(): nunjucks.Environment {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([VIEWS_DIR, NHSUK_DIST_DIR]), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
+  env.addFilter('ukDate', (v: unknown) => {
+    const d = asDate(v);
+    return d ? dateFmt.format(d) : '';
+  });
+  env.addFilter('ukDateTime', (v: unknown) => {
+    const d = asDate(v);
+    return d ? dateTimeFmt.format(d) : '';
+  });
+  env.addFilter('statusLabel', (s: string) => STATUS_LABELS[s] ?? s);
+  env.addFilter('statusColour', (s: string) => STATUS_COLOURS[s] ?? 'grey');
+  env.addFilter('humanise', (s: unknown) => (typeof s === 'string' ? s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()) : s));
+  return env;
+}
+
+let shared: nunjucks.Environment | undefined;
+function views(): nunjucks.Environment {
+  return (shared ??= createViews());
+}
+
+/** Renders a view with the page's shared locals (user, csrf token, navigation) and sends it. */
+export function page(res: Response, view: string, context: Record<string, unknown> = {}, status = 200): void {
+  const html = views().render(view, { ...res.locals, ...context });
+  res.status(status).type('html').send(html);
+}

@@ -1,0 +1,92 @@
+/**
+ * The browser tests' helpers: one headless Chromium per test file (Debian's /usr/bin/chromium,
+ * driven by playwright-core), pages that can only reach the app under test (the NHS.UK web
+ * fonts are blocked: tests must not depend on the internet), sign-in, axe-core checks and
+ * screenshots under test/artifacts/.
+ */
+import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { Role } from '../../src/db/database.js';
+import { hashPassword } from '../../src/services/password.service.js';
+import { createUserWithToken } from '../../src/services/user.service.js';
+import type { ServiceDeps } from '../../src/services/deps.js';
+
+export const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
+export const PHONE = { width: 390, height: 844 };
+export const PASSWORD = 'correct horse battery staple';
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    // Playwright turns the back/forward cache off; phones' browsers have it on
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // only the app under test resolves (request interception would also turn off the HTTP
+      // cache, which the back-button test relies on)
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    ],
+  });
+}
+
+/** A fresh browser context (its own cookies) on the app under test. */
+export async function newContext(browser: Browser, baseUrl: string, opts: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: baseUrl, ...opts });
+  // fail a step well before the test's own timeout, so that the report names the step
+  context.setDefaultTimeout(10_000);
+  return context;
+}
+
+export interface WebUser {
+  id: string;
+  email: string;
+  name: string;
+  password: string;
+}
+
+export async function makeWebUser(deps: Pick<ServiceDeps, 'db' | 'clock' | 'ids'>, role: Role, agencyId?: string): Promise<WebUser> {
+  const tag = randomBytes(4).toString('hex');
+  const email = `${role.replace('_', '-')}-${tag}@example.org`;
+  const name = `${role === 'link_worker' ? 'Link worker' : role === 'agency' ? 'Agency worker' : 'Coordinator'} ${tag}`;
+  const u = await createUserWithToken(deps, { role, name, email, agencyId: agencyId ?? null, passwordHash: await hashPassword(PASSWORD) });
+  return { id: u.id, email, name, password: PASSWORD };
+}
+
+export async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email address').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState('domcontentloaded');
+}
+
+/** axe-core on the page as it is now: no serious or critical violations allowed. */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} -> ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+  expect(bad, `accessibility of ${name}`).toEqual([]);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS_DIR}${name}.png`, fullPage: true });
+}
+
+/** Checks a page for accessibility and saves its screenshot: what every main page gets. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await expectAccessible(page, name);
+  await screenshot(page, name);
+}

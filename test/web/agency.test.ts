@@ -1,0 +1,145 @@
+/**
+ * A partner agency in a real browser: acting from the signed link in the forwarding email
+ * (found in the SMTP sink, sent by the real forward worker), with no account; and a signed-in
+ * agency user's inbox and referral page. Only the answers that flagged the agency are shown.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+import { apiClient } from '../helpers/api.js';
+import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
+import { startTestSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startTestWorkers, waitUntil, type TestWorkers } from '../helpers/workers.js';
+import { PHONE, checkPage, launchBrowser, makeWebUser, newContext, signIn } from '../helpers/browser.js';
+
+let ctx: TestContext;
+let sink: SmtpSink;
+let workers: TestWorkers;
+let browser: Browser;
+let q: Awaited<ReturnType<typeof seedChecklist>>;
+let linkWorker: TestUser;
+
+beforeAll(async () => {
+  sink = await startTestSink();
+  [ctx, browser] = await Promise.all([createTestContext({ SMTP_URL: sink.url, PUBLIC_URL: 'https://signpost.test' }), launchBrowser()]);
+  q = await seedChecklist(ctx);
+  linkWorker = await makeUser(ctx, 'link_worker');
+  workers = await startTestWorkers(ctx, ['forward', 'notify']);
+});
+afterAll(async () => {
+  await workers?.stop();
+  await browser?.close();
+  await ctx?.close();
+  await sink?.stop();
+});
+
+/** Submits a checklist flagging one question's agency; returns the referral and the link path from its mail. */
+async function referralFromMail(questionIndex: number, familyName: string) {
+  const question = q.questions[questionIndex]!;
+  const res = await apiClient(ctx.baseUrl).post('/api/v1/submissions', linkWorker.token, submissionBody(q, [question.id], { person: { familyName } }));
+  expect(res.status).toBe(201);
+  const referral = res.body.referrals[0];
+  const agency = await ctx.db.selectFrom('agencies').select(['email', 'name']).where('id', '=', question.agencyId).executeTakeFirstOrThrow();
+  const mail = await waitUntil(async () => sink.messages.find((m) => m.envelope.to.includes(agency.email) && m.subject.includes(referral.reference)));
+  const link = /https:\/\/signpost\.test(\/a\/[A-Za-z0-9_-]{43})/.exec(mail.text);
+  expect(link).not.toBeNull();
+  return { question, referral, agency, mail, path: link![1]! };
+}
+
+const statusOf = async (id: string) => (await ctx.db.selectFrom('referrals').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+
+describe('an agency without an account, from the email link', () => {
+  it('sees only its own question and the person, and moves the referral along its lifecycle', { timeout: 90_000 }, async () => {
+    const { question, referral, mail, path } = await referralFromMail(0, 'Linkfollower');
+    // minimal mail (the default): no personal data in it
+    expect(mail.text).not.toContain('Linkfollower');
+
+    const context = await newContext(browser, ctx.baseUrl, { viewport: PHONE, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(path);
+    const main = await page.locator('main').innerText();
+    expect(main).toContain(referral.reference);
+    expect(main).toContain(question.text);
+    expect(main).toContain('Linkfollower');
+    for (const other of q.questions.slice(1)) expect(main).not.toContain(other.text);
+    await checkPage(page, 'agency-link-referral');
+
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.waitForSelector('text=Referral acknowledged.');
+    expect(await statusOf(referral.id)).toBe('acknowledged');
+
+    // reject without a reason: an error, nothing changes
+    await page.locator('#action-rejected').getByRole('button', { name: 'Reject' }).click();
+    await page.waitForSelector('.nhsuk-error-summary');
+    expect(await page.locator('.nhsuk-error-summary').innerText()).toContain('Reason');
+    expect(await statusOf(referral.id)).toBe('acknowledged');
+    await checkPage(page, 'agency-link-error');
+
+    await page.locator('#contacted-note').fill('Spoke on the phone; visit booked');
+    await page.getByRole('button', { name: 'Record contact with the person' }).click();
+    await page.waitForSelector('text=Contact recorded.');
+    await page.locator('#completed-outcome').selectOption('service_provided');
+    await page.locator('#action-completed').getByRole('button', { name: 'Complete' }).click();
+    await page.waitForSelector('text=Referral completed.');
+    expect(await statusOf(referral.id)).toBe('completed');
+
+    const events = await ctx.db.selectFrom('referralEvents').select(['toStatus', 'actorLabel', 'note']).where('referralId', '=', referral.id).orderBy('at').orderBy('id').execute();
+    expect(events.map((e) => e.toStatus)).toEqual(['pending', 'forwarded', 'acknowledged', 'contacted', 'completed']);
+    expect(events.at(-1)!.actorLabel).toContain('(email link)');
+    const audit = await ctx.db.selectFrom('auditLog').select(['action', 'actorLabel']).where('entityId', '=', referral.id).execute();
+    expect(audit.filter((a) => a.action === 'agency_link.act')).toHaveLength(4);
+    expect(audit.filter((a) => a.action === 'agency_link.view').length).toBeGreaterThanOrEqual(4);
+    await context.close();
+  });
+
+  it('stops working when it expires, and when it is revoked', async () => {
+    const a = await referralFromMail(3, 'Expiring');
+    const b = await referralFromMail(5, 'Revoked');
+    const context = await newContext(browser, ctx.baseUrl);
+    const page = await context.newPage();
+    expect((await page.goto(b.path))!.status()).toBe(200);
+    await ctx.db.updateTable('agencyLinks').set({ revokedAt: ctx.clock.now() }).where('referralId', '=', b.referral.id).execute();
+    const revoked = await page.goto(b.path);
+    expect(revoked!.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toContain('expired or been withdrawn');
+
+    expect((await page.goto(a.path))!.status()).toBe(200);
+    ctx.clock.advance((ctx.env.AGENCY_LINK_TTL_DAYS * 24 + 1) * 3_600_000);
+    expect((await page.goto(a.path))!.status()).toBe(404);
+    // a guessed token is the same page
+    expect((await page.goto(`/a/${'x'.repeat(43)}`))!.status()).toBe(404);
+    await checkPage(page, 'agency-link-expired');
+    await context.close();
+  });
+});
+
+describe('a signed-in agency user', () => {
+  it('sees its inbox and only its own referrals', async () => {
+    const { question, referral } = await referralFromMail(1, 'Inboxperson');
+    const other = await referralFromMail(7, 'Someoneelse');
+    expect(other.question.agencyId).not.toBe(question.agencyId);
+    const user = await makeWebUser(ctx, 'agency', question.agencyId);
+    const context = await newContext(browser, ctx.baseUrl);
+    const page = await context.newPage();
+    await signIn(page, user);
+    expect(new URL(page.url()).pathname).toBe('/agency');
+    const inbox = await page.locator('main').innerText();
+    expect(inbox).toContain(referral.reference);
+    expect(inbox).not.toContain(other.referral.reference);
+    await checkPage(page, 'agency-inbox');
+
+    await page.getByRole('link', { name: referral.reference }).click();
+    await page.waitForSelector('#action-acknowledged');
+    await checkPage(page, 'agency-referral');
+    await page.locator('#on_hold-reason').fill('On our waiting list');
+    await page.locator('#on_hold-onHoldUntil').fill('2026-03-01');
+    await page.getByRole('button', { name: 'Put on hold' }).click();
+    await page.waitForSelector('text=Referral put on hold.');
+    expect(await statusOf(referral.id)).toBe('on_hold');
+
+    // another agency's referral is not found
+    const res = await page.goto(`/agency/referrals/${other.referral.id}`);
+    expect(res!.status()).toBe(404);
+    await context.close();
+  });
+});
