@@ -122,7 +122,8 @@ export async function appendReferralEvent(
 }
 
 /** Closes the open alerts of this kind for a referral (e.g. a rejection once it is re-routed). */
-export async function resolveReferralAlerts(trx: Executor, referralId: string, kind: string, by: string, at: Date) {
+/** Resolves the open alerts of one kind for a referral; `by` is null when the system resolved them. */
+export async function resolveReferralAlerts(trx: Executor, referralId: string, kind: string, by: string | null, at: Date) {
   await trx
     .updateTable('alerts')
     .set({ resolvedAt: at, resolvedBy: by })
@@ -130,4 +131,16 @@ export async function resolveReferralAlerts(trx: Executor, referralId: string, k
     .where('kind', '=', kind)
     .where('resolvedAt', 'is', null)
     .execute();
+}
+
+/** Whether the submission already has a live referral (not finished, not rejected) for this agency. */
+export async function hasLiveReferralForAgency(db: Executor, submissionId: string, agencyId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('referrals')
+    .select('id')
+    .where('submissionId', '=', submissionId)
+    .where('agencyId', '=', agencyId)
+    .where('status', 'not in', ['completed', 'unable_to_contact', 'declined', 'rerouted', 'cancelled', 'rejected'])
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -34,6 +34,7 @@ import { raiseAlert } from './alert.service.js';
 import { deliverNotification } from './delivery.service.js';
 import type { ServiceDeps } from './deps.js';
 import { scheduleFollowUp } from './follow-up.service.js';
+import { resolveReferralAlerts } from '../db/referral.repository.js';
 import { dispatchNotifications } from './notification.service.js';
 
 export type ForwardDeps = ServiceDeps & { mailer: Mailer };
@@ -98,7 +99,9 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
       if (!updated) return null;
       await appendSystemEvent(trx, { referralId: ctx.id, at, fromStatus: ctx.status, toStatus: 'forwarded', note: `mail ${n.messageId} to ${n.recipient}` });
       await resolveBreach(trx, ctx.id, 'forward', at);
-      return scheduleFollowUp(trx, deps, ctx.submissionId, at);
+      // it was held while its agency was paused: that is over now
+      await resolveReferralAlerts(trx, ctx.id, 'agency_paused', null, at);
+      return scheduleFollowUp(trx, deps, ctx.submissionId, at, ctx.id);
     },
     onFailure: async (trx, _n, err, at) => {
       if (!err.permanent) {

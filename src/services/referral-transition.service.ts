@@ -16,6 +16,7 @@ import type { Referral, ReferralsTable } from '../db/database.js';
 import {
   appendReferralEvent,
   findReferral,
+  hasLiveReferralForAgency,
   insertReferral,
   resolveReferralAlerts,
   updateReferralIfStatus,
@@ -28,6 +29,7 @@ import type { ServiceDeps } from './deps.js';
 import { dispatchNotifications } from './notification.service.js';
 import { actorFor, allowedFor } from './referral-access.js';
 import { closeSubmissionIfDone } from './submission-closure.service.js';
+import { reopenSubmission } from '../db/submission.repository.js';
 import type { Updateable } from 'kysely';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable();
@@ -97,6 +99,9 @@ export async function transitionReferral(
     if (!target) problems.push({ path: 'targetAgencyId', message: 'no agency has this id' });
     else if (target.status !== 'active') problems.push({ path: 'targetAgencyId', message: 'this agency is paused' });
     else if (target.id === current.agencyId) problems.push({ path: 'targetAgencyId', message: 'must be another agency than the one that rejected it' });
+    else if (await hasLiveReferralForAgency(deps.db, current.submissionId, target.id)) {
+      problems.push({ path: 'targetAgencyId', message: 'this agency already has a live referral for this person from the same checklist' });
+    }
   }
   if (problems.length) throw badRequest('invalid transition', problems);
 
@@ -172,6 +177,7 @@ export async function transitionReferral(
         );
         if (n) notificationIds.push(n);
       }
+      if (decision.reopen) await reopenSubmission(trx, current.submissionId);
       if (decision.closes) {
         const closed = await closeSubmissionIfDone(trx, deps, current.submissionId, now);
         if (closed.notificationId) notificationIds.push(closed.notificationId);
@@ -189,5 +195,7 @@ export async function transitionReferral(
   if (replacement) {
     await deps.jobs.enqueueSafely('forward-referral', { referralId: replacement.id, requestId: actor.requestId });
   }
+  // a coordinator sends a refused referral again (after fixing the agency's address)
+  if (to === 'pending') await deps.jobs.requeueSafely('forward-referral', { referralId: current.id, requestId: actor.requestId });
   return { ...updated, status: updated.status as ReferralStatus, allowedNext: allowedFor(updated, who), replacement };
 }

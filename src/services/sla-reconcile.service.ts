@@ -35,7 +35,14 @@ async function missingJobs(queue: Queue, jobIds: string[]): Promise<Set<string>>
     states
       .filter(([, state]) => !LIVE.has(state))
       .map(async ([id, state]) => {
-        if (state === 'completed' || state === 'failed') await queue.remove(id);
+        if (state === 'completed' || state === 'failed') {
+          // it may have been retried and locked since we looked: then it is live, leave it
+          const removed = await queue.remove(id).then(
+            (n) => n === 1,
+            () => false,
+          );
+          if (!removed) return;
+        }
         missing.add(id);
       }),
   );

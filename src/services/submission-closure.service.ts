@@ -33,8 +33,10 @@ export async function closeSubmissionIfDone(
     .orderBy('r.reference')
     .execute();
   if (referrals.length === 0 || !referrals.every((r) => TERMINAL_STATUSES.has(r.status as never))) return { closed: false, notificationId: null };
+  // Forwarding creates the follow-up in the same transaction, so no follow-up means no referral
+  // ever reached an agency (all cancelled or declined before forwarding): nothing to follow up.
   const followUp = await db.selectFrom('followUps').select('status').where('submissionId', '=', submissionId).executeTakeFirst();
-  if (followUp?.status !== 'completed') return { closed: false, notificationId: null };
+  if (followUp && followUp.status !== 'completed') return { closed: false, notificationId: null };
 
   const closed = await db
     .updateTable('submissions')
