@@ -88,7 +88,8 @@ async function prepareDatabase(env: Env): Promise<void> {
 async function main(): Promise<void> {
   let env: Env;
   try {
-    env = loadEnv({ LOG_LEVEL: 'warn', FORWARD_EMAIL_CONTENT: 'full', ...process.env });
+    // links in the agency mail must point at this demo, whatever port it runs on
+    env = loadEnv({ LOG_LEVEL: 'warn', PUBLIC_URL: `http://localhost:${process.env.PORT ?? 3000}`, ...process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
