@@ -192,6 +192,17 @@ describe('the sweep itself', () => {
     expect(await key()).toBeUndefined();
   });
 
+  it('deletes expired web sessions and keeps live ones', async () => {
+    const user = await makeUser(ctx, 'coordinator');
+    const now = ctx.clock.now();
+    const session = (id: string, expiresAt: Date) => ({ idHash: Buffer.from(id), userId: user.id, csrfToken: 'x', createdAt: now, lastSeenAt: now, expiresAt });
+    await ctx.db.insertInto('webSessions').values([session('expired', new Date(now.getTime() - MINUTE)), session('live', new Date(now.getTime() + HOUR))]).execute();
+    const swept = await runSweep(ctx);
+    expect(swept.sessionsDeleted).toBeGreaterThanOrEqual(1);
+    const left = await ctx.db.selectFrom('webSessions').select('idHash').where('userId', '=', user.id).execute();
+    expect(left.map((r) => r.idHash.toString())).toEqual(['live']);
+  });
+
   it('runs by itself as a BullMQ job scheduler on the sla-sweep queue once the worker starts', async () => {
     const s = await submit(api, worker, q, [0]);
     ctx.clock.advance(25 * HOUR);

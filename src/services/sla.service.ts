@@ -21,6 +21,7 @@ import {
   resolveMissedBreaches,
   type BreachCandidate,
 } from '../db/sla.repository.js';
+import { deleteExpiredSessions } from '../db/session.repository.js';
 import { sql } from 'kysely';
 import type { ServiceDeps } from './deps.js';
 import { reconcile, type ReconcileCounts } from './sla-reconcile.service.js';
@@ -36,6 +37,7 @@ export interface SweepResult {
   breaches: Record<SlaClock, number>;
   resolved: number;
   idempotencyKeysDeleted: number;
+  sessionsDeleted: number;
   reenqueued: ReconcileCounts;
   ms: number;
 }
@@ -88,12 +90,14 @@ export async function runSweep(deps: ServiceDeps, opts: SweepOptions = {}): Prom
       resolved += await inBatches(() => resolveMissedBreaches(tx, clock, batch), batch);
     }
     const idempotencyKeysDeleted = await inBatches(() => deleteExpiredIdempotencyKeys(tx, now, batch), batch);
-    return { breaches, resolved, idempotencyKeysDeleted };
+    // expired web sessions are already refused at sign-in; this only keeps the table small
+    const sessionsDeleted = await deleteExpiredSessions(tx, now);
+    return { breaches, resolved, idempotencyKeysDeleted, sessionsDeleted };
   });
 
   if (!db) {
     deps.logger.info('sla sweep skipped: another sweep holds the lock');
-    return { skipped: true, breaches: { forward: 0, contact: 0, follow_up: 0 }, resolved: 0, idempotencyKeysDeleted: 0, reenqueued: empty, ms: Math.round(performance.now() - started) };
+    return { skipped: true, breaches: { forward: 0, contact: 0, follow_up: 0 }, resolved: 0, idempotencyKeysDeleted: 0, sessionsDeleted: 0, reenqueued: empty, ms: Math.round(performance.now() - started) };
   }
   const reenqueued = opts.reconcile === false ? empty : await reconcile(deps, now, batch);
   const result: SweepResult = { skipped: false, ...db, reenqueued, ms: Math.round(performance.now() - started) };
