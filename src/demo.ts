@@ -8,16 +8,18 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, loadEnv, type Env } from '../config/env.js';
+import type { Env } from '../config/env.js';
 import { createContext } from './context.js';
 import { createDb } from './db/kysely.js';
 import { ensureDatabase, migrateToLatest } from './db/migrate.js';
 import { seedDemo, seedUuid, SEED_QUESTIONNAIRE_ID } from './db/seed.js';
 import { findUserByEmail } from './db/user.repository.js';
+import { findQuestionnaire } from './db/questionnaire.repository.js';
 import type { Role } from './db/database.js';
 import { startSinkPage } from './mail/sink-page.js';
 import { SmtpSink } from './mail/sink.js';
 import { startServer } from './server.js';
+import { loadEnvOrExit, onShutdownSignals } from './process.js';
 import { createUserWithToken, issueToken, revokeUserTokens, type UserDeps } from './services/user.service.js';
 import { setPassword } from './services/password.service.js';
 import { startWorkers } from '../workers/index.js';
@@ -54,14 +56,7 @@ async function demoUsers(deps: UserDeps): Promise<{ role: Role; email: string; t
 
 /** A ready-to-send checklist ("yes" to the fire safety question only), for the curl example. */
 async function writeExampleSubmission(db: ReturnType<typeof createContext>['db']): Promise<string> {
-  const questions = await db
-    .selectFrom('questions as q')
-    .innerJoin('questionnaireSections as s', 's.id', 'q.sectionId')
-    .select('q.id')
-    .where('q.questionnaireId', '=', SEED_QUESTIONNAIRE_ID)
-    .orderBy('s.position')
-    .orderBy('q.position')
-    .execute();
+  const questions = (await findQuestionnaire(db, SEED_QUESTIONNAIRE_ID))!.sections.flatMap((s) => s.questions);
   const body = {
     questionnaireId: SEED_QUESTIONNAIRE_ID,
     person: { givenName: 'Test', familyName: 'Person', dateOfBirth: '1944-03-02', postcode: 'SE1 7PB', phone: '020 7946 0123', preferredContact: 'phone' },
@@ -86,17 +81,8 @@ async function prepareDatabase(env: Env): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let env: Env;
-  try {
-    // links in the agency mail must point at this demo, whatever port it runs on
-    env = loadEnv({ LOG_LEVEL: 'warn', PUBLIC_URL: `http://localhost:${process.env.PORT ?? 3000}`, ...process.env });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78);
-    }
-    throw err;
-  }
+  // links in the agency mail must point at this demo, whatever port it runs on
+  const env = loadEnvOrExit({ LOG_LEVEL: 'warn', PUBLIC_URL: `http://localhost:${process.env.PORT ?? 3000}`, ...process.env });
   const smtp = new URL(env.SMTP_URL);
   const sink = await new SmtpSink({ host: smtp.hostname, port: Number(smtp.port) || 2525, dir: join(process.cwd(), '.demo', 'mail') }).start();
   const mailPage = await startSinkPage(sink, env.DEMO_MAIL_PORT);
@@ -136,27 +122,14 @@ Try it: fetch the checklist, then submit one (answer "yes" to the fire safety qu
 The fire service's mail appears at ${mailPage.url} within a second or two. Ctrl-C stops everything.
 `);
 
-  let stopping = false;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      if (stopping) return;
-      stopping = true;
-      console.log('\nstopping: API, workers, queues, database pool, Redis, SMTP sink');
-      (async () => {
-        await stopApi(); // stops HTTP, then closes the API's queues, pool and Redis
-        await workers.close(env.SHUTDOWN_GRACE_MS);
-        await workerDeps.close();
-        await mailPage.close();
-        await sink.stop();
-      })().then(
-        () => process.exit(0),
-        (err) => {
-          console.error(err);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  onShutdownSignals(async () => {
+    console.log('\nstopping: API, workers, queues, database pool, Redis, SMTP sink');
+    await stopApi(); // stops HTTP, then closes the API's queues, pool and Redis
+    await workers.close(env.SHUTDOWN_GRACE_MS);
+    await workerDeps.close();
+    await mailPage.close();
+    await sink.stop();
+  });
 }
 
 await main();

@@ -3,9 +3,9 @@
  * HTTP (and let in-flight requests finish), close queues, destroy the pool, quit Redis.
  */
 import type { Server } from 'node:http';
-import { ConfigError, loadEnv } from '../config/env.js';
 import { createContext } from './context.js';
 import { createApp } from './http/app.js';
+import { loadEnvOrExit, onShutdownSignals } from './process.js';
 
 export async function startServer(ctx: ReturnType<typeof createContext>): Promise<{ server: Server; stop: () => Promise<void> }> {
   const app = createApp(ctx);
@@ -32,31 +32,12 @@ export async function startServer(ctx: ReturnType<typeof createContext>): Promis
 }
 
 async function main() {
-  let env;
-  try {
-    env = loadEnv();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const env = loadEnvOrExit();
   const ctx = createContext({ env, role: 'api' });
   const { server, stop } = await startServer(ctx);
   const addr = server.address();
   ctx.logger.info({ port: typeof addr === 'object' && addr ? addr.port : env.PORT }, 'signpost API listening');
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      stop().then(
-        () => process.exit(0),
-        (err) => {
-          console.error(err);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  onShutdownSignals(stop);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

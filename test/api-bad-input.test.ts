@@ -3,23 +3,19 @@
  * anywhere in a JSON body is a 400 naming the field, on every endpoint that writes text.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import { submissionBody, type TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { markForwarded, submit } from './helpers/referrals.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let linkWorker: TestUser;
 let coordinator: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  linkWorker = await makeUser(ctx, 'link_worker');
-  coordinator = await makeUser(ctx, 'coordinator');
+  ({ ctx, api, q, linkWorker, coordinator } = await createWorld({ linkWorker: 'link_worker', coordinator: 'coordinator' }));
 });
 afterAll(async () => ctx?.close());
 

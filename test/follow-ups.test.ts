@@ -2,23 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/domain/clock.js';
 import { runSweep } from '../src/services/sla.service.js';
 import { processFollowUpDue } from '../workers/follow-up.worker.js';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import type { TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { breachesOf, forward, setStatus, submit, type Submitted } from './helpers/sla-fixtures.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let worker: TestUser;
 let coordinator: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  worker = await makeUser(ctx, 'link_worker');
-  coordinator = await makeUser(ctx, 'coordinator');
+  ({ ctx, api, q, worker, coordinator } = await createWorld({ worker: 'link_worker', coordinator: 'coordinator' }));
 });
 afterAll(async () => ctx?.close());
 

@@ -4,14 +4,14 @@
  * flagged its own referral, and never the rest of the person's answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import { makeUser, type TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { markForwarded, submit, type SubmittedReferral } from './helpers/referrals.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let worker: TestUser;
 let coordinator: TestUser;
 let fireUser: TestUser;
@@ -21,14 +21,13 @@ let policeRef: SubmittedReferral;
 let adviceRef: SubmittedReferral;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  worker = await makeUser(ctx, 'link_worker');
-  coordinator = await makeUser(ctx, 'coordinator');
+  ({ ctx, api, q, worker, coordinator, fireUser, policeUser } = await createWorld({
+    worker: 'link_worker',
+    coordinator: 'coordinator',
+    fireUser: { agencyOf: 0 },
+    policeUser: { agencyOf: 1 },
+  }));
   const [fire, police, benefits, debts] = [q.questions[0]!, q.questions[1]!, q.questions[15]!, q.questions[16]!];
-  fireUser = await makeUser(ctx, 'agency', fire.agencyId);
-  policeUser = await makeUser(ctx, 'agency', police.agencyId);
   // one person, three agencies: fire, police, and advice (flagged by two questions)
   const s = await submit(api, worker, q, [fire.id, police.id, benefits.id, debts.id]);
   fireRef = s.byAgency.get(fire.agencyId)!;

@@ -6,24 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import type { TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { markForwarded, moveThrough, submit } from './helpers/referrals.js';
 import { scheduleFollowUp } from '../src/services/follow-up.service.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let worker: TestUser;
 let hub: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  worker = await makeUser(ctx, 'link_worker');
-  hub = await makeUser(ctx, 'coordinator');
+  ({ ctx, api, q, worker, hub } = await createWorld({ worker: 'link_worker', hub: 'coordinator' }));
 });
 afterAll(async () => ctx?.close());
 

@@ -1,25 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import { submissionBody, type TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let coordinator: TestUser;
 let admin: TestUser;
 let worker: TestUser;
 let agencyUser: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  coordinator = await makeUser(ctx, 'coordinator');
-  admin = await makeUser(ctx, 'admin');
-  worker = await makeUser(ctx, 'link_worker');
-  agencyUser = await makeUser(ctx, 'agency', q.questions[0]!.agencyId);
+  ({ ctx, api, q, coordinator, admin, worker, agencyUser } = await createWorld({
+    coordinator: 'coordinator',
+    admin: 'admin',
+    worker: 'link_worker',
+    agencyUser: { agencyOf: 0 },
+  }));
 });
 afterAll(async () => ctx?.close());
 

@@ -1,24 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import type { TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { inDays, markForwarded, moveThrough, submit } from './helpers/referrals.js';
 import { COMPLETION_OUTCOMES } from '../src/domain/referral-state.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let worker: TestUser;
 let coordinator: TestUser;
 let fireUser: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  worker = await makeUser(ctx, 'link_worker');
-  coordinator = await makeUser(ctx, 'coordinator');
-  fireUser = await makeUser(ctx, 'agency', q.questions[0]!.agencyId);
+  ({ ctx, api, q, worker, coordinator, fireUser } = await createWorld({
+    worker: 'link_worker',
+    coordinator: 'coordinator',
+    fireUser: { agencyOf: 0 },
+  }));
 });
 afterAll(async () => ctx?.close());
 

@@ -2,21 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/domain/clock.js';
 import { sendContactReminders } from '../src/services/reminder.service.js';
 import { processReminders } from '../workers/reminders.worker.js';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import type { TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { forward, setStatus, submit } from './helpers/sla-fixtures.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let worker: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  worker = await makeUser(ctx, 'link_worker');
+  ({ ctx, api, q, worker } = await createWorld({ worker: 'link_worker' }));
 });
 afterAll(async () => ctx?.close());
 

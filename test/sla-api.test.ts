@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/domain/clock.js';
 import { runSweep } from '../src/services/sla.service.js';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import type { TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { forward, setStatus, submit, type Submitted } from './helpers/sla-fixtures.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let worker: TestUser;
 let coordinator: TestUser;
 let late: Submitted;
@@ -17,11 +17,7 @@ let fireId: string;
 let adviceId: string;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  worker = await makeUser(ctx, 'link_worker');
-  coordinator = await makeUser(ctx, 'coordinator');
+  ({ ctx, api, q, worker, coordinator } = await createWorld({ worker: 'link_worker', coordinator: 'coordinator' }));
   fireId = q.questions[0]!.agencyId;
   adviceId = q.questions[15]!.agencyId;
 

@@ -3,23 +3,20 @@ import { sql } from 'kysely';
 import { DAY, HOUR } from '../src/domain/clock.js';
 import { runSweep, SWEEP_LOCK_KEY } from '../src/services/sla.service.js';
 import { processSlaSweep } from '../workers/sla-sweep.worker.js';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import { makeUser, submissionBody, type TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { breachesOf, forward, setStatus, submit } from './helpers/sla-fixtures.js';
 import { startTestWorkers, waitUntil } from './helpers/workers.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let worker: TestUser;
 const MINUTE = 60_000;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  worker = await makeUser(ctx, 'link_worker');
+  ({ ctx, api, q, worker } = await createWorld({ worker: 'link_worker' }));
 });
 afterAll(async () => ctx?.close());
 

@@ -1,25 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createTestContext, type TestContext } from './helpers/context.js';
-import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
+import type { TestContext } from './helpers/context.js';
+import { submissionBody, type TestUser } from './helpers/factories.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
 
 let ctx: TestContext;
-let api: ReturnType<typeof apiClient>;
-let q: Awaited<ReturnType<typeof seedChecklist>>;
+let api: Api;
+let q: Checklist;
 let worker: TestUser;
 let otherWorker: TestUser;
 let coordinator: TestUser;
 let agencyUser: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  api = apiClient(ctx.baseUrl);
-  q = await seedChecklist(ctx);
-  worker = await makeUser(ctx, 'link_worker');
-  otherWorker = await makeUser(ctx, 'link_worker');
-  coordinator = await makeUser(ctx, 'coordinator');
-  agencyUser = await makeUser(ctx, 'agency', q.questions[0]!.agencyId);
+  ({ ctx, api, q, worker, otherWorker, coordinator, agencyUser } = await createWorld({
+    worker: 'link_worker',
+    otherWorker: 'link_worker',
+    coordinator: 'coordinator',
+    agencyUser: { agencyOf: 0 },
+  }));
 });
 afterAll(async () => ctx?.close());
 

@@ -8,8 +8,8 @@
  * another worker: every handler is idempotent); then close the queues, destroy the pool, quit Redis.
  */
 import type { Worker } from 'bullmq';
-import { ConfigError, loadEnv } from '../config/env.js';
 import type { QueueName } from '../src/jobs/registry.js';
+import { loadEnvOrExit, onShutdownSignals } from '../src/process.js';
 import { createForwardWorker } from './forward-referral.worker.js';
 import { createSendNotificationWorker } from './send-notification.worker.js';
 import { createSlaSweepWorker } from './sla-sweep.worker.js';
@@ -64,36 +64,14 @@ export async function startWorkers(deps: WorkerDeps, queues: readonly QueueName[
 }
 
 async function main(): Promise<void> {
-  let env;
-  try {
-    env = loadEnv();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const env = loadEnvOrExit();
   const deps = createWorkerDeps(env);
   const running = await startWorkers(deps);
-  let stopping = false;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      if (stopping) return;
-      stopping = true;
-      deps.logger.info({ signal: sig }, 'shutting down workers');
-      running
-        .close(env.SHUTDOWN_GRACE_MS)
-        .then(() => deps.close())
-        .then(
-          () => process.exit(0),
-          (err) => {
-            console.error(err);
-            process.exit(1);
-          },
-        );
-    });
-  }
+  onShutdownSignals(async (signal) => {
+    deps.logger.info({ signal }, 'shutting down workers');
+    await running.close(env.SHUTDOWN_GRACE_MS);
+    await deps.close();
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

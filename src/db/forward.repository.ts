@@ -4,13 +4,10 @@
  */
 import { sql } from 'kysely';
 import type { Executor, Notification } from './database.js';
+import { referralsWithParties } from './referral.repository.js';
 
 export async function findForwardContext(db: Executor, referralId: string) {
-  const row = await db
-    .selectFrom('referrals as r')
-    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-    .innerJoin('submissions as s', 's.id', 'r.submissionId')
-    .innerJoin('people as p', 'p.id', 's.personId')
+  const row = await referralsWithParties(db)
     .select([
       'r.id',
       'r.reference',

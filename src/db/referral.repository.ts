@@ -11,6 +11,15 @@ export interface ReferralListFilters {
   limit: number;
 }
 
+/** Referrals (r) joined to their agency (a), submission (s) and person (p): the base of the list, detail and forward reads. */
+export function referralsWithParties(db: Executor) {
+  return db
+    .selectFrom('referrals as r')
+    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+    .innerJoin('submissions as s', 's.id', 'r.submissionId')
+    .innerJoin('people as p', 'p.id', 's.personId');
+}
+
 /**
  * A page of referrals, newest first, keyset-paginated on (received_at DESC, id DESC) so that a
  * page costs the same however deep it is. Served by referrals_agency_list_idx (agency),
@@ -18,11 +27,7 @@ export interface ReferralListFilters {
  * the caller knows whether another page exists.
  */
 export async function listReferralRows(db: Executor, f: ReferralListFilters) {
-  let q = db
-    .selectFrom('referrals as r')
-    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-    .innerJoin('submissions as s', 's.id', 'r.submissionId')
-    .innerJoin('people as p', 'p.id', 's.personId')
+  let q = referralsWithParties(db)
     .select([
       'r.id',
       'r.reference',
@@ -52,11 +57,7 @@ export async function findReferral(db: Executor, id: string) {
 
 /** Everything the detail view shows, in one round trip (the events and questions are two more). */
 export async function findReferralDetail(db: Executor, id: string) {
-  return db
-    .selectFrom('referrals as r')
-    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-    .innerJoin('submissions as s', 's.id', 'r.submissionId')
-    .innerJoin('people as p', 'p.id', 's.personId')
+  return referralsWithParties(db)
     .selectAll('r')
     .select([
       'a.name as agencyName',

@@ -11,6 +11,7 @@ import { loadEnv } from '../../config/env.js';
 import { createContext } from '../../src/context.js';
 import { createDb } from '../../src/db/kysely.js';
 import { ensureDatabase, migrateToLatest } from '../../src/db/migrate.js';
+import { findQuestionnaire } from '../../src/db/questionnaire.repository.js';
 import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/db/seed.js';
 import { SmtpSink } from '../../src/mail/sink.js';
 import { startServer } from '../../src/server.js';
@@ -40,14 +41,7 @@ async function main(): Promise<void> {
   const setup = createDb({ connectionString: DB_URL, poolSize: 2 });
   await migrateToLatest(setup);
   await seedDemo(setup, new Date());
-  const questions = await setup
-    .selectFrom('questions as q')
-    .innerJoin('questionnaireSections as s', 's.id', 'q.sectionId')
-    .select('q.id')
-    .where('q.questionnaireId', '=', SEED_QUESTIONNAIRE_ID)
-    .orderBy('s.position')
-    .orderBy('q.position')
-    .execute();
+  const questions = (await findQuestionnaire(setup, SEED_QUESTIONNAIRE_ID))!.sections.flatMap((s) => s.questions);
   await setup.destroy();
 
   const sink = await new SmtpSink({ port: 0 }).start();

@@ -1,0 +1,39 @@
+/**
+ * Start-up and shutdown of a process, shared by the API, the worker process and the demo.
+ */
+import { ConfigError, loadEnv, type Env } from '../config/env.js';
+
+/** The configuration, or exit 78 (EX_CONFIG) after printing what is wrong with it. */
+export function loadEnvOrExit(source?: Record<string, string | undefined>): Env {
+  try {
+    return loadEnv(source);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+/**
+ * On SIGINT/SIGTERM: the first signal runs stop() once, then the process exits 0, or 1 (after
+ * printing the error) if stop() failed. Each signal is listened for once, so a repeated signal
+ * ends the process at once.
+ */
+export function onShutdownSignals(stop: (signal: NodeJS.Signals) => Promise<void>): void {
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      stop(sig).then(
+        () => process.exit(0),
+        (err) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
