@@ -1,12 +1,11 @@
 /** The Express app: middleware, the API v1 routers, the web pages, and the error handler last. */
 import express, { Router, type Express } from 'express';
-import { pinoHttp } from 'pino-http';
-import { randomUUID } from 'node:crypto';
 import { TokenVerifier } from '../services/auth.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { authenticate } from './middleware/auth.js';
 import { errorHandler, notFoundHandler } from './middleware/errors.js';
 import { rejectNulBytes } from './middleware/nul-bytes.js';
+import { requestLogger } from './middleware/request-log.js';
 import { agenciesRouter } from './routes/agencies.routes.js';
 import { healthRouter } from './routes/health.routes.js';
 import { questionnairesRouter } from './routes/questionnaires.routes.js';
@@ -16,30 +15,12 @@ import { followUpsRouter } from './routes/follow-ups.routes.js';
 import { submissionsRouter } from './routes/submissions.routes.js';
 import { webRouter } from '../web/index.js';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 export function createApp(deps: ServiceDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      // honour a caller's x-request-id when it is sane; otherwise mint one
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLogger(deps.logger));
 
   app.use(healthRouter(deps));
 
