@@ -148,4 +148,20 @@ describe('forward worker, minimal template', () => {
     );
     expect(row.contactDueAt).toEqual(new Date(row.forwardedAt!.getTime() + 14 * DAY));
   });
+
+  it('carries a signed link for the agency that is stored only as a hash, never in the mail copy', async () => {
+    const s = await submit([question('lonely').id]);
+    const ref = s.referrals[0]!;
+    const [mail] = await sink.waitFor(1, { filter: (m) => m.subject.includes(ref.reference) });
+    const token = /https:\/\/signpost\.test\/a\/([A-Za-z0-9_-]+)/.exec(mail!.text)?.[1];
+    expect(token).toBeDefined();
+    const sent = await waitUntil(() =>
+      ctx.db.selectFrom('notifications').select(['bodyText', 'status']).where('referralId', '=', ref.id).where('status', '=', 'sent').executeTakeFirst(),
+    );
+    expect(sent.bodyText).not.toContain(token);
+    expect(sent.bodyText).toContain('[agency link]');
+    const { createHash } = await import('node:crypto');
+    const links = await ctx.db.selectFrom('agencyLinks').select('tokenHash').where('referralId', '=', ref.id).execute();
+    expect(links.map((l) => Buffer.from(l.tokenHash).toString('hex'))).toContain(createHash('sha256').update(token!).digest('hex'));
+  });
 });

@@ -17,6 +17,11 @@ import type { ServiceDeps } from './deps.js';
 export type DeliveryDeps = Pick<ServiceDeps, 'db' | 'clock'> & { mailer: Mailer };
 
 export interface DeliveryHooks<S, F> {
+  /**
+   * the text actually sent, made just before each attempt (in the claim transaction): lets a
+   * one-time secret such as a signed link go into the mail without ever being stored in the row
+   */
+  prepareText?: (trx: Executor, n: Notification) => Promise<string>;
   /** runs in the transaction that marks the row sent (also for a row found already sent) */
   onSent?: (trx: Executor, n: Notification, at: Date) => Promise<S>;
   /** runs in the transaction that records a failed attempt */
@@ -44,7 +49,8 @@ export async function deliverNotification<S = void, F = void>(
     }
     if (n.status === 'failed') return { kind: 'failed_before', notification: n };
     try {
-      await deps.mailer.send({ to: n.recipient, subject: n.subject, text: n.bodyText, html: n.bodyHtml, messageId: n.messageId });
+      const text = hooks.prepareText ? await hooks.prepareText(trx, n) : n.bodyText;
+      await deps.mailer.send({ to: n.recipient, subject: n.subject, text, html: n.bodyHtml, messageId: n.messageId });
     } catch (err) {
       const error = classifyMailError(err);
       const at = deps.clock.now();

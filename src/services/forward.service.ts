@@ -37,6 +37,9 @@ import { scheduleFollowUp } from './follow-up.service.js';
 import { resolveReferralAlerts } from '../db/referral.repository.js';
 import { dispatchNotifications } from './notification.service.js';
 
+/** Where the forward mail's signed link goes; replaced at send time, never stored filled in. */
+export const AGENCY_LINK_PLACEHOLDER = '[agency link]';
+
 export type ForwardDeps = ServiceDeps & { mailer: Mailer };
 
 export type ForwardOutcome = 'missing' | 'not_pending' | 'agency_paused' | 'forwarded' | 'already_forwarded';
@@ -68,9 +71,9 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     return 'agency_paused';
   }
 
-  // a signed link per rendering: agencies without an account act from the mail (unused ones expire)
-  const agencyLink = await createAgencyLink(deps.db, deps, ctx.id, deps.clock.now());
-  const mail = renderForwardMail(ctx, deps.env.FORWARD_EMAIL_CONTENT, deps.env.PUBLIC_URL, agencyLink);
+  // The stored copy carries a placeholder: the signed link (a credential) is minted for each
+  // attempt just before sending and only its hash is ever stored (agency_links).
+  const mail = renderForwardMail(ctx, deps.env.FORWARD_EMAIL_CONTENT, deps.env.PUBLIC_URL, AGENCY_LINK_PLACEHOLDER);
   const notification = await ensureForwardNotification(deps.db, {
     id: deps.ids.uuid(),
     referralId: ctx.id,
@@ -94,6 +97,8 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
   }
 
   const result = await deliverNotification(deps, notification.id, {
+    prepareText: async (trx, n) =>
+      n.bodyText.replace(AGENCY_LINK_PLACEHOLDER, await createAgencyLink(trx, deps, ctx.id, deps.clock.now())),
     onSent: async (trx, n, at) => {
       const updated = await markForwarded(trx, { id: ctx.id, at, contactDueAt: addDays(at, ctx.contactDays), messageId: n.messageId });
       if (!updated) return null;
