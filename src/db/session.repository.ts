@@ -9,6 +9,7 @@ export interface SessionUser {
   role: Role;
   agencyId: string | null;
   csrfToken: string;
+  createdAt: Date;
   lastSeenAt: Date;
 }
 
@@ -24,7 +25,7 @@ export async function findSessionUser(db: Executor, idHash: Buffer, now: Date): 
   return db
     .selectFrom('webSessions as s')
     .innerJoin('users as u', 'u.id', 's.userId')
-    .select(['u.id as userId', 'u.name', 'u.email', 'u.role', 'u.agencyId', 's.csrfToken', 's.lastSeenAt'])
+    .select(['u.id as userId', 'u.name', 'u.email', 'u.role', 'u.agencyId', 's.csrfToken', 's.createdAt', 's.lastSeenAt'])
     .where('s.idHash', '=', idHash)
     .where('s.expiresAt', '>', now)
     .where('u.disabledAt', 'is', null)

@@ -1,7 +1,7 @@
 /**
  * Web sessions: a 32-byte random id in an HttpOnly, SameSite=Lax cookie; Postgres keeps only
  * its SHA-256, the user, an expiry that slides with use (SESSION_IDLE_HOURS), and the CSRF
- * token that every form must echo back.
+ * token that every form must echo back. A session also ends absoluteMs after sign-in, however busy.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Env } from '../../config/env.js';
@@ -19,6 +19,11 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 function idleMs(env: Env): number {
   return env.SESSION_IDLE_HOURS * 3_600_000;
+}
+
+/** However busy, a session ends this long after sign-in (a working day, or the idle time if longer). */
+export function absoluteMs(env: Env): number {
+  return Math.max(12, env.SESSION_IDLE_HOURS) * 3_600_000;
 }
 
 export async function createSession(deps: SessionDeps, userId: string): Promise<{ cookieValue: string; csrfToken: string }> {
@@ -42,6 +47,10 @@ export async function loadSession(deps: SessionDeps, cookieValue: string | undef
   const now = deps.clock.now();
   const s = await findSessionUser(deps.db, idHash, now);
   if (!s) return null;
+  if (now.getTime() - s.createdAt.getTime() >= absoluteMs(deps.env)) {
+    await deleteSession(deps.db, idHash);
+    return null;
+  }
   if (now.getTime() - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
     await touchSession(deps.db, idHash, now, new Date(now.getTime() + idleMs(deps.env)));
   }

@@ -30,6 +30,19 @@ const requireHub = (p: Principal) => {
   if (!isHub(p)) throw forbidden('only coordinators and admins see this');
 };
 
+// the users findOrCreateLinkUser makes for agency email links: they must never sign in
+const LINK_USER_DOMAIN = '@signpost.invalid';
+
+/**
+ * A coordinator manages link workers and agency users; only an admin manages hub accounts
+ * (otherwise one coordinator could take over another's account by setting its password).
+ */
+function mayManage(principal: Principal, target: { role: string }, what: string) {
+  if ((target.role === 'admin' || target.role === 'coordinator') && principal.role !== 'admin') {
+    throw forbidden(`only an admin can ${what} a ${target.role}`);
+  }
+}
+
 export async function listMySubmissions(deps: Pick<ServiceDeps, 'db'>, principal: Principal) {
   return listSubmissionsBy(deps.db, principal.userId);
 }
@@ -97,6 +110,7 @@ export async function listUsersForHub(deps: ServiceDeps, principal: Principal) {
 export async function createUserWithPassword(deps: ServiceDeps, principal: Principal, input: NewUser, password: string) {
   requireHub(principal);
   if (input.role === 'admin' && principal.role !== 'admin') throw forbidden('only an admin creates admins');
+  if (input.email.toLowerCase().endsWith(LINK_USER_DOMAIN)) throw forbidden('this email is kept for agency email links');
   const passwordHash = await hashPassword(password);
   const u = await createUserWithToken(deps, { ...input, passwordHash });
   await revokeUserTokens(deps, { userId: u.id });
@@ -107,8 +121,8 @@ export async function createUserWithPassword(deps: ServiceDeps, principal: Princ
 export async function disableUser(deps: ServiceDeps, principal: Principal, id: string) {
   requireHub(principal);
   if (id === principal.userId) throw forbidden('you cannot disable yourself');
-  const target = await deps.db.selectFrom('users').select('role').where('id', '=', id).executeTakeFirst();
-  if (target?.role === 'admin' && principal.role !== 'admin') throw forbidden('only an admin disables an admin');
+  const target = await deps.db.selectFrom('users').select(['role', 'email']).where('id', '=', id).executeTakeFirst();
+  if (target) mayManage(principal, target, 'disable');
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
     if (!(await disableUserRow(trx, id, now))) throw notFound('user');
@@ -120,8 +134,9 @@ export async function disableUser(deps: ServiceDeps, principal: Principal, id: s
 /** Sets a user's password from the hub's users page; only an admin may set an admin's. */
 export async function setUserPassword(deps: ServiceDeps, principal: Principal, id: string, password: string) {
   requireHub(principal);
-  const target = await deps.db.selectFrom('users').select('role').where('id', '=', id).executeTakeFirst();
+  const target = await deps.db.selectFrom('users').select(['role', 'email']).where('id', '=', id).executeTakeFirst();
   if (!target) throw notFound('user');
-  if (target.role === 'admin' && principal.role !== 'admin') throw forbidden("only an admin sets an admin's password");
+  mayManage(principal, target, 'set the password of');
+  if (target.email.endsWith(LINK_USER_DOMAIN)) throw forbidden('an agency email link user cannot have a password');
   await setPassword(deps, id, password);
 }

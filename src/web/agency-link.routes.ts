@@ -10,7 +10,7 @@ import { linkPrincipal, useAgencyLink } from '../services/agency-link.service.js
 import { csrfMatches } from '../services/session.service.js';
 import { formValues } from './checklist-form.js';
 import { page } from './render.js';
-import { DONE_MESSAGES, handleAction, showReferral } from './referral-actions.js';
+import { doneMessage, handleAction, showReferral } from './referral-actions.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 
@@ -24,7 +24,7 @@ export function agencyLinkRouter(deps: ServiceDeps): Router {
     const scope = await useAgencyLink(deps, req.params.token, 'agency_link.view', rid(req));
     if (!scope) return expired(res);
     const principal = await linkPrincipal(deps, scope);
-    const done = typeof req.query.done === 'string' ? DONE_MESSAGES[req.query.done] : undefined;
+    const done = doneMessage(req.query.done);
     await showReferral(deps, res, scope.referralId, {
       principal,
       actionBase: `/a/${req.params.token}`,

@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../services/deps.js';
 import { listReferrals, type ReferralListItem } from '../services/referral.service.js';
 import { principalFromSession, requireUser } from './middleware.js';
 import { page } from './render.js';
-import { DONE_MESSAGES, handleAction, showReferral } from './referral-actions.js';
+import { doneMessage, handleAction, showReferral } from './referral-actions.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const OPEN: ReferralStatus[] = ['forwarded', 'acknowledged', 'accepted', 'contacted', 'on_hold'];
@@ -49,7 +49,7 @@ export function agencyRouter(deps: ServiceDeps): Router {
   r.get('/agency/referrals/:id', async (req, res, next) => {
     const ok = id.safeParse(req.params.id);
     if (!ok.success) return next();
-    const done = typeof req.query.done === 'string' ? DONE_MESSAGES[req.query.done] : undefined;
+    const done = doneMessage(req.query.done);
     await showReferral(deps, res, ok.data, { ...opts(req, res, ok.data), extra: { section: 'agency', flashDone: done } });
   });
 

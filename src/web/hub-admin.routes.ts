@@ -12,6 +12,7 @@ import { formValues } from './checklist-form.js';
 import { HUB_ROLES } from './hub-charts.js';
 import { principalFromSession, requireUser } from './middleware.js';
 import { page } from './render.js';
+import { flashFor } from './referral-actions.js';
 
 const uuid = z.uuid();
 type Details = { path?: string; message: string }[];
@@ -135,7 +136,7 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
   const showUsers = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
     page(res, 'hub-users.njk', { title: 'Users', section: 'users', users: await listUsersForHub(deps, principalFromSession(res)), agencies: await listAgencies(deps), values: {}, fieldErrors: {}, ...extra }, status);
 
-  r.get('/hub/users', async (req, res) => showUsers(res, { flash: typeof req.query.done === 'string' ? { created: 'User created.', password: 'Password set.', disabled: 'User disabled.' }[req.query.done] : undefined }));
+  r.get('/hub/users', async (req, res) => showUsers(res, { flash: flashFor(req.query.done, { created: 'User created.', password: 'Password set.', disabled: 'User disabled.' }) }));
 
   r.post('/hub/users', async (req: Request, res) => {
     const v = formValues(req.body);
@@ -147,7 +148,7 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
     } catch (err) {
       const p = problems(err, 'new');
       if (!p) throw err;
-      await showUsers(res, { ...p, values: { ...v, password: '' } }, 400);
+      await showUsers(res, { ...p, values: { ...v, password: '' } }, err instanceof AppError ? err.status : 400);
     }
   });
 
@@ -165,7 +166,7 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
     } catch (err) {
       const p = problems(err, id.data);
       if (!p) throw err;
-      await showUsers(res, p, 400);
+      await showUsers(res, p, err instanceof AppError ? err.status : 400);
     }
   });
 

@@ -14,7 +14,7 @@ import { formValues } from './checklist-form.js';
 import { HUB_ROLES, barChart } from './hub-charts.js';
 import { principalFromSession, requireUser } from './middleware.js';
 import { page } from './render.js';
-import { DONE_MESSAGES, handleAction, showReferral } from './referral-actions.js';
+import { doneMessage, handleAction, showReferral } from './referral-actions.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const uuid = z.uuid();
@@ -75,9 +75,11 @@ export function hubRouter(deps: ServiceDeps): Router {
         else outcomes.push({ referralId: x.id, needsMet });
       }
     }
+    const parsed = recordFollowUpSchema.safeParse({ contactMade: v.contactMade === 'yes', outcomes, note: v.note?.trim() || undefined });
+    if (!parsed.success) for (const i of parsed.error.issues) fieldErrors[i.path[0] === 'note' ? 'note' : 'contactMade'] ??= `${i.path[0] === 'note' ? 'Note' : 'Answer'} ${i.message}`;
     const errors = () => Object.entries(fieldErrors).map(([k, text]) => ({ text, href: `#${k}` }));
-    if (Object.keys(fieldErrors).length) return showCall(req, res, id.data, { values: v, fieldErrors, errors: errors() }, 400);
-    const body = recordFollowUpSchema.parse({ contactMade: v.contactMade === 'yes', outcomes, note: v.note?.trim() || undefined });
+    if (Object.keys(fieldErrors).length || !parsed.success) return showCall(req, res, id.data, { values: v, fieldErrors, errors: errors() }, 400);
+    const body = parsed.data;
     try {
       const result = await recordFollowUp(deps, principalFromSession(res), id.data, body, rid(req));
       res.redirect(303, result.status === 'completed' ? '/hub/follow-ups?state=completed' : `/hub/follow-ups/${id.data}?done=attempt`);
@@ -116,7 +118,7 @@ export function hubRouter(deps: ServiceDeps): Router {
     if (!id.success) return next();
     const links = await listAgencyLinksOf(deps.db, id.data);
     const now = deps.clock.now();
-    const done = typeof req.query.done === 'string' ? (DONE_MESSAGES[req.query.done] ?? (req.query.done === 'revoked' ? 'Email links revoked.' : undefined)) : undefined;
+    const done = doneMessage(req.query.done, { revoked: 'Email links revoked.' });
     await showReferral(deps, res, id.data, {
       ...opts(req, res, id.data),
       extra: {

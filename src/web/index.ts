@@ -5,6 +5,7 @@
 import express, { Router, type ErrorRequestHandler } from 'express';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
+import { rejectNulBytes } from '../http/middleware/nul-bytes.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { agencyLinkRouter } from './agency-link.routes.js';
 import { agencyRouter } from './agency.routes.js';
@@ -25,6 +26,8 @@ export function webRouter(deps: ServiceDeps): Router {
   const pages = Router();
   pages.use(securityHeaders);
   pages.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
+  // Postgres text cannot hold U+0000: such a form is bad input (a 400 page), not a database error
+  pages.use(rejectNulBytes);
   // the agency link pages carry their own scope and CSRF token; sign-in has a pre-session token
   pages.use(agencyLinkRouter(deps));
   pages.use(webSession(deps));

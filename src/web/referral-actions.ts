@@ -122,6 +122,16 @@ function fieldLabel(path: string): string {
   return { reason: 'Reason', outcome: 'Outcome', note: 'Note', onHoldUntil: 'Date', targetAgencyId: 'Agency' }[path] ?? path;
 }
 
+/** The flash for `?done=` from a table; a key that is not the table's own (e.g. `constructor`) shows none. */
+export function flashFor(done: unknown, table: Record<string, string>): string | undefined {
+  return typeof done === 'string' && Object.hasOwn(table, done) ? table[done] : undefined;
+}
+
+/** A referral page's flash after an action (plus the page's own extra messages). */
+export function doneMessage(done: unknown, extra: Record<string, string> = {}): string | undefined {
+  return flashFor(done, DONE_MESSAGES) ?? flashFor(done, extra);
+}
+
 export const DONE_MESSAGES: Record<string, string> = {
   acknowledged: 'Referral acknowledged.',
   accepted: 'Referral accepted.',

@@ -1,0 +1,178 @@
+/**
+ * Who may read and act on what in the web pages (no browser: forms posted with fetch). An agency
+ * user never sees or moves another agency's referral; non-hub roles get no /hub page; a link
+ * worker sees only their own submissions; an agency link acts on its own referral only; every
+ * state-changing form needs the right CSRF token.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorld, type World } from '../helpers/world.js';
+import { markForwarded, submit } from '../helpers/referrals.js';
+import { makeWebUser, type WebUser } from '../helpers/browser.js';
+import { WebClient } from '../helpers/web-client.js';
+import { createAgencyLink } from '../../src/services/agency-link.service.js';
+
+let w: World<'lw'>;
+let agencyA: WebUser;
+let coordinator: WebUser;
+let coordinator2: WebUser;
+let linkWorker: WebUser;
+let otherLinkWorker: WebUser;
+let refA: string;
+let refB: string;
+let submissionId: string;
+
+beforeAll(async () => {
+  w = await createWorld({ lw: 'link_worker' });
+  const [qa, qb] = [w.q.questions[0]!, w.q.questions[1]!];
+  const s = await submit(w.api, w.lw, w.q, [qa.id, qb.id]);
+  refA = s.byAgency.get(qa.agencyId)!.id;
+  refB = s.byAgency.get(qb.agencyId)!.id;
+  await markForwarded(w.ctx, refA);
+  await markForwarded(w.ctx, refB);
+  agencyA = await makeWebUser(w.ctx, 'agency', qa.agencyId);
+  coordinator = await makeWebUser(w.ctx, 'coordinator');
+  coordinator2 = await makeWebUser(w.ctx, 'coordinator');
+  linkWorker = await makeWebUser(w.ctx, 'link_worker');
+  otherLinkWorker = await makeWebUser(w.ctx, 'link_worker');
+  submissionId = s.submissionId;
+});
+afterAll(async () => {
+  await w?.ctx.close();
+});
+
+const statusOf = async (id: string) => (await w.ctx.db.selectFrom('referrals').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+
+async function signedIn(u: WebUser) {
+  const c = new WebClient(w.ctx.baseUrl);
+  expect((await c.signIn(u.email, u.password)).status).toBe(303);
+  return c;
+}
+
+describe('an agency user', () => {
+  it("can neither read nor act on another agency's referral", async () => {
+    const c = await signedIn(agencyA);
+    expect((await c.get(`/agency/referrals/${refA}`)).status).toBe(200);
+    const read = await c.get(`/agency/referrals/${refB}`);
+    expect(read.status).toBe(404);
+    expect(read.text).not.toContain('Test-');
+    const own = await c.get(`/agency/referrals/${refA}`);
+    const act = await c.post(`/agency/referrals/${refB}`, { _csrf: WebClient.csrfOf(own.text), to: 'acknowledged' });
+    expect(act.status).toBe(404);
+    expect(await statusOf(refB)).toBe('forwarded');
+  });
+
+  it('gets no hub page, read or write', async () => {
+    const c = await signedIn(agencyA);
+    const csrf = WebClient.csrfOf((await c.get(`/agency/referrals/${refA}`)).text);
+    for (const path of ['/hub', '/hub/referrals', `/hub/referrals/${refB}`, '/hub/users', '/hub/agencies', '/hub/mail', '/hub/questionnaires', '/hub/follow-ups']) {
+      expect((await c.get(path)).status, path).toBe(403);
+    }
+    expect((await c.post(`/hub/referrals/${refB}`, { _csrf: csrf, to: 'cancelled', reason: 'x' })).status).toBe(403);
+    expect((await c.post(`/hub/referrals/${refB}/revoke-links`, { _csrf: csrf })).status).toBe(403);
+    expect((await c.post('/hub/users', { _csrf: csrf, role: 'admin', name: 'X', email: 'x@example.org', password: 'long enough password' })).status).toBe(403);
+    expect(await statusOf(refB)).toBe('forwarded');
+    expect(await w.ctx.db.selectFrom('users').select('id').where('email', '=', 'x@example.org').executeTakeFirst()).toBeUndefined();
+  });
+
+  it("reading a referral's personal details is audited", async () => {
+    const c = await signedIn(agencyA);
+    const before = await w.ctx.db.selectFrom('auditLog').select('id').where('entityId', '=', refA).where('action', '=', 'read').execute();
+    expect((await c.get(`/agency/referrals/${refA}`)).status).toBe(200);
+    const after = await w.ctx.db.selectFrom('auditLog').select(['actorUserId']).where('entityId', '=', refA).where('action', '=', 'read').execute();
+    expect(after.length).toBe(before.length + 1);
+    expect(after.map((a) => a.actorUserId)).toContain(agencyA.id);
+  });
+});
+
+describe('a link worker', () => {
+  it("cannot see another link worker's submission, nor act on referrals", async () => {
+    const c = await signedIn(otherLinkWorker);
+    expect((await c.get(`/submissions/${submissionId}`)).status).toBe(404);
+    expect((await c.get(`/submissions/${submissionId}/postcard`)).status).toBe(404);
+    expect((await c.get('/hub')).status).toBe(403);
+    expect((await c.get('/agency')).status).toBe(403);
+    const csrf = WebClient.csrfOf((await c.get('/checklist')).text);
+    expect((await c.post(`/agency/referrals/${refA}`, { _csrf: csrf, to: 'acknowledged' })).status).toBe(403);
+    expect(await statusOf(refA)).toBe('forwarded');
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses a state-changing form without the token or with a wrong one', async () => {
+    const c = await signedIn(agencyA);
+    expect((await c.post(`/agency/referrals/${refA}`, { to: 'acknowledged' })).status).toBe(403);
+    expect((await c.post(`/agency/referrals/${refA}`, { _csrf: 'x'.repeat(43), to: 'acknowledged' })).status).toBe(403);
+    // another user's token is not this session's
+    const other = await signedIn(coordinator);
+    const othersToken = WebClient.csrfOf((await other.get('/hub/users')).text);
+    expect((await c.post(`/agency/referrals/${refA}`, { _csrf: othersToken, to: 'acknowledged' })).status).toBe(403);
+    expect(await statusOf(refA)).toBe('forwarded');
+  });
+
+  it('refuses sign-out without the token, and sign-out with it deletes the session', async () => {
+    const c = await signedIn(linkWorker);
+    const sessions = () => w.ctx.db.selectFrom('webSessions').select('idHash').where('userId', '=', linkWorker.id).execute();
+    const n = (await sessions()).length;
+    expect((await c.post('/sign-out', {})).status).toBe(403);
+    expect((await c.get('/submissions')).status).toBe(200);
+    const csrf = WebClient.csrfOf((await c.get('/submissions')).text);
+    const cookie = c.cookieHeader();
+    expect((await c.post(`/sign-out?_csrf=${csrf}`, {})).status).toBe(303);
+    expect((await sessions()).length).toBe(n - 1);
+    // the old cookie replayed no longer works
+    const replay = await fetch(`${w.ctx.baseUrl}/submissions`, { headers: { cookie }, redirect: 'manual' });
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('location')).toMatch(/^\/sign-in/);
+  });
+});
+
+describe('an agency link', () => {
+  it('acts only on its own referral, with its own CSRF token, and only by allowed transitions', async () => {
+    const url = await createAgencyLink(w.ctx.db, w.ctx, refA, w.ctx.clock.now());
+    const path = new URL(url).pathname;
+    const c = new WebClient(w.ctx.baseUrl);
+    const view = await c.get(path);
+    expect(view.status).toBe(200);
+    const audited = await w.ctx.db.selectFrom('auditLog').select(['action', 'actorLabel']).where('entityId', '=', refA).execute();
+    expect(audited.map((a) => a.action)).toEqual(expect.arrayContaining(['agency_link.view', 'read']));
+    const csrf = WebClient.csrfOf(view.text);
+    expect((await c.post(path, { to: 'acknowledged' })).status).toBe(403);
+    expect((await c.post(path, { _csrf: 'y'.repeat(43), to: 'acknowledged' })).status).toBe(403);
+    expect(await statusOf(refA)).toBe('forwarded');
+    // the link's token does not open the signed-in agency pages
+    expect((await c.post(`/agency/referrals/${refB}`, { _csrf: csrf, to: 'acknowledged' })).status).toBe(403);
+    // a hub-only move is refused with 409
+    const illegal = await c.post(path, { _csrf: csrf, to: 'cancelled', reason: 'not ours' });
+    expect(illegal.status).toBe(409);
+    expect(await statusOf(refA)).toBe('forwarded');
+    const ok = await c.post(path, { _csrf: csrf, to: 'acknowledged' });
+    expect(ok.status).toBe(303);
+    expect(await statusOf(refA)).toBe('acknowledged');
+    expect(await statusOf(refB)).toBe('forwarded');
+  });
+});
+
+describe('user management', () => {
+  it("a coordinator cannot set another coordinator's password or disable them; an admin can", async () => {
+    const c = await signedIn(coordinator);
+    const csrf = WebClient.csrfOf((await c.get('/hub/users')).text);
+    const hashOf = async () => (await w.ctx.db.selectFrom('users').select('passwordHash').where('id', '=', coordinator2.id).executeTakeFirstOrThrow()).passwordHash;
+    const before = await hashOf();
+    expect((await c.post(`/hub/users/${coordinator2.id}`, { _csrf: csrf, password: 'a new password for them' })).status).toBe(403);
+    expect(await hashOf()).toBe(before);
+    expect((await c.post(`/hub/users/${coordinator2.id}`, { _csrf: csrf, action: 'disable' })).status).toBe(403);
+    expect((await new WebClient(w.ctx.baseUrl).signIn(coordinator2.email, coordinator2.password)).status).toBe(303);
+
+    const admin = await signedIn(await makeWebUser(w.ctx, 'admin'));
+    const aCsrf = WebClient.csrfOf((await admin.get('/hub/users')).text);
+    expect((await admin.post(`/hub/users/${coordinator2.id}`, { _csrf: aCsrf, password: 'a new password for them' })).status).toBe(303);
+    expect(await hashOf()).not.toBe(before);
+
+    // the users agency email links act as can never be given a password, nor be created by hand
+    const linkUser = await w.ctx.db.selectFrom('users').select(['id', 'email']).where('email', 'like', 'agency-link+%').executeTakeFirstOrThrow();
+    expect((await admin.post(`/hub/users/${linkUser.id}`, { _csrf: aCsrf, password: 'a password for a link' })).status).toBe(403);
+    expect((await w.ctx.db.selectFrom('users').select('passwordHash').where('id', '=', linkUser.id).executeTakeFirstOrThrow()).passwordHash).toBeNull();
+    const made = await admin.post('/hub/users', { _csrf: aCsrf, role: 'agency', name: 'Fake', email: 'agency-link+x@SIGNPOST.invalid', agencyId: w.q.questions[2]!.agencyId, password: 'long enough password' });
+    expect(made.status).toBe(403);
+  });
+});
