@@ -22,4 +22,9 @@ describe('configuration', () => {
   it('refuses the development session secret in production', () => {
     expect(() => loadEnv({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
   });
+  it('refuses insecure cookies behind an https address in production', () => {
+    const secret = 'x'.repeat(40);
+    expect(() => loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org' })).toThrow(/SECURE_COOKIES/);
+    expect(loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org', SECURE_COOKIES: 'true' }).SECURE_COOKIES).toBe(true);
+  });
 });

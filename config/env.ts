@@ -72,8 +72,13 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       result.error.issues.map((i) => ({ key: i.path.join('.') || '(root)', message: i.message })),
     );
   }
-  if (result.data.NODE_ENV === 'production' && result.data.SESSION_SECRET.startsWith('dev-only')) {
-    throw new ConfigError([{ key: 'SESSION_SECRET', message: 'must be set in production' }]);
+  if (result.data.NODE_ENV === 'production') {
+    const problems: { key: string; message: string }[] = [];
+    if (result.data.SESSION_SECRET.startsWith('dev-only')) problems.push({ key: 'SESSION_SECRET', message: 'must be set in production' });
+    if (result.data.PUBLIC_URL.startsWith('https:') && !result.data.SECURE_COOKIES) {
+      problems.push({ key: 'SECURE_COOKIES', message: 'must be true when PUBLIC_URL is https (session cookies would travel in clear)' });
+    }
+    if (problems.length) throw new ConfigError(problems);
   }
   return Object.freeze(result.data);
 }

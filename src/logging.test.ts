@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from './logger.js';
-import { requestLogger } from './http/middleware/request-log.js';
+import { loggableUrl, requestLogger } from './http/middleware/request-log.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -52,5 +52,11 @@ describe('logging', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('keeps agency link tokens and CSRF tokens out of logged URLs', () => {
+    expect(loggableUrl('/a/AbC_123-xyz?done=ack')).toBe('/a/[token]?done=ack');
+    expect(loggableUrl('/sign-out?_csrf=secret&x=1')).toBe('/sign-out?_csrf=[redacted]&x=1');
+    expect(loggableUrl('/api/v1/referrals?status=pending')).toBe('/api/v1/referrals?status=pending');
   });
 });

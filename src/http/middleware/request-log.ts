@@ -18,6 +18,11 @@ declare module 'http' {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** URLs in logs without the secrets some carry: an agency's link token, a CSRF token. */
+export function loggableUrl(url: string): string {
+  return url.replace(/^\/a\/[^/?#]+/, '/a/[token]').replace(/([?&]_csrf=)[^&#]*/g, '$1[redacted]');
+}
+
 export function requestLogger(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
@@ -31,7 +36,7 @@ export function requestLogger(logger: Logger): RequestHandler {
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
-        { reqId: id, req: { method: req.method, url: req.originalUrl }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) },
+        { reqId: id, req: { method: req.method, url: loggableUrl(req.originalUrl) }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) },
         'request completed',
       );
     });
