@@ -4,6 +4,7 @@
  * needed); Postgres keeps only its SHA-256, the referral and agency it is scoped to, an expiry
  * (AGENCY_LINK_TTL_DAYS), a revocation time, and use counts. Every use is audited.
  */
+import { recordAudit } from '../db/audit.repository.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Env } from '../../config/env.js';
 import type { DB, Executor } from '../db/database.js';
@@ -85,8 +86,14 @@ export async function useAgencyLink(
   };
 }
 
-export async function revokeAgencyLinks(deps: { db: DB; clock: Clock }, referralId: string): Promise<number> {
-  return revokeAgencyLinksOf(deps.db, referralId, deps.clock.now());
+/** Revokes every live link of a referral, audited as the coordinator's act. */
+export async function revokeAgencyLinks(deps: { db: DB; clock: Clock }, principal: Principal, referralId: string, requestId?: string): Promise<number> {
+  const at = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const n = await revokeAgencyLinksOf(trx, referralId, at);
+    await recordAudit(trx, { principal, action: 'agency_link.revoke', entity: 'referral', entityId: referralId, requestId, at });
+    return n;
+  });
 }
 
 /** The principal a link acts as: its agency's link user (see findOrCreateLinkUser). */

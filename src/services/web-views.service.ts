@@ -106,6 +106,11 @@ export async function listUsersForHub(deps: ServiceDeps, principal: Principal) {
   return listUserRows(deps.db);
 }
 
+/** Who managed which account, and when: every act on users is audited. */
+async function auditUserAct(deps: ServiceDeps, principal: Principal, action: string, userId: string) {
+  await recordAudit(deps.db, { principal, action, entity: 'user', entityId: userId, at: deps.clock.now() });
+}
+
 /** Creates a user with a password (their API token is revoked at once: web users sign in). */
 export async function createUserWithPassword(deps: ServiceDeps, principal: Principal, input: NewUser, password: string) {
   requireHub(principal);
@@ -114,6 +119,7 @@ export async function createUserWithPassword(deps: ServiceDeps, principal: Princ
   const passwordHash = await hashPassword(password);
   const u = await createUserWithToken(deps, { ...input, passwordHash });
   await revokeUserTokens(deps, { userId: u.id });
+  await auditUserAct(deps, principal, 'user.create', u.id);
   return u.id;
 }
 
@@ -128,6 +134,7 @@ export async function disableUser(deps: ServiceDeps, principal: Principal, id: s
     if (!(await disableUserRow(trx, id, now))) throw notFound('user');
     await deleteSessionsOfUser(trx, id);
     await revokeTokens(trx, { userId: id }, now);
+    await recordAudit(trx, { principal, action: 'user.disable', entity: 'user', entityId: id, at: now });
   });
 }
 
@@ -139,4 +146,5 @@ export async function setUserPassword(deps: ServiceDeps, principal: Principal, i
   mayManage(principal, target, 'set the password of');
   if (target.email.endsWith(LINK_USER_DOMAIN)) throw forbidden('an agency email link user cannot have a password');
   await setPassword(deps, id, password);
+  await auditUserAct(deps, principal, 'user.password', id);
 }

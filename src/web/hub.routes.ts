@@ -141,7 +141,7 @@ export function hubRouter(deps: ServiceDeps): Router {
   r.post('/hub/referrals/:id/revoke-links', async (req, res, next) => {
     const id = uuid.safeParse(req.params.id);
     if (!id.success) return next();
-    await revokeAgencyLinks(deps, id.data);
+    await revokeAgencyLinks(deps, principalFromSession(res), id.data, rid(req));
     res.redirect(303, `/hub/referrals/${id.data}?done=revoked`);
   });
 

@@ -152,6 +152,21 @@ describe('an agency link', () => {
   });
 });
 
+describe('revoking email links', () => {
+  it('ends every live link of the referral and is audited as the coordinator who did it', async () => {
+    const { createAgencyLink } = await import('../../src/services/agency-link.service.js');
+    const url = await createAgencyLink(w.ctx.db, w.ctx, refA, w.ctx.clock.now());
+    const path = new URL(url).pathname;
+    expect((await new WebClient(w.ctx.baseUrl).get(path)).status).toBe(200);
+    const c = await signedIn(coordinator);
+    const csrf = WebClient.csrfOf((await c.get(`/hub/referrals/${refA}`)).text);
+    expect((await c.post(`/hub/referrals/${refA}/revoke-links`, { _csrf: csrf })).status).toBe(303);
+    expect((await new WebClient(w.ctx.baseUrl).get(path)).status).toBe(404);
+    const audit = await w.ctx.db.selectFrom('auditLog').select(['actorUserId']).where('action', '=', 'agency_link.revoke').where('entityId', '=', refA).execute();
+    expect(audit.map((a) => a.actorUserId)).toEqual([coordinator.id]);
+  });
+});
+
 describe('user management', () => {
   it("a coordinator cannot set another coordinator's password or disable them; an admin can", async () => {
     const c = await signedIn(coordinator);
@@ -174,5 +189,13 @@ describe('user management', () => {
     expect((await w.ctx.db.selectFrom('users').select('passwordHash').where('id', '=', linkUser.id).executeTakeFirstOrThrow()).passwordHash).toBeNull();
     const made = await admin.post('/hub/users', { _csrf: aCsrf, role: 'agency', name: 'Fake', email: 'agency-link+x@SIGNPOST.invalid', agencyId: w.q.questions[2]!.agencyId, password: 'long enough password' });
     expect(made.status).toBe(403);
+
+    // every act on an account is audited, with who did it; refused acts leave no trace
+    const acts = await w.ctx.db.selectFrom('auditLog').select(['action', 'actorUserId']).where('entity', '=', 'user').where('entityId', '=', coordinator2.id).execute();
+    expect(acts.map((a) => a.action)).toEqual(['user.password']);
+    expect(acts[0]!.actorUserId).not.toBe(coordinator.id);
+    expect((await admin.post(`/hub/users/${coordinator2.id}`, { _csrf: aCsrf, action: 'disable' })).status).toBe(303);
+    const after = await w.ctx.db.selectFrom('auditLog').select('action').where('entity', '=', 'user').where('entityId', '=', coordinator2.id).orderBy('id').execute();
+    expect(after.map((a) => a.action)).toEqual(['user.password', 'user.disable']);
   });
 });
