@@ -7,7 +7,7 @@ import type { TestContext } from './helpers/context.js';
 import { TEST_REDIS_URL } from './helpers/env.js';
 import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
-import { markForwarded, moveThrough, submit } from './helpers/referrals.js';
+import { markForwarded, moveThrough, submit, referralKit } from './helpers/referrals.js';
 
 let ctx: TestContext;
 let api: Api;
@@ -30,19 +30,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const fireQ = () => q.questions[0]!;
-const policeQ = () => q.questions[1]!;
-const move = (id: string, token: string, body: Record<string, unknown>) => api.post(`/api/v1/referrals/${id}/transitions`, token, body);
-const events = (referralId: string) =>
-  ctx.db.selectFrom('referralEvents').selectAll().where('referralId', '=', referralId).orderBy('id').execute();
-
-/** A new fire referral, forwarded to the agency. */
-async function forwardedFireReferral() {
-  const s = await submit(api, worker, q, [fireQ().id, policeQ().id]);
-  const ref = s.byAgency.get(fireQ().agencyId)!;
-  await markForwarded(ctx, ref.id);
-  return { ...s, ref };
-}
+const { fireQ, policeQ, move, events, forwardedFireReferral } = referralKit(() => ({ ctx, api, q, worker }));
 
 describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects', () => {
   it('lets exactly one of two concurrent moves win; the other gets 409', async () => {

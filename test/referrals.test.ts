@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
-import { inDays, markForwarded, moveThrough, submit } from './helpers/referrals.js';
+import { inDays, markForwarded, moveThrough, submit, referralKit } from './helpers/referrals.js';
 import { COMPLETION_OUTCOMES } from '../src/domain/referral-state.js';
 
 let ctx: TestContext;
@@ -21,19 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx?.close());
 
-const fireQ = () => q.questions[0]!;
-const policeQ = () => q.questions[1]!;
-const move = (id: string, token: string, body: Record<string, unknown>) => api.post(`/api/v1/referrals/${id}/transitions`, token, body);
-const events = (referralId: string) =>
-  ctx.db.selectFrom('referralEvents').selectAll().where('referralId', '=', referralId).orderBy('id').execute();
-
-/** A new fire referral, forwarded to the agency. */
-async function forwardedFireReferral() {
-  const s = await submit(api, worker, q, [fireQ().id, policeQ().id]);
-  const ref = s.byAgency.get(fireQ().agencyId)!;
-  await markForwarded(ctx, ref.id);
-  return { ...s, ref };
-}
+const { fireQ, move, events, forwardedFireReferral } = referralKit(() => ({ ctx, api, q, worker }));
 
 describe('GET /api/v1/referrals', () => {
   it('pages newest first with an opaque cursor, filtering by status and agency', async () => {

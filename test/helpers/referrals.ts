@@ -58,3 +58,24 @@ export async function moveThrough(api: ReturnType<typeof apiClient>, token: stri
 }
 
 export const inDays = (ctx: TestContext, days: number) => addDays(ctx.clock.now(), days).toISOString().slice(0, 10);
+
+/**
+ * The referral tests' shared vocabulary. `world` is read at call time, so a test file can build
+ * the kit at module level from variables its beforeAll fills in.
+ */
+export function referralKit(world: () => { ctx: TestContext; api: ReturnType<typeof apiClient>; q: Checklist; worker: TestUser }) {
+  const fireQ = () => world().q.questions[0]!;
+  const policeQ = () => world().q.questions[1]!;
+  const move = (id: string, token: string, body: Record<string, unknown>) => world().api.post(`/api/v1/referrals/${id}/transitions`, token, body);
+  const events = (referralId: string) =>
+    world().ctx.db.selectFrom('referralEvents').selectAll().where('referralId', '=', referralId).orderBy('id').execute();
+  /** A new fire referral (its checklist also flags the police), forwarded to the agency. */
+  async function forwardedFireReferral() {
+    const { api, q, worker, ctx } = world();
+    const s = await submit(api, worker, q, [fireQ().id, policeQ().id]);
+    const ref = s.byAgency.get(fireQ().agencyId)!;
+    await markForwarded(ctx, ref.id);
+    return { ...s, ref };
+  }
+  return { fireQ, policeQ, move, events, forwardedFireReferral };
+}
