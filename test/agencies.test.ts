@@ -60,6 +60,13 @@ describe('POST /api/v1/agencies', () => {
     expect(row.createdAt).toEqual(ctx.clock.now());
   });
 
+  it('takes its default contact window from CONTACT_WITHIN_DAYS', async () => {
+    const { createAgency } = await import('../src/services/agency.service.js');
+    const principal = { userId: coordinator.id, name: coordinator.name, role: 'coordinator' as const, agencyId: null };
+    const a = await createAgency({ ...ctx, env: { ...ctx.env, CONTACT_WITHIN_DAYS: 21 } }, principal, { ...newAgency(), status: 'active' });
+    expect(a.contactDays).toBe(21);
+  });
+
   it('lets an admin create a paused agency with its own contact window', async () => {
     const res = await api.post('/api/v1/agencies', admin.token, newAgency({ status: 'paused', contactDays: 30, phone: undefined }));
     expect(res.status).toBe(201);

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { DAY, HOUR } from '../src/domain/clock.js';
 import { runSweep, SWEEP_LOCK_KEY } from '../src/services/sla.service.js';
 import { processSlaSweep } from '../workers/sla-sweep.worker.js';
-import type { TestContext } from './helpers/context.js';
+import { deleteRedisPrefix, type TestContext } from './helpers/context.js';
 import { makeUser, submissionBody, type TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { breachesOf, forward, setStatus, submit } from './helpers/sla-fixtures.js';
@@ -209,6 +209,21 @@ describe('the sweep itself', () => {
       expect(schedulers.map((x) => [x.key, x.every])).toEqual([['sla-sweep', ctx.env.SLA_SWEEP_EVERY_MS]]);
       const [b] = await waitUntil(async () => (await breachesOf(ctx, [s.referrals[0]!.id])).length > 0 && breachesOf(ctx, [s.referrals[0]!.id]));
       expect(b!.clock).toBe('forward');
+    } finally {
+      await workers.stop();
+    }
+  });
+
+  it('registers its scheduler again after a Redis flush, so sweeps resume without a restart', async () => {
+    // the sweep's own period, an operational setting (not a clock policy), made short to watch it
+    const workers = await startTestWorkers(ctx, ['sla-sweep'], { env: { SLA_SWEEP_EVERY_MS: 1000 } });
+    try {
+      const queue = ctx.jobs.queue('sla-sweep');
+      expect(await queue.getJobScheduler('sla-sweep')).toBeDefined();
+      await deleteRedisPrefix(ctx.env.QUEUE_PREFIX); // a flush, scoped to this file's keys
+      expect(await queue.getJobScheduler('sla-sweep')).toBeUndefined();
+      const back = await waitUntil(() => queue.getJobScheduler('sla-sweep'));
+      expect(back!.every).toBe(1000);
     } finally {
       await workers.stop();
     }

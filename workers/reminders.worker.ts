@@ -8,6 +8,7 @@
 import { Worker, type Job } from 'bullmq';
 import { JOBS } from '../src/jobs/registry.js';
 import type { ServiceDeps } from '../src/services/deps.js';
+import { keepScheduler } from './schedulers.js';
 import { baseWorkerOptions, type WorkerDeps } from './worker-deps.js';
 import { sendContactReminders, type ReminderResult } from '../src/services/reminder.service.js';
 
@@ -27,10 +28,12 @@ export async function processReminders(job: Pick<Job, 'id' | 'name' | 'data'>, d
 export async function createRemindersWorker(deps: WorkerDeps): Promise<Worker> {
   const worker = new Worker('reminders', (job) => processReminders(job, deps), { ...baseWorkerOptions(deps), concurrency: 1 });
   worker.on('error', (err) => deps.logger.error({ queue: 'reminders', err: err.message }, 'worker error'));
-  await deps.jobs.queue('reminders').upsertJobScheduler(REMINDER_SCHEDULER_ID, REMINDER_CRON, {
-    name: REMINDER_SCHEDULER_ID,
-    data: {},
-    opts: { attempts: 8, backoff: { type: 'exponential', delay: 30_000 } },
-  });
+  const upsert = () =>
+    deps.jobs.queue('reminders').upsertJobScheduler(REMINDER_SCHEDULER_ID, REMINDER_CRON, {
+      name: REMINDER_SCHEDULER_ID,
+      data: {},
+      opts: { attempts: 8, backoff: { type: 'exponential', delay: 30_000 } },
+    });
+  await keepScheduler(worker, deps.logger, REMINDER_SCHEDULER_ID, upsert, 10 * 60_000);
   return worker;
 }

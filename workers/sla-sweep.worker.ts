@@ -9,6 +9,7 @@ import { Worker, type Job } from 'bullmq';
 import { JOBS } from '../src/jobs/registry.js';
 import type { ServiceDeps } from '../src/services/deps.js';
 import { baseWorkerOptions, type WorkerDeps } from './worker-deps.js';
+import { keepScheduler } from './schedulers.js';
 import { runSweep, type SweepResult } from '../src/services/sla.service.js';
 
 export const SWEEP_SCHEDULER_ID = 'sla-sweep';
@@ -24,10 +25,13 @@ export async function createSlaSweepWorker(deps: WorkerDeps): Promise<Worker> {
   const worker = new Worker('sla-sweep', (job) => processSlaSweep(job, deps), { ...baseWorkerOptions(deps), concurrency: 1 });
   worker.on('failed', (job, err) => deps.logger.error({ err: err.message, jobId: job?.id }, 'sla sweep failed'));
   worker.on('error', (err) => deps.logger.error({ queue: 'sla-sweep', err: err.message }, 'worker error'));
-  await deps.jobs.queue('sla-sweep').upsertJobScheduler(
-    SWEEP_SCHEDULER_ID,
-    { every: deps.env.SLA_SWEEP_EVERY_MS },
-    { name: 'sla-sweep', data: {}, opts: { removeOnComplete: JOBS['sla-sweep'].options.removeOnComplete, removeOnFail: JOBS['sla-sweep'].options.removeOnFail } },
-  );
+  const upsert = () =>
+    deps.jobs.queue('sla-sweep').upsertJobScheduler(
+      SWEEP_SCHEDULER_ID,
+      { every: deps.env.SLA_SWEEP_EVERY_MS },
+      { name: 'sla-sweep', data: {}, opts: { removeOnComplete: JOBS['sla-sweep'].options.removeOnComplete, removeOnFail: JOBS['sla-sweep'].options.removeOnFail } },
+    );
+  // re-registered while the worker runs, so that a Redis flush cannot stop the sweeps for good
+  await keepScheduler(worker, deps.logger, SWEEP_SCHEDULER_ID, upsert, deps.env.SLA_SWEEP_EVERY_MS);
   return worker;
 }

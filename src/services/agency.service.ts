@@ -26,7 +26,8 @@ export const agencyFields = {
 export const newAgencySchema = z.strictObject({
   ...agencyFields,
   status: agencyFields.status.default('active'),
-  contactDays: agencyFields.contactDays.default(14),
+  // absent: the configured default, CONTACT_WITHIN_DAYS (see createAgency)
+  contactDays: agencyFields.contactDays.optional(),
 });
 export type NewAgencyInput = z.infer<typeof newAgencySchema>;
 
@@ -69,7 +70,7 @@ export async function createAgency(deps: ServiceDeps, principal: Principal, inpu
       email: input.email,
       phone: input.phone ?? null,
       status: input.status,
-      contactDays: input.contactDays,
+      contactDays: input.contactDays ?? deps.env.CONTACT_WITHIN_DAYS,
       now: deps.clock.now(),
     });
   } catch (err) {

@@ -61,7 +61,7 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { agencyId?:
             '',
             ...lines,
             '',
-            `Open each one in Signpost to record the contact: ${deps.env.PUBLIC_URL}/agency/referrals`,
+            `Open each one in Signpost to record the contact: ${deps.env.PUBLIC_URL}/agency`,
           ].join('\n'),
         },
         now,

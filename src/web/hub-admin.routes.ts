@@ -41,7 +41,7 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
 
   // ---- agencies ----
   const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), values: {}, fieldErrors: {}, ...extra }, status);
+    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, ...extra }, status);
 
   r.get('/hub/agencies', async (req, res) => showAgencies(res, { flash: req.query.done ? 'Agency saved.' : undefined }));
 
