@@ -28,7 +28,7 @@ export const envSchema = z.object({
   REDIS_URL: z.string().startsWith('redis').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('signpost'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Clocks (DESIGN.md "Clocks and breaches"). Lengths are policy: tests move the clock instead.
+  // Clocks (README "How the clocks work"). Lengths are policy: tests move the clock instead.
   FORWARD_WITHIN_HOURS: z.coerce.number().positive().default(24),
   CONTACT_WITHIN_DAYS: z.coerce.number().int().positive().default(14),
   FOLLOW_UP_AFTER_DAYS: z.coerce.number().int().positive().default(14),

@@ -1,7 +1,7 @@
 /**
  * The hub's promise: follow-ups, SLA breaches, sent mail and coordinator alerts, and the partial
  * indexes the SLA sweep reads through. Each partial index has a literal predicate that the
- * sweep's queries repeat word for word (DESIGN.md rule 8), so a sweep's cost follows the
+ * sweep's queries repeat word for word (README reliability rule 8), so a sweep's cost follows the
  * number of open items, not the size of the tables.
  */
 import { sql, type Kysely } from 'kysely';

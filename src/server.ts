@@ -1,5 +1,5 @@
 /**
- * The API process. Graceful shutdown in the order DESIGN.md rule 9 gives: stop accepting
+ * The API process. Graceful shutdown in the order README reliability rule 9 gives: stop accepting
  * HTTP (and let in-flight requests finish), close queues, destroy the pool, quit Redis.
  */
 import type { Server } from 'node:http';

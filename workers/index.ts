@@ -3,7 +3,7 @@
  * WORKER_QUEUES (all by default), so that queues can be scaled out on separate processes.
  * A queue is added by one line in WORKER_FACTORIES.
  *
- * Shutdown (DESIGN.md rule 9), on SIGINT/SIGTERM: close the workers, letting active jobs finish
+ * Shutdown (README reliability rule 9), on SIGINT/SIGTERM: close the workers, letting active jobs finish
  * until SHUTDOWN_GRACE_MS, then force (an unfinished job is picked up again as stalled by
  * another worker: every handler is idempotent); then close the queues, destroy the pool, quit Redis.
  */

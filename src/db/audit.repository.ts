@@ -1,6 +1,6 @@
 import type { Executor } from './database.js';
 
-/** Every read of personal data by the hub is audited (DESIGN.md): who, what, when, which request. */
+/** Every read of personal data by the hub is audited (README): who, what, when, which request. */
 export async function recordAudit(
   db: Executor,
   a: { principal: { userId: string; name: string }; action: string; entity: string; entityId: string; requestId?: string | undefined; at: Date },

@@ -1,5 +1,5 @@
 /**
- * The referral lifecycle (DESIGN.md): one table, one pure function. Every status change in the
+ * The referral lifecycle (README): one table, one pure function. Every status change in the
  * product goes through decideTransition; the service persists what it returns and appends an
  * event. Pure: no I/O, no clock.
  */

@@ -1,5 +1,5 @@
 /**
- * Enqueueing, always AFTER the transaction that made the rows has committed (DESIGN.md rule 1),
+ * Enqueueing, always AFTER the transaction that made the rows has committed (README reliability rule 1),
  * with the job id derived from the row id so that enqueueing twice is a no-op.
  *
  * The API's producer fails fast: if Redis is down the caller logs and carries on, because the

@@ -1,6 +1,6 @@
 /**
  * The typed job registry: every job's name, queue, payload schema (ids only: never personal
- * data, DESIGN.md) and default options. Producers and workers both read it, so a payload is
+ * data, README) and default options. Producers and workers both read it, so a payload is
  * validated when it is enqueued and again when it is processed.
  */
 import type { JobsOptions } from 'bullmq';
@@ -11,7 +11,7 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const requestId = z.string().max(200).optional();
 
-// Bounded retention (DESIGN.md rule 3): Redis keeps a day of finished jobs, a week of failures.
+// Bounded retention (README reliability rule 3): Redis keeps a day of finished jobs, a week of failures.
 const retention = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },

@@ -1,12 +1,12 @@
 /**
- * Moving a referral through its lifecycle (DESIGN.md), for the API, the web pages and workers.
+ * Moving a referral through its lifecycle (README), for the API, the web pages and workers.
  * decideTransition is the only judge of what is legal; this persists its verdict:
  *  - a conditional UPDATE ... WHERE status = <what we read> RETURNING, so of two concurrent
  *    moves exactly one wins and the other gets 409 with the fresh allowed list;
  *  - an append-only event (who, when, from, to, reason, outcome, note) in the same transaction;
  *  - the side effects that belong to the step, in the same transaction (breach resolution,
  *    closing the submission, the rejection alert, the re-routed replacement referral);
- *  - mail and forward jobs enqueued only AFTER commit (DESIGN.md rule 1).
+ *  - mail and forward jobs enqueued only AFTER commit (README reliability rule 1).
  */
 import { z } from 'zod';
 import { AppError, badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../errors.js';

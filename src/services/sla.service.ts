@@ -1,5 +1,5 @@
 /**
- * The SLA sweep (DESIGN.md "Clocks and breaches", rules 5, 7 and 8). One sweep at a time
+ * The SLA sweep (README "How the clocks work", reliability rules 5, 7 and 8). One sweep at a time
  * across every worker: it runs inside a transaction holding pg_try_advisory_xact_lock, and a
  * sweep that does not get the lock returns { skipped: true } at once (the lock is released by
  * the commit, so a pooler can never strand it).
