@@ -6,6 +6,7 @@
  * finishes; the sweep's reconciliation then enqueues it again with the new delay.
  */
 import { Worker, type Job } from 'bullmq';
+import { findFollowUpDue } from '../src/db/follow-up.repository.js';
 import { JOBS } from '../src/jobs/registry.js';
 import type { ServiceDeps } from '../src/services/deps.js';
 import { baseWorkerOptions, type WorkerDeps } from './worker-deps.js';
@@ -15,7 +16,7 @@ export type FollowUpDueResult = { state: 'missing' | 'not_scheduled' | 'not_yet_
 export async function processFollowUpDue(job: Pick<Job, 'id' | 'data'>, deps: ServiceDeps): Promise<FollowUpDueResult> {
   const { followUpId } = JOBS['follow-up-due'].payload.parse(job.data);
   const log = deps.logger.child({ queue: 'follow-up', jobId: job.id, followUpId });
-  const f = await deps.db.selectFrom('followUps').select(['status', 'dueAt']).where('id', '=', followUpId).executeTakeFirst();
+  const f = await findFollowUpDue(deps.db, followUpId);
   if (!f) return { state: 'missing' };
   if (f.status !== 'scheduled') return { state: 'not_scheduled' };
   if (f.dueAt > deps.clock.now()) {

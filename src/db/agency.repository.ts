@@ -52,3 +52,8 @@ export async function updateAgency(
     .returning(COLUMNS)
     .executeTakeFirst();
 }
+
+/** The status of each of these agencies that exists, locked FOR SHARE until the transaction ends. */
+export async function agencyStatusesForShare(trx: Executor, ids: string[]): Promise<{ id: string; status: AgencyStatus }[]> {
+  return trx.selectFrom('agencies').select(['id', 'status']).where('id', 'in', ids).forShare().execute();
+}

@@ -130,3 +130,50 @@ export async function markFollowedUp(db: Executor, referralIds: string[], at: Da
   if (referralIds.length === 0) return;
   await db.updateTable('referrals').set({ followedUpAt: at, updatedAt: at }).where('id', 'in', referralIds).execute();
 }
+
+/**
+ * Writes the submission's follow-up, or moves the existing one later (never earlier). With
+ * `referralId`, a completed follow-up without an outcome for that referral is reopened.
+ */
+export async function upsertFollowUp(
+  db: Executor,
+  f: { id: string; submissionId: string; dueAt: Date; createdAt: Date; referralId?: string | undefined },
+): Promise<{ id: string; dueAt: Date }> {
+  const uncovered = f.referralId
+    ? sql<boolean>`NOT EXISTS (SELECT 1 FROM follow_up_outcomes o WHERE o.follow_up_id = follow_ups.id AND o.referral_id = ${f.referralId}::uuid)`
+    : sql<boolean>`false`;
+  return db
+    .insertInto('followUps')
+    .values({ id: f.id, submissionId: f.submissionId, dueAt: f.dueAt, createdAt: f.createdAt })
+    .onConflict((oc) =>
+      oc.column('submissionId').doUpdateSet({
+        dueAt: sql`GREATEST(follow_ups.due_at, excluded.due_at)`,
+        // a referral forwarded after the call was made (a re-route, a retried forward) needs
+        // its own "were your needs met?": the follow-up goes back on the worklist
+        status: sql`CASE WHEN follow_ups.status = 'completed' AND ${uncovered} THEN 'scheduled' ELSE follow_ups.status END`,
+        completedAt: sql`CASE WHEN follow_ups.status = 'completed' AND ${uncovered} THEN NULL ELSE follow_ups.completed_at END`,
+      }),
+    )
+    .returning(['id', 'dueAt'])
+    .executeTakeFirstOrThrow();
+}
+
+/** Sets the follow-up due time on every forwarded referral of the submission. */
+export async function setFollowUpDueOnForwardedReferrals(db: Executor, submissionId: string, dueAt: Date): Promise<void> {
+  await db
+    .updateTable('referrals')
+    .set({ followUpDueAt: dueAt })
+    .where('submissionId', '=', submissionId)
+    .where('forwardedAt', 'is not', null)
+    .execute();
+}
+
+/** The status of the submission's follow-up, if it has one. */
+export async function findFollowUpStatusOfSubmission(db: Executor, submissionId: string) {
+  return db.selectFrom('followUps').select('status').where('submissionId', '=', submissionId).executeTakeFirst();
+}
+
+/** A follow-up's status and due time, as the 'follow-up-due' job re-reads them. */
+export async function findFollowUpDue(db: Executor, id: string) {
+  return db.selectFrom('followUps').select(['status', 'dueAt']).where('id', '=', id).executeTakeFirst();
+}

@@ -126,3 +126,17 @@ export async function appendSystemEvent(
     })
     .execute();
 }
+
+/** failed -> queued for the forward notification, with its text re-rendered; a no-op unless it was failed. */
+export async function requeueFailedForwardNotification(
+  db: Executor,
+  id: string,
+  mail: { recipient: string; subject: string; bodyText: string },
+): Promise<void> {
+  await db
+    .updateTable('notifications')
+    .set({ status: 'queued', recipient: mail.recipient, subject: mail.subject, bodyText: mail.bodyText })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .execute();
+}

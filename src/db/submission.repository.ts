@@ -155,3 +155,26 @@ export async function findReferralsOfSubmission(db: Executor, submissionId: stri
 export async function reopenSubmission(db: Executor, id: string): Promise<void> {
   await db.updateTable('submissions').set({ status: 'open', closedAt: null }).where('id', '=', id).where('status', '=', 'closed').execute();
 }
+
+/** Every referral of the submission with its agency's name and the follow-up's needs-met answer, by reference. */
+export async function findReferralsForClosure(db: Executor, submissionId: string) {
+  return db
+    .selectFrom('referrals as r')
+    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+    .leftJoin('followUpOutcomes as o', 'o.referralId', 'r.id')
+    .select(['r.reference', 'r.status', 'r.outcome', 'a.name as agencyName', 'o.needsMet'])
+    .where('r.submissionId', '=', submissionId)
+    .orderBy('r.reference')
+    .execute();
+}
+
+/** open -> closed, once: undefined when it was not open. */
+export async function closeSubmission(db: Executor, id: string, at: Date) {
+  return db
+    .updateTable('submissions')
+    .set({ status: 'closed', closedAt: at })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .returning(['reference', 'submittedBy'])
+    .executeTakeFirst();
+}

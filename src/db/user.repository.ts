@@ -45,3 +45,18 @@ export async function revokeTokens(db: Executor, by: { userId?: string; tokenId?
   const res = await q.executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
+
+/** The user's id when the user exists. */
+export async function findUserId(db: Executor, id: string) {
+  return db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
+}
+
+/** A user's role and email, for deciding who may manage the account. */
+export async function findUserRoleAndEmail(db: Executor, id: string) {
+  return db.selectFrom('users').select(['role', 'email']).where('id', '=', id).executeTakeFirst();
+}
+
+/** Where to mail a user (who must exist). */
+export async function findUserMailContact(db: Executor, id: string) {
+  return db.selectFrom('users').select(['email', 'name']).where('id', '=', id).executeTakeFirstOrThrow();
+}

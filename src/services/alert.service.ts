@@ -4,6 +4,7 @@
  * again is a no-op. Each new alert also mails the coordinators' address.
  */
 import type { Env } from '../../config/env.js';
+import { insertAlertIfNotOpen } from '../db/alert.repository.js';
 import type { Executor } from '../db/database.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { createNotification } from './notification.service.js';
@@ -24,12 +25,14 @@ export async function raiseAlert(
   now: Date,
 ): Promise<string | null> {
   const id = deps.ids.uuid();
-  const inserted = await db
-    .insertInto('alerts')
-    .values({ id, kind: a.kind, referralId: a.referralId ?? null, agencyId: a.agencyId ?? null, message: a.message, createdAt: now })
-    .onConflict((oc) => oc.columns(['kind', 'referralId']).where('resolvedAt', 'is', null).doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const inserted = await insertAlertIfNotOpen(db, {
+    id,
+    kind: a.kind,
+    referralId: a.referralId ?? null,
+    agencyId: a.agencyId ?? null,
+    message: a.message,
+    createdAt: now,
+  });
   if (!inserted) return null;
   const n = await createNotification(
     db,

@@ -5,9 +5,9 @@
  * the hub asks the person whether their needs were met. Call inside the transaction that marks
  * the referral forwarded; enqueue the delayed 'follow-up-due' job after commit.
  */
-import { sql } from 'kysely';
 import type { Env } from '../../config/env.js';
 import type { Executor } from '../db/database.js';
+import { setFollowUpDueOnForwardedReferrals, upsertFollowUp } from '../db/follow-up.repository.js';
 import { addDays } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
 
@@ -20,29 +20,8 @@ export async function scheduleFollowUp(
   referralId?: string,
 ): Promise<{ followUpId: string; dueAt: Date }> {
   const dueAt = addDays(forwardedAt, deps.env.FOLLOW_UP_AFTER_DAYS);
-  const uncovered = referralId
-    ? sql<boolean>`NOT EXISTS (SELECT 1 FROM follow_up_outcomes o WHERE o.follow_up_id = follow_ups.id AND o.referral_id = ${referralId}::uuid)`
-    : sql<boolean>`false`;
-  const row = await db
-    .insertInto('followUps')
-    .values({ id: deps.ids.uuid(), submissionId, dueAt, createdAt: forwardedAt })
-    .onConflict((oc) =>
-      oc.column('submissionId').doUpdateSet({
-        dueAt: sql`GREATEST(follow_ups.due_at, excluded.due_at)`,
-        // a referral forwarded after the call was made (a re-route, a retried forward) needs
-        // its own "were your needs met?": the follow-up goes back on the worklist
-        status: sql`CASE WHEN follow_ups.status = 'completed' AND ${uncovered} THEN 'scheduled' ELSE follow_ups.status END`,
-        completedAt: sql`CASE WHEN follow_ups.status = 'completed' AND ${uncovered} THEN NULL ELSE follow_ups.completed_at END`,
-      }),
-    )
-    .returning(['id', 'dueAt'])
-    .executeTakeFirstOrThrow();
+  const row = await upsertFollowUp(db, { id: deps.ids.uuid(), submissionId, dueAt, createdAt: forwardedAt, referralId });
   // every referral of the submission shares the submission's follow-up clock
-  await db
-    .updateTable('referrals')
-    .set({ followUpDueAt: row.dueAt })
-    .where('submissionId', '=', submissionId)
-    .where('forwardedAt', 'is not', null)
-    .execute();
+  await setFollowUpDueOnForwardedReferrals(db, submissionId, row.dueAt);
   return { followUpId: row.id, dueAt: row.dueAt };
 }

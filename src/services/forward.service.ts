@@ -24,6 +24,7 @@ import {
   markForwarded,
   markForwardFailed,
   recordForwardAttempt,
+  requeueFailedForwardNotification,
   type ForwardContext,
 } from '../db/forward.repository.js';
 import { renderForwardMail } from '../mail/forward-templates.js';
@@ -88,12 +89,7 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
   if (notification.status === 'failed') {
     // A coordinator put a forward_failed referral back to pending (the address was fixed):
     // send again, re-rendered for the agency's current address.
-    await deps.db
-      .updateTable('notifications')
-      .set({ status: 'queued', recipient: ctx.agencyEmail, subject: mail.subject, bodyText: mail.text })
-      .where('id', '=', notification.id)
-      .where('status', '=', 'failed')
-      .execute();
+    await requeueFailedForwardNotification(deps.db, notification.id, { recipient: ctx.agencyEmail, subject: mail.subject, bodyText: mail.text });
   }
 
   const result = await deliverNotification(deps, notification.id, {

@@ -5,6 +5,7 @@
  * after commit. The dedupe key makes "one mail per X" a database guarantee, not a hope.
  */
 import type { Executor } from '../db/database.js';
+import { findNotificationIdByDedupeKey, insertNotificationIfNew } from '../db/notification.repository.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { JobProducer } from '../jobs/producer.js';
 
@@ -29,28 +30,23 @@ export function messageIdFor(id: string, domain = 'signpost.example.org'): strin
 /** Writes the notification (or finds the one with this dedupe key); returns its id. */
 export async function createNotification(db: Executor, ids: IdGenerator, n: NotificationInput, now: Date): Promise<{ id: string; created: boolean }> {
   const id = ids.uuid();
-  const inserted = await db
-    .insertInto('notifications')
-    .values({
-      id,
-      kind: n.kind,
-      dedupeKey: n.dedupeKey,
-      referralId: n.referralId ?? null,
-      submissionId: n.submissionId ?? null,
-      agencyId: n.agencyId ?? null,
-      recipient: n.recipient,
-      subject: n.subject,
-      bodyText: n.bodyText,
-      bodyHtml: n.bodyHtml ?? null,
-      messageId: messageIdFor(id),
-      status: 'queued',
-      createdAt: now,
-    })
-    .onConflict((oc) => oc.column('dedupeKey').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const inserted = await insertNotificationIfNew(db, {
+    id,
+    kind: n.kind,
+    dedupeKey: n.dedupeKey,
+    referralId: n.referralId ?? null,
+    submissionId: n.submissionId ?? null,
+    agencyId: n.agencyId ?? null,
+    recipient: n.recipient,
+    subject: n.subject,
+    bodyText: n.bodyText,
+    bodyHtml: n.bodyHtml ?? null,
+    messageId: messageIdFor(id),
+    status: 'queued',
+    createdAt: now,
+  });
   if (inserted) return { id: inserted.id, created: true };
-  const existing = await db.selectFrom('notifications').select('id').where('dedupeKey', '=', n.dedupeKey).executeTakeFirstOrThrow();
+  const existing = await findNotificationIdByDedupeKey(db, n.dedupeKey);
   return { id: existing.id, created: false };
 }
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { badRequest, conflict, notFound, unprocessable, type ErrorDetail } from '../errors.js';
-import { existingAgencyIds } from '../db/agency.repository.js';
+import { agencyStatusesForShare, existingAgencyIds } from '../db/agency.repository.js';
 import type { Executor } from '../db/database.js';
 import {
   findCurrentQuestionnaireId,
@@ -143,9 +143,7 @@ async function publishProblems(trx: Executor, q: QuestionnaireView): Promise<Err
   });
   const agencyIds = [...new Set(questions.map((x) => x.agencyId))];
   // FOR SHARE: an agency cannot be paused between this check and the commit
-  const agencies = agencyIds.length
-    ? await trx.selectFrom('agencies').select(['id', 'status']).where('id', 'in', agencyIds).forShare().execute()
-    : [];
+  const agencies = agencyIds.length ? await agencyStatusesForShare(trx, agencyIds) : [];
   const status = new Map(agencies.map((a) => [a.id, a.status]));
   q.sections.forEach((s, si) =>
     s.questions.forEach((x, qi) => {

@@ -6,7 +6,7 @@
  * guarantee: a second run the same day (a retry, a second worker) writes and sends nothing.
  * Reads through referrals_contact_open_idx (its literal predicate, rule 8).
  */
-import { sql } from 'kysely';
+import { listReferralsAwaitingContactDueBy } from '../db/referral.repository.js';
 import { addDays } from '../domain/clock.js';
 import type { ServiceDeps } from './deps.js';
 import { createNotification, dispatchNotifications } from './notification.service.js';
@@ -28,15 +28,7 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { agencyId?:
   const until = addDays(now, deps.env.REMINDER_DAYS_BEFORE);
 
   const created = await deps.db.transaction().execute(async (tx) => {
-    let q = tx
-      .selectFrom('referrals as r')
-      .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-      .select(['r.agencyId', 'a.name as agencyName', 'a.email as agencyEmail', 'r.reference', 'r.contactDueAt', 'r.status'])
-      .where(sql<boolean>`r.status IN ('forwarded', 'acknowledged', 'accepted')`)
-      .where('r.contactDueAt', '>', now)
-      .where('r.contactDueAt', '<=', until);
-    if (opts.agencyId) q = q.where('r.agencyId', '=', opts.agencyId);
-    const rows = await q.orderBy('r.agencyId').orderBy('r.contactDueAt').orderBy('r.reference').execute();
+    const rows = await listReferralsAwaitingContactDueBy(tx, now, until, opts.agencyId);
 
     const byAgency = new Map<string, typeof rows>();
     for (const r of rows) byAgency.set(r.agencyId, [...(byAgency.get(r.agencyId) ?? []), r]);

@@ -6,6 +6,9 @@
  */
 import type { Env } from '../../config/env.js';
 import type { Executor } from '../db/database.js';
+import { findFollowUpStatusOfSubmission } from '../db/follow-up.repository.js';
+import { closeSubmission, findReferralsForClosure } from '../db/submission.repository.js';
+import { findUserMailContact } from '../db/user.repository.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { TERMINAL_STATUSES } from '../domain/referral-state.js';
 import { createNotification } from './notification.service.js';
@@ -24,30 +27,17 @@ export async function closeSubmissionIfDone(
   submissionId: string,
   now: Date,
 ): Promise<{ closed: boolean; notificationId: string | null }> {
-  const referrals = await db
-    .selectFrom('referrals as r')
-    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-    .leftJoin('followUpOutcomes as o', 'o.referralId', 'r.id')
-    .select(['r.reference', 'r.status', 'r.outcome', 'a.name as agencyName', 'o.needsMet'])
-    .where('r.submissionId', '=', submissionId)
-    .orderBy('r.reference')
-    .execute();
+  const referrals = await findReferralsForClosure(db, submissionId);
   if (referrals.length === 0 || !referrals.every((r) => TERMINAL_STATUSES.has(r.status as never))) return { closed: false, notificationId: null };
   // Forwarding creates the follow-up in the same transaction, so no follow-up means no referral
   // ever reached an agency (all cancelled or declined before forwarding): nothing to follow up.
-  const followUp = await db.selectFrom('followUps').select('status').where('submissionId', '=', submissionId).executeTakeFirst();
+  const followUp = await findFollowUpStatusOfSubmission(db, submissionId);
   if (followUp && followUp.status !== 'completed') return { closed: false, notificationId: null };
 
-  const closed = await db
-    .updateTable('submissions')
-    .set({ status: 'closed', closedAt: now })
-    .where('id', '=', submissionId)
-    .where('status', '=', 'open')
-    .returning(['reference', 'submittedBy'])
-    .executeTakeFirst();
+  const closed = await closeSubmission(db, submissionId, now);
   if (!closed) return { closed: false, notificationId: null };
 
-  const submitter = await db.selectFrom('users').select(['email', 'name']).where('id', '=', closed.submittedBy).executeTakeFirstOrThrow();
+  const submitter = await findUserMailContact(db, closed.submittedBy);
   // No personal data of the person in the mail: the reference is enough for the submitter.
   const lines = referrals
     .filter((r) => r.status !== 'rerouted')

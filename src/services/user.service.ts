@@ -1,7 +1,7 @@
 /** Users and their API tokens. */
 import { z } from 'zod';
 import type { DB, Role } from '../db/database.js';
-import { insertApiToken, insertUser, revokeTokens } from '../db/user.repository.js';
+import { findUserId, insertApiToken, insertUser, revokeTokens } from '../db/user.repository.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
@@ -56,7 +56,7 @@ export async function createUserWithToken(deps: UserDeps, input: NewUser): Promi
 
 /** Issues another API token for an existing user. */
 export async function issueToken(deps: UserDeps, userId: string, label = 'api'): Promise<string> {
-  const user = await deps.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+  const user = await findUserId(deps.db, userId);
   if (!user) throw notFound('user');
   const { token, hash } = newToken();
   await insertApiToken(deps.db, { id: deps.ids.uuid(), userId, tokenHash: hash, label, createdAt: deps.clock.now() });

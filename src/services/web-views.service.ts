@@ -7,7 +7,7 @@ import { addDays } from '../domain/clock.js';
 import { recordAudit } from '../db/audit.repository.js';
 import { listFollowUps } from '../db/follow-up.repository.js';
 import { deleteSessionsOfUser } from '../db/session.repository.js';
-import { revokeTokens } from '../db/user.repository.js';
+import { findUserRoleAndEmail, revokeTokens } from '../db/user.repository.js';
 import {
   agencyContactDays,
   disableUserRow,
@@ -127,7 +127,7 @@ export async function createUserWithPassword(deps: ServiceDeps, principal: Princ
 export async function disableUser(deps: ServiceDeps, principal: Principal, id: string) {
   requireHub(principal);
   if (id === principal.userId) throw forbidden('you cannot disable yourself');
-  const target = await deps.db.selectFrom('users').select(['role', 'email']).where('id', '=', id).executeTakeFirst();
+  const target = await findUserRoleAndEmail(deps.db, id);
   if (target) mayManage(principal, target, 'disable');
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
@@ -141,7 +141,7 @@ export async function disableUser(deps: ServiceDeps, principal: Principal, id: s
 /** Sets a user's password from the hub's users page; only an admin may set an admin's. */
 export async function setUserPassword(deps: ServiceDeps, principal: Principal, id: string, password: string) {
   requireHub(principal);
-  const target = await deps.db.selectFrom('users').select(['role', 'email']).where('id', '=', id).executeTakeFirst();
+  const target = await findUserRoleAndEmail(deps.db, id);
   if (!target) throw notFound('user');
   mayManage(principal, target, 'set the password of');
   if (target.email.endsWith(LINK_USER_DOMAIN)) throw forbidden('an agency email link user cannot have a password');

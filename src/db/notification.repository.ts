@@ -1,0 +1,33 @@
+/** Notification rows (outgoing mail other than the referral forward); the dedupe key is unique. */
+import type { Executor } from './database.js';
+
+export interface NewNotificationRow {
+  id: string;
+  kind: string;
+  dedupeKey: string;
+  referralId: string | null;
+  submissionId: string | null;
+  agencyId: string | null;
+  recipient: string;
+  subject: string;
+  bodyText: string;
+  bodyHtml: string | null;
+  messageId: string;
+  status: 'queued';
+  createdAt: Date;
+}
+
+/** Inserts the notification; undefined when one with this dedupe key exists already. */
+export async function insertNotificationIfNew(db: Executor, row: NewNotificationRow): Promise<{ id: string } | undefined> {
+  return db
+    .insertInto('notifications')
+    .values(row)
+    .onConflict((oc) => oc.column('dedupeKey').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+}
+
+/** The id of the notification with this dedupe key (which must exist). */
+export async function findNotificationIdByDedupeKey(db: Executor, dedupeKey: string): Promise<{ id: string }> {
+  return db.selectFrom('notifications').select('id').where('dedupeKey', '=', dedupeKey).executeTakeFirstOrThrow();
+}
