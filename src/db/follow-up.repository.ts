@@ -31,7 +31,8 @@ export interface FollowUpListItem {
 }
 
 /** One page of the worklist: due and upcoming by due date (soonest first), completed latest first. */
-export async function listFollowUps(db: Executor, state: FollowUpState, now: Date, limit: number): Promise<FollowUpListItem[]> {
+/** The worklist in one state, or (`{ id }`) the one follow-up with that id, whatever its state. */
+export async function listFollowUps(db: Executor, state: FollowUpState | { id: string }, now: Date, limit: number): Promise<FollowUpListItem[]> {
   let q = db
     .selectFrom('followUps as f')
     .innerJoin('submissions as s', 's.id', 'f.submissionId')
@@ -51,7 +52,8 @@ export async function listFollowUps(db: Executor, state: FollowUpState, now: Dat
       'p.email',
       'p.preferredContact',
     ]);
-  if (state === 'due') q = q.where(sql<boolean>`f.status = 'scheduled'`).where('f.dueAt', '<=', now).orderBy('f.dueAt');
+  if (typeof state === 'object') q = q.where('f.id', '=', state.id);
+  else if (state === 'due') q = q.where(sql<boolean>`f.status = 'scheduled'`).where('f.dueAt', '<=', now).orderBy('f.dueAt');
   else if (state === 'upcoming') q = q.where(sql<boolean>`f.status = 'scheduled'`).where('f.dueAt', '>', now).orderBy('f.dueAt');
   else q = q.where('f.status', '=', 'completed').orderBy('f.completedAt', 'desc');
   const rows = await q.orderBy('f.id').limit(limit).execute();

@@ -8,7 +8,7 @@
  * every referral is terminal, the closing mail being dispatched after commit.
  */
 import { z } from 'zod';
-import { recordAudit } from '../db/audit.repository.js';
+import { recordAudits } from '../db/audit.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
 import {
   completeFollowUp,
@@ -43,9 +43,10 @@ export async function listFollowUpWorklist(deps: ServiceDeps, principal: Princip
   const now = deps.clock.now();
   const items = await listFollowUps(deps.db, state, now, limit);
   // the worklist shows the person's name and phone: every read of personal data is audited
-  for (const item of items) {
-    await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: item.submissionId, requestId, at: now });
-  }
+  await recordAudits(
+    deps.db,
+    items.map((item) => ({ principal, action: 'read', entity: 'submission', entityId: item.submissionId, requestId, at: now })),
+  );
   return items;
 }
 

@@ -85,15 +85,10 @@ export async function hubDashboard(deps: ServiceDeps, principal: Principal) {
 export async function followUpForCall(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
   requireHub(principal);
   const now = deps.clock.now();
-  for (const state of ['due', 'upcoming', 'completed'] as const) {
-    // the worklist query has no id filter; its pages are bounded, and a call is made from them
-    const hit = (await listFollowUps(deps.db, state, now, 1000)).find((f) => f.id === id);
-    if (hit) {
-      await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: hit.submissionId, requestId, at: now });
-      return hit;
-    }
-  }
-  throw notFound('follow-up');
+  const [hit] = await listFollowUps(deps.db, { id }, now, 1);
+  if (!hit) throw notFound('follow-up');
+  await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: hit.submissionId, requestId, at: now });
+  return hit;
 }
 
 export async function listMail(deps: ServiceDeps, principal: Principal, failedOnly: boolean) {
