@@ -32,4 +32,5 @@ export type NewReferralEvent = Insertable<Database['referralEvents']>;
 export type FollowUp = Selectable<Database['followUps']>;
 export type SlaBreach = Selectable<Database['slaBreaches']>;
 export type Notification = Selectable<Database['notifications']>;
+export type NewNotification = Insertable<Database['notifications']>;
 export type Alert = Selectable<Database['alerts']>;

@@ -1,24 +1,9 @@
 /** Notification rows (outgoing mail other than the referral forward); the dedupe key is unique. */
-import type { Executor } from './database.js';
+import type { Executor, NewNotification } from './database.js';
 
-export interface NewNotificationRow {
-  id: string;
-  kind: string;
-  dedupeKey: string;
-  referralId: string | null;
-  submissionId: string | null;
-  agencyId: string | null;
-  recipient: string;
-  subject: string;
-  bodyText: string;
-  bodyHtml: string | null;
-  messageId: string;
-  status: 'queued';
-  createdAt: Date;
-}
 
 /** Inserts the notification; undefined when one with this dedupe key exists already. */
-export async function insertNotificationIfNew(db: Executor, row: NewNotificationRow): Promise<{ id: string } | undefined> {
+export async function insertNotificationIfNew(db: Executor, row: NewNotification): Promise<{ id: string } | undefined> {
   return db
     .insertInto('notifications')
     .values(row)
