@@ -21,7 +21,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['src/cli/**', 'src/demo.ts', 'test/bench/**', 'test/helpers/**'],
+    files: ['src/cli/**', 'dev/**', 'test/bench/**', 'test/helpers/**'],
     rules: { 'no-console': 'off' },
   },
 );

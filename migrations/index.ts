@@ -2,7 +2,7 @@
  * The list of migrations, in order. Explicit imports (rather than reading the folder at run
  * time) work the same under tsx, vitest and a compiled build. Add each new file here.
  */
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as core from './2026_11_23_1100_core.js';
 import * as workflow from './2026_11_23_1110_workflow.js';
 import * as web from './2026_11_23_1200_web.js';

@@ -1,7 +1,23 @@
 /**
  * Start-up and shutdown of a process, shared by the API, the worker process and the demo.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadEnv, type Env } from '../config/env.js';
+
+/**
+ * Whether the module at this URL is the one Node was asked to run (`node dist/src/server.js`,
+ * the `signpost` bin's symlink, or tsx on the sources, which does not set import.meta.main).
+ */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(arg);
+  } catch {
+    return false;
+  }
+}
 
 /** The configuration, or exit 78 (EX_CONFIG) after printing what is wrong with it. */
 export function loadEnvOrExit(source?: Record<string, string | undefined>): Env {

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { createContext } from './context.js';
 import { createApp } from './http/app.js';
-import { loadEnvOrExit, onShutdownSignals } from './process.js';
+import { isEntryPoint, loadEnvOrExit, onShutdownSignals } from './process.js';
 
 export async function startServer(ctx: ReturnType<typeof createContext>): Promise<{ server: Server; stop: () => Promise<void> }> {
   const app = createApp(ctx);
@@ -40,6 +40,6 @@ async function main() {
   onShutdownSignals(stop);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   await main();
 }

@@ -9,7 +9,7 @@
  */
 import type { Worker } from 'bullmq';
 import type { QueueName } from '../src/jobs/registry.js';
-import { loadEnvOrExit, onShutdownSignals } from '../src/process.js';
+import { isEntryPoint, loadEnvOrExit, onShutdownSignals } from '../src/process.js';
 import { createForwardWorker } from './forward-referral.worker.js';
 import { createSendNotificationWorker } from './send-notification.worker.js';
 import { createSlaSweepWorker } from './sla-sweep.worker.js';
@@ -74,6 +74,6 @@ async function main(): Promise<void> {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url)) {
   await main();
 }

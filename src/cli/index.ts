@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * signpost CLI. Each command prints one JSON line on success (easy to script) and a plain
  * message on stderr with a non-zero exit on failure.
@@ -6,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv, type Env } from '../../config/env.js';
 import { AppError } from '../errors.js';
+import { isEntryPoint } from '../process.js';
 import { createContext } from '../context.js';
 import { ensureDatabase, migrateToLatest } from '../db/migrate.js';
 import { seedDemo } from '../db/seed.js';
@@ -97,7 +99,7 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('signpost.js') || process.argv[1]?.endsWith('/signpost')) {
+if (isEntryPoint(import.meta.url)) {
   try {
     process.exitCode = await runCli(process.argv.slice(2), loadEnv());
   } catch (err) {

@@ -1,5 +1,6 @@
 /** Runs the migrations in migrations/ to the latest, creating the database first if needed. */
-import { Migrator, type Kysely, type MigrationResult } from 'kysely';
+import type { Kysely } from 'kysely';
+import { Migrator, type MigrationResult } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 

@@ -2,13 +2,18 @@
  * Nunjucks over our views and the nhsuk-frontend component macros. Autoescaping is on: every
  * value is HTML-escaped unless a template says otherwise. Dates are shown in UK time.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import type { Response } from 'express';
 
+// Views and static files sit beside this module: in src/web when run from the sources, in
+// dist/src/web once `npm run build` has compiled it and copied them there. The NHS.UK frontend
+// is found the way Node finds the package, wherever node_modules is.
 export const VIEWS_DIR = fileURLToPath(new URL('./views', import.meta.url));
 export const STATIC_DIR = fileURLToPath(new URL('./static', import.meta.url));
-export const NHSUK_DIST_DIR = fileURLToPath(new URL('../../node_modules/nhsuk-frontend/dist', import.meta.url));
+export const NHSUK_DIST_DIR = join(dirname(createRequire(import.meta.url).resolve('nhsuk-frontend/package.json')), 'dist');
 
 const UK = 'Europe/London';
 const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: UK, day: 'numeric', month: 'long', year: 'numeric' });

@@ -13,7 +13,7 @@ import { createDb } from '../../src/db/kysely.js';
 import { ensureDatabase, migrateToLatest } from '../../src/db/migrate.js';
 import { findQuestionnaire } from '../../src/db/questionnaire.repository.js';
 import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/db/seed.js';
-import { SmtpSink } from '../../src/mail/sink.js';
+import { SmtpSink } from '../../dev/smtp-sink.js';
 import { startServer } from '../../src/server.js';
 import { createUserWithToken } from '../../src/services/user.service.js';
 import { startWorkers } from '../../workers/index.js';

@@ -7,7 +7,7 @@
  *   const [mail] = await sink.waitFor(1, { filter: to('agency@example.org') });
  *   mail.subject; mail.text; mail.headers['message-id'];
  */
-import { SmtpSink, type SinkMessage } from '../../src/mail/sink.js';
+import { SmtpSink, type SinkMessage } from '../../dev/smtp-sink.js';
 
 export type { SinkMessage };
 export { SmtpSink };

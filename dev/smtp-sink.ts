@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { parseMail, type ParsedMail } from './parse.js';
+import { parseMail, type ParsedMail } from './mail-parse.js';
 
 export interface SinkMessage extends ParsedMail {
   /** 1, 2, 3 ... in order of acceptance */

@@ -1,0 +1,124 @@
+/**
+ * The production build: `npm run build` compiles to dist/, and what production runs from there
+ * works on its own: the API answers /readyz and renders pages from the copied templates with the
+ * NHS.UK assets, the worker process starts and stops cleanly on SIGTERM, the CLI runs, and
+ * nothing in dist/ imports a package that the runtime image (production dependencies only)
+ * would not have.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './helpers/context.js';
+import { TEST_REDIS_URL } from './helpers/env.js';
+import { deleteRedisPrefix } from './helpers/context.js';
+
+const run = promisify(execFile);
+const ROOT = new URL('..', import.meta.url).pathname;
+const PREFIX = `sp-test-build-${process.pid}`;
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+const children: ChildProcess[] = [];
+
+function env(extra: Record<string, string> = {}) {
+  return { ...process.env, NODE_ENV: 'production', SESSION_SECRET: 'build-test-secret-0123456789-abcdefghijkl', DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'info', SMTP_URL: 'smtp://127.0.0.1:9', ...extra };
+}
+
+function start(args: string[], extraEnv: Record<string, string> = {}): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  children.push(child);
+  return Object.assign(child, { output: () => out });
+}
+
+function jsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? jsFiles(p) : p.endsWith('.js') ? [p] : [];
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await run('npm', ['run', '-s', 'build'], { cwd: ROOT, env: process.env });
+}, 240_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await database?.drop();
+  await deleteRedisPrefix(PREFIX);
+});
+
+describe('npm run build', () => {
+  it('imports only Node built-ins, production dependencies and its own files from dist/', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const allowed = new Set(Object.keys(pkg.dependencies));
+    const builtins = new Set(builtinModules);
+    const files = jsFiles(join(ROOT, 'dist'));
+    expect(files.length).toBeGreaterThan(50);
+    const bad: string[] = [];
+    // the browser's own scripts (web/static) load by URL, not from node_modules
+    for (const f of files.filter((x) => !x.includes('/web/static/'))) {
+      const src = readFileSync(f, 'utf8');
+      for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        const spec = (m[1] ?? m[2])!;
+        if (spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+        if (!allowed.has(name)) bad.push(`${f.slice(ROOT.length)} imports ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    // the demo, the SMTP sink and the tests are not part of the production build
+    expect(files.some((f) => /\/(dev|test)\//.test(f.slice(ROOT.length)))).toBe(false);
+  });
+
+  it('runs the API from dist/: ready, pages rendered from the copied templates, NHS.UK assets served', async () => {
+    const port = 39_000 + (process.pid % 1000);
+    const api = start(['--enable-source-maps', 'dist/src/server.js'], { PORT: String(port) });
+    const base = `http://127.0.0.1:${port}`;
+    let ready = 0;
+    for (let i = 0; i < 300 && ready !== 200; i++) {
+      ready = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
+      if (ready !== 200) await sleep(100);
+    }
+    expect(ready, api.output()).toBe(200);
+
+    const signIn = await fetch(`${base}/sign-in`);
+    expect(signIn.status).toBe(200);
+    const html = await signIn.text();
+    expect(html).toContain('<h1');
+    const css = /href="(\/nhsuk\/[^"]+\.css)"/.exec(html)?.[1];
+    expect(css).toBeDefined();
+    expect((await fetch(`${base}${css}`)).status).toBe(200);
+    expect((await fetch(`${base}/static/signpost.css`)).status).toBe(200);
+
+    api.kill('SIGTERM');
+    const [code] = await once(api, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('runs the workers from dist/ and stops them cleanly on SIGTERM', async () => {
+    const worker = start(['--enable-source-maps', 'dist/workers/index.js']);
+    for (let i = 0; i < 300 && !worker.output().includes('workers started'); i++) await sleep(100);
+    expect(worker.output()).toContain('workers started');
+    worker.kill('SIGTERM');
+    const [code] = await once(worker, 'exit');
+    expect(code, worker.output()).toBe(0);
+  });
+
+  it('runs the CLI from dist/: migrate is idempotent, an unknown command exits 64', async () => {
+    const { stdout } = await run(process.execPath, ['dist/src/cli/index.js', 'migrate'], { cwd: ROOT, env: env() });
+    expect(JSON.parse(stdout)).toEqual({ migrated: [] });
+    const unknown = await run(process.execPath, ['dist/src/cli/index.js', 'no-such-command'], { cwd: ROOT, env: env() }).then(
+      () => 0,
+      (err: { code: number }) => err.code,
+    );
+    expect(unknown).toBe(64);
+  });
+});
