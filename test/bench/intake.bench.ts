@@ -1,7 +1,8 @@
 /**
  * Intake benchmark (`npm run bench:intake`). Side by side in one run, on this machine:
  *   A. a bare Express 5 endpoint doing one INSERT of the same JSON through a pg pool;
- *   B. POST /api/v1/submissions (auth, validation, routing, the one-statement intake, enqueue).
+ *   B. POST /api/v1/submissions (auth, validation, routing, the one-statement intake, enqueue),
+ *      served by the compiled API (`npm run build` first), as in production.
  * Prints, for each: throughput at saturation (closed loop, same connections, same duration),
  * the ratio B/A (target >= 60 %), latency percentiles at a fixed 200 submissions/s (target p99
  * < 50 ms), and commits per request counted from pg_stat_database. Uses its own database and
@@ -19,6 +20,7 @@ import { createUserWithToken } from '../../src/services/user.service.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { randomIds } from '../../src/domain/ids.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
+import { productionArgs } from './production-command.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench';
 const PREFIX = 'signpost-bench';
@@ -80,7 +82,8 @@ async function main() {
 
   const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij' };
   const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], { ...common, PORT: '3901' }, 'http://127.0.0.1:3901/bare');
-  const api = await start(['--import', 'tsx', 'src/server.ts'], { ...common, PORT: '3902', QUEUE_PREFIX: PREFIX }, 'http://127.0.0.1:3902/healthz');
+  // the API as production runs it: the compiled JavaScript (npm run build)
+  const api = await start(productionArgs('start'), { ...common, PORT: '3902', QUEUE_PREFIX: PREFIX }, 'http://127.0.0.1:3902/healthz');
 
   const targets = {
     bare: { url: 'http://127.0.0.1:3901/bare', headers: { 'content-type': 'application/json' } },
