@@ -40,7 +40,11 @@ describe('closing and reopening', () => {
     const r = t.referrals[0]!.id;
     await markForwarded(ctx, r);
     await moveThrough(api, hub.token, r, [{ to: 'contacted' }, { to: 'completed', outcome: 'advice_given' }]);
-    // no follow-up row exists in this set-up (the real forward worker makes one), so it closes
+    // every referral has ended, but the hub has not made its call yet: still open
+    expect(await submissionStatus(t.submissionId)).toBe('open');
+    const followUp = await ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', t.submissionId).executeTakeFirstOrThrow();
+    const call = await api.post(`/api/v1/follow-ups/${followUp.id}`, hub.token, { contactMade: true, outcomes: [{ referralId: r, needsMet: 'partly' }] });
+    expect(call.status).toBe(200);
     expect(await submissionStatus(t.submissionId)).toBe('closed');
     await moveThrough(api, hub.token, r, [{ to: 'accepted', note: 'the person rang back: not finished' }]);
     expect(await submissionStatus(t.submissionId)).toBe('open');

@@ -164,10 +164,10 @@ describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects',
     const s = await submit(api, worker, q, [fireQ().id]);
     const ref = s.referrals[0]!;
     await markForwarded(ctx, ref.id);
-    await ctx.db
-      .insertInto('followUps')
-      .values({ id: ctx.ids.uuid(), submissionId: s.submissionId, dueAt: ctx.clock.now(), status: 'completed', completedAt: ctx.clock.now(), createdAt: ctx.clock.now() })
-      .execute();
+    // the hub's call is made (the person says the need is met) before the agency closes it
+    const followUp = await ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', s.submissionId).executeTakeFirstOrThrow();
+    const call = await api.post(`/api/v1/follow-ups/${followUp.id}`, coordinator.token, { contactMade: true, outcomes: [{ referralId: ref.id, needsMet: 'yes' }] });
+    expect(call.status).toBe(200);
     await moveThrough(api, fireUser.token, ref.id, [{ to: 'contacted' }]);
     const open = await ctx.db.selectFrom('submissions').select('status').where('id', '=', s.submissionId).executeTakeFirstOrThrow();
     expect(open.status).toBe('open');
@@ -176,7 +176,7 @@ describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects',
     expect(closed).toEqual({ status: 'closed', closedAt: ctx.clock.now() });
     const mail = await ctx.db.selectFrom('notifications').selectAll().where('submissionId', '=', s.submissionId).executeTakeFirstOrThrow();
     expect(mail.kind).toBe('submission_closed');
-    expect(mail.bodyText).toContain(`${ref.reference} Fire & rescue: home fire safety visits: completed (advice given)`);
+    expect(mail.bodyText).toContain(`${ref.reference} Fire & rescue: home fire safety visits: completed (advice given); needs met at follow-up: yes`);
     const notify = new Queue('notify', { connection: redis, prefix: ctx.env.QUEUE_PREFIX });
     expect(await notify.getJob(`notify-${mail.id}`)).toBeTruthy();
     await notify.close();

@@ -19,3 +19,14 @@ export async function insertAlertIfNotOpen(db: Executor, row: NewAlertRow): Prom
     .returning('id')
     .executeTakeFirst();
 }
+
+/** Resolves the open alerts of one kind for a referral; `by` is null when the system resolved them. */
+export async function resolveReferralAlerts(trx: Executor, referralId: string, kind: string, by: string | null, at: Date) {
+  await trx
+    .updateTable('alerts')
+    .set({ resolvedAt: at, resolvedBy: by })
+    .where('referralId', '=', referralId)
+    .where('kind', '=', kind)
+    .where('resolvedAt', 'is', null)
+    .execute();
+}

@@ -128,11 +128,6 @@ export async function completeFollowUp(db: Executor, id: string, by: string, not
     .executeTakeFirst();
 }
 
-export async function markFollowedUp(db: Executor, referralIds: string[], at: Date) {
-  if (referralIds.length === 0) return;
-  await db.updateTable('referrals').set({ followedUpAt: at, updatedAt: at }).where('id', 'in', referralIds).execute();
-}
-
 /**
  * Writes the submission's follow-up, or moves the existing one later (never earlier). With
  * `referralId`, a completed follow-up without an outcome for that referral is reopened.
@@ -158,16 +153,6 @@ export async function upsertFollowUp(
     )
     .returning(['id', 'dueAt'])
     .executeTakeFirstOrThrow();
-}
-
-/** Sets the follow-up due time on every forwarded referral of the submission. */
-export async function setFollowUpDueOnForwardedReferrals(db: Executor, submissionId: string, dueAt: Date): Promise<void> {
-  await db
-    .updateTable('referrals')
-    .set({ followUpDueAt: dueAt })
-    .where('submissionId', '=', submissionId)
-    .where('forwardedAt', 'is not', null)
-    .execute();
 }
 
 /** The status of the submission's follow-up, if it has one. */

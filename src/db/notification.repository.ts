@@ -1,6 +1,10 @@
-/** Notification rows (outgoing mail other than the referral forward); the dedupe key is unique. */
-import type { Executor, NewNotification } from './database.js';
-
+/**
+ * The notifications table: every mail the hub sends, written and changed here only. A row is
+ * written first (its dedupe key unique), then claimed with a row lock for the length of one SMTP
+ * send (so two workers never send it at once), and marked sent or failed.
+ */
+import { sql } from 'kysely';
+import type { Executor, NewNotification, Notification } from './database.js';
 
 /** Inserts the notification; undefined when one with this dedupe key exists already. */
 export async function insertNotificationIfNew(db: Executor, row: NewNotification): Promise<{ id: string } | undefined> {
@@ -15,4 +19,77 @@ export async function insertNotificationIfNew(db: Executor, row: NewNotification
 /** The id of the notification with this dedupe key (which must exist). */
 export async function findNotificationIdByDedupeKey(db: Executor, dedupeKey: string): Promise<{ id: string }> {
   return db.selectFrom('notifications').select('id').where('dedupeKey', '=', dedupeKey).executeTakeFirstOrThrow();
+}
+
+export interface ForwardNotificationInput {
+  id: string;
+  referralId: string;
+  submissionId: string;
+  agencyId: string;
+  recipient: string;
+  subject: string;
+  bodyText: string;
+  messageId: string;
+  createdAt: Date;
+}
+
+/** The referral's one forward notification: written on the first attempt, reused by every retry. */
+export async function ensureForwardNotification(db: Executor, n: ForwardNotificationInput): Promise<Notification> {
+  await db
+    .insertInto('notifications')
+    .values({ ...n, kind: 'referral_forward', dedupeKey: `forward:${n.referralId}`, status: 'queued', bodyHtml: null })
+    .onConflict((oc) => oc.column('dedupeKey').doNothing())
+    .execute();
+  return db.selectFrom('notifications').selectAll().where('dedupeKey', '=', `forward:${n.referralId}`).executeTakeFirstOrThrow();
+}
+
+/** failed -> queued for the forward notification, with its text re-rendered; a no-op unless it was failed. */
+export async function requeueFailedForwardNotification(
+  db: Executor,
+  id: string,
+  mail: { recipient: string; subject: string; bodyText: string },
+): Promise<void> {
+  await db
+    .updateTable('notifications')
+    .set({ status: 'queued', recipient: mail.recipient, subject: mail.subject, bodyText: mail.bodyText })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .execute();
+}
+
+/** Locks the row for this transaction; undefined when another transaction holds it. */
+export async function claimNotification(trx: Executor, id: string): Promise<Notification | undefined> {
+  return trx.selectFrom('notifications').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
+}
+
+export async function findNotification(db: Executor, id: string): Promise<Notification | undefined> {
+  return db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function markNotificationSent(db: Executor, id: string, at: Date): Promise<void> {
+  await db
+    .updateTable('notifications')
+    .set({ status: 'sent', sentAt: at, attempts: sql`attempts + 1`, lastError: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** One failed attempt; `failed` only when it was permanent (a temporary one stays queued). */
+export async function recordNotificationFailure(db: Executor, id: string, error: string, permanent: boolean): Promise<void> {
+  await db
+    .updateTable('notifications')
+    .set({ attempts: sql`attempts + 1`, lastError: error.slice(0, 1000), ...(permanent ? { status: 'failed' as const } : {}) })
+    .where('id', '=', id)
+    .where('status', '!=', 'sent')
+    .execute();
+}
+
+/** Sent mail for the hub's mail page, newest first. */
+export async function listNotificationRows(db: Executor, f: { failedOnly: boolean; limit: number }) {
+  let q = db
+    .selectFrom('notifications as n')
+    .leftJoin('referrals as r', 'r.id', 'n.referralId')
+    .select(['n.id', 'n.kind', 'n.recipient', 'n.subject', 'n.status', 'n.attempts', 'n.lastError', 'n.createdAt', 'n.sentAt', 'n.referralId', 'r.reference as referralReference']);
+  if (f.failedOnly) q = q.where('n.status', '=', 'failed');
+  return q.orderBy('n.createdAt', 'desc').limit(f.limit).execute();
 }

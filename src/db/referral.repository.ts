@@ -1,6 +1,10 @@
-import { sql } from 'kysely';
+/**
+ * The referrals and referral_events tables: every change to a referral after intake, and every
+ * event of its history, is written here (the intake function writes the first rows, in one
+ * round trip: submission.repository.ts). Events are append-only (a trigger refuses the rest).
+ */
+import { sql, type Updateable } from 'kysely';
 import type { Executor, NewReferral, ReferralsTable } from './database.js';
-import type { Updateable } from 'kysely';
 
 export interface ReferralListFilters {
   /** always set for agency users */
@@ -112,26 +116,89 @@ export async function insertReferral(trx: Executor, row: NewReferral) {
   await trx.insertInto('referrals').values(row).execute();
 }
 
+/** Who an event names: a user, or the hub itself (domain/actors.ts SYSTEM_ACTOR). */
+export interface EventActor {
+  actorUserId: string | null;
+  actorLabel: string;
+}
+
 export async function appendReferralEvent(
   trx: Executor,
-  e: { referralId: string; at: Date; actorUserId: string | null; actorLabel: string; fromStatus: string | null; toStatus: string; reason?: string | null; outcome?: string | null; note?: string | null },
+  e: EventActor & { referralId: string; at: Date; fromStatus: string | null; toStatus: string; reason?: string | null; outcome?: string | null; note?: string | null },
 ) {
   await trx
     .insertInto('referralEvents')
-    .values({ ...e, reason: e.reason ?? null, outcome: e.outcome ?? null, note: e.note ?? null })
+    .values({
+      referralId: e.referralId,
+      at: e.at,
+      actorUserId: e.actorUserId,
+      actorLabel: e.actorLabel,
+      fromStatus: e.fromStatus,
+      toStatus: e.toStatus,
+      reason: e.reason ?? null,
+      outcome: e.outcome ?? null,
+      note: e.note ?? null,
+    })
     .execute();
 }
 
-/** Closes the open alerts of this kind for a referral (e.g. a rejection once it is re-routed). */
-/** Resolves the open alerts of one kind for a referral; `by` is null when the system resolved them. */
-export async function resolveReferralAlerts(trx: Executor, referralId: string, kind: string, by: string | null, at: Date) {
-  await trx
-    .updateTable('alerts')
-    .set({ resolvedAt: at, resolvedBy: by })
-    .where('referralId', '=', referralId)
-    .where('kind', '=', kind)
-    .where('resolvedAt', 'is', null)
+// ---- forwarding (services/forward.service.ts) ----
+
+/** pending|forward_failed -> forwarded; undefined when another run got there first. */
+export async function markForwarded(trx: Executor, r: { id: string; at: Date; contactDueAt: Date; messageId: string }) {
+  return trx
+    .updateTable('referrals')
+    .set({
+      status: 'forwarded',
+      forwardedAt: r.at,
+      contactDueAt: r.contactDueAt,
+      forwardMessageId: r.messageId,
+      forwardAttempts: sql`forward_attempts + 1`,
+      lastForwardError: null,
+      updatedAt: r.at,
+    })
+    .where('id', '=', r.id)
+    .where('status', 'in', ['pending', 'forward_failed'])
+    .returning(['id', 'status', 'submissionId', 'forwardedAt', 'contactDueAt'])
+    .executeTakeFirst();
+}
+
+/** pending -> forward_failed after a permanent refusal; undefined when no longer pending. */
+export async function markForwardFailed(trx: Executor, r: { id: string; at: Date; error: string }) {
+  return trx
+    .updateTable('referrals')
+    .set({ status: 'forward_failed', forwardAttempts: sql`forward_attempts + 1`, lastForwardError: r.error.slice(0, 1000), updatedAt: r.at })
+    .where('id', '=', r.id)
+    .where('status', '=', 'pending')
+    .returning(['id'])
+    .executeTakeFirst();
+}
+
+/** A temporary failure: the referral stays pending, the attempt and error are kept. */
+export async function recordForwardAttempt(db: Executor, r: { id: string; at: Date; error: string }): Promise<void> {
+  await db
+    .updateTable('referrals')
+    .set({ forwardAttempts: sql`forward_attempts + 1`, lastForwardError: r.error.slice(0, 1000), updatedAt: r.at })
+    .where('id', '=', r.id)
+    .where('status', '=', 'pending')
     .execute();
+}
+
+// ---- the hub's follow-up (services/follow-up.service.ts, follow-up-record.service.ts) ----
+
+/** Sets the follow-up due time on every forwarded referral of the submission. */
+export async function setFollowUpDueOnForwardedReferrals(db: Executor, submissionId: string, dueAt: Date): Promise<void> {
+  await db
+    .updateTable('referrals')
+    .set({ followUpDueAt: dueAt })
+    .where('submissionId', '=', submissionId)
+    .where('forwardedAt', 'is not', null)
+    .execute();
+}
+
+export async function markFollowedUp(db: Executor, referralIds: string[], at: Date) {
+  if (referralIds.length === 0) return;
+  await db.updateTable('referrals').set({ followedUpAt: at, updatedAt: at }).where('id', 'in', referralIds).execute();
 }
 
 /** Whether the submission already has a live referral (not finished, not rejected) for this agency. */

@@ -178,3 +178,13 @@ export async function closeSubmission(db: Executor, id: string, at: Date) {
     .returning(['reference', 'submittedBy'])
     .executeTakeFirst();
 }
+
+/** Expired Idempotency-Keys, a bounded batch (idempotency_keys_expiry_idx). */
+export async function deleteExpiredIdempotencyKeys(db: Executor, now: Date, limit: number): Promise<number> {
+  const res = await sql`
+    DELETE FROM idempotency_keys k
+    USING (SELECT user_id, key FROM idempotency_keys WHERE expires_at <= ${now} ORDER BY expires_at LIMIT ${limit}) x
+    WHERE k.user_id = x.user_id AND k.key = x.key
+  `.execute(db);
+  return Number(res.numAffectedRows ?? 0n);
+}

@@ -16,10 +16,10 @@ import {
   insertOutcomes,
   listFollowUps,
   lockFollowUp,
-  markFollowedUp,
   referralsOfSubmission,
   type FollowUpState,
 } from '../db/follow-up.repository.js';
+import { markFollowedUp } from '../db/referral.repository.js';
 import { badRequest, conflict, notFound, type ErrorDetail } from '../errors.js';
 import type { Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';

@@ -7,7 +7,8 @@
  */
 import type { Env } from '../../config/env.js';
 import type { Executor } from '../db/database.js';
-import { setFollowUpDueOnForwardedReferrals, upsertFollowUp } from '../db/follow-up.repository.js';
+import { upsertFollowUp } from '../db/follow-up.repository.js';
+import { setFollowUpDueOnForwardedReferrals } from '../db/referral.repository.js';
 import { addDays } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
 

@@ -1,41 +1,33 @@
 /**
  * Forwarding a referral to its agency (the hub's T1 promise), as the forward worker runs it.
  *
- * Idempotent: it re-reads Postgres and acts only on a 'pending' referral; the status change is
- * a conditional UPDATE (pending|forward_failed -> forwarded), and the mail is one notifications
- * row with a stable Message-ID (`<forward-<referralId>@...>`) that delivery.service.ts never
- * sends twice. Outcomes:
+ * Idempotent: it re-reads Postgres and acts only on a 'pending' referral; the status change is a
+ * conditional UPDATE (pending|forward_failed -> forwarded), and the mail is one notifications
+ * row with a stable Message-ID (`<forward-<referralId>@...>`) that is never sent twice. Outcomes:
  *  - not pending any more: nothing to do (at-least-once delivery of the job is fine);
  *  - agency paused: nothing is sent, a coordinator alert is raised once, the referral stays
  *    pending on its T1 clock; the job finishes (the SLA sweep re-enqueues it later);
- *  - accepted by the server: forwarded, contact due = now + the agency's contact days, the T1
- *    breach (if any) resolved, the follow-up scheduled; after commit the delayed follow-up job;
- *  - temporary refusal (4xx, connection): the attempt is recorded, a MailError(permanent=false)
- *    is thrown for the queue to retry with backoff;
- *  - permanent refusal (5xx): forward_failed (still open, still on T1), an event with the reason,
- *    a coordinator alert mailed after commit; a MailError(permanent=true) is thrown.
+ *  - accepted by the mail server: recordForwarded (in the transaction that marks the mail sent);
+ *  - temporary refusal (4xx, connection): recordTemporaryFailure, then a MailError(permanent=false)
+ *    for the queue to retry with backoff;
+ *  - permanent refusal (5xx): recordRefusedForGood, then a MailError(permanent=true).
  */
+import { SYSTEM_ACTOR } from '../domain/actors.js';
 import { addDays } from '../domain/clock.js';
+import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
-import {
-  appendSystemEvent,
-  ensureForwardNotification,
-  findForwardContext,
-  markForwarded,
-  markForwardFailed,
-  recordForwardAttempt,
-  requeueFailedForwardNotification,
-  type ForwardContext,
-} from '../db/forward.repository.js';
+import type { Executor } from '../db/database.js';
+import { findForwardContext, type ForwardContext } from '../db/forward.repository.js';
+import { ensureForwardNotification, requeueFailedForwardNotification } from '../db/notification.repository.js';
+import { appendReferralEvent, markForwarded, markForwardFailed, recordForwardAttempt } from '../db/referral.repository.js';
 import { renderForwardMail } from '../mail/forward-templates.js';
-import { createAgencyLink } from './agency-link.service.js';
 import { forwardMessageId } from '../mail/message-id.js';
-import type { Mailer } from '../mail/transport.js';
+import type { MailError, Mailer } from '../mail/transport.js';
+import { createAgencyLink } from './agency-link.service.js';
 import { raiseAlert } from './alert.service.js';
-import { deliverNotification } from './delivery.service.js';
+import { busyError, claimForSending, sendClaimed } from './delivery.service.js';
 import type { ServiceDeps } from './deps.js';
 import { scheduleFollowUp } from './follow-up.service.js';
-import { resolveReferralAlerts } from '../db/referral.repository.js';
 import { dispatchNotifications } from './notification.service.js';
 
 /** Where the forward mail's signed link goes; replaced at send time, never stored filled in. */
@@ -45,37 +37,73 @@ export type ForwardDeps = ServiceDeps & { mailer: Mailer };
 
 export type ForwardOutcome = 'missing' | 'not_pending' | 'agency_paused' | 'forwarded' | 'already_forwarded';
 
+type RecordDeps = Pick<ServiceDeps, 'ids' | 'env'>;
+
+/**
+ * The referral is with its agency: forwarded, its contact clock (T2) started from the agency's
+ * contact days, its T1 breach and paused-agency alert resolved, the hub's follow-up (T3)
+ * scheduled. Call in the transaction that marks the mail sent. Returns the follow-up to time
+ * after commit, or null when another run recorded it first.
+ */
+export async function recordForwarded(
+  trx: Executor,
+  deps: RecordDeps,
+  referral: { id: string; submissionId: string; contactDays: number },
+  mail: { messageId: string; recipient: string },
+  at: Date,
+): Promise<{ followUpId: string; dueAt: Date } | null> {
+  const updated = await markForwarded(trx, { id: referral.id, at, contactDueAt: addDays(at, referral.contactDays), messageId: mail.messageId });
+  if (!updated) return null;
+  await appendReferralEvent(trx, { ...SYSTEM_ACTOR, referralId: referral.id, at, fromStatus: 'pending', toStatus: 'forwarded', note: `mail ${mail.messageId} to ${mail.recipient}` });
+  await resolveBreach(trx, referral.id, 'forward', at);
+  await resolveReferralAlerts(trx, referral.id, 'agency_paused', null, at);
+  return scheduleFollowUp(trx, deps, referral.submissionId, at, referral.id);
+}
+
+/**
+ * The agency's mail server refused the referral for good (5xx): forward_failed (still open,
+ * still on T1), an event with the reason, a coordinator alert. Returns the alert mail to send
+ * after commit, or null.
+ */
+export async function recordRefusedForGood(
+  trx: Executor,
+  deps: RecordDeps,
+  referral: { id: string; reference: string; agencyId: string; agencyName: string },
+  err: MailError,
+  at: Date,
+): Promise<string | null> {
+  if (!(await markForwardFailed(trx, { id: referral.id, at, error: err.message }))) return null;
+  await appendReferralEvent(trx, { ...SYSTEM_ACTOR, referralId: referral.id, at, fromStatus: 'pending', toStatus: 'forward_failed', reason: `mail refused: ${err.message}` });
+  return raiseAlert(
+    trx,
+    deps,
+    {
+      kind: 'forward_failed',
+      referralId: referral.id,
+      agencyId: referral.agencyId,
+      message: `Referral ${referral.reference} could not be sent to ${referral.agencyName}: the mail server refused it (${err.responseCode ?? 'error'})`,
+    },
+    at,
+  );
+}
+
+/** A temporary refusal: the referral stays pending; the attempt and the error are kept. */
+export async function recordTemporaryFailure(trx: Executor, referral: { id: string }, err: MailError, at: Date): Promise<void> {
+  await recordForwardAttempt(trx, { id: referral.id, at, error: err.message });
+}
+
 async function holdForPausedAgency(deps: ForwardDeps, ctx: ForwardContext, requestId?: string): Promise<void> {
   const now = deps.clock.now();
   const notificationId = await deps.db.transaction().execute((trx) =>
-    raiseAlert(
-      trx,
-      deps,
-      {
-        kind: 'agency_paused',
-        referralId: ctx.id,
-        agencyId: ctx.agencyId,
-        message: `Referral ${ctx.reference} is waiting: ${ctx.agencyName} is paused`,
-      },
-      now,
-    ),
+    raiseAlert(trx, deps, { kind: 'agency_paused', referralId: ctx.id, agencyId: ctx.agencyId, message: `Referral ${ctx.reference} is waiting: ${ctx.agencyName} is paused` }, now),
   );
   if (notificationId) await dispatchNotifications(deps.jobs, [notificationId], requestId);
 }
 
-export async function forwardReferral(deps: ForwardDeps, referralId: string, requestId?: string): Promise<ForwardOutcome> {
-  const ctx = await findForwardContext(deps.db, referralId);
-  if (!ctx) return 'missing';
-  if (ctx.status !== 'pending') return 'not_pending';
-  if (ctx.agencyStatus === 'paused') {
-    await holdForPausedAgency(deps, ctx, requestId);
-    return 'agency_paused';
-  }
-
-  // The stored copy carries a placeholder: the signed link (a credential) is minted for each
-  // attempt just before sending and only its hash is ever stored (agency_links).
+/** The forward notification row, written on the first attempt (with a placeholder for the link). */
+async function forwardNotification(deps: ForwardDeps, ctx: ForwardContext) {
   const mail = renderForwardMail(ctx, deps.env.FORWARD_EMAIL_CONTENT, deps.env.PUBLIC_URL, AGENCY_LINK_PLACEHOLDER);
-  const notification = await ensureForwardNotification(deps.db, {
+  const n = await ensureForwardNotification(deps.db, {
     id: deps.ids.uuid(),
     referralId: ctx.id,
     submissionId: ctx.submissionId,
@@ -86,64 +114,60 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     messageId: forwardMessageId(ctx.id, deps.env.MAIL_FROM),
     createdAt: deps.clock.now(),
   });
-  if (notification.status === 'failed') {
-    // A coordinator put a forward_failed referral back to pending (the address was fixed):
-    // send again, re-rendered for the agency's current address.
-    await requeueFailedForwardNotification(deps.db, notification.id, { recipient: ctx.agencyEmail, subject: mail.subject, bodyText: mail.text });
-  }
+  // A coordinator put a forward_failed referral back to pending (the address was fixed): send
+  // again, re-rendered for the agency's current address.
+  if (n.status === 'failed') await requeueFailedForwardNotification(deps.db, n.id, { recipient: ctx.agencyEmail, subject: mail.subject, bodyText: mail.text });
+  return n.id;
+}
 
-  const result = await deliverNotification(deps, notification.id, {
-    prepareText: async (trx, n) =>
-      n.bodyText.replace(AGENCY_LINK_PLACEHOLDER, await createAgencyLink(trx, deps, ctx.id, deps.clock.now())),
-    onSent: async (trx, n, at) => {
-      const updated = await markForwarded(trx, { id: ctx.id, at, contactDueAt: addDays(at, ctx.contactDays), messageId: n.messageId });
-      if (!updated) return null;
-      await appendSystemEvent(trx, { referralId: ctx.id, at, fromStatus: ctx.status, toStatus: 'forwarded', note: `mail ${n.messageId} to ${n.recipient}` });
-      await resolveBreach(trx, ctx.id, 'forward', at);
-      // it was held while its agency was paused: that is over now
-      await resolveReferralAlerts(trx, ctx.id, 'agency_paused', null, at);
-      return scheduleFollowUp(trx, deps, ctx.submissionId, at, ctx.id);
-    },
-    onFailure: async (trx, _n, err, at) => {
-      if (!err.permanent) {
-        await recordForwardAttempt(trx, { id: ctx.id, at, error: err.message });
-        return null;
-      }
-      const failed = await markForwardFailed(trx, { id: ctx.id, at, error: err.message });
-      if (!failed) return null;
-      await appendSystemEvent(trx, { referralId: ctx.id, at, fromStatus: 'pending', toStatus: 'forward_failed', reason: `mail refused: ${err.message}` });
-      return raiseAlert(
-        trx,
-        deps,
-        {
-          kind: 'forward_failed',
-          referralId: ctx.id,
-          agencyId: ctx.agencyId,
-          message: `Referral ${ctx.reference} could not be sent to ${ctx.agencyName}: the mail server refused it (${err.responseCode ?? 'error'})`,
-        },
-        at,
-      );
-    },
+type Step =
+  | { kind: 'missing' | 'not_pending' }
+  | { kind: 'forwarded'; followUp: { followUpId: string; dueAt: Date } | null }
+  | { kind: 'refused'; error: MailError; alertMail: string | null }
+  | { kind: 'retry'; error: MailError };
+
+export async function forwardReferral(deps: ForwardDeps, referralId: string, requestId?: string): Promise<ForwardOutcome> {
+  const ctx = await findForwardContext(deps.db, referralId);
+  if (!ctx) return 'missing';
+  if (ctx.status !== 'pending') return 'not_pending';
+  if (ctx.agencyStatus === 'paused') {
+    await holdForPausedAgency(deps, ctx, requestId);
+    return 'agency_paused';
+  }
+  const notificationId = await forwardNotification(deps, ctx);
+
+  // One transaction: claim the mail, send it, record what happened, commit.
+  const step = await deps.db.transaction().execute(async (trx): Promise<Step> => {
+    const n = await claimForSending(trx, notificationId);
+    if (n === 'busy') throw busyError();
+    if (!n) return { kind: 'missing' };
+    if (n.status === 'failed') return { kind: 'not_pending' };
+    if (n.status === 'sent') return { kind: 'forwarded', followUp: await recordForwarded(trx, deps, ctx, n, n.sentAt ?? deps.clock.now()) };
+    // The signed link (a credential) is minted for each attempt and only its hash is stored.
+    const text = n.bodyText.replace(AGENCY_LINK_PLACEHOLDER, await createAgencyLink(trx, deps, ctx.id, deps.clock.now()));
+    const sent = await sendClaimed(trx, deps, n, text);
+    if (sent.ok) return { kind: 'forwarded', followUp: await recordForwarded(trx, deps, ctx, n, sent.at) };
+    if (!sent.error.permanent) {
+      await recordTemporaryFailure(trx, ctx, sent.error, sent.at);
+      return { kind: 'retry', error: sent.error };
+    }
+    return { kind: 'refused', error: sent.error, alertMail: await recordRefusedForGood(trx, deps, ctx, sent.error, sent.at) };
   });
 
-  switch (result.kind) {
+  // After commit (README reliability rule 1).
+  switch (step.kind) {
     case 'missing':
-      return 'missing';
-    case 'failed_before':
-      return 'not_pending';
-    case 'failed':
-      // after commit: the coordinators' alert mail (permanent failures only)
-      if (result.result) await dispatchNotifications(deps.jobs, [result.result], requestId);
-      throw result.error;
-    case 'sent':
-    case 'already_sent': {
-      const followUp = result.result;
-      if (!followUp) return 'already_forwarded';
-      await deps.jobs.enqueueSafely(
-        'follow-up-due',
-        { followUpId: followUp.followUpId, requestId },
-        { delayMs: Math.max(0, followUp.dueAt.getTime() - deps.clock.now().getTime()) },
-      );
+    case 'not_pending':
+      return step.kind;
+    case 'retry':
+      throw step.error;
+    case 'refused':
+      if (step.alertMail) await dispatchNotifications(deps.jobs, [step.alertMail], requestId);
+      throw step.error;
+    case 'forwarded': {
+      if (!step.followUp) return 'already_forwarded';
+      const delayMs = Math.max(0, step.followUp.dueAt.getTime() - deps.clock.now().getTime());
+      await deps.jobs.enqueueSafely('follow-up-due', { followUpId: step.followUp.followUpId, requestId }, { delayMs });
       return 'forwarded';
     }
   }

@@ -13,14 +13,8 @@ import { AppError, badRequest, conflict, forbidden, notFound, type ErrorDetail }
 import { findAgency } from '../db/agency.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
 import type { Referral, ReferralsTable } from '../db/database.js';
-import {
-  appendReferralEvent,
-  findReferral,
-  hasLiveReferralForAgency,
-  insertReferral,
-  resolveReferralAlerts,
-  updateReferralIfStatus,
-} from '../db/referral.repository.js';
+import { resolveReferralAlerts } from '../db/alert.repository.js';
+import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from '../db/referral.repository.js';
 import { addHours } from '../domain/clock.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { raiseAlert } from './alert.service.js';

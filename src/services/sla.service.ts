@@ -12,15 +12,9 @@
  * is enqueued again. That part is idempotent by job id, so it needs no lock.
  */
 import type { Executor, SlaClock } from '../db/database.js';
-import {
-  deleteExpiredIdempotencyKeys,
-  insertBreaches,
-  overdueContact,
-  overdueFollowUps,
-  overdueForward,
-  resolveMissedBreaches,
-  type BreachCandidate,
-} from '../db/sla.repository.js';
+import { overdueContact, overdueFollowUps, overdueForward, type BreachCandidate } from '../db/sla.repository.js';
+import { insertBreaches, resolveMissedBreaches } from '../db/breach.repository.js';
+import { deleteExpiredIdempotencyKeys } from '../db/submission.repository.js';
 import { deleteExpiredSessions } from '../db/session.repository.js';
 import { sql } from 'kysely';
 import type { ServiceDeps } from './deps.js';

@@ -1,10 +1,11 @@
 /**
  * Referral set-up for the referral tests: submit through the real API, then stand in for the
- * forward worker (another process, tested on its own) by marking a referral forwarded exactly as
- * that worker records it: status, forwarded_at, the agency's contact clock, and an event.
+ * forward worker (another process, tested on its own) by recording the referral forwarded with
+ * the very function that worker records it with (forward.service.ts recordForwarded): status,
+ * forwarded_at, the agency's contact clock, the event, and the hub's follow-up.
  */
-import { sql } from 'kysely';
 import { addDays } from '../../src/domain/clock.js';
+import { recordForwarded } from '../../src/services/forward.service.js';
 import type { TestContext } from './context.js';
 import type { apiClient } from './api.js';
 import { submissionBody, type seedChecklist, type TestUser } from './factories.js';
@@ -26,25 +27,18 @@ export async function submit(api: ReturnType<typeof apiClient>, user: TestUser, 
   return { submissionId: res.body.id as string, reference: res.body.reference as string, referrals: res.body.referrals as SubmittedReferral[], byAgency };
 }
 
-/** What the forward worker records once the agency's channel accepted the referral. */
+/** What the forward worker records once the agency's mail server accepted the referral. */
 export async function markForwarded(ctx: TestContext, referralId: string): Promise<void> {
   const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('referrals as r')
-      .from('agencies as a')
-      .set({ status: 'forwarded', forwardedAt: now, contactDueAt: sql`${now}::timestamptz + make_interval(days => a.contact_days)`, updatedAt: now })
-      .whereRef('a.id', '=', 'r.agencyId')
-      .where('r.id', '=', referralId)
-      .where('r.status', '=', 'pending')
-      .returning('r.id')
-      .executeTakeFirst();
-    if (!row) throw new Error(`referral ${referralId} is not pending`);
-    await trx
-      .insertInto('referralEvents')
-      .values({ referralId, at: now, actorUserId: null, actorLabel: 'system', fromStatus: 'pending', toStatus: 'forwarded' })
-      .execute();
-  });
+  const r = await ctx.db
+    .selectFrom('referrals as r')
+    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+    .select(['r.id', 'r.status', 'r.submissionId', 'a.contactDays', 'a.email'])
+    .where('r.id', '=', referralId)
+    .executeTakeFirstOrThrow();
+  if (r.status !== 'pending') throw new Error(`referral ${referralId} is not pending`);
+  const followUp = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, r, { messageId: `<forward-${referralId}@test.invalid>`, recipient: r.email }, now));
+  if (!followUp) throw new Error(`referral ${referralId} was forwarded meanwhile`);
 }
 
 /** Moves a referral through several transitions as this user, failing loudly on any refusal. */

@@ -4,11 +4,11 @@
  * input (NUL characters, huge or missing fields, odd ids) answered with a page, never a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorld, type World } from '../helpers/world.js';
-import { markForwarded, submit } from '../helpers/referrals.js';
-import { makeWebUser, type WebUser } from '../helpers/browser.js';
-import { WebClient } from '../helpers/web-client.js';
-import { SESSION_COOKIE } from '../../src/services/session.service.js';
+import { createWorld, type World } from './helpers/world.js';
+import { markForwarded, submit } from './helpers/referrals.js';
+import { makeWebUser, type WebUser } from './helpers/browser.js';
+import { WebClient } from './helpers/web-client.js';
+import { SESSION_COOKIE } from '../src/services/session.service.js';
 
 let w: World<'lw'>;
 let coordinator: WebUser;
@@ -166,8 +166,8 @@ describe('bad input is a page, never a 500', () => {
     const user = await c.post('/hub/users', { _csrf: csrf, role: 'link_worker', name: 'N\u0000', email: 'n@example.org', password: 'long enough password' });
     expect(user.status).toBe(400);
 
-    const fu = { id: w.ctx.ids.uuid() };
-    await w.ctx.db.insertInto('followUps').values({ id: fu.id, submissionId, dueAt: w.ctx.clock.now(), createdAt: w.ctx.clock.now() }).execute();
+    // the hub's follow-up that forwarding scheduled
+    const fu = await w.ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', submissionId).executeTakeFirstOrThrow();
     expect((await c.get(`/hub/follow-ups/${fu.id}`)).status).toBe(200);
     const res = await c.post(`/hub/follow-ups/${fu.id}`, { _csrf: csrf, contactMade: 'no', note: 'n'.repeat(4001) });
     expect(res.status).toBe(400);
