@@ -1,4 +1,4 @@
-/** Signed agency links: one row per link, keyed by the SHA-256 of the token in the email. */
+/** The agency_links table: one row per signed link, keyed by the SHA-256 of the token in the email. */
 import type { Executor } from './database.js';
 
 export async function insertAgencyLink(
@@ -27,27 +27,12 @@ export async function findReferralAgency(db: Executor, referralId: string) {
   return db.selectFrom('referrals').select(['id', 'agencyId']).where('id', '=', referralId).executeTakeFirst();
 }
 
-/** Records a use of the link and appends the audit row, in one transaction chosen by the caller. */
-export async function recordAgencyLinkUse(
-  db: Executor,
-  use: { linkId: string; referralId: string; agencyName: string; action: string; at: Date; requestId?: string | undefined },
-) {
+/** Counts a use of the link (the caller audits it in the same transaction). */
+export async function recordAgencyLinkUse(db: Executor, linkId: string, at: Date) {
   await db
     .updateTable('agencyLinks')
-    .set((eb) => ({ lastUsedAt: use.at, useCount: eb('useCount', '+', 1) }))
-    .where('id', '=', use.linkId)
-    .execute();
-  await db
-    .insertInto('auditLog')
-    .values({
-      at: use.at,
-      actorUserId: null,
-      actorLabel: `agency link: ${use.agencyName}`,
-      action: use.action,
-      entity: 'referral',
-      entityId: use.referralId,
-      requestId: use.requestId ?? null,
-    })
+    .set((eb) => ({ lastUsedAt: at, useCount: eb('useCount', '+', 1) }))
+    .where('id', '=', linkId)
     .execute();
 }
 
@@ -68,22 +53,4 @@ export async function listAgencyLinksOf(db: Executor, referralId: string) {
     .where('referralId', '=', referralId)
     .orderBy('createdAt', 'desc')
     .execute();
-}
-
-/**
- * The user a link's actions are recorded under: one per agency, with no password and no token
- * (it cannot sign in), so that events and audit rows name a real user row and the agency.
- */
-export async function findOrCreateLinkUser(db: Executor, agency: { id: string; name: string }, newId: string, now: Date) {
-  const email = `agency-link+${agency.id}@signpost.invalid`;
-  const find = () =>
-    db.selectFrom('users').select(['id', 'name', 'role', 'agencyId']).where('email', '=', email).executeTakeFirst();
-  const found = await find();
-  if (found) return found;
-  await db
-    .insertInto('users')
-    .values({ id: newId, name: `${agency.name} (email link)`, email, role: 'agency', agencyId: agency.id, passwordHash: null, createdAt: now })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  return (await find())!;
 }

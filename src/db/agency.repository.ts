@@ -1,3 +1,4 @@
+/** The agencies table, written here only. */
 import type { AgencyStatus, Executor } from './database.js';
 
 /** The columns every caller sees: no timestamps (they are for audit, not for the UI). */
@@ -39,6 +40,22 @@ export async function insertAgency(
     .executeTakeFirstOrThrow();
 }
 
+/** Inserts the agencies whose ids are new (the demo seed); returns how many were inserted. */
+export async function insertAgenciesIfMissing(
+  db: Executor,
+  rows: { id: string; name: string; email: string; phone: string | null; contactDays: number }[],
+  now: Date,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const inserted = await db
+    .insertInto('agencies')
+    .values(rows.map((r) => ({ ...r, createdAt: now, updatedAt: now })))
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .execute();
+  return inserted.length;
+}
+
 export async function updateAgency(
   db: Executor,
   id: string,
@@ -56,4 +73,10 @@ export async function updateAgency(
 /** The status of each of these agencies that exists, locked FOR SHARE until the transaction ends. */
 export async function agencyStatusesForShare(trx: Executor, ids: string[]): Promise<{ id: string; status: AgencyStatus }[]> {
   return trx.selectFrom('agencies').select(['id', 'status']).where('id', 'in', ids).forShare().execute();
+}
+
+export async function agencyContactDays(db: Executor, agencyIds: string[]) {
+  if (!agencyIds.length) return new Map<string, { contactDays: number; phone: string | null }>();
+  const rows = await db.selectFrom('agencies').select(['id', 'contactDays', 'phone']).where('id', 'in', agencyIds).execute();
+  return new Map(rows.map((r) => [r.id, { contactDays: r.contactDays, phone: r.phone }]));
 }

@@ -1,7 +1,9 @@
+/** The audit_log table (append-only: a trigger refuses UPDATE and DELETE), written here only. */
 import type { Executor } from './database.js';
 
 export interface AuditEntry {
-  principal: { userId: string; name: string };
+  /** who: a user, or (userId null) an agency's signed link or the hub itself, named by `name` */
+  principal: { userId: string | null; name: string };
   action: string;
   entity: string;
   entityId: string;

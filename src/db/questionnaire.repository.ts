@@ -99,6 +99,10 @@ export async function findQuestionnaireForUpdate(trx: Executor, id: string) {
   return trx.selectFrom('questionnaires').select(['id', 'status', 'version']).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+export async function questionnaireExists(db: Executor, id: string): Promise<boolean> {
+  return (await db.selectFrom('questionnaires').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 export async function nextQuestionnaireVersion(db: Executor): Promise<number> {
   const row = await db.selectFrom('questionnaires').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
   return (row?.v ?? 0) + 1;
@@ -147,11 +151,11 @@ export async function retireCurrentQuestionnaire(trx: Executor): Promise<string 
   return row?.id;
 }
 
-/** Publishes a draft as the current version; undefined when it is no longer a draft. */
-export async function markQuestionnairePublished(trx: Executor, id: string, at: Date) {
+/** Publishes a draft (as the current version unless `current` is false); undefined when it is no longer a draft. */
+export async function markQuestionnairePublished(trx: Executor, id: string, at: Date, current = true) {
   return trx
     .updateTable('questionnaires')
-    .set({ status: 'published', isCurrent: true, publishedAt: at })
+    .set({ status: 'published', isCurrent: current, publishedAt: at })
     .where('id', '=', id)
     .where('status', '=', 'draft')
     .returning(['id', 'version'])

@@ -1,10 +1,20 @@
 /**
- * Loads the demo checklist as the current questionnaire. Ids are derived from names, and every
- * insert is ON CONFLICT DO NOTHING, so running it twice changes nothing. It never replaces a
+ * Loads the demo checklist as the current questionnaire, through the agency and questionnaire
+ * repositories. Ids are derived from names, so running it twice changes nothing. It never replaces a
  * questionnaire the hub has published itself.
  */
 import { createHash } from 'node:crypto';
+import { insertAgenciesIfMissing } from './agency.repository.js';
 import type { DB } from './database.js';
+import {
+  findCurrentQuestionnaireId,
+  insertQuestionnaire,
+  lockQuestionnaireChanges,
+  markQuestionnairePublished,
+  nextQuestionnaireVersion,
+  questionnaireExists,
+  replaceQuestionnaireContent,
+} from './questionnaire.repository.js';
 import { SEED_AGENCIES, SEED_SECTIONS } from './seed-data.js';
 
 /** A name-based UUID (version 5 layout over SHA-1), stable across runs and machines. */
@@ -27,63 +37,25 @@ export interface SeedResult {
 export async function seedDemo(db: DB, now: Date): Promise<SeedResult> {
   return db.transaction().execute(async (trx) => {
     const agencyIds = new Map(SEED_AGENCIES.map((a) => [a.key, seedUuid(`agency:${a.key}`)]));
-    const inserted = await trx
-      .insertInto('agencies')
-      .values(
-        SEED_AGENCIES.map((a) => ({
-          id: agencyIds.get(a.key)!,
-          name: a.name,
-          email: a.email,
-          phone: a.phone,
-          contactDays: a.contactDays ?? 14,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      )
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .execute();
-
-    const exists = await trx.selectFrom('questionnaires').select('id').where('id', '=', SEED_QUESTIONNAIRE_ID).executeTakeFirst();
-    if (exists) return { agencies: inserted.length, questionnaireCreated: false, questionnaireId: SEED_QUESTIONNAIRE_ID };
-
-    const hasCurrent = await trx.selectFrom('questionnaires').select('id').where('isCurrent', '=', true).executeTakeFirst();
-    const maxVersion = await trx.selectFrom('questionnaires').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
-    await trx
-      .insertInto('questionnaires')
-      .values({
-        id: SEED_QUESTIONNAIRE_ID,
-        version: (maxVersion?.v ?? 0) + 1,
-        title: 'Safe and Independent Living checklist',
-        status: 'draft',
-        createdAt: now,
-      })
-      .execute();
-    for (const [si, section] of SEED_SECTIONS.entries()) {
-      const sectionId = seedUuid(`section:${si}`);
-      await trx
-        .insertInto('questionnaireSections')
-        .values({ id: sectionId, questionnaireId: SEED_QUESTIONNAIRE_ID, position: si + 1, title: section.title })
-        .execute();
-      await trx
-        .insertInto('questions')
-        .values(
-          section.questions.map((q, qi) => ({
-            id: seedUuid(`question:${si}:${qi}`),
-            questionnaireId: SEED_QUESTIONNAIRE_ID,
-            sectionId,
-            position: qi + 1,
-            text: q.text,
-            agencyId: agencyIds.get(q.agency)!,
-          })),
-        )
-        .execute();
-    }
-    await trx
-      .updateTable('questionnaires')
-      .set({ status: 'published', publishedAt: now, isCurrent: !hasCurrent })
-      .where('id', '=', SEED_QUESTIONNAIRE_ID)
-      .execute();
-    return { agencies: inserted.length, questionnaireCreated: true, questionnaireId: SEED_QUESTIONNAIRE_ID };
+    const agencies = await insertAgenciesIfMissing(
+      trx,
+      SEED_AGENCIES.map((a) => ({ id: agencyIds.get(a.key)!, name: a.name, email: a.email, phone: a.phone, contactDays: a.contactDays ?? 14 })),
+      now,
+    );
+    // the same lock and steps as publishing a draft from the hub's pages
+    await lockQuestionnaireChanges(trx);
+    if (await questionnaireExists(trx, SEED_QUESTIONNAIRE_ID)) return { agencies, questionnaireCreated: false, questionnaireId: SEED_QUESTIONNAIRE_ID };
+    const hasCurrent = (await findCurrentQuestionnaireId(trx)) !== undefined;
+    await insertQuestionnaire(trx, { id: SEED_QUESTIONNAIRE_ID, version: await nextQuestionnaireVersion(trx), title: 'Safe and Independent Living checklist', createdAt: now });
+    await replaceQuestionnaireContent(trx, SEED_QUESTIONNAIRE_ID, {
+      sections: SEED_SECTIONS.map((section, si) => ({
+        id: seedUuid(`section:${si}`),
+        title: section.title,
+        questions: section.questions.map((q, qi) => ({ id: seedUuid(`question:${si}:${qi}`), text: q.text, agencyId: agencyIds.get(q.agency)! })),
+      })),
+    });
+    // never replaces a questionnaire the hub has published itself
+    await markQuestionnairePublished(trx, SEED_QUESTIONNAIRE_ID, now, !hasCurrent);
+    return { agencies, questionnaireCreated: true, questionnaireId: SEED_QUESTIONNAIRE_ID };
   });
 }

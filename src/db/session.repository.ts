@@ -1,5 +1,4 @@
-/** Web sessions and the sign-in fields of users (failed_logins, locked_until, password_hash). */
-import { sql } from 'kysely';
+/** The web_sessions table: written here only. */
 import type { Executor, Role } from './database.js';
 
 export interface SessionUser {
@@ -47,33 +46,4 @@ export async function deleteSessionsOfUser(db: Executor, userId: string) {
 export async function deleteExpiredSessions(db: Executor, now: Date): Promise<number> {
   const r = await db.deleteFrom('webSessions').where('expiresAt', '<=', now).executeTakeFirst();
   return Number(r.numDeletedRows);
-}
-
-/**
- * Counts a failed sign-in in one statement (concurrent guesses cannot both slip under the
- * limit) and locks the account when the count reaches maxFailures.
- */
-export async function recordLoginFailure(db: Executor, userId: string, now: Date, maxFailures: number, lockUntil: Date) {
-  return db
-    .updateTable('users')
-    .set((eb) => ({
-      failedLogins: eb('failedLogins', '+', 1),
-      lockedUntil: sql<Date>`CASE WHEN failed_logins + 1 >= ${maxFailures} THEN ${lockUntil}::timestamptz ELSE locked_until END`,
-    }))
-    .where('id', '=', userId)
-    .returning(['failedLogins', 'lockedUntil'])
-    .executeTakeFirst();
-}
-
-export async function resetLoginFailures(db: Executor, userId: string) {
-  await db.updateTable('users').set({ failedLogins: 0, lockedUntil: null }).where('id', '=', userId).execute();
-}
-
-export async function setPasswordHash(db: Executor, userId: string, passwordHash: string): Promise<boolean> {
-  const r = await db
-    .updateTable('users')
-    .set({ passwordHash, failedLogins: 0, lockedUntil: null })
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
 }

@@ -1,5 +1,6 @@
 /**
- * Reads for the coordinators' SLA views: the breach list and the per-agency summary.
+ * Reads for the coordinators' SLA views: the breach list, the per-agency summary, and the
+ * dashboard's weekly volume and compliance charts.
  * Open breaches read through sla_breaches_open_idx, recent ones through
  * sla_breaches_detected_idx, items due soon through the T1/T2/T3 partial indexes.
  */
@@ -114,4 +115,34 @@ export async function slaSummary(db: Executor, now: Date): Promise<AgencySlaSumm
   for (const d of dueContact.rows) byId.get(d.agencyId)!.dueNext24Hours.contact = Number(d.n);
   for (const d of dueFollowUp.rows) byId.get(d.agencyId)!.dueNext24Hours.follow_up = Number(d.n);
   return [...byId.values()];
+}
+
+/** Referrals received per ISO week (Monday start, UTC), the last `weeks` weeks including this one. */
+export async function weeklyReferralVolume(db: Executor, now: Date, weeks: number) {
+  const r = await sql<{ weekStart: string; n: string }>`
+    SELECT to_char(w.week_start, 'YYYY-MM-DD') AS week_start, count(r.id) AS n
+    FROM generate_series(date_trunc('week', ${now}::timestamptz AT TIME ZONE 'UTC') - make_interval(weeks => ${weeks - 1}),
+                         date_trunc('week', ${now}::timestamptz AT TIME ZONE 'UTC'), interval '1 week') AS w(week_start)
+    LEFT JOIN referrals r ON r.received_at >= w.week_start AT TIME ZONE 'UTC'
+                         AND r.received_at < (w.week_start + interval '1 week') AT TIME ZONE 'UTC'
+                         AND r.received_at <= ${now}
+    GROUP BY w.week_start ORDER BY w.week_start`.execute(db);
+  return r.rows.map((x) => ({ weekStart: x.weekStart, count: Number(x.n) }));
+}
+
+/**
+ * SLA compliance per agency over referrals received in the window: the share with no breach of
+ * any clock. Agencies with no referrals in the window are left out.
+ */
+export async function slaCompliance(db: Executor, since: Date) {
+  const r = await sql<{ agencyId: string; agencyName: string; total: string; breached: string }>`
+    SELECT a.id AS agency_id, a.name AS agency_name, count(r.id) AS total,
+           count(r.id) FILTER (WHERE EXISTS (SELECT 1 FROM sla_breaches b WHERE b.referral_id = r.id)) AS breached
+    FROM agencies a JOIN referrals r ON r.agency_id = a.id AND r.received_at >= ${since}
+    GROUP BY a.id, a.name ORDER BY a.name`.execute(db);
+  return r.rows.map((x) => {
+    const total = Number(x.total);
+    const breached = Number(x.breached);
+    return { agencyId: x.agencyId, agencyName: x.agencyName, total, breached, percent: total ? Math.round(((total - breached) * 100) / total) : 100 };
+  });
 }

@@ -1,3 +1,7 @@
+/**
+ * The people, submissions and idempotency_keys tables. Their first rows (with the referrals'
+ * and their events) come from the one-statement intake function; later changes are written here.
+ */
 import { sql } from 'kysely';
 import type { Consent, Executor, PreferredContact } from './database.js';
 
@@ -39,7 +43,7 @@ export type IntakeResult =
 /**
  * The whole intake in ONE statement, so ONE round trip and ONE commit: the idempotency key,
  * the person, the submission, its referrals and their `created` events, written by the
- * signpost_intake() function (migrations/2026_11_23_1210_intake_function.ts). A statement is
+ * signpost_intake() function (migrations/2026_12_02_0900_intake_explicit_columns.ts). A statement is
  * atomic: it all lands or nothing does. Its guards: the questionnaire must still be current;
  * with an Idempotency-Key, a transaction-level advisory lock on (user, key) tells a request still
  * in flight (lock held) from a replay (the key row exists).
@@ -56,7 +60,7 @@ export async function insertIntake(db: Executor, row: IntakeRow): Promise<Intake
     fingerprint: k?.fingerprint ?? null,
     responseBody: k?.responseBody ?? null,
     expiresAt: k?.expiresAt.toISOString() ?? null,
-    // snake_case: these fill rows with jsonb_populate_record
+    // snake_case: the intake function reads each column by name
     person: {
       id: p.id,
       given_name: p.givenName,
@@ -69,18 +73,14 @@ export async function insertIntake(db: Executor, row: IntakeRow): Promise<Intake
       preferred_contact: p.preferredContact,
       language: p.language,
       access_needs: p.accessNeeds,
-      created_at: s.receivedAt.toISOString(),
     },
     submission: {
       id: s.id,
       reference: s.reference,
       questionnaire_id: row.questionnaireId,
-      person_id: p.id,
-      submitted_by: row.userId,
       answers: s.answers,
       consent: s.consent,
       status: s.status,
-      received_at: s.receivedAt.toISOString(),
     },
     referrals: row.referrals.map((r) => ({
       id: r.id,
@@ -187,4 +187,29 @@ export async function deleteExpiredIdempotencyKeys(db: Executor, now: Date, limi
     WHERE k.user_id = x.user_id AND k.key = x.key
   `.execute(db);
   return Number(res.numAffectedRows ?? 0n);
+}
+
+/** A submitter's own submissions, newest first, each with its referrals' statuses. */
+export async function listSubmissionsBy(db: Executor, userId: string, limit = 100) {
+  return db
+    .selectFrom('submissions as s')
+    .innerJoin('people as p', 'p.id', 's.personId')
+    .select((eb) => [
+      's.id',
+      's.reference',
+      's.status',
+      's.receivedAt',
+      'p.givenName',
+      'p.familyName',
+      eb
+        .selectFrom('referrals as r')
+        .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+        .select(sql<{ agencyName: string; status: string }[]>`coalesce(json_agg(json_build_object('agencyName', a.name, 'status', r.status) ORDER BY r.reference), '[]')`.as('x'))
+        .whereRef('r.submissionId', '=', 's.id')
+        .as('referrals'),
+    ])
+    .where('s.submittedBy', '=', userId)
+    .orderBy('s.receivedAt', 'desc')
+    .limit(limit)
+    .execute();
 }

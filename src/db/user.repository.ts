@@ -1,3 +1,8 @@
+/**
+ * The users and api_tokens tables: accounts, their sign-in state (failed_logins, locked_until,
+ * password_hash), their tokens, and the agencies' email-link users, written here only.
+ */
+import { sql } from 'kysely';
 import type { Executor, Role } from './database.js';
 
 export async function findPrincipalByTokenHash(db: Executor, tokenHash: Buffer) {
@@ -59,4 +64,67 @@ export async function findUserRoleAndEmail(db: Executor, id: string) {
 /** Where to mail a user (who must exist). */
 export async function findUserMailContact(db: Executor, id: string) {
   return db.selectFrom('users').select(['email', 'name']).where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/**
+ * Counts a failed sign-in in one statement (concurrent guesses cannot both slip under the
+ * limit) and locks the account when the count reaches maxFailures.
+ */
+export async function recordLoginFailure(db: Executor, userId: string, now: Date, maxFailures: number, lockUntil: Date) {
+  return db
+    .updateTable('users')
+    .set((eb) => ({
+      failedLogins: eb('failedLogins', '+', 1),
+      lockedUntil: sql<Date>`CASE WHEN failed_logins + 1 >= ${maxFailures} THEN ${lockUntil}::timestamptz ELSE locked_until END`,
+    }))
+    .where('id', '=', userId)
+    .returning(['failedLogins', 'lockedUntil'])
+    .executeTakeFirst();
+}
+
+export async function resetLoginFailures(db: Executor, userId: string) {
+  await db.updateTable('users').set({ failedLogins: 0, lockedUntil: null }).where('id', '=', userId).execute();
+}
+
+export async function setPasswordHash(db: Executor, userId: string, passwordHash: string): Promise<boolean> {
+  const r = await db
+    .updateTable('users')
+    .set({ passwordHash, failedLogins: 0, lockedUntil: null })
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function listUserRows(db: Executor) {
+  return db
+    .selectFrom('users as u')
+    .leftJoin('agencies as a', 'a.id', 'u.agencyId')
+    .select(['u.id', 'u.name', 'u.email', 'u.role', 'a.name as agencyName', 'u.disabledAt', 'u.lockedUntil', sql<boolean>`u.password_hash IS NOT NULL`.as('hasPassword')])
+    // the per-agency email-link users are not people: they are listed on the referral pages
+    .where('u.email', 'not like', 'agency-link+%@signpost.invalid')
+    .orderBy('u.name')
+    .execute();
+}
+
+export async function disableUserRow(db: Executor, id: string, at: Date): Promise<boolean> {
+  const r = await db.updateTable('users').set({ disabledAt: at }).where('id', '=', id).where('disabledAt', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * The user a link's actions are recorded under: one per agency, with no password and no token
+ * (it cannot sign in), so that events and audit rows name a real user row and the agency.
+ */
+export async function findOrCreateLinkUser(db: Executor, agency: { id: string; name: string }, newId: string, now: Date) {
+  const email = `agency-link+${agency.id}@signpost.invalid`;
+  const find = () =>
+    db.selectFrom('users').select(['id', 'name', 'role', 'agencyId']).where('email', '=', email).executeTakeFirst();
+  const found = await find();
+  if (found) return found;
+  await db
+    .insertInto('users')
+    .values({ id: newId, name: `${agency.name} (email link)`, email, role: 'agency', agencyId: agency.id, passwordHash: null, createdAt: now })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  return (await find())!;
 }

@@ -8,14 +8,8 @@ import { recordAudit } from '../db/audit.repository.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Env } from '../../config/env.js';
 import type { DB, Executor } from '../db/database.js';
-import {
-  findLiveAgencyLink,
-  findOrCreateLinkUser,
-  findReferralAgency,
-  insertAgencyLink,
-  recordAgencyLinkUse,
-  revokeAgencyLinksOf,
-} from '../db/agency-link.repository.js';
+import { findLiveAgencyLink, findReferralAgency, insertAgencyLink, recordAgencyLinkUse, revokeAgencyLinksOf } from '../db/agency-link.repository.js';
+import { findOrCreateLinkUser } from '../db/user.repository.js';
 import { addDays, type Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { notFound } from '../errors.js';
@@ -73,9 +67,10 @@ export async function useAgencyLink(
   const now = deps.clock.now();
   const link = await findLiveAgencyLink(deps.db, tokenHash, now);
   if (!link) return undefined;
-  await deps.db.transaction().execute((trx) =>
-    recordAgencyLinkUse(trx, { linkId: link.id, referralId: link.referralId, agencyName: link.agencyName, action, at: now, requestId }),
-  );
+  await deps.db.transaction().execute(async (trx) => {
+    await recordAgencyLinkUse(trx, link.id, now);
+    await recordAudit(trx, { principal: { userId: null, name: `agency link: ${link.agencyName}` }, action, entity: 'referral', entityId: link.referralId, requestId, at: now });
+  });
   return {
     linkId: link.id,
     referralId: link.referralId,

@@ -8,7 +8,7 @@
  * every referral is terminal, the closing mail being dispatched after commit.
  */
 import { z } from 'zod';
-import { recordAudits } from '../db/audit.repository.js';
+import { recordAudit, recordAudits } from '../db/audit.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
 import {
   completeFollowUp,
@@ -20,8 +20,8 @@ import {
   type FollowUpState,
 } from '../db/follow-up.repository.js';
 import { markFollowedUp } from '../db/referral.repository.js';
-import { badRequest, conflict, notFound, type ErrorDetail } from '../errors.js';
-import type { Principal } from './auth.service.js';
+import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../errors.js';
+import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { dispatchNotifications } from './notification.service.js';
 import { closeSubmissionIfDone } from './submission-closure.service.js';
@@ -89,4 +89,14 @@ export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id
   // after commit (rule 1): the closing mail
   if (result.notificationId) await dispatchNotifications(deps.jobs, [result.notificationId], requestId);
   return { id, status: result.completed ? 'completed' : 'scheduled', submissionId: result.submissionId, submissionClosed: result.closed };
+}
+
+/** One follow-up for the call script page (due or upcoming), audited as a read of the person's details. */
+export async function followUpForCall(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
+  if (!isHub(principal)) throw forbidden('only coordinators and admins make the follow-up call');
+  const now = deps.clock.now();
+  const [hit] = await listFollowUps(deps.db, { id }, now, 1);
+  if (!hit) throw notFound('follow-up');
+  await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: hit.submissionId, requestId, at: now });
+  return hit;
 }

@@ -4,8 +4,10 @@
  * transaction with its rendered text and a stable Message-ID; the 'notify' worker sends it
  * after commit. The dedupe key makes "one mail per X" a database guarantee, not a hope.
  */
-import type { Executor } from '../db/database.js';
-import { findNotificationIdByDedupeKey, insertNotificationIfNew } from '../db/notification.repository.js';
+import type { DB, Executor } from '../db/database.js';
+import { findNotificationIdByDedupeKey, insertNotificationIfNew, listNotificationRows } from '../db/notification.repository.js';
+import { forbidden } from '../errors.js';
+import { isHub, type Principal } from './auth.service.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { JobProducer } from '../jobs/producer.js';
 
@@ -57,4 +59,10 @@ export async function dispatchNotifications(jobs: JobProducer, notificationIds: 
     'send-notification',
     notificationIds.map((notificationId) => ({ notificationId, requestId })),
   );
+}
+
+/** The hub's mail page: what was sent, or only what failed. */
+export async function listMail(deps: { db: DB }, principal: Principal, failedOnly: boolean) {
+  if (!isHub(principal)) throw forbidden('only coordinators and admins see the mail');
+  return listNotificationRows(deps.db, { failedOnly, limit: 200 });
 }

@@ -7,8 +7,8 @@
 import argon2 from 'argon2';
 import { z } from 'zod';
 import type { DB, Role } from '../db/database.js';
-import { findUserByEmail } from '../db/user.repository.js';
-import { deleteSessionsOfUser, recordLoginFailure, resetLoginFailures, setPasswordHash } from '../db/session.repository.js';
+import { findUserByEmail, recordLoginFailure, resetLoginFailures, setPasswordHash } from '../db/user.repository.js';
+import { deleteSessionsOfUser } from '../db/session.repository.js';
 import type { Clock } from '../domain/clock.js';
 import { notFound } from '../errors.js';
 

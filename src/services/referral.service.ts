@@ -74,9 +74,10 @@ export function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
 
 /** Agency users: their own agency's referrals, always. The hub: all, optionally one agency's. */
 export async function listReferrals(
-  deps: Pick<ServiceDeps, 'db'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
   principal: Principal,
   query: ReferralListQuery,
+  _requestId?: string,
 ): Promise<{ items: ReferralListItem[]; nextCursor: string | null }> {
   if (!isHub(principal) && principal.role !== 'agency') throw forbidden('only agencies and the hub see referrals');
   const f = { ...query, limit: Math.min(Math.max(1, Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE) };

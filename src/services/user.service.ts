@@ -1,11 +1,17 @@
-/** Users and their API tokens. */
+/**
+ * Users, their API tokens, and the account rules of the hub's users page: who may create,
+ * disable or set the password of whom (every such act audited).
+ */
 import { z } from 'zod';
-import type { DB, Role } from '../db/database.js';
-import { findUserId, insertApiToken, insertUser, revokeTokens } from '../db/user.repository.js';
-import { badRequest, notFound } from '../errors.js';
+import { recordAudit } from '../db/audit.repository.js';
+import type { DB, Executor, Role } from '../db/database.js';
+import { deleteSessionsOfUser } from '../db/session.repository.js';
+import { disableUserRow, findUserId, findUserRoleAndEmail, insertApiToken, insertUser, listUserRows, revokeTokens } from '../db/user.repository.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
-import { newToken } from './auth.service.js';
+import { isHub, newToken, type Principal } from './auth.service.js';
+import { hashPassword, setPassword } from './password.service.js';
 
 export const newUserSchema = z
   .object({
@@ -65,4 +71,75 @@ export async function issueToken(deps: UserDeps, userId: string, label = 'api'):
 
 export async function revokeUserTokens(deps: UserDeps, by: { userId?: string; tokenId?: string }): Promise<number> {
   return revokeTokens(deps.db, by, deps.clock.now());
+}
+
+// ---- accounts managed from the hub's users page ----
+
+const requireHub = (p: Principal) => {
+  if (!isHub(p)) throw forbidden('only coordinators and admins manage users');
+};
+
+// the users findOrCreateLinkUser makes for agency email links: they must never sign in
+const LINK_USER_DOMAIN = '@signpost.invalid';
+
+/**
+ * A coordinator manages link workers and agency users; only an admin manages hub accounts
+ * (otherwise one coordinator could take over another's account by setting its password).
+ */
+function mayManage(principal: Principal, target: { role: string }, what: string) {
+  if ((target.role === 'admin' || target.role === 'coordinator') && principal.role !== 'admin') {
+    throw forbidden(`only an admin can ${what} a ${target.role}`);
+  }
+}
+
+type AccountDeps = UserDeps;
+
+/** Who managed which account, and when: every act on users is audited. */
+async function auditUserAct(db: Executor, principal: Principal, action: string, userId: string, at: Date) {
+  await recordAudit(db, { principal, action, entity: 'user', entityId: userId, at });
+}
+
+export async function listUsersForHub(deps: Pick<UserDeps, 'db'>, principal: Principal) {
+  requireHub(principal);
+  return listUserRows(deps.db);
+}
+
+/** Creates a user with a password (their API token is revoked at once: web users sign in). */
+export async function createUserWithPassword(deps: AccountDeps, principal: Principal, input: NewUser, password: string) {
+  requireHub(principal);
+  if ((input.role === 'admin' || input.role === 'coordinator') && principal.role !== 'admin') {
+    throw forbidden(`only an admin creates a ${input.role}`);
+  }
+  if (input.email.toLowerCase().endsWith(LINK_USER_DOMAIN)) throw forbidden('this email is kept for agency email links');
+  const passwordHash = await hashPassword(password);
+  const u = await createUserWithToken(deps, { ...input, passwordHash });
+  await revokeUserTokens(deps, { userId: u.id });
+  await auditUserAct(deps.db, principal, 'user.create', u.id, deps.clock.now());
+  return u.id;
+}
+
+/** Disables a user: their sessions end and their API tokens are revoked at once. */
+export async function disableUser(deps: AccountDeps, principal: Principal, id: string) {
+  requireHub(principal);
+  if (id === principal.userId) throw forbidden('you cannot disable yourself');
+  const target = await findUserRoleAndEmail(deps.db, id);
+  if (target) mayManage(principal, target, 'disable');
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await disableUserRow(trx, id, now))) throw notFound('user');
+    await deleteSessionsOfUser(trx, id);
+    await revokeTokens(trx, { userId: id }, now);
+    await auditUserAct(trx, principal, 'user.disable', id, now);
+  });
+}
+
+/** Sets a user's password from the hub's users page; only an admin may set a hub account's. */
+export async function setUserPassword(deps: AccountDeps, principal: Principal, id: string, password: string) {
+  requireHub(principal);
+  const target = await findUserRoleAndEmail(deps.db, id);
+  if (!target) throw notFound('user');
+  mayManage(principal, target, 'set the password of');
+  if (target.email.endsWith(LINK_USER_DOMAIN)) throw forbidden('an agency email link user cannot have a password');
+  await setPassword(deps, id, password);
+  await auditUserAct(deps.db, principal, 'user.password', id, deps.clock.now());
 }

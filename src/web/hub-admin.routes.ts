@@ -6,8 +6,8 @@ import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateA
 import type { ServiceDeps } from '../services/deps.js';
 import { passwordSchema } from '../services/password.service.js';
 import { createQuestionnaireDraft, getQuestionnaire, listQuestionnaires, publishQuestionnaire, questionnairePatchSchema, updateQuestionnaireDraft } from '../services/questionnaire.service.js';
-import { newUserSchema } from '../services/user.service.js';
-import { createUserWithPassword, disableUser, listMail, listUsersForHub, setUserPassword } from '../services/web-views.service.js';
+import { createUserWithPassword, disableUser, listUsersForHub, newUserSchema, setUserPassword } from '../services/user.service.js';
+import { listMail } from '../services/notification.service.js';
 import { formValues } from './checklist-form.js';
 import { HUB_ROLES } from './hub-charts.js';
 import { principalFromSession, requireUser } from './middleware.js';

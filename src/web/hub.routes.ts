@@ -6,9 +6,9 @@ import { TERMINAL_STATUSES, type ReferralStatus } from '../domain/referral-state
 import { AppError } from '../errors.js';
 import { revokeAgencyLinks } from '../services/agency-link.service.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../services/follow-up-record.service.js';
+import { followUpForCall, listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../services/follow-up-record.service.js';
 import { listReferrals } from '../services/referral.service.js';
-import { followUpForCall, hubDashboard } from '../services/web-views.service.js';
+import { hubDashboard } from '../services/dashboard.service.js';
 import { groupInbox } from './agency.routes.js';
 import { formValues } from './checklist-form.js';
 import { HUB_ROLES, barChart } from './hub-charts.js';

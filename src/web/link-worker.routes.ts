@@ -6,7 +6,7 @@ import { findCurrentQuestionnaireId } from '../db/questionnaire.repository.js';
 import { AppError } from '../errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { submitQuestionnaire } from '../services/submission.service.js';
-import { listMySubmissions, submissionWithPromises } from '../services/web-views.service.js';
+import { listMySubmissions, submissionWithPromises } from '../services/submission-read.service.js';
 import { bodyFromForm, formValues, problemsFrom, type FormValues } from './checklist-form.js';
 import { principalFromSession, requireUser } from './middleware.js';
 import { page } from './render.js';

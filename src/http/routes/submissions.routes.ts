@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
 import type { ServiceDeps } from '../../services/deps.js';
-import { getSubmission, submitQuestionnaire } from '../../services/submission.service.js';
+import { submitQuestionnaire } from '../../services/submission.service.js';
+import { getSubmission } from '../../services/submission-read.service.js';
 import { submissionBodySchema } from '../../services/submission.schema.js';
 import { HUB, principalOf, requestIdOf, requireRole } from '../middleware/auth.js';
 

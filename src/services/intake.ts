@@ -1,0 +1,98 @@
+/**
+ * Building an intake: from a valid checklist and its routing, the reply the caller will get and
+ * the rows the intake function stores (ids and references drawn here, so that a collision can
+ * be retried with fresh ones). No I/O.
+ */
+import { addHours } from '../domain/clock.js';
+import { referralReference } from '../domain/ids.js';
+import type { RoutedReferral } from '../domain/routing.js';
+import type { IntakeRow } from '../db/submission.repository.js';
+import type { Principal } from './auth.service.js';
+import type { ServiceDeps } from './deps.js';
+import { fingerprint } from './fingerprint.js';
+import type { SubmissionBody } from './submission.schema.js';
+
+export interface SubmissionReply {
+  id: string;
+  reference: string;
+  receivedAt: string;
+  status: 'open' | 'no_needs_identified';
+  referrals: {
+    id: string;
+    reference: string;
+    agencyId: string;
+    agencyName: string;
+    questionIds: string[];
+    status: 'pending';
+    forwardDueAt: string;
+  }[];
+}
+
+export interface IntakeInput {
+  principal: Principal;
+  body: SubmissionBody;
+  questionnaireId: string;
+  routed: RoutedReferral[];
+  agencyNames: Map<string, string>;
+  receivedAt: Date;
+  idempotencyKey?: string | undefined;
+  rawBody: unknown;
+}
+
+export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: IntakeInput): { row: IntakeRow; reply: SubmissionReply } {
+  const { principal, body, receivedAt: now } = input;
+  const forwardDueAt = addHours(now, deps.env.FORWARD_WITHIN_HOURS);
+  const reference = deps.ids.reference();
+  const reply: SubmissionReply = {
+    id: deps.ids.uuid(),
+    reference,
+    receivedAt: now.toISOString(),
+    status: input.routed.length ? 'open' : 'no_needs_identified',
+    referrals: input.routed.map((r, i) => ({
+      id: deps.ids.uuid(),
+      reference: referralReference(reference, i),
+      agencyId: r.agencyId,
+      agencyName: input.agencyNames.get(r.agencyId) ?? '',
+      questionIds: r.questionIds,
+      status: 'pending',
+      forwardDueAt: forwardDueAt.toISOString(),
+    })),
+  };
+  const p = body.person;
+  const row: IntakeRow = {
+    userId: principal.userId,
+    actorLabel: principal.name,
+    idempotency: input.idempotencyKey
+      ? {
+          key: input.idempotencyKey,
+          fingerprint: fingerprint(input.rawBody),
+          responseBody: reply,
+          expiresAt: addHours(now, deps.env.IDEMPOTENCY_KEY_TTL_HOURS),
+        }
+      : null,
+    questionnaireId: input.questionnaireId,
+    person: {
+      id: deps.ids.uuid(),
+      givenName: p.givenName,
+      familyName: p.familyName,
+      dateOfBirth: p.dateOfBirth,
+      postcode: p.postcode,
+      phone: p.phone ?? null,
+      email: p.email ?? null,
+      addressLine: p.addressLine ?? null,
+      preferredContact: p.preferredContact,
+      language: p.language ?? null,
+      accessNeeds: p.accessNeeds ?? null,
+    },
+    submission: {
+      id: reply.id,
+      reference,
+      answers: body.answers,
+      consent: { ...body.consent, representativeName: body.consent.representativeName ?? undefined },
+      status: reply.status,
+      receivedAt: now,
+    },
+    referrals: reply.referrals.map((r) => ({ id: r.id, reference: r.reference, agencyId: r.agencyId, questionIds: r.questionIds, forwardDueAt })),
+  };
+  return { row, reply };
+}

@@ -1,0 +1,53 @@
+/**
+ * Reading submissions: one with each referral's current status (its submitter, or the hub,
+ * audited when the hub reads another's), a submitter's own list, and the confirmation page's
+ * view with who will contact the person and by when.
+ */
+import { recordAudit } from '../db/audit.repository.js';
+import { agencyContactDays } from '../db/agency.repository.js';
+import { findReferralsOfSubmission, findSubmission, listSubmissionsBy } from '../db/submission.repository.js';
+import { addDays } from '../domain/clock.js';
+import { notFound } from '../errors.js';
+import { isHub, type Principal } from './auth.service.js';
+import type { ServiceDeps } from './deps.js';
+
+/** A submission with each referral's current status: its submitter, or the hub. */
+export async function getSubmission(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
+  const s = await findSubmission(deps.db, id);
+  if (!s || (s.submittedBy !== principal.userId && !isHub(principal))) throw notFound('submission');
+  const referrals = await findReferralsOfSubmission(deps.db, id);
+  if (isHub(principal) && s.submittedBy !== principal.userId) {
+    await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: id, requestId, at: deps.clock.now() });
+  }
+  return {
+    id: s.id,
+    reference: s.reference,
+    questionnaireId: s.questionnaireId,
+    status: s.status,
+    receivedAt: s.receivedAt,
+    closedAt: s.closedAt,
+    person: { givenName: s.givenName, familyName: s.familyName, preferredContact: s.preferredContact },
+    consent: s.consent,
+    referrals,
+  };
+}
+
+export async function listMySubmissions(deps: Pick<ServiceDeps, 'db'>, principal: Principal) {
+  return listSubmissionsBy(deps.db, principal.userId);
+}
+
+/**
+ * A submission as its confirmation page shows it: for each referral, who will contact the
+ * person and the latest date by which they promise to (the contact deadline once forwarded,
+ * otherwise the forwarding deadline plus the agency's contact days).
+ */
+export async function submissionWithPromises(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
+  const s = await getSubmission(deps, principal, id, requestId);
+  const agencies = await agencyContactDays(deps.db, s.referrals.map((r) => r.agencyId));
+  const referrals = s.referrals.map((r) => {
+    const a = agencies.get(r.agencyId);
+    const contactBy = r.contactDueAt ?? addDays(r.forwardDueAt, a?.contactDays ?? deps.env.CONTACT_WITHIN_DAYS);
+    return { ...r, contactBy, agencyPhone: a?.phone ?? null };
+  });
+  return { ...s, referrals };
+}
