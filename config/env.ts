@@ -16,8 +16,6 @@ const csv = z.string().transform((s) =>
     .filter(Boolean),
 );
 
-export const QUEUE_NAMES = ['forward', 'follow-up', 'reminders', 'sla-sweep', 'notify'] as const;
-
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -42,7 +40,8 @@ export const envSchema = z.object({
   COORDINATOR_ALERT_EMAIL: z.string().min(3).default('coordinators@signpost.example.org'),
   FORWARD_EMAIL_CONTENT: z.enum(['full', 'minimal']).default('minimal'),
   // Workers
-  WORKER_QUEUES: csv.pipe(z.array(z.enum(QUEUE_NAMES))).default([...QUEUE_NAMES]),
+  // queue names, or `all`; checked against the job registry when the workers start
+  WORKER_QUEUES: csv.pipe(z.array(z.string().regex(/^[a-z-]+$/, 'must be queue names separated by commas, or all')).min(1)).default(['all']),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   SLA_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

@@ -22,3 +22,20 @@ export const forbidden = (message = 'your role cannot do this') => new AppError(
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
 export const conflict = (code: string, message: string, details?: unknown) => new AppError(409, code, message, details);
 export const unprocessable = (code: string, message: string, details?: unknown) => new AppError(422, code, message, details);
+
+// Postgres restarting or unreachable, or Redis down where a request needed it: the request did
+// nothing (every write is one transaction) and a retry will succeed. Said as 503 + Retry-After.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+export function isServiceUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed/.test(message);
+}
+
+/** Postgres refused the text itself (a NUL character, an invalid byte sequence): the caller's input. */
+export function isUnstorableText(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '22021' || code === '22P05' || code === '22P02';
+}

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { createContext } from './context.js';
-import { createApp } from './http/app.js';
+import { createApp } from './app.js';
 import { isEntryPoint, loadEnvOrExit, onShutdownSignals } from './process.js';
 
 export async function startServer(ctx: ReturnType<typeof createContext>): Promise<{ server: Server; stop: () => Promise<void> }> {

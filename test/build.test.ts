@@ -112,6 +112,13 @@ describe('npm run build', () => {
     expect(code, worker.output()).toBe(0);
   });
 
+  it('refuses to start workers for a queue the job registry does not know (exit 78, the queues named)', async () => {
+    const worker = start(['dist/workers/index.js'], { WORKER_QUEUES: 'forward,no-such-queue' });
+    const [code] = await once(worker, 'exit');
+    expect(code).toBe(78);
+    expect(worker.output()).toContain('unknown queue no-such-queue; the queues are: forward, follow-up, notify, sla-sweep, reminders');
+  });
+
   it('runs the CLI from dist/: migrate is idempotent, an unknown command exits 64', async () => {
     const { stdout } = await run(process.execPath, ['dist/src/cli/index.js', 'migrate'], { cwd: ROOT, env: env() });
     expect(JSON.parse(stdout)).toEqual({ migrated: [] });

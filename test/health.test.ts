@@ -5,7 +5,7 @@ import { loadEnv } from '../config/env.js';
 import { ManualClock } from '../src/domain/clock.js';
 import { randomIds } from '../src/domain/ids.js';
 import { createDb } from '../src/db/kysely.js';
-import { createApp } from '../src/http/app.js';
+import { createApp } from '../src/app.js';
 import { createProducer } from '../src/jobs/producer.js';
 import { createLogger } from '../src/logger.js';
 import { PublishedQuestionnaires } from '../src/services/questionnaire-cache.js';

@@ -1,3 +1,4 @@
+import { JOBS } from '../src/jobs/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/domain/clock.js';
 import { sendContactReminders } from '../src/services/reminder.service.js';
@@ -6,6 +7,7 @@ import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { forward, setStatus, submit } from './helpers/sla-fixtures.js';
+import { startTestWorkers } from './helpers/workers.js';
 
 let ctx: TestContext;
 let api: Api;
@@ -43,10 +45,10 @@ describe('contact reminders', () => {
     expect(rows[0]!.dedupeKey).toBe(`reminder:${advice.agencyId}:${ctx.clock.now().toISOString().slice(0, 10)}`);
     expect(rows[0]!.bodyText).toContain(advice.reference);
     expect(rows[0]!.bodyText).not.toMatch(/Ada|Test-|020 7946/);
-    expect(await ctx.jobs.queue('notify').getJobState(`notify-${rows[0]!.id}`)).toBe('waiting');
+    expect(await ctx.jobs.queue(JOBS['send-notification'].queue).getJobState(`notify-${rows[0]!.id}`)).toBe('waiting');
 
     // a second run the same day (a retry, another worker, the daily job) sends nothing
-    res = await processReminders({ id: 'j', name: 'daily-contact-reminders', data: {} }, ctx);
+    res = await processReminders({ id: 'j', data: {} }, ctx);
     expect(res.sent).toBe(0);
     expect(await reminders()).toHaveLength(1);
 
@@ -63,11 +65,27 @@ describe('contact reminders', () => {
     // next day: fire again, but without the referral the agency has since contacted
     ctx.clock.advance(DAY);
     await setStatus(ctx, fire[0]!.id, 'contacted');
-    res = await processReminders({ id: 'j2', name: 'contact-reminders', data: { agencyId: fire[0]!.agencyId, day: ctx.clock.now().toISOString().slice(0, 10) } }, ctx);
-    expect(res.sent).toBe(1);
+    res = await processReminders({ id: 'j2', data: {} }, ctx);
+    expect(res).toMatchObject({ agencies: 1, sent: 1 });
     rows = await reminders();
     expect(rows).toHaveLength(3);
     expect(rows[2]!.bodyText).toContain(fire[1]!.reference);
     expect(rows[2]!.bodyText).not.toContain(fire[0]!.reference);
+  });
+
+  it('is registered as the daily schedule, at 08:00 London time, with bounded retention', async () => {
+    const workers = await startTestWorkers(ctx, ['reminders']);
+    try {
+      const queue = ctx.jobs.queue(JOBS['contact-reminders'].queue);
+      const s = await queue.getJobScheduler('daily-contact-reminders');
+      expect(s).toMatchObject({ key: 'daily-contact-reminders', name: 'contact-reminders', pattern: '0 8 * * *', tz: 'Europe/London' });
+      expect(s!.template?.opts).toMatchObject({
+        attempts: 8,
+        removeOnComplete: JOBS['contact-reminders'].options.removeOnComplete,
+        removeOnFail: JOBS['contact-reminders'].options.removeOnFail,
+      });
+    } finally {
+      await workers.stop();
+    }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Queue 'forward', job 'forward-referral' { referralId }: sends the referral to its agency.
+ * The forward queue, job 'forward-referral' { referralId }: sends the referral to its agency.
  *
  * Idempotency: the job id is `forward-<referralId>`, and the handler re-reads Postgres and acts
  * only on a pending referral (services/forward.service.ts), changing it with a conditional
@@ -15,11 +15,11 @@
  * sweep can enqueue `forward-<referralId>` again once the agency is active (BullMQ ignores an
  * add whose job id still exists).
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { JOBS, type JobPayload } from '../src/jobs/registry.js';
 import { forwardReferral, type ForwardOutcome } from '../src/services/forward.service.js';
 import { MailError } from '../src/mail/transport.js';
-import { baseWorkerOptions, jobLogger, type WorkerDeps } from './worker-deps.js';
+import { createQueueWorker, jobLogger, type WorkerDeps } from './worker-deps.js';
 
 const QUEUE = JOBS['forward-referral'].queue;
 
@@ -41,12 +41,11 @@ export async function processForward(job: Job, deps: WorkerDeps): Promise<Forwar
 }
 
 export function createForwardWorker(deps: WorkerDeps): Worker {
-  const worker = new Worker(QUEUE, (job) => processForward(job, deps), baseWorkerOptions(deps));
+  const worker = createQueueWorker(deps, QUEUE, (job) => processForward(job, deps));
   worker.on('completed', (job, outcome: ForwardOutcome) => {
     if (outcome === 'agency_paused') {
       job.remove().catch((err: Error) => deps.logger.warn({ jobId: job.id, err: err.message }, 'could not remove a paused forward job'));
     }
   });
-  worker.on('error', (err) => deps.logger.error({ queue: QUEUE, err: err.message }, 'worker error'));
   return worker;
 }

@@ -1,14 +1,17 @@
 /**
  * The worker process (`npm run worker`): starts a BullMQ Worker for each queue named in
  * WORKER_QUEUES (all by default), so that queues can be scaled out on separate processes.
- * A queue is added by one line in WORKER_FACTORIES.
+ * Every queue of the job registry has its handler here (a missing one is a type error, and
+ * start-up refuses it too); WORKER_QUEUES naming a queue the registry does not know stops
+ * start-up with exit code 78, as a bad setting does.
  *
  * Shutdown (README reliability rule 9), on SIGINT/SIGTERM: close the workers, letting active jobs finish
  * until SHUTDOWN_GRACE_MS, then force (an unfinished job is picked up again as stalled by
  * another worker: every handler is idempotent); then close the queues, destroy the pool, quit Redis.
  */
 import type { Worker } from 'bullmq';
-import type { QueueName } from '../src/jobs/registry.js';
+import { ConfigError } from '../config/env.js';
+import { QUEUE_NAMES, type QueueName } from '../src/jobs/registry.js';
 import { isEntryPoint, loadEnvOrExit, onShutdownSignals } from '../src/process.js';
 import { createForwardWorker } from './forward-referral.worker.js';
 import { createSendNotificationWorker } from './send-notification.worker.js';
@@ -17,7 +20,7 @@ import { createFollowUpWorker } from './follow-up.worker.js';
 import { createRemindersWorker } from './reminders.worker.js';
 import { createWorkerDeps, type WorkerDeps } from './worker-deps.js';
 
-export const WORKER_FACTORIES: Partial<Record<QueueName, (deps: WorkerDeps) => Worker | Promise<Worker>>> = {
+export const WORKER_FACTORIES: Record<QueueName, (deps: WorkerDeps) => Worker | Promise<Worker>> = {
   forward: createForwardWorker,
   notify: createSendNotificationWorker,
   'sla-sweep': createSlaSweepWorker,
@@ -31,16 +34,19 @@ export interface RunningWorkers {
   close(graceMs: number): Promise<void>;
 }
 
-export async function startWorkers(deps: WorkerDeps, queues: readonly QueueName[] = deps.env.WORKER_QUEUES): Promise<RunningWorkers> {
+/** The queues WORKER_QUEUES names (`all`: every queue); a name the registry does not know is a ConfigError. */
+export function queuesToRun(names: readonly string[]): QueueName[] {
+  if (names.includes('all')) return [...QUEUE_NAMES];
+  const unknown = names.filter((n) => !(QUEUE_NAMES as string[]).includes(n));
+  if (unknown.length) throw new ConfigError([{ key: 'WORKER_QUEUES', message: `unknown queue ${unknown.join(', ')}; the queues are: ${QUEUE_NAMES.join(', ')}` }]);
+  return [...new Set(names as QueueName[])];
+}
+
+export async function startWorkers(deps: WorkerDeps, queues: readonly QueueName[] = queuesToRun(deps.env.WORKER_QUEUES)): Promise<RunningWorkers> {
+  const missing = QUEUE_NAMES.filter((q) => typeof WORKER_FACTORIES[q] !== 'function');
+  if (missing.length) throw new Error(`no handler for the queues: ${missing.join(', ')}`);
   const workers = new Map<QueueName, Worker>();
-  for (const q of queues) {
-    const factory = WORKER_FACTORIES[q];
-    if (!factory) {
-      deps.logger.warn({ queue: q }, 'no worker for this queue in this build; skipped');
-      continue;
-    }
-    workers.set(q, await factory(deps));
-  }
+  for (const q of queues) workers.set(q, await WORKER_FACTORIES[q](deps));
   deps.logger.info({ queues: [...workers.keys()], concurrency: deps.env.WORKER_CONCURRENCY }, 'workers started');
   return {
     workers,
@@ -65,6 +71,12 @@ export async function startWorkers(deps: WorkerDeps, queues: readonly QueueName[
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
+  try {
+    queuesToRun(env.WORKER_QUEUES);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(78);
+  }
   const deps = createWorkerDeps(env);
   const running = await startWorkers(deps);
   onShutdownSignals(async (signal) => {

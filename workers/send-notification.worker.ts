@@ -1,5 +1,5 @@
 /**
- * Queue 'notify', job 'send-notification' { notificationId }: sends one notifications row
+ * The notify queue, job 'send-notification' { notificationId }: sends one notifications row
  * (coordinator alerts, agency reminders, the submitter's closing mail), written by the code
  * that decided to send it, in its own transaction.
  *
@@ -11,10 +11,10 @@
  * backoff (the row stays 'queued', its attempts and last error recorded); a permanent failure
  * (5xx) marks the row 'failed' and throws UnrecoverableError (no retries).
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { JOBS, type JobPayload } from '../src/jobs/registry.js';
 import { deliverNotification } from '../src/services/delivery.service.js';
-import { baseWorkerOptions, jobLogger, type WorkerDeps } from './worker-deps.js';
+import { createQueueWorker, jobLogger, type WorkerDeps } from './worker-deps.js';
 
 const QUEUE = JOBS['send-notification'].queue;
 
@@ -32,7 +32,5 @@ export async function processSendNotification(job: Job, deps: WorkerDeps): Promi
 }
 
 export function createSendNotificationWorker(deps: WorkerDeps): Worker {
-  const worker = new Worker(QUEUE, (job) => processSendNotification(job, deps), baseWorkerOptions(deps));
-  worker.on('error', (err) => deps.logger.error({ queue: QUEUE, err: err.message }, 'worker error'));
-  return worker;
+  return createQueueWorker(deps, QUEUE, (job) => processSendNotification(job, deps));
 }

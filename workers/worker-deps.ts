@@ -3,7 +3,7 @@
  * Redis connection factory in BullMQ's worker mode (maxRetriesPerRequest: null: ride out a
  * Redis restart instead of failing jobs), and a child logger per job.
  */
-import type { Job, WorkerOptions } from 'bullmq';
+import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Env } from '../config/env.js';
 import { createContext } from '../src/context.js';
@@ -11,7 +11,7 @@ import type { Logger } from '../src/logger.js';
 import { redisOptions } from '../src/jobs/producer.js';
 import { createMailer, type Mailer } from '../src/mail/transport.js';
 import type { ServiceDeps } from '../src/services/deps.js';
-import type { QueueName } from '../src/jobs/registry.js';
+import { queueConcurrency, type QueueName } from '../src/jobs/registry.js';
 
 export interface WorkerDeps extends ServiceDeps {
   mailer: Mailer;
@@ -21,14 +21,20 @@ export interface WorkerDeps extends ServiceDeps {
   workerOptions?: Partial<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount' | 'drainDelay'>>;
 }
 
-/** The settings every Worker shares: connection, prefix, concurrency. */
-export function baseWorkerOptions(deps: WorkerDeps): WorkerOptions {
-  return {
+/**
+ * The BullMQ Worker for one queue of the registry: its own blocking connection, the queue
+ * prefix, the registry's concurrency, and an error listener (a Worker's 'error' event without
+ * one would end the process).
+ */
+export function createQueueWorker<R>(deps: WorkerDeps, queue: QueueName, processor: (job: Job) => Promise<R>): Worker {
+  const worker = new Worker(queue, processor, {
     connection: deps.redis(),
     prefix: deps.env.QUEUE_PREFIX,
-    concurrency: deps.env.WORKER_CONCURRENCY,
+    concurrency: queueConcurrency(queue, deps.env.WORKER_CONCURRENCY),
     ...deps.workerOptions,
-  };
+  });
+  worker.on('error', (err) => deps.logger.error({ queue, err: err.message }, 'worker error'));
+  return worker;
 }
 
 /** The logger a job logs with: queue, job id, attempt and the request that caused it. */

@@ -218,14 +218,16 @@ export async function hasLiveReferralForAgency(db: Executor, submissionId: strin
  * agency's name and address, by agency, due date and reference. The status predicate is
  * written literally so that the planner uses referrals_contact_open_idx (rule 8).
  */
-export async function listReferralsAwaitingContactDueBy(db: Executor, now: Date, until: Date, agencyId?: string) {
-  let q = db
+export async function listReferralsAwaitingContactDueBy(db: Executor, now: Date, until: Date) {
+  return db
     .selectFrom('referrals as r')
     .innerJoin('agencies as a', 'a.id', 'r.agencyId')
     .select(['r.agencyId', 'a.name as agencyName', 'a.email as agencyEmail', 'r.reference', 'r.contactDueAt', 'r.status'])
     .where(sql<boolean>`r.status IN ('forwarded', 'acknowledged', 'accepted')`)
     .where('r.contactDueAt', '>', now)
-    .where('r.contactDueAt', '<=', until);
-  if (agencyId) q = q.where('r.agencyId', '=', agencyId);
-  return q.orderBy('r.agencyId').orderBy('r.contactDueAt').orderBy('r.reference').execute();
+    .where('r.contactDueAt', '<=', until)
+    .orderBy('r.agencyId')
+    .orderBy('r.contactDueAt')
+    .orderBy('r.reference')
+    .execute();
 }

@@ -1,13 +1,32 @@
 /**
- * The typed job registry: every job's name, queue, payload schema (ids only: never personal
- * data, README) and default options. Producers and workers both read it, so a payload is
- * validated when it is enqueued and again when it is processed.
+ * The job registry: the one source of every queue, job and schedule. Each job has its queue, a
+ * payload schema (ids only: never personal data, README), its job id (derived from the row id,
+ * so that enqueueing twice is a no-op), attempts, backoff and retention; each queue its
+ * concurrency; each schedule its job and timing. Producers, workers and the reconciliation sweep
+ * all read it: nothing else spells a queue name, and a worker process refuses to start when a
+ * queue has no handler (workers/index.ts).
  */
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, RepeatOptions } from 'bullmq';
 import { z } from 'zod';
-import type { QUEUE_NAMES } from '../../config/env.js';
 
-export type QueueName = (typeof QUEUE_NAMES)[number];
+/** Each queue, and how many of its jobs one worker process runs at once. */
+export const QUEUES = {
+  forward: { concurrency: 'configured' },
+  'follow-up': { concurrency: 'configured' },
+  notify: { concurrency: 'configured' },
+  // one at a time per process; the sweep's advisory lock makes it one at a time everywhere
+  'sla-sweep': { concurrency: 1 },
+  reminders: { concurrency: 1 },
+} as const satisfies Record<string, { concurrency: 'configured' | number }>;
+
+export type QueueName = keyof typeof QUEUES;
+export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
+
+/** How many jobs of this queue one process runs at once (WORKER_CONCURRENCY where configured). */
+export function queueConcurrency(queue: QueueName, configured: number): number {
+  const c = QUEUES[queue].concurrency;
+  return c === 'configured' ? configured : c;
+}
 
 const requestId = z.string().max(200).optional();
 
@@ -32,23 +51,25 @@ export const JOBS = {
     jobId: (p: { followUpId: string }) => `follow-up-${p.followUpId}`,
     options: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, ...retention },
   },
-  'contact-reminders': {
-    queue: 'reminders',
-    payload: z.object({ agencyId: z.uuid(), day: z.iso.date(), requestId }),
-    jobId: (p: { agencyId: string; day: string }) => `reminder-${p.agencyId}-${p.day}`,
-    options: { attempts: 8, backoff: { type: 'exponential', delay: 30_000 }, ...retention },
-  },
-  'sla-sweep': {
-    queue: 'sla-sweep',
-    payload: z.object({ requestId }),
-    jobId: () => undefined,
-    options: { attempts: 1, ...retention, removeOnComplete: { age: 3600, count: 100 } },
-  },
   'send-notification': {
     queue: 'notify',
     payload: z.object({ notificationId: z.uuid(), requestId }),
     jobId: (p: { notificationId: string }) => `notify-${p.notificationId}`,
     options: { attempts: 12, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
+  },
+  // scheduled (SCHEDULES below): one run at a time; the next tick is the retry
+  'sla-sweep': {
+    queue: 'sla-sweep',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 1, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: retention.removeOnFail },
+  },
+  // scheduled: every agency's reminder mail for the day (idempotent by its dedupe key)
+  'contact-reminders': {
+    queue: 'reminders',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 30_000 }, ...retention },
   },
 } as const satisfies Record<
   string,
@@ -63,3 +84,23 @@ export const JOBS = {
 
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+
+/**
+ * Job schedulers live in Redis, so a Redis flush deletes them; the worker that owns a schedule
+ * registers it at start and again every `reregisterEveryMs` (workers/schedulers.ts).
+ */
+export const SCHEDULES = {
+  'sla-sweep': {
+    job: 'sla-sweep',
+    repeat: (env: { SLA_SWEEP_EVERY_MS: number }): RepeatOptions => ({ every: env.SLA_SWEEP_EVERY_MS }),
+    reregisterEveryMs: (env: { SLA_SWEEP_EVERY_MS: number }) => env.SLA_SWEEP_EVERY_MS,
+  },
+  // 08:00 in the hub's time zone: the mail is there when the agency's day starts
+  'daily-contact-reminders': {
+    job: 'contact-reminders',
+    repeat: (): RepeatOptions => ({ pattern: '0 8 * * *', tz: 'Europe/London' }),
+    reregisterEveryMs: () => 10 * 60_000,
+  },
+} as const satisfies Record<string, { job: JobName; repeat: (env: never) => RepeatOptions; reregisterEveryMs: (env: never) => number }>;
+
+export type ScheduleName = keyof typeof SCHEDULES;

@@ -8,12 +8,12 @@ import { recordAudit } from '../db/audit.repository.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Env } from '../../config/env.js';
 import type { DB, Executor } from '../db/database.js';
-import { findLiveAgencyLink, findReferralAgency, insertAgencyLink, recordAgencyLinkUse, revokeAgencyLinksOf } from '../db/agency-link.repository.js';
+import { findLiveAgencyLink, findReferralAgency, insertAgencyLink, listAgencyLinksOf, recordAgencyLinkUse, revokeAgencyLinksOf } from '../db/agency-link.repository.js';
 import { findOrCreateLinkUser } from '../db/user.repository.js';
 import { addDays, type Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
-import { notFound } from '../errors.js';
-import type { Principal } from './auth.service.js';
+import { forbidden, notFound } from '../errors.js';
+import { isHub, type Principal } from './auth.service.js';
 
 export interface AgencyLinkScope {
   linkId: string;
@@ -95,4 +95,10 @@ export async function revokeAgencyLinks(deps: { db: DB; clock: Clock }, principa
 export async function linkPrincipal(deps: { db: DB; clock: Clock; ids: IdGenerator }, scope: AgencyLinkScope): Promise<Principal> {
   const u = await findOrCreateLinkUser(deps.db, { id: scope.agencyId, name: scope.agencyName }, deps.ids.uuid(), deps.clock.now());
   return { userId: u.id, name: u.name, role: 'agency', agencyId: scope.agencyId };
+}
+
+/** A referral's links (when made, expiring, revoked, used), for the hub's referral page. */
+export async function listAgencyLinks(deps: { db: DB }, principal: Principal, referralId: string) {
+  if (!isHub(principal)) throw forbidden('only coordinators and admins see the links');
+  return listAgencyLinksOf(deps.db, referralId);
 }

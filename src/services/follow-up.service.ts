@@ -6,8 +6,8 @@
  * the referral forwarded; enqueue the delayed 'follow-up-due' job after commit.
  */
 import type { Env } from '../../config/env.js';
-import type { Executor } from '../db/database.js';
-import { upsertFollowUp } from '../db/follow-up.repository.js';
+import type { DB, Executor } from '../db/database.js';
+import { findFollowUpDue, upsertFollowUp } from '../db/follow-up.repository.js';
 import { setFollowUpDueOnForwardedReferrals } from '../db/referral.repository.js';
 import { addDays } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
@@ -25,4 +25,16 @@ export async function scheduleFollowUp(
   // every referral of the submission shares the submission's follow-up clock
   await setFollowUpDueOnForwardedReferrals(db, submissionId, row.dueAt);
   return { followUpId: row.id, dueAt: row.dueAt };
+}
+
+/** Where a follow-up stands for its delayed 'follow-up-due' job, re-read from Postgres. */
+export async function followUpDueState(
+  deps: { db: DB },
+  followUpId: string,
+  now: Date,
+): Promise<{ state: 'missing' | 'not_scheduled' | 'not_yet_due' | 'due'; dueAt?: Date }> {
+  const f = await findFollowUpDue(deps.db, followUpId);
+  if (!f) return { state: 'missing' };
+  if (f.status !== 'scheduled') return { state: 'not_scheduled' };
+  return { state: f.dueAt > now ? 'not_yet_due' : 'due', dueAt: f.dueAt };
 }

@@ -1,7 +1,7 @@
 /**
  * Outgoing mail other than the referral forward itself (coordinator alerts, reminders, the
  * submitter's closing mail). A notification is a row first, written in the caller's
- * transaction with its rendered text and a stable Message-ID; the 'notify' worker sends it
+ * transaction with its rendered text and a stable Message-ID; the notify queue's worker sends it
  * after commit. The dedupe key makes "one mail per X" a database guarantee, not a hope.
  */
 import type { DB, Executor } from '../db/database.js';
@@ -52,7 +52,7 @@ export async function createNotification(db: Executor, ids: IdGenerator, n: Noti
   return { id: existing.id, created: false };
 }
 
-/** After commit: hand the notification to the 'notify' queue (never throws). */
+/** After commit: hand the notification to the 'send-notification' job (never throws). */
 export async function dispatchNotifications(jobs: JobProducer, notificationIds: string[], requestId?: string): Promise<void> {
   if (notificationIds.length === 0) return;
   await jobs.enqueueSafely(

@@ -53,6 +53,12 @@ const DEFAULT_TITLE = 'Safe and Independent Living checklist';
 /** A unique-index or trigger refusal that a concurrent change could cause. */
 const pgCode = (err: unknown) => (err as { code?: string }).code;
 
+/** The current published version, as link workers fill it in; undefined when none is published. */
+export async function currentQuestionnaire(deps: Pick<ServiceDeps, 'db' | 'questionnaires'>): Promise<QuestionnaireView | undefined> {
+  const id = await findCurrentQuestionnaireId(deps.db);
+  return id ? deps.questionnaires.get(id) : undefined;
+}
+
 export async function listQuestionnaires(deps: Pick<ServiceDeps, 'db'>): Promise<QuestionnaireSummary[]> {
   return listQuestionnaireRows(deps.db);
 }

@@ -22,13 +22,13 @@ export function reminderDay(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
 
-export async function sendContactReminders(deps: ServiceDeps, opts: { agencyId?: string; requestId?: string } = {}): Promise<ReminderResult> {
+export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?: string | undefined } = {}): Promise<ReminderResult> {
   const now = deps.clock.now();
   const day = reminderDay(now);
   const until = addDays(now, deps.env.REMINDER_DAYS_BEFORE);
 
   const created = await deps.db.transaction().execute(async (tx) => {
-    const rows = await listReferralsAwaitingContactDueBy(tx, now, until, opts.agencyId);
+    const rows = await listReferralsAwaitingContactDueBy(tx, now, until);
 
     const byAgency = new Map<string, typeof rows>();
     for (const r of rows) byAgency.set(r.agencyId, [...(byAgency.get(r.agencyId) ?? []), r]);

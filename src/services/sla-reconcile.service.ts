@@ -74,7 +74,7 @@ export async function reconcile(deps: ServiceDeps, now: Date, limit: number): Pr
     limit,
     async (rows) => {
       const byJob = new Map(rows.map((r) => [JOBS['forward-referral'].jobId({ referralId: r.id }), r.id]));
-      const missing = await missingJobs(jobs.queue('forward'), [...byJob.keys()]);
+      const missing = await missingJobs(jobs.queue(JOBS['forward-referral'].queue), [...byJob.keys()]);
       if (missing.size) await jobs.enqueue('forward-referral', [...missing].map((j) => ({ referralId: byJob.get(j)! })));
       return missing.size;
     },
@@ -85,7 +85,7 @@ export async function reconcile(deps: ServiceDeps, now: Date, limit: number): Pr
     limit,
     async (rows) => {
       const byJob = new Map(rows.map((r) => [JOBS['follow-up-due'].jobId({ followUpId: r.id }), r]));
-      const missing = await missingJobs(jobs.queue('follow-up'), [...byJob.keys()]);
+      const missing = await missingJobs(jobs.queue(JOBS['follow-up-due'].queue), [...byJob.keys()]);
       // each has its own delay, so one add per follow-up
       for (const j of missing) {
         const f = byJob.get(j)!;
@@ -100,7 +100,7 @@ export async function reconcile(deps: ServiceDeps, now: Date, limit: number): Pr
     limit,
     async (rows) => {
       const byJob = new Map(rows.map((r) => [JOBS['send-notification'].jobId({ notificationId: r.id }), r.id]));
-      const missing = await missingJobs(jobs.queue('notify'), [...byJob.keys()]);
+      const missing = await missingJobs(jobs.queue(JOBS['send-notification'].queue), [...byJob.keys()]);
       if (missing.size) await jobs.enqueue('send-notification', [...missing].map((j) => ({ notificationId: byJob.get(j)! })));
       return missing.size;
     },

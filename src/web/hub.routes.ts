@@ -1,10 +1,9 @@
 /** The hub coordinator's daily pages: dashboard, follow-up worklist and call script, referrals. */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { listAgencyLinksOf } from '../db/agency-link.repository.js';
 import { TERMINAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { AppError } from '../errors.js';
-import { revokeAgencyLinks } from '../services/agency-link.service.js';
+import { listAgencyLinks, revokeAgencyLinks } from '../services/agency-link.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { followUpForCall, listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../services/follow-up-record.service.js';
 import { listReferrals } from '../services/referral.service.js';
@@ -116,7 +115,7 @@ export function hubRouter(deps: ServiceDeps): Router {
   r.get('/hub/referrals/:id', async (req, res, next) => {
     const id = uuid.safeParse(req.params.id);
     if (!id.success) return next();
-    const links = await listAgencyLinksOf(deps.db, id.data);
+    const links = await listAgencyLinks(deps, principalFromSession(res), id.data);
     const now = deps.clock.now();
     const done = doneMessage(req.query.done, { revoked: 'Email links revoked.' });
     await showReferral(deps, res, id.data, {

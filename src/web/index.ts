@@ -4,8 +4,8 @@
  */
 import express, { Router, type ErrorRequestHandler } from 'express';
 import { join } from 'node:path';
-import { AppError } from '../errors.js';
-import { rejectNulBytes } from '../http/middleware/nul-bytes.js';
+import { AppError, isServiceUnavailable } from '../errors.js';
+import { checkRequestBody } from '../middleware/body-shape.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { agencyLinkRouter } from './agency-link.routes.js';
 import { agencyRouter } from './agency.routes.js';
@@ -26,8 +26,8 @@ export function webRouter(deps: ServiceDeps): Router {
   const pages = Router();
   pages.use(securityHeaders);
   pages.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
-  // Postgres text cannot hold U+0000: such a form is bad input (a 400 page), not a database error
-  pages.use(rejectNulBytes);
+  // text Postgres cannot hold (NUL, lone surrogates) is bad input: a 400 page, not a database error
+  pages.use(checkRequestBody);
   // the agency link pages carry their own scope and CSRF token; sign-in has a pre-session token
   pages.use(agencyLinkRouter(deps));
   pages.use(webSession(deps));
@@ -61,6 +61,11 @@ const webErrors: ErrorRequestHandler = (err, req, res, next) => {
   const e = err as { status?: number; type?: string };
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return page(res, 'error.njk', { title: 'There is a problem', message: 'The form could not be read. Go back and try again.' }, e.status);
+  }
+  if (isServiceUnavailable(err)) {
+    req.log?.warn({ err }, 'a backing service is unavailable');
+    res.set('Retry-After', '5');
+    return page(res, 'error.njk', { title: 'Sorry, the service is briefly unavailable', message: 'Nothing was saved. Wait a moment, then try again.' }, 503);
   }
   req.log?.error({ err }, 'unhandled web error');
   page(res, 'error.njk', { title: 'Sorry, there is a problem with the service', message: `Try again later. If you call the hub, quote ${String(req.id ?? '')}.` }, 500);

@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { findCurrentQuestionnaireId } from '../db/questionnaire.repository.js';
 import { AppError } from '../errors.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { currentQuestionnaire } from '../services/questionnaire.service.js';
 import { submitQuestionnaire } from '../services/submission.service.js';
 import { listMySubmissions, submissionWithPromises } from '../services/submission-read.service.js';
 import { bodyFromForm, formValues, problemsFrom, type FormValues } from './checklist-form.js';
@@ -18,13 +18,10 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
   const r = Router();
   r.use(['/checklist', '/submissions'], requireUser(...SUBMITTERS));
 
-  async function currentQuestionnaire() {
-    const id = await findCurrentQuestionnaireId(deps.db);
-    return id ? deps.questionnaires.get(id) : undefined;
-  }
+  const current = () => currentQuestionnaire(deps);
 
   const showForm = async (res: Parameters<typeof page>[0], values: FormValues, extra: Record<string, unknown> = {}, status = 200) => {
-    const questionnaire = await currentQuestionnaire();
+    const questionnaire = await current();
     if (!questionnaire) {
       return page(res, 'error.njk', { title: 'No checklist is published', message: 'Ask a hub coordinator to publish the checklist.' }, 503);
     }
@@ -56,7 +53,7 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
 
   r.post('/checklist', async (req, res) => {
     const values = formValues(req.body);
-    const questionnaire = await currentQuestionnaire();
+    const questionnaire = await current();
     if (!questionnaire || values.questionnaireId !== questionnaire.id) {
       return showForm(res, values, { errors: [{ text: 'The checklist changed while you were filling it in. Check your answers and send it again.', href: '#main-form' }] }, 409);
     }

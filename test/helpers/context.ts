@@ -15,7 +15,7 @@ import { randomIds } from '../../src/domain/ids.js';
 import { createDb } from '../../src/db/kysely.js';
 import { createProducer } from '../../src/jobs/producer.js';
 import { createLogger } from '../../src/logger.js';
-import { createApp } from '../../src/http/app.js';
+import { createApp } from '../../src/app.js';
 import { PublishedQuestionnaires } from '../../src/services/questionnaire-cache.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
 import { TEST_PG_URL, TEST_REDIS_URL, dbUrl } from './env.js';

@@ -5,21 +5,13 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError } from '../../errors.js';
+import { AppError, isServiceUnavailable, isUnstorableText } from '../../errors.js';
 
 export function zodDetails(err: ZodError, prefix = '') {
   return err.issues.map((i) => ({
     path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)',
     message: i.message,
   }));
-}
-
-// Postgres restarting or unreachable: the request did nothing (every write is one transaction)
-// and a retry will succeed, so say so instead of a bare 500.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
-function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return (typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code)) || /Connection terminated|timeout exceeded when trying to connect/.test(e?.message ?? '');
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
@@ -57,13 +49,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(e.status).json({ error: { code: 'bad_request', message: 'the request could not be read' }, requestId });
     return;
   }
-  // a safety net behind the input checks: text Postgres cannot store (a NUL character) is the
-  // caller's input, never our fault
-  if ((err as { code?: string }).code === '22021' || (err as { code?: string }).code === '22P05') {
+  // a safety net behind the input checks: text Postgres cannot store (a NUL character, a lone
+  // surrogate) is the caller's input, never our fault
+  if (isUnstorableText(err)) {
     res.status(400).json({ error: { code: 'invalid_request', message: 'the request contains a character that cannot be stored' }, requestId });
     return;
   }
-  if (isUnavailable(err)) {
+  if (isServiceUnavailable(err)) {
     req.log?.warn({ err }, 'a backing service is unavailable');
     res.status(503).set('Retry-After', '5').json({ error: { code: 'unavailable', message: 'the service is briefly unavailable; nothing was saved, please retry' }, requestId });
     return;

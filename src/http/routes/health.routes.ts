@@ -1,21 +1,16 @@
 import { Router } from 'express';
-import { pingDatabase } from '../../db/health.repository.js';
 import type { ServiceDeps } from '../../services/deps.js';
+import { readiness } from '../../services/health.service.js';
 
 /** Liveness (the process answers) and readiness (Postgres and Redis both reachable). */
 export function healthRouter(deps: Pick<ServiceDeps, 'db' | 'jobs'>): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   r.get('/readyz', async (_req, res) => {
-    const withTimeout = (p: Promise<unknown>) =>
-      Promise.race([p.then(() => 'ok' as const), new Promise<'down'>((resolve) => setTimeout(() => resolve('down'), 2_000).unref())]).catch(
-        () => 'down' as const,
-      );
-    const [postgres, redis] = await Promise.all([withTimeout(pingDatabase(deps.db)), withTimeout(deps.jobs.ping())]);
-    const ready = postgres === 'ok' && redis === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { postgres, redis } });
+    const { ready, checks } = await readiness(deps);
+    res.set('Cache-Control', 'no-store').status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
   return r;
 }

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { notFound } from '../../errors.js';
-import { findCurrentQuestionnaireId } from '../../db/questionnaire.repository.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import {
   createQuestionnaireDraft,
+  currentQuestionnaire,
   getQuestionnaire,
   listQuestionnaires,
   newQuestionnaireSchema,
@@ -19,8 +19,7 @@ export function questionnairesRouter(deps: ServiceDeps): Router {
 
   /** The current published version, as link workers fill it in. */
   r.get('/questionnaire', async (_req, res) => {
-    const id = await findCurrentQuestionnaireId(deps.db);
-    const q = id ? await deps.questionnaires.get(id) : undefined;
+    const q = await currentQuestionnaire(deps);
     if (!q) throw notFound('a published questionnaire');
     res.json({
       id: q.id,

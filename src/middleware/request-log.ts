@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../logger.js';
 
 declare module 'http' {
   interface IncomingMessage {

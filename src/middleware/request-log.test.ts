@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from './logger.js';
-import { loggableUrl, requestLogger } from './http/middleware/request-log.js';
+import { createLogger } from '../logger.js';
+import { loggableUrl, requestLogger } from './request-log.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

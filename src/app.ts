@@ -1,0 +1,23 @@
+/**
+ * The composition root: the one place that builds the Express app and mounts its parts, the
+ * health probes, the JSON API (src/http) and the web pages (src/web), which never import each
+ * other. Request ids and logging come first; the JSON error handler last.
+ */
+import express, { type Express } from 'express';
+import { apiRouter, errorHandler, healthRouter, notFoundHandler } from './http/api.js';
+import { requestLogger } from './middleware/request-log.js';
+import type { ServiceDeps } from './services/deps.js';
+import { webRouter } from './web/index.js';
+
+export function createApp(deps: ServiceDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLogger(deps.logger));
+  app.use(healthRouter(deps));
+  app.use('/api/v1', apiRouter(deps));
+  app.use(webRouter(deps));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}
