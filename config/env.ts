@@ -25,6 +25,10 @@ export const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.string().startsWith('redis').default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('signpost'),
+  // HTTP: a request (headers and body) must arrive within these; connections beyond the cap are refused
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Clocks (README "How the clocks work"). Lengths are policy: tests move the clock instead.
   FORWARD_WITHIN_HOURS: z.coerce.number().positive().default(24),
@@ -70,6 +74,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new ConfigError(
       result.error.issues.map((i) => ({ key: i.path.join('.') || '(root)', message: i.message })),
     );
+  }
+  if (result.data.HTTP_HEADERS_TIMEOUT_MS > result.data.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([{ key: 'HTTP_HEADERS_TIMEOUT_MS', message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS' }]);
   }
   if (result.data.NODE_ENV === 'production') {
     const problems: { key: string; message: string }[] = [];

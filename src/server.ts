@@ -2,17 +2,47 @@
  * The API process. Graceful shutdown in the order README reliability rule 9 gives: stop accepting
  * HTTP (and let in-flight requests finish), close queues, destroy the pool, quit Redis.
  */
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Env } from '../config/env.js';
 import { createContext } from './context.js';
 import { createApp } from './app.js';
 import { isEntryPoint, loadEnvOrExit, onShutdownSignals } from './process.js';
 
-export async function startServer(ctx: ReturnType<typeof createContext>): Promise<{ server: Server; stop: () => Promise<void> }> {
-  const app = createApp(ctx);
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(ctx.env.PORT, ctx.env.HOST, () => resolve(s));
+/**
+ * Bounds on what one client can hold: the headers, then the whole request (body included), must
+ * arrive within their timeouts, or the socket is closed (a slow client cannot keep a socket for
+ * minutes); connections beyond HTTP_MAX_CONNECTIONS are refused. Idle keep-alive sockets close
+ * after 65 s (longer than common load balancers' 60 s, so that they close first).
+ */
+export function createHttpServer(app: RequestListener, env: Pick<Env, 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_MAX_CONNECTIONS'>): Server {
+  const server = createServer(
+    {
+      headersTimeout: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+      // how often Node checks those timeouts (30 s by default, which would let a slow client
+      // keep its socket 30 s past them)
+      connectionsCheckingInterval: 1_000,
+      keepAliveTimeout: 65_000,
+    },
+    app,
+  );
+  server.maxConnections = env.HTTP_MAX_CONNECTIONS;
+  return server;
+}
+
+/** Listens on port/host; resolves once listening. */
+export function listen(server: Server, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
-  server.keepAliveTimeout = 65_000;
+}
+
+export async function startServer(ctx: ReturnType<typeof createContext>): Promise<{ server: Server; stop: () => Promise<void> }> {
+  const server = await listen(createHttpServer(createApp(ctx), ctx.env), ctx.env.PORT, ctx.env.HOST);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {

@@ -109,15 +109,25 @@ describe('CSRF', () => {
     expect(await statusOf(refA)).toBe('forwarded');
   });
 
-  it('refuses sign-out without the token, and sign-out with it deletes the session', async () => {
+  it('takes the token from the body only, never from the URL', async () => {
+    const c = await signedIn(agencyA);
+    const csrf = WebClient.csrfOf((await c.get(`/agency/referrals/${refA}`)).text);
+    expect((await c.post(`/agency/referrals/${refA}?_csrf=${csrf}`, { to: 'acknowledged' })).status).toBe(403);
+    expect(await statusOf(refA)).toBe('forwarded');
+    // and no page carries a token in a URL (the header's sign-out used to)
+    expect((await c.get('/agency')).text).not.toMatch(/[?&]_csrf=/);
+  });
+
+  it('signs out only from a page of this site, and sign-out deletes the session', async () => {
     const c = await signedIn(linkWorker);
     const sessions = () => w.ctx.db.selectFrom('webSessions').select('idHash').where('userId', '=', linkWorker.id).execute();
     const n = (await sessions()).length;
     expect((await c.post('/sign-out', {})).status).toBe(403);
+    expect((await c.post('/sign-out', {}, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })).status).toBe(403);
+    expect((await c.post('/sign-out', {}, { origin: 'https://evil.example' })).status).toBe(403);
     expect((await c.get('/submissions')).status).toBe(200);
-    const csrf = WebClient.csrfOf((await c.get('/submissions')).text);
     const cookie = c.cookieHeader();
-    expect((await c.post(`/sign-out?_csrf=${csrf}`, {})).status).toBe(303);
+    expect((await c.post('/sign-out', {}, { 'sec-fetch-site': 'same-origin' })).status).toBe(303);
     expect((await sessions()).length).toBe(n - 1);
     // the old cookie replayed no longer works
     const replay = await fetch(`${w.ctx.baseUrl}/submissions`, { headers: { cookie }, redirect: 'manual' });

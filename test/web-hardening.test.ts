@@ -118,8 +118,12 @@ describe('lock-out', () => {
     for (const email of [u.email, u.email.toUpperCase(), ` ${u.email} `, u.email.replace(/^./, (x) => x.toUpperCase()), u.email.toUpperCase()]) {
       await new WebClient(w.ctx.baseUrl).signIn(email, 'wrong password here');
     }
+    // locked: the right password is refused too, with the answer any refusal gets
     const res = await new WebClient(w.ctx.baseUrl).signIn(u.email, u.password);
-    expect(res.status).toBe(423);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie') ?? '').not.toContain('signpost_session=');
+    const row = await w.ctx.db.selectFrom('users').select('lockedUntil').where('id', '=', u.id).executeTakeFirstOrThrow();
+    expect(row.lockedUntil).not.toBeNull();
   });
 });
 

@@ -9,6 +9,8 @@ import type { Executor, NewReferral, ReferralsTable } from './database.js';
 export interface ReferralListFilters {
   /** always set for agency users */
   agencyId?: string | undefined;
+  /** agency users: only what was forwarded to the agency */
+  forwardedOnly?: boolean | undefined;
   statuses?: string[] | undefined;
   /** keyset: the last item of the previous page */
   after?: { receivedAt: Date; id: string } | undefined;
@@ -49,6 +51,7 @@ export async function listReferralRows(db: Executor, f: ReferralListFilters) {
       'r.closedAt',
     ]);
   if (f.agencyId) q = q.where('r.agencyId', '=', f.agencyId);
+  if (f.forwardedOnly) q = q.where('r.forwardedAt', 'is not', null);
   if (f.statuses?.length) q = q.where('r.status', 'in', f.statuses);
   if (f.after) q = q.where(sql<boolean>`(r.received_at, r.id) < (${f.after.receivedAt}::timestamptz, ${f.after.id}::uuid)`);
   return q.orderBy('r.receivedAt', 'desc').orderBy('r.id', 'desc').limit(f.limit + 1).execute();

@@ -67,19 +67,31 @@ export async function findUserMailContact(db: Executor, id: string) {
 }
 
 /**
- * Counts a failed sign-in in one statement (concurrent guesses cannot both slip under the
- * limit) and locks the account when the count reaches maxFailures.
+ * Claims one sign-in attempt for the user, in one statement under the row lock, BEFORE the
+ * password is checked: the attempt's number (1 = the first since the last success or since a
+ * lock ran out), or undefined while the account is locked. So concurrent guesses are numbered
+ * one by one, and none can be checked against the hash once the limit is reached.
  */
-export async function recordLoginFailure(db: Executor, userId: string, now: Date, maxFailures: number, lockUntil: Date) {
-  return db
+export async function claimSignInAttempt(db: Executor, userId: string, now: Date): Promise<number | undefined> {
+  const row = await sql<{ failedLogins: number }>`
+    WITH cur AS (SELECT id, failed_logins, locked_until FROM users WHERE id = ${userId} FOR UPDATE)
+    UPDATE users u
+    SET failed_logins = CASE WHEN cur.locked_until IS NOT NULL THEN 1 ELSE cur.failed_logins + 1 END,
+        locked_until = NULL
+    FROM cur
+    WHERE u.id = cur.id AND (cur.locked_until IS NULL OR cur.locked_until <= ${now}::timestamptz)
+    RETURNING u.failed_logins
+  `.execute(db);
+  return row.rows[0]?.failedLogins;
+}
+
+/** Locks the account until `until` (a lock already running is kept). */
+export async function lockAccount(db: Executor, userId: string, until: Date): Promise<void> {
+  await db
     .updateTable('users')
-    .set((eb) => ({
-      failedLogins: eb('failedLogins', '+', 1),
-      lockedUntil: sql<Date>`CASE WHEN failed_logins + 1 >= ${maxFailures} THEN ${lockUntil}::timestamptz ELSE locked_until END`,
-    }))
+    .set({ lockedUntil: sql<Date>`GREATEST(locked_until, ${until}::timestamptz)` })
     .where('id', '=', userId)
-    .returning(['failedLogins', 'lockedUntil'])
-    .executeTakeFirst();
+    .execute();
 }
 
 export async function resetLoginFailures(db: Executor, userId: string) {

@@ -17,16 +17,29 @@ export interface RenderedMail {
 
 const CONTACT_WORDS: Record<string, string> = { phone: 'by phone', email: 'by email', post: 'by post', visit: 'a home visit' };
 
+/**
+ * Text someone typed, as ONE line of the mail: line breaks (of every kind) and other control
+ * characters become spaces, so that typed text can never start a line of its own, such as a
+ * fake "Open the referral" link or a "Bcc:" line.
+ */
+export function oneLine(text: string): string {
+  return text
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}\u0085]+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
 function needsLines(ctx: ForwardContext): string[] {
-  return ctx.questions.length ? ctx.questions.map((q) => `- ${q}`) : ['- (see the referral in Signpost)'];
+  return ctx.questions.length ? ctx.questions.map((q) => `- ${oneLine(q)}`) : ['- (see the referral in Signpost)'];
 }
 
 /** `agencyLink`: the signed, expiring link for this referral (services/agency-link.service.ts). */
 export function renderForwardMail(ctx: ForwardContext, content: ForwardContent, publicUrl: string, agencyLink?: string): RenderedMail {
   const link = `${publicUrl.replace(/\/$/, '')}/referrals/${ctx.id}`;
-  const subject = `Signpost referral ${ctx.reference} for ${ctx.agencyName}`;
+  const agency = oneLine(ctx.agencyName);
+  const subject = `Signpost referral ${ctx.reference} for ${agency}`;
   const head = [
-    `Hello ${ctx.agencyName},`,
+    `Hello ${agency},`,
     '',
     `Signpost has a new referral for you: ${ctx.reference}.`,
     `Please contact the person within ${ctx.contactDays} days of this message.`,
@@ -36,7 +49,7 @@ export function renderForwardMail(ctx: ForwardContext, content: ForwardContent, 
     '',
   ];
   const tail = [
-    ...(agencyLink ? [`Open the referral, acknowledge it and record your contact (no password needed; this link is for ${ctx.agencyName} only and expires): ${agencyLink}`, ''] : []),
+    ...(agencyLink ? [`Open the referral, acknowledge it and record your contact (no password needed; this link is for ${agency} only and expires): ${agencyLink}`, ''] : []),
     `Acknowledge it and record your contact in Signpost: ${link}`,
     `Please quote ${ctx.reference} in any reply or call to the hub.`,
     '',
@@ -50,15 +63,15 @@ export function renderForwardMail(ctx: ForwardContext, content: ForwardContent, 
   }
   const details = [
     'The person:',
-    `  Name: ${ctx.givenName} ${ctx.familyName}`,
+    `  Name: ${oneLine(`${ctx.givenName} ${ctx.familyName}`)}`,
     `  Date of birth: ${ctx.dateOfBirth}`,
-    ...(ctx.addressLine ? [`  Address: ${ctx.addressLine}`] : []),
-    `  Postcode: ${ctx.postcode}`,
-    ...(ctx.phone ? [`  Phone: ${ctx.phone}`] : []),
-    ...(ctx.email ? [`  Email: ${ctx.email}`] : []),
-    `  Prefers to be contacted: ${CONTACT_WORDS[ctx.preferredContact] ?? ctx.preferredContact}`,
-    ...(ctx.language ? [`  Language: ${ctx.language}`] : []),
-    ...(ctx.accessNeeds ? [`  Access needs: ${ctx.accessNeeds}`] : []),
+    ...(ctx.addressLine ? [`  Address: ${oneLine(ctx.addressLine)}`] : []),
+    `  Postcode: ${oneLine(ctx.postcode)}`,
+    ...(ctx.phone ? [`  Phone: ${oneLine(ctx.phone)}`] : []),
+    ...(ctx.email ? [`  Email: ${oneLine(ctx.email)}`] : []),
+    `  Prefers to be contacted: ${CONTACT_WORDS[ctx.preferredContact] ?? oneLine(ctx.preferredContact)}`,
+    ...(ctx.language ? [`  Language: ${oneLine(ctx.language)}`] : []),
+    ...(ctx.accessNeeds ? [`  Access needs: ${oneLine(ctx.accessNeeds)}`] : []),
     '',
     'This email contains personal data shared with the person’s consent. Keep it confidential.',
     '',

@@ -39,13 +39,13 @@ function textProblem(s: string): string | undefined {
 
 const printableKey = (k: string) => k.replaceAll('\u0000', '\\u0000').replace(/[\ud800-\udfff]/g, '\ufffd');
 
-export function checkBodyShape(body: unknown): { tooDeep: boolean; tooBig: boolean; problems: ErrorDetail[] } {
+export function checkBodyShape(body: unknown): { tooDeep: boolean; tooBig: boolean; problems: ErrorDetail[]; visited: number } {
   const problems: ErrorDetail[] = [];
   const stack: Frame[] = [{ value: body, depth: 0, parent: undefined, key: undefined }];
   let nodes = 0;
   while (stack.length) {
     const frame = stack.pop()!;
-    if (++nodes > MAX_NODES) return { tooDeep: false, tooBig: true, problems };
+    if (++nodes > MAX_NODES) return { tooDeep: false, tooBig: true, problems, visited: nodes };
     const v = frame.value;
     if (typeof v === 'string') {
       const p = textProblem(v);
@@ -53,7 +53,7 @@ export function checkBodyShape(body: unknown): { tooDeep: boolean; tooBig: boole
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    if (frame.depth >= MAX_DEPTH) return { tooDeep: true, tooBig: false, problems };
+    if (frame.depth >= MAX_DEPTH) return { tooDeep: true, tooBig: false, problems, visited: nodes };
     const keys = Object.keys(v);
     // pushed last to first, so that fields are visited (and reported) in their order
     for (let i = keys.length - 1; i >= 0; i--) {
@@ -65,7 +65,7 @@ export function checkBodyShape(body: unknown): { tooDeep: boolean; tooBig: boole
       if (p && problems.length < MAX_REPORTED) problems.push({ path: pathOf(frame, printableKey(key)), message: `a key ${p}` });
     }
   }
-  return { tooDeep: false, tooBig: false, problems };
+  return { tooDeep: false, tooBig: false, problems, visited: nodes };
 }
 
 /** Mount right after the body parser (JSON or urlencoded). */

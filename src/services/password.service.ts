@@ -1,13 +1,16 @@
 /**
  * Passwords (argon2id) and sign-in with lock-out. After MAX_FAILURES wrong passwords in a row
  * an account is locked for LOCK_MINUTES, counted in Postgres so that every API replica agrees.
- * An unknown email costs the same hash work as a wrong password, so response time does not
- * reveal which emails have accounts.
+ * Each attempt is claimed (and numbered) in Postgres BEFORE its password is checked, so a burst
+ * of concurrent guesses cannot slip past the limit: only the first MAX_FAILURES are ever
+ * checked against the hash. What a caller learns is the same for an unknown email, a wrong
+ * password and a locked account (one answer, 'invalid', after the same hash work), so sign-in
+ * reveals neither which emails have accounts nor which are locked.
  */
 import argon2 from 'argon2';
 import { z } from 'zod';
 import type { DB, Role } from '../db/database.js';
-import { findUserByEmail, recordLoginFailure, resetLoginFailures, setPasswordHash } from '../db/user.repository.js';
+import { claimSignInAttempt, findUserByEmail, lockAccount, resetLoginFailures, setPasswordHash } from '../db/user.repository.js';
 import { deleteSessionsOfUser } from '../db/session.repository.js';
 import type { Clock } from '../domain/clock.js';
 import { notFound } from '../errors.js';
@@ -41,26 +44,34 @@ export interface SignedInUser {
   agencyId: string | null;
 }
 
-export type SignInResult = { ok: true; user: SignedInUser } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'locked'; until: Date };
+export type SignInResult = { ok: true; user: SignedInUser } | { ok: false; reason: 'invalid' };
+
+/** The hash work a refusal costs, whatever its reason: a verify against a hash of the same cost. */
+async function spendHashWork(password: string): Promise<void> {
+  dummyHash ??= argon2.hash('not a real password', OPTIONS);
+  await verifyPassword(await dummyHash, password);
+}
 
 export async function signIn(deps: { db: DB; clock: Clock }, email: string, password: string): Promise<SignInResult> {
   const now = deps.clock.now();
   const user = email.length <= 254 ? await findUserByEmail(deps.db, email.trim()) : undefined;
   if (!user || !user.passwordHash || user.disabledAt) {
-    dummyHash ??= argon2.hash('not a real password', OPTIONS);
-    await verifyPassword(await dummyHash, password);
+    await spendHashWork(password);
     return { ok: false, reason: 'invalid' };
   }
-  if (user.lockedUntil && user.lockedUntil > now) return { ok: false, reason: 'locked', until: user.lockedUntil };
+  const attempt = await claimSignInAttempt(deps.db, user.id, now);
+  const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
+  if (attempt === undefined || attempt > MAX_FAILURES) {
+    // locked, or past the limit in a burst: refused without looking at this password
+    if (attempt !== undefined) await lockAccount(deps.db, user.id, lockUntil);
+    await spendHashWork(password);
+    return { ok: false, reason: 'invalid' };
+  }
   if (!(await verifyPassword(user.passwordHash, password))) {
-    const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
-    // a lock that has run out starts a fresh count
-    if (user.lockedUntil && user.lockedUntil <= now) await resetLoginFailures(deps.db, user.id);
-    const after = await recordLoginFailure(deps.db, user.id, now, MAX_FAILURES, lockUntil);
-    if (after?.lockedUntil && after.lockedUntil > now) return { ok: false, reason: 'locked', until: after.lockedUntil };
+    if (attempt >= MAX_FAILURES) await lockAccount(deps.db, user.id, lockUntil);
     return { ok: false, reason: 'invalid' };
   }
-  if (user.failedLogins > 0 || user.lockedUntil) await resetLoginFailures(deps.db, user.id);
+  await resetLoginFailures(deps.db, user.id);
   return { ok: true, user: { userId: user.id, name: user.name, role: user.role, agencyId: user.agencyId } };
 }
 

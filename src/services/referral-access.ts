@@ -1,15 +1,44 @@
 /**
- * Who may see and move a referral. One rule, used by every read and write: the hub sees all;
- * an agency user sees its own agency's referrals only; anyone else sees none. A referral the
- * caller may not see is reported as not found (404), so its existence does not leak.
+ * Who may see and move a referral, and how much of it they see. One rule, used by every read
+ * and write (API, pages, agency links):
+ *  - the hub sees everything;
+ *  - an agency user sees its own agency's referrals, and only from the moment one was forwarded
+ *    to it (a referral still pending, say while the agency is paused, is not the agency's yet);
+ *  - once a referral is cancelled (consent withdrawn, entered in error) or re-routed away, its
+ *    agency keeps the reference, status and dates but no longer sees the person or the answers;
+ *    through an emailed link (a bearer credential), the same once the referral is finished;
+ *  - anyone else sees nothing: the referral reads as not found (404), so its existence does
+ *    not leak.
  */
 import { allowedNext, isTerminal, type Actor, type ReferralStatus } from '../domain/referral-state.js';
 import { isHub, type Principal } from './auth.service.js';
 
-export function actorFor(principal: Principal, referral: { agencyId: string }): Exclude<Actor, 'system'> | null {
-  if (isHub(principal)) return 'hub';
-  if (principal.role === 'agency' && principal.agencyId !== null && principal.agencyId === referral.agencyId) return 'agency';
-  return null;
+export type View = 'full' | 'summary';
+/** How the caller came: signed in (API token or web session), or through an agency's emailed link. */
+export type Channel = 'account' | 'link';
+
+const WITHDRAWN_FROM_AGENCY = new Set<string>(['cancelled', 'rerouted']);
+
+export interface ReferralAccess {
+  actor: Exclude<Actor, 'system'>;
+  view: View;
+}
+
+export function accessTo(
+  principal: Principal,
+  referral: { agencyId: string; status: string; forwardedAt: Date | null },
+  channel: Channel = 'account',
+): ReferralAccess | null {
+  if (isHub(principal)) return { actor: 'hub', view: 'full' };
+  if (principal.role !== 'agency' || principal.agencyId === null || principal.agencyId !== referral.agencyId) return null;
+  if (referral.forwardedAt === null) return null;
+  const summaryOnly = WITHDRAWN_FROM_AGENCY.has(referral.status) || (channel === 'link' && isTerminal(referral.status as ReferralStatus));
+  return { actor: 'agency', view: summaryOnly ? 'summary' : 'full' };
+}
+
+/** Whether an agency's list shows the person on this row (the same rule as a single read). */
+export function agencyListShowsPerson(status: string): boolean {
+  return !WITHDRAWN_FROM_AGENCY.has(status);
 }
 
 /** The statuses this actor may move the referral to now (a reopen needs one that was forwarded). */

@@ -21,7 +21,7 @@ import { raiseAlert } from './alert.service.js';
 import type { Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { dispatchNotifications } from './notification.service.js';
-import { actorFor, allowedFor } from './referral-access.js';
+import { accessTo, allowedFor } from './referral-access.js';
 import { closeSubmissionIfDone } from './submission-closure.service.js';
 import { reopenSubmission } from '../db/submission.repository.js';
 import type { Updateable } from 'kysely';
@@ -62,7 +62,7 @@ export async function transitionReferral(
   const { principal } = actor;
   if (principal.role === 'link_worker') throw forbidden('link workers do not change referrals');
   const current = await findReferral(deps.db, referralId);
-  const who = current ? actorFor(principal, current) : null;
+  const who = current ? accessTo(principal, current)?.actor : undefined;
   if (!current || !who) throw notFound('referral');
 
   const now = deps.clock.now();

@@ -1,18 +1,20 @@
 /**
  * Reading referrals: the agency inbox and the hub's lists (keyset pages), and one referral with
- * the person's contact details. Every read of that personal data is audited, whoever reads it.
- * An agency sees only the questions that flagged ITS referral, never the rest of the answers.
- * Status changes live in referral-transition.service.ts (re-exported here).
+ * the person's contact details. Every read of personal data is audited, whoever reads it: a
+ * list audits each row it shows a person on (a name beside the service it was referred to is
+ * special-category data). What an agency may see follows referral-access.ts; it sees only the
+ * questions that flagged ITS referral, never the rest of the answers. Status changes live in
+ * referral-transition.service.ts (re-exported here).
  */
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../errors.js';
-import { recordAudit } from '../db/audit.repository.js';
+import { recordAudit, recordAudits } from '../db/audit.repository.js';
 import type { Consent } from '../db/database.js';
 import { findQuestionTexts, findReferralDetail, listReferralEvents, listReferralRows } from '../db/referral.repository.js';
 import { REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
-import { actorFor, allowedFor } from './referral-access.js';
+import { accessTo, agencyListShowsPerson, allowedFor, type Channel } from './referral-access.js';
 
 export { transitionReferral, transitionSchema, type TransitionInput, type TransitionResult } from './referral-transition.service.js';
 
@@ -45,7 +47,8 @@ export interface ReferralListItem {
   agencyId: string;
   agencyName: string;
   status: ReferralStatus;
-  person: { givenName: string; familyName: string };
+  /** null where the caller may no longer see the person (an agency's cancelled or re-routed referral) */
+  person: { givenName: string; familyName: string } | null;
   receivedAt: Date;
   forwardDueAt: Date;
   forwardedAt: Date | null;
@@ -72,12 +75,15 @@ export function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   return { receivedAt: new Date(shape.data[0]), id: shape.data[1] };
 }
 
-/** Agency users: their own agency's referrals, always. The hub: all, optionally one agency's. */
+/**
+ * Agency users: their own agency's referrals that were forwarded to it, always. The hub: all,
+ * optionally one agency's. Audited: one row per referral whose person the page shows.
+ */
 export async function listReferrals(
   deps: Pick<ServiceDeps, 'db' | 'clock'>,
   principal: Principal,
   query: ReferralListQuery,
-  _requestId?: string,
+  requestId?: string,
 ): Promise<{ items: ReferralListItem[]; nextCursor: string | null }> {
   if (!isHub(principal) && principal.role !== 'agency') throw forbidden('only agencies and the hub see referrals');
   const f = { ...query, limit: Math.min(Math.max(1, Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE) };
@@ -86,14 +92,25 @@ export async function listReferrals(
     return { items: [], nextCursor: null };
   }
   const agencyId = principal.role === 'agency' ? principal.agencyId! : f.agencyId;
+  const isAgency = principal.role === 'agency';
   const rows = await listReferralRows(deps.db, {
     agencyId,
+    forwardedOnly: isAgency,
     statuses: f.status,
     after: f.cursor ? decodeCursor(f.cursor) : undefined,
     limit: f.limit,
   });
   const page = rows.slice(0, f.limit);
-  const items = page.map(({ givenName, familyName, status, ...r }) => ({ ...r, status: status as ReferralStatus, person: { givenName, familyName } }));
+  const items: ReferralListItem[] = page.map(({ givenName, familyName, status, ...r }) => ({
+    ...r,
+    status: status as ReferralStatus,
+    person: !isAgency || agencyListShowsPerson(status) ? { givenName, familyName } : null,
+  }));
+  const shown = items.filter((x) => x.person !== null);
+  if (shown.length) {
+    const at = deps.clock.now();
+    await recordAudits(deps.db, shown.map((x) => ({ principal, action: 'list', entity: 'referral', entityId: x.id, requestId, at })));
+  }
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
 }
@@ -102,16 +119,26 @@ export type ReferralDetail = NonNullable<Awaited<ReturnType<typeof getReferralFo
 
 /**
  * One referral for its agency or the hub, with the person's contact details, the questions that
- * flagged it (only those), its history and what the caller may do next. Audited.
+ * flagged it (only those), its history and what the caller may do next. Audited. Where the
+ * caller may see only a summary (referral-access.ts), `person`, `consent` and `questions` are
+ * null and the history keeps its dates and statuses but not its free text.
  */
-export async function getReferralForActor(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal, id: string, requestId?: string) {
+export async function getReferralForActor(
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  principal: Principal,
+  id: string,
+  requestId?: string,
+  channel: Channel = 'account',
+) {
   const r = await findReferralDetail(deps.db, id);
-  const actor = r ? actorFor(principal, r) : null;
-  if (!r || !actor) throw notFound('referral');
-  const [questions, events] = await Promise.all([findQuestionTexts(deps.db, r.questionIds), listReferralEvents(deps.db, id)]);
-  // written before the data is returned: no read goes unaudited
-  await recordAudit(deps.db, { principal, action: 'read', entity: 'referral', entityId: id, requestId, at: deps.clock.now() });
+  const access = r ? accessTo(principal, r, channel) : null;
+  if (!r || !access) throw notFound('referral');
+  const full = access.view === 'full';
+  const [questions, events] = await Promise.all([full ? findQuestionTexts(deps.db, r.questionIds) : null, listReferralEvents(deps.db, id)]);
+  // written before the data is returned: no read of personal data goes unaudited
+  if (full) await recordAudit(deps.db, { principal, action: 'read', entity: 'referral', entityId: id, requestId, at: deps.clock.now() });
   const consent = r.consent as Consent;
+  const actor = access.actor;
   return {
     id: r.id,
     reference: r.reference,
@@ -120,28 +147,31 @@ export async function getReferralForActor(deps: Pick<ServiceDeps, 'db' | 'clock'
     agencyId: r.agencyId,
     agencyName: r.agencyName,
     status: r.status as ReferralStatus,
-    person: {
-      givenName: r.givenName,
-      familyName: r.familyName,
-      dateOfBirth: r.dateOfBirth,
-      postcode: r.postcode,
-      phone: r.phone,
-      email: r.email,
-      addressLine: r.addressLine,
-      preferredContact: r.preferredContact,
-      language: r.language,
-      accessNeeds: r.accessNeeds,
-    },
-    consent: { by: consent.by, representativeName: consent.representativeName ?? null, recordedAt: consent.recordedAt },
+    view: access.view,
+    person: full
+      ? {
+          givenName: r.givenName,
+          familyName: r.familyName,
+          dateOfBirth: r.dateOfBirth,
+          postcode: r.postcode,
+          phone: r.phone,
+          email: r.email,
+          addressLine: r.addressLine,
+          preferredContact: r.preferredContact,
+          language: r.language,
+          accessNeeds: r.accessNeeds,
+        }
+      : null,
+    consent: full ? { by: consent.by, representativeName: consent.representativeName ?? null, recordedAt: consent.recordedAt } : null,
     questions,
     events: events.map((e) => ({
       at: e.at,
       actorLabel: e.actorLabel,
       fromStatus: e.fromStatus,
       toStatus: e.toStatus,
-      reason: e.reason,
+      reason: full ? e.reason : null,
       outcome: e.outcome,
-      note: e.note,
+      note: full ? e.note : null,
     })),
     reroutedFromId: r.reroutedFromId,
     reroutedToId: r.reroutedToId,

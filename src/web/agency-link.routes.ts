@@ -15,7 +15,8 @@ import { doneMessage, handleAction, showReferral } from './referral-actions.js';
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 
 export function agencyLinkRouter(deps: ServiceDeps): Router {
-  const r = Router();
+  // case-sensitive: /A/<token> is not a link (and would otherwise be routed here)
+  const r = Router({ caseSensitive: true });
 
   const expired = (res: Parameters<typeof page>[0]) =>
     page(res, 'error.njk', { title: 'This link has expired or been withdrawn', message: 'Contact the hub and they will send you a new link, or make the change for you.' }, 404);
@@ -30,6 +31,7 @@ export function agencyLinkRouter(deps: ServiceDeps): Router {
       actionBase: `/a/${req.params.token}`,
       csrfToken: scope.csrfToken,
       requestId: rid(req),
+      channel: 'link',
       extra: { flashDone: done, viaLink: true, linkExpiresAt: scope.expiresAt },
     });
   });
@@ -41,7 +43,7 @@ export function agencyLinkRouter(deps: ServiceDeps): Router {
       return page(res, 'error.njk', { title: 'Your form has expired', message: 'Go back, reload the page and try again.' }, 403);
     }
     const principal = await linkPrincipal(deps, scope);
-    await handleAction(deps, res, scope.referralId, req.body, { principal, actionBase: `/a/${req.params.token}`, csrfToken: scope.csrfToken, requestId: rid(req) });
+    await handleAction(deps, res, scope.referralId, req.body, { principal, actionBase: `/a/${req.params.token}`, csrfToken: scope.csrfToken, requestId: rid(req), channel: 'link' });
   });
 
   return r;

@@ -28,11 +28,11 @@ export function agencyRouter(deps: ServiceDeps): Router {
   const r = Router();
   r.use('/agency', requireUser('agency'));
 
-  r.get('/agency', async (_req, res) => {
+  r.get('/agency', async (req, res) => {
     const principal = principalFromSession(res);
     const [open, closed] = await Promise.all([
-      listReferrals(deps, principal, { status: OPEN, limit: 200 }),
-      listReferrals(deps, principal, { status: CLOSED, limit: 50 }),
+      listReferrals(deps, principal, { status: OPEN, limit: 200 }, rid(req)),
+      listReferrals(deps, principal, { status: CLOSED, limit: 50 }, rid(req)),
     ]);
     page(res, 'inbox.njk', { title: 'Referrals', section: 'agency', groups: groupInbox(open.items, closed.items, deps.clock.now()), linkBase: '/agency/referrals/' });
   });

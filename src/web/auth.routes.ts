@@ -4,7 +4,7 @@ import { Router } from 'express';
 import type { ServiceDeps } from '../services/deps.js';
 import { signIn } from '../services/password.service.js';
 import { SESSION_COOKIE, createSession, csrfMatches, endSession } from '../services/session.service.js';
-import { checkCsrf, clearSessionCookie, homeFor, readCookie, safeNext, sessionUserOf, setSessionCookie } from './middleware.js';
+import { clearSessionCookie, homeFor, readCookie, safeNext, sameOriginOnly, sessionUserOf, setSessionCookie } from './middleware.js';
 import { page } from './render.js';
 
 // Before sign-in there is no session: the sign-in form is protected by a double-submit cookie.
@@ -49,11 +49,9 @@ export function authRouter(deps: ServiceDeps): Router {
     }
     const result = await signIn(deps, email, password);
     if (!result.ok) {
-      if (result.reason === 'locked') {
-        return showSignIn(res, { next, values: { email }, locked: true, lockedUntil: result.until, errors: [{ text: 'This account is locked for now', href: '#email' }] }, 423);
-      }
+      // one answer for an unknown email, a wrong password and a locked account (no enumeration)
       const text = 'Enter a correct email address and password';
-      return showSignIn(res, { next, values: { email }, fieldErrors: { email: text }, errors: [{ text, href: '#email' }] }, 401);
+      return showSignIn(res, { next, values: { email }, refused: true, fieldErrors: { email: text }, errors: [{ text, href: '#email' }] }, 401);
     }
     // a fresh session id at every sign-in (no fixation)
     await endSession(deps, readCookie(req, SESSION_COOKIE));
@@ -63,7 +61,8 @@ export function authRouter(deps: ServiceDeps): Router {
     res.redirect(303, next || homeFor(result.user.role));
   });
 
-  r.post('/sign-out', checkCsrf((res) => res.locals.csrfToken as string | undefined), async (req, res) => {
+  // the header's sign-out form (built by the NHS.UK header) has no hidden field: same origin only
+  r.post('/sign-out', sameOriginOnly(deps.env), async (req, res) => {
     await endSession(deps, readCookie(req, SESSION_COOKIE));
     clearSessionCookie(res, secure);
     res.redirect(303, '/sign-in');

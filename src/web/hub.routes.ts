@@ -28,8 +28,8 @@ export function hubRouter(deps: ServiceDeps): Router {
   const r = Router();
   r.use('/hub', requireUser(...HUB_ROLES));
 
-  r.get('/hub', async (_req, res) => {
-    const d = await hubDashboard(deps, principalFromSession(res));
+  r.get('/hub', async (req, res) => {
+    const d = await hubDashboard(deps, principalFromSession(res), rid(req));
     page(res, 'hub-dashboard.njk', {
       title: 'Hub dashboard',
       section: 'hub',
@@ -93,8 +93,8 @@ export function hubRouter(deps: ServiceDeps): Router {
     const principal = principalFromSession(res);
     const open: ReferralStatus[] = ['pending', 'forward_failed', 'rejected', 'forwarded', 'acknowledged', 'accepted', 'contacted', 'on_hold'];
     const [o, c] = await Promise.all([
-      listReferrals(deps, principal, { status: open, limit: 200 }),
-      listReferrals(deps, principal, { status: [...TERMINAL_STATUSES], limit: 50 }),
+      listReferrals(deps, principal, { status: open, limit: 200 }, rid(req)),
+      listReferrals(deps, principal, { status: [...TERMINAL_STATUSES], limit: 50 }, rid(req)),
     ]);
     const groups = [
       { key: 'rejected', title: 'Rejected: re-route these', items: o.items.filter((x) => x.status === 'rejected') },

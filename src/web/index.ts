@@ -24,7 +24,7 @@ export function webRouter(deps: ServiceDeps): Router {
   r.use('/static', express.static(STATIC_DIR, assets));
 
   const pages = Router();
-  pages.use(securityHeaders);
+  pages.use(securityHeaders(deps.env));
   pages.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
   // text Postgres cannot hold (NUL, lone surrogates) is bad input: a 400 page, not a database error
   pages.use(checkRequestBody);

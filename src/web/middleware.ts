@@ -7,6 +7,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Role } from '../db/database.js';
 import type { SessionUser } from '../db/session.repository.js';
 import type { Principal } from '../services/auth.service.js';
+import type { Env } from '../../config/env.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { SESSION_COOKIE, csrfMatches, loadSession } from '../services/session.service.js';
 import { page } from './render.js';
@@ -37,30 +38,36 @@ export function clearSessionCookie(res: Response, secure: boolean): void {
 
 /**
  * Pages hold personal data: never cached, never framed, no referrer (an agency link's token
- * must not leak to another site). The CSP allows only our own scripts and styles, plus the one
- * inline line of the NHS.UK template, by nonce.
+ * must not leak to another site), no powerful browser features. The CSP allows only our own
+ * scripts and styles, plus the one inline line of the NHS.UK template, by nonce. Behind https
+ * (PUBLIC_URL), browsers are told to use https only (HSTS).
  */
-export const securityHeaders: RequestHandler = (_req, res, next) => {
-  const nonce = randomBytes(16).toString('base64');
-  res.locals.cspNonce = nonce;
-  res.set({
-    'Content-Security-Policy': [
-      "default-src 'self'",
-      `script-src 'self' 'nonce-${nonce}'`,
-      "style-src 'self'",
-      "img-src 'self' data:",
-      "font-src 'self' https://assets.nhs.uk",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-      "base-uri 'none'",
-    ].join('; '),
-    'Cache-Control': 'no-store',
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-  });
-  next();
-};
+export function securityHeaders(env: Pick<Env, 'PUBLIC_URL'>): RequestHandler {
+  const https = env.PUBLIC_URL.startsWith('https:');
+  return (_req, res, next) => {
+    const nonce = randomBytes(16).toString('base64');
+    res.locals.cspNonce = nonce;
+    res.set({
+      'Content-Security-Policy': [
+        "default-src 'self'",
+        `script-src 'self' 'nonce-${nonce}'`,
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self' https://assets.nhs.uk",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+      ].join('; '),
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Permissions-Policy': 'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()',
+      ...(https ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
+    });
+    next();
+  };
+}
 
 /** Loads the signed-in user (if any) into res.locals.user, with its CSRF token. */
 export function webSession(deps: ServiceDeps): RequestHandler {
@@ -99,13 +106,16 @@ export function requireUser(...roles: Role[]): RequestHandler {
   };
 }
 
-/** Every state-changing request must echo the session's CSRF token (body `_csrf`, or the query for the header's sign-out button). */
+/**
+ * Every state-changing request must echo the session's CSRF token in its BODY (`_csrf`): never
+ * in the URL, where logs, history and Referer headers keep it.
+ */
 export function checkCsrf(expected: (res: Response) => string | undefined) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     const want = expected(res);
     const body = req.body as Record<string, unknown> | undefined;
-    const given = body?._csrf ?? req.query._csrf;
+    const given = body?._csrf;
     if (!want || !csrfMatches(want, given)) {
       page(res, 'error.njk', { title: 'Your form has expired', message: 'Go back, reload the page and try again.' }, 403);
       return;
@@ -121,4 +131,23 @@ export function safeNext(next: unknown, fallback: string): string {
 
 export function homeFor(role: Role): string {
   return role === 'link_worker' ? '/submissions' : role === 'agency' ? '/agency' : '/hub';
+}
+
+/**
+ * A POST made by a page of this site: the browser's Sec-Fetch-Site says same-origin, or (older
+ * browsers) its Origin is ours. For the header's sign-out button, whose form the NHS.UK header
+ * builds without room for a hidden CSRF field.
+ */
+export function sameOriginOnly(env: Pick<Env, 'PUBLIC_URL'>): RequestHandler {
+  const ours = new URL(env.PUBLIC_URL).origin;
+  return (req, res, next) => {
+    const site = req.get('sec-fetch-site');
+    const origin = req.get('origin');
+    const ok = site ? site === 'same-origin' : origin !== undefined && (origin === ours || origin === `${req.protocol}://${req.get('host')}`);
+    if (!ok) {
+      page(res, 'error.njk', { title: 'Your form has expired', message: 'Go back, reload the page and try again.' }, 403);
+      return;
+    }
+    next();
+  };
 }

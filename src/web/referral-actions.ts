@@ -8,6 +8,7 @@ import { COMPLETION_OUTCOMES } from '../domain/referral-state.js';
 import { AppError } from '../errors.js';
 import { listAgencies } from '../services/agency.service.js';
 import type { Principal } from '../services/auth.service.js';
+import type { Channel } from '../services/referral-access.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { getReferralForActor, transitionReferral, transitionSchema } from '../services/referral.service.js';
 import { formValues } from './checklist-form.js';
@@ -44,6 +45,8 @@ export interface ReferralPageOptions {
   csrfToken: string;
   back?: { href: string; text: string };
   requestId?: string | undefined;
+  /** 'link' for an agency's emailed link: a finished referral shows no personal data there */
+  channel?: Channel;
   extra?: Record<string, unknown>;
 }
 
@@ -55,7 +58,7 @@ export async function showReferral(
   state: { values?: Record<string, string>; fieldErrors?: Record<string, string>; errors?: { text: string; href: string }[]; flash?: string } = {},
   status = 200,
 ) {
-  const r = await getReferralForActor(deps, o.principal, id, o.requestId);
+  const r = await getReferralForActor(deps, o.principal, id, o.requestId, o.channel);
   const actions = ACTIONS.filter((a) => r.allowedNext.includes(a.to as never));
   const agencies = actions.some((a) => a.to === 'rerouted') ? (await listAgencies(deps)).filter((a) => a.id !== r.agencyId && a.status === 'active') : [];
   page(

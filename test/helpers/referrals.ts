@@ -28,7 +28,7 @@ export async function submit(api: ReturnType<typeof apiClient>, user: TestUser, 
 }
 
 /** What the forward worker records once the agency's mail server accepted the referral. */
-export async function markForwarded(ctx: TestContext, referralId: string): Promise<void> {
+export async function markForwarded(ctx: TestContext, referralId: string): Promise<{ followUpId: string; dueAt: Date }> {
   const now = ctx.clock.now();
   const r = await ctx.db
     .selectFrom('referrals as r')
@@ -36,9 +36,10 @@ export async function markForwarded(ctx: TestContext, referralId: string): Promi
     .select(['r.id', 'r.status', 'r.submissionId', 'a.contactDays', 'a.email'])
     .where('r.id', '=', referralId)
     .executeTakeFirstOrThrow();
-  if (r.status !== 'pending') throw new Error(`referral ${referralId} is not pending`);
+  if (r.status !== 'pending' && r.status !== 'forward_failed') throw new Error(`referral ${referralId} is not pending`);
   const followUp = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, r, { messageId: `<forward-${referralId}@test.invalid>`, recipient: r.email }, now));
   if (!followUp) throw new Error(`referral ${referralId} was forwarded meanwhile`);
+  return followUp;
 }
 
 /** Moves a referral through several transitions as this user, failing loudly on any refusal. */

@@ -4,10 +4,9 @@
  * contact or completion) written the way those parts write them, so that these tests do not
  * depend on a mail round trip to put a referral in the state they are about.
  */
-import { addDays } from '../../src/domain/clock.js';
 import { resolveBreach } from '../../src/db/breach.repository.js';
-import { scheduleFollowUp } from '../../src/services/follow-up.service.js';
 import type { TestContext } from './context.js';
+import { markForwarded } from './referrals.js';
 import type { apiClient } from './api.js';
 import { submissionBody, type seedChecklist, type TestUser } from './factories.js';
 
@@ -26,34 +25,18 @@ export async function submit(api: ReturnType<typeof apiClient>, worker: TestUser
 }
 
 /**
- * What the forward worker does when the agency's server accepts the mail: pending -> forwarded,
- * contact_due_at = now + the agency's contact days, the forward breach resolved, the follow-up
- * scheduled. `resolve: false` leaves the breach as a worker that raced the sweep would.
+ * What the forward worker records when the agency's server accepts the mail (the same function,
+ * forward.service.ts recordForwarded, through markForwarded). `resolve: false` then plays a
+ * worker that lost the race with the sweep: the forward breach the sweep recorded meanwhile is
+ * left open, for the sweep's own repair to find.
  */
 export async function forward(ctx: TestContext, referralIds: string[], opts: { resolve?: boolean } = {}): Promise<{ followUpId: string; dueAt: Date }> {
-  const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (tx) => {
-    let followUp: { followUpId: string; dueAt: Date } | undefined;
-    for (const id of referralIds) {
-      const r = await tx
-        .selectFrom('referrals as r')
-        .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-        .select(['r.submissionId', 'a.contactDays'])
-        .where('r.id', '=', id)
-        .executeTakeFirstOrThrow();
-      const done = await tx
-        .updateTable('referrals')
-        .set({ status: 'forwarded', forwardedAt: now, contactDueAt: addDays(now, r.contactDays), updatedAt: now })
-        .where('id', '=', id)
-        .where('status', 'in', ['pending', 'forward_failed'])
-        .returning('id')
-        .executeTakeFirst();
-      if (!done) throw new Error(`referral ${id} was not pending`);
-      if (opts.resolve !== false) await resolveBreach(tx, id, 'forward', now);
-      followUp = await scheduleFollowUp(tx, ctx, r.submissionId, now);
-    }
-    return followUp!;
-  });
+  let followUp: { followUpId: string; dueAt: Date } | undefined;
+  for (const id of referralIds) followUp = await markForwarded(ctx, id);
+  if (opts.resolve === false) {
+    await ctx.db.updateTable('slaBreaches').set({ resolvedAt: null, lateBySeconds: null }).where('referralId', 'in', referralIds).where('clock', '=', 'forward').execute();
+  }
+  return followUp!;
 }
 
 /** An agency's step, as the transition service records it (status, its timestamp). */

@@ -19,8 +19,8 @@ export class WebClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  async request(method: string, path: string, form?: Record<string, string> | string): Promise<WebResponse> {
-    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'text/html' };
+  async request(method: string, path: string, form?: Record<string, string> | string, extraHeaders: Record<string, string> = {}): Promise<WebResponse> {
+    const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'text/html', ...extraHeaders };
     let body: string | undefined;
     if (form !== undefined) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -42,13 +42,13 @@ export class WebClient {
     return this.request('GET', path);
   }
 
-  post(path: string, form: Record<string, string> | string) {
-    return this.request('POST', path, form);
+  post(path: string, form: Record<string, string> | string, headers?: Record<string, string>) {
+    return this.request('POST', path, form, headers);
   }
 
   /** The `_csrf` value of the page's first form. */
   static csrfOf(html: string): string {
-    const m = /name="_csrf" value="([^"]+)"/.exec(html) ?? /[?&]_csrf=([A-Za-z0-9_-]+)/.exec(html);
+    const m = /name="_csrf" value="([^"]+)"/.exec(html);
     if (!m) throw new Error('no CSRF token on the page');
     return m[1]!;
   }

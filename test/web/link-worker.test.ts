@@ -179,7 +179,9 @@ describe('sign-in', () => {
     const context = await newContext(browser, ctx.baseUrl);
     const page = await context.newPage();
     for (let i = 0; i < 5; i++) await signIn(page, { email: user.email, password: 'wrong password!' });
-    expect(await page.locator('.nhsuk-error-summary').innerText()).toContain('locked');
+    // the same answer as for a wrong password or an unknown email: no hint that it is locked
+    expect(await page.locator('.nhsuk-error-summary').innerText()).toContain('Enter a correct email address and password');
+    expect(await page.locator('main').innerText()).toContain('locked for 15 minutes');
     await signIn(page, user);
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     expect((await ctx.db.selectFrom('users').select('failedLogins').where('id', '=', user.id).executeTakeFirstOrThrow()).failedLogins).toBe(5);

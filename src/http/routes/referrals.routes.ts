@@ -10,7 +10,7 @@ export function referralsRouter(deps: ServiceDeps): Router {
   /** The agency inbox (own agency only, always) and the hub's list: newest first, keyset pages. */
   r.get('/referrals', requireRole('agency', ...HUB), async (req, res) => {
     const query = referralListQuerySchema.parse(req.query);
-    res.json(await listReferrals(deps, principalOf(res), query));
+    res.json(await listReferrals(deps, principalOf(res), query, requestIdOf(req)));
   });
 
   /** Link workers and other agencies get 404 here, as if the referral did not exist. */

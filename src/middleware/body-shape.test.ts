@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { checkBodyShape, MAX_DEPTH, MAX_NODES } from './body-shape.js';
+
+/** A value nested `depth` levels deep, built without recursion. */
+function deep(depth: number): unknown {
+  let v: unknown = 'x';
+  for (let i = 0; i < depth; i++) v = { a: v };
+  return v;
+}
+
+describe('checkBodyShape', () => {
+  it('stops at the depth limit after visiting no more than that many values, however deep the body', () => {
+    for (const depth of [MAX_DEPTH + 1, 100_000]) {
+      const r = checkBodyShape(deep(depth));
+      expect(r.tooDeep).toBe(true);
+      expect(r.visited).toBeLessThanOrEqual(MAX_DEPTH + 1);
+    }
+    expect(checkBodyShape(deep(MAX_DEPTH - 1)).tooDeep).toBe(false);
+  });
+
+  it('stops at the size limit after visiting no more than that many values, however wide the body', () => {
+    const wide = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i]));
+    const r = checkBodyShape(wide);
+    expect(r.tooBig).toBe(true);
+    expect(r.visited).toBeLessThanOrEqual(MAX_NODES + 1);
+  });
+
+  it('names each field holding a NUL or a lone surrogate, in order, keys included', () => {
+    const r = checkBodyShape({ person: { givenName: 'A\u0000', accessNeeds: 'x \ud800' }, answers: { ['q\udc00']: true }, ok: 'é 👍' });
+    expect(r.problems).toEqual([
+      { path: 'person.givenName', message: 'must not contain NUL characters' },
+      { path: 'person.accessNeeds', message: 'must be valid Unicode text (it holds a lone surrogate)' },
+      { path: 'answers.q\ufffd', message: 'a key must be valid Unicode text (it holds a lone surrogate)' },
+    ]);
+  });
+});

@@ -1,0 +1,271 @@
+/**
+ * A bounded fuzz test: a few thousand malformed requests, generated from a fixed seed (so a
+ * failure can be replayed), against every JSON endpoint and every form: deep nesting, lone
+ * surrogates, NUL characters, huge and odd numbers, prototype keys, wrong types, oversized and
+ * repeated fields, broken JSON and broken encodings. Not one may answer 5xx, and afterwards the
+ * server is healthy and still takes a valid checklist.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestContext } from './helpers/context.js';
+import { submissionBody, type TestUser } from './helpers/factories.js';
+import { markForwarded, submit } from './helpers/referrals.js';
+import { makeWebUser, type WebUser } from './helpers/browser.js';
+import { WebClient } from './helpers/web-client.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 0x5150);
+const JSON_CASES = Number(process.env.FUZZ_JSON_CASES ?? 2400);
+const FORM_CASES = Number(process.env.FUZZ_FORM_CASES ?? 900);
+
+/** mulberry32: a small, good-enough PRNG; the same seed gives the same requests. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  return { next, int, pick };
+}
+type Rng = ReturnType<typeof prng>;
+
+/** encodeURIComponent throws on a lone surrogate: those go as the raw bytes %ED%A0%80 instead. */
+const enc = (v: unknown) => encodeURIComponent((typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)).toWellFormed());
+
+const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
+const ODD_STRINGS = [
+  '',
+  ' ',
+  'a\u0000b',
+  'x \ud800',
+  '\udfff',
+  '\ud83d',
+  'é 👍 漢字',
+  '\u202e\u2028\u2029',
+  '<script>alert(1)</script>',
+  "'; DROP TABLE referrals; --",
+  '../../etc/passwd',
+  '%00%ED%A0%80',
+  '=HYPERLINK("http://x")',
+  'SP-AAAA-AAAA',
+  '00000000-0000-0000-0000-000000000000',
+  '2026-02-30',
+  '9999-12-31T23:59:59Z',
+  'null',
+  'true',
+];
+const ODD_NUMBERS = [0, -0, -1, 1e308, -1e308, 2 ** 53 + 1, 0.1, 1e-320, 90, 91, 1e21];
+
+function value(rng: Rng, depth = 0): unknown {
+  const r = rng.int(12);
+  if (depth > 3 && r < 8) return rng.pick(ODD_STRINGS);
+  switch (r) {
+    case 0:
+      return rng.pick(ODD_STRINGS);
+    case 1:
+      return 'x'.repeat(rng.pick([1_000, 5_000, 60_000]));
+    case 2:
+      return rng.pick(ODD_NUMBERS);
+    case 3:
+      return rng.next() < 0.5;
+    case 4:
+      return null;
+    case 5:
+      return Array.from({ length: rng.int(4) }, () => value(rng, depth + 1));
+    case 6:
+      return Object.fromEntries(Array.from({ length: rng.int(4) }, () => [rng.pick([...PROTO_KEYS, 'a', 'to', 'status']), value(rng, depth + 1)]));
+    case 7:
+      return rng.pick(['[[[[[[[[[[[[', '{"a":{"a":{"a":{"a":{"a":{"a":{"a":{"a":{"a":{"a":1}}}}}}}}}}']);
+    default:
+      return rng.pick(ODD_STRINGS);
+  }
+}
+
+/** Deep nesting as raw JSON text (the body parser builds it; the shape check must refuse it). */
+const deepJson = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+/** A valid body with one to three of its fields replaced, removed, or given company. */
+function mutate(rng: Rng, valid: Record<string, unknown>): unknown {
+  const copy = structuredClone(valid) as Record<string, unknown>;
+  for (let i = 0, n = 1 + rng.int(3); i < n; i++) {
+    let target: Record<string, unknown> = copy;
+    const path: string[] = [];
+    for (;;) {
+      const keys = Object.keys(target);
+      if (!keys.length) break;
+      const k = rng.pick(keys);
+      path.push(k);
+      const child = target[k];
+      if (child && typeof child === 'object' && !Array.isArray(child) && rng.next() < 0.6) target = child as Record<string, unknown>;
+      else break;
+    }
+    const key = path.at(-1) ?? 'x';
+    const op = rng.int(4);
+    if (op === 0) delete target[key];
+    else if (op === 1) Object.defineProperty(target, rng.pick(PROTO_KEYS), { value: value(rng), enumerable: true, configurable: true, writable: true });
+    else target[key] = value(rng);
+  }
+  return copy;
+}
+
+/** Raw bodies a JSON parser must refuse or survive. */
+const RAW_BODIES = [
+  '',
+  '{',
+  '{"a":1,}',
+  '\ufeff{}',
+  '{"a":1e999999}',
+  '{"a":-1e999999}',
+  '[1,2,3]',
+  '"just a string"',
+  'null',
+  '{"__proto__":{"polluted":true}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+  '{"a":"\\ud800"}',
+  '{"a":"\\u0000"}',
+  '{"a":1,"a":2}',
+  deepJson(9),
+  deepJson(5_000),
+  '[' + '1,'.repeat(30_000) + '1]',
+];
+
+let ctx: TestContext;
+let api: Api;
+let q: Checklist;
+let linkWorker: TestUser;
+let coordinator: TestUser;
+let agencyUser: TestUser;
+let webCoordinator: WebUser;
+let webAgency: WebUser;
+let referralId: string;
+let followUpId: string;
+let agencyId: string;
+let draftId: string;
+
+beforeAll(async () => {
+  ({ ctx, api, q, linkWorker, coordinator, agencyUser } = await createWorld({ linkWorker: 'link_worker', coordinator: 'coordinator', agencyUser: { agencyOf: 0 } }));
+  const s = await submit(api, linkWorker, q, [q.questions[0]!.id]);
+  referralId = s.referrals[0]!.id;
+  followUpId = (await markForwarded(ctx, referralId)).followUpId;
+  agencyId = q.questions[0]!.agencyId;
+  draftId = (await api.post('/api/v1/questionnaires', coordinator.token, {})).body.id;
+  webCoordinator = await makeWebUser(ctx, 'coordinator');
+  webAgency = await makeWebUser(ctx, 'agency', agencyId);
+}, 120_000);
+afterAll(async () => ctx?.close());
+
+describe('fuzzing every JSON endpoint and every form', () => {
+  it(`answers ${JSON_CASES} malformed API requests without a 5xx`, async () => {
+    const rng = prng(SEED);
+    const validSubmission = submissionBody(q, [q.questions[0]!.id]) as Record<string, unknown>;
+    const endpoints: { method: string; path: () => string; token: () => string; valid: Record<string, unknown> }[] = [
+      { method: 'POST', path: () => '/api/v1/submissions', token: () => linkWorker.token, valid: validSubmission },
+      { method: 'POST', path: () => `/api/v1/referrals/${referralId}/transitions`, token: () => rng.pick([agencyUser.token, coordinator.token]), valid: { to: 'acknowledged', note: 'n' } },
+      { method: 'POST', path: () => `/api/v1/follow-ups/${followUpId}`, token: () => coordinator.token, valid: { contactMade: false, outcomes: [{ referralId, needsMet: 'yes' }], note: 'n' } },
+      { method: 'POST', path: () => '/api/v1/agencies', token: () => coordinator.token, valid: { name: 'Fuzz agency', email: 'fuzz@example.org', phone: '020 7946 0000', status: 'active', contactDays: 14 } },
+      { method: 'PATCH', path: () => `/api/v1/agencies/${agencyId}`, token: () => coordinator.token, valid: { contactDays: 14 } },
+      { method: 'POST', path: () => '/api/v1/questionnaires', token: () => coordinator.token, valid: { title: 'T', copyFrom: 'current' } },
+      { method: 'PATCH', path: () => `/api/v1/questionnaires/${draftId}`, token: () => coordinator.token, valid: { title: 'T', sections: [{ title: 'S', questions: [{ text: 'Q', agencyId }] }] } },
+      { method: 'POST', path: () => `/api/v1/questionnaires/${draftId}/publish`, token: () => coordinator.token, valid: {} },
+    ];
+    const getters = [
+      () => `/api/v1/referrals?${rng.pick(['status', 'agencyId', 'cursor', 'limit', '__proto__'])}=${enc(value(rng))}`,
+      () => `/api/v1/referrals/${enc(value(rng))}`,
+      () => `/api/v1/submissions/${enc(value(rng))}`,
+      () => `/api/v1/sla/breaches?${rng.pick(['open', 'clock', 'agencyId', 'limit'])}=${enc(value(rng))}`,
+      () => `/api/v1/follow-ups?state=${enc(value(rng))}&limit=${enc(value(rng))}`,
+      () => `/api/v1/questionnaires/${enc(value(rng))}`,
+    ];
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < JSON_CASES; i++) {
+      const kind = rng.int(10);
+      let method = 'GET';
+      let path: string;
+      let body: string | undefined;
+      let token = coordinator.token;
+      const headers: Record<string, string> = {};
+      if (kind < 2) {
+        path = rng.pick(getters)();
+      } else {
+        const e = rng.pick(endpoints);
+        method = e.method;
+        path = e.path();
+        token = e.token();
+        body = kind < 4 ? rng.pick(RAW_BODIES) : kind < 6 ? JSON.stringify(value(rng)) : JSON.stringify(mutate(rng, e.valid));
+        headers['content-type'] = rng.next() < 0.9 ? 'application/json' : rng.pick(['text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded']);
+        if (rng.next() < 0.1) headers['idempotency-key'] = String(rng.pick(ODD_STRINGS)).replace(/[^\x20-\x7e]/g, '') || 'k';
+      }
+      const res = await fetch(ctx.baseUrl + path, { method, headers: { ...headers, authorization: `Bearer ${token}` }, body });
+      await res.arrayBuffer();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status >= 500) failures.push(`#${i} ${method} ${path} -> ${res.status} (${(body ?? '').slice(0, 120)})`);
+    }
+    expect(failures).toEqual([]);
+    // the cases reached the handlers: many refusals, and some requests that were fine
+    expect(statuses.get(400) ?? 0).toBeGreaterThan(JSON_CASES / 4);
+    expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
+  });
+
+  it(`answers ${FORM_CASES} malformed form posts without a 5xx`, async () => {
+    const rng = prng(SEED + 1);
+    const coord = new WebClient(ctx.baseUrl);
+    await coord.signIn(webCoordinator.email, webCoordinator.password);
+    const agency = new WebClient(ctx.baseUrl);
+    await agency.signIn(webAgency.email, webAgency.password);
+    const csrfOf = async (c: WebClient, page: string) => WebClient.csrfOf((await c.get(page)).text);
+    const coordCsrf = await csrfOf(coord, '/hub/agencies');
+    const agencyCsrf = await csrfOf(agency, `/agency/referrals/${referralId}`);
+    const forms: { client: WebClient; csrf: string; path: string; fields: string[] }[] = [
+      { client: coord, csrf: coordCsrf, path: '/checklist', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[month]', 'dateOfBirth[year]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'consentRecordedAt', 'idempotencyKey', `q_${q.questions[0]!.id}`] },
+      { client: agency, csrf: agencyCsrf, path: `/agency/referrals/${referralId}`, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'] },
+      { client: coord, csrf: coordCsrf, path: `/hub/referrals/${referralId}`, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'] },
+      { client: coord, csrf: coordCsrf, path: `/hub/follow-ups/${followUpId}`, fields: ['contactMade', 'note', `needsMet_${referralId}`] },
+      { client: coord, csrf: coordCsrf, path: '/hub/agencies', fields: ['name', 'email', 'phone', 'contactDays'] },
+      { client: coord, csrf: coordCsrf, path: `/hub/agencies/${agencyId}`, fields: ['email', 'phone', 'status', 'contactDays'] },
+      { client: coord, csrf: coordCsrf, path: '/hub/users', fields: ['role', 'name', 'email', 'agencyId', 'password'] },
+      { client: coord, csrf: coordCsrf, path: `/hub/users/${webAgency.id}`, fields: ['action', 'password'] },
+      { client: coord, csrf: coordCsrf, path: `/hub/questionnaires/${draftId}`, fields: ['action', 'title', 's0_title', 's0_q0_text', 's0_q0_agency', 's99999_title'] },
+      { client: new WebClient(ctx.baseUrl), csrf: 'x', path: '/sign-in', fields: ['email', 'password', 'next'] },
+      { client: new WebClient(ctx.baseUrl), csrf: 'x', path: `/a/${'A'.repeat(43)}`, fields: ['to', 'note'] },
+    ];
+    const rawValue = () =>
+      rng.pick([
+        enc(value(rng)),
+        '%00',
+        '%ED%A0%80',
+        '%E0%A4%A',
+        '%',
+        '%%%',
+        'a'.repeat(rng.pick([10, 5_000, 90_000])),
+        enc(rng.pick(ODD_STRINGS)),
+      ]);
+    const failures: string[] = [];
+    for (let i = 0; i < FORM_CASES; i++) {
+      const f = rng.pick(forms);
+      const parts: string[] = [];
+      if (rng.next() < 0.85) parts.push(`_csrf=${enc(f.csrf)}`);
+      for (let j = 0, n = rng.int(f.fields.length + 3); j < n; j++) {
+        const key = rng.next() < 0.8 ? rng.pick(f.fields) : rng.pick([...PROTO_KEYS, '_csrf', 'a[b][c]', 'a[]', '%00', '%ED%A0%80']);
+        parts.push(`${key.startsWith('%') ? key : enc(key)}=${rawValue()}`);
+      }
+      const res = await f.client.post(f.path, parts.join('&'));
+      if (res.status >= 500) failures.push(`#${i} POST ${f.path} -> ${res.status} (${parts.join('&').slice(0, 160)})`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('leaves the server healthy: ready, and a valid checklist still goes through', async () => {
+    expect((await fetch(`${ctx.baseUrl}/readyz`)).status).toBe(200);
+    // the fuzzing may have published a new checklist version: answer the current one
+    const current = (await api.get('/api/v1/questionnaire', linkWorker.token)).body;
+    const questions = current.sections.flatMap((s: { questions: { id: string }[] }) => s.questions);
+    const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody({ id: current.id, questions }, [questions[0].id]));
+    expect(res.status).toBe(201);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
