@@ -27,4 +27,9 @@ describe('configuration', () => {
     expect(() => loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org' })).toThrow(/SECURE_COOKIES/);
     expect(loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org', SECURE_COOKIES: 'true' }).SECURE_COOKIES).toBe(true);
   });
+  it('reads the demo password and the HTTP bounds through the schema', () => {
+    expect(loadEnv({}).DEMO_PASSWORD).toBe('signpost-demo');
+    expect(() => loadEnv({ DEMO_PASSWORD: 'short' })).toThrow(/DEMO_PASSWORD/);
+    expect(() => loadEnv({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+  });
 });

@@ -51,6 +51,8 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   // `npm run demo`: the page listing the mail its embedded SMTP sink received
   DEMO_MAIL_PORT: z.coerce.number().int().min(0).max(65535).default(8025),
+  // `npm run demo`: every demo user's web password
+  DEMO_PASSWORD: z.string().min(10).max(200).default('signpost-demo'),
   // Web sessions and signed agency links
   SESSION_SECRET: z.string().min(32).default('dev-only-session-secret-change-me-0123456789'),
   SECURE_COOKIES: bool.default(false),

@@ -32,11 +32,8 @@ const DEMO_USERS: { role: Role; name: string; email: string; agency?: string }[]
   { role: 'admin', name: 'Demo administrator', email: 'admin@demo.signpost.example.org' },
 ];
 
-/** Every demo user signs in to the web app with this password (set again on every run). */
-const DEMO_PASSWORD = process.env.DEMO_PASSWORD ?? 'signpost-demo';
-
 /** Each demo user, created on the first run; every run revokes its old tokens and prints a new one. */
-async function demoUsers(deps: UserDeps): Promise<{ role: Role; email: string; token: string }[]> {
+async function demoUsers(deps: UserDeps, password: string): Promise<{ role: Role; email: string; token: string }[]> {
   const out = [];
   for (const u of DEMO_USERS) {
     const existing = await findUserByEmail(deps.db, u.email);
@@ -48,7 +45,7 @@ async function demoUsers(deps: UserDeps): Promise<{ role: Role; email: string; t
       const agencyId = u.agency ? seedUuid(`agency:${u.agency}`) : null;
       token = (await createUserWithToken(deps, { role: u.role, name: u.name, email: u.email, agencyId })).token;
     }
-    await setPassword(deps, existing?.id ?? (await findUserByEmail(deps.db, u.email))!.id, DEMO_PASSWORD);
+    await setPassword(deps, existing?.id ?? (await findUserByEmail(deps.db, u.email))!.id, password);
     out.push({ role: u.role, email: u.email, token });
   }
   return out;
@@ -89,7 +86,7 @@ async function main(): Promise<void> {
 
   await prepareDatabase(env);
   const api = createContext({ env, role: 'api' });
-  const users = await demoUsers(api);
+  const users = await demoUsers(api, env.DEMO_PASSWORD);
   const { server, stop: stopApi } = await startServer(api);
   const workerDeps = createWorkerDeps(env, api.logger);
   const workers = await startWorkers(workerDeps);
@@ -104,11 +101,11 @@ Signpost demo is running.
   API              ${apiUrl}/api/v1   (readiness: ${apiUrl}/readyz)
   SMTP sink        ${sink.url}   (every message also saved in .demo/mail/)
   Mail received    ${mailPage.url}
-  Web app          ${apiUrl}/   (sign in with a demo user's email and the password ${DEMO_PASSWORD})
+  Web app          ${apiUrl}/   (sign in with a demo user's email and the password ${env.DEMO_PASSWORD})
   Workers          ${[...workers.workers.keys()].join(', ')}
   Forward mail     FORWARD_EMAIL_CONTENT=${env.FORWARD_EMAIL_CONTENT}
 
-Demo users (web password for all: ${DEMO_PASSWORD}; API tokens are new on every run):
+Demo users (web password for all: ${env.DEMO_PASSWORD}; API tokens are new on every run):
 ${users.map((u) => `  ${u.role.padEnd(12)} ${u.email.padEnd(42)} ${u.token}`).join('\n')}
 
 Try it: fetch the checklist, then submit one (answer "yes" to the fire safety question):

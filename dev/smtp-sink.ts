@@ -216,8 +216,3 @@ export class SmtpSink extends EventEmitter {
     this.emit('message', message);
   }
 }
-
-/** Starts a sink; `new SmtpSink(opts).start()` in one call. */
-export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
-  return new SmtpSink(opts).start();
-}

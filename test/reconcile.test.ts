@@ -102,7 +102,7 @@ describe('reconciliation', () => {
   it('re-enqueues a notification still queued after a minute, not a fresh one', async () => {
     const n = await createNotification(
       ctx.db,
-      ctx.ids,
+      ctx,
       { kind: 'test', dedupeKey: `test:${crypto.randomUUID()}`, recipient: 'hub@example.org', subject: 's', bodyText: 'b' },
       ctx.clock.now(),
     );

@@ -60,7 +60,9 @@ describe('T1 forward (24 h from receipt)', () => {
     await runSweep(ctx);
     expect((await breachesOf(ctx, [r!.id])).map((b) => b.clock)).toEqual(['forward']);
 
-    // forwarded while its breach was being recorded: the worker found nothing to resolve
+    // a coordinator sends it again; it is forwarded while its breach was being recorded, so
+    // the worker found nothing to resolve
+    await ctx.db.updateTable('referrals').set({ status: 'pending' }).where('id', '=', r!.id).execute();
     ctx.clock.advance(HOUR);
     await forward(ctx, [r!.id], { resolve: false });
     expect((await breachesOf(ctx, [r!.id]))[0]!.resolvedAt).toBeNull();

@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor, NeedsMet } from './database.js';
+import { byReference } from './reference-order.js';
 
 export type FollowUpState = 'due' | 'upcoming' | 'completed';
 
@@ -67,7 +68,7 @@ export async function listFollowUps(db: Executor, state: FollowUpState | { id: s
       .leftJoin('followUpOutcomes as o', (j) => j.onRef('o.followUpId', '=', 'f.id').onRef('o.referralId', '=', 'r.id'))
       .select(['f.id as followUpId', 'r.id', 'r.reference', 'r.agencyId', 'a.name as agencyName', 'r.status', 'r.outcome', 'o.needsMet', 'r.forwardedAt'])
       .where('f.id', 'in', rows.map((r) => r.id))
-      .orderBy('r.reference')
+      .orderBy(byReference('r.reference'))
       .execute(),
     db
       .selectFrom('followUpAttempts')
@@ -101,7 +102,7 @@ export async function referralsOfSubmission(db: Executor, submissionId: string) 
     .selectFrom('referrals')
     .select(['id', 'reference', 'status', 'forwardedAt'])
     .where('submissionId', '=', submissionId)
-    .orderBy('reference')
+    .orderBy(byReference('referrals.reference'))
     .execute();
 }
 

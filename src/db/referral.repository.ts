@@ -5,6 +5,7 @@
  */
 import { sql, type Updateable } from 'kysely';
 import type { Executor, NewReferral, ReferralsTable } from './database.js';
+import { byReference } from './reference-order.js';
 
 export interface ReferralListFilters {
   /** always set for agency users */
@@ -147,7 +148,7 @@ export async function appendReferralEvent(
 
 // ---- forwarding (services/forward.service.ts) ----
 
-/** pending|forward_failed -> forwarded; undefined when another run got there first. */
+/** pending -> forwarded; undefined when another run got there first (or it is no longer pending). */
 export async function markForwarded(trx: Executor, r: { id: string; at: Date; contactDueAt: Date; messageId: string }) {
   return trx
     .updateTable('referrals')
@@ -161,7 +162,7 @@ export async function markForwarded(trx: Executor, r: { id: string; at: Date; co
       updatedAt: r.at,
     })
     .where('id', '=', r.id)
-    .where('status', 'in', ['pending', 'forward_failed'])
+    .where('status', '=', 'pending')
     .returning(['id', 'status', 'submissionId', 'forwardedAt', 'contactDueAt'])
     .executeTakeFirst();
 }
@@ -231,6 +232,6 @@ export async function listReferralsAwaitingContactDueBy(db: Executor, now: Date,
     .where('r.contactDueAt', '<=', until)
     .orderBy('r.agencyId')
     .orderBy('r.contactDueAt')
-    .orderBy('r.reference')
+    .orderBy(byReference('r.reference'))
     .execute();
 }

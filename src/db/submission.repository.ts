@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Consent, Executor, PreferredContact } from './database.js';
+import { byReference } from './reference-order.js';
 
 export interface IntakeRow {
   userId: string;
@@ -145,9 +146,7 @@ export async function findReferralsOfSubmission(db: Executor, submissionId: stri
       'r.reroutedToId',
     ])
     .where('r.submissionId', '=', submissionId)
-    // SP-XXXX-XXXX-2 before SP-XXXX-XXXX-10
-    .orderBy(sql`length(r.reference)`)
-    .orderBy('r.reference')
+    .orderBy(byReference('r.reference'))
     .execute();
 }
 
@@ -164,7 +163,7 @@ export async function findReferralsForClosure(db: Executor, submissionId: string
     .leftJoin('followUpOutcomes as o', 'o.referralId', 'r.id')
     .select(['r.reference', 'r.status', 'r.outcome', 'a.name as agencyName', 'o.needsMet'])
     .where('r.submissionId', '=', submissionId)
-    .orderBy('r.reference')
+    .orderBy(byReference('r.reference'))
     .execute();
 }
 
@@ -204,7 +203,7 @@ export async function listSubmissionsBy(db: Executor, userId: string, limit = 10
       eb
         .selectFrom('referrals as r')
         .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-        .select(sql<{ agencyName: string; status: string }[]>`coalesce(json_agg(json_build_object('agencyName', a.name, 'status', r.status) ORDER BY r.reference), '[]')`.as('x'))
+        .select(sql<{ agencyName: string; status: string }[]>`coalesce(json_agg(json_build_object('agencyName', a.name, 'status', r.status) ORDER BY ${byReference('r.reference')}), '[]')`.as('x'))
         .whereRef('r.submissionId', '=', 's.id')
         .as('referrals'),
     ])

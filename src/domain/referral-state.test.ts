@@ -9,11 +9,10 @@ import { allowedNext, decideTransition, FHIR_TASK_STATUS, REFERRAL_STATUSES, typ
 const EXPECTED = `
 pending -> forwarded: system
 pending -> forward_failed: system
-pending -> declined: agency hub
+pending -> declined: hub
 pending -> cancelled: hub
-forward_failed -> forwarded: system
 forward_failed -> pending: hub
-forward_failed -> declined: agency hub
+forward_failed -> declined: hub
 forward_failed -> cancelled: hub
 forwarded -> acknowledged: agency hub
 forwarded -> accepted: agency hub
@@ -80,8 +79,10 @@ describe('referral state machine', () => {
   });
 
   it('lists the allowed next states with an illegal move', () => {
-    const d = decideTransition('pending', { to: 'completed', actor: 'agency', ...FULL });
-    expect(d).toEqual({ ok: false, code: 'illegal_transition', from: 'pending', allowed: ['declined'] });
+    const d = decideTransition('forwarded', { to: 'completed', actor: 'agency', ...FULL });
+    expect(d).toEqual({ ok: false, code: 'illegal_transition', from: 'forwarded', allowed: ['acknowledged', 'accepted', 'contacted', 'on_hold', 'unable_to_contact', 'declined', 'rejected'] });
+    // a referral the agency has not been sent is the hub's alone
+    expect(allowedNext('pending', 'agency')).toEqual([]);
     expect(allowedNext('contacted', 'agency')).toEqual(['on_hold', 'completed', 'unable_to_contact', 'declined']);
   });
 

@@ -80,7 +80,8 @@ const AGENCY_OR_HUB: readonly Actor[] = ['agency', 'hub'];
  * (agencies without IT phone it in); the event keeps who recorded it.
  */
 export const TRANSITIONS: readonly Rule[] = [
-  { from: ['pending', 'forward_failed'], to: 'forwarded', by: ['system'] },
+  // a forward_failed referral is sent again only after a coordinator puts it back to pending
+  { from: ['pending'], to: 'forwarded', by: ['system'] },
   { from: ['pending'], to: 'forward_failed', by: ['system'], requires: ['reason'] },
   { from: ['forward_failed'], to: 'pending', by: ['hub'], requires: ['note'] },
   { from: ['forwarded'], to: 'acknowledged', by: AGENCY_OR_HUB },
@@ -89,7 +90,9 @@ export const TRANSITIONS: readonly Rule[] = [
   { from: ['forwarded', 'acknowledged', 'accepted', 'contacted'], to: 'on_hold', by: AGENCY_OR_HUB, requires: ['reason', 'onHoldUntil'] },
   { from: ['contacted', 'on_hold'], to: 'completed', by: AGENCY_OR_HUB, requires: ['outcome'] },
   { from: OPEN_WITH_AGENCY, to: 'unable_to_contact', by: AGENCY_OR_HUB, requires: ['note'] },
-  { from: ['pending', 'forward_failed', ...OPEN_WITH_AGENCY], to: 'declined', by: AGENCY_OR_HUB, requires: ['reason'] },
+  // before it reaches the agency, only the hub hears that the person declined
+  { from: ['pending', 'forward_failed'], to: 'declined', by: ['hub'], requires: ['reason'] },
+  { from: OPEN_WITH_AGENCY, to: 'declined', by: AGENCY_OR_HUB, requires: ['reason'] },
   { from: ['forwarded', 'acknowledged'], to: 'rejected', by: AGENCY_OR_HUB, requires: ['reason'] },
   { from: ['rejected'], to: 'rerouted', by: ['hub'], requires: ['targetAgencyId'] },
   { from: ['pending', 'forward_failed', 'rejected', ...OPEN_WITH_AGENCY], to: 'cancelled', by: ['hub'], requires: ['reason'] },

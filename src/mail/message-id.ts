@@ -6,7 +6,12 @@ export function mailDomain(from: string): string {
   return m ? m[1]! : 'signpost.invalid';
 }
 
+/** A Message-ID in the hub's own mail domain (MAIL_FROM's), e.g. `<forward-<referralId>@domain>`. */
+export function messageId(localPart: string, from: string): string {
+  return `<${localPart}@${mailDomain(from)}>`;
+}
+
 /** The forward of one referral: `<forward-<referralId>@domain>`. */
 export function forwardMessageId(referralId: string, from: string): string {
-  return `<forward-${referralId}@${mailDomain(from)}>`;
+  return messageId(`forward-${referralId}`, from);
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { conflict, forbidden, notFound } from '../errors.js';
-import { findAgency, insertAgency, listAgencies as listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow } from '../db/agency.repository.js';
+import { insertAgency, listAgencies as listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow } from '../db/agency.repository.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -53,12 +53,6 @@ const requireHub = (p: Principal) => {
 
 export async function listAgencies(deps: Pick<ServiceDeps, 'db'>): Promise<AgencyRow[]> {
   return listAgencyRows(deps.db);
-}
-
-export async function getAgency(deps: Pick<ServiceDeps, 'db'>, id: string): Promise<AgencyRow> {
-  const a = await findAgency(deps.db, id);
-  if (!a) throw notFound('agency');
-  return a;
 }
 
 export async function createAgency(deps: ServiceDeps, principal: Principal, input: NewAgencyInput): Promise<AgencyRow> {

@@ -20,7 +20,7 @@ export interface AlertInput {
 /** Returns the notification id to dispatch after commit, or null when the alert was already open. */
 export async function raiseAlert(
   db: Executor,
-  deps: { ids: IdGenerator; env: Pick<Env, 'COORDINATOR_ALERT_EMAIL'> },
+  deps: { ids: IdGenerator; env: Pick<Env, 'COORDINATOR_ALERT_EMAIL' | 'MAIL_FROM'> },
   a: AlertInput,
   now: Date,
 ): Promise<string | null> {
@@ -36,7 +36,7 @@ export async function raiseAlert(
   if (!inserted) return null;
   const n = await createNotification(
     db,
-    deps.ids,
+    deps,
     {
       kind: 'coordinator_alert',
       dedupeKey: `alert:${id}`,

@@ -2,7 +2,7 @@
  * Forwarding a referral to its agency (the hub's T1 promise), as the forward worker runs it.
  *
  * Idempotent: it re-reads Postgres and acts only on a 'pending' referral; the status change is a
- * conditional UPDATE (pending|forward_failed -> forwarded), and the mail is one notifications
+ * conditional UPDATE (pending -> forwarded), and the mail is one notifications
  * row with a stable Message-ID (`<forward-<referralId>@...>`) that is never sent twice. Outcomes:
  *  - not pending any more: nothing to do (at-least-once delivery of the job is fine);
  *  - agency paused: nothing is sent, a coordinator alert is raised once, the referral stays

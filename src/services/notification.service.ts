@@ -9,6 +9,8 @@ import { findNotificationIdByDedupeKey, insertNotificationIfNew, listNotificatio
 import { forbidden } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { IdGenerator } from '../domain/ids.js';
+import type { Env } from '../../config/env.js';
+import { messageId } from '../mail/message-id.js';
 import type { JobProducer } from '../jobs/producer.js';
 
 export interface NotificationInput {
@@ -24,14 +26,17 @@ export interface NotificationInput {
   agencyId?: string | null;
 }
 
-/** The Message-ID every attempt to send this notification uses. */
-export function messageIdFor(id: string, domain = 'signpost.example.org'): string {
-  return `<${id}@${domain}>`;
-}
-
-/** Writes the notification (or finds the one with this dedupe key); returns its id. */
-export async function createNotification(db: Executor, ids: IdGenerator, n: NotificationInput, now: Date): Promise<{ id: string; created: boolean }> {
-  const id = ids.uuid();
+/**
+ * Writes the notification (or finds the one with this dedupe key); returns its id. Its
+ * Message-ID, the same for every attempt to send it, is in MAIL_FROM's domain.
+ */
+export async function createNotification(
+  db: Executor,
+  deps: { ids: IdGenerator; env: Pick<Env, 'MAIL_FROM'> },
+  n: NotificationInput,
+  now: Date,
+): Promise<{ id: string; created: boolean }> {
+  const id = deps.ids.uuid();
   const inserted = await insertNotificationIfNew(db, {
     id,
     kind: n.kind,
@@ -43,7 +48,7 @@ export async function createNotification(db: Executor, ids: IdGenerator, n: Noti
     subject: n.subject,
     bodyText: n.bodyText,
     bodyHtml: n.bodyHtml ?? null,
-    messageId: messageIdFor(id),
+    messageId: messageId(id, deps.env.MAIL_FROM),
     status: 'queued',
     createdAt: now,
   });

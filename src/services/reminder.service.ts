@@ -39,7 +39,7 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
       const lines = list.map((r) => `- ${r.reference}: contact the person by ${r.contactDueAt!.toISOString().slice(0, 10)} (${r.status})`);
       const n = await createNotification(
         tx,
-        deps.ids,
+        deps,
         {
           kind: 'contact_reminder',
           dedupeKey: `reminder:${agencyId}:${day}`,

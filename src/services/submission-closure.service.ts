@@ -23,7 +23,7 @@ const STATUS_WORDS: Record<string, string> = {
 
 export async function closeSubmissionIfDone(
   db: Executor,
-  deps: { ids: IdGenerator; env: Pick<Env, 'PUBLIC_URL'> },
+  deps: { ids: IdGenerator; env: Pick<Env, 'PUBLIC_URL' | 'MAIL_FROM'> },
   submissionId: string,
   now: Date,
 ): Promise<{ closed: boolean; notificationId: string | null }> {
@@ -49,7 +49,7 @@ export async function closeSubmissionIfDone(
     });
   const n = await createNotification(
     db,
-    deps.ids,
+    deps,
     {
       kind: 'submission_closed',
       dedupeKey: `closed:${submissionId}`,

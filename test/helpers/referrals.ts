@@ -36,7 +36,7 @@ export async function markForwarded(ctx: TestContext, referralId: string): Promi
     .select(['r.id', 'r.status', 'r.submissionId', 'a.contactDays', 'a.email'])
     .where('r.id', '=', referralId)
     .executeTakeFirstOrThrow();
-  if (r.status !== 'pending' && r.status !== 'forward_failed') throw new Error(`referral ${referralId} is not pending`);
+  if (r.status !== 'pending') throw new Error(`referral ${referralId} is not pending`);
   const followUp = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, r, { messageId: `<forward-${referralId}@test.invalid>`, recipient: r.email }, now));
   if (!followUp) throw new Error(`referral ${referralId} was forwarded meanwhile`);
   return followUp;
