@@ -1,10 +1,11 @@
 /**
  * The JSON API at /api/v1. A request is authenticated (from its header alone) before its body
- * is read, then the body is parsed (100 kB at most) and its shape checked, then one router per
+ * is read, then the body is parsed (100 kB at most; too-deep or too-big JSON is refused before parsing) and
+ * its shape checked, then one router per
  * resource. Errors are JSON (middleware/errors.ts).
  */
 import express, { Router } from 'express';
-import { checkRequestBody } from '../middleware/body-shape.js';
+import { checkRequestBody, refuseMisshapenJson } from '../middleware/body-shape.js';
 import { TokenVerifier } from '../services/auth.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { apiHeaders } from './middleware/api-headers.js';
@@ -20,7 +21,7 @@ export function apiRouter(deps: ServiceDeps): Router {
   const api = Router();
   api.use(apiHeaders);
   api.use(authenticate(new TokenVerifier(deps.db, deps.clock, deps.env.AUTH_CACHE_TTL_MS)));
-  api.use(express.json({ limit: '100kb' }));
+  api.use(express.json({ limit: '100kb', verify: refuseMisshapenJson }));
   api.use(checkRequestBody);
   api.use(questionnairesRouter(deps));
   api.use(agenciesRouter(deps));

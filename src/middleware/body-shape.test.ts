@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBodyShape, MAX_DEPTH, MAX_NODES } from './body-shape.js';
+import { checkBodyShape, jsonShapeProblem, MAX_DEPTH, MAX_NODES } from './body-shape.js';
 
 /** A value nested `depth` levels deep, built without recursion. */
 function deep(depth: number): unknown {
@@ -7,6 +7,26 @@ function deep(depth: number): unknown {
   for (let i = 0; i < depth; i++) v = { a: v };
   return v;
 }
+
+describe('jsonShapeProblem', () => {
+  it('counts nesting outside strings only, escapes included', () => {
+    const over = (json: string, max: number) => jsonShapeProblem(Buffer.from(json), max) === 'deep';
+    expect(over('[[[[[[[[]]]]]]]]', 8)).toBe(false);
+    expect(over('[[[[[[[[[]]]]]]]]]', 8)).toBe(true);
+    expect(over(String.raw`{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}`, 8)).toBe(false);
+    // an escaped quote does not end the string ...
+    expect(over(String.raw`{"a":"\"[[[[[[[[[["}`, 1)).toBe(false);
+    // ... an escaped backslash before a quote does
+    expect(over(String.raw`{"a":"\\","b":[[1]]}`, 2)).toBe(true);
+    expect(over(String.raw`{"a":"\\","b":[1]}`, 2)).toBe(false);
+  });
+
+  it('counts values by the commas outside strings', () => {
+    expect(jsonShapeProblem(Buffer.from(`[${'1,'.repeat(MAX_NODES - 2)}1]`))).toBeUndefined();
+    expect(jsonShapeProblem(Buffer.from(`[${'1,'.repeat(MAX_NODES)}1]`))).toBe('big');
+    expect(jsonShapeProblem(Buffer.from(JSON.stringify({ a: ','.repeat(MAX_NODES * 2) })))).toBeUndefined();
+  });
+});
 
 describe('checkBodyShape', () => {
   it('stops at the depth limit after visiting no more than that many values, however deep the body', () => {
