@@ -130,7 +130,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['src/cli/**', 'dev/**', 'test/bench/**', 'test/helpers/**'],
+    files: ['src/cli/**', 'dev/**', 'test/bench/**', 'test/soak/**', 'test/helpers/**'],
     rules: { 'no-console': 'off' },
   },
 );

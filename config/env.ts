@@ -49,6 +49,9 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   SLA_SWEEP_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  // a worker process's /healthz and /readyz (0: off)
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
   // `npm run demo`: the page listing the mail its embedded SMTP sink received
   DEMO_MAIL_PORT: z.coerce.number().int().min(0).max(65535).default(8025),
   // `npm run demo`: every demo user's web password

@@ -26,7 +26,12 @@ export function createContext({ env, role, logger, clock, ids }: ContextOptions)
   // conversation; forward and notify each run WORKER_CONCURRENCY of them at once. A worker's
   // pool keeps room beyond that for the sweep and the other queues.
   const poolSize = role === 'worker' ? Math.max(env.DATABASE_POOL_SIZE, 2 * env.WORKER_CONCURRENCY + 4) : env.DATABASE_POOL_SIZE;
-  const db = createDb({ connectionString: env.DATABASE_URL, poolSize, applicationName: `signpost-${role}` });
+  const db = createDb({
+    connectionString: env.DATABASE_URL,
+    poolSize,
+    applicationName: `signpost-${role}`,
+    onConnectionError: (err) => log.warn({ err: err.message, code: (err as { code?: string }).code }, 'a Postgres connection failed; the pool will open another'),
+  });
   const jobs = createProducer({
     redisUrl: env.REDIS_URL,
     prefix: env.QUEUE_PREFIX,

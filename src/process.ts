@@ -33,6 +33,23 @@ export function loadEnvOrExit(source?: Record<string, string | undefined>): Env 
 }
 
 /**
+ * A process that meets an error nothing handled does not carry on in an unknown state: it logs
+ * why (fatal) and exits 1, so that its supervisor (compose `restart: unless-stopped`, systemd
+ * `Restart=on-failure`) starts it again. A backing service going away is handled where it
+ * happens and is never such an error: requests answer 503, jobs are retried.
+ */
+export function exitOnUnhandledErrors(logger: { fatal(obj: object, msg: string): void }): void {
+  const die = (kind: string) => (err: unknown) => {
+    logger.fatal({ err, kind }, `${kind}: exiting (exit code 1) so that the supervisor restarts this process`);
+    process.exitCode = 1;
+    // let the log line reach its destination first
+    setTimeout(() => process.exit(1), 100).unref();
+  };
+  process.on('uncaughtException', die('uncaught exception'));
+  process.on('unhandledRejection', die('unhandled promise rejection'));
+}
+
+/**
  * On SIGINT/SIGTERM: the first signal runs stop() once, then the process exits 0, or 1 (after
  * printing the error) if stop() failed. Each signal is listened for once, so a repeated signal
  * ends the process at once.

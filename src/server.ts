@@ -7,7 +7,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Env } from '../config/env.js';
 import { createContext } from './context.js';
 import { createApp } from './app.js';
-import { isEntryPoint, loadEnvOrExit, onShutdownSignals } from './process.js';
+import { exitOnUnhandledErrors, isEntryPoint, loadEnvOrExit, onShutdownSignals } from './process.js';
 
 /**
  * Bounds on what one client can hold: the headers, then the whole request (body included), must
@@ -65,6 +65,7 @@ export async function startServer(ctx: ReturnType<typeof createContext>): Promis
 async function main() {
   const env = loadEnvOrExit();
   const ctx = createContext({ env, role: 'api' });
+  exitOnUnhandledErrors(ctx.logger);
   const { server, stop } = await startServer(ctx);
   const addr = server.address();
   ctx.logger.info({ port: typeof addr === 'object' && addr ? addr.port : env.PORT }, 'signpost API listening');

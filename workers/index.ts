@@ -12,7 +12,8 @@
 import type { Worker } from 'bullmq';
 import { ConfigError } from '../config/env.js';
 import { QUEUE_NAMES, type QueueName } from '../src/jobs/registry.js';
-import { isEntryPoint, loadEnvOrExit, onShutdownSignals } from '../src/process.js';
+import { exitOnUnhandledErrors, isEntryPoint, loadEnvOrExit, onShutdownSignals } from '../src/process.js';
+import { startWorkerHealth } from './health-server.js';
 import { createForwardWorker } from './forward-referral.worker.js';
 import { createSendNotificationWorker } from './send-notification.worker.js';
 import { createSlaSweepWorker } from './sla-sweep.worker.js';
@@ -78,9 +79,13 @@ async function main(): Promise<void> {
     process.exit(78);
   }
   const deps = createWorkerDeps(env);
+  exitOnUnhandledErrors(deps.logger);
   const running = await startWorkers(deps);
+  const health = env.WORKER_HEALTH_PORT ? await startWorkerHealth(deps, running, env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST) : undefined;
+  if (health) deps.logger.info({ url: health.url }, 'worker health endpoint listening');
   onShutdownSignals(async (signal) => {
     deps.logger.info({ signal }, 'shutting down workers');
+    await health?.close();
     await running.close(env.SHUTDOWN_GRACE_MS);
     await deps.close();
   });

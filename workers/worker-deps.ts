@@ -46,7 +46,7 @@ export function jobLogger(deps: Pick<WorkerDeps, 'logger'>, queue: QueueName, jo
 /** Builds the real dependencies for a worker process; close() ends the mailer, the pool and Redis. */
 export function createWorkerDeps(env: Env, logger?: Logger): WorkerDeps & { close(): Promise<void> } {
   const ctx = createContext({ env, role: 'worker', logger });
-  const mailer = createMailer(env);
+  const mailer = createMailer(env, (err) => ctx.logger.warn({ err: err.message }, 'mail transport error; the next send opens a new connection'));
   const connections: Redis[] = [];
   return {
     ...ctx,

@@ -11,9 +11,11 @@ export interface DbOptions {
   connectionString: string;
   poolSize?: number;
   applicationName?: string;
+  /** told of every connection that fails, idle or in use (Postgres restarted, network gone) */
+  onConnectionError?: (err: Error) => void;
 }
 
-export function createDb({ connectionString, poolSize = 10, applicationName = 'signpost' }: DbOptions) {
+export function createDb({ connectionString, poolSize = 10, applicationName = 'signpost', onConnectionError = () => {} }: DbOptions) {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
@@ -22,8 +24,16 @@ export function createDb({ connectionString, poolSize = 10, applicationName = 's
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client that loses its connection (Postgres restart) emits 'error' on the pool;
-  // without a listener that would crash the process. The pool discards the client itself.
-  pool.on('error', () => {});
+  // A connection that Postgres ends (a restart: 57P01 "terminating connection due to
+  // administrator command") emits 'error' on its client. The pool listens only while the client
+  // is idle; a client that is checked out (inside a transaction, say, while a mail is sent) has
+  // no listener of its own, and an 'error' event without a listener ends the process. So every
+  // client gets one for its whole life: the query in flight fails with the error, its caller
+  // (a request: 503; a job: retried) handles that, and the pool discards the broken client when
+  // it is released.
+  pool.on('connect', (client) => {
+    client.on('error', onConnectionError);
+  });
+  pool.on('error', onConnectionError);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }

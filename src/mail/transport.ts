@@ -46,7 +46,7 @@ export function classifyMailError(err: unknown): MailError {
   return new MailError(code ? text : `${e.code ?? 'ERROR'}: ${text}`, permanent, code);
 }
 
-export function createMailer(env: Pick<Env, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_REPLY_TO' | 'WORKER_CONCURRENCY'>): Mailer {
+export function createMailer(env: Pick<Env, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_REPLY_TO' | 'WORKER_CONCURRENCY'>, onError: (err: Error) => void = () => {}): Mailer {
   const transport = nodemailer.createTransport(
     {
       url: env.SMTP_URL,
@@ -60,6 +60,9 @@ export function createMailer(env: Pick<Env, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_REP
     },
     { from: env.MAIL_FROM, replyTo: env.MAIL_REPLY_TO },
   );
+  // a pooled connection that fails while idle is reported here, not thrown: without a listener
+  // it would end the process (a send in progress fails through its own promise)
+  transport.on('error', onError);
   return {
     async send(mail) {
       try {
