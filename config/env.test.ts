@@ -19,13 +19,15 @@ describe('configuration', () => {
       expect((err as ConfigError).issues.map((i) => i.key).sort()).toEqual(['DATABASE_URL', 'FORWARD_EMAIL_CONTENT', 'PORT']);
     }
   });
-  it('refuses the development session secret in production', () => {
+  it('refuses the development session secret, and the example hub phone number, in production', () => {
     expect(() => loadEnv({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
+    expect(() => loadEnv({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/HUB_PHONE/);
   });
   it('refuses insecure cookies behind an https address in production', () => {
     const secret = 'x'.repeat(40);
-    expect(() => loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org' })).toThrow(/SECURE_COOKIES/);
-    expect(loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org', SECURE_COOKIES: 'true' }).SECURE_COOKIES).toBe(true);
+    const hub = { HUB_PHONE: '0161 496 0000' };
+    expect(() => loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org', ...hub })).toThrow(/SECURE_COOKIES/);
+    expect(loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org', SECURE_COOKIES: 'true', ...hub }).SECURE_COOKIES).toBe(true);
   });
   it('reads the demo password and the HTTP bounds through the schema', () => {
     expect(loadEnv({}).DEMO_PASSWORD).toBe('signpost-demo');

@@ -43,6 +43,10 @@ export const envSchema = z.object({
   MAIL_REPLY_TO: z.string().min(3).default('hub@signpost.example.org'),
   COORDINATOR_ALERT_EMAIL: z.string().min(3).default('coordinators@signpost.example.org'),
   FORWARD_EMAIL_CONTENT: z.enum(['full', 'minimal']).default('minimal'),
+  // The hub as people meet it: on every mail and on the record left with the person
+  HUB_NAME: z.string().trim().min(2).max(100).default('Signpost hub'),
+  HUB_PHONE: z.string().trim().regex(/^\+?[0-9 ()-]{7,20}$/, 'must be a telephone number').default('020 7946 0000'),
+  HUB_HOURS: z.string().trim().min(2).max(100).default('Monday to Friday, 9am to 5pm'),
   // Workers
   // queue names, or `all`; checked against the job registry when the workers start
   WORKER_QUEUES: csv.pipe(z.array(z.string().regex(/^[a-z-]+$/, 'must be queue names separated by commas, or all')).min(1)).default(['all']),
@@ -86,6 +90,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (result.data.NODE_ENV === 'production') {
     const problems: { key: string; message: string }[] = [];
     if (result.data.SESSION_SECRET.startsWith('dev-only')) problems.push({ key: 'SESSION_SECRET', message: 'must be set in production' });
+    // the default is a number reserved for drama: people must never be told to ring it
+    if (source.HUB_PHONE === undefined) problems.push({ key: 'HUB_PHONE', message: "must be set in production (the hub's phone number, printed on every record and mail)" });
     if (result.data.PUBLIC_URL.startsWith('https:') && !result.data.SECURE_COOKIES) {
       problems.push({ key: 'SECURE_COOKIES', message: 'must be true when PUBLIC_URL is https (session cookies would travel in clear)' });
     }

@@ -60,7 +60,7 @@ async function writeExampleSubmission(db: ReturnType<typeof createContext>['db']
     consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
     answers: Object.fromEntries(questions.map((q, i) => [q.id, i === 0])),
   };
-  const file = join('.demo', 'example-submission.json');
+  const file = join(process.cwd(), '.demo', 'example-submission.json');
   await mkdir('.demo', { recursive: true });
   await writeFile(file, JSON.stringify(body, null, 2));
   return file;
@@ -87,12 +87,13 @@ async function main(): Promise<void> {
   await prepareDatabase(env);
   const api = createContext({ env, role: 'api' });
   const users = await demoUsers(api, env.DEMO_PASSWORD);
-  const { server, stop: stopApi } = await startServer(api);
+  const { stop: stopApi } = await startServer(api);
   const workerDeps = createWorkerDeps(env, api.logger);
   const workers = await startWorkers(workerDeps);
 
-  const addr = server.address();
-  const apiUrl = `http://${env.HOST}:${typeof addr === 'object' && addr ? addr.port : env.PORT}`;
+  // PUBLIC_URL (http://localhost:<port> unless set) everywhere: the address printed here and the
+  // links in the mail are one origin, so a sign-in carries over from one to the other
+  const apiUrl = env.PUBLIC_URL.replace(/\/+$/, '');
   const token = (role: Role) => users.find((u) => u.role === role)!.token;
   const example = await writeExampleSubmission(api.db);
   console.log(`

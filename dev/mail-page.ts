@@ -9,9 +9,13 @@ import type { SmtpSink } from './smtp-sink.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** Escaped text with its http(s) addresses as links, so that a mail's links can be followed. */
+const linkify = (s: string) =>
+  esc(s).replace(/\bhttps?:\/\/[^\s<>&"']+[^\s<>&"'.,;:)]/g, (url) => `<a href="${url}">${url}</a>`);
+
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}td,th{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #ddd}pre{white-space:pre-wrap;background:#f4f4f4;padding:1rem}</style>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:1rem;max-width:70rem;overflow-wrap:anywhere}td,th{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #ddd}pre{white-space:pre-wrap;background:#f4f4f4;padding:1rem}</style>
 </head><body>${body}</body></html>`;
 }
 
@@ -44,7 +48,7 @@ export async function startSinkPage(sink: SmtpSink, port: number, host = '127.0.
     res.end(
       page(
         msg.subject,
-        `<p><a href="/">all mail</a></p><h1>${esc(msg.subject)}</h1><p>From: ${esc(msg.from)}<br>To: ${esc(msg.to)}<br>Message-ID: ${esc(msg.messageId)}<br>Received: ${esc(msg.receivedAt.toISOString())}</p><pre>${esc(msg.text)}</pre>`,
+        `<p><a href="/">all mail</a></p><h1>${esc(msg.subject)}</h1><p>From: ${esc(msg.from)}<br>To: ${esc(msg.to)}<br>Message-ID: ${esc(msg.messageId)}<br>Received: ${esc(msg.receivedAt.toISOString())}</p><pre>${linkify(msg.text)}</pre>`,
       ),
     );
   });
@@ -55,7 +59,8 @@ export async function startSinkPage(sink: SmtpSink, port: number, host = '127.0.
   const bound = (server.address() as AddressInfo).port;
   return {
     server,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/`,
+    // `localhost`, as the hub's own links in the demo are (one name, so one set of cookies)
+    url: `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${bound}/`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -9,6 +9,7 @@ import * as web from './2026_11_23_1200_web.js';
 import * as intakeFunction from './2026_11_23_1210_intake_function.js';
 import * as slaReport from './2026_11_23_1220_sla_report.js';
 import * as intakeExplicitColumns from './2026_12_02_0900_intake_explicit_columns.js';
+import * as contactPromise from './2026_12_02_1000_contact_promise.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_1210_intake_function': intakeFunction,
   '2026_11_23_1220_sla_report': slaReport,
   '2026_12_02_0900_intake_explicit_columns': intakeExplicitColumns,
+  '2026_12_02_1000_contact_promise': contactPromise,
 };

@@ -3,6 +3,7 @@
  * each template, and what forwarding records (status, contact clock, follow-up, events).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeWebUser } from './helpers/browser.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
@@ -141,12 +142,27 @@ describe('forward worker, minimal template', () => {
     const [mail] = await sink.waitFor(1, { filter: (m) => m.subject.includes(ref.reference) });
     expect(mail!.text).toContain(ref.reference);
     expect(mail!.text).toContain(fire.text);
-    expect(mail!.text).toContain(`https://signpost.test/referrals/${ref.id}`);
+    // an agency without Signpost accounts gets one way in: the signed link, never a sign-in page
+    const links = mail!.text.match(/https:\/\/\S+/g) ?? [];
+    expect(links).toHaveLength(1);
+    expect(links[0]).toMatch(/^https:\/\/signpost\.test\/a\/[\w-]{43}$/);
+    // the hub as the agency can reach it
+    expect(mail!.text).toContain(`${ctx.env.HUB_NAME}\nPhone ${ctx.env.HUB_PHONE} (${ctx.env.HUB_HOURS})`);
     for (const value of PERSONAL) expect(mail!.raw).not.toContain(value);
     const row = await waitUntil(() =>
       ctx.db.selectFrom('referrals').select(['status', 'contactDueAt', 'forwardedAt']).where('id', '=', ref.id).where('status', '=', 'forwarded').executeTakeFirst(),
     );
     expect(row.contactDueAt).toEqual(new Date(row.forwardedAt!.getTime() + 14 * DAY));
+  });
+
+  it('tells an agency whose staff have accounts to sign in, and that the link works without one', async () => {
+    const q2 = question('lonely');
+    await makeWebUser(ctx, 'agency', q2.agencyId);
+    const s = await submit([q2.id]);
+    const ref = s.referrals[0]!;
+    const [mail] = await sink.waitFor(1, { filter: (m) => m.subject.includes(ref.reference) });
+    expect(mail!.text).toContain(`If you have a Signpost account, sign in and open ${ref.reference} from your referrals: https://signpost.test/agency`);
+    expect(mail!.text).toMatch(/If you do not, use this link instead\. Open it here \(no password needed; [^)]*\): https:\/\/signpost\.test\/a\/[\w-]{43}/);
   });
 
   it('carries a signed link for the agency that is stored only as a hash, never in the mail copy', async () => {

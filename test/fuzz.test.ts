@@ -221,7 +221,7 @@ describe('fuzzing every JSON endpoint and every form', () => {
     const coordCsrf = await csrfOf(coord, '/hub/agencies');
     const agencyCsrf = await csrfOf(agency, `/agency/referrals/${referralId}`);
     const forms: { client: WebClient; csrf: string; path: string; fields: string[] }[] = [
-      { client: coord, csrf: coordCsrf, path: '/checklist', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[month]', 'dateOfBirth[year]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'consentRecordedAt', 'idempotencyKey', `q_${q.questions[0]!.id}`] },
+      { client: coord, csrf: coordCsrf, path: '/checklist', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[month]', 'dateOfBirth[year]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'consentRecordedAt', 'idempotencyKey', ...q.sections.map((x) => `s_${x.id}`)] },
       { client: agency, csrf: agencyCsrf, path: `/agency/referrals/${referralId}`, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'] },
       { client: coord, csrf: coordCsrf, path: `/hub/referrals/${referralId}`, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'] },
       { client: coord, csrf: coordCsrf, path: `/hub/follow-ups/${followUpId}`, fields: ['contactMade', 'note', `needsMet_${referralId}`] },

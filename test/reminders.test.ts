@@ -44,7 +44,7 @@ describe('contact reminders', () => {
     expect(rows[0]!.recipient).toBe('advice@hub.example.org');
     expect(rows[0]!.dedupeKey).toBe(`reminder:${advice.agencyId}:${ctx.clock.now().toISOString().slice(0, 10)}`);
     expect(rows[0]!.bodyText).toContain(advice.reference);
-    expect(rows[0]!.bodyText).not.toMatch(/Ada|Test-|020 7946/);
+    expect(rows[0]!.bodyText).not.toMatch(/Ada|Test-|020 7946 0123/);
     expect(await ctx.jobs.queue(JOBS['send-notification'].queue).getJobState(`notify-${rows[0]!.id}`)).toBe('waiting');
 
     // a second run the same day (a retry, another worker, the daily job) sends nothing

@@ -92,6 +92,23 @@ export async function listFollowUps(db: Executor, state: FollowUpState | { id: s
   }));
 }
 
+/**
+ * How many calls are due now, and how many fall due within `horizon` (the dashboard and the
+ * worklist's tabs). Reads only scheduled follow-ups, through follow_ups_open_idx.
+ */
+export async function countOpenFollowUps(db: Executor, now: Date, horizon: Date): Promise<{ due: number; upcoming: number }> {
+  const row = await db
+    .selectFrom('followUps as f')
+    .select((eb) => [
+      eb.fn.countAll<string>().filterWhere('f.dueAt', '<=', now).as('due'),
+      eb.fn.countAll<string>().filterWhere('f.dueAt', '>', now).as('upcoming'),
+    ])
+    .where(sql<boolean>`f.status = 'scheduled'`)
+    .where('f.dueAt', '<=', horizon)
+    .executeTakeFirstOrThrow();
+  return { due: Number(row.due), upcoming: Number(row.upcoming) };
+}
+
 /** The follow-up, locked for the recording transaction. */
 export async function lockFollowUp(db: Executor, id: string) {
   return db.selectFrom('followUps').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

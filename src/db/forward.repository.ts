@@ -20,6 +20,11 @@ export async function findForwardContext(db: Executor, referralId: string) {
       'a.email as agencyEmail',
       'a.status as agencyStatus',
       'a.contactDays',
+      // staff with a password: the agency signs in (the email-link users have none)
+      (eb) =>
+        eb
+          .exists(eb.selectFrom('users as u').select('u.id').whereRef('u.agencyId', '=', 'a.id').where('u.passwordHash', 'is not', null).where('u.disabledAt', 'is', null))
+          .as('agencyHasAccounts'),
       's.reference as submissionReference',
       'p.givenName',
       'p.familyName',

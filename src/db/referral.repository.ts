@@ -108,6 +108,17 @@ export async function listReferralEvents(db: Executor, referralId: string) {
     .execute();
 }
 
+/** The events of several referrals, in order (the call script shows what each agency recorded). */
+export async function listEventsOfReferrals(db: Executor, referralIds: string[]) {
+  if (referralIds.length === 0) return [];
+  return db
+    .selectFrom('referralEvents')
+    .select(['referralId', 'at', 'actorUserId', 'actorLabel', 'toStatus', 'reason', 'outcome', 'note'])
+    .where('referralId', 'in', referralIds)
+    .orderBy('id')
+    .execute();
+}
+
 /**
  * The conditional update every status change goes through: it applies only while the referral
  * is still in `from`, so two concurrent moves cannot both win. Undefined when it moved meanwhile.

@@ -129,16 +129,20 @@ export async function findReferralsOfSubmission(db: Executor, submissionId: stri
   return db
     .selectFrom('referrals as r')
     .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+    // what the person said of this referral at the hub's call, once it was made
+    .leftJoin('followUpOutcomes as o', 'o.referralId', 'r.id')
     .select([
       'r.id',
       'r.reference',
       'r.agencyId',
       'a.name as agencyName',
+      'o.needsMet',
       'r.questionIds',
       'r.status',
       'r.forwardDueAt',
       'r.forwardedAt',
       'r.contactDueAt',
+      'r.contactPromisedOn',
       'r.contactedAt',
       'r.closedAt',
       'r.outcome',
@@ -148,6 +152,16 @@ export async function findReferralsOfSubmission(db: Executor, submissionId: stri
     .where('r.submissionId', '=', submissionId)
     .orderBy(byReference('r.reference'))
     .execute();
+}
+
+/** A submission's state and who sent it (the call page's confirmation says who was told). */
+export async function findSubmissionState(db: Executor, id: string) {
+  return db
+    .selectFrom('submissions as s')
+    .innerJoin('users as u', 'u.id', 's.submittedBy')
+    .select(['s.status', 's.closedAt', 'u.name as submitterName'])
+    .where('s.id', '=', id)
+    .executeTakeFirst();
 }
 
 /** A closed submission goes back to open when one of its referrals is reopened. */

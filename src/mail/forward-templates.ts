@@ -7,6 +7,7 @@
  * The subject always carries the referral's reference (agencies quote it when they phone).
  */
 import type { ForwardContext } from '../db/forward.repository.js';
+import { hubSignature, type HubContact } from './hub-signature.js';
 
 export type ForwardContent = 'full' | 'minimal';
 
@@ -33,9 +34,31 @@ function needsLines(ctx: ForwardContext): string[] {
   return ctx.questions.length ? ctx.questions.map((q) => `- ${oneLine(q)}`) : ['- (see the referral in Signpost)'];
 }
 
+export interface ForwardMailSettings {
+  content: ForwardContent;
+  publicUrl: string;
+  hub: HubContact;
+  /** how long the signed link works (AGENCY_LINK_TTL_DAYS) */
+  linkTtlDays: number;
+}
+
+/**
+ * How the agency opens the referral. An agency with no Signpost accounts has ONE way: the signed
+ * link (no password; a link for a sign-in page would leave it stuck). An agency whose staff have
+ * accounts is told to sign in, and that the link works without one.
+ */
+function howToOpen(ctx: ForwardContext, agency: string, s: ForwardMailSettings, agencyLink: string): string[] {
+  const link = `Open it here (no password needed; this link is for ${agency} only and works for ${s.linkTtlDays} days): ${agencyLink}`;
+  if (!ctx.agencyHasAccounts) return ['Acknowledge the referral and record your contact with the person in Signpost.', link];
+  return [
+    `If you have a Signpost account, sign in and open ${ctx.reference} from your referrals: ${s.publicUrl.replace(/\/$/, '')}/agency`,
+    `If you do not, use this link instead. ${link}`,
+  ];
+}
+
 /** `agencyLink`: the signed, expiring link for this referral (services/agency-link.service.ts). */
-export function renderForwardMail(ctx: ForwardContext, content: ForwardContent, publicUrl: string, agencyLink?: string): RenderedMail {
-  const link = `${publicUrl.replace(/\/$/, '')}/referrals/${ctx.id}`;
+export function renderForwardMail(ctx: ForwardContext, s: ForwardMailSettings, agencyLink: string): RenderedMail {
+  const content = s.content;
   const agency = oneLine(ctx.agencyName);
   const subject = `Signpost referral ${ctx.reference} for ${agency}`;
   const head = [
@@ -48,13 +71,7 @@ export function renderForwardMail(ctx: ForwardContext, content: ForwardContent, 
     ...needsLines(ctx),
     '',
   ];
-  const tail = [
-    ...(agencyLink ? [`Open the referral, acknowledge it and record your contact (no password needed; this link is for ${agency} only and expires): ${agencyLink}`, ''] : []),
-    `Acknowledge it and record your contact in Signpost: ${link}`,
-    `Please quote ${ctx.reference} in any reply or call to the hub.`,
-    '',
-    'Signpost hub',
-  ];
+  const tail = [...howToOpen(ctx, agency, s, agencyLink), '', `Please quote ${ctx.reference} in any reply or call to the hub.`, ...hubSignature(s.hub)];
   if (content === 'minimal') {
     return {
       subject,

@@ -8,6 +8,7 @@ import { insertAlertIfNotOpen } from '../db/alert.repository.js';
 import type { Executor } from '../db/database.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { createNotification } from './notification.service.js';
+import { hubSignature, type HubContact } from '../mail/hub-signature.js';
 
 export interface AlertInput {
   kind: 'forward_failed' | 'agency_paused' | 'referral_rejected' | string;
@@ -20,7 +21,7 @@ export interface AlertInput {
 /** Returns the notification id to dispatch after commit, or null when the alert was already open. */
 export async function raiseAlert(
   db: Executor,
-  deps: { ids: IdGenerator; env: Pick<Env, 'COORDINATOR_ALERT_EMAIL' | 'MAIL_FROM'> },
+  deps: { ids: IdGenerator; env: Pick<Env, 'COORDINATOR_ALERT_EMAIL' | 'MAIL_FROM'> & HubContact },
   a: AlertInput,
   now: Date,
 ): Promise<string | null> {
@@ -42,7 +43,7 @@ export async function raiseAlert(
       dedupeKey: `alert:${id}`,
       recipient: deps.env.COORDINATOR_ALERT_EMAIL,
       subject: `[Signpost alert] ${a.message}`,
-      bodyText: `${a.message}\n\nOpen the coordinator dashboard to act on it.`,
+      bodyText: [a.message, '', 'Open the coordinator dashboard to act on it.', ...hubSignature(deps.env)].join('\n'),
       referralId: a.referralId ?? null,
       agencyId: a.agencyId ?? null,
     },

@@ -1,5 +1,7 @@
 /** The coordinators' dashboard: what is at risk now, and the charts of the last weeks. */
+import { countOpenFollowUps } from '../db/follow-up.repository.js';
 import { listNotificationRows } from '../db/notification.repository.js';
+import { addDays } from '../domain/clock.js';
 import { slaCompliance, weeklyReferralVolume } from '../db/sla-report.repository.js';
 import { forbidden } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
@@ -10,7 +12,7 @@ import { getBreaches, getSlaSummary } from './sla-report.service.js';
 export async function hubDashboard(deps: ServiceDeps, principal: Principal, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see this');
   const now = deps.clock.now();
-  const [summary, breaches, failed, rejected, weekly, compliance, failedMail] = await Promise.all([
+  const [summary, breaches, failed, rejected, weekly, compliance, failedMail, calls] = await Promise.all([
     getSlaSummary(deps),
     getBreaches(deps, { open: true, limit: 50 }),
     listReferrals(deps, principal, { status: ['forward_failed'], limit: 50 }, requestId),
@@ -18,8 +20,9 @@ export async function hubDashboard(deps: ServiceDeps, principal: Principal, requ
     weeklyReferralVolume(deps.db, now, 8),
     slaCompliance(deps.db, new Date(now.getTime() - 30 * 86_400_000)),
     listNotificationRows(deps.db, { failedOnly: true, limit: 20 }),
+    countOpenFollowUps(deps.db, now, addDays(now, 7)),
   ]);
   const openByAgency = summary.agencies.filter((a) => a.openBreaches.forward + a.openBreaches.contact + a.openBreaches.follow_up > 0);
   const dueSoon = summary.agencies.filter((a) => a.dueNext24Hours.forward + a.dueNext24Hours.contact + a.dueNext24Hours.follow_up > 0);
-  return { now, openByAgency, breaches, dueSoon, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail };
+  return { now, openByAgency, breaches, dueSoon, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls };
 }

@@ -15,13 +15,16 @@ import {
   insertAttempt,
   insertOutcomes,
   listFollowUps,
+  countOpenFollowUps,
   lockFollowUp,
   referralsOfSubmission,
   type FollowUpState,
 } from '../db/follow-up.repository.js';
-import { markFollowedUp } from '../db/referral.repository.js';
+import { listEventsOfReferrals, markFollowedUp } from '../db/referral.repository.js';
+import { findSubmissionState } from '../db/submission.repository.js';
 import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
+import { addDays } from '../domain/clock.js';
 import type { ServiceDeps } from './deps.js';
 import { dispatchNotifications } from './notification.service.js';
 import { closeSubmissionIfDone } from './submission-closure.service.js';
@@ -91,12 +94,29 @@ export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id
   return { id, status: result.completed ? 'completed' : 'scheduled', submissionId: result.submissionId, submissionClosed: result.closed };
 }
 
-/** One follow-up for the call script page (due or upcoming), audited as a read of the person's details. */
+/**
+ * One follow-up for the call script page, audited as a read of the person's details: the person,
+ * each referral with what its agency last recorded (its outcome and its own words), the calls
+ * made so far, and where the checklist stands (closed, and whom that told).
+ */
 export async function followUpForCall(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins make the follow-up call');
   const now = deps.clock.now();
   const [hit] = await listFollowUps(deps.db, { id }, now, 1);
   if (!hit) throw notFound('follow-up');
   await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: hit.submissionId, requestId, at: now });
-  return hit;
+  const [events, submission] = await Promise.all([listEventsOfReferrals(deps.db, hit.referrals.map((r) => r.id)), findSubmissionState(deps.db, hit.submissionId)]);
+  const referrals = hit.referrals.map((r) => {
+    // the agency's own words: the latest reason or note a person (not the hub's system) wrote
+    const said = events.filter((e) => e.referralId === r.id && e.actorUserId !== null && (e.note || e.reason)).at(-1);
+    return { ...r, agencySaid: said ? (said.note ?? said.reason) : null, agencySaidAt: said?.at ?? null, agencySaidBy: said?.actorLabel ?? null };
+  });
+  return { ...hit, referrals, submission: submission ?? null, failedAttempts: hit.attempts.filter((a) => !a.contactMade) };
+}
+
+/** Calls due now, and due in the coming week: the worklist's tabs and the dashboard. */
+export async function followUpCounts(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal): Promise<{ due: number; upcoming: number }> {
+  if (!isHub(principal)) throw forbidden('only coordinators and admins see the calls');
+  const now = deps.clock.now();
+  return countOpenFollowUps(deps.db, now, addDays(now, 7));
 }

@@ -102,7 +102,11 @@ async function holdForPausedAgency(deps: ForwardDeps, ctx: ForwardContext, reque
 
 /** The forward notification row, written on the first attempt (with a placeholder for the link). */
 async function forwardNotification(deps: ForwardDeps, ctx: ForwardContext) {
-  const mail = renderForwardMail(ctx, deps.env.FORWARD_EMAIL_CONTENT, deps.env.PUBLIC_URL, AGENCY_LINK_PLACEHOLDER);
+  const mail = renderForwardMail(
+    ctx,
+    { content: deps.env.FORWARD_EMAIL_CONTENT, publicUrl: deps.env.PUBLIC_URL, hub: deps.env, linkTtlDays: deps.env.AGENCY_LINK_TTL_DAYS },
+    AGENCY_LINK_PLACEHOLDER,
+  );
   const n = await ensureForwardNotification(deps.db, {
     id: deps.ids.uuid(),
     referralId: ctx.id,

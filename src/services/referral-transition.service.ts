@@ -15,7 +15,8 @@ import { resolveBreach } from '../db/breach.repository.js';
 import type { Referral, ReferralsTable } from '../db/database.js';
 import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from '../db/referral.repository.js';
-import { addHours } from '../domain/clock.js';
+import { addDays, addHours } from '../domain/clock.js';
+import { londonDay } from '../domain/uk-dates.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { raiseAlert } from './alert.service.js';
 import type { Principal } from './auth.service.js';
@@ -88,8 +89,10 @@ export async function transitionReferral(
   if (to === 'on_hold' && request.onHoldUntil! < now.toISOString().slice(0, 10)) {
     problems.push({ path: 'onHoldUntil', message: 'must not be in the past' });
   }
+  let targetContactDays = deps.env.CONTACT_WITHIN_DAYS;
   if (to === 'rerouted') {
     const target = await findAgency(deps.db, request.targetAgencyId!);
+    if (target) targetContactDays = target.contactDays;
     if (!target) problems.push({ path: 'targetAgencyId', message: 'no agency has this id' });
     else if (target.status !== 'active') problems.push({ path: 'targetAgencyId', message: 'this agency is paused' });
     else if (target.id === current.agencyId) problems.push({ path: 'targetAgencyId', message: 'must be another agency than the one that rejected it' });
@@ -132,6 +135,8 @@ export async function transitionReferral(
           submissionId: current.submissionId,
           questionIds: current.questionIds,
           receivedAt: now,
+          // a new agency: a new promise to the person, on the same rule as at intake
+          contactPromisedOn: londonDay(addDays(replacement.forwardDueAt, targetContactDays)),
           reroutedFromId: current.id,
           updatedAt: now,
         });

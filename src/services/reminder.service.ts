@@ -8,6 +8,8 @@
  */
 import { listReferralsAwaitingContactDueBy } from '../db/referral.repository.js';
 import { addDays } from '../domain/clock.js';
+import { londonDay, ukDate } from '../domain/uk-dates.js';
+import { hubSignature } from '../mail/hub-signature.js';
 import type { ServiceDeps } from './deps.js';
 import { createNotification, dispatchNotifications } from './notification.service.js';
 
@@ -17,9 +19,9 @@ export interface ReminderResult {
   sent: number;
 }
 
-/** The UTC calendar day of `now`, as the dedupe key uses it. */
+/** The calendar day of `now` in London (the reminders go at 08:00 there), as the dedupe key uses it. */
 export function reminderDay(now: Date): string {
-  return now.toISOString().slice(0, 10);
+  return londonDay(now);
 }
 
 export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?: string | undefined } = {}): Promise<ReminderResult> {
@@ -36,7 +38,7 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
     const ids: string[] = [];
     for (const [agencyId, list] of byAgency) {
       const first = list[0]!;
-      const lines = list.map((r) => `- ${r.reference}: contact the person by ${r.contactDueAt!.toISOString().slice(0, 10)} (${r.status})`);
+      const lines = list.map((r) => `- ${r.reference}: contact the person by ${ukDate(r.contactDueAt!)}`);
       const n = await createNotification(
         tx,
         deps,
@@ -53,7 +55,9 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
             '',
             ...lines,
             '',
-            `Open each one in Signpost to record the contact: ${deps.env.PUBLIC_URL}/agency`,
+            'Record your contact with the person from the link in each referral’s email (it needs no password),',
+            `or sign in to Signpost if your team has accounts: ${deps.env.PUBLIC_URL}/agency`,
+            ...hubSignature(deps.env),
           ].join('\n'),
         },
         now,

@@ -12,6 +12,7 @@ import { findUserMailContact } from '../db/user.repository.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { TERMINAL_STATUSES } from '../domain/referral-state.js';
 import { createNotification } from './notification.service.js';
+import { hubSignature, type HubContact } from '../mail/hub-signature.js';
 
 const STATUS_WORDS: Record<string, string> = {
   completed: 'completed',
@@ -23,7 +24,7 @@ const STATUS_WORDS: Record<string, string> = {
 
 export async function closeSubmissionIfDone(
   db: Executor,
-  deps: { ids: IdGenerator; env: Pick<Env, 'PUBLIC_URL' | 'MAIL_FROM'> },
+  deps: { ids: IdGenerator; env: Pick<Env, 'PUBLIC_URL' | 'MAIL_FROM'> & HubContact },
   submissionId: string,
   now: Date,
 ): Promise<{ closed: boolean; notificationId: string | null }> {
@@ -63,6 +64,7 @@ export async function closeSubmissionIfDone(
         ...lines,
         '',
         `See it in Signpost: ${deps.env.PUBLIC_URL}/submissions/${submissionId}`,
+        ...hubSignature(deps.env),
       ].join('\n'),
       submissionId,
     },

@@ -7,6 +7,7 @@ import { recordAudit } from '../db/audit.repository.js';
 import { agencyContactDays } from '../db/agency.repository.js';
 import { findReferralsOfSubmission, findSubmission, listSubmissionsBy } from '../db/submission.repository.js';
 import { addDays } from '../domain/clock.js';
+import { londonDay } from '../domain/uk-dates.js';
 import { notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -37,16 +38,17 @@ export async function listMySubmissions(deps: Pick<ServiceDeps, 'db'>, principal
 }
 
 /**
- * A submission as its confirmation page shows it: for each referral, who will contact the
- * person and the latest date by which they promise to (the contact deadline once forwarded,
- * otherwise the forwarding deadline plus the agency's contact days).
+ * A submission as its confirmation page and printed record show it: for each referral, who will
+ * contact the person and the day they were told it would be by (contact_promised_on, set once
+ * when the checklist arrived: it does not move when the referral is forwarded sooner).
  */
 export async function submissionWithPromises(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
   const s = await getSubmission(deps, principal, id, requestId);
   const agencies = await agencyContactDays(deps.db, s.referrals.map((r) => r.agencyId));
   const referrals = s.referrals.map((r) => {
     const a = agencies.get(r.agencyId);
-    const contactBy = r.contactDueAt ?? addDays(r.forwardDueAt, a?.contactDays ?? deps.env.CONTACT_WITHIN_DAYS);
+    // rows from before the promise was kept: the date they were being shown
+    const contactBy = r.contactPromisedOn ?? londonDay(r.contactDueAt ?? addDays(r.forwardDueAt, a?.contactDays ?? deps.env.CONTACT_WITHIN_DAYS));
     return { ...r, contactBy, agencyPhone: a?.phone ?? null };
   });
   return { ...s, referrals };

@@ -46,6 +46,7 @@ const REQUIRED: Record<string, string> = {
 /** The form field id for a body path (person.postcode -> postcode, answers.<id> -> q_<id>). */
 export function fieldIdFor(path: string): string {
   const [head, rest] = [path.split('.')[0], path.split('.').slice(1).join('.')];
+  if (head === 'sections') return `s_${rest}`;
   if (head === 'answers') return `q_${rest}`;
   if (head === 'person') return rest === 'dateOfBirth' ? 'dateOfBirth-day' : rest;
   if (head === 'consent') return { given: 'consentGiven', sharingAgreed: 'sharingAgreed', by: 'consentBy', representativeName: 'representativeName' }[rest] ?? 'consentGiven';
@@ -57,8 +58,10 @@ export function problemsFrom(issues: { path: string; message: string }[], questi
   for (const i of issues) {
     const id = fieldIdFor(i.path);
     if (fieldErrors[id]) continue;
-    if (id.startsWith('q_')) {
-      fieldErrors[id] = `Select yes or no for: ${questionTexts.get(id.slice(2)) ?? 'this question'}`;
+    if (id.startsWith('s_')) {
+      fieldErrors[id] = i.message;
+    } else if (id.startsWith('q_')) {
+      fieldErrors[id] = `Answer: ${questionTexts.get(id.slice(2)) ?? 'this question'}`;
     } else if (REQUIRED[id] && /empty|required|expected|invalid option|must be true/i.test(i.message)) {
       fieldErrors[id] = REQUIRED[id];
     } else if (id === 'dateOfBirth-day') {
@@ -72,15 +75,40 @@ export function problemsFrom(issues: { path: string; message: string }[], questi
 
 const pad = (s: string | undefined, n: number) => (s ?? '').trim().padStart(n, '0');
 
-/** Builds the submission body; `consentRecordedAt` is when the form was shown to the person. */
-export function bodyFromForm(form: FormValues, questionnaire: QuestionnaireView, now: Date): { body?: SubmissionBody; issues: { path: string; message: string }[] } {
+/** Each section's ticks as the form posted them (`s_<sectionId>`, repeated): question ids and 'none'. */
+export type SectionTicks = Record<string, string[]>;
+
+export function sectionTicks(body: unknown, questionnaire: QuestionnaireView): SectionTicks {
+  const out: SectionTicks = {};
+  const raw = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  for (const s of questionnaire.sections) {
+    const v = Object.hasOwn(raw, `s_${s.id}`) ? raw[`s_${s.id}`] : undefined;
+    out[s.id] = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+  }
+  return out;
+}
+
+/**
+ * Every question gets an explicit answer, one section at a time: a ticked question is a "yes",
+ * and a section answered (some ticked, or None of these) makes its other questions "no". A
+ * section with no tick at all, or with None ticked beside others, is a problem named by section.
+ */
+function answersFromTicks(questionnaire: QuestionnaireView, ticks: SectionTicks) {
   const issues: { path: string; message: string }[] = [];
   const answers: Record<string, boolean> = {};
-  for (const q of questionnaire.sections.flatMap((s) => s.questions)) {
-    const v = form[`q_${q.id}`];
-    if (v === 'yes' || v === 'no') answers[q.id] = v === 'yes';
-    else issues.push({ path: `answers.${q.id}`, message: 'must be answered' });
+  for (const [i, s] of questionnaire.sections.entries()) {
+    const t = new Set(ticks[s.id] ?? []);
+    const part = `${i + 1}. ${s.title}`;
+    if (t.size === 0) issues.push({ path: `sections.${s.id}`, message: `${part}: tick what they would like help with, or None of these` });
+    else if (t.has('none') && t.size > 1) issues.push({ path: `sections.${s.id}`, message: `${part}: tick the ones that apply, or None of these, not both` });
+    for (const q of s.questions) answers[q.id] = t.has(q.id);
   }
+  return { answers, issues };
+}
+
+/** Builds the submission body; `consentRecordedAt` is when the form was shown to the person. */
+export function bodyFromForm(form: FormValues, ticks: SectionTicks, questionnaire: QuestionnaireView, now: Date): { body?: SubmissionBody; issues: { path: string; message: string }[] } {
+  const { answers, issues } = answersFromTicks(questionnaire, ticks);
   const [d, m, y] = [form['dateOfBirth[day]'], form['dateOfBirth[month]'], form['dateOfBirth[year]']];
   const dateOfBirth = d || m || y ? `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}` : '';
   const recordedAt = z.iso.datetime({ offset: true }).safeParse(form.consentRecordedAt).success ? form.consentRecordedAt! : now.toISOString();

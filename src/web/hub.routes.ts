@@ -5,12 +5,13 @@ import { TERMINAL_STATUSES, type ReferralStatus } from '../domain/referral-state
 import { AppError } from '../errors.js';
 import { listAgencyLinks, revokeAgencyLinks } from '../services/agency-link.service.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { followUpForCall, listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../services/follow-up-record.service.js';
+import { followUpCounts, followUpForCall, listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../services/follow-up-record.service.js';
 import { listReferrals } from '../services/referral.service.js';
 import { hubDashboard } from '../services/dashboard.service.js';
 import { groupInbox } from './agency.routes.js';
 import { formValues } from './checklist-form.js';
 import { HUB_ROLES, barChart } from './hub-charts.js';
+import { ukDayMonth } from '../domain/uk-dates.js';
 import { principalFromSession, requireUser } from './middleware.js';
 import { page } from './render.js';
 import { doneMessage, handleAction, showReferral } from './referral-actions.js';
@@ -34,7 +35,7 @@ export function hubRouter(deps: ServiceDeps): Router {
       title: 'Hub dashboard',
       section: 'hub',
       d,
-      volumeChart: barChart(d.weekly.map((w) => ({ label: w.weekStart.slice(5), value: w.count }))),
+      volumeChart: barChart(d.weekly.map((w) => ({ label: `w/b ${ukDayMonth(w.weekStart)}`, value: w.count }))),
       complianceChart: barChart(d.compliance.map((c) => ({ label: c.agencyName, value: c.percent, ok: c.percent >= 90 })), { max: 100, unit: '%' }),
     });
   });
@@ -42,21 +43,23 @@ export function hubRouter(deps: ServiceDeps): Router {
   // ---- follow-ups (T3) ----
   r.get('/hub/follow-ups', async (req, res) => {
     const state = z.enum(['due', 'upcoming', 'completed']).catch('due').parse(req.query.state);
-    const items = await listFollowUpWorklist(deps, principalFromSession(res), state, 100, rid(req));
-    page(res, 'hub-follow-ups.njk', { title: 'Follow-up calls', section: 'follow-ups', items, state });
+    const principal = principalFromSession(res);
+    const [items, counts] = await Promise.all([listFollowUpWorklist(deps, principal, state, 100, rid(req)), followUpCounts(deps, principal)]);
+    page(res, 'hub-follow-ups.njk', { title: 'Follow-up calls', section: 'follow-ups', items, state, counts });
   });
 
   const showCall = async (req: Request, res: Parameters<typeof page>[0], id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const f = await followUpForCall(deps, principalFromSession(res), id, rid(req));
     const asked = f.referrals.filter((x) => x.forwardedAt && x.status !== 'cancelled' && x.status !== 'rerouted');
-    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
+    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, hubName: deps.env.HUB_NAME, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
   };
 
   r.get('/hub/follow-ups/:id', async (req, res, next) => {
     const id = uuid.safeParse(req.params.id);
     if (!id.success) return next();
-    const flash = req.query.done === 'attempt' ? 'Attempt recorded. The call stays on the worklist.' : req.query.done === 'completed' ? 'Follow-up recorded. Thank you.' : undefined;
-    await showCall(req, res, id.data, { flash });
+    const done = req.query.done === 'completed' ? 'completed' : undefined;
+    const flash = req.query.done === 'attempt' ? 'Call recorded as not reaching them. It stays on the list of calls due.' : undefined;
+    await showCall(req, res, id.data, { flash, done, ...(done ? { title: 'Call recorded' } : {}) });
   });
 
   r.post('/hub/follow-ups/:id', async (req, res, next) => {
@@ -81,7 +84,7 @@ export function hubRouter(deps: ServiceDeps): Router {
     const body = parsed.data;
     try {
       const result = await recordFollowUp(deps, principalFromSession(res), id.data, body, rid(req));
-      res.redirect(303, result.status === 'completed' ? '/hub/follow-ups?state=completed' : `/hub/follow-ups/${id.data}?done=attempt`);
+      res.redirect(303, `/hub/follow-ups/${id.data}?done=${result.status === 'completed' ? 'completed' : 'attempt'}`);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500 || err.status === 404) throw err;
       return showCall(req, res, id.data, { values: v, errors: [{ text: err.message, href: '#contactMade' }] }, err.status);

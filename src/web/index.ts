@@ -14,11 +14,17 @@ import { hubAdminRouter } from './hub-admin.routes.js';
 import { hubRouter } from './hub.routes.js';
 import { linkWorkerRouter } from './link-worker.routes.js';
 import { checkCsrf, securityHeaders, webSession } from './middleware.js';
-import { NHSUK_DIST_DIR, STATIC_DIR, page } from './render.js';
+import { NHSUK_DIST_DIR, STATIC_DIR, nhsukCssWithoutWebFonts, page, warmViews } from './render.js';
 
 export function webRouter(deps: ServiceDeps): Router {
   const r = Router();
+  warmViews();
   const assets = { fallthrough: false, maxAge: deps.env.NODE_ENV === 'production' ? '1d' : 0 };
+  // the NHS.UK styles without their web fonts: no page asks another host for anything
+  const css = nhsukCssWithoutWebFonts();
+  r.get('/nhsuk/nhsuk-frontend.min.css', (_req, res) => {
+    res.set({ 'Cache-Control': deps.env.NODE_ENV === 'production' ? 'public, max-age=86400' : 'no-cache', ETag: css.etag }).type('css').send(css.text);
+  });
   r.use('/assets', express.static(join(NHSUK_DIST_DIR, 'nhsuk', 'assets'), assets));
   r.use('/nhsuk', express.static(join(NHSUK_DIST_DIR, 'nhsuk'), { ...assets, index: false }));
   r.use('/static', express.static(STATIC_DIR, assets));

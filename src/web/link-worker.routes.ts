@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../services/deps.js';
 import { currentQuestionnaire } from '../services/questionnaire.service.js';
 import { submitQuestionnaire } from '../services/submission.service.js';
 import { listMySubmissions, submissionWithPromises } from '../services/submission-read.service.js';
-import { bodyFromForm, formValues, problemsFrom, type FormValues } from './checklist-form.js';
+import { bodyFromForm, formValues, problemsFrom, sectionTicks, type FormValues } from './checklist-form.js';
 import { principalFromSession, requireUser } from './middleware.js';
 import { page } from './render.js';
 
@@ -19,6 +19,7 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
   r.use(['/checklist', '/submissions'], requireUser(...SUBMITTERS));
 
   const current = () => currentQuestionnaire(deps);
+  const hubContact = { HUB_NAME: deps.env.HUB_NAME, HUB_PHONE: deps.env.HUB_PHONE, HUB_HOURS: deps.env.HUB_HOURS, MAIL_REPLY_TO: deps.env.MAIL_REPLY_TO };
 
   const showForm = async (res: Parameters<typeof page>[0], values: FormValues, extra: Record<string, unknown> = {}, status = 200) => {
     const questionnaire = await current();
@@ -36,6 +37,8 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
         // one key per form shown: a double click, the back button or a retry all replay it
         idempotencyKey: values.idempotencyKey && KEY.test(values.idempotencyKey) ? values.idempotencyKey : randomUUID(),
         consentRecordedAt: values.consentRecordedAt ?? deps.clock.now().toISOString(),
+        sections: {},
+        hub: hubContact,
         fieldErrors: {},
         ...extra,
       },
@@ -58,18 +61,20 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
       return showForm(res, values, { errors: [{ text: 'The checklist changed while you were filling it in. Check your answers and send it again.', href: '#main-form' }] }, 409);
     }
     const texts = new Map(questionnaire.sections.flatMap((s) => s.questions.map((q) => [q.id, q.text] as const)));
-    const { body, issues } = bodyFromForm(values, questionnaire, deps.clock.now());
-    if (!body) return showForm(res, values, { ...problemsFrom(issues, texts) }, 400);
+    const ticks = sectionTicks(req.body, questionnaire);
+    const { body, issues } = bodyFromForm(values, ticks, questionnaire, deps.clock.now());
+    if (!body) return showForm(res, values, { sections: ticks, ...problemsFrom(issues, texts) }, 400);
     const key = values.idempotencyKey && KEY.test(values.idempotencyKey) ? values.idempotencyKey : undefined;
-    // the fingerprint covers what the person typed, not the per-page CSRF token
-    const { _csrf: _ignored, ...rawBody } = values;
+    // the fingerprint covers what was entered (every tick too), not the per-page CSRF token
+    const { _csrf: _ignored, ...typed } = values;
+    const rawBody = { ...typed, ...Object.fromEntries(Object.entries(ticks).map(([k, v]) => [`s_${k}`, [...v].sort()])) };
     try {
       const result = await submitQuestionnaire(deps, principalFromSession(res), body, { idempotencyKey: key, rawBody, requestId: req.id === undefined ? undefined : String(req.id) });
       res.redirect(303, `/submissions/${result.body.id}?sent=1`);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       if (Array.isArray(err.details) && err.details.length) {
-        return showForm(res, values, { ...problemsFrom(err.details as { path: string; message: string }[], texts) }, err.status);
+        return showForm(res, values, { sections: ticks, ...problemsFrom(err.details as { path: string; message: string }[], texts) }, err.status);
       }
       const text =
         err.code === 'request_in_flight'
@@ -77,7 +82,7 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
           : err.code === 'idempotency_key_reused'
             ? 'This checklist was already sent, with different answers. To refer someone else, start a new checklist.'
             : err.message;
-      return showForm(res, values, { errors: [{ text, href: '#main-form' }] }, err.status);
+      return showForm(res, values, { sections: ticks, errors: [{ text, href: '#main-form' }] }, err.status);
     }
   });
 
@@ -101,13 +106,13 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
   r.get('/submissions/:id', async (req, res) => {
     const s = await loadSubmission(req, res);
     if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
-    page(res, 'submission.njk', { title: req.query.sent ? 'Checklist sent' : `Submission ${s.reference}`, section: 'submissions', s, sent: Boolean(req.query.sent), hubEmail: deps.env.MAIL_REPLY_TO });
+    page(res, 'submission.njk', { title: req.query.sent ? 'Checklist sent' : `Submission ${s.reference}`, section: 'submissions', s, sent: Boolean(req.query.sent), hub: hubContact });
   });
 
   r.get('/submissions/:id/postcard', async (req, res) => {
     const s = await loadSubmission(req, res);
     if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
-    page(res, 'postcard.njk', { title: `Your referral record ${s.reference}`, s, hubEmail: deps.env.MAIL_REPLY_TO, back: { href: `/submissions/${s.id}` } });
+    page(res, 'postcard.njk', { title: `Your referral record ${s.reference}`, s, hub: hubContact, back: { href: `/submissions/${s.id}` } });
   });
 
   return r;

@@ -53,7 +53,7 @@ export function securityHeaders(env: Pick<Env, 'PUBLIC_URL'>): RequestHandler {
         `script-src 'self' 'nonce-${nonce}'`,
         "style-src 'self'",
         "img-src 'self' data:",
-        "font-src 'self' https://assets.nhs.uk",
+        "font-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

@@ -80,7 +80,7 @@ async function main() {
     answers: Object.fromEntries(questions.map((x) => [x.id, yes.has(x.id)])),
   });
 
-  const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij' };
+  const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' };
   const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], { ...common, PORT: '3901' }, 'http://127.0.0.1:3901/bare');
   // the API as production runs it: the compiled JavaScript (npm run build)
   const api = await start(productionArgs('start'), { ...common, PORT: '3902', QUEUE_PREFIX: PREFIX }, 'http://127.0.0.1:3902/healthz');

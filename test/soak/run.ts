@@ -108,6 +108,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const redis = await startPrivateRedis(o.ports.redis);
   const sink = await new SmtpSink({ host: '127.0.0.1', port: 0, dir: null }).start();
   const procs: Proc[] = [];
+  // if this process ends before the finally below (a test runner's timeout), take the children with it
+  const killAll = () => {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    redis.stopSync();
+    pg.stopSync();
+  };
+  process.once('exit', killAll);
   try {
     await createDatabase(pg.url(), 'signpost');
     const dbUrl = pg.url('signpost');
@@ -124,6 +131,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const env = {
       ...process.env,
       NODE_ENV: 'production',
+      HUB_PHONE: '020 7946 0999',
       SESSION_SECRET,
       DATABASE_URL: dbUrl,
       REDIS_URL: redis.url,
@@ -296,6 +304,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       timeline,
     };
   } finally {
+    process.off('exit', killAll);
     for (const p of procs) {
       p.told = true;
       if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');

@@ -5,8 +5,8 @@
  * strikes only the soak, never the machine's shared servers or a test running beside it.
  * As root, Postgres runs as the `postgres` user (it refuses to run as root).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,8 @@ export interface PrivatePostgres {
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
+  /** for a process 'exit' handler, where nothing asynchronous runs */
+  stopSync(): void;
 }
 
 export async function startPrivatePostgres(port: number): Promise<PrivatePostgres> {
@@ -66,6 +68,16 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
       await pgRun('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
+    stopSync() {
+      try {
+        const args = ['-D', data, '-m', 'immediate', '-w', 'stop'];
+        if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', pgBin('pg_ctl'), ...args], { stdio: 'ignore' });
+        else execFileSync(pgBin('pg_ctl'), args, { stdio: 'ignore' });
+      } catch {
+        /* already stopped */
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -75,6 +87,7 @@ export interface PrivateRedis {
   /** stops the server (its data with it: like a Redis that lost its memory) */
   stop(): Promise<void>;
   start(): Promise<void>;
+  stopSync(): void;
   running(): boolean;
 }
 
@@ -107,6 +120,10 @@ export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
       if (!c || c.exitCode !== null) return;
       c.kill('SIGKILL');
       await new Promise((resolve) => c.once('exit', resolve));
+    },
+    stopSync() {
+      child?.kill('SIGKILL');
+      child = undefined;
     },
     start,
     running: () => child !== undefined && child.exitCode === null,

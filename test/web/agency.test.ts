@@ -63,21 +63,29 @@ describe('an agency without an account, from the email link', () => {
     expect(main).toContain('Linkfollower');
     for (const other of q.questions.slice(1)) expect(main).not.toContain(other.text);
 
-    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    // one clear next step
+    expect(await page.locator('#actions ~ form button').first().innerText()).toBe('Acknowledge the referral');
+    await page.getByRole('button', { name: 'Acknowledge the referral' }).click();
     await page.waitForSelector('text=Referral acknowledged.');
     expect(await statusOf(referral.id)).toBe('acknowledged');
 
-    // reject without a reason: an error, nothing changes
-    await page.locator('#action-rejected').getByRole('button', { name: 'Reject' }).click();
+    // the rest are tucked away; rejecting without a reason says, in plain words, what is missing
+    await page.getByText('We cannot take this referral').click();
+    await page.getByRole('button', { name: 'Reject the referral' }).click();
     await page.waitForSelector('.nhsuk-error-summary');
-    expect(await page.locator('.nhsuk-error-summary').innerText()).toContain('Reason');
+    expect(await page.locator('.nhsuk-error-summary').innerText()).toContain('Say why you cannot take this referral');
+    // the step stays open, with its error beside the field
+    expect(await page.locator('#rejected-reason').isVisible()).toBe(true);
     expect(await statusOf(referral.id)).toBe('acknowledged');
 
     await page.locator('#contacted-note').fill('Spoke on the phone; visit booked');
     await page.getByRole('button', { name: 'Record contact with the person' }).click();
     await page.waitForSelector('text=Contact recorded.');
+    await page.getByRole('button', { name: 'Complete the referral' }).click();
+    await page.waitForSelector('.nhsuk-error-summary');
+    expect(await page.locator('.nhsuk-error-summary').innerText()).toContain('Select what came of the referral');
     await page.locator('#completed-outcome').selectOption('service_provided');
-    await page.locator('#action-completed').getByRole('button', { name: 'Complete' }).click();
+    await page.getByRole('button', { name: 'Complete the referral' }).click();
     await page.waitForSelector('text=Referral completed.');
     expect(await statusOf(referral.id)).toBe('completed');
 
@@ -85,7 +93,8 @@ describe('an agency without an account, from the email link', () => {
     expect(events.map((e) => e.toStatus)).toEqual(['pending', 'forwarded', 'acknowledged', 'contacted', 'completed']);
     expect(events.at(-1)!.actorLabel).toContain('(email link)');
     const audit = await ctx.db.selectFrom('auditLog').select(['action', 'actorLabel']).where('entityId', '=', referral.id).execute();
-    expect(audit.filter((a) => a.action === 'agency_link.act')).toHaveLength(4);
+    // acknowledge, the refused reject, contact, the refused and the real completion
+    expect(audit.filter((a) => a.action === 'agency_link.act')).toHaveLength(5);
     expect(audit.filter((a) => a.action === 'agency_link.view').length).toBeGreaterThanOrEqual(4);
     await context.close();
   });
@@ -126,9 +135,12 @@ describe('a signed-in agency user', () => {
 
     await page.getByRole('link', { name: referral.reference }).click();
     await page.waitForSelector('#action-acknowledged');
+    await page.getByText('Put it on hold', { exact: true }).first().click();
     await page.locator('#on_hold-reason').fill('On our waiting list');
-    await page.locator('#on_hold-onHoldUntil').fill('2026-03-01');
-    await page.getByRole('button', { name: 'Put on hold' }).click();
+    await page.locator('#on_hold-onHoldUntil').fill('1');
+    await page.locator('#on_hold-onHoldUntil-month').fill('3');
+    await page.locator('#on_hold-onHoldUntil-year').fill('2026');
+    await page.locator('#action-on_hold').getByRole('button', { name: 'Put it on hold' }).click();
     await page.waitForSelector('text=Referral put on hold.');
     expect(await statusOf(referral.id)).toBe('on_hold');
 

@@ -60,12 +60,14 @@ describe('a coordinator', () => {
 
     await signIn(page, coordinator);
     expect(new URL(page.url()).pathname).toBe('/hub');
-    const breaches = await page.locator('#breaches ~ table').first().innerText();
+    const breaches = await page.locator('#breaches ~ .sp-table-scroll table').first().innerText();
     expect(breaches).toContain(q.questions[0]!.agencyName);
     expect(await page.locator('main').innerText()).toContain(fire!.reference);
 
     await page.getByRole('link', { name: fire!.reference }).first().click();
-    await page.waitForSelector('#action-contacted');
+    await page.waitForSelector('#action-contacted', { state: 'attached' });
+    // on the agency's behalf: the step is one of "if something else happened"
+    await page.getByText('We contacted the person').click();
     await page.locator('#contacted-note').fill('Agency phoned in: they reached her yesterday');
     await page.getByRole('button', { name: 'Record contact with the person' }).click();
     await page.waitForSelector('text=Contact recorded.');
@@ -78,10 +80,10 @@ describe('a coordinator', () => {
     await page.getByRole('link', { name: submission.reference }).click();
     await page.waitForSelector('text=Call script');
 
-    await page.getByRole('radio', { name: 'No, record a failed attempt' }).check();
+    await page.getByRole('radio', { name: 'No, record a call that did not reach them' }).check();
     await page.getByLabel('Note (optional)').fill('No answer, left a message');
     await page.getByRole('button', { name: 'Record the call' }).click();
-    await page.waitForSelector('text=Attempt recorded.');
+    await page.waitForSelector('text=Call recorded as not reaching them.');
     const followUp = await ctx.db.selectFrom('followUps').select(['id', 'status']).where('submissionId', '=', submission.id).executeTakeFirstOrThrow();
     expect(followUp.status).toBe('scheduled');
     expect(await ctx.db.selectFrom('followUpAttempts').select('contactMade').where('followUpId', '=', followUp.id).execute()).toEqual([{ contactMade: false }]);
@@ -93,7 +95,14 @@ describe('a coordinator', () => {
     expect(await page.locator('.nhsuk-error-summary').innerText()).toContain('were met by');
     for (const r of submission.referrals) await page.locator(`input[name="needsMet_${r.id}"][value="${r === submission.referrals[0] ? 'yes' : 'partly'}"]`).check();
     await page.getByRole('button', { name: 'Record the call' }).click();
-    await page.waitForURL('**/hub/follow-ups?state=completed');
+    // a confirmation, what happens next, and the answers given
+    await page.waitForURL(/done=completed/);
+    const main = await page.locator('main').innerText();
+    expect(main).toContain('Call recorded');
+    expect(main).toContain('stays open until every referral has finished');
+    expect(main).toContain('needs met: Yes');
+    expect(main).toContain('needs met: Partly');
+    expect(main).toMatch(/Calls that did not reach them\s+1/);
     const outcomes = await ctx.db.selectFrom('followUpOutcomes').select(['referralId', 'needsMet']).where('followUpId', '=', followUp.id).orderBy('needsMet', 'desc').execute();
     expect(outcomes).toHaveLength(2);
     expect(new Set(outcomes.map((o) => o.needsMet))).toEqual(new Set(['yes', 'partly']));

@@ -28,9 +28,12 @@ afterAll(async () => {
 
 const countSubmissions = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM submissions`.execute(ctx.db)).rows[0]!.n);
 
+/** Ticks these questions, and None of these in every section with none of them. */
 async function answerAll(page: Page, yes: string[]) {
-  for (const question of q.questions) {
-    await page.locator(`input[name="q_${question.id}"][value="${yes.includes(question.id) ? 'yes' : 'no'}"]`).check();
+  for (const section of q.sections) {
+    const ticked = section.questions.filter((x) => yes.includes(x.id));
+    for (const question of ticked) await page.locator(`input[name="s_${section.id}"][value="${question.id}"]`).check();
+    if (!ticked.length) await page.locator(`input[name="s_${section.id}"][value="none"]`).check();
   }
 }
 
@@ -64,7 +67,8 @@ describe('link worker, phone-sized, JavaScript on', () => {
 
     // sent half-filled: an error summary, inline errors, and what was typed is still there
     const fire = q.questions[0]!;
-    await page.locator(`input[name="q_${fire.id}"][value="yes"]`).check();
+    const firstSection = q.sections[0]!;
+    await page.locator(`input[name="s_${firstSection.id}"][value="${fire.id}"]`).check();
     await page.getByLabel('First name').fill('Edith');
     await page.getByLabel('Postcode').fill('not a postcode');
     await page.getByRole('button', { name: 'Send checklist' }).click();
@@ -73,10 +77,16 @@ describe('link worker, phone-sized, JavaScript on', () => {
     expect(summary).toContain('There is a problem');
     expect(summary).toContain("Enter the person's last name");
     expect(summary).toContain('Postcode must be a UK postcode');
-    expect(summary).toContain(`Select yes or no for: ${q.questions[1]!.text}`);
+    // the sections left unanswered are named, one line each (not one line per question)
+    for (const [i, section] of q.sections.entries()) {
+      const line = `${i + 1}. ${section.title}: tick what they would like help with, or None of these`;
+      if (i === 0) expect(summary).not.toContain(line);
+      else expect(summary).toContain(line);
+    }
+    for (const question of q.questions) expect(summary).not.toContain(question.text);
     expect(await page.getByLabel('First name').inputValue()).toBe('Edith');
     expect(await page.getByLabel('Postcode').inputValue()).toBe('not a postcode');
-    expect(await page.locator(`input[name="q_${fire.id}"][value="yes"]`).isChecked()).toBe(true);
+    expect(await page.locator(`input[name="s_${firstSection.id}"][value="${fire.id}"]`).isChecked()).toBe(true);
     expect(await page.title()).toMatch(/^Error: /);
     expect(await countSubmissions()).toBe(0);
 
@@ -149,23 +159,27 @@ describe('the checklist with JavaScript disabled', () => {
 
     await answerAll(page, [q.questions[5]!.id]);
     await fillPerson(page, 'Nojavascript');
-    // what the browser would send (the form's successful controls)
+    // what the browser would send (the form's successful controls, repeated names and all)
     type Control = { name: string; value: string; type: string; checked: boolean };
-    const form = await page.locator('#main-form').evaluate((f) => {
-      const out: Record<string, string> = {};
+    const pairs = await page.locator('#main-form').evaluate((f) => {
+      const out: [string, string][] = [];
       for (const el of (f as unknown as { elements: Iterable<Control> }).elements) {
-        if (el.name && !((el.type === 'radio' || el.type === 'checkbox') && !el.checked)) out[el.name] = el.value;
+        if (el.name && !((el.type === 'radio' || el.type === 'checkbox') && !el.checked)) out.push([el.name, el.value]);
       }
       return out;
     });
-    expect(form.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Map(pairs).get('idempotencyKey')).toMatch(/^[0-9a-f-]{36}$/);
     const before = await countSubmissions();
     await page.getByRole('button', { name: 'Send checklist' }).click();
     await page.waitForSelector('.nhsuk-panel');
     expect(await countSubmissions()).toBe(before + 1);
 
     // a retry of the very same form post (as a flaky connection would) replays it
-    const again = await context.request.post('/checklist', { form, maxRedirects: 0 });
+    const again = await context.request.post('/checklist', {
+      data: new URLSearchParams(pairs).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      maxRedirects: 0,
+    });
     expect(again.status()).toBe(303);
     expect(again.headers().location).toBe(new URL(page.url()).pathname + '?sent=1');
     expect(await countSubmissions()).toBe(before + 1);

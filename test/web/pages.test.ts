@@ -1,27 +1,46 @@
 /**
- * Every page of every role, checked once each in a real browser on a phone-sized screen:
- * axe-core (no serious or critical finding) and a screenshot under test/artifacts/. The
- * journeys (link-worker, agency, hub tests) exercise behaviour; this file is where each distinct
- * page, and each distinct state of a page (an error summary, an empty list), is audited, so
- * that axe runs once per page rather than after every step.
+ * Every page of every role, and every distinct state of a page (an error summary, an empty list,
+ * a confirmation), checked once each in a real browser:
+ *   - at 320 px and 390 px wide: no sideways scroll (scrollWidth <= innerWidth);
+ *   - no request to another origin, no console error, no page error;
+ *   - axe-core: no serious or critical finding;
+ *   - the HTML the server sent passes html-validate;
+ *   - a screenshot at 390 px under test/artifacts/.
+ * The journeys (link-worker, agency, hub tests) exercise behaviour; this file audits the pages.
  */
+import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DAY, HOUR } from '../../src/domain/clock.js';
 import { createAgencyLink } from '../../src/services/agency-link.service.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
-import { makeUser, seedChecklist, submissionBody } from '../helpers/factories.js';
-import { markForwarded } from '../helpers/referrals.js';
-import { PHONE, checkPage, launchBrowser, makeWebUser, newContext, signIn, type WebUser } from '../helpers/browser.js';
+import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
+import { markForwarded, moveThrough } from '../helpers/referrals.js';
+import { expectAccessible, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
+
+const WIDTHS = [320, 390];
 
 let ctx: TestContext;
 let browser: Browser;
 let q: Awaited<ReturnType<typeof seedChecklist>>;
 const users = {} as Record<'linkWorker' | 'agency' | 'coordinator', WebUser>;
-let submission: { id: string; reference: string; referrals: { id: string; reference: string; agencyId: string }[] };
+let apiWorker: TestUser;
+let coordinatorToken: TestUser;
+/** open (forwarded to two agencies), closed (every referral done, the call made), cancelled */
+const subs = {} as Record<'open' | 'closed' | 'withdrawn', { id: string; reference: string; referrals: { id: string; reference: string; agencyId: string }[] }>;
+let openFollowUp: string;
+let closedFollowUp: string;
 let linkPath: string;
 const checked: string[] = [];
+// the standard preset: is this valid, well-formed, accessible HTML (not house style)
+const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
+
+async function submitVia(body: object) {
+  const res = await apiClient(ctx.baseUrl).post('/api/v1/submissions', apiWorker.token, body);
+  expect(res.status).toBe(201);
+  return res.body;
+}
 
 beforeAll(async () => {
   [ctx, browser] = await Promise.all([createTestContext(), launchBrowser()]);
@@ -29,117 +48,192 @@ beforeAll(async () => {
   users.linkWorker = await makeWebUser(ctx, 'link_worker');
   users.agency = await makeWebUser(ctx, 'agency', q.questions[0]!.agencyId);
   users.coordinator = await makeWebUser(ctx, 'coordinator');
-  // a checklist sent through the API, forwarded to both of its agencies
-  const apiWorker = await makeUser(ctx, 'link_worker');
-  const res = await apiClient(ctx.baseUrl).post('/api/v1/submissions', apiWorker.token, submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: { familyName: 'Pagecheck' } }));
-  expect(res.status).toBe(201);
-  submission = res.body;
-  for (const r of submission.referrals) await markForwarded(ctx, r.id);
-  linkPath = new URL(await createAgencyLink(ctx.db, ctx, submission.referrals[0]!.id, ctx.clock.now())).pathname;
-}, 120_000);
+  apiWorker = await makeUser(ctx, 'link_worker');
+  coordinatorToken = await makeUser(ctx, 'coordinator');
+  const api = apiClient(ctx.baseUrl);
+  // open: forwarded to the fire service and the advice team
+  subs.open = await submitVia(submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: { familyName: 'Pagecheck', addressLine: '1 High Street, Flat 22, A Rather Long Building Name With Many Words' } }));
+  for (const r of subs.open.referrals) openFollowUp = (await markForwarded(ctx, r.id)).followUpId;
+  // closed: its one referral completed, the hub's call made
+  subs.closed = await submitVia(submissionBody(q, [q.questions[3]!.id], { person: { familyName: 'Closedcase' } }));
+  const closedRef = subs.closed.referrals[0]!;
+  closedFollowUp = (await markForwarded(ctx, closedRef.id)).followUpId;
+  await moveThrough(api, coordinatorToken.token, closedRef.id, [{ to: 'contacted', note: 'Spoke to her daughter; a visit on Tuesday' }, { to: 'completed', outcome: 'service_provided' }]);
+  const call = await api.post(`/api/v1/follow-ups/${closedFollowUp}`, coordinatorToken.token, { contactMade: true, outcomes: [{ referralId: closedRef.id, needsMet: 'yes' }] });
+  expect(call.status).toBe(200);
+  // withdrawn: the fire service's referral, cancelled after it reached the agency
+  subs.withdrawn = await submitVia(submissionBody(q, [q.questions[0]!.id], { person: { familyName: 'Withdrawn' } }));
+  await markForwarded(ctx, subs.withdrawn.referrals[0]!.id);
+  await moveThrough(api, coordinatorToken.token, subs.withdrawn.referrals[0]!.id, [{ to: 'cancelled', reason: 'consent withdrawn' }]);
+  linkPath = new URL(await createAgencyLink(ctx.db, ctx, subs.open.referrals[0]!.id, ctx.clock.now())).pathname;
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   await ctx?.close();
 });
 
-async function as(user: WebUser | null, fn: (page: Page) => Promise<void>): Promise<void> {
-  const context: BrowserContext = await newContext(browser, ctx.baseUrl, { viewport: PHONE, isMobile: true, hasTouch: true });
+interface Watch {
+  html: () => string;
+  problems: string[];
+}
+
+/** A page as someone signed in (or no one) sees it, with what the audit watches for. */
+async function as(user: WebUser | null, fn: (page: Page, watch: Watch) => Promise<void>): Promise<void> {
+  const context: BrowserContext = await newContext(browser, ctx.baseUrl, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const origin = new URL(ctx.baseUrl).origin;
+  let html = '';
+  const problems: string[] = [];
   try {
     const page = await context.newPage();
+    page.on('request', (r) => {
+      const url = r.url();
+      if (!url.startsWith('data:') && new URL(url).origin !== origin) problems.push(`a request to another origin: ${url}`);
+    });
+    page.on('console', (m) => {
+      // an error page is sent with its 4xx status, which Chromium notes as the document failing to load
+      const documentStatus = /^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && m.location().url === page.url();
+      if (m.type() === 'error' && !documentStatus) problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.request().resourceType() === 'document' && r.request().frame() === page.mainFrame()) {
+        r.text().then(
+          (t) => (html = t),
+          () => undefined,
+        );
+      }
+    });
     if (user) await signIn(page, user);
-    await fn(page);
+    await fn(page, { html: () => html, problems });
   } finally {
     await context.close();
   }
 }
 
-async function audit(page: Page, name: string): Promise<void> {
-  await checkPage(page, name);
+/** The audit of the page as it is now; `name` names its screenshot. */
+async function audit(page: Page, watch: Watch, name: string): Promise<void> {
+  await page.waitForLoadState('load');
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 844 });
+    // evaluated in the page, whose globals Node's types do not know
+    const { scroll, inner } = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })')) as { scroll: number; inner: number };
+    expect(scroll, `${name} at ${width} px scrolls sideways (${scroll} > ${inner})`).toBeLessThanOrEqual(inner);
+  }
+  await expectAccessible(page, name);
+  const report = await validator.validateString(watch.html());
+  const messages = report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (line ${m.line}): ${m.message}`));
+  expect(messages, `html-validate on ${name}`).toEqual([]);
+  expect(watch.problems, name).toEqual([]);
+  await screenshot(page, name);
   checked.push(name);
 }
 
-describe('every page, once, on a phone', () => {
+describe('every page of every role, at 320 and 390 px', () => {
   it('pages anyone can reach', async () => {
-    await as(null, async (page) => {
+    await as(null, async (page, w) => {
       await page.goto('/sign-in');
-      await audit(page, 'sign-in');
+      await audit(page, w, 'sign-in');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
-      await audit(page, 'sign-in-errors');
+      await audit(page, w, 'sign-in-errors');
       await page.goto('/accessibility');
-      await audit(page, 'accessibility-statement');
+      await audit(page, w, 'accessibility-statement');
       await page.goto('/no-such-page');
-      await audit(page, 'not-found');
+      await audit(page, w, 'not-found');
       await page.goto(linkPath);
-      await audit(page, 'agency-link-referral');
+      await audit(page, w, 'agency-link-referral');
       await page.goto('/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
-      await audit(page, 'agency-link-expired');
+      await audit(page, w, 'agency-link-expired');
     });
   });
 
   it("a link worker's pages", async () => {
-    await as(users.linkWorker, async (page) => {
+    await as(users.linkWorker, async (page, w) => {
       await page.goto('/submissions');
-      await audit(page, 'my-submissions-empty');
+      await audit(page, w, 'my-submissions-empty');
       await page.goto('/checklist');
-      await audit(page, 'checklist');
-      await page.locator('#main-form button[type="submit"]').last().click();
+      await audit(page, w, 'checklist');
+      await page.getByRole('button', { name: 'Send checklist' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
-      await audit(page, 'checklist-errors');
+      await audit(page, w, 'checklist-errors');
+      await page.goto('/hub');
+      await audit(page, w, 'forbidden');
     });
-    // the API worker's submission, seen by the hub's own user on the submission pages
-    await as(users.coordinator, async (page) => {
-      await page.goto(`/submissions/${submission.id}?sent=1`);
-      await audit(page, 'confirmation');
-      await page.goto(`/submissions/${submission.id}/postcard`);
-      await audit(page, 'postcard');
+    // a link worker's submissions in their states, seen by the hub's user (who sees them all)
+    await as(users.coordinator, async (page, w) => {
+      await page.goto(`/submissions/${subs.open.id}?sent=1`);
+      await audit(page, w, 'confirmation');
+      await page.goto(`/submissions/${subs.open.id}/postcard`);
+      await audit(page, w, 'postcard');
+      await page.goto(`/submissions/${subs.closed.id}`);
+      await audit(page, w, 'submission-closed');
     });
   });
 
   it("an agency's pages", async () => {
-    await as(users.agency, async (page) => {
+    await as(users.agency, async (page, w) => {
       await page.goto('/agency');
-      await audit(page, 'agency-inbox');
-      await page.goto(`/agency/referrals/${submission.referrals[0]!.id}`);
-      await audit(page, 'agency-referral');
+      await audit(page, w, 'agency-inbox');
+      await page.goto(`/agency/referrals/${subs.open.referrals[0]!.id}`);
+      await audit(page, w, 'agency-referral');
+      await page.getByText('Put it on hold', { exact: true }).first().click();
+      await page.locator('#action-on_hold').getByRole('button', { name: 'Put it on hold' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'agency-referral-errors');
+      await page.goto(`/agency/referrals/${subs.withdrawn.referrals[0]!.id}`);
+      await audit(page, w, 'agency-referral-withdrawn');
     });
   });
 
   it("a coordinator's pages", async () => {
     ctx.clock.advance(14 * DAY + HOUR);
-    await as(users.coordinator, async (page) => {
+    await as(users.coordinator, async (page, w) => {
       for (const [path, name] of [
         ['/hub', 'hub-dashboard'],
         ['/hub/follow-ups', 'hub-follow-ups'],
         ['/hub/follow-ups?state=upcoming', 'hub-follow-ups-upcoming'],
-        ['/hub/follow-ups?state=completed', 'hub-follow-ups-completed'],
+        ['/hub/follow-ups?state=completed', 'hub-follow-ups-made'],
+        [`/hub/follow-ups/${closedFollowUp}`, 'hub-follow-up-made'],
         ['/hub/referrals', 'hub-referrals'],
-        [`/hub/referrals/${submission.referrals[1]!.id}`, 'hub-referral'],
+        [`/hub/referrals/${subs.open.referrals[1]!.id}`, 'hub-referral'],
         ['/hub/questionnaires', 'hub-questionnaires'],
         ['/hub/agencies', 'hub-agencies'],
         ['/hub/users', 'hub-users'],
         ['/hub/mail', 'hub-mail'],
+        ['/hub/mail?failed=1', 'hub-mail-failed'],
       ] as const) {
         await page.goto(path);
-        await audit(page, name);
+        await audit(page, w, name);
       }
-      await page.goto('/hub/follow-ups');
-      await page.getByRole('link', { name: submission.reference }).click();
-      await page.waitForSelector('text=Call script');
-      await audit(page, 'hub-follow-up-call');
+      await page.goto(`/hub/follow-ups/${openFollowUp}`);
+      await audit(page, w, 'hub-follow-up-call');
+      await page.getByRole('radio', { name: 'Yes', exact: true }).first().check();
       await page.getByRole('button', { name: 'Record the call' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
-      await audit(page, 'hub-follow-up-errors');
+      await audit(page, w, 'hub-follow-up-errors');
+      for (const r of subs.open.referrals) await page.locator(`input[name="needsMet_${r.id}"][value="partly"]`).check();
+      await page.getByRole('button', { name: 'Record the call' }).click();
+      await page.waitForURL(/done=completed/);
+      await audit(page, w, 'hub-follow-up-recorded');
+
+      await page.goto('/hub/agencies');
+      await page.getByRole('button', { name: 'Add agency' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'hub-agencies-errors');
+      await page.goto('/hub/users');
+      await page.getByRole('button', { name: 'Add user' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'hub-users-errors');
       await page.goto('/hub/questionnaires');
       await page.getByRole('button', { name: 'Make a draft from the current version' }).click();
       await page.waitForSelector('#q-form');
-      await audit(page, 'hub-questionnaire-draft');
+      await audit(page, w, 'hub-questionnaire-draft');
     });
   });
 
   it('checked each page once', () => {
     expect(new Set(checked).size).toBe(checked.length);
-    expect(checked.length).toBeGreaterThanOrEqual(24);
+    expect(checked.length).toBeGreaterThanOrEqual(34);
   });
 });

@@ -117,6 +117,8 @@ export interface ReferralsTable {
   forwardDueAt: Timestamp;
   forwardedAt: Timestamp | null;
   contactDueAt: Timestamp | null;
+  /** the day (London) the person was told the agency would contact them by (2026_12_02_1000) */
+  contactPromisedOn: DateOnly | null;
   contactedAt: Timestamp | null;
   followUpDueAt: Timestamp | null;
   followedUpAt: Timestamp | null;

@@ -1,0 +1,173 @@
+/**
+ * Page speed (`npm run bench:pages`): signs in as each role and times every page's server
+ * response (request sent to last byte received, on loopback) against the compiled API, as
+ * `npm start` runs it (`npm run build` first), with the demo checklist and a small hub's worth
+ * of referrals in every state. Prints p50 and p95 per page; the target is p95 under 50 ms on
+ * this machine when idle. BENCH_ROUNDS sets the requests per page (default 100).
+ */
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadEnv } from '../../config/env.js';
+import { createContext } from '../../src/context.js';
+import { ensureDatabase, migrateToLatest } from '../../src/db/migrate.js';
+import { seedDemo } from '../../src/db/seed.js';
+import { createAgencyLink } from '../../src/services/agency-link.service.js';
+import { recordFollowUp } from '../../src/services/follow-up-record.service.js';
+import { recordForwarded } from '../../src/services/forward.service.js';
+import { hashPassword } from '../../src/services/password.service.js';
+import { transitionReferral } from '../../src/services/referral.service.js';
+import { submissionBodySchema } from '../../src/services/submission.schema.js';
+import { submitQuestionnaire } from '../../src/services/submission.service.js';
+import { createUserWithToken } from '../../src/services/user.service.js';
+import { deleteRedisPrefix } from '../helpers/context.js';
+import { productionArgs } from './production-command.js';
+
+const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench_pages';
+const PREFIX = 'signpost-bench-pages';
+const PORT = 3931;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+const PASSWORD = 'bench pages password';
+const BASE = `http://127.0.0.1:${PORT}`;
+
+/** A cookie jar of one: enough to sign in through the real form and keep the session. */
+class Browser {
+  cookies = new Map<string, string>();
+  async fetch(path: string, init: RequestInit = {}) {
+    const res = await fetch(BASE + path, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
+    return res;
+  }
+  async signIn(email: string) {
+    const form = await (await this.fetch('/sign-in')).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form)![1]!;
+    const res = await this.fetch('/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD, next: '' }) });
+    if (res.status !== 303) throw new Error(`could not sign in as ${email}: ${res.status}`);
+  }
+}
+
+async function prepare() {
+  await ensureDatabase(DB_URL);
+  const env = loadEnv({ ...process.env, DATABASE_URL: DB_URL, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'silent' });
+  const ctx = createContext({ env, role: 'cli' });
+  try {
+    await migrateToLatest(ctx.db);
+    const seeded = await seedDemo(ctx.db, ctx.clock.now());
+    const q = (await ctx.questionnaires.get(seeded.questionnaireId))!;
+    const questions = q.sections.flatMap((s) => s.questions);
+    const stamp = Date.now();
+    const passwordHash = await hashPassword(PASSWORD);
+    const mk = (role: 'link_worker' | 'agency' | 'coordinator', agencyId?: string) =>
+      createUserWithToken(ctx, { role, name: `Bench ${role}`, email: `bench-pages-${role}-${stamp}@example.org`, agencyId: agencyId ?? null, passwordHash }).then((u) => ({ ...u, email: `bench-pages-${role}-${stamp}@example.org` }));
+    const worker = await mk('link_worker');
+    const agency = await mk('agency', questions[0]!.agencyId);
+    const coordinator = await mk('coordinator');
+    const asWorker = { userId: worker.id, name: 'Bench link_worker', role: 'link_worker' as const, agencyId: null };
+    const asHub = { userId: coordinator.id, name: 'Bench coordinator', role: 'coordinator' as const, agencyId: null };
+    // 60 checklists by the link worker: two thirds forwarded, some of those contacted and completed, a few calls made
+    const ids: { submission: string; referrals: { id: string; agencyId: string }[] }[] = [];
+    for (let i = 0; i < 60; i++) {
+      const body = submissionBodySchema.parse({
+        questionnaireId: q.id,
+        person: { givenName: 'Bench', familyName: `Pages ${i}`, dateOfBirth: '1944-04-04', postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
+        consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
+        answers: Object.fromEntries(questions.map((x, k) => [x.id, k === 0 || k === (i % questions.length)])),
+      });
+      const r = await submitQuestionnaire(ctx, asWorker, body, { rawBody: body });
+      ids.push({ submission: r.body.id, referrals: r.body.referrals });
+      if (i % 3 === 2) continue;
+      const agencies = new Map((await ctx.db.selectFrom('agencies').select(['id', 'contactDays', 'email']).execute()).map((a) => [a.id, a]));
+      let followUpId = '';
+      for (const ref of r.body.referrals) {
+        const a = agencies.get(ref.agencyId)!;
+        const f = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, { id: ref.id, submissionId: r.body.id, contactDays: a.contactDays }, { messageId: `<forward-${ref.id}@bench>`, recipient: a.email }, new Date()));
+        followUpId = f?.followUpId ?? followUpId;
+        if (i % 3 === 1) {
+          await transitionReferral(ctx, { principal: asHub }, ref.id, { to: 'contacted', note: 'Spoke to them' });
+          await transitionReferral(ctx, { principal: asHub }, ref.id, { to: 'completed', outcome: 'service_provided' });
+        }
+      }
+      if (i % 6 === 1) await recordFollowUp(ctx, asHub, followUpId, { contactMade: true, outcomes: r.body.referrals.map((x) => ({ referralId: x.id, needsMet: 'yes' })) });
+    }
+    const open = ids[0]!;
+    const followUp = (await ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', open.submission).executeTakeFirstOrThrow()).id;
+    const link = new URL(await createAgencyLink(ctx.db, ctx, open.referrals[0]!.id, new Date())).pathname;
+    return { worker, agency, coordinator, open, followUp, link, questionnaireId: q.id };
+  } finally {
+    await ctx.close();
+  }
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main() {
+  const data = await prepare();
+  const api = spawn(process.execPath, productionArgs('start'), {
+    env: { ...process.env, DATABASE_URL: DB_URL, QUEUE_PREFIX: PREFIX, PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    for (let i = 0; i < 300; i++) {
+      if ((await fetch(`${BASE}/readyz`).then((r) => r.status, () => 0)) === 200) break;
+      await sleep(100);
+    }
+    const roles = { anyone: new Browser(), link_worker: new Browser(), agency: new Browser(), coordinator: new Browser() };
+    await roles.link_worker.signIn(data.worker.email);
+    await roles.agency.signIn(data.agency.email);
+    await roles.coordinator.signIn(data.coordinator.email);
+    const pages: [keyof typeof roles, string][] = [
+      ['anyone', '/sign-in'],
+      ['anyone', '/accessibility'],
+      ['anyone', data.link],
+      ['link_worker', '/checklist'],
+      ['link_worker', '/submissions'],
+      ['link_worker', `/submissions/${data.open.submission}`],
+      ['link_worker', `/submissions/${data.open.submission}/postcard`],
+      ['agency', '/agency'],
+      ['agency', `/agency/referrals/${data.open.referrals[0]!.id}`],
+      ['coordinator', '/hub'],
+      ['coordinator', '/hub/follow-ups'],
+      ['coordinator', '/hub/follow-ups?state=upcoming'],
+      ['coordinator', '/hub/follow-ups?state=completed'],
+      ['coordinator', `/hub/follow-ups/${data.followUp}`],
+      ['coordinator', '/hub/referrals'],
+      ['coordinator', `/hub/referrals/${data.open.referrals[0]!.id}`],
+      ['coordinator', '/hub/agencies'],
+      ['coordinator', '/hub/questionnaires'],
+      ['coordinator', `/hub/questionnaires/${data.questionnaireId}`],
+      ['coordinator', '/hub/users'],
+      ['coordinator', '/hub/mail'],
+    ];
+    console.log(`\nPage speed: Node ${process.version}, the compiled API, ${ROUNDS} requests per page (after 5 to warm up), ${new Date().toISOString()}`);
+    console.log('role         page                                               status   p50 ms   p95 ms');
+    let worst = 0;
+    for (const [role, path] of pages) {
+      const b = roles[role];
+      const times: number[] = [];
+      let status = 0;
+      for (let i = 0; i < ROUNDS + 5; i++) {
+        const t = performance.now();
+        const res = await b.fetch(path);
+        await res.arrayBuffer();
+        if (i >= 5) times.push(performance.now() - t);
+        status = res.status;
+      }
+      times.sort((x, y) => x - y);
+      const p95 = pct(times, 95);
+      worst = Math.max(worst, p95);
+      const shown = path.replace(/[0-9a-f-]{36}/g, ':id').replace(/\/a\/[\w-]{43}/, '/a/:token');
+      console.log(`${role.padEnd(12)} ${shown.padEnd(50)} ${String(status).padStart(6)} ${pct(times, 50).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)}`);
+    }
+    console.log(`\nslowest page p95: ${worst.toFixed(1)} ms (target < 50 ms): ${worst < 50 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    api.kill('SIGTERM');
+    await deleteRedisPrefix(PREFIX);
+  }
+}
+
+await main();
