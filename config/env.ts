@@ -60,6 +60,10 @@ export const envSchema = z.object({
   DEMO_MAIL_PORT: z.coerce.number().int().min(0).max(65535).default(8025),
   // `npm run demo`: every demo user's web password
   DEMO_PASSWORD: z.string().min(10).max(200).default('signpost-demo'),
+  // The person's data: how long it is kept after their last checklist closes (months; at least 1),
+  // and how often new audit rows are sealed into the hash chain
+  RETENTION_MONTHS_AFTER_CLOSE: z.coerce.number().int().min(1).max(240).default(24),
+  AUDIT_SEAL_EVERY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(15_000),
   // Web sessions and signed agency links
   SESSION_SECRET: z.string().min(32).default('dev-only-session-secret-change-me-0123456789'),
   SECURE_COOKIES: bool.default(false),

@@ -9,14 +9,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql`
-    ALTER TABLE referrals ADD COLUMN contact_promised_on date;
-    UPDATE referrals r SET contact_promised_on = ((COALESCE(r.contact_due_at, r.forward_due_at + make_interval(days => a.contact_days))) AT TIME ZONE 'Europe/London')::date
-      FROM agencies a WHERE a.id = r.agency_id;
-  `.execute(db);
-  await sql`
+/** The intake function as this migration leaves it (a later migration's down() restores it). */
+export const INTAKE_FUNCTION_WITH_PROMISE = `
     CREATE OR REPLACE FUNCTION signpost_intake(p jsonb) RETURNS text LANGUAGE plpgsql AS $fn$
     DECLARE
       k text := p->>'idempotencyKey';
@@ -60,7 +54,16 @@ export async function up(db: Kysely<any>): Promise<void> {
       RETURN 'inserted';
     END
     $fn$;
+`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql`
+    ALTER TABLE referrals ADD COLUMN contact_promised_on date;
+    UPDATE referrals r SET contact_promised_on = ((COALESCE(r.contact_due_at, r.forward_due_at + make_interval(days => a.contact_days))) AT TIME ZONE 'Europe/London')::date
+      FROM agencies a WHERE a.id = r.agency_id;
   `.execute(db);
+  await sql.raw(INTAKE_FUNCTION_WITH_PROMISE).execute(db);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

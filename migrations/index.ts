@@ -10,6 +10,9 @@ import * as intakeFunction from './2026_11_23_1210_intake_function.js';
 import * as slaReport from './2026_11_23_1220_sla_report.js';
 import * as intakeExplicitColumns from './2026_12_02_0900_intake_explicit_columns.js';
 import * as contactPromise from './2026_12_02_1000_contact_promise.js';
+import * as onePerson from './2026_12_02_1100_one_person.js';
+import * as auditChain from './2026_12_02_1110_audit_chain.js';
+import * as agencyPersonFields from './2026_12_02_1120_agency_person_fields.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -19,4 +22,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_1220_sla_report': slaReport,
   '2026_12_02_0900_intake_explicit_columns': intakeExplicitColumns,
   '2026_12_02_1000_contact_promise': contactPromise,
+  '2026_12_02_1100_one_person': onePerson,
+  '2026_12_02_1110_audit_chain': auditChain,
+  '2026_12_02_1120_agency_person_fields': agencyPersonFields,
 };

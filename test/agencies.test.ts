@@ -1,3 +1,4 @@
+import { PERSON_FIELDS } from '../src/domain/person-fields.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
@@ -40,6 +41,8 @@ describe('GET /api/v1/agencies', () => {
       phone: '020 7946 0016',
       status: 'active',
       contactDays: 10,
+      // every detail of the person, until the hub says otherwise
+      personFields: [...PERSON_FIELDS],
     });
   });
 
@@ -53,7 +56,7 @@ describe('POST /api/v1/agencies', () => {
     const body = newAgency();
     const res = await api.post('/api/v1/agencies', coordinator.token, body);
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(String), ...body, status: 'active', contactDays: 14 });
+    expect(res.body).toEqual({ id: expect.any(String), ...body, status: 'active', contactDays: 14, personFields: [...PERSON_FIELDS] });
     expect(res.headers.get('location')).toBe(`/api/v1/agencies/${res.body.id}`);
     const row = await ctx.db.selectFrom('agencies').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ name: body.name, status: 'active', contactDays: 14 });

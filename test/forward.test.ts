@@ -10,6 +10,7 @@ import { makeUser, seedChecklist, submissionBody, type TestUser } from './helper
 import { startTestSink, to, settle, type SmtpSink } from './helpers/smtp-sink.js';
 import { startTestWorkers, waitUntil, type TestWorkers } from './helpers/workers.js';
 import { DAY } from '../src/domain/clock.js';
+import { lettersOf } from './helpers/people.js';
 
 let ctx: TestContext;
 let sink: SmtpSink;
@@ -19,7 +20,7 @@ let linkWorker: TestUser;
 
 const person = {
   givenName: 'Edith',
-  familyName: 'Marlowe-Test',
+  familyName: 'Marlowe',
   dateOfBirth: '1939-02-11',
   postcode: 'SE1 7PB',
   phone: '020 7946 0999',
@@ -29,7 +30,7 @@ const person = {
   language: 'Polish',
   accessNeeds: 'Hard of hearing: please speak slowly',
 };
-const PERSONAL = [person.givenName, person.familyName, person.phone, person.email, person.addressLine, person.postcode, person.dateOfBirth, person.language, person.accessNeeds];
+const PERSONAL = [person.givenName, 'Marlowe', person.phone, person.email, person.addressLine, person.postcode, person.dateOfBirth, person.language, person.accessNeeds];
 
 beforeAll(async () => {
   sink = await startTestSink();
@@ -45,8 +46,12 @@ afterAll(async () => {
 
 const question = (fragment: string) => q.questions.find((x) => x.text.includes(fragment))!;
 
+// each checklist another person (one person has one live referral per agency): the same details
+// but the family name's last letters
+let people = 0;
 async function submit(yes: string[]) {
-  const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody(q, yes, { person }));
+  const someone = { ...person, familyName: `Marlowe-${lettersOf(people++)}` };
+  const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody(q, yes, { person: someone }));
   expect(res.status).toBe(201);
   return res.body as { id: string; reference: string; referrals: { id: string; reference: string; agencyId: string }[] };
 }

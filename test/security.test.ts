@@ -223,7 +223,10 @@ describe('L4: hub accounts', () => {
     const co = await makeWebUser(ctx, 'coordinator');
     const c = new WebClient(ctx.baseUrl);
     await c.signIn(co.email, co.password);
-    const res = await c.postWithCsrf('/hub/users', '/hub/users', { role: 'coordinator', name: 'Another coordinator', email: 'another.co@example.org', password: 'a long enough password' });
+    // the users page is an admin's: a coordinator is refused the page and the form's post alike
+    expect((await c.get('/hub/users')).status).toBe(403);
+    const csrf = WebClient.csrfOf((await c.get('/hub/agencies')).text);
+    const res = await c.post('/hub/users', { _csrf: csrf, role: 'coordinator', name: 'Another coordinator', email: 'another.co@example.org', password: 'a long enough password' });
     expect(res.status).toBe(403);
     expect(await ctx.db.selectFrom('users').select('id').where('email', '=', 'another.co@example.org').executeTakeFirst()).toBeUndefined();
     const admin = await makeWebUser(ctx, 'admin');

@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx?.close());
 
-const count = async (table: 'submissions' | 'referrals' | 'people' | 'referral_events' | 'idempotency_keys') =>
+const count = async (table: 'submissions' | 'referrals' | 'people' | 'referral_events' | 'idempotency_keys' | 'person_versions' | 'consents') =>
   Number((await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(ctx.db)).rows[0]!.n);
 
 describe('POST /api/v1/submissions', () => {
@@ -230,7 +230,7 @@ describe('Idempotency-Key', () => {
 
 describe('atomicity', () => {
   it('leaves nothing behind when the statement fails half-way', async () => {
-    const before = await Promise.all((['submissions', 'referrals', 'people', 'referral_events'] as const).map(count));
+    const before = await Promise.all((['submissions', 'referrals', 'people', 'referral_events', 'person_versions', 'consents'] as const).map(count));
     // an agency id that does not exist makes the referral insert violate its foreign key after
     // the person and the submission rows were written by the same statement
     const { insertIntake } = await import('../src/db/submission.repository.js');
@@ -241,11 +241,30 @@ describe('atomicity', () => {
         actorLabel: 'test',
         idempotency: null,
         questionnaireId: q.id,
-        person: { id: id(), givenName: 'A', familyName: 'B', dateOfBirth: '1940-01-01', postcode: 'SE1 7PB', phone: null, email: null, addressLine: 'x', preferredContact: 'post', language: null, accessNeeds: null },
+        responseBody: { referrals: [] },
+        person: {
+          id: id(),
+          givenName: 'A',
+          familyName: 'B',
+          dateOfBirth: '1940-01-01',
+          postcode: 'SE1 7PB',
+          phone: null,
+          email: null,
+          addressLine: 'x',
+          preferredContact: 'post',
+          language: null,
+          accessNeeds: null,
+          nhsNumber: null,
+          normGiven: 'a',
+          normFamily: 'b',
+          normPostcode: 'SE17PB',
+          versionId: id(),
+        },
+        consent: { id: id(), givenBy: 'person', representativeName: null, representativeRelationship: null, sharingAgreed: true, givenAt: '2026-01-01T00:00:00Z' },
         submission: { id: id(), reference: 'SP-TEST-0001', answers: {}, consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: '2026-01-01T00:00:00Z' }, status: 'open', receivedAt: new Date() },
         referrals: [{ id: id(), reference: 'SP-TEST-0001-1', agencyId: id(), questionIds: [q.questions[0]!.id], forwardDueAt: new Date() }],
       }),
     ).rejects.toMatchObject({ code: '23503' });
-    expect(await Promise.all((['submissions', 'referrals', 'people', 'referral_events'] as const).map(count))).toEqual(before);
+    expect(await Promise.all((['submissions', 'referrals', 'people', 'referral_events', 'person_versions', 'consents'] as const).map(count))).toEqual(before);
   });
 });

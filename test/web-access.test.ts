@@ -104,7 +104,7 @@ describe('CSRF', () => {
     expect((await c.post(`/agency/referrals/${refA}`, { _csrf: 'x'.repeat(43), to: 'acknowledged' })).status).toBe(403);
     // another user's token is not this session's
     const other = await signedIn(coordinator);
-    const othersToken = WebClient.csrfOf((await other.get('/hub/users')).text);
+    const othersToken = WebClient.csrfOf((await other.get('/hub/agencies')).text);
     expect((await c.post(`/agency/referrals/${refA}`, { _csrf: othersToken, to: 'acknowledged' })).status).toBe(403);
     expect(await statusOf(refA)).toBe('forwarded');
   });
@@ -178,9 +178,12 @@ describe('revoking email links', () => {
 });
 
 describe('user management', () => {
-  it("a coordinator cannot set another coordinator's password or disable them; an admin can", async () => {
+  it("a coordinator manages no account (not even a link worker's); an admin can", async () => {
     const c = await signedIn(coordinator);
-    const csrf = WebClient.csrfOf((await c.get('/hub/users')).text);
+    expect((await c.get('/hub/users')).status).toBe(403);
+    const csrf = WebClient.csrfOf((await c.get('/hub/agencies')).text);
+    expect((await c.post(`/hub/users/${linkWorker.id}`, { _csrf: csrf, action: 'disable' })).status).toBe(403);
+    expect((await c.post('/hub/users', { _csrf: csrf, role: 'link_worker', name: 'New worker', email: 'new.worker@example.org', password: 'a long enough password' })).status).toBe(403);
     const hashOf = async () => (await w.ctx.db.selectFrom('users').select('passwordHash').where('id', '=', coordinator2.id).executeTakeFirstOrThrow()).passwordHash;
     const before = await hashOf();
     expect((await c.post(`/hub/users/${coordinator2.id}`, { _csrf: csrf, password: 'a new password for them' })).status).toBe(403);

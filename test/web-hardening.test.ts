@@ -12,6 +12,7 @@ import { SESSION_COOKIE } from '../src/services/session.service.js';
 
 let w: World<'lw'>;
 let coordinator: WebUser;
+let admin: WebUser;
 let agencyUser: WebUser;
 let linkWorker: WebUser;
 let refA: string;
@@ -25,6 +26,7 @@ beforeAll(async () => {
   submissionId = s.submissionId;
   await markForwarded(w.ctx, refA);
   coordinator = await makeWebUser(w.ctx, 'coordinator');
+  admin = await makeWebUser(w.ctx, 'admin');
   agencyUser = await makeWebUser(w.ctx, 'agency', qa.agencyId);
   linkWorker = await makeWebUser(w.ctx, 'link_worker');
 });
@@ -77,7 +79,7 @@ describe('sessions', () => {
     const victim = await makeWebUser(w.ctx, 'link_worker');
     const c = await signedIn(victim);
     expect((await c.get('/submissions')).status).toBe(200);
-    const hub = await signedIn(coordinator);
+    const hub = await signedIn(admin);
     expect((await hub.postWithCsrf('/hub/users', `/hub/users/${victim.id}`, { action: 'disable' })).status).toBe(303);
     expect((await c.get('/submissions')).status).toBe(303);
     expect((await new WebClient(w.ctx.baseUrl).signIn(victim.email, victim.password)).status).toBe(401);
@@ -184,7 +186,7 @@ describe('bad input is a page, never a 500', () => {
       expect(res.status).toBe(200);
       expect(res.text).not.toMatch(/native code|\[object Object\]/);
     }
-    const hub = await signedIn(coordinator);
+    const hub = await signedIn(admin);
     const users = await hub.get('/hub/users?done=constructor');
     expect(users.status).toBe(200);
     expect(users.text).not.toMatch(/native code|\[object Object\]/);

@@ -18,6 +18,7 @@ import { createForwardWorker } from './forward-referral.worker.js';
 import { createSendNotificationWorker } from './send-notification.worker.js';
 import { createSlaSweepWorker } from './sla-sweep.worker.js';
 import { createFollowUpWorker } from './follow-up.worker.js';
+import { createRecordsWorker } from './records.worker.js';
 import { createRemindersWorker } from './reminders.worker.js';
 import { createWorkerDeps, type WorkerDeps } from './worker-deps.js';
 
@@ -27,6 +28,7 @@ export const WORKER_FACTORIES: Record<QueueName, (deps: WorkerDeps) => Worker | 
   'sla-sweep': createSlaSweepWorker,
   'follow-up': createFollowUpWorker,
   reminders: createRemindersWorker,
+  records: createRecordsWorker,
 };
 
 export interface RunningWorkers {

@@ -3,6 +3,7 @@
  * signpost CLI. Each command prints one JSON line on success (easy to script) and a plain
  * message on stderr with a non-zero exit on failure.
  *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] [--password P] | user:password --email E --password P | token:revoke --user ID | --token ID
+ *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv, type Env } from '../../config/env.js';
@@ -16,6 +17,8 @@ import { createUserWithToken, revokeUserTokens } from '../services/user.service.
 import { hashPassword, setPassword } from '../services/password.service.js';
 import { findUserByEmail } from '../db/user.repository.js';
 import { runSweep } from '../services/sla.service.js';
+import { runRetention } from '../services/erasure.service.js';
+import { sealAudit, verifyAuditChain } from '../services/audit.service.js';
 import { ZodError } from 'zod';
 
 type Ctx = ServiceDeps & { close(): Promise<void> };
@@ -64,6 +67,25 @@ export const COMMANDS: Record<string, Command> = {
   'sla:sweep': {
     usage: 'sla:sweep',
     run: async (ctx) => runSweep(ctx),
+  },
+  'retention:run': {
+    usage: 'retention:run [--dry-run]   (erases the personal data of people past RETENTION_MONTHS_AFTER_CLOSE; --dry-run counts them)',
+    run: async (ctx, args) => {
+      const o = opts(args, { 'dry-run': { type: 'boolean' } });
+      return runRetention(ctx, { dryRun: o['dry-run'] === true });
+    },
+  },
+  'audit:seal': {
+    usage: 'audit:seal   (seals new audit rows into the hash chain now; the workers do it every AUDIT_SEAL_EVERY_MS)',
+    run: async (ctx) => sealAudit(ctx),
+  },
+  'audit:verify': {
+    usage: 'audit:verify   (recomputes the audit log hash chain; exit 1 when a row was changed, removed or reordered)',
+    run: async (ctx) => {
+      const result = await verifyAuditChain(ctx);
+      if (!result.ok) throw new AppError(409, 'audit_chain_broken', 'the audit log hash chain is broken', result);
+      return result;
+    },
   },
   'token:revoke': {
     usage: 'token:revoke (--user USER_ID | --token TOKEN_ID)',

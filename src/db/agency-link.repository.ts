@@ -14,7 +14,8 @@ export async function findLiveAgencyLink(db: Executor, tokenHash: Buffer, now: D
     .selectFrom('agencyLinks as l')
     .innerJoin('agencies as a', 'a.id', 'l.agencyId')
     .innerJoin('referrals as r', 'r.id', 'l.referralId')
-    .select(['l.id', 'l.referralId', 'l.agencyId', 'a.name as agencyName', 'l.expiresAt'])
+    .innerJoin('submissions as s', 's.id', 'r.submissionId')
+    .select(['l.id', 'l.referralId', 'l.agencyId', 'a.name as agencyName', 'l.expiresAt', 's.personId'])
     .where('l.tokenHash', '=', tokenHash)
     .where('l.expiresAt', '>', now)
     .where('l.revokedAt', 'is', null)
@@ -53,4 +54,10 @@ export async function listAgencyLinksOf(db: Executor, referralId: string) {
     .where('referralId', '=', referralId)
     .orderBy('createdAt', 'desc')
     .execute();
+}
+
+/** Erasure: every link to the person's referrals stops working. */
+export async function revokeLinksOfReferrals(db: Executor, referralIds: string[], at: Date): Promise<void> {
+  if (referralIds.length === 0) return;
+  await db.updateTable('agencyLinks').set({ revokedAt: at }).where('referralId', 'in', referralIds).where('revokedAt', 'is', null).execute();
 }

@@ -1,8 +1,9 @@
 /** The agencies table, written here only. */
+import type { PersonField } from '../domain/person-fields.js';
 import type { AgencyStatus, Executor } from './database.js';
 
 /** The columns every caller sees: no timestamps (they are for audit, not for the UI). */
-const COLUMNS = ['id', 'name', 'email', 'phone', 'status', 'contactDays'] as const;
+const COLUMNS = ['id', 'name', 'email', 'phone', 'status', 'contactDays', 'personFields'] as const;
 
 export interface AgencyRow {
   id: string;
@@ -11,6 +12,8 @@ export interface AgencyRow {
   phone: string | null;
   status: AgencyStatus;
   contactDays: number;
+  /** the person's details the agency receives besides the name (domain/person-fields.ts) */
+  personFields: PersonField[];
 }
 
 export async function listAgencies(db: Executor): Promise<AgencyRow[]> {
@@ -30,12 +33,12 @@ export async function existingAgencyIds(db: Executor, ids: string[]): Promise<Se
 
 export async function insertAgency(
   db: Executor,
-  row: { id: string; name: string; email: string; phone: string | null; status: AgencyStatus; contactDays: number; now: Date },
+  row: { id: string; name: string; email: string; phone: string | null; status: AgencyStatus; contactDays: number; personFields?: PersonField[] | undefined; now: Date },
 ): Promise<AgencyRow> {
-  const { now, ...values } = row;
+  const { now, personFields, ...values } = row;
   return db
     .insertInto('agencies')
-    .values({ ...values, createdAt: now, updatedAt: now })
+    .values({ ...values, ...(personFields ? { personFields } : {}), createdAt: now, updatedAt: now })
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
 }
@@ -59,7 +62,7 @@ export async function insertAgenciesIfMissing(
 export async function updateAgency(
   db: Executor,
   id: string,
-  patch: Partial<Pick<AgencyRow, 'name' | 'email' | 'phone' | 'status' | 'contactDays'>>,
+  patch: Partial<Pick<AgencyRow, 'name' | 'email' | 'phone' | 'status' | 'contactDays' | 'personFields'>>,
   now: Date,
 ): Promise<AgencyRow | undefined> {
   return db

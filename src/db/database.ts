@@ -6,12 +6,14 @@ import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'ky
 import type { CoreTables } from './tables/core.js';
 import type { WorkflowTables } from './tables/workflow.js';
 import type { WebTables } from './tables/web.js';
+import type { PeopleTables } from './tables/people.js';
 
 export type * from './tables/core.js';
 export type * from './tables/workflow.js';
 export type * from './tables/web.js';
+export type * from './tables/people.js';
 
-export interface Database extends CoreTables, WorkflowTables, WebTables {}
+export interface Database extends CoreTables, WorkflowTables, WebTables, PeopleTables {}
 
 /** What a repository function takes first: the pool, or the transaction a service opened. */
 export type Executor = Kysely<Database> | Transaction<Database>;

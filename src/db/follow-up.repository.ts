@@ -12,12 +12,13 @@ export interface FollowUpListItem {
   id: string;
   submissionId: string;
   submissionReference: string;
+  personId: string;
   status: string;
   dueAt: Date;
   contactMade: boolean | null;
   note: string | null;
   completedAt: Date | null;
-  person: { givenName: string; familyName: string; phone: string | null; email: string | null; preferredContact: string };
+  person: { givenName: string | null; familyName: string | null; phone: string | null; email: string | null; preferredContact: string | null };
   referrals: {
     id: string;
     reference: string;
@@ -42,6 +43,7 @@ export async function listFollowUps(db: Executor, state: FollowUpState | { id: s
       'f.id',
       'f.submissionId',
       's.reference as submissionReference',
+      's.personId',
       'f.status',
       'f.dueAt',
       'f.contactMade',
@@ -81,6 +83,7 @@ export async function listFollowUps(db: Executor, state: FollowUpState | { id: s
     id: f.id,
     submissionId: f.submissionId,
     submissionReference: f.submissionReference,
+    personId: f.personId,
     status: f.status,
     dueAt: f.dueAt,
     contactMade: f.contactMade,
@@ -181,4 +184,17 @@ export async function findFollowUpStatusOfSubmission(db: Executor, submissionId:
 /** A follow-up's status and due time, as the 'follow-up-due' job re-reads them. */
 export async function findFollowUpDue(db: Executor, id: string) {
   return db.selectFrom('followUps').select(['status', 'dueAt']).where('id', '=', id).executeTakeFirst();
+}
+
+/** A scheduled follow-up with nothing left to ask about is cancelled (consent withdrawn for every referral). */
+export async function cancelFollowUpOf(db: Executor, submissionId: string): Promise<boolean> {
+  const r = await db.updateTable('followUps').set({ status: 'cancelled' }).where('submissionId', '=', submissionId).where('status', '=', 'scheduled').executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+/** Erasure: what was written about the calls goes; whether contact was made, and when, stays. */
+export async function eraseFollowUpNotes(db: Executor, followUpIds: string[]): Promise<void> {
+  if (followUpIds.length === 0) return;
+  await db.updateTable('followUps').set({ note: null }).where('id', 'in', followUpIds).execute();
+  await db.updateTable('followUpAttempts').set({ note: null }).where('followUpId', 'in', followUpIds).execute();
 }

@@ -1,7 +1,9 @@
 /**
  * What forwarding a referral reads: the referral with its agency, submission, person and the
- * questions that flagged it. (Its writes belong to the referral and notification repositories.)
+ * questions that flagged it, the person's details cut down to what the agency receives. (Its
+ * writes belong to the referral and notification repositories.)
  */
+import { minimisePerson } from '../domain/person-fields.js';
 import type { Executor } from './database.js';
 import { referralsWithParties } from './referral.repository.js';
 
@@ -36,6 +38,8 @@ export async function findForwardContext(db: Executor, referralId: string) {
       'p.preferredContact',
       'p.language',
       'p.accessNeeds',
+      'p.nhsNumber',
+      'a.personFields',
     ])
     .where('r.id', '=', referralId)
     .executeTakeFirst();
@@ -45,6 +49,7 @@ export async function findForwardContext(db: Executor, referralId: string) {
     : [];
   const order = new Map(row.questionIds.map((id, i) => [id, i]));
   questions.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return { ...row, questions: questions.map((q) => q.text) };
+  // the agency is given only the details it is configured to receive (domain/person-fields.ts)
+  return { ...minimisePerson(row, row.personFields), questions: questions.map((q) => q.text) };
 }
 export type ForwardContext = NonNullable<Awaited<ReturnType<typeof findForwardContext>>>;

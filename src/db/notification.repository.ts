@@ -93,3 +93,15 @@ export async function listNotificationRows(db: Executor, f: { failedOnly: boolea
   if (f.failedOnly) q = q.where('n.status', '=', 'failed');
   return q.orderBy('n.createdAt', 'desc').limit(f.limit).execute();
 }
+
+export const ERASED_MAIL_BODY = '(Removed: this mail was about a person whose details Signpost no longer holds.)';
+
+/** Erasure: the text of every mail about the person goes; who it went to, when, and its subject (references only) stay. */
+export async function eraseNotificationBodies(db: Executor, referralIds: string[], submissionIds: string[]): Promise<void> {
+  if (referralIds.length === 0 && submissionIds.length === 0) return;
+  await db
+    .updateTable('notifications')
+    .set({ bodyText: ERASED_MAIL_BODY, bodyHtml: null })
+    .where((e) => e.or([...(referralIds.length ? [e('referralId', 'in', referralIds)] : []), ...(submissionIds.length ? [e('submissionId', 'in', submissionIds)] : [])]))
+    .execute();
+}

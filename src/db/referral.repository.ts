@@ -39,6 +39,7 @@ export async function listReferralRows(db: Executor, f: ReferralListFilters) {
       'r.id',
       'r.reference',
       'r.submissionId',
+      's.personId',
       'r.agencyId',
       'a.name as agencyName',
       'r.status',
@@ -71,6 +72,8 @@ export async function findReferralDetail(db: Executor, id: string) {
       'a.name as agencyName',
       's.reference as submissionReference',
       's.consent',
+      's.personId',
+      'a.personFields',
       'p.givenName',
       'p.familyName',
       'p.dateOfBirth',
@@ -81,6 +84,7 @@ export async function findReferralDetail(db: Executor, id: string) {
       'p.preferredContact',
       'p.language',
       'p.accessNeeds',
+      'p.nhsNumber',
     ])
     .where('r.id', '=', id)
     .executeTakeFirst();
@@ -245,4 +249,35 @@ export async function listReferralsAwaitingContactDueBy(db: Executor, now: Date,
     .orderBy('r.contactDueAt')
     .orderBy(byReference('r.reference'))
     .execute();
+}
+
+/** The person's live referrals (in scope: these agencies, or all), locked for a withdrawal. */
+export async function lockLiveReferralsOfPerson(trx: Executor, personIds: string[], agencyIds: string[] | null) {
+  let q = trx
+    .selectFrom('referrals as r')
+    .innerJoin('submissions as s', 's.id', 'r.submissionId')
+    .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+    .selectAll('r')
+    .select(['a.name as agencyName', 'a.email as agencyEmail'])
+    .where('s.personId', 'in', personIds)
+    .where('r.status', 'not in', ['completed', 'unable_to_contact', 'declined', 'rerouted', 'cancelled']);
+  if (agencyIds) q = q.where('r.agencyId', 'in', agencyIds);
+  return q.orderBy('r.receivedAt').orderBy(byReference('r.reference')).forUpdate('r').execute();
+}
+
+/**
+ * Erasure: the free text of these referrals' events goes (notes, and reasons other than the
+ * codes Signpost itself writes). The append-only trigger lets this one change through, inside
+ * a transaction that says so (SET LOCAL signpost.erasing).
+ */
+export async function eraseEventText(trx: Executor, referralIds: string[]): Promise<void> {
+  if (referralIds.length === 0) return;
+  await sql`SET LOCAL signpost.erasing = 'on'`.execute(trx);
+  await trx
+    .updateTable('referralEvents')
+    .set({ reason: sql`CASE WHEN reason IN ('consent_withdrawn', 'referred_again') THEN reason END`, note: null })
+    .where('referralId', 'in', referralIds)
+    .where((e) => e.or([e('reason', 'is not', null), e('note', 'is not', null)]))
+    .execute();
+  await sql`SET LOCAL signpost.erasing = 'off'`.execute(trx);
 }

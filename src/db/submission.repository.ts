@@ -9,7 +9,9 @@ import { byReference } from './reference-order.js';
 export interface IntakeRow {
   userId: string;
   actorLabel: string;
-  idempotency: { key: string; fingerprint: string; responseBody: unknown; expiresAt: Date } | null;
+  idempotency: { key: string; fingerprint: string; expiresAt: Date } | null;
+  /** the reply as built before the person is matched */
+  responseBody: unknown;
   questionnaireId: string;
   person: {
     id: string;
@@ -23,6 +25,20 @@ export interface IntakeRow {
     preferredContact: PreferredContact;
     language: string | null;
     accessNeeds: string | null;
+    nhsNumber: string | null;
+    normGiven: string;
+    normFamily: string;
+    normPostcode: string;
+    /** the id of this checklist's person_versions row */
+    versionId: string;
+  };
+  consent: {
+    id: string;
+    givenBy: 'person' | 'representative';
+    representativeName: string | null;
+    representativeRelationship: string | null;
+    sharingAgreed: boolean;
+    givenAt: string;
   };
   submission: {
     id: string;
@@ -36,7 +52,7 @@ export interface IntakeRow {
 }
 
 export type IntakeResult =
-  | { outcome: 'inserted' }
+  | { outcome: 'inserted'; match: 'new' | 'sure' | 'likely'; reply: unknown }
   | { outcome: 'in_flight' }
   | { outcome: 'not_current' }
   | { outcome: 'key_exists' };
@@ -59,7 +75,8 @@ export async function insertIntake(db: Executor, row: IntakeRow): Promise<Intake
     receivedAt: s.receivedAt.toISOString(),
     idempotencyKey: k?.key ?? null,
     fingerprint: k?.fingerprint ?? null,
-    responseBody: k?.responseBody ?? null,
+    // the reply as built, which the function completes (person, already open referrals)
+    responseBody: row.responseBody,
     expiresAt: k?.expiresAt.toISOString() ?? null,
     // snake_case: the intake function reads each column by name
     person: {
@@ -74,6 +91,19 @@ export async function insertIntake(db: Executor, row: IntakeRow): Promise<Intake
       preferred_contact: p.preferredContact,
       language: p.language,
       access_needs: p.accessNeeds,
+      nhs_number: p.nhsNumber,
+      norm_given: p.normGiven,
+      norm_family: p.normFamily,
+      norm_postcode: p.normPostcode,
+      version_id: p.versionId,
+    },
+    consent: {
+      id: row.consent.id,
+      given_by: row.consent.givenBy,
+      representative_name: row.consent.representativeName,
+      representative_relationship: row.consent.representativeRelationship,
+      sharing_agreed: row.consent.sharingAgreed,
+      given_at: row.consent.givenAt,
     },
     submission: {
       id: s.id,
@@ -91,8 +121,8 @@ export async function insertIntake(db: Executor, row: IntakeRow): Promise<Intake
       forward_due_at: r.forwardDueAt.toISOString(),
     })),
   };
-  const { rows } = await sql<{ outcome: IntakeResult['outcome'] }>`SELECT signpost_intake(${JSON.stringify(payload)}::jsonb) AS outcome`.execute(db);
-  return { outcome: rows[0]!.outcome } as IntakeResult;
+  const { rows } = await sql<{ result: IntakeResult }>`SELECT signpost_intake(${JSON.stringify(payload)}::jsonb) AS result`.execute(db);
+  return rows[0]!.result;
 }
 
 export async function findIdempotencyKey(db: Executor, userId: string, key: string) {
@@ -117,6 +147,7 @@ export async function findSubmission(db: Executor, id: string) {
       's.receivedAt',
       's.closedAt',
       's.consent',
+      's.personId',
       'p.givenName',
       'p.familyName',
       'p.preferredContact',
@@ -212,6 +243,7 @@ export async function listSubmissionsBy(db: Executor, userId: string, limit = 10
       's.reference',
       's.status',
       's.receivedAt',
+      's.personId',
       'p.givenName',
       'p.familyName',
       eb
@@ -225,4 +257,26 @@ export async function listSubmissionsBy(db: Executor, userId: string, limit = 10
     .orderBy('s.receivedAt', 'desc')
     .limit(limit)
     .execute();
+}
+
+/** A merge: the other record's checklists become the kept person's (a trigger refreshes both people's activity). */
+export async function movePersonSubmissions(trx: Executor, keepId: string, otherId: string): Promise<number> {
+  const r = await trx.updateTable('submissions').set({ personId: keepId }).where('personId', '=', otherId).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Erasure: a representative's name and relationship leave the checklist's consent record. */
+export async function eraseSubmissionConsentText(trx: Executor, submissionIds: string[]): Promise<void> {
+  if (submissionIds.length === 0) return;
+  await trx
+    .updateTable('submissions')
+    .set({ consent: sql`consent - 'representativeName' - 'representativeRelationship'` })
+    .where('id', 'in', submissionIds)
+    .execute();
+}
+
+/** Whether this user submitted a checklist for one of these person records (a link worker's reach). */
+export async function submittedFor(db: Executor, userId: string, personIds: string[]): Promise<boolean> {
+  const row = await db.selectFrom('submissions').select('id').where('submittedBy', '=', userId).where('personId', 'in', personIds).limit(1).executeTakeFirst();
+  return row !== undefined;
 }

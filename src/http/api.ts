@@ -11,7 +11,9 @@ import type { ServiceDeps } from '../services/deps.js';
 import { apiHeaders } from './middleware/api-headers.js';
 import { authenticate } from './middleware/auth.js';
 import { agenciesRouter } from './routes/agencies.routes.js';
+import { auditRouter } from './routes/audit.routes.js';
 import { followUpsRouter } from './routes/follow-ups.routes.js';
+import { peopleRouter } from './routes/people.routes.js';
 import { questionnairesRouter } from './routes/questionnaires.routes.js';
 import { referralsRouter } from './routes/referrals.routes.js';
 import { slaRouter } from './routes/sla.routes.js';
@@ -29,6 +31,8 @@ export function apiRouter(deps: ServiceDeps): Router {
   api.use(referralsRouter(deps));
   api.use(slaRouter(deps));
   api.use(followUpsRouter(deps));
+  api.use(peopleRouter(deps));
+  api.use(auditRouter(deps));
   return api;
 }
 

@@ -17,6 +17,8 @@ export const QUEUES = {
   // one at a time per process; the sweep's advisory lock makes it one at a time everywhere
   'sla-sweep': { concurrency: 1 },
   reminders: { concurrency: 1 },
+  // the person's data: sealing the audit chain, retention (one at a time; each also locks)
+  records: { concurrency: 1 },
 } as const satisfies Record<string, { concurrency: 'configured' | number }>;
 
 export type QueueName = keyof typeof QUEUES;
@@ -71,6 +73,20 @@ export const JOBS = {
     jobId: () => undefined,
     options: { attempts: 8, backoff: { type: 'exponential', delay: 30_000 }, ...retention },
   },
+  // scheduled: new audit rows sealed into the hash chain (an advisory lock keeps it one sealer)
+  'audit-seal': {
+    queue: 'records',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 1, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: retention.removeOnFail },
+  },
+  // scheduled: personal data past retention erased (idempotent: an erased person is not claimed again)
+  'retention-run': {
+    queue: 'records',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 }, ...retention },
+  },
 } as const satisfies Record<
   string,
   {
@@ -99,6 +115,17 @@ export const SCHEDULES = {
   'daily-contact-reminders': {
     job: 'contact-reminders',
     repeat: (): RepeatOptions => ({ pattern: '0 8 * * *', tz: 'Europe/London' }),
+    reregisterEveryMs: () => 10 * 60_000,
+  },
+  'audit-seal': {
+    job: 'audit-seal',
+    repeat: (env: { AUDIT_SEAL_EVERY_MS: number }): RepeatOptions => ({ every: env.AUDIT_SEAL_EVERY_MS }),
+    reregisterEveryMs: (env: { AUDIT_SEAL_EVERY_MS: number }) => Math.max(env.AUDIT_SEAL_EVERY_MS, 60_000),
+  },
+  // 02:30 in the hub's time zone, when nobody is working
+  'daily-retention': {
+    job: 'retention-run',
+    repeat: (): RepeatOptions => ({ pattern: '30 2 * * *', tz: 'Europe/London' }),
     reregisterEveryMs: () => 10 * 60_000,
   },
 } as const satisfies Record<string, { job: JobName; repeat: (env: never) => RepeatOptions; reregisterEveryMs: (env: never) => number }>;

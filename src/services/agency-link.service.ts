@@ -69,7 +69,7 @@ export async function useAgencyLink(
   if (!link) return undefined;
   await deps.db.transaction().execute(async (trx) => {
     await recordAgencyLinkUse(trx, link.id, now);
-    await recordAudit(trx, { principal: { userId: null, name: `agency link: ${link.agencyName}` }, action, entity: 'referral', entityId: link.referralId, requestId, at: now });
+    await recordAudit(trx, { principal: { userId: null, name: `agency link: ${link.agencyName}` }, action, entity: 'referral', entityId: link.referralId, personId: link.personId, requestId, at: now });
   });
   return {
     linkId: link.id,

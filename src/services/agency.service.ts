@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { insertAgency, listAgencies as listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow } from '../db/agency.repository.js';
+import { PERSON_FIELDS } from '../domain/person-fields.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -21,6 +22,11 @@ export const agencyFields = {
   phone: phone.optional(),
   status: z.enum(['active', 'paused']),
   contactDays: z.coerce.number().int('must be a whole number of days').min(1).max(90),
+  /** the person's details the agency receives, besides the name; every one when left out */
+  personFields: z
+    .array(z.enum(PERSON_FIELDS, { message: `must be one of: ${PERSON_FIELDS.join(', ')}` }))
+    .max(PERSON_FIELDS.length)
+    .transform((f) => [...new Set(f)]),
 };
 
 export const newAgencySchema = z.strictObject({
@@ -28,6 +34,7 @@ export const newAgencySchema = z.strictObject({
   status: agencyFields.status.default('active'),
   // absent: the configured default, CONTACT_WITHIN_DAYS (see createAgency)
   contactDays: agencyFields.contactDays.optional(),
+  personFields: agencyFields.personFields.optional(),
 });
 export type NewAgencyInput = z.infer<typeof newAgencySchema>;
 
@@ -38,6 +45,7 @@ export const agencyPatchSchema = z
     phone: agencyFields.phone,
     status: agencyFields.status.optional(),
     contactDays: agencyFields.contactDays.optional(),
+    personFields: agencyFields.personFields.optional(),
   })
   .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'must name at least one field to change' });
 export type AgencyPatch = z.infer<typeof agencyPatchSchema>;
@@ -65,6 +73,7 @@ export async function createAgency(deps: ServiceDeps, principal: Principal, inpu
       phone: input.phone ?? null,
       status: input.status,
       contactDays: input.contactDays ?? deps.env.CONTACT_WITHIN_DAYS,
+      personFields: input.personFields,
       now: deps.clock.now(),
     });
   } catch (err) {

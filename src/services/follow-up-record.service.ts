@@ -48,7 +48,7 @@ export async function listFollowUpWorklist(deps: ServiceDeps, principal: Princip
   // the worklist shows the person's name and phone: every read of personal data is audited
   await recordAudits(
     deps.db,
-    items.map((item) => ({ principal, action: 'read', entity: 'submission', entityId: item.submissionId, requestId, at: now })),
+    items.map((item) => ({ principal, action: 'list', entity: 'submission', entityId: item.submissionId, personId: item.personId, requestId, at: now })),
   );
   return items;
 }
@@ -104,7 +104,7 @@ export async function followUpForCall(deps: ServiceDeps, principal: Principal, i
   const now = deps.clock.now();
   const [hit] = await listFollowUps(deps.db, { id }, now, 1);
   if (!hit) throw notFound('follow-up');
-  await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: hit.submissionId, requestId, at: now });
+  await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: hit.submissionId, personId: hit.personId, requestId, at: now });
   const [events, submission] = await Promise.all([listEventsOfReferrals(deps.db, hit.referrals.map((r) => r.id)), findSubmissionState(deps.db, hit.submissionId)]);
   const referrals = hit.referrals.map((r) => {
     // the agency's own words: the latest reason or note a person (not the hub's system) wrote

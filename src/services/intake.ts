@@ -5,6 +5,7 @@
  */
 import { addHours } from '../domain/clock.js';
 import { referralReference } from '../domain/ids.js';
+import { normaliseName, normalisePostcode } from '../domain/person-match.js';
 import type { RoutedReferral } from '../domain/routing.js';
 import type { IntakeRow } from '../db/submission.repository.js';
 import type { Principal } from './auth.service.js';
@@ -16,7 +17,12 @@ export interface SubmissionReply {
   id: string;
   reference: string;
   receivedAt: string;
-  status: 'open' | 'no_needs_identified';
+  /** closed at once when every need was already open with its agency (alreadyOpen) */
+  status: 'open' | 'no_needs_identified' | 'closed';
+  /** the person's one record, across all their checklists */
+  personId: string;
+  /** live referrals this checklist's "yes" answers joined instead of making new ones */
+  alreadyOpen: { id: string; reference: string; agencyId: string; status: string }[];
   referrals: {
     id: string;
     reference: string;
@@ -48,6 +54,9 @@ export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: Intak
     reference,
     receivedAt: now.toISOString(),
     status: input.routed.length ? 'open' : 'no_needs_identified',
+    // filled in by the intake function, which matches the person
+    personId: '',
+    alreadyOpen: [],
     referrals: input.routed.map((r, i) => ({
       id: deps.ids.uuid(),
       reference: referralReference(reference, i),
@@ -66,10 +75,10 @@ export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: Intak
       ? {
           key: input.idempotencyKey,
           fingerprint: fingerprint(input.rawBody),
-          responseBody: reply,
           expiresAt: addHours(now, deps.env.IDEMPOTENCY_KEY_TTL_HOURS),
         }
       : null,
+    responseBody: reply,
     questionnaireId: input.questionnaireId,
     person: {
       id: deps.ids.uuid(),
@@ -83,13 +92,30 @@ export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: Intak
       preferredContact: p.preferredContact,
       language: p.language ?? null,
       accessNeeds: p.accessNeeds ?? null,
+      nhsNumber: p.nhsNumber ?? null,
+      normGiven: normaliseName(p.givenName),
+      normFamily: normaliseName(p.familyName),
+      normPostcode: normalisePostcode(p.postcode),
+      versionId: deps.ids.uuid(),
+    },
+    consent: {
+      id: deps.ids.uuid(),
+      givenBy: body.consent.by,
+      representativeName: body.consent.representativeName ?? null,
+      representativeRelationship: body.consent.representativeRelationship ?? null,
+      sharingAgreed: body.consent.sharingAgreed,
+      givenAt: body.consent.recordedAt,
     },
     submission: {
       id: reply.id,
       reference,
       answers: body.answers,
-      consent: { ...body.consent, representativeName: body.consent.representativeName ?? undefined },
-      status: reply.status,
+      consent: {
+        ...body.consent,
+        representativeName: body.consent.representativeName ?? undefined,
+        representativeRelationship: body.consent.representativeRelationship ?? undefined,
+      },
+      status: input.routed.length ? 'open' : 'no_needs_identified',
       receivedAt: now,
     },
     referrals: reply.referrals.map((r) => ({ id: r.id, reference: r.reference, agencyId: r.agencyId, questionIds: r.questionIds, forwardDueAt })),

@@ -6,6 +6,7 @@
  * questions that flagged ITS referral, never the rest of the answers. Status changes live in
  * referral-transition.service.ts (re-exported here).
  */
+import { minimisePerson, PERSON_FIELDS } from '../domain/person-fields.js';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { recordAudit, recordAudits } from '../db/audit.repository.js';
@@ -48,7 +49,7 @@ export interface ReferralListItem {
   agencyName: string;
   status: ReferralStatus;
   /** null where the caller may no longer see the person (an agency's cancelled or re-routed referral) */
-  person: { givenName: string; familyName: string } | null;
+  person: { givenName: string | null; familyName: string | null } | null;
   receivedAt: Date;
   forwardDueAt: Date;
   forwardedAt: Date | null;
@@ -101,18 +102,22 @@ export async function listReferrals(
     limit: f.limit,
   });
   const page = rows.slice(0, f.limit);
-  const items: ReferralListItem[] = page.map(({ givenName, familyName, status, ...r }) => ({
+  const items: ReferralListItem[] = page.map(({ givenName, familyName, status, personId: _p, ...r }) => ({
     ...r,
     status: status as ReferralStatus,
     person: !isAgency || agencyListShowsPerson(status) ? { givenName, familyName } : null,
   }));
-  const shown = items.filter((x) => x.person !== null);
+  const shown = page.filter((x, i) => items[i]!.person !== null);
   if (shown.length) {
     const at = deps.clock.now();
-    await recordAudits(deps.db, shown.map((x) => ({ principal, action: 'list', entity: 'referral', entityId: x.id, requestId, at })));
+    await recordAudits(deps.db, shown.map((x) => ({ principal, action: 'list', entity: 'referral', entityId: x.id, personId: x.personId, requestId, at })));
   }
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
+}
+
+function minimiseFor<T extends Parameters<typeof minimisePerson>[0]>(actor: 'agency' | 'hub', fields: readonly string[], person: T): T {
+  return actor === 'agency' ? minimisePerson(person, fields) : person;
 }
 
 export type ReferralDetail = NonNullable<Awaited<ReturnType<typeof getReferralForActor>>>;
@@ -136,7 +141,7 @@ export async function getReferralForActor(
   const full = access.view === 'full';
   const [questions, events] = await Promise.all([full ? findQuestionTexts(deps.db, r.questionIds) : null, listReferralEvents(deps.db, id)]);
   // written before the data is returned: no read of personal data goes unaudited
-  if (full) await recordAudit(deps.db, { principal, action: 'read', entity: 'referral', entityId: id, requestId, at: deps.clock.now() });
+  if (full) await recordAudit(deps.db, { principal, action: 'read', entity: 'referral', entityId: id, personId: r.personId, requestId, at: deps.clock.now() });
   const consent = r.consent as Consent;
   const actor = access.actor;
   return {
@@ -148,8 +153,11 @@ export async function getReferralForActor(
     agencyName: r.agencyName,
     status: r.status as ReferralStatus,
     view: access.view,
+    /** the person's details this caller is given besides the name (an agency's configured fields; the hub: all) */
+    personFields: actor === 'agency' ? r.personFields : [...PERSON_FIELDS],
+    // an agency sees only the details it is configured to receive (domain/person-fields.ts)
     person: full
-      ? {
+      ? minimiseFor(actor, r.personFields, {
           givenName: r.givenName,
           familyName: r.familyName,
           dateOfBirth: r.dateOfBirth,
@@ -160,7 +168,8 @@ export async function getReferralForActor(
           preferredContact: r.preferredContact,
           language: r.language,
           accessNeeds: r.accessNeeds,
-        }
+          nhsNumber: r.nhsNumber,
+        })
       : null,
     consent: full ? { by: consent.by, representativeName: consent.representativeName ?? null, recordedAt: consent.recordedAt } : null,
     questions,

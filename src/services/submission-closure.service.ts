@@ -1,6 +1,6 @@
 /**
  * Closing the loop: a submission closes when every referral is terminal AND the hub's follow-up
- * is recorded. Then the submitter gets one closing mail saying what became of each referral.
+ * is recorded (or cancelled, when consent was withdrawn for everything it would have asked). Then the submitter gets one closing mail saying what became of each referral.
  * Call inside the transaction that made the last step (a terminal transition, or recording the
  * follow-up); dispatch the returned notification id after commit.
  */
@@ -32,8 +32,9 @@ export async function closeSubmissionIfDone(
   if (referrals.length === 0 || !referrals.every((r) => TERMINAL_STATUSES.has(r.status as never))) return { closed: false, notificationId: null };
   // Forwarding creates the follow-up in the same transaction, so no follow-up means no referral
   // ever reached an agency (all cancelled or declined before forwarding): nothing to follow up.
+  // A follow-up cancelled because consent was withdrawn for every referral leaves nothing to ask.
   const followUp = await findFollowUpStatusOfSubmission(db, submissionId);
-  if (followUp && followUp.status !== 'completed') return { closed: false, notificationId: null };
+  if (followUp && followUp.status === 'scheduled') return { closed: false, notificationId: null };
 
   const closed = await closeSubmission(db, submissionId, now);
   if (!closed) return { closed: false, notificationId: null };

@@ -3,7 +3,7 @@
  * audited when the hub reads another's), a submitter's own list, and the confirmation page's
  * view with who will contact the person and by when.
  */
-import { recordAudit } from '../db/audit.repository.js';
+import { recordAudit, recordAudits } from '../db/audit.repository.js';
 import { agencyContactDays } from '../db/agency.repository.js';
 import { findReferralsOfSubmission, findSubmission, listSubmissionsBy } from '../db/submission.repository.js';
 import { addDays } from '../domain/clock.js';
@@ -17,9 +17,8 @@ export async function getSubmission(deps: ServiceDeps, principal: Principal, id:
   const s = await findSubmission(deps.db, id);
   if (!s || (s.submittedBy !== principal.userId && !isHub(principal))) throw notFound('submission');
   const referrals = await findReferralsOfSubmission(deps.db, id);
-  if (isHub(principal) && s.submittedBy !== principal.userId) {
-    await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: id, requestId, at: deps.clock.now() });
-  }
+  // its submitter reads what they entered, the hub reads another's: either is a read of the person
+  await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: id, personId: s.personId, requestId, at: deps.clock.now() });
   return {
     id: s.id,
     reference: s.reference,
@@ -33,8 +32,12 @@ export async function getSubmission(deps: ServiceDeps, principal: Principal, id:
   };
 }
 
-export async function listMySubmissions(deps: Pick<ServiceDeps, 'db'>, principal: Principal) {
-  return listSubmissionsBy(deps.db, principal.userId);
+/** A submitter's own checklists, newest first; each row names the person, so each is audited. */
+export async function listMySubmissions(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal, requestId?: string) {
+  const rows = await listSubmissionsBy(deps.db, principal.userId);
+  const at = deps.clock.now();
+  await recordAudits(deps.db, rows.map((r) => ({ principal, action: 'list', entity: 'submission', entityId: r.id, personId: r.personId, requestId, at })));
+  return rows.map(({ personId: _p, ...r }) => r);
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The submission body, shared by the JSON API and the web form. */
 import { z } from 'zod';
+import { nhsNumberIsValid } from '../domain/person-match.js';
 
 // UK postcode, outward and inward parts; normalised to upper case with one space.
 const UK_POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/;
@@ -20,6 +21,19 @@ export const postcodeSchema = z
   .toUpperCase()
   .regex(UK_POSTCODE, 'must be a UK postcode, for example SW1A 1AA')
   .transform((v) => v.replace(UK_POSTCODE, '$1 $2'));
+
+/** An NHS number: ten digits (spaces allowed, as printed: 943 476 5919) whose check digit is right; blank is none. */
+export const nhsNumberSchema = z
+  .string()
+  .transform((v) => v.replace(/[\s-]/g, ''))
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(
+    z
+      .string()
+      .regex(/^[0-9]{10}$/, 'must be 10 digits, for example 943 476 5919')
+      .refine(nhsNumberIsValid, 'is not a valid NHS number (its check digit does not match)')
+      .optional(),
+  );
 
 /** A real calendar date, YYYY-MM-DD (range checks against the clock happen in the service). */
 export const calendarDate = z.iso.date('must be a date in the form YYYY-MM-DD');
@@ -42,6 +56,7 @@ export const personSchema = z
     preferredContact: z.enum(['phone', 'email', 'post', 'visit']),
     language: optionalText(100),
     accessNeeds: optionalText(1000),
+    nhsNumber: nhsNumberSchema.optional().nullable(),
   })
   .superRefine((p, ctx) => {
     const need = { phone: 'phone', email: 'email', post: 'addressLine', visit: 'addressLine' } as const;
@@ -56,6 +71,8 @@ export const consentSchema = z
     given: z.boolean(),
     by: z.enum(['person', 'representative']),
     representativeName: optionalText(200),
+    /** how the representative is related to the person, e.g. "daughter", "power of attorney" */
+    representativeRelationship: optionalText(100),
     sharingAgreed: z.boolean(),
     recordedAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date and time' }),
   })

@@ -82,10 +82,12 @@ export async function submitQuestionnaire(
     case 'inserted':
       break;
   }
+  // the reply as the function completed it: the person, and "yes" answers that joined a live referral
+  const reply = result.reply as SubmissionReply;
 
   // After commit (rule 1). A failure here loses nothing: the sweep re-enqueues pending referrals.
-  if (intake.reply.referrals.length) {
-    await deps.jobs.enqueueSafely('forward-referral', intake.reply.referrals.map((r) => ({ referralId: r.id, requestId: opts.requestId })));
+  if (reply.referrals.length) {
+    await deps.jobs.enqueueSafely('forward-referral', reply.referrals.map((r) => ({ referralId: r.id, requestId: opts.requestId })));
   }
-  return { status: 201, replayed: false, body: intake.reply };
+  return { status: 201, replayed: false, body: reply };
 }

@@ -10,7 +10,7 @@ import { disableUserRow, findUserId, findUserRoleAndEmail, insertApiToken, inser
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
-import { isHub, newToken, type Principal } from './auth.service.js';
+import { newToken, type Principal } from './auth.service.js';
 import { hashPassword, setPassword } from './password.service.js';
 
 export const newUserSchema = z
@@ -75,16 +75,17 @@ export async function revokeUserTokens(deps: UserDeps, by: { userId?: string; to
 
 // ---- accounts managed from the hub's users page ----
 
+// Admins manage accounts; coordinators do casework (README "Security and privacy").
 const requireHub = (p: Principal) => {
-  if (!isHub(p)) throw forbidden('only coordinators and admins manage users');
+  if (p.role !== 'admin') throw forbidden('only an admin manages users');
 };
 
 // the users findOrCreateLinkUser makes for agency email links: they must never sign in
 const LINK_USER_DOMAIN = '@signpost.invalid';
 
 /**
- * A coordinator manages link workers and agency users; only an admin manages hub accounts
- * (otherwise one coordinator could take over another's account by setting its password).
+ * Only an admin manages accounts (requireHub above); this second check stays as a guard of its
+ * own, so that hub accounts are never managed by anyone else even if the first rule is widened.
  */
 function mayManage(principal: Principal, target: { role: string }, what: string) {
   if ((target.role === 'admin' || target.role === 'coordinator') && principal.role !== 'admin') {

@@ -1,6 +1,7 @@
 /** The hub's management pages: agencies, checklist versions, sent mail, users. */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { PERSON_FIELDS, PERSON_FIELD_LABELS } from '../domain/person-fields.js';
 import { AppError } from '../errors.js';
 import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateAgency } from '../services/agency.service.js';
 import type { ServiceDeps } from '../services/deps.js';
@@ -15,6 +16,7 @@ import { page } from './render.js';
 import { flashFor } from './referral-actions.js';
 
 const uuid = z.uuid();
+const PERSON_FIELD_ITEMS = PERSON_FIELDS.map((f) => ({ value: f, text: PERSON_FIELD_LABELS[f] }));
 type Details = { path?: string; message: string }[];
 
 /** Turns a zod error or an AppError with details into error-summary items keyed `${prefix}-${field}`. */
@@ -26,7 +28,7 @@ function problems(err: unknown, prefix: string): { errors: { text: string; href:
   const fieldErrors: Record<string, string> = {};
   const errors = details.map((d) => {
     const id = d.path ? `${prefix}-${d.path.split('.')[0]}` : `${prefix}-form`;
-    const text = d.path ? `${d.path.replace(/\./g, ' ')}: ${d.message}` : d.message;
+    const text = d.path?.startsWith('personFields') ? 'Details this agency receives: choose from the list' : d.path ? `${d.path.replace(/\./g, ' ')}: ${d.message}` : d.message;
     fieldErrors[id] ??= text;
     return { text, href: `#${id}` };
   });
@@ -35,25 +37,39 @@ function problems(err: unknown, prefix: string): { errors: { text: string; href:
 
 const blank = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s.trim());
 
+/**
+ * The ticked "Details this agency receives" boxes (repeated `personFields`). The form also sends
+ * `personFieldsShown`, so that no box ticked (the name only) is told apart from a form without
+ * the boxes (left unchanged).
+ */
+function personFieldsOf(body: unknown): string[] | undefined {
+  const b = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  if (!Object.hasOwn(b, 'personFieldsShown')) return undefined;
+  const raw = Object.hasOwn(b, 'personFields') ? b.personFields : [];
+  return (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
+}
+
 export function hubAdminRouter(deps: ServiceDeps): Router {
   const r = Router();
-  r.use(['/hub/agencies', '/hub/questionnaires', '/hub/mail', '/hub/users'], requireUser(...HUB_ROLES));
+  r.use(['/hub/agencies', '/hub/questionnaires', '/hub/mail'], requireUser(...HUB_ROLES));
+  // accounts are an admin's, not a coordinator's (README "Security and privacy")
+  r.use('/hub/users', requireUser('admin'));
 
   // ---- agencies ----
   const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, ...extra }, status);
+    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
 
   r.get('/hub/agencies', async (req, res) => showAgencies(res, { flash: req.query.done ? 'Agency saved.' : undefined }));
 
   r.post('/hub/agencies', async (req, res) => {
     const v = formValues(req.body);
     try {
-      await createAgency(deps, principalFromSession(res), newAgencySchema.parse({ name: v.name ?? '', email: v.email ?? '', phone: blank(v.phone) ?? null, contactDays: blank(v.contactDays) }));
+      await createAgency(deps, principalFromSession(res), newAgencySchema.parse({ name: v.name ?? '', email: v.email ?? '', phone: blank(v.phone) ?? null, contactDays: blank(v.contactDays), personFields: personFieldsOf(req.body) }));
       res.redirect(303, '/hub/agencies?done=1');
     } catch (err) {
       const p = problems(err, 'new');
       if (!p) throw err;
-      await showAgencies(res, { ...p, values: v }, 400);
+      await showAgencies(res, { ...p, values: { ...v, personFields: personFieldsOf(req.body) ?? [] } }, 400);
     }
   });
 
@@ -62,7 +78,7 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
     if (!id.success) return next();
     const v = formValues(req.body);
     try {
-      const patch = agencyPatchSchema.parse({ email: blank(v.email), phone: blank(v.phone) ?? null, status: blank(v.status), contactDays: blank(v.contactDays) });
+      const patch = agencyPatchSchema.parse({ email: blank(v.email), phone: blank(v.phone) ?? null, status: blank(v.status), contactDays: blank(v.contactDays), personFields: personFieldsOf(req.body) });
       await updateAgency(deps, principalFromSession(res), id.data, patch);
       res.redirect(303, '/hub/agencies?done=1');
     } catch (err) {

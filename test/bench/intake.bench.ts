@@ -20,6 +20,7 @@ import { createUserWithToken } from '../../src/services/user.service.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { randomIds } from '../../src/domain/ids.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
+import { randomDateOfBirth, uniqueLetters } from '../helpers/people.js';
 import { productionArgs } from './production-command.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench';
@@ -71,14 +72,21 @@ async function main() {
   });
   await db.destroy();
 
-  // a realistic checklist: three "yes" answers for two agencies
+  // a realistic checklist: three "yes" answers for two agencies, each for another person (the
+  // intake matches people: one person sent again and again would be one person with live
+  // referrals, and every later checklist would make none)
   const yes = new Set([questions[0]!.id, questions[15]!.id, questions[16]!.id]);
-  const body = JSON.stringify({
+  const template = JSON.stringify({
     questionnaireId: q.id,
-    person: { givenName: 'Bench', familyName: 'Person', dateOfBirth: '1944-04-04', postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
+    person: { givenName: 'GIVEN', familyName: 'FAMILY', dateOfBirth: 'DOB', postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
     consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
     answers: Object.fromEntries(questions.map((x) => [x.id, yes.has(x.id)])),
   });
+  const body = () =>
+    template
+      .replace('GIVEN', `Bench${uniqueLetters()}`)
+      .replace('FAMILY', `Person${uniqueLetters()}`)
+      .replace('DOB', randomDateOfBirth());
 
   const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' };
   const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], { ...common, PORT: '3901' }, 'http://127.0.0.1:3901/bare');
@@ -92,11 +100,13 @@ async function main() {
   const results: Record<string, { rps: number; commitsPerReq: number; non2xx: number; p50: number; p99: number; fixedNon2xx: number }> = {};
   try {
     for (const [name, t] of Object.entries(targets)) {
-      await run({ ...t, method: 'POST', body, connections: CONNECTIONS, duration: 3 }); // warm-up
+      // a new person in every request's body
+      const requests = [{ method: 'POST' as const, setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }];
+      await run({ ...t, requests, connections: CONNECTIONS, duration: 3 }); // warm-up
       const before = await commits();
-      const sat = await run({ ...t, method: 'POST', body, connections: CONNECTIONS, duration: DURATION });
+      const sat = await run({ ...t, requests, connections: CONNECTIONS, duration: DURATION });
       const after = await commits();
-      const fixed = await run({ ...t, method: 'POST', body, connections: 20, overallRate: 200, duration: DURATION });
+      const fixed = await run({ ...t, requests, connections: 20, overallRate: 200, duration: DURATION });
       results[name] = {
         rps: sat.requests.average,
         commitsPerReq: (after - before) / Math.max(1, sat.requests.total),

@@ -7,6 +7,7 @@ import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/db/seed.js';
 import { findQuestionnaire, type QuestionnaireView } from '../../src/db/questionnaire.repository.js';
 import { createUserWithToken } from '../../src/services/user.service.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
+import { randomDateOfBirth, uniqueLetters } from './people.js';
 
 const uniq = () => randomBytes(4).toString('hex');
 
@@ -31,14 +32,14 @@ export async function seedChecklist(deps: Pick<ServiceDeps, 'db' | 'clock'>): Pr
   return { ...q, questions: q.sections.flatMap((s) => s.questions) };
 }
 
-/** A valid submission body answering "yes" to the given question ids and "no" to the rest. */
+/** A valid submission body answering "yes" to the given question ids and "no" to the rest, for a new person each time. */
 export function submissionBody(q: { id: string; questions: { id: string }[] }, yes: string[] = [], over: Record<string, unknown> = {}) {
   return {
     questionnaireId: q.id,
     person: {
       givenName: 'Ada',
-      familyName: `Test-${uniq()}`,
-      dateOfBirth: '1942-05-17',
+      familyName: `Test-${uniqueLetters()}`,
+      dateOfBirth: randomDateOfBirth(),
       postcode: 'SE1 7PB',
       phone: '020 7946 0123',
       preferredContact: 'phone',

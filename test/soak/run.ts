@@ -18,6 +18,7 @@ import { findQuestionnaire } from '../../src/db/questionnaire.repository.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { randomIds } from '../../src/domain/ids.js';
 import { createUserWithToken } from '../../src/services/user.service.js';
+import { lettersOf } from '../helpers/people.js';
 import { createDatabase, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './services.js';
 
 export interface SoakWorld {
@@ -192,7 +193,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     // ---- the stream: each checklist flags two agencies, and is retried with its key until accepted ----
     const body = (i: number) => ({
       questionnaireId: questionnaire.id,
-      person: { givenName: 'Soak', familyName: `Soak-${i}`, dateOfBirth: '1940-01-01', postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
+      person: { givenName: 'Soak', familyName: `Soak-${lettersOf(i)}`, dateOfBirth: new Date(Date.UTC(1930, 0, 1 + i)).toISOString().slice(0, 10), postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
       consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
       answers: Object.fromEntries(questions.map((q, k) => [q.id, k === i % questions.length || k === (i * 7 + 3) % questions.length])),
     });
@@ -268,7 +269,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     // ---- the report ----
     const stored = await db.selectFrom('submissions as s').innerJoin('people as p', 'p.id', 's.personId').select(['p.familyName']).where('p.familyName', 'like', 'Soak-%').execute();
     const perName = new Map<string, number>();
-    for (const s of stored) perName.set(s.familyName, (perName.get(s.familyName) ?? 0) + 1);
+    for (const s of stored) perName.set(s.familyName!, (perName.get(s.familyName!) ?? 0) + 1);
     const referrals = await db.selectFrom('referrals').select(['id', 'status']).execute();
     const mails = new Map<string, Set<string>>();
     const counts = new Map<string, number>();

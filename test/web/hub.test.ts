@@ -1,7 +1,7 @@
 /**
  * A hub coordinator in a real browser: the dashboard after the SLA sweep finds a breach,
  * handling it (recording the agency's contact on its behalf), the follow-up call (a failed
- * attempt, then the outcomes), re-routing a rejected referral, and the management pages.
+ * attempt, then the outcomes), re-routing a rejected referral, and the management pages (users: an admin's).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -22,6 +22,7 @@ let page: Page;
 let q: Awaited<ReturnType<typeof seedChecklist>>;
 let linkWorker: TestUser;
 let coordinator: WebUser;
+let admin: WebUser;
 let submission: { id: string; reference: string; referrals: { id: string; reference: string; agencyId: string }[] };
 
 beforeAll(async () => {
@@ -30,6 +31,7 @@ beforeAll(async () => {
   q = await seedChecklist(ctx);
   linkWorker = await makeUser(ctx, 'link_worker');
   coordinator = await makeWebUser(ctx, 'coordinator');
+  admin = await makeWebUser(ctx, 'admin');
   workers = await startTestWorkers(ctx, ['forward', 'notify']);
   const res = await apiClient(ctx.baseUrl).post('/api/v1/submissions', linkWorker.token, submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: { familyName: 'Breachfield' } }));
   expect(res.status).toBe(201);
@@ -148,17 +150,24 @@ describe('a coordinator', () => {
     await page.waitForSelector('text=Agency saved.');
     expect((await ctx.db.selectFrom('agencies').select('status').where('id', '=', agencyId).executeTakeFirstOrThrow()).status).toBe('paused');
 
-    await page.goto('/hub/users');
-    await page.locator('#new-name').fill('New Worker');
-    await page.locator('#new-email').fill('new.worker@example.org');
-    await page.getByRole('radio', { name: 'Link worker' }).check();
-    await page.locator('#new-password').fill('short');
-    await page.getByRole('button', { name: 'Add user' }).click();
-    await page.waitForSelector('.nhsuk-error-summary');
-    expect(await page.locator('#new-name').inputValue()).toBe('New Worker');
-    await page.locator('#new-password').fill('a long enough password');
-    await page.getByRole('button', { name: 'Add user' }).click();
-    await page.waitForSelector('text=User created.');
+    // accounts are an admin's: a coordinator is refused the users page
+    const refused = await page.goto('/hub/users');
+    expect(refused!.status()).toBe(403);
+    const adminContext = await newContext(browser, ctx.baseUrl, { viewport: { width: 1280, height: 900 } });
+    const adminPage = await adminContext.newPage();
+    await signIn(adminPage, admin);
+    await adminPage.goto('/hub/users');
+    await adminPage.locator('#new-name').fill('New Worker');
+    await adminPage.locator('#new-email').fill('new.worker@example.org');
+    await adminPage.getByRole('radio', { name: 'Link worker' }).check();
+    await adminPage.locator('#new-password').fill('short');
+    await adminPage.getByRole('button', { name: 'Add user' }).click();
+    await adminPage.waitForSelector('.nhsuk-error-summary');
+    expect(await adminPage.locator('#new-name').inputValue()).toBe('New Worker');
+    await adminPage.locator('#new-password').fill('a long enough password');
+    await adminPage.getByRole('button', { name: 'Add user' }).click();
+    await adminPage.waitForSelector('text=User created.');
+    await adminContext.close();
 
     const fresh = await newContext(browser, ctx.baseUrl);
     const other = await fresh.newPage();

@@ -1,5 +1,6 @@
 /** Row types for the core tables (migrations/2026_11_23_1100_core.ts), camelCased. */
 import type { ColumnType, Generated } from 'kysely';
+import type { PersonField } from '../../domain/person-fields.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** `date` columns are read as 'YYYY-MM-DD' strings (see db/kysely.ts type parser). */
@@ -9,6 +10,7 @@ type Json<T> = ColumnType<T, string, string>;
 export type Role = 'link_worker' | 'agency' | 'coordinator' | 'admin';
 export type AgencyStatus = 'active' | 'paused';
 export type PreferredContact = 'phone' | 'email' | 'post' | 'visit';
+
 export type SubmissionStatus = 'open' | 'no_needs_identified' | 'closed';
 
 export interface AgenciesTable {
@@ -18,6 +20,8 @@ export interface AgenciesTable {
   phone: string | null;
   status: Generated<AgencyStatus>;
   contactDays: Generated<number>;
+  /** the person's details this agency receives, besides the name (2026_12_02_1120) */
+  personFields: Generated<PersonField[]>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -70,25 +74,49 @@ export interface QuestionsTable {
   agencyId: string;
 }
 
-export interface PeopleTable {
-  id: string;
-  givenName: string;
-  familyName: string;
-  dateOfBirth: DateOnly;
-  postcode: string;
+/** The details a checklist gives about a person: on people (the latest) and person_versions (each). */
+export interface PersonDetailColumns {
+  givenName: string | null;
+  familyName: string | null;
+  dateOfBirth: DateOnly | null;
+  postcode: string | null;
   phone: string | null;
   email: string | null;
   addressLine: string | null;
-  preferredContact: PreferredContact;
+  preferredContact: PreferredContact | null;
   language: string | null;
   accessNeeds: string | null;
+  nhsNumber: string | null;
+}
+
+/**
+ * A person, one record across all their checklists (2026_12_02_1100). Names, date of birth,
+ * postcode and contact preference are null only once the person's data has been erased.
+ */
+export interface PeopleTable extends PersonDetailColumns {
+  id: string;
+  normGiven: string | null;
+  normFamily: string | null;
+  normPostcode: string | null;
+  mergedInto: string | null;
+  mergedAt: Timestamp | null;
+  mergedBy: string | null;
+  /** when the person's last open checklist closed; null while one is open (retention counts from it) */
+  inactiveSince: Timestamp | null;
+  legalHoldReason: string | null;
+  legalHoldAt: Timestamp | null;
+  legalHoldBy: string | null;
+  erasedAt: Timestamp | null;
+  erasureReason: string | null;
   createdAt: Timestamp;
+  updatedAt: Timestamp;
 }
 
 export interface Consent {
   given: boolean;
   by: 'person' | 'representative';
   representativeName?: string | undefined;
+  representativeRelationship?: string | undefined;
   sharingAgreed: boolean;
   recordedAt: string;
 }
@@ -104,6 +132,9 @@ export interface SubmissionsTable {
   status: SubmissionStatus;
   receivedAt: Timestamp;
   closedAt: Timestamp | null;
+  /** at referral, kept after erasure (2026_12_02_1100) */
+  ageBand: string | null;
+  postcodeDistrict: string | null;
 }
 
 export interface ReferralsTable {
@@ -165,6 +196,12 @@ export interface AuditLogTable {
   entity: string;
   entityId: string;
   requestId: string | null;
+  /** the person the row is about, when it is about one (2026_12_02_1110) */
+  personId: string | null;
+  /** the row's place in the hash chain, and the chain's hashes: null until sealed */
+  seq: string | null;
+  prevHash: Buffer | null;
+  hash: Buffer | null;
 }
 
 export interface CoreTables {

@@ -1,0 +1,194 @@
+/**
+ * The people and person_versions tables. A person's first row and each checklist's version come
+ * from the intake function; merges, legal holds and erasure are written here.
+ */
+import { sql } from 'kysely';
+import type { Executor } from './database.js';
+
+/** The columns that identify or describe a person: what erasure removes. */
+const PERSONAL_COLUMNS = {
+  givenName: null,
+  familyName: null,
+  dateOfBirth: null,
+  postcode: null,
+  phone: null,
+  email: null,
+  addressLine: null,
+  preferredContact: null,
+  language: null,
+  accessNeeds: null,
+  nhsNumber: null,
+  normGiven: null,
+  normFamily: null,
+  normPostcode: null,
+} as const;
+
+export async function findPerson(db: Executor, id: string) {
+  return db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The person row, locked for a merge, an erasure or a withdrawal. */
+export async function lockPerson(trx: Executor, id: string) {
+  return trx.selectFrom('people').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export interface PersonSearch {
+  /** normalised name parts: each must begin the given or the family name */
+  names: string[];
+  dateOfBirth?: string | undefined;
+  normPostcode?: string | undefined;
+  /** a checklist or referral reference, or its beginning */
+  reference?: string | undefined;
+  limit: number;
+}
+
+export async function searchPeopleRows(db: Executor, q: PersonSearch) {
+  let query = db
+    .selectFrom('people as p')
+    .select(['p.id', 'p.givenName', 'p.familyName', 'p.dateOfBirth', 'p.postcode', 'p.erasedAt', 'p.createdAt', 'p.updatedAt'])
+    .where('p.mergedInto', 'is', null);
+  for (const n of q.names) {
+    query = query.where((eb) => eb.or([eb('p.normFamily', 'like', `${n}%`), eb('p.normGiven', 'like', `${n}%`)]));
+  }
+  if (q.dateOfBirth) query = query.where('p.dateOfBirth', '=', q.dateOfBirth);
+  if (q.normPostcode) query = query.where('p.normPostcode', '=', q.normPostcode);
+  if (q.reference) {
+    // the checklists whose reference, or whose referral's, begins so (both prefix indexes)
+    const ref = q.reference;
+    query = query.where('p.id', 'in', (eb) =>
+      eb
+        .selectFrom('submissions as s')
+        .select('s.personId')
+        .where('s.reference', 'like', `${ref}%`)
+        .union(eb.selectFrom('referrals as r').innerJoin('submissions as s2', 's2.id', 'r.submissionId').select('s2.personId').where('r.reference', 'like', `${ref}%`)),
+    );
+  }
+  return query.orderBy('p.familyName').orderBy('p.givenName').orderBy('p.id').limit(q.limit).execute();
+}
+
+/** The details as given on each checklist, oldest first. */
+export async function listPersonVersions(db: Executor, personId: string) {
+  return db
+    .selectFrom('personVersions as v')
+    .leftJoin('submissions as s', 's.id', 'v.submissionId')
+    .select([
+      'v.id',
+      'v.submissionId',
+      's.reference as submissionReference',
+      'v.recordedAt',
+      'v.givenName',
+      'v.familyName',
+      'v.dateOfBirth',
+      'v.postcode',
+      'v.phone',
+      'v.email',
+      'v.addressLine',
+      'v.preferredContact',
+      'v.language',
+      'v.accessNeeds',
+      'v.nhsNumber',
+    ])
+    .where('v.personId', '=', personId)
+    .orderBy('v.recordedAt')
+    .orderBy('v.id')
+    .execute();
+}
+
+/** The records merged into this one. */
+export async function listMergedInto(db: Executor, personId: string) {
+  return db
+    .selectFrom('people as p')
+    .leftJoin('users as u', 'u.id', 'p.mergedBy')
+    .select(['p.id', 'p.mergedAt', 'u.name as mergedByName'])
+    .where('p.mergedInto', '=', personId)
+    .orderBy('p.mergedAt')
+    .execute();
+}
+
+/**
+ * `otherId` becomes part of `keepId`: its versions move over, and its own row points at the one
+ * kept. It keeps its details, so that a later checklist giving them still finds the person
+ * (the intake function follows the pointer); erasing the kept person erases it too. Call with
+ * both rows locked.
+ */
+export async function mergePersonRows(trx: Executor, keepId: string, otherId: string, by: string, at: Date): Promise<void> {
+  // the one kept takes the other's NHS number when it has none, and its legal hold if it had one
+  await sql`
+    UPDATE people k SET
+      nhs_number = coalesce(k.nhs_number, o.nhs_number),
+      legal_hold_reason = coalesce(k.legal_hold_reason, o.legal_hold_reason),
+      legal_hold_at = coalesce(k.legal_hold_at, o.legal_hold_at),
+      legal_hold_by = coalesce(k.legal_hold_by, o.legal_hold_by),
+      updated_at = ${at}
+    FROM people o
+    WHERE k.id = ${keepId} AND o.id = ${otherId}`.execute(trx);
+  await trx.updateTable('personVersions').set({ personId: keepId }).where('personId', '=', otherId).execute();
+  // records merged into the other earlier now point at the one kept
+  await trx.updateTable('people').set({ mergedInto: keepId }).where('mergedInto', '=', otherId).execute();
+  await trx
+    .updateTable('people')
+    .set({ mergedInto: keepId, mergedAt: at, mergedBy: by, inactiveSince: null, legalHoldReason: null, legalHoldAt: null, legalHoldBy: null, updatedAt: at })
+    .where('id', '=', otherId)
+    .execute();
+}
+
+/** Recomputes when the person's last open checklist closed (after their checklists moved). */
+export async function refreshPersonActivity(db: Executor, id: string): Promise<void> {
+  await sql`SELECT signpost_person_activity(${id}::uuid)`.execute(db);
+}
+
+export async function setLegalHold(db: Executor, id: string, hold: { reason: string; by: string; at: Date } | null): Promise<void> {
+  await db
+    .updateTable('people')
+    .set(hold ? { legalHoldReason: hold.reason, legalHoldAt: hold.at, legalHoldBy: hold.by } : { legalHoldReason: null, legalHoldAt: null, legalHoldBy: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Erasure of the person row and its versions: every identifying column emptied, the erasure
+ * stamped. Records merged into this one are emptied too (they hold only the pointer already).
+ */
+export async function erasePersonRows(trx: Executor, id: string, reason: string, at: Date): Promise<void> {
+  await trx.deleteFrom('personVersions').where('personId', 'in', (eb) => eb.selectFrom('people').select('id').where((e) => e.or([e('id', '=', id), e('mergedInto', '=', id)]))).execute();
+  await trx
+    .updateTable('people')
+    .set({ ...PERSONAL_COLUMNS, erasedAt: at, erasureReason: reason, updatedAt: at })
+    .where((e) => e.or([e('id', '=', id), e('mergedInto', '=', id)]))
+    .execute();
+}
+
+/**
+ * People whose personal data is past retention: nothing open since before `cutoff`, no legal
+ * hold, not yet erased. Reads the partial index on inactive_since, so its cost follows the
+ * people due, not the history. Locks what it returns; SKIP LOCKED lets a second run pass by.
+ */
+export async function claimPeoplePastRetention(trx: Executor, cutoff: Date, limit: number) {
+  return trx
+    .selectFrom('people')
+    .select(['id', 'inactiveSince'])
+    .where('erasedAt', 'is', null)
+    .where('mergedInto', 'is', null)
+    .where('inactiveSince', '<', cutoff)
+    .where('legalHoldAt', 'is', null)
+    .orderBy('inactiveSince')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+/** How many people retention would erase now (the dry run's count). */
+export async function countPeoplePastRetention(db: Executor, cutoff: Date): Promise<{ due: number; held: number }> {
+  const row = await db
+    .selectFrom('people')
+    .select((eb) => [
+      eb.fn.countAll<string>().filterWhere('legalHoldAt', 'is', null).as('due'),
+      eb.fn.countAll<string>().filterWhere('legalHoldAt', 'is not', null).as('held'),
+    ])
+    .where('erasedAt', 'is', null)
+    .where('mergedInto', 'is', null)
+    .where('inactiveSince', '<', cutoff)
+    .executeTakeFirstOrThrow();
+  return { due: Number(row.due), held: Number(row.held) };
+}

@@ -1,0 +1,141 @@
+/**
+ * Retention and erasure: a person's personal data removed, the anonymous facts kept.
+ *
+ * Removed: names, contact details, date of birth, NHS number, full postcode, language, access
+ * needs, every version of those, a representative's name, the free text of the history (notes,
+ * reasons), the notes of the hub's calls, the words of a consent withdrawal and the text of every
+ * mail about the person. Kept, so that reports stay true: dates, statuses, agencies, the
+ * questions answered, outcomes, needs-met answers, breaches, the age band and postcode district
+ * at referral (on the checklist), and the audit log (which holds ids, never personal data).
+ *
+ * Retention (RETENTION_MONTHS_AFTER_CLOSE after the person's last checklist closed, the
+ * scheduled 'retention' job and `signpost retention:run`) and erasure on request (an admin,
+ * refused while anything is open or a legal hold is set) share one routine.
+ */
+import { z } from 'zod';
+import { revokeLinksOfReferrals } from '../db/agency-link.repository.js';
+import { recordAudit } from '../db/audit.repository.js';
+import { eraseConsentText } from '../db/consent.repository.js';
+import type { Executor } from '../db/database.js';
+import { eraseFollowUpNotes } from '../db/follow-up.repository.js';
+import { eraseNotificationBodies } from '../db/notification.repository.js';
+import { dismissMatchFlagsOf } from '../db/person-match.repository.js';
+import { claimPeoplePastRetention, countPeoplePastRetention, erasePersonRows, lockPerson, setLegalHold } from '../db/person.repository.js';
+import { eraseEventText } from '../db/referral.repository.js';
+import { eraseSubmissionConsentText } from '../db/submission.repository.js';
+import { readPersonData } from '../db/subject-access.repository.js';
+import { SYSTEM_ACTOR } from '../domain/actors.js';
+import { TERMINAL_STATUSES } from '../domain/referral-state.js';
+import { conflict, forbidden, notFound } from '../errors.js';
+import type { Principal } from './auth.service.js';
+import type { ServiceDeps } from './deps.js';
+
+export const erasureSchema = z.strictObject({
+  /** why, in words that name no one (kept on the person's anonymous record) */
+  reason: z.string().trim().min(3, 'say why, in a few words').max(500),
+});
+export const legalHoldSchema = z.strictObject({ reason: z.string().trim().min(3, 'say why, in a few words').max(500) });
+
+const requireAdmin = (p: Principal) => {
+  if (p.role !== 'admin') throw forbidden('only an admin erases personal data or sets a legal hold');
+};
+
+/** Removes the person's personal data from every table (inside the caller's transaction). */
+async function eraseWithin(trx: Executor, personId: string, reason: string, at: Date): Promise<{ submissions: number; referrals: number; mails: number }> {
+  const data = await readPersonData(trx, personId);
+  const submissionIds = data.submissions.map((s) => s.id);
+  const referralIds = data.referrals.map((r) => r.id);
+  await eraseEventText(trx, referralIds);
+  await eraseFollowUpNotes(trx, data.followUps.map((f) => f.id));
+  await eraseNotificationBodies(trx, referralIds, submissionIds);
+  await eraseSubmissionConsentText(trx, submissionIds);
+  await eraseConsentText(trx, personId);
+  await revokeLinksOfReferrals(trx, referralIds, at);
+  await dismissMatchFlagsOf(trx, personId, at);
+  await erasePersonRows(trx, personId, reason, at);
+  return { submissions: submissionIds.length, referrals: referralIds.length, mails: data.mail.length };
+}
+
+/** Erasure on request: at once, unless a referral is live, a checklist still open, or a legal hold set. */
+export async function erasePerson(deps: ServiceDeps, principal: Principal, personId: string, body: z.infer<typeof erasureSchema>, requestId?: string) {
+  requireAdmin(principal);
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const person = await lockPerson(trx, personId);
+    if (!person) throw notFound('person');
+    if (person.mergedInto) throw conflict('person_merged', 'this record was merged into another; erase that one', { mergedInto: person.mergedInto });
+    if (person.erasedAt) throw conflict('already_erased', "this person's details were already erased");
+    if (person.legalHoldAt) throw conflict('legal_hold', 'a legal hold is set on this person: lift it before erasing', { reason: person.legalHoldReason });
+    const data = await readPersonData(trx, personId);
+    const live = data.referrals.filter((r) => !TERMINAL_STATUSES.has(r.status as never));
+    const open = data.submissions.filter((s) => s.status === 'open');
+    if (live.length || open.length) {
+      throw conflict('still_open', 'the person has live referrals or an open checklist: cancel them (withdrawing consent does) and wait for the checklist to close', {
+        liveReferrals: live.map((r) => ({ id: r.id, reference: r.reference, status: r.status })),
+        openChecklists: open.map((s) => ({ id: s.id, reference: s.reference })),
+      });
+    }
+    const counts = await eraseWithin(trx, personId, body.reason, now);
+    await recordAudit(trx, { principal, action: 'person.erase', entity: 'person', entityId: personId, personId, requestId, at: now });
+    return { personId, erasedAt: now.toISOString(), ...counts };
+  });
+}
+
+export async function setPersonLegalHold(deps: ServiceDeps, principal: Principal, personId: string, hold: { reason: string } | null, requestId?: string) {
+  requireAdmin(principal);
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const person = await lockPerson(trx, personId);
+    if (!person) throw notFound('person');
+    if (person.mergedInto) throw conflict('person_merged', 'this record was merged into another', { mergedInto: person.mergedInto });
+    if (person.erasedAt) throw conflict('already_erased', "this person's details were already erased");
+    await setLegalHold(trx, personId, hold ? { reason: hold.reason, by: principal.userId, at: now } : null);
+    await recordAudit(trx, { principal, action: hold ? 'person.legal_hold' : 'person.legal_hold_lifted', entity: 'person', entityId: personId, personId, requestId, at: now });
+  });
+  return { personId, legalHold: hold ? { reason: hold.reason, setAt: now.toISOString() } : null };
+}
+
+/** The moment before which a person's last closure puts them past retention. */
+export function retentionCutoff(now: Date, months: number): Date {
+  const d = new Date(now);
+  d.setUTCMonth(d.getUTCMonth() - months);
+  return d;
+}
+
+export interface RetentionResult {
+  cutoff: string;
+  dryRun: boolean;
+  /** people whose data was (or, in a dry run, would be) erased */
+  erased: number;
+  /** people past retention kept because a legal hold is set */
+  heldBack: number;
+}
+
+const BATCH = 100;
+
+/**
+ * Erases everyone past retention, in batches of 100 (each batch one transaction; SKIP LOCKED lets
+ * two runs share the work). A dry run only counts. Reads the partial index on inactive_since:
+ * its cost follows the people due, not the history.
+ */
+export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env' | 'logger'>, opts: { dryRun: boolean }): Promise<RetentionResult> {
+  const now = deps.clock.now();
+  const cutoff = retentionCutoff(now, deps.env.RETENTION_MONTHS_AFTER_CLOSE);
+  const { due, held } = await countPeoplePastRetention(deps.db, cutoff);
+  if (opts.dryRun) return { cutoff: cutoff.toISOString(), dryRun: true, erased: due, heldBack: held };
+  let erased = 0;
+  for (;;) {
+    const n = await deps.db.transaction().execute(async (trx) => {
+      const batch = await claimPeoplePastRetention(trx, cutoff, BATCH);
+      for (const p of batch) {
+        await eraseWithin(trx, p.id, `retention: ${deps.env.RETENTION_MONTHS_AFTER_CLOSE} months after the last checklist closed`, now);
+        await recordAudit(trx, { principal: { userId: SYSTEM_ACTOR.actorUserId, name: SYSTEM_ACTOR.actorLabel }, action: 'person.retention_erase', entity: 'person', entityId: p.id, personId: p.id, at: now });
+      }
+      return batch.length;
+    });
+    erased += n;
+    if (n < BATCH) break;
+  }
+  if (erased) deps.logger.info({ erased, cutoff }, 'retention: personal data erased');
+  return { cutoff: cutoff.toISOString(), dryRun: false, erased, heldBack: held };
+}
