@@ -139,7 +139,13 @@ let q: Checklist;
 let linkWorker: TestUser;
 let coordinator: TestUser;
 let agencyUser: TestUser;
+let admin: TestUser;
 let webCoordinator: WebUser;
+let webAdmin: WebUser;
+/** a person of their own for the people endpoints (which may cancel, merge and erase) */
+let personId: string;
+let otherPersonId: string;
+let personSubmissionId: string;
 let webAgency: WebUser;
 let referralId: string;
 let followUpId: string;
@@ -147,13 +153,21 @@ let agencyId: string;
 let draftId: string;
 
 beforeAll(async () => {
-  ({ ctx, api, q, linkWorker, coordinator, agencyUser } = await createWorld({ linkWorker: 'link_worker', coordinator: 'coordinator', agencyUser: { agencyOf: 0 } }));
+  ({ ctx, api, q, linkWorker, coordinator, agencyUser, admin } = await createWorld({ linkWorker: 'link_worker', coordinator: 'coordinator', agencyUser: { agencyOf: 0 }, admin: 'admin' }));
   const s = await submit(api, linkWorker, q, [q.questions[0]!.id]);
   referralId = s.referrals[0]!.id;
   followUpId = (await markForwarded(ctx, referralId)).followUpId;
   agencyId = q.questions[0]!.agencyId;
   draftId = (await api.post('/api/v1/questionnaires', coordinator.token, {})).body.id;
+  const someone = async () => {
+    const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id]));
+    expect(res.status).toBe(201);
+    return res.body as { id: string; personId: string };
+  };
+  const [one, two] = [await someone(), await someone()];
+  [personId, otherPersonId, personSubmissionId] = [one.personId, two.personId, one.id];
   webCoordinator = await makeWebUser(ctx, 'coordinator');
+  webAdmin = await makeWebUser(ctx, 'admin');
   webAgency = await makeWebUser(ctx, 'agency', agencyId);
 }, 120_000);
 afterAll(async () => ctx?.close());
@@ -171,6 +185,11 @@ describe('fuzzing every JSON endpoint and every form', () => {
       { method: 'POST', path: () => '/api/v1/questionnaires', token: () => coordinator.token, valid: { title: 'T', copyFrom: 'current' } },
       { method: 'PATCH', path: () => `/api/v1/questionnaires/${draftId}`, token: () => coordinator.token, valid: { title: 'T', sections: [{ title: 'S', questions: [{ text: 'Q', agencyId }] }] } },
       { method: 'POST', path: () => `/api/v1/questionnaires/${draftId}/publish`, token: () => coordinator.token, valid: {} },
+      { method: 'POST', path: () => `/api/v1/people/${personId}/merge`, token: () => coordinator.token, valid: { otherId: otherPersonId } },
+      { method: 'POST', path: () => `/api/v1/people/${personId}/consent-withdrawals`, token: () => rng.pick([linkWorker.token, coordinator.token]), valid: { agencyIds: [agencyId], reason: 'r', recordedAt: '2026-01-05T09:00:00Z' } },
+      { method: 'POST', path: () => `/api/v1/people/${otherPersonId}/erasure`, token: () => admin.token, valid: { reason: 'asked by letter' } },
+      { method: 'PUT', path: () => `/api/v1/people/${otherPersonId}/legal-hold`, token: () => admin.token, valid: { reason: 'complaint' } },
+      { method: 'POST', path: () => `/api/v1/people/matches/${enc(value(rng))}/dismiss`, token: () => coordinator.token, valid: {} },
     ];
     const getters = [
       () => `/api/v1/referrals?${rng.pick(['status', 'agencyId', 'cursor', 'limit', '__proto__'])}=${enc(value(rng))}`,
@@ -179,6 +198,9 @@ describe('fuzzing every JSON endpoint and every form', () => {
       () => `/api/v1/sla/breaches?${rng.pick(['open', 'clock', 'agencyId', 'limit'])}=${enc(value(rng))}`,
       () => `/api/v1/follow-ups?state=${enc(value(rng))}&limit=${enc(value(rng))}`,
       () => `/api/v1/questionnaires/${enc(value(rng))}`,
+      () => `/api/v1/people?q=${enc(value(rng))}`,
+      () => `/api/v1/people/${rng.pick([personId, enc(value(rng))])}${rng.pick(['', '/export'])}`,
+      () => `/api/v1/audit?${rng.pick(['personId', 'userId', 'from', 'to', 'cursor', 'limit', '__proto__'])}=${enc(value(rng))}`,
     ];
     const failures: string[] = [];
     const statuses = new Map<number, number>();
@@ -191,6 +213,7 @@ describe('fuzzing every JSON endpoint and every form', () => {
       const headers: Record<string, string> = {};
       if (kind < 2) {
         path = rng.pick(getters)();
+        if (path.startsWith('/api/v1/audit')) token = admin.token;
       } else {
         const e = rng.pick(endpoints);
         method = e.method;
@@ -219,6 +242,9 @@ describe('fuzzing every JSON endpoint and every form', () => {
     await agency.signIn(webAgency.email, webAgency.password);
     const csrfOf = async (c: WebClient, page: string) => WebClient.csrfOf((await c.get(page)).text);
     const coordCsrf = await csrfOf(coord, '/hub/agencies');
+    const adm = new WebClient(ctx.baseUrl);
+    await adm.signIn(webAdmin.email, webAdmin.password);
+    const admCsrf = await csrfOf(adm, '/hub/users');
     const agencyCsrf = await csrfOf(agency, `/agency/referrals/${referralId}`);
     const forms: { client: WebClient; csrf: string; path: string; fields: string[] }[] = [
       { client: coord, csrf: coordCsrf, path: '/checklist', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[month]', 'dateOfBirth[year]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'consentRecordedAt', 'idempotencyKey', ...q.sections.map((x) => `s_${x.id}`)] },
@@ -227,8 +253,15 @@ describe('fuzzing every JSON endpoint and every form', () => {
       { client: coord, csrf: coordCsrf, path: `/hub/follow-ups/${followUpId}`, fields: ['contactMade', 'note', `needsMet_${referralId}`] },
       { client: coord, csrf: coordCsrf, path: '/hub/agencies', fields: ['name', 'email', 'phone', 'contactDays'] },
       { client: coord, csrf: coordCsrf, path: `/hub/agencies/${agencyId}`, fields: ['email', 'phone', 'status', 'contactDays'] },
-      { client: coord, csrf: coordCsrf, path: '/hub/users', fields: ['role', 'name', 'email', 'agencyId', 'password'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/users/${webAgency.id}`, fields: ['action', 'password'] },
+      { client: adm, csrf: admCsrf, path: '/hub/users', fields: ['role', 'name', 'email', 'agencyId', 'password'] },
+      { client: adm, csrf: admCsrf, path: `/hub/users/${webAgency.id}`, fields: ['action', 'password'] },
+      { client: coord, csrf: coordCsrf, path: '/hub/people', fields: ['q'] },
+      { client: coord, csrf: coordCsrf, path: `/hub/people/matches/${personId}`, fields: ['action', 'keepId', 'otherId'] },
+      { client: coord, csrf: coordCsrf, path: `/hub/people/${personId}/withdraw-consent`, fields: ['scope', 'reason', 'when[day]', 'when[month]', 'when[year]', 'whenTime'] },
+      { client: coord, csrf: coordCsrf, path: `/submissions/${personSubmissionId}/withdraw-consent`, fields: ['scope', 'reason', 'when[day]', 'when[month]', 'when[year]', 'whenTime'] },
+      { client: adm, csrf: admCsrf, path: `/hub/people/${otherPersonId}/legal-hold`, fields: ['action', 'reason'] },
+      { client: adm, csrf: admCsrf, path: `/hub/people/${otherPersonId}/erase`, fields: ['reason'] },
+      { client: adm, csrf: admCsrf, path: '/hub/agencies', fields: ['name', 'email', 'phone', 'contactDays', 'personFields', 'personFieldsShown'] },
       { client: coord, csrf: coordCsrf, path: `/hub/questionnaires/${draftId}`, fields: ['action', 'title', 's0_title', 's0_q0_text', 's0_q0_agency', 's99999_title'] },
       { client: new WebClient(ctx.baseUrl), csrf: 'x', path: '/sign-in', fields: ['email', 'password', 'next'] },
       { client: new WebClient(ctx.baseUrl), csrf: 'x', path: `/a/${'A'.repeat(43)}`, fields: ['to', 'note'] },

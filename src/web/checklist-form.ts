@@ -32,6 +32,8 @@ const LABELS: Record<string, string> = {
   sharingAgreed: 'Sharing',
   consentBy: 'Who gave consent',
   representativeName: "Representative's name",
+  representativeRelationship: 'Their relationship to the person',
+  nhsNumber: 'NHS number',
 };
 
 const REQUIRED: Record<string, string> = {
@@ -49,7 +51,10 @@ export function fieldIdFor(path: string): string {
   if (head === 'sections') return `s_${rest}`;
   if (head === 'answers') return `q_${rest}`;
   if (head === 'person') return rest === 'dateOfBirth' ? 'dateOfBirth-day' : rest;
-  if (head === 'consent') return { given: 'consentGiven', sharingAgreed: 'sharingAgreed', by: 'consentBy', representativeName: 'representativeName' }[rest] ?? 'consentGiven';
+  if (head === 'consent') {
+    const ids: Record<string, string> = { given: 'consentGiven', sharingAgreed: 'sharingAgreed', by: 'consentBy', representativeName: 'representativeName', representativeRelationship: 'representativeRelationship' };
+    return ids[rest] ?? 'consentGiven';
+  }
   return 'questionnaireId';
 }
 
@@ -64,6 +69,10 @@ export function problemsFrom(issues: { path: string; message: string }[], questi
       fieldErrors[id] = `Answer: ${questionTexts.get(id.slice(2)) ?? 'this question'}`;
     } else if (REQUIRED[id] && /empty|required|expected|invalid option|must be true/i.test(i.message)) {
       fieldErrors[id] = REQUIRED[id];
+    } else if (id === 'nhsNumber') {
+      fieldErrors[id] = /check digit/.test(i.message)
+        ? 'Check the NHS number: its last digit does not match the others, so a digit may be mistyped'
+        : 'Enter the NHS number as 10 digits, for example 943 476 5919, or leave it blank';
     } else if (id === 'dateOfBirth-day') {
       fieldErrors[id] = /future|years/.test(i.message) ? `Date of birth ${i.message}` : 'Enter a real date of birth, for example 17 5 1942';
     } else {
@@ -125,11 +134,13 @@ export function bodyFromForm(form: FormValues, ticks: SectionTicks, questionnair
       preferredContact: form.preferredContact ?? '',
       language: form.language ?? '',
       accessNeeds: form.accessNeeds ?? '',
+      nhsNumber: form.nhsNumber ?? '',
     },
     consent: {
       given: form.consentGiven === 'yes',
       by: form.consentBy ?? '',
       representativeName: form.representativeName ?? '',
+      representativeRelationship: form.representativeRelationship ?? '',
       sharingAgreed: form.sharingAgreed === 'yes',
       recordedAt,
     },

@@ -9,10 +9,12 @@ import { checkRequestBody } from '../middleware/body-shape.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { agencyLinkRouter } from './agency-link.routes.js';
 import { agencyRouter } from './agency.routes.js';
+import { auditRouter } from './audit.routes.js';
 import { authRouter } from './auth.routes.js';
 import { hubAdminRouter } from './hub-admin.routes.js';
 import { hubRouter } from './hub.routes.js';
 import { linkWorkerRouter } from './link-worker.routes.js';
+import { peopleRouter } from './people.routes.js';
 import { checkCsrf, securityHeaders, webSession } from './middleware.js';
 import { NHSUK_DIST_DIR, STATIC_DIR, nhsukCssWithoutWebFonts, page, warmViews } from './render.js';
 
@@ -43,6 +45,8 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(agencyRouter(deps));
   pages.use(hubRouter(deps));
   pages.use(hubAdminRouter(deps));
+  pages.use(peopleRouter(deps));
+  pages.use(auditRouter(deps));
   pages.use((req, res, next) => {
     if (req.method !== 'GET' || !req.accepts('html')) return next();
     page(res, 'error.njk', { title: 'Page not found', message: 'If you typed the web address, check it is correct.' }, 404);

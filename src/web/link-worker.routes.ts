@@ -1,12 +1,14 @@
 /** The link worker's pages: the checklist, the confirmation and postcard, and "My submissions". */
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { currentQuestionnaire } from '../services/questionnaire.service.js';
 import { submitQuestionnaire } from '../services/submission.service.js';
 import { listMySubmissions, submissionWithPromises } from '../services/submission-read.service.js';
+import { submissionPersonView, withdrawConsentForSubmission } from '../services/web-submission.js';
+import { withdrawDefaults, withdrawValuesOf, withdrawalFromForm, withdrawalRefusal } from './consent-form.js';
 import { bodyFromForm, formValues, problemsFrom, sectionTicks, type FormValues } from './checklist-form.js';
 import { principalFromSession, requireUser } from './middleware.js';
 import { page } from './render.js';
@@ -86,13 +88,13 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
     }
   });
 
-  r.get('/submissions', async (_req, res) => {
-    const submissions = await listMySubmissions(deps, principalFromSession(res));
+  r.get('/submissions', async (req, res) => {
+    const submissions = await listMySubmissions(deps, principalFromSession(res), req.id === undefined ? undefined : String(req.id));
     page(res, 'submissions.njk', { title: 'My submissions', section: 'submissions', submissions });
   });
 
   const idParam = z.uuid();
-  const loadSubmission = async (req: Parameters<Parameters<typeof r.get>[1]>[0], res: Parameters<typeof page>[0]) => {
+  const loadSubmission = async (req: Request, res: Response) => {
     const id = idParam.safeParse(req.params.id);
     if (!id.success) return undefined;
     try {
@@ -103,10 +105,49 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
     }
   };
 
+  const showSubmission = async (req: Request, res: Response, s: NonNullable<Awaited<ReturnType<typeof loadSubmission>>>, extra: Record<string, unknown> = {}, status = 200) => {
+    const withdrawalId = req.query.done === 'withdrawn' && idParam.safeParse(req.query.withdrawal).success ? String(req.query.withdrawal) : undefined;
+    const pv = await submissionPersonView(deps, principalFromSession(res), s.id, withdrawalId);
+    page(
+      res,
+      'submission.njk',
+      {
+        title: pv.withdrawal ? 'Consent withdrawal recorded' : req.query.sent ? 'Checklist sent' : `Submission ${s.reference}`,
+        section: 'submissions',
+        s,
+        pv,
+        sent: Boolean(req.query.sent) && !pv.withdrawal,
+        hub: hubContact,
+        withdrawValues: withdrawDefaults(deps.clock.now()),
+        withdrawErrors: {},
+        ...extra,
+      },
+      status,
+    );
+  };
+
   r.get('/submissions/:id', async (req, res) => {
     const s = await loadSubmission(req, res);
     if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
-    page(res, 'submission.njk', { title: req.query.sent ? 'Checklist sent' : `Submission ${s.reference}`, section: 'submissions', s, sent: Boolean(req.query.sent), hub: hubContact });
+    await showSubmission(req, res, s);
+  });
+
+  /** Consent withdrawn from the submission's page: for the person it is about (consent.service.ts). */
+  r.post('/submissions/:id/withdraw-consent', async (req, res) => {
+    const s = await loadSubmission(req, res);
+    if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
+    const principal = principalFromSession(res);
+    const { liveAgencies } = await submissionPersonView(deps, principal, s.id);
+    const form = withdrawalFromForm(req.body, liveAgencies.map((a) => a.agencyId), deps.clock.now());
+    if (!form.ok) return showSubmission(req, res, s, { withdrawValues: form.values, withdrawErrors: form.problems.fieldErrors, errors: form.problems.errors, withdrawOpen: true }, 400);
+    try {
+      const done = await withdrawConsentForSubmission(deps, principal, s.id, form.body, req.id === undefined ? undefined : String(req.id));
+      res.redirect(303, `/submissions/${s.id}?done=withdrawn&withdrawal=${done.id}`);
+    } catch (err) {
+      const p = withdrawalRefusal(err);
+      if (!p) throw err;
+      await showSubmission(req, res, s, { withdrawValues: withdrawValuesOf(req.body), withdrawErrors: p.fieldErrors, errors: p.errors, withdrawOpen: true }, (err as AppError).status);
+    }
   });
 
   r.get('/submissions/:id/postcard', async (req, res) => {

@@ -62,6 +62,33 @@ const STATUS_COLOURS: Record<string, string> = {
   cancelled: 'grey',
 };
 
+/** What an audit row records, in words: "Opened: referral", "Exported everything held". */
+const AUDIT_ACTIONS: Record<string, string> = {
+  read: 'Opened',
+  list: 'Saw in a list',
+  'person.export': 'Exported everything held (subject access)',
+  'person.consent_withdrawn': 'Recorded that consent was withdrawn',
+  'person.erase': 'Erased the personal details',
+  'person.retention_erase': 'Erased the personal details at the end of retention',
+  'person.merge': 'Merged another record of the person into this one',
+  'person.merged_into': 'Merged this record into another',
+  'person.match_dismissed': 'Marked a likely duplicate as another person',
+  'person.legal_hold': 'Set a legal hold',
+  'person.legal_hold_lifted': 'Lifted a legal hold',
+  'audit.read': 'Read the audit log',
+  'agency_link.revoke': 'Revoked the email links',
+  'user.create': 'Created the account',
+  'user.disable': 'Disabled the account',
+  'user.password': 'Set the password',
+};
+const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', audit_log: 'audit log' };
+
+export function auditWhat(action: string, entity: string): string {
+  const words = AUDIT_ACTIONS[action] ?? action.replace(/[._]/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  const thing = AUDIT_ENTITIES[entity] ?? entity.replace(/_/g, ' ');
+  return action.includes('.') ? words : `${words}: ${thing}`;
+}
+
 export function createViews(): nunjucks.Environment {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([VIEWS_DIR, NHSUK_DIST_DIR]), {
     autoescape: true,
@@ -85,6 +112,9 @@ export function createViews(): nunjucks.Environment {
     const trimmed = String(s ?? '').trim();
     return s instanceof nunjucks.runtime.SafeString ? new nunjucks.runtime.SafeString(trimmed) : trimmed;
   });
+  // as printed on NHS letters: 943 476 5919
+  env.addFilter('nhsNumber', (v: unknown) => String(v ?? '').replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3'));
+  env.addFilter('auditWhat', (action: unknown, entity: unknown) => auditWhat(String(action ?? ''), String(entity ?? '')));
   env.addFilter('humanise', (s: unknown) => (typeof s === 'string' ? s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()) : s));
   return env;
 }

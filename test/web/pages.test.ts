@@ -24,11 +24,15 @@ const WIDTHS = [320, 390];
 let ctx: TestContext;
 let browser: Browser;
 let q: Awaited<ReturnType<typeof seedChecklist>>;
-const users = {} as Record<'linkWorker' | 'agency' | 'coordinator', WebUser>;
+const users = {} as Record<'linkWorker' | 'agency' | 'coordinator' | 'admin', WebUser>;
 let apiWorker: TestUser;
 let coordinatorToken: TestUser;
+let adminToken: TestUser;
+/** people: the open checklist's (with a second checklist and a likely duplicate), one on legal hold, one erased */
+const people = {} as Record<'open' | 'duplicate' | 'held' | 'erased', string>;
+let repeatId: string;
 /** open (forwarded to two agencies), closed (every referral done, the call made), cancelled */
-const subs = {} as Record<'open' | 'closed' | 'withdrawn', { id: string; reference: string; referrals: { id: string; reference: string; agencyId: string }[] }>;
+const subs = {} as Record<'open' | 'closed' | 'withdrawn', { id: string; reference: string; personId: string; referrals: { id: string; reference: string; agencyId: string }[] }>;
 let openFollowUp: string;
 let closedFollowUp: string;
 let linkPath: string;
@@ -48,12 +52,28 @@ beforeAll(async () => {
   users.linkWorker = await makeWebUser(ctx, 'link_worker');
   users.agency = await makeWebUser(ctx, 'agency', q.questions[0]!.agencyId);
   users.coordinator = await makeWebUser(ctx, 'coordinator');
+  users.admin = await makeWebUser(ctx, 'admin');
+  adminToken = await makeUser(ctx, 'admin');
   apiWorker = await makeUser(ctx, 'link_worker');
   coordinatorToken = await makeUser(ctx, 'coordinator');
   const api = apiClient(ctx.baseUrl);
   // open: forwarded to the fire service and the advice team
-  subs.open = await submitVia(submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: { familyName: 'Pagecheck', addressLine: '1 High Street, Flat 22, A Rather Long Building Name With Many Words' } }));
+  const pagecheck = { familyName: 'Pagecheck', dateOfBirth: '1940-02-02', addressLine: '1 High Street, Flat 22, A Rather Long Building Name With Many Words' };
+  subs.open = await submitVia(submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: pagecheck }));
   for (const r of subs.open.referrals) openFollowUp = (await markForwarded(ctx, r.id)).followUpId;
+  people.open = subs.open.personId;
+  // the same person again: the fire service's referral already open, falls prevention new
+  const repeat = await submitVia(submissionBody(q, [q.questions[0]!.id, q.questions[3]!.id], { person: pagecheck }));
+  expect(repeat.personId).toBe(people.open);
+  repeatId = repeat.id;
+  // a typo in the family name: a likely duplicate
+  people.duplicate = (await submitVia(submissionBody(q, [q.questions[5]!.id], { person: { ...pagecheck, familyName: 'Pagechek' } }))).personId;
+  // a legal hold, and an erased record (a checklist with no needs, closed at once)
+  people.held = (await submitVia(submissionBody(q, [], { person: { familyName: 'Heldcase' } }))).personId;
+  expect((await api.call('PUT', `/api/v1/people/${people.held}/legal-hold`, { token: adminToken.token, body: { reason: 'An open complaint' } })).status).toBe(200);
+  people.erased = (await submitVia(submissionBody(q, [], { person: { familyName: 'Erasedcase' } }))).personId;
+  const erased = await api.post(`/api/v1/people/${people.erased}/erasure`, adminToken.token, { reason: 'The person asked by letter' });
+  expect(erased.status, JSON.stringify(erased.body)).toBe(200);
   // closed: its one referral completed, the hub's call made
   subs.closed = await submitVia(submissionBody(q, [q.questions[3]!.id], { person: { familyName: 'Closedcase' } }));
   const closedRef = subs.closed.referrals[0]!;
@@ -168,6 +188,14 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'postcard');
       await page.goto(`/submissions/${subs.closed.id}`);
       await audit(page, w, 'submission-closed');
+      // a second checklist for someone already referred: "already with an agency"
+      await page.goto(`/submissions/${repeatId}`);
+      await audit(page, w, 'submission-already-open');
+      await page.getByText('Record that they withdrew their consent').click();
+      await page.locator('input[name="scope"][value="all"]').uncheck();
+      await page.getByRole('button', { name: 'Withdraw consent' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'submission-withdraw-errors');
     });
   });
 
@@ -199,8 +227,13 @@ describe('every page of every role, at 320 and 390 px', () => {
         [`/hub/referrals/${subs.open.referrals[1]!.id}`, 'hub-referral'],
         ['/hub/questionnaires', 'hub-questionnaires'],
         ['/hub/agencies', 'hub-agencies'],
-        ['/hub/users', 'hub-users'],
         ['/hub/mail', 'hub-mail'],
+        ['/hub/people', 'hub-people'],
+        ['/hub/people/matches', 'hub-people-matches'],
+        [`/hub/people/${people.open}`, 'hub-person'],
+        [`/hub/people/${people.open}/export`, 'hub-person-export'],
+        [`/hub/people/${people.held}`, 'hub-person-held'],
+        [`/hub/people/${people.erased}`, 'hub-person-erased'],
         ['/hub/mail?failed=1', 'hub-mail-failed'],
       ] as const) {
         await page.goto(path);
@@ -221,10 +254,25 @@ describe('every page of every role, at 320 and 390 px', () => {
       await page.getByRole('button', { name: 'Add agency' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-agencies-errors');
-      await page.goto('/hub/users');
-      await page.getByRole('button', { name: 'Add user' }).click();
+      await page.goto('/hub/people');
+      await page.getByRole('button', { name: 'Search' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
-      await audit(page, w, 'hub-users-errors');
+      await audit(page, w, 'hub-people-errors');
+      await page.getByLabel('Find a person').fill('Pagecheck');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.waitForSelector('#results');
+      await audit(page, w, 'hub-people-results');
+      await page.getByLabel('Find a person').fill('Nobody-Like-This');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.waitForSelector('#results');
+      await audit(page, w, 'hub-people-none');
+      await page.goto(`/hub/people/${people.open}`);
+      await page.getByText('Record that they withdrew their consent').click();
+      await page.locator('#withdraw-when').fill('31');
+      await page.locator('#withdraw-when-month').fill('2');
+      await page.getByRole('button', { name: 'Withdraw consent' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'hub-person-withdraw-errors');
       await page.goto('/hub/questionnaires');
       await page.getByRole('button', { name: 'Make a draft from the current version' }).click();
       await page.waitForSelector('#q-form');
@@ -232,8 +280,42 @@ describe('every page of every role, at 320 and 390 px', () => {
     });
   });
 
+  it("an admin's pages", async () => {
+    await as(users.admin, async (page, w) => {
+      await page.goto('/hub/users');
+      await audit(page, w, 'hub-users');
+      await page.getByRole('button', { name: 'Add user' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'hub-users-errors');
+      await page.goto('/hub/audit');
+      await audit(page, w, 'hub-audit');
+      await page.goto(`/hub/audit?personId=${people.open}`);
+      await audit(page, w, 'hub-audit-person');
+      await page.goto('/hub/audit?personId=nonsense&from%5Bday%5D=40');
+      await audit(page, w, 'hub-audit-errors');
+      await page.goto(`/hub/people/${people.duplicate}`);
+      await audit(page, w, 'hub-person-admin');
+      await page.getByRole('button', { name: 'Erase their details' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'hub-person-erase-errors');
+      // merged, the newer record points to the older
+      await page.goto('/hub/people/matches');
+      await page.getByRole('button', { name: 'Same person: merge' }).first().click();
+      await page.waitForURL(/done=merged/);
+      await audit(page, w, 'hub-people-matches-none');
+      await page.goto(`/hub/people/${people.duplicate}`);
+      await audit(page, w, 'hub-person-merged');
+      // consent withdrawn for every agency: the confirmation
+      await page.goto(`/hub/people/${people.open}`);
+      await page.getByText('Record that they withdrew their consent').click();
+      await page.getByRole('button', { name: 'Withdraw consent' }).click();
+      await page.waitForURL(/done=withdrawn/);
+      await audit(page, w, 'hub-person-withdrawn');
+    });
+  });
+
   it('checked each page once', () => {
     expect(new Set(checked).size).toBe(checked.length);
-    expect(checked.length).toBeGreaterThanOrEqual(34);
+    expect(checked.length).toBeGreaterThanOrEqual(55);
   });
 });
