@@ -137,7 +137,8 @@ BEGIN
             WHEN nhs IS NOT NULL AND o.nhs_number = nhs THEN 'same NHS number, another date of birth'
             WHEN o.norm_family = nf AND o.norm_given = ng THEN 'same name and date of birth, another postcode'
             WHEN o.norm_family = ng AND o.norm_given = nf THEN 'same date of birth and postcode, names the other way round'
-            WHEN o.norm_family = nf OR levenshtein(o.norm_family, nf) <= CASE WHEN length(nf) >= 8 THEN 2 ELSE 1 END
+            WHEN o.norm_family = nf THEN 'same family name, date of birth and postcode, another given name'
+            WHEN levenshtein(o.norm_family, nf) <= CASE WHEN length(nf) >= 8 THEN 2 ELSE 1 END
               THEN 'same date of birth and postcode, a family name that differs a little'
             ELSE 'same date of birth, postcode and given name, another family name' END AS reason
           FROM people o

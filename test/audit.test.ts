@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli/index.js';
+import { createAgencyLink } from '../src/services/agency-link.service.js';
 import { sealAudit, verifyAuditChain } from '../src/services/audit.service.js';
 import { processRecords } from '../workers/records.worker.js';
 import { apiClient } from './helpers/api.js';
@@ -80,6 +81,14 @@ describe('GET /api/v1/audit', () => {
     expect(byUser.body.items.map((r: { action: string }) => r.action).sort()).toEqual(['list', 'read']);
     const from = new Date(ctx.clock.now().getTime() + 1000).toISOString();
     expect((await api.get(`/api/v1/audit?from=${encodeURIComponent(from)}`, admin.token)).body.items).toEqual([]);
+  });
+
+  it('names the agency whose emailed link was used, though the link has no user', async () => {
+    const link = await createAgencyLink(ctx.db, ctx, referralId, ctx.clock.now());
+    expect((await fetch(ctx.baseUrl + new URL(link).pathname)).status).toBe(200);
+    const rows = await api.get(`/api/v1/audit?personId=${personId}&limit=5`, admin.token);
+    const used = rows.body.items.find((r: { actor: { userId: string | null } }) => r.actor.userId === null);
+    expect(used).toMatchObject({ action: 'agency_link.view', entity: 'referral', actor: { organisation: 'Fire & rescue: home fire safety visits' } });
   });
 
   it('is for admins only, and says what is wrong with a query', async () => {

@@ -10,7 +10,7 @@ import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
 import { randomDateOfBirth, uniqueLetters } from './helpers/people.js';
-import { markForwarded } from './helpers/referrals.js';
+import { markForwarded, moveThrough } from './helpers/referrals.js';
 import { settle, startTestSink, type SmtpSink } from './helpers/smtp-sink.js';
 import { startTestWorkers, waitUntil, type TestWorkers } from './helpers/workers.js';
 
@@ -138,6 +138,38 @@ describe('POST /api/v1/people/:id/consent-withdrawals', () => {
       [true, 'cancelled'],
     ]);
     expect((await followUpOf(s.id))?.status).toBe('scheduled');
+  });
+
+  it('hides the person from the agency on referrals that had already finished, but not on a later checklist’s', async () => {
+    const person = PERSON();
+    const s = await submit(person, [0]);
+    const fire = s.referrals[0]!;
+    await markForwarded(ctx, fire.id);
+    await moveThrough(api, fireAgency.token, fire.id, [{ to: 'contacted', note: 'Visited; alarms fitted' }, { to: 'completed', outcome: 'service_provided' }]);
+    const listed = async () =>
+      ((await api.get(`/api/v1/referrals?agencyId=${q.questions[0]!.agencyId}&limit=100`, fireAgency.token)).body.items as { id: string; person: unknown }[]).find((x) => x.id === fire.id);
+    expect((await api.get(`/api/v1/referrals/${fire.id}`, fireAgency.token)).body.person.givenName).toBe('Agnes');
+    expect((await listed())!.person).not.toBeNull();
+
+    ctx.clock.advance(DAY);
+    const res = await api.post(`/api/v1/people/${s.personId}/consent-withdrawals`, coordinator.token, { agencyIds: [q.questions[0]!.agencyId], recordedAt: ctx.clock.now().toISOString() });
+    expect(res.status).toBe(201);
+    // nothing was live to cancel, yet the fire service no longer sees her on its finished referral
+    expect(res.body.cancelled).toEqual([]);
+    const read = await api.get(`/api/v1/referrals/${fire.id}`, fireAgency.token);
+    expect(read.body).toMatchObject({ view: 'summary', status: 'completed', person: null, questions: null });
+    expect(read.body.events.every((e: { note: string | null }) => e.note === null)).toBe(true);
+    expect((await listed())!.person).toBeNull();
+    // the hub still sees her
+    expect((await api.get(`/api/v1/referrals/${fire.id}`, coordinator.token)).body.person.givenName).toBe('Agnes');
+
+    // she agrees again on a later checklist: the new referral is the fire service's to see
+    ctx.clock.advance(DAY);
+    const later = await submit(person, [0]);
+    expect(later.personId).toBe(s.personId);
+    await markForwarded(ctx, later.referrals[0]!.id);
+    expect((await api.get(`/api/v1/referrals/${later.referrals[0]!.id}`, fireAgency.token)).body.person.givenName).toBe('Agnes');
+    expect((await api.get(`/api/v1/referrals/${fire.id}`, fireAgency.token)).body.person).toBeNull();
   });
 
   it('reaches live referrals from every checklist of the person', async () => {

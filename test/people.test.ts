@@ -152,7 +152,7 @@ describe('the matching rule', () => {
       ['typo', { ...base, familyName: 'Smyth' }, 'same date of birth and postcode, a family name that differs a little'],
       ['swapped', { ...base, givenName: 'Smith', familyName: 'Harold' }, 'same date of birth and postcode, names the other way round'],
       ['moved', { ...base, postcode: 'N1 9GU' }, 'same name and date of birth, another postcode'],
-      ['twin', { ...base, givenName: 'Harriet' }, 'same date of birth and postcode, a family name that differs a little'],
+      ['twin', { ...base, givenName: 'Harriet' }, 'same family name, date of birth and postcode, another given name'],
     ];
     for (const [what, person, reason] of cases) {
       const s = await submit(person, [5]);

@@ -28,6 +28,17 @@ export function referralsWithParties(db: Executor) {
 }
 
 /**
+ * Whether the person withdrew their consent for this referral's agency after the referral was
+ * made (consent_withdrawals: every agency, or this one): its agency no longer sees the person,
+ * whatever became of the referral. A later checklist, with consent given again, makes a new
+ * referral that is not covered. Served by consent_withdrawals_person_idx.
+ */
+const consentWithdrawn = sql<boolean>`EXISTS (
+  SELECT 1 FROM consent_withdrawals w
+   WHERE w.person_id = s.person_id AND w.withdrawn_at >= r.received_at
+     AND (w.agency_ids IS NULL OR r.agency_id = ANY (w.agency_ids)))`.as('consentWithdrawn');
+
+/**
  * A page of referrals, newest first, keyset-paginated on (received_at DESC, id DESC) so that a
  * page costs the same however deep it is. Served by referrals_agency_list_idx (agency),
  * referrals_status_list_idx (status) or referrals_list_idx (neither). Reads limit + 1 rows so
@@ -51,6 +62,7 @@ export async function listReferralRows(db: Executor, f: ReferralListFilters) {
       'r.contactDueAt',
       'r.contactedAt',
       'r.closedAt',
+      consentWithdrawn,
     ]);
   if (f.agencyId) q = q.where('r.agencyId', '=', f.agencyId);
   if (f.forwardedOnly) q = q.where('r.forwardedAt', 'is not', null);
@@ -85,6 +97,7 @@ export async function findReferralDetail(db: Executor, id: string) {
       'p.language',
       'p.accessNeeds',
       'p.nhsNumber',
+      consentWithdrawn,
     ])
     .where('r.id', '=', id)
     .executeTakeFirst();

@@ -17,6 +17,8 @@ describe('logging', () => {
     const text = JSON.stringify(lines);
     for (const secret of ['Ada', '1941-03-02', 'a@example.org', 'SE1 7PB', '020 7946 0000']) expect(text).not.toContain(secret);
     expect(lines[0]!.person).toBe('[redacted]');
+    log.info({ nhsNumber: '9434765919', match: { accessNeeds: 'Hard of hearing', language: 'Welsh', representativeName: 'Joan Vale', representativeRelationship: 'daughter' } }, 'y');
+    for (const secret of ['9434765919', 'Hard of hearing', 'Welsh', 'Joan Vale', 'daughter']) expect(JSON.stringify(lines[1])).not.toContain(secret);
   });
 
   it('gives each request an id, logs one completion line at a level that fits the status, and never the body', async () => {
@@ -54,9 +56,12 @@ describe('logging', () => {
     }
   });
 
-  it('keeps agency link tokens and CSRF tokens out of logged URLs', () => {
+  it('keeps agency link tokens, CSRF tokens and search terms out of logged URLs', () => {
     expect(loggableUrl('/a/AbC_123-xyz?done=ack')).toBe('/a/[token]?done=ack');
     expect(loggableUrl('/sign-out?_csrf=secret&x=1')).toBe('/sign-out?_csrf=[redacted]&x=1');
     expect(loggableUrl('/api/v1/referrals?status=pending')).toBe('/api/v1/referrals?status=pending');
+    // the person search's terms are personal data
+    expect(loggableUrl('/api/v1/people?q=Ada%20Lovelace%2010/12/1935')).toBe('/api/v1/people?q=[redacted]');
+    expect(loggableUrl('/api/v1/people?limit=5&Q=SE1%207PB')).toBe('/api/v1/people?limit=5&Q=[redacted]');
   });
 });

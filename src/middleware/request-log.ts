@@ -19,14 +19,16 @@ declare module 'http' {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * URLs in logs without the secrets some carry: an agency's link token (whatever the case or
- * percent-encoding of the /a/ before it), any other long opaque token, a CSRF token.
+ * URLs in logs without the secrets and personal data some carry: an agency's link token
+ * (whatever the case or percent-encoding of the /a/ before it), any other long opaque token, a
+ * CSRF token, and a search's terms (`q`: the API's person search takes a name, a date of birth
+ * or a postcode).
  */
 export function loggableUrl(url: string): string {
   return url
     .replace(/^\/(?:a|%61)\/[^/?#]+/i, '/a/[token]')
     .replace(/[A-Za-z0-9_-]{40,}/g, '[token]')
-    .replace(/([?&]_csrf=)[^&#]*/gi, '$1[redacted]');
+    .replace(/([?&](?:_csrf|q|%71)=)[^&#]*/gi, '$1[redacted]');
 }
 
 export function requestLogger(logger: Logger): RequestHandler {

@@ -4,7 +4,7 @@
  * needed); Postgres keeps only its SHA-256, the referral and agency it is scoped to, an expiry
  * (AGENCY_LINK_TTL_DAYS), a revocation time, and use counts. Every use is audited.
  */
-import { recordAudit } from '../db/audit.repository.js';
+import { AGENCY_LINK_ACTOR, recordAudit } from '../db/audit.repository.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Env } from '../../config/env.js';
 import type { DB, Executor } from '../db/database.js';
@@ -69,7 +69,7 @@ export async function useAgencyLink(
   if (!link) return undefined;
   await deps.db.transaction().execute(async (trx) => {
     await recordAgencyLinkUse(trx, link.id, now);
-    await recordAudit(trx, { principal: { userId: null, name: `agency link: ${link.agencyName}` }, action, entity: 'referral', entityId: link.referralId, personId: link.personId, requestId, at: now });
+    await recordAudit(trx, { principal: { userId: null, name: `${AGENCY_LINK_ACTOR}${link.agencyName}` }, action, entity: 'referral', entityId: link.referralId, personId: link.personId, requestId, at: now });
   });
   return {
     linkId: link.id,

@@ -102,10 +102,10 @@ export async function listReferrals(
     limit: f.limit,
   });
   const page = rows.slice(0, f.limit);
-  const items: ReferralListItem[] = page.map(({ givenName, familyName, status, personId: _p, ...r }) => ({
+  const items: ReferralListItem[] = page.map(({ givenName, familyName, status, personId: _p, consentWithdrawn, ...r }) => ({
     ...r,
     status: status as ReferralStatus,
-    person: !isAgency || agencyListShowsPerson(status) ? { givenName, familyName } : null,
+    person: !isAgency || agencyListShowsPerson(status, consentWithdrawn) ? { givenName, familyName } : null,
   }));
   const shown = page.filter((x, i) => items[i]!.person !== null);
   if (shown.length) {

@@ -3,7 +3,7 @@
  * as a printable page, for a coordinator or admin to give them. Each export is audited, before
  * it is read, so the export lists itself among the reads of the record.
  */
-import { recordAudit } from '../db/audit.repository.js';
+import { AGENCY_LINK_ACTOR, recordAudit } from '../db/audit.repository.js';
 import { findPerson } from '../db/person.repository.js';
 import { listAccessToPerson, readPersonData, type PersonData } from '../db/subject-access.repository.js';
 import { conflict, forbidden, notFound } from '../errors.js';
@@ -14,8 +14,9 @@ import type { ServiceDeps } from './deps.js';
 const MAX_ACCESS_ROWS = 100_000;
 
 /** The organisation an audit row's actor acted for, as the person would understand it. */
-export function organisationOf(row: { actorRole: string | null; actorAgencyName: string | null }, hubName: string): string {
+export function organisationOf(row: { actorRole: string | null; actorAgencyName: string | null; actorLabel?: string }, hubName: string): string {
   if (row.actorAgencyName) return row.actorAgencyName;
+  if (row.actorRole === null && row.actorLabel?.startsWith(AGENCY_LINK_ACTOR)) return row.actorLabel.slice(AGENCY_LINK_ACTOR.length);
   if (row.actorRole === 'coordinator' || row.actorRole === 'admin' || row.actorRole === null) return hubName;
   return row.actorRole === 'link_worker' ? 'A link worker (the person who filled in the checklist, or a colleague)' : row.actorRole;
 }

@@ -76,6 +76,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'person.legal_hold': 'Set a legal hold',
   'person.legal_hold_lifted': 'Lifted a legal hold',
   'audit.read': 'Read the audit log',
+  'agency_link.view': 'Opened the referral through the agency’s emailed link',
+  'agency_link.act': 'Updated the referral through the agency’s emailed link',
   'agency_link.revoke': 'Revoked the email links',
   'user.create': 'Created the account',
   'user.disable': 'Disabled the account',

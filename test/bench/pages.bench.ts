@@ -20,6 +20,7 @@ import { submissionBodySchema } from '../../src/services/submission.schema.js';
 import { submitQuestionnaire } from '../../src/services/submission.service.js';
 import { createUserWithToken } from '../../src/services/user.service.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
+import { lettersOf } from '../helpers/people.js';
 import { productionArgs } from './production-command.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench_pages';
@@ -60,19 +61,23 @@ async function prepare() {
     const questions = q.sections.flatMap((s) => s.questions);
     const stamp = Date.now();
     const passwordHash = await hashPassword(PASSWORD);
-    const mk = (role: 'link_worker' | 'agency' | 'coordinator', agencyId?: string) =>
+    const mk = (role: 'link_worker' | 'agency' | 'coordinator' | 'admin', agencyId?: string) =>
       createUserWithToken(ctx, { role, name: `Bench ${role}`, email: `bench-pages-${role}-${stamp}@example.org`, agencyId: agencyId ?? null, passwordHash }).then((u) => ({ ...u, email: `bench-pages-${role}-${stamp}@example.org` }));
     const worker = await mk('link_worker');
     const agency = await mk('agency', questions[0]!.agencyId);
     const coordinator = await mk('coordinator');
+    const admin = await mk('admin');
     const asWorker = { userId: worker.id, name: 'Bench link_worker', role: 'link_worker' as const, agencyId: null };
     const asHub = { userId: coordinator.id, name: 'Bench coordinator', role: 'coordinator' as const, agencyId: null };
+    // the bench is run again and again on one database: each run's people are its own
+    const run = lettersOf(stamp % 26 ** 6);
     // 60 checklists by the link worker: two thirds forwarded, some of those contacted and completed, a few calls made
     const ids: { submission: string; referrals: { id: string; agencyId: string }[] }[] = [];
     for (let i = 0; i < 60; i++) {
       const body = submissionBodySchema.parse({
         questionnaireId: q.id,
-        person: { givenName: 'Bench', familyName: `Pages ${i}`, dateOfBirth: '1944-04-04', postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
+        // one person each (names and birthdays differ), except the last two: the first person again
+        person: { givenName: 'Bench', familyName: `Pages-${run}-${lettersOf(i < 58 ? i : 0)}`, dateOfBirth: new Date(Date.UTC(1930, 0, 1 + 97 * (i < 58 ? i : 0))).toISOString().slice(0, 10), postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
         consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
         answers: Object.fromEntries(questions.map((x, k) => [x.id, k === 0 || k === (i % questions.length)])),
       });
@@ -95,7 +100,8 @@ async function prepare() {
     const open = ids[0]!;
     const followUp = (await ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', open.submission).executeTakeFirstOrThrow()).id;
     const link = new URL(await createAgencyLink(ctx.db, ctx, open.referrals[0]!.id, new Date())).pathname;
-    return { worker, agency, coordinator, open, followUp, link, questionnaireId: q.id };
+    const personId = (await ctx.db.selectFrom('submissions').select('personId').where('id', '=', open.submission).executeTakeFirstOrThrow()).personId;
+    return { worker, agency, coordinator, admin, open, followUp, link, personId, questionnaireId: q.id };
   } finally {
     await ctx.close();
   }
@@ -116,7 +122,8 @@ async function main() {
       if ((await fetch(`${BASE}/readyz`).then((r) => r.status, () => 0)) === 200) break;
       await sleep(100);
     }
-    const roles = { anyone: new Browser(), link_worker: new Browser(), agency: new Browser(), coordinator: new Browser() };
+    const roles = { anyone: new Browser(), link_worker: new Browser(), agency: new Browser(), coordinator: new Browser(), admin: new Browser() };
+    await roles.admin.signIn(data.admin.email);
     await roles.link_worker.signIn(data.worker.email);
     await roles.agency.signIn(data.agency.email);
     await roles.coordinator.signIn(data.coordinator.email);
@@ -140,8 +147,14 @@ async function main() {
       ['coordinator', '/hub/agencies'],
       ['coordinator', '/hub/questionnaires'],
       ['coordinator', `/hub/questionnaires/${data.questionnaireId}`],
-      ['coordinator', '/hub/users'],
       ['coordinator', '/hub/mail'],
+      ['coordinator', '/hub/people'],
+      ['coordinator', '/hub/people/matches'],
+      ['coordinator', `/hub/people/${data.personId}`],
+      ['coordinator', `/hub/people/${data.personId}/export`],
+      ['admin', '/hub/users'],
+      ['admin', '/hub/audit'],
+      ['admin', `/hub/audit?personId=${data.personId}`],
     ];
     console.log(`\nPage speed: Node ${process.version}, the compiled API, ${ROUNDS} requests per page (after 5 to warm up), ${new Date().toISOString()}`);
     console.log('role         page                                               status   p50 ms   p95 ms');
