@@ -5,7 +5,8 @@
  *    merge pointer, the legal hold, the erasure stamp and `inactive_since` (when the person's
  *    last open checklist closed: what retention counts from). Names, date of birth and postcode
  *    become nullable, because erasure removes them.
- *  - person_versions: the details as given on each checklist (the person row holds the latest).
+ *  - person_versions: the details as given on each checklist of a person known from more than
+ *    one (the person row holds the latest; a person seen once has no version: the row is it).
  *  - person_match_flags: a likely match, for a coordinator to merge or dismiss.
  *  - consents and consent_withdrawals: consent as a record.
  *  - referral_repeats: a "yes" for an agency that already had a live referral for the person.
@@ -110,7 +111,17 @@ BEGIN
   END IF;
 
   IF matched = 'sure' THEN
-    -- the latest details; what each checklist said stays in person_versions
+    -- The latest details; what each checklist said stays in person_versions. A person known
+    -- from one checklist has no version (the people row is what it said): the first time a
+    -- second checklist changes the row, the details it replaces become the first one's version.
+    INSERT INTO person_versions (id, person_id, submission_id, recorded_at, given_name, family_name, date_of_birth, postcode,
+                                 phone, email, address_line, preferred_contact, language, access_needs, nhs_number)
+      SELECT gen_random_uuid(), o.id, f.id, f.received_at, o.given_name, o.family_name, o.date_of_birth, o.postcode,
+             o.phone, o.email, o.address_line, o.preferred_contact, o.language, o.access_needs, o.nhs_number
+        FROM people o
+        JOIN LATERAL (SELECT s.id, s.received_at FROM submissions s WHERE s.person_id = o.id
+                       ORDER BY s.received_at, s.id LIMIT 1) f ON true
+       WHERE o.id = pid AND NOT EXISTS (SELECT 1 FROM person_versions v WHERE v.person_id = pid);
     UPDATE people SET
       given_name = per->>'given_name', family_name = per->>'family_name', postcode = per->>'postcode',
       norm_given = ng, norm_family = nf, norm_postcode = npc,
@@ -131,6 +142,14 @@ BEGIN
             per->>'address_line', per->>'preferred_contact', per->>'language', per->>'access_needs', nhs, ng, nf, npc,
             CASE WHEN sub_status = 'open' THEN NULL ELSE received END, received, received);
     -- likely the same person: flagged for a coordinator, never linked automatically
+    -- The candidates come first, by index (people_nhs_idx, people_dob_idx), and apart
+    -- (MATERIALIZED: no condition of the rule below is pushed into them), so that a match
+    -- costs what one birthday's people cost, whatever the statistics say: PL/pgSQL caches one
+    -- plan for any NHS number, and one OR over the whole rule may read every person.
+    WITH candidates AS MATERIALIZED (
+      SELECT n.* FROM people n WHERE nhs IS NOT NULL AND n.nhs_number = nhs
+      UNION
+      SELECT d.* FROM people d WHERE d.date_of_birth = dob AND d.erased_at IS NULL)
     INSERT INTO person_match_flags (id, person_id, candidate_id, reason, status, created_at)
       SELECT gen_random_uuid(), pid, c.id, c.reason, 'open', received FROM (
         SELECT o.id, CASE
@@ -141,7 +160,7 @@ BEGIN
             WHEN levenshtein(o.norm_family, nf) <= CASE WHEN length(nf) >= 8 THEN 2 ELSE 1 END
               THEN 'same date of birth and postcode, a family name that differs a little'
             ELSE 'same date of birth, postcode and given name, another family name' END AS reason
-          FROM people o
+          FROM candidates o
          WHERE o.id <> pid AND o.merged_into IS NULL AND o.erased_at IS NULL
            AND ((nhs IS NOT NULL AND o.nhs_number = nhs)
              OR (o.date_of_birth = dob
@@ -163,10 +182,12 @@ BEGIN
   VALUES (sid, sub->>'reference', (sub->>'questionnaire_id')::uuid, pid, uid, sub->'answers', sub->'consent', sub_status,
           received, CASE WHEN sub_status = 'closed' THEN received END, signpost_age_band(dob, received),
           split_part(per->>'postcode', ' ', 1));
-  INSERT INTO person_versions (id, person_id, submission_id, recorded_at, given_name, family_name, date_of_birth, postcode,
-                               phone, email, address_line, preferred_contact, language, access_needs, nhs_number)
-  VALUES ((per->>'version_id')::uuid, pid, sid, received, per->>'given_name', per->>'family_name', dob, per->>'postcode',
-          per->>'phone', per->>'email', per->>'address_line', per->>'preferred_contact', per->>'language', per->>'access_needs', nhs);
+  IF matched = 'sure' THEN
+    INSERT INTO person_versions (id, person_id, submission_id, recorded_at, given_name, family_name, date_of_birth, postcode,
+                                 phone, email, address_line, preferred_contact, language, access_needs, nhs_number)
+    VALUES ((per->>'version_id')::uuid, pid, sid, received, per->>'given_name', per->>'family_name', dob, per->>'postcode',
+            per->>'phone', per->>'email', per->>'address_line', per->>'preferred_contact', per->>'language', per->>'access_needs', nhs);
+  END IF;
   INSERT INTO consents (id, person_id, submission_id, given_by, representative_name, representative_relationship,
                         sharing_agreed, agency_ids, given_at, recorded_by, created_at)
   VALUES ((con->>'id')::uuid, pid, sid, con->>'given_by', con->>'representative_name', con->>'representative_relationship',
@@ -370,10 +391,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE INDEX people_dob_idx ON people (date_of_birth) WHERE erased_at IS NULL;
     CREATE INDEX people_nhs_idx ON people (nhs_number) WHERE nhs_number IS NOT NULL;
     -- the hub's search: name parts begin a given or family name; references by their beginning
+    -- (the unique indexes of the references become text_pattern_ops, which serve both = and a
+    -- prefix LIKE in any collation: one index each, not two, for the intake to write)
     CREATE INDEX people_family_idx ON people (norm_family text_pattern_ops) WHERE merged_into IS NULL;
     CREATE INDEX people_given_idx ON people (norm_given text_pattern_ops) WHERE merged_into IS NULL;
-    CREATE INDEX submissions_reference_prefix_idx ON submissions (reference text_pattern_ops);
-    CREATE INDEX referrals_reference_prefix_idx ON referrals (reference text_pattern_ops);
+    ALTER TABLE submissions DROP CONSTRAINT submissions_reference_key;
+    CREATE UNIQUE INDEX submissions_reference_key ON submissions (reference text_pattern_ops);
+    ALTER TABLE referrals DROP CONSTRAINT referrals_reference_key;
+    CREATE UNIQUE INDEX referrals_reference_key ON referrals (reference text_pattern_ops);
     CREATE INDEX people_postcode_idx ON people (norm_postcode) WHERE merged_into IS NULL;
     CREATE INDEX people_merged_into_idx ON people (merged_into) WHERE merged_into IS NOT NULL;
     -- the person's record, export and erasure read these by the person's referrals and checklists
@@ -438,7 +463,10 @@ export async function down(db: Kysely<any>): Promise<void> {
     DROP FUNCTION signpost_person_activity(uuid);
     DROP FUNCTION signpost_age_band(date, timestamptz);
     DROP TABLE referral_repeats, consent_withdrawals, consents, person_match_flags, person_versions;
-    DROP INDEX submissions_person_idx, submissions_reference_prefix_idx, referrals_reference_prefix_idx,
+    DROP INDEX submissions_reference_key, referrals_reference_key;
+    ALTER TABLE submissions ADD CONSTRAINT submissions_reference_key UNIQUE (reference);
+    ALTER TABLE referrals ADD CONSTRAINT referrals_reference_key UNIQUE (reference);
+    DROP INDEX submissions_person_idx,
       notifications_referral_idx, notifications_submission_idx, alerts_referral_idx;
     ALTER TABLE submissions DROP COLUMN age_band, DROP COLUMN postcode_district;
     ALTER TABLE people DROP CONSTRAINT people_not_merged_into_self,

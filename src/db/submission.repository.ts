@@ -29,7 +29,7 @@ export interface IntakeRow {
     normGiven: string;
     normFamily: string;
     normPostcode: string;
-    /** the id of this checklist's person_versions row */
+    /** the id of this checklist's person_versions row, written when the person was already known */
     versionId: string;
   };
   consent: {

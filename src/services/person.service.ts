@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { recordAudit, recordAudits } from '../db/audit.repository.js';
 import { moveConsentsOnMerge } from '../db/consent.repository.js';
 import { findMatchFlag, listOpenMatchFlags, moveMatchFlagsOnMerge, resolveMatchFlag } from '../db/person-match.repository.js';
-import { lockPerson, mergePersonRows, refreshPersonActivity, searchPeopleRows } from '../db/person.repository.js';
+import { keepFirstVersion, lockPerson, mergePersonRows, refreshPersonActivity, searchPeopleRows } from '../db/person.repository.js';
 import { movePersonSubmissions } from '../db/submission.repository.js';
 import { listAccessToPerson, readPersonData } from '../db/subject-access.repository.js';
 import { normaliseName, normalisePostcode } from '../domain/person-match.js';
@@ -148,6 +148,9 @@ export async function mergePeople(deps: ServiceDeps, principal: Principal, keepI
       if (p.mergedInto) throw conflict('person_merged', 'one of these records was already merged into another', { id: p.id, mergedInto: p.mergedInto });
       if (p.erasedAt) throw conflict('person_erased', "one of these records was erased; it cannot be merged", { id: p.id });
     }
+    // what each record's first checklist said, before their checklists are one person's
+    await keepFirstVersion(trx, keepId);
+    await keepFirstVersion(trx, otherId);
     const checklists = await movePersonSubmissions(trx, keepId, otherId);
     await mergePersonRows(trx, keepId, otherId, principal.userId, at);
     await moveConsentsOnMerge(trx, keepId, otherId);

@@ -120,7 +120,8 @@ export async function buildHistory(w: HistoryWorld, dateOfBirth: string): Promis
     // knows, shares it; see dobHeldByOthers)
     identifiers: [person.givenName, person.familyName, person.phone, person.email, person.addressLine, person.accessNeeds, person.nhsNumber, `Rhiannon ${letters}`, secondPhone, `Quintrel${letters}`],
     dateOfBirth,
-    dobHeldByOthers: 2,
+    // (its people row: a person seen on one checklist has no separate version)
+    dobHeldByOthers: 1,
     person: { ...person, flaggedId: flagged.personId },
   };
 }
