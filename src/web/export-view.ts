@@ -109,7 +109,40 @@ function block(heading: string, obj: Record<string, unknown>, names: Map<string,
 const many = (title: string, items: Record<string, unknown>[], names: Map<string, string>) =>
   items.map((x, i) => block(`${title} ${i + 1}${typeof x.reference === 'string' ? `: ${x.reference}` : ''}`, x, names));
 
-export function exportSections(e: PersonExport, agencies: { id: string; name: string }[]): { sections: Section[]; access: { at: Date; who: string; organisation: string; what: string }[] } {
+/** Who did what, how often, first and last: one line per reader and kind of act. */
+export interface AccessLine {
+  who: string;
+  organisation: string;
+  what: string;
+  times: number;
+  first: Date;
+  last: Date;
+}
+
+/**
+ * The audit rows about the person, for a printed page: grouped by who, organisation and act,
+ * newest first. A record a coordinator opens every week has hundreds of rows, which on paper
+ * say less than "opened your record 37 times between these dates"; the JSON file keeps every
+ * row, with its time.
+ */
+export function accessLines(rows: { at: Date | string; who: string; organisation: string; action: string; entity: string }[]): AccessLine[] {
+  const lines = new Map<string, AccessLine>();
+  for (const r of rows) {
+    const at = new Date(r.at);
+    const what = auditWhat(r.action, r.entity);
+    const key = JSON.stringify([r.who, r.organisation, what]);
+    const line = lines.get(key);
+    if (!line) lines.set(key, { who: r.who, organisation: r.organisation, what, times: 1, first: at, last: at });
+    else {
+      line.times += 1;
+      if (at < line.first) line.first = at;
+      if (at > line.last) line.last = at;
+    }
+  }
+  return [...lines.values()].sort((a, b) => b.last.getTime() - a.last.getTime());
+}
+
+export function exportSections(e: PersonExport, agencies: { id: string; name: string }[]): { sections: Section[]; access: AccessLine[]; accessRows: number } {
   const names = new Map<string, string>(agencies.map((a) => [a.id, a.name]));
   for (const c of e.checklists) names.set(c.id, c.reference);
   for (const r of e.referrals) names.set(r.id, r.reference);
@@ -127,6 +160,5 @@ export function exportSections(e: PersonExport, agencies: { id: string; name: st
     { id: 'follow-ups', title: 'The hub’s follow-up calls', blocks: many('Follow-up', e.followUps.map(rec), names) },
     { id: 'mail', title: 'Mail about them', blocks: many('Mail', e.mail.map(rec), names) },
   ];
-  const access = e.access.map((a) => ({ at: a.at, who: a.who, organisation: a.organisation, what: auditWhat(a.action, a.entity) }));
-  return { sections, access };
+  return { sections, access: accessLines(e.access), accessRows: e.access.length };
 }

@@ -217,8 +217,8 @@ export function peopleRouter(deps: ServiceDeps): Router {
     const id = personId(req);
     if (!id) return next();
     const [data, agencies] = await Promise.all([exportPerson(deps, principalFromSession(res), id, rid(req)), listAgencies(deps)]);
-    const { sections, access } = exportSections(data, agencies);
-    page(res, 'hub-person-export.njk', { title: 'Everything held about this person', section: 'people', data, sections, access, back: { href: `/hub/people/${id}`, text: 'Back to the record' } });
+    const { sections, access, accessRows } = exportSections(data, agencies);
+    page(res, 'hub-person-export.njk', { title: 'Everything held about this person', section: 'people', data, sections, access, accessRows, back: { href: `/hub/people/${id}`, text: 'Back to the record' } });
   });
 
   r.get('/hub/people/:id/export.json', async (req, res, next) => {

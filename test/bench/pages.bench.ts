@@ -101,7 +101,11 @@ async function prepare() {
     const followUp = (await ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', open.submission).executeTakeFirstOrThrow()).id;
     const link = new URL(await createAgencyLink(ctx.db, ctx, open.referrals[0]!.id, new Date())).pathname;
     const personId = (await ctx.db.selectFrom('submissions').select('personId').where('id', '=', open.submission).executeTakeFirstOrThrow()).personId;
-    return { worker, agency, coordinator, admin, open, followUp, link, personId, questionnaireId: q.id };
+    // the export lists every read of the person: another person's, not the one whose page the
+    // bench opens a hundred times (each view is several audit rows), so that it is timed as a
+    // person seen a few times
+    const exported = (await ctx.db.selectFrom('submissions').select('personId').where('id', '=', ids[1]!.submission).executeTakeFirstOrThrow()).personId;
+    return { worker, agency, coordinator, admin, open, followUp, link, personId, exported, questionnaireId: q.id };
   } finally {
     await ctx.close();
   }
@@ -151,7 +155,8 @@ async function main() {
       ['coordinator', '/hub/people'],
       ['coordinator', '/hub/people/matches'],
       ['coordinator', `/hub/people/${data.personId}`],
-      ['coordinator', `/hub/people/${data.personId}/export`],
+      ['coordinator', `/hub/people/${data.exported}/export`],
+      ['coordinator', `/hub/people/${data.exported}/export.json`],
       ['admin', '/hub/users'],
       ['admin', '/hub/audit'],
       ['admin', `/hub/audit?personId=${data.personId}`],
