@@ -201,6 +201,7 @@ describe('fuzzing every JSON endpoint and every form', () => {
       () => `/api/v1/people?q=${enc(value(rng))}`,
       () => `/api/v1/people/${rng.pick([personId, enc(value(rng))])}${rng.pick(['', '/export'])}`,
       () => `/api/v1/audit?${rng.pick(['personId', 'userId', 'from', 'to', 'cursor', 'limit', '__proto__'])}=${enc(value(rng))}`,
+      () => `/api/v1/reports/referrals.csv?from=${rng.pick(['2026-01-01', enc(value(rng))])}&to=${rng.pick(['2026-01-31', enc(value(rng))])}&${rng.pick(['x', '__proto__', 'from'])}=${enc(value(rng))}`,
     ];
     const failures: string[] = [];
     const statuses = new Map<number, number>();

@@ -24,3 +24,10 @@ export function ukDayMonth(day: string): string {
 export function londonDay(d: Date): string {
   return isoDayFmt.format(d);
 }
+
+const dateTimeFmt = new Intl.DateTimeFormat('sv-SE', { timeZone: UK_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** A moment as London's wall clock reads it, sortable and read by spreadsheets: "2026-03-01 14:05". */
+export function londonDateTime(d: Date): string {
+  return dateTimeFmt.format(d);
+}

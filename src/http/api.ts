@@ -16,6 +16,7 @@ import { followUpsRouter } from './routes/follow-ups.routes.js';
 import { peopleRouter } from './routes/people.routes.js';
 import { questionnairesRouter } from './routes/questionnaires.routes.js';
 import { referralsRouter } from './routes/referrals.routes.js';
+import { reportsRouter } from './routes/reports.routes.js';
 import { slaRouter } from './routes/sla.routes.js';
 import { submissionsRouter } from './routes/submissions.routes.js';
 
@@ -33,6 +34,7 @@ export function apiRouter(deps: ServiceDeps): Router {
   api.use(followUpsRouter(deps));
   api.use(peopleRouter(deps));
   api.use(auditRouter(deps));
+  api.use(reportsRouter(deps));
   return api;
 }
 

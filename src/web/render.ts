@@ -76,6 +76,7 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'person.legal_hold': 'Set a legal hold',
   'person.legal_hold_lifted': 'Lifted a legal hold',
   'audit.read': 'Read the audit log',
+  'report.referrals_csv': 'Exported the referrals of a period as CSV (no names or contact details)',
   'agency_link.view': 'Opened the referral through the agency’s emailed link',
   'agency_link.act': 'Updated the referral through the agency’s emailed link',
   'agency_link.revoke': 'Revoked the email links',
