@@ -7,13 +7,15 @@ import type { CoreTables } from './tables/core.js';
 import type { WorkflowTables } from './tables/workflow.js';
 import type { WebTables } from './tables/web.js';
 import type { PeopleTables } from './tables/people.js';
+import type { ReportTables } from './tables/reports.js';
 
 export type * from './tables/core.js';
 export type * from './tables/workflow.js';
 export type * from './tables/web.js';
 export type * from './tables/people.js';
+export type * from './tables/reports.js';
 
-export interface Database extends CoreTables, WorkflowTables, WebTables, PeopleTables {}
+export interface Database extends CoreTables, WorkflowTables, WebTables, PeopleTables, ReportTables {}
 
 /** What a repository function takes first: the pool, or the transaction a service opened. */
 export type Executor = Kysely<Database> | Transaction<Database>;

@@ -49,6 +49,11 @@ export const TERMINAL_STATUSES: ReadonlySet<ReferralStatus> = new Set([
 /** Statuses an agency still has work in (its T2 clock runs until contacted). */
 export const AWAITING_CONTACT: readonly ReferralStatus[] = ['forwarded', 'acknowledged', 'accepted'];
 
+/**
+ * The outcome codes Signpost is seeded with (migrations/2026_12_02_1400_outcome_codes.ts); the
+ * hub manages the list from then on (outcome_codes), and a completion is judged against the
+ * active codes it passes in (TransitionRequest.outcomes).
+ */
 export const COMPLETION_OUTCOMES = [
   'service_provided',
   'advice_given',
@@ -109,6 +114,8 @@ export interface TransitionRequest {
   targetAgencyId?: string | null | undefined;
   /** reopening to 'accepted' needs a referral that reached its agency */
   wasForwarded?: boolean;
+  /** the active outcome codes a completion may use (default: the seeded ones) */
+  outcomes?: readonly string[];
 }
 
 export type TransitionDecision =
@@ -141,8 +148,9 @@ export function decideTransition(from: ReferralStatus, req: TransitionRequest): 
       return { ok: false, code: 'missing_field', field, message: `${field} is required to move a referral to ${req.to}` };
     }
   }
-  if (rule.to === 'completed' && !(COMPLETION_OUTCOMES as readonly string[]).includes(req.outcome ?? '')) {
-    return { ok: false, code: 'invalid_outcome', field: 'outcome', allowed: COMPLETION_OUTCOMES };
+  const outcomes = req.outcomes ?? COMPLETION_OUTCOMES;
+  if (rule.to === 'completed' && !outcomes.includes(req.outcome ?? '')) {
+    return { ok: false, code: 'invalid_outcome', field: 'outcome', allowed: outcomes };
   }
   return { ok: true, from, to: rule.to, reopen: rule.reopen === true, closes: isTerminal(rule.to) };
 }

@@ -19,6 +19,7 @@ import { addDays, addHours } from '../domain/clock.js';
 import { londonDay } from '../domain/uk-dates.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { raiseAlert } from './alert.service.js';
+import { activeOutcomeCodes } from './outcome.service.js';
 import type { Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { dispatchNotifications } from './notification.service.js';
@@ -71,6 +72,8 @@ export async function transitionReferral(
     ...request,
     actor: who,
     wasForwarded: current.forwardedAt !== null,
+    // a completion is judged against the codes the hub offers now
+    ...(request.to === 'completed' ? { outcomes: await activeOutcomeCodes(deps.db) } : {}),
   });
   if (!decision.ok) {
     switch (decision.code) {

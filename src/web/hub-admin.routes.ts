@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PERSON_FIELDS, PERSON_FIELD_LABELS } from '../domain/person-fields.js';
 import { AppError } from '../errors.js';
 import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateAgency } from '../services/agency.service.js';
+import { createOutcome, listOutcomes, newOutcomeSchema, outcomePatchSchema, updateOutcome } from '../services/outcome.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { passwordSchema } from '../services/password.service.js';
 import { createQuestionnaireDraft, getQuestionnaire, listQuestionnaires, publishQuestionnaire, questionnairePatchSchema, updateQuestionnaireDraft } from '../services/questionnaire.service.js';
@@ -18,6 +19,8 @@ import { flashFor } from './referral-actions.js';
 const uuid = z.uuid();
 const PERSON_FIELD_ITEMS = PERSON_FIELDS.map((f) => ({ value: f, text: PERSON_FIELD_LABELS[f] }));
 type Details = { path?: string; message: string }[];
+/** Field names as the forms label them, for the error summary. */
+const FIELD_WORDS: Record<string, string> = { code: 'Code', label: 'Label', snomedCode: 'SNOMED CT code', snomedTerm: 'SNOMED CT term', contactDays: 'Days to contact the person' };
 
 /** Turns a zod error or an AppError with details into error-summary items keyed `${prefix}-${field}`. */
 function problems(err: unknown, prefix: string): { errors: { text: string; href: string }[]; fieldErrors: Record<string, string> } | undefined {
@@ -28,7 +31,8 @@ function problems(err: unknown, prefix: string): { errors: { text: string; href:
   const fieldErrors: Record<string, string> = {};
   const errors = details.map((d) => {
     const id = d.path ? `${prefix}-${d.path.split('.')[0]}` : `${prefix}-form`;
-    const text = d.path?.startsWith('personFields') ? 'Details this agency receives: choose from the list' : d.path ? `${d.path.replace(/\./g, ' ')}: ${d.message}` : d.message;
+    const field = d.path?.split('.')[0] ?? '';
+    const text = field === 'personFields' ? 'Details this agency receives: choose from the list' : d.path ? `${FIELD_WORDS[field] ?? d.path.replace(/\./g, ' ')}: ${d.message}` : d.message;
     fieldErrors[id] ??= text;
     return { text, href: `#${id}` };
   });
@@ -51,7 +55,7 @@ function personFieldsOf(body: unknown): string[] | undefined {
 
 export function hubAdminRouter(deps: ServiceDeps): Router {
   const r = Router();
-  r.use(['/hub/agencies', '/hub/questionnaires', '/hub/mail'], requireUser(...HUB_ROLES));
+  r.use(['/hub/agencies', '/hub/outcomes', '/hub/questionnaires', '/hub/mail'], requireUser(...HUB_ROLES));
   // accounts are an admin's, not a coordinator's (README "Security and privacy")
   r.use('/hub/users', requireUser('admin'));
 
@@ -85,6 +89,39 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
       const p = problems(err, id.data);
       if (!p) throw err;
       await showAgencies(res, p, 400);
+    }
+  });
+
+  // ---- outcome codes ----
+  const showOutcomes = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    page(res, 'hub-outcomes.njk', { title: 'Outcomes', section: 'outcomes', outcomes: await listOutcomes(deps, principalFromSession(res)), values: {}, fieldErrors: {}, ...extra }, status);
+
+  r.get('/hub/outcomes', async (req, res) => showOutcomes(res, { flash: req.query.done ? 'Outcome saved.' : undefined }));
+
+  r.post('/hub/outcomes', async (req, res) => {
+    const v = formValues(req.body);
+    try {
+      await createOutcome(deps, principalFromSession(res), newOutcomeSchema.parse({ code: v.code ?? '', label: v.label ?? '', snomedCode: blank(v.snomedCode) ?? null, snomedTerm: blank(v.snomedTerm) ?? null }));
+      res.redirect(303, '/hub/outcomes?done=1');
+    } catch (err) {
+      const p = problems(err, 'new');
+      if (!p) throw err;
+      await showOutcomes(res, { ...p, values: v }, (err as { status?: number }).status === 409 ? 409 : 400);
+    }
+  });
+
+  r.post('/hub/outcomes/:code', async (req, res, next) => {
+    const code = String(req.params.code);
+    if (!/^[a-z][a-z0-9_]{1,39}$/.test(code)) return next();
+    const v = formValues(req.body);
+    try {
+      const patch = outcomePatchSchema.parse({ label: blank(v.label), active: v.active === undefined ? undefined : v.active === 'yes', snomedCode: blank(v.snomedCode) ?? null, snomedTerm: blank(v.snomedTerm) ?? null });
+      await updateOutcome(deps, principalFromSession(res), code, patch);
+      res.redirect(303, '/hub/outcomes?done=1');
+    } catch (err) {
+      const p = problems(err, code);
+      if (!p) throw err;
+      await showOutcomes(res, p, (err as { status?: number }).status === 409 ? 409 : 400);
     }
   });
 

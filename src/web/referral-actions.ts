@@ -4,7 +4,8 @@
  * fields decideTransition requires; the service is the judge of what is legal.
  */
 import type { Response } from 'express';
-import { COMPLETION_OUTCOMES, TERMINAL_STATUSES } from '../domain/referral-state.js';
+import { TERMINAL_STATUSES } from '../domain/referral-state.js';
+import { listOutcomes } from '../services/outcome.service.js';
 import { AppError } from '../errors.js';
 import { listAgencies } from '../services/agency.service.js';
 import type { Principal } from '../services/auth.service.js';
@@ -67,8 +68,6 @@ export function actionsFor(status: string, allowedNext: string[]): { main: Actio
   return { main, others: specs.filter((a) => a !== main).sort((a, b) => order.indexOf(a.to) - order.indexOf(b.to)) };
 }
 
-export const OUTCOME_ITEMS = COMPLETION_OUTCOMES.map((o) => ({ value: o, text: o.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()) }));
-
 export interface ReferralPageOptions {
   principal: Principal;
   /** where the action forms post, e.g. /agency/referrals/<id> */
@@ -92,6 +91,10 @@ export async function showReferral(
   const r = await getReferralForActor(deps, o.principal, id, o.requestId, o.channel);
   const { main, others } = actionsFor(r.status, r.allowedNext);
   const agencies = [main, ...others].some((a) => a?.to === 'rerouted') ? (await listAgencies(deps)).filter((a) => a.id !== r.agencyId && a.status === 'active') : [];
+  // the outcome codes the hub offers now (outcome.service.ts), when the page can complete it
+  const outcomes = [main, ...others].some((a) => a?.to === 'completed')
+    ? (await listOutcomes(deps, o.principal)).filter((x) => x.active).map((x) => ({ value: x.code, text: x.label }))
+    : [];
   const values = state.values ?? {};
   page(
     res,
@@ -102,7 +105,7 @@ export async function showReferral(
       main,
       others,
       history: historyOf(r.events),
-      outcomes: OUTCOME_ITEMS,
+      outcomes,
       agencies,
       actionBase: o.actionBase,
       csrfToken: o.csrfToken,
