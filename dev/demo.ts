@@ -25,8 +25,8 @@ import { setPassword } from '../src/services/password.service.js';
 import { startWorkers } from '../workers/index.js';
 import { createWorkerDeps } from '../workers/worker-deps.js';
 
-const DEMO_USERS: { role: Role; name: string; email: string; agency?: string }[] = [
-  { role: 'link_worker', name: 'Demo link worker', email: 'link-worker@demo.signpost.example.org' },
+const DEMO_USERS: { role: Role; name: string; email: string; agency?: string; organisation?: string }[] = [
+  { role: 'link_worker', name: 'Demo link worker', email: 'link-worker@demo.signpost.example.org', organisation: 'voluntary' },
   { role: 'agency', name: 'Demo fire service user', email: 'fire-service@demo.signpost.example.org', agency: 'fire' },
   { role: 'coordinator', name: 'Demo hub coordinator', email: 'coordinator@demo.signpost.example.org' },
   { role: 'admin', name: 'Demo administrator', email: 'admin@demo.signpost.example.org' },
@@ -43,7 +43,8 @@ async function demoUsers(deps: UserDeps, password: string): Promise<{ role: Role
       token = await issueToken(deps, existing.id, 'demo');
     } else {
       const agencyId = u.agency ? seedUuid(`agency:${u.agency}`) : null;
-      token = (await createUserWithToken(deps, { role: u.role, name: u.name, email: u.email, agencyId })).token;
+      const organisationId = u.organisation ? seedUuid(`organisation:${u.organisation}`) : null;
+      token = (await createUserWithToken(deps, { role: u.role, name: u.name, email: u.email, agencyId, organisationId })).token;
     }
     await setPassword(deps, existing?.id ?? (await findUserByEmail(deps.db, u.email))!.id, password);
     out.push({ role: u.role, email: u.email, token });

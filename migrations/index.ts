@@ -14,6 +14,7 @@ import * as onePerson from './2026_12_02_1100_one_person.js';
 import * as auditChain from './2026_12_02_1110_audit_chain.js';
 import * as agencyPersonFields from './2026_12_02_1120_agency_person_fields.js';
 import * as outcomeCodes from './2026_12_02_1400_outcome_codes.js';
+import * as organisations from './2026_12_02_1410_organisations.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1110_audit_chain': auditChain,
   '2026_12_02_1120_agency_person_fields': agencyPersonFields,
   '2026_12_02_1400_outcome_codes': outcomeCodes,
+  '2026_12_02_1410_organisations': organisations,
 };

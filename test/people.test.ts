@@ -234,6 +234,8 @@ describe('the person API', () => {
     const dob = randomDateOfBirth();
     const fam = `Lark-${uniqueLetters()}`;
     const a = await submit(someone({ givenName: 'Mabel', familyName: fam, dateOfBirth: dob }), [0]);
+    // a minute apart, so that the record lists them in a known order
+    ctx.clock.advance(60_000);
     const b = await submit(someone({ givenName: 'Mable', familyName: fam, dateOfBirth: dob }), [15]);
     const c = await submit(someone({ givenName: 'Maude', familyName: fam, dateOfBirth: dob }), [16]);
     const matches = await api.get('/api/v1/people/matches', coordinator.token);

@@ -97,6 +97,8 @@ describe('the referrals CSV', () => {
       checklist_reference: a.reference,
       received_at: '2026-03-02 09:00',
       agency: `'${hostile[0]}`,
+      organisation: '',
+      organisation_type: '',
       status: 'completed',
       outcome: 'service_provided',
       rerouted_to: '',

@@ -2,7 +2,7 @@
 /**
  * signpost CLI. Each command prints one JSON line on success (easy to script) and a plain
  * message on stderr with a non-zero exit on failure.
- *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] [--password P] | user:password --email E --password P | token:revoke --user ID | --token ID
+ *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] [--organisation ID] [--password P] | user:password --email E --password P | token:revoke --user ID | --token ID
  *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify
  */
 import { parseArgs } from 'node:util';
@@ -41,15 +41,16 @@ export const COMMANDS: Record<string, Command> = {
     run: async (ctx) => seedDemo(ctx.db, ctx.clock.now()),
   },
   'user:create': {
-    usage: 'user:create --role link_worker|agency|coordinator|admin --name NAME --email EMAIL [--agency AGENCY_ID] [--password P]',
+    usage: 'user:create --role link_worker|agency|coordinator|admin --name NAME --email EMAIL [--agency AGENCY_ID] [--organisation ORGANISATION_ID] [--password P]',
     run: async (ctx, args) => {
-      const o = opts(args, { role: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, agency: { type: 'string' }, password: { type: 'string' } });
+      const o = opts(args, { role: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, agency: { type: 'string' }, organisation: { type: 'string' }, password: { type: 'string' } });
       const u = await createUserWithToken(ctx, {
         passwordHash: o.password === undefined ? null : await hashPassword(String(o.password)),
         role: o.role as never,
         name: String(o.name ?? ''),
         email: String(o.email ?? ''),
         agencyId: (o.agency as string | undefined) ?? null,
+        organisationId: (o.organisation as string | undefined) ?? null,
       });
       return { id: u.id, token: u.token };
     },

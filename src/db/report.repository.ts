@@ -12,6 +12,8 @@ export interface ExportRow {
   reference: string;
   checklistReference: string;
   agency: string;
+  organisation: string | null;
+  organisationType: string | null;
   status: string;
   outcome: string | null;
   reroutedTo: string | null;
@@ -35,6 +37,7 @@ export async function exportRowsAfter(db: Executor, from: Date, to: Date, after:
   const cursor = after ?? { receivedAt: from, id: BEFORE_ALL };
   const { rows } = await sql<ExportRow>`
     SELECT r.id, r.received_at AS "receivedAt", r.reference, s.reference AS "checklistReference", a.name AS agency,
+           org.name AS organisation, org.type AS "organisationType",
            r.status, r.outcome, rr.reference AS "reroutedTo",
            r.forward_due_at AS "forwardDueAt", r.forwarded_at AS "forwardedAt",
            r.contact_due_at AS "contactDueAt", r.contacted_at AS "contactedAt",
@@ -44,6 +47,7 @@ export async function exportRowsAfter(db: Executor, from: Date, to: Date, after:
       FROM referrals r
       JOIN submissions s ON s.id = r.submission_id
       JOIN agencies a ON a.id = r.agency_id
+      LEFT JOIN organisations org ON org.id = s.organisation_id
       LEFT JOIN referrals rr ON rr.id = r.rerouted_to_id
       LEFT JOIN follow_ups f ON f.submission_id = r.submission_id
       LEFT JOIN follow_up_outcomes o ON o.follow_up_id = f.id AND o.referral_id = r.id

@@ -4,6 +4,8 @@
  * questionnaire the hub has published itself.
  */
 import { createHash } from 'node:crypto';
+import type { OrganisationType } from '../domain/organisation-types.js';
+import { insertOrganisationsIfMissing } from './organisation.repository.js';
 import { insertAgenciesIfMissing } from './agency.repository.js';
 import type { DB } from './database.js';
 import {
@@ -34,12 +36,25 @@ export interface SeedResult {
   questionnaireId: string;
 }
 
+/** Demo referrer organisations (made-up names for the demo's county). */
+export const SEED_ORGANISATIONS: { key: string; name: string; type: OrganisationType }[] = [
+  { key: 'voluntary', name: 'Community wellbeing service (demo)', type: 'voluntary_sector' },
+  { key: 'fire', name: 'County fire and rescue service (demo)', type: 'fire_and_rescue' },
+  { key: 'council', name: 'County council adult social care (demo)', type: 'council' },
+];
+
 export async function seedDemo(db: DB, now: Date): Promise<SeedResult> {
   return db.transaction().execute(async (trx) => {
     const agencyIds = new Map(SEED_AGENCIES.map((a) => [a.key, seedUuid(`agency:${a.key}`)]));
     const agencies = await insertAgenciesIfMissing(
       trx,
       SEED_AGENCIES.map((a) => ({ id: agencyIds.get(a.key)!, name: a.name, email: a.email, phone: a.phone, contactDays: a.contactDays ?? 14 })),
+      now,
+    );
+    // the referrers' organisations the demo's link worker may belong to
+    await insertOrganisationsIfMissing(
+      trx,
+      SEED_ORGANISATIONS.map((o) => ({ id: seedUuid(`organisation:${o.key}`), name: o.name, type: o.type })),
       now,
     );
     // the same lock and steps as publishing a draft from the hub's pages

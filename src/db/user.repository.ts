@@ -22,6 +22,7 @@ export interface NewUserRow {
   email: string;
   role: Role;
   agencyId: string | null;
+  organisationId?: string | null;
   passwordHash: string | null;
   createdAt: Date;
 }
@@ -111,7 +112,8 @@ export async function listUserRows(db: Executor) {
   return db
     .selectFrom('users as u')
     .leftJoin('agencies as a', 'a.id', 'u.agencyId')
-    .select(['u.id', 'u.name', 'u.email', 'u.role', 'a.name as agencyName', 'u.disabledAt', 'u.lockedUntil', sql<boolean>`u.password_hash IS NOT NULL`.as('hasPassword')])
+    .leftJoin('organisations as o', 'o.id', 'u.organisationId')
+    .select(['u.id', 'u.name', 'u.email', 'u.role', 'a.name as agencyName', 'o.name as organisationName', 'u.disabledAt', 'u.lockedUntil', sql<boolean>`u.password_hash IS NOT NULL`.as('hasPassword')])
     // the per-agency email-link users are not people: they are listed on the referral pages
     .where('u.email', 'not like', 'agency-link+%@signpost.invalid')
     .orderBy('u.name')

@@ -13,6 +13,7 @@ import { authenticate } from './middleware/auth.js';
 import { agenciesRouter } from './routes/agencies.routes.js';
 import { auditRouter } from './routes/audit.routes.js';
 import { followUpsRouter } from './routes/follow-ups.routes.js';
+import { organisationsRouter } from './routes/organisations.routes.js';
 import { outcomesRouter } from './routes/outcomes.routes.js';
 import { peopleRouter } from './routes/people.routes.js';
 import { questionnairesRouter } from './routes/questionnaires.routes.js';
@@ -30,6 +31,7 @@ export function apiRouter(deps: ServiceDeps): Router {
   api.use(questionnairesRouter(deps));
   api.use(agenciesRouter(deps));
   api.use(outcomesRouter(deps));
+  api.use(organisationsRouter(deps));
   api.use(submissionsRouter(deps));
   api.use(referralsRouter(deps));
   api.use(slaRouter(deps));

@@ -1,7 +1,7 @@
 /**
  * The referrals of a period as CSV, for the hub's own analysis and its funders' returns: one
  * row per referral, no names or contact details (reference, dates, agency, status, coded
- * outcome, each clock on time or late and by how many hours, needs met, age band and postcode
+ * outcome, the referrer's organisation and its type, each clock on time or late and by how many hours, needs met, age band and postcode
  * district at referral). Streamed a batch at a time, so a year's export holds one batch in
  * memory; the cells are made safe to open in a spreadsheet by the CSV writer (http/routes).
  * Every export is audited before its first row is read.
@@ -32,6 +32,8 @@ export const EXPORT_COLUMNS = [
   'checklist_reference',
   'received_at',
   'agency',
+  'organisation',
+  'organisation_type',
   'status',
   'outcome',
   'rerouted_to',
@@ -82,6 +84,8 @@ export function exportRecord(r: ExportRow, now: Date): (string | number)[] {
     r.checklistReference,
     at(r.receivedAt),
     r.agency,
+    r.organisation ?? '',
+    r.organisationType ?? '',
     r.status,
     r.outcome ?? '',
     r.reroutedTo ?? '',

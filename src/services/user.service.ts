@@ -19,10 +19,13 @@ export const newUserSchema = z
     name: z.string().trim().min(1).max(200),
     email: z.email().max(254),
     agencyId: z.uuid().optional().nullable(),
+    /** a link worker's organisation (organisation.service.ts) */
+    organisationId: z.uuid().optional().nullable(),
   })
   .superRefine((u, ctx) => {
     if (u.role === 'agency' && !u.agencyId) ctx.addIssue({ code: 'custom', path: ['agencyId'], message: 'is required for an agency user' });
     if (u.role !== 'agency' && u.agencyId) ctx.addIssue({ code: 'custom', path: ['agencyId'], message: 'only agency users belong to an agency' });
+    if (u.role !== 'link_worker' && u.organisationId) ctx.addIssue({ code: 'custom', path: ['organisationId'], message: 'only link workers belong to a referrer organisation' });
   });
 export type NewUser = z.infer<typeof newUserSchema> & { passwordHash?: string | null };
 
@@ -46,6 +49,7 @@ export async function createUserWithToken(deps: UserDeps, input: NewUser): Promi
         email: u.email,
         role: u.role,
         agencyId: u.agencyId ?? null,
+        organisationId: u.organisationId ?? null,
         passwordHash: input.passwordHash ?? null,
         createdAt: now,
       });
@@ -54,6 +58,7 @@ export async function createUserWithToken(deps: UserDeps, input: NewUser): Promi
   } catch (err) {
     const e = err as { code?: string; constraint?: string };
     if (e.code === '23505' && e.constraint === 'users_email_key') throw badRequest('invalid user', [{ path: 'email', message: 'a user with this email exists' }]);
+    if (e.code === '23503' && e.constraint === 'users_organisation_id_fkey') throw badRequest('invalid user', [{ path: 'organisationId', message: 'no such organisation' }]);
     if (e.code === '23503') throw badRequest('invalid user', [{ path: 'agencyId', message: 'no such agency' }]);
     throw err;
   }

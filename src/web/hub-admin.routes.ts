@@ -1,10 +1,12 @@
 /** The hub's management pages: agencies, checklist versions, sent mail, users. */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { ORGANISATION_TYPES, ORGANISATION_TYPE_LABELS } from '../domain/organisation-types.js';
 import { PERSON_FIELDS, PERSON_FIELD_LABELS } from '../domain/person-fields.js';
-import { AppError } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateAgency } from '../services/agency.service.js';
 import { createOutcome, listOutcomes, newOutcomeSchema, outcomePatchSchema, updateOutcome } from '../services/outcome.service.js';
+import { createOrganisation, listOrganisations, newOrganisationSchema, organisationPatchSchema, updateOrganisation } from '../services/organisation.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { passwordSchema } from '../services/password.service.js';
 import { createQuestionnaireDraft, getQuestionnaire, listQuestionnaires, publishQuestionnaire, questionnairePatchSchema, updateQuestionnaireDraft } from '../services/questionnaire.service.js';
@@ -18,9 +20,10 @@ import { flashFor } from './referral-actions.js';
 
 const uuid = z.uuid();
 const PERSON_FIELD_ITEMS = PERSON_FIELDS.map((f) => ({ value: f, text: PERSON_FIELD_LABELS[f] }));
+const ORGANISATION_TYPE_ITEMS = ORGANISATION_TYPES.map((t) => ({ value: t, text: ORGANISATION_TYPE_LABELS[t] }));
 type Details = { path?: string; message: string }[];
 /** Field names as the forms label them, for the error summary. */
-const FIELD_WORDS: Record<string, string> = { code: 'Code', label: 'Label', snomedCode: 'SNOMED CT code', snomedTerm: 'SNOMED CT term', contactDays: 'Days to contact the person' };
+const FIELD_WORDS: Record<string, string> = { name: 'Name', type: 'Type', organisationId: 'Organisation', code: 'Code', label: 'Label', snomedCode: 'SNOMED CT code', snomedTerm: 'SNOMED CT term', contactDays: 'Days to contact the person' };
 
 /** Turns a zod error or an AppError with details into error-summary items keyed `${prefix}-${field}`. */
 function problems(err: unknown, prefix: string): { errors: { text: string; href: string }[]; fieldErrors: Record<string, string> } | undefined {
@@ -55,7 +58,7 @@ function personFieldsOf(body: unknown): string[] | undefined {
 
 export function hubAdminRouter(deps: ServiceDeps): Router {
   const r = Router();
-  r.use(['/hub/agencies', '/hub/outcomes', '/hub/questionnaires', '/hub/mail'], requireUser(...HUB_ROLES));
+  r.use(['/hub/agencies', '/hub/outcomes', '/hub/organisations', '/hub/questionnaires', '/hub/mail'], requireUser(...HUB_ROLES));
   // accounts are an admin's, not a coordinator's (README "Security and privacy")
   r.use('/hub/users', requireUser('admin'));
 
@@ -125,6 +128,39 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
     }
   });
 
+  // ---- referrer organisations ----
+  const showOrganisations = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
+    page(res, 'hub-organisations.njk', { title: 'Organisations', section: 'organisations', organisations: await listOrganisations(deps), types: ORGANISATION_TYPE_ITEMS, values: {}, fieldErrors: {}, ...extra }, status);
+
+  r.get('/hub/organisations', async (req, res) => showOrganisations(res, { flash: req.query.done ? 'Organisation saved.' : undefined }));
+
+  r.post('/hub/organisations', async (req, res) => {
+    const v = formValues(req.body);
+    try {
+      await createOrganisation(deps, principalFromSession(res), newOrganisationSchema.parse({ name: v.name ?? '', type: v.type ?? '' }));
+      res.redirect(303, '/hub/organisations?done=1');
+    } catch (err) {
+      const p = problems(err, 'new');
+      if (!p) throw err;
+      await showOrganisations(res, { ...p, values: v }, (err as { status?: number }).status === 409 ? 409 : 400);
+    }
+  });
+
+  r.post('/hub/organisations/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    const v = formValues(req.body);
+    try {
+      const patch = organisationPatchSchema.parse({ name: blank(v.name), type: blank(v.type), active: v.active === undefined ? undefined : v.active === 'yes' });
+      await updateOrganisation(deps, principalFromSession(res), id.data, patch);
+      res.redirect(303, '/hub/organisations?done=1');
+    } catch (err) {
+      const p = problems(err, id.data);
+      if (!p) throw err;
+      await showOrganisations(res, p, (err as { status?: number }).status === 409 ? 409 : (err as { status?: number }).status === 404 ? 404 : 400);
+    }
+  });
+
   // ---- checklist versions ----
   r.get('/hub/questionnaires', async (req, res) => {
     page(res, 'hub-questionnaires.njk', { title: 'Checklist versions', section: 'questionnaires', versions: await listQuestionnaires(deps), flash: req.query.done ? 'Published. New checklists use this version from now on.' : undefined });
@@ -187,14 +223,16 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
 
   // ---- users ----
   const showUsers = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    page(res, 'hub-users.njk', { title: 'Users', section: 'users', users: await listUsersForHub(deps, principalFromSession(res)), agencies: await listAgencies(deps), values: {}, fieldErrors: {}, ...extra }, status);
+    page(res, 'hub-users.njk', { title: 'Users', section: 'users', users: await listUsersForHub(deps, principalFromSession(res)), agencies: await listAgencies(deps), organisations: (await listOrganisations(deps)).filter((o) => o.active), values: {}, fieldErrors: {}, ...extra }, status);
 
   r.get('/hub/users', async (req, res) => showUsers(res, { flash: flashFor(req.query.done, { created: 'User created.', password: 'Password set.', disabled: 'User disabled.' }) }));
 
   r.post('/hub/users', async (req: Request, res) => {
     const v = formValues(req.body);
     try {
-      const input = newUserSchema.parse({ role: v.role, name: v.name ?? '', email: v.email ?? '', agencyId: v.role === 'agency' ? blank(v.agencyId) : null });
+      const input = newUserSchema.parse({ role: v.role, name: v.name ?? '', email: v.email ?? '', agencyId: v.role === 'agency' ? blank(v.agencyId) : null, organisationId: v.role === 'link_worker' ? blank(v.organisationId) : null });
+      // on this page a new link worker names their organisation (the reports group referrals by it)
+      if (input.role === 'link_worker' && !input.organisationId) throw badRequest('invalid user', [{ path: 'organisationId', message: 'choose the organisation this link worker works for' }]);
       const { password } = z.object({ password: passwordSchema }).parse({ password: v.password ?? '' });
       await createUserWithPassword(deps, principalFromSession(res), input, password);
       res.redirect(303, '/hub/users?done=created');

@@ -164,6 +164,8 @@ describe('a coordinator', () => {
     await adminPage.getByRole('button', { name: 'Add user' }).click();
     await adminPage.waitForSelector('.nhsuk-error-summary');
     expect(await adminPage.locator('#new-name').inputValue()).toBe('New Worker');
+    // a new link worker names the organisation they work for
+    await adminPage.getByLabel('Organisation (for link workers)').selectOption({ label: 'Community wellbeing service (demo)' });
     await adminPage.locator('#new-password').fill('a long enough password');
     await adminPage.getByRole('button', { name: 'Add user' }).click();
     await adminPage.waitForSelector('text=User created.');

@@ -32,6 +32,8 @@ export interface UsersTable {
   email: string;
   role: Role;
   agencyId: string | null;
+  /** a link worker's organisation (2026_12_02_1410) */
+  organisationId: Generated<string | null>;
   passwordHash: string | null;
   failedLogins: Generated<number>;
   lockedUntil: Timestamp | null;
@@ -127,6 +129,8 @@ export interface SubmissionsTable {
   questionnaireId: string;
   personId: string;
   submittedBy: string;
+  /** the submitter's organisation when it arrived (a trigger sets it: 2026_12_02_1410) */
+  organisationId: Generated<string | null>;
   answers: Json<Record<string, boolean>>;
   consent: Json<Consent>;
   status: SubmissionStatus;
