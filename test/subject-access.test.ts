@@ -86,6 +86,7 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   questionnaire_sections: 'the checklist versions',
   questions: 'the checklist versions',
   idempotency_keys: "a submitter's request record: the reply's ids and references for 48 hours, no personal data",
+  referral_days: 'counts of referrals received per day and agency (the dashboard charts)',
   kysely_migration: 'the schema version',
   kysely_migration_lock: 'the schema version',
 };
