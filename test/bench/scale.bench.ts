@@ -1,13 +1,17 @@
 /**
  * History at scale (`npm run bench:scale`): times every coordinator page and the API's lists
- * against the compiled API (`npm run build` first), with a small history (the demo checklist
- * and a small hub's live work) and again with the same live work and more than a million closed
- * referrals spread over three years (scale-history.ts). Prints p50 and p95 of each, the growth
- * (large p95 / small p95) and whether every page's p95 at a million is under 150 ms and grew
- * less than 2x. The grown database (BENCH_DATABASE_URL, default signpost_bench_scale) is kept
- * and reused by the next run; the small one (the same name with `_small`) is built afresh.
- * BENCH_ROUNDS sets the requests per page (default 60), BENCH_SUBMISSIONS the copies (500,000
- * checklists, about 1.05M referrals).
+ * against the compiled API (`npm run build` first) with a small history and a large one. Each
+ * is its own database holding the demo checklist, a small hub's live work (as bench:pages makes
+ * it) and closed history made with set-based SQL (scale-history.ts), spread over three years:
+ * 1,500 checklists (about 3,200 referrals, so that every list on a page is as full as it gets)
+ * for the small one, 500,000 (more than a million referrals) for the large one. The two APIs
+ * run side by side and each page's requests alternate between them, so whatever else the
+ * machine is doing weighs on both alike. Prints p50 and p95 of each, the growth (large p95 /
+ * small p95) and whether every page's p95 at a million is under 150 ms and grew less than 2x.
+ * The large database (BENCH_DATABASE_URL, default signpost_bench_scale) is kept and reused by
+ * the next run; the small one (the same name with `_small`) is built afresh each time.
+ * BENCH_ROUNDS sets the requests per page (default 60), BENCH_SUBMISSIONS the large history's
+ * checklists.
  */
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +19,7 @@ import pg from 'pg';
 import { loadEnv } from '../../config/env.js';
 import { createContext } from '../../src/context.js';
 import { ensureDatabase, migrateToLatest } from '../../src/db/migrate.js';
+import { rollUpReferralDays } from '../../src/db/referral-day.repository.js';
 import { seedDemo } from '../../src/db/seed.js';
 import { recordFollowUp } from '../../src/services/follow-up-record.service.js';
 import { recordForwarded } from '../../src/services/forward.service.js';
@@ -31,22 +36,25 @@ import { growHistory } from './scale-history.js';
 const LARGE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench_scale';
 const SMALL_URL = LARGE_URL.replace(/\/([^/?]+)(\?|$)/, '/$1_small$2');
 const PREFIX = 'signpost-bench-scale';
-const PORT = 3932;
+const PORTS = { small: 3932, large: 3933 } as const;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
 const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 500_000);
+const SMALL_SUBMISSIONS = 1_500;
 const TARGET_REFERRALS = 1_000_000;
 const PASSWORD = 'bench scale password';
-const BASE = `http://127.0.0.1:${PORT}`;
 const EMAIL = (role: string) => `bench-scale-${role}@example.org`;
 
 /** A cookie jar of one: enough to sign in through the real form and keep the session. */
 class Browser {
   cookies = new Map<string, string>();
-  constructor(private readonly bearer?: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly bearer?: string,
+  ) {}
   async fetch(path: string, init: RequestInit = {}) {
     const headers: Record<string, string> = { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
-    const res = await fetch(BASE + path, { ...init, redirect: 'manual', headers });
+    const res = await fetch(this.base + path, { ...init, redirect: 'manual', headers });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const i = pair!.indexOf('=');
@@ -166,65 +174,80 @@ function pct(sorted: number[], p: number): number {
 
 type Timing = { path: string; status: number; p50: number; p95: number };
 
-async function timePages(url: string, label: string): Promise<Timing[]> {
+/** The compiled API on `url`, signed in as the bench's coordinator, and the pages to time. */
+async function startApi(url: string, port: number) {
   const live = await findLive(url);
-  const api = spawn(process.execPath, productionArgs('start'), {
-    env: { ...process.env, DATABASE_URL: url, QUEUE_PREFIX: PREFIX, PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' },
+  const base = `http://127.0.0.1:${port}`;
+  const proc = spawn(process.execPath, productionArgs('start'), {
+    env: { ...process.env, DATABASE_URL: url, QUEUE_PREFIX: `${PREFIX}-${port}`, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  for (let i = 0; i < 300; i++) {
+    if ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) === 200) break;
+    await sleep(100);
+  }
+  const hub = new Browser(base);
+  await hub.signIn(EMAIL('coordinator'));
+  const apiClient = new Browser(base, live.token);
+  const pages: [Browser, string][] = [
+    [hub, '/hub'],
+    [hub, '/hub/follow-ups'],
+    [hub, '/hub/follow-ups?state=upcoming'],
+    [hub, '/hub/follow-ups?state=completed'],
+    [hub, `/hub/follow-ups/${live.followUp}`],
+    [hub, '/hub/referrals'],
+    [hub, `/hub/referrals/${live.referral}`],
+    [hub, '/hub/agencies'],
+    [hub, '/hub/questionnaires'],
+    [hub, '/hub/mail'],
+    [hub, '/hub/people'],
+    [hub, '/hub/people/matches'],
+    [hub, `/hub/people/${live.personId}`],
+    [apiClient, '/api/v1/referrals'],
+    [apiClient, '/api/v1/sla/breaches'],
+    [apiClient, '/api/v1/follow-ups'],
+  ];
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+    await deleteRedisPrefix(`${PREFIX}-${port}`);
+  };
+  return { pages, stop };
+}
+
+/** Each page on both APIs, their requests alternating (5 each to warm up, then ROUNDS each timed). */
+async function timeSideBySide(smallUrl: string, largeUrl: string): Promise<{ small: Timing[]; large: Timing[] }> {
+  const small = await startApi(smallUrl, PORTS.small);
+  const large = await startApi(largeUrl, PORTS.large);
   try {
-    for (let i = 0; i < 300; i++) {
-      if ((await fetch(`${BASE}/readyz`).then((r) => r.status, () => 0)) === 200) break;
-      await sleep(100);
-    }
-    const hub = new Browser();
-    await hub.signIn(EMAIL('coordinator'));
-    const apiClient = new Browser(live.token);
-    const pages: [Browser, string][] = [
-      [hub, '/hub'],
-      [hub, '/hub/follow-ups'],
-      [hub, '/hub/follow-ups?state=upcoming'],
-      [hub, '/hub/follow-ups?state=completed'],
-      [hub, `/hub/follow-ups/${live.followUp}`],
-      [hub, '/hub/referrals'],
-      [hub, `/hub/referrals/${live.referral}`],
-      [hub, '/hub/agencies'],
-      [hub, '/hub/questionnaires'],
-      [hub, '/hub/mail'],
-      [hub, '/hub/people'],
-      [hub, '/hub/people/matches'],
-      [hub, `/hub/people/${live.personId}`],
-      [apiClient, '/api/v1/referrals'],
-      [apiClient, '/api/v1/sla/breaches'],
-      [apiClient, '/api/v1/follow-ups'],
-    ];
-    console.log(`\n${label}: ${ROUNDS} requests per page (after 5 to warm up), one at a time`);
-    const out: Timing[] = [];
-    for (const [b, path] of pages) {
-      const times: number[] = [];
-      let status = 0;
+    console.log(`\ntiming: ${ROUNDS} requests per page on each (after 5 to warm up), one at a time, alternating between the two`);
+    const out = { small: [] as Timing[], large: [] as Timing[] };
+    for (const [k, [sb, sp]] of small.pages.entries()) {
+      const [lb, lp] = large.pages[k]!;
+      const times = { small: [] as number[], large: [] as number[] };
+      const status = { small: 0, large: 0 };
       for (let i = 0; i < ROUNDS + 5; i++) {
-        const t = performance.now();
-        const res = await b.fetch(path);
-        await res.arrayBuffer();
-        if (i >= 5) times.push(performance.now() - t);
-        status = res.status;
+        for (const [side, b, path] of [['small', sb, sp], ['large', lb, lp]] as const) {
+          const t = performance.now();
+          const res = await b.fetch(path);
+          await res.arrayBuffer();
+          if (i >= 5) times[side].push(performance.now() - t);
+          status[side] = res.status;
+        }
       }
-      times.sort((x, y) => x - y);
-      const shown = path.replace(/[0-9a-f-]{36}/g, ':id');
-      const t = { path: shown, status, p50: pct(times, 50), p95: pct(times, 95) };
-      console.log(`  ${shown.padEnd(34)} ${String(status).padStart(4)} p50 ${t.p50.toFixed(1).padStart(7)} ms  p95 ${t.p95.toFixed(1).padStart(7)} ms`);
-      out.push(t);
+      for (const side of ['small', 'large'] as const) {
+        const sorted = times[side].sort((x, y) => x - y);
+        out[side].push({ path: sp.replace(/[0-9a-f-]{36}/g, ':id'), status: status[side], p50: pct(sorted, 50), p95: pct(sorted, 95) });
+      }
     }
     return out;
   } finally {
-    api.kill('SIGTERM');
-    await new Promise((r) => api.once('exit', r));
-    await deleteRedisPrefix(PREFIX);
+    await small.stop();
+    await large.stop();
   }
 }
 
-async function rowCounts(url: string) {
+async function rowCounts(url: string, label: string) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -232,7 +255,7 @@ async function rowCounts(url: string) {
     const r = await c.query<{ t: string; n: string }>(tables.map((t) => `SELECT '${t}' AS t, count(*) AS n FROM ${t}`).join(' UNION ALL '));
     const s = await c.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM referrals GROUP BY status ORDER BY 2 DESC`);
     const span = await c.query<{ first: Date; last: Date }>(`SELECT min(received_at) AS first, max(received_at) AS last FROM referrals`);
-    console.log(`\nthe grown history: ${r.rows.map((x) => `${x.t} ${Number(x.n).toLocaleString('en-GB')}`).join(', ')}`);
+    console.log(`\n${label}: ${r.rows.map((x) => `${x.t} ${Number(x.n).toLocaleString('en-GB')}`).join(', ')}`);
     console.log(`  referrals by status: ${s.rows.map((x) => `${x.status} ${Number(x.n).toLocaleString('en-GB')}`).join(', ')}`);
     console.log(`  received from ${span.rows[0]!.first.toISOString().slice(0, 10)} to ${span.rows[0]!.last.toISOString().slice(0, 10)}`);
   } finally {
@@ -240,40 +263,51 @@ async function rowCounts(url: string) {
   }
 }
 
+/** The closed history copied in over three years, then VACUUM (ANALYZE): autovacuum may be off, so the visibility map and the statistics are made here, as autovacuum would. */
+async function grow(url: string, live: Awaited<ReturnType<typeof buildLive>>, submissions: number, log: (l: string) => void) {
+  await growHistory(url, {
+    submissions,
+    people: Math.round(submissions / 1.5),
+    now: new Date(),
+    linkWorker: { id: live.worker.id, name: 'Bench link_worker' },
+    coordinator: { id: live.coordinator.id, name: 'Bench coordinator' },
+    questionnaireId: live.questionnaireId,
+    log,
+  });
+  // the days the SLA sweep would have rolled up, one a day, as the history was made
+  const ctx = contextFor(url);
+  const r = performance.now();
+  let days = 0;
+  try {
+    for (let n = -1; n !== 0; days += n) n = await rollUpReferralDays(ctx.db, new Date(), 366);
+  } finally {
+    await ctx.close();
+  }
+  log(`  ${'days rolled up (referral_days)'.padEnd(34)} ${String(days).padStart(9)} days ${((performance.now() - r) / 1000).toFixed(1).padStart(6)} s`);
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const v = performance.now();
+  await c.query('VACUUM (ANALYZE)');
+  await c.end();
+  log(`  ${'VACUUM (ANALYZE)'.padEnd(34)} ${' '.repeat(14)} ${((performance.now() - v) / 1000).toFixed(1).padStart(6)} s`);
+}
+
 async function main() {
   console.log(`History at scale: Node ${process.version}, the compiled API, ${new Date().toISOString()}`);
-  let small: Timing[];
+  await grow(SMALL_URL, await buildLive(SMALL_URL), SMALL_SUBMISSIONS, () => undefined);
+  await rowCounts(SMALL_URL, 'the small history');
   const grown = await countReferrals(LARGE_URL);
   if (grown >= TARGET_REFERRALS) {
-    console.log(`\nreusing the grown database (${grown.toLocaleString('en-GB')} referrals); building the small one afresh`);
-    await buildLive(SMALL_URL);
-    small = await timePages(SMALL_URL, 'small history');
-    await dropDatabase(SMALL_URL);
+    console.log(`\nreusing the large database (${grown.toLocaleString('en-GB')} referrals), migrated to the latest schema`);
   } else {
-    const live = await buildLive(LARGE_URL);
-    small = await timePages(LARGE_URL, 'small history');
-    console.log(`\ngrowing the history to ${SUBMISSIONS.toLocaleString('en-GB')} more checklists:`);
+    console.log(`\nbuilding the large history: the live work, then ${SUBMISSIONS.toLocaleString('en-GB')} closed checklists:`);
     const t = performance.now();
-    await growHistory(LARGE_URL, {
-      submissions: SUBMISSIONS,
-      people: Math.round(SUBMISSIONS / 1.5),
-      now: new Date(),
-      linkWorker: { id: live.worker.id, name: 'Bench link_worker' },
-      coordinator: { id: live.coordinator.id, name: 'Bench coordinator' },
-      questionnaireId: live.questionnaireId,
-      log: (l) => console.log(l),
-    });
-    const c = new pg.Client({ connectionString: LARGE_URL });
-    await c.connect();
-    const v = performance.now();
-    // autovacuum may be off: the visibility map and the statistics are made here, as autovacuum would
-    await c.query('VACUUM (ANALYZE)');
-    await c.end();
-    console.log(`  ${'VACUUM (ANALYZE)'.padEnd(34)} ${' '.repeat(14)} ${((performance.now() - v) / 1000).toFixed(1).padStart(6)} s`);
+    await grow(LARGE_URL, await buildLive(LARGE_URL), SUBMISSIONS, (l) => console.log(l));
     console.log(`built in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   }
-  await rowCounts(LARGE_URL);
-  const large = await timePages(LARGE_URL, 'large history');
+  await rowCounts(LARGE_URL, 'the large history');
+  const { small, large } = await timeSideBySide(SMALL_URL, LARGE_URL);
+  await dropDatabase(SMALL_URL);
 
   console.log('\npage                                small p50  small p95  large p50  large p95  growth');
   let worst = 0;
