@@ -13,6 +13,7 @@ import * as contactPromise from './2026_12_02_1000_contact_promise.js';
 import * as onePerson from './2026_12_02_1100_one_person.js';
 import * as auditChain from './2026_12_02_1110_audit_chain.js';
 import * as agencyPersonFields from './2026_12_02_1120_agency_person_fields.js';
+import * as scale from './2026_12_02_1300_scale.js';
 import * as outcomeCodes from './2026_12_02_1400_outcome_codes.js';
 import * as organisations from './2026_12_02_1410_organisations.js';
 
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1100_one_person': onePerson,
   '2026_12_02_1110_audit_chain': auditChain,
   '2026_12_02_1120_agency_person_fields': agencyPersonFields,
+  '2026_12_02_1300_scale': scale,
   '2026_12_02_1400_outcome_codes': outcomeCodes,
   '2026_12_02_1410_organisations': organisations,
 };

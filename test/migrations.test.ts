@@ -63,7 +63,7 @@ describe('the [3/5] migrations', () => {
     expect(await columns('people')).not.toContain('nhs_number');
     expect(await columns('audit_log')).not.toContain('person_id');
     expect(await columns('agencies')).not.toContain('person_fields');
-    for (const t of ['consents', 'consent_withdrawals', 'person_versions', 'person_match_flags', 'referral_repeats']) expect(await tableExists(t)).toBe(false);
+    for (const t of ['consents', 'consent_withdrawals', 'person_versions', 'person_match_flags', 'referral_repeats', 'referral_days']) expect(await tableExists(t)).toBe(false);
     expect(await counts()).toEqual(before);
 
     // the release before: each checklist made its own person, so the same person twice

@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor, SlaClock } from './database.js';
+import { rolledUpUntil } from './referral-day.repository.js';
 
 export interface BreachFilter {
   open?: boolean | undefined;
@@ -54,10 +55,16 @@ export interface AgencySlaSummary {
   dueNext24Hours: Counts;
 }
 
-export async function slaSummary(db: Executor, now: Date): Promise<AgencySlaSummary[]> {
-  const since = new Date(now.getTime() - 30 * 86_400_000);
+export type AgencySlaRisk = Pick<AgencySlaSummary, 'agencyId' | 'agencyName' | 'agencyStatus' | 'openBreaches' | 'dueNext24Hours'>;
+
+/**
+ * What is at risk now, per agency: open breaches and steps due in the next 24 hours. Reads only
+ * open items, through the partial indexes, so it costs the same whatever the history (the
+ * dashboard needs no more).
+ */
+export async function slaRisk(db: Executor, now: Date): Promise<AgencySlaRisk[]> {
   const soon = new Date(now.getTime() + 86_400_000);
-  const [agencies, open, recent, toForward, toContact, dueForward, dueContact, dueFollowUp] = await Promise.all([
+  const [agencies, open, dueForward, dueContact, dueFollowUp] = await Promise.all([
     db.selectFrom('agencies').select(['id', 'name', 'status']).orderBy('name').execute(),
     db
       .selectFrom('slaBreaches')
@@ -65,18 +72,6 @@ export async function slaSummary(db: Executor, now: Date): Promise<AgencySlaSumm
       .where('resolvedAt', 'is', null)
       .groupBy(['agencyId', 'clock'])
       .execute(),
-    db
-      .selectFrom('slaBreaches')
-      .select(['agencyId', sql<string>`count(*)`.as('n')])
-      .where('detectedAt', '>=', since)
-      .groupBy('agencyId')
-      .execute(),
-    sql<{ agencyId: string; hours: number }>`
-      SELECT agency_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM forwarded_at - received_at)) / 3600 AS hours
-      FROM referrals WHERE forwarded_at >= ${since} GROUP BY agency_id`.execute(db),
-    sql<{ agencyId: string; hours: number }>`
-      SELECT agency_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM contacted_at - forwarded_at)) / 3600 AS hours
-      FROM referrals WHERE contacted_at >= ${since} AND forwarded_at IS NOT NULL GROUP BY agency_id`.execute(db),
     sql<{ agencyId: string; n: string }>`
       SELECT agency_id, count(*) AS n FROM referrals
       WHERE status IN ('pending', 'forward_failed') AND forward_due_at > ${now} AND forward_due_at <= ${soon}
@@ -90,59 +85,132 @@ export async function slaSummary(db: Executor, now: Date): Promise<AgencySlaSumm
       WHERE f.status = 'scheduled' AND f.due_at > ${now} AND f.due_at <= ${soon} AND r.status NOT IN ('cancelled', 'rerouted')
       GROUP BY r.agency_id`.execute(db),
   ]);
-
-  const byId = new Map<string, AgencySlaSummary>(
-    agencies.map((a) => [
-      a.id,
-      {
-        agencyId: a.id,
-        agencyName: a.name,
-        agencyStatus: a.status,
-        openBreaches: zero(),
-        breachesLast30Days: 0,
-        medianHoursToForward: null,
-        medianHoursToContact: null,
-        dueNext24Hours: zero(),
-      },
-    ]),
+  const byId = new Map<string, AgencySlaRisk>(
+    agencies.map((a) => [a.id, { agencyId: a.id, agencyName: a.name, agencyStatus: a.status, openBreaches: zero(), dueNext24Hours: zero() }]),
   );
-  const round = (h: number | string | null) => (h === null ? null : Math.round(Number(h) * 100) / 100);
   for (const o of open) byId.get(o.agencyId)!.openBreaches[o.clock] = Number(o.n);
-  for (const r of recent) byId.get(r.agencyId)!.breachesLast30Days = Number(r.n);
-  for (const m of toForward.rows) byId.get(m.agencyId)!.medianHoursToForward = round(m.hours);
-  for (const m of toContact.rows) byId.get(m.agencyId)!.medianHoursToContact = round(m.hours);
   for (const d of dueForward.rows) byId.get(d.agencyId)!.dueNext24Hours.forward = Number(d.n);
   for (const d of dueContact.rows) byId.get(d.agencyId)!.dueNext24Hours.contact = Number(d.n);
   for (const d of dueFollowUp.rows) byId.get(d.agencyId)!.dueNext24Hours.follow_up = Number(d.n);
   return [...byId.values()];
 }
 
-/** Referrals received per ISO week (Monday start, UTC), the last `weeks` weeks including this one. */
+/** The per-agency summary (the API's report): what is at risk now, and the last 30 days' breaches and medians. */
+export async function slaSummary(db: Executor, now: Date): Promise<AgencySlaSummary[]> {
+  const since = new Date(now.getTime() - 30 * 86_400_000);
+  const [risk, recent, toForward, toContact] = await Promise.all([
+    slaRisk(db, now),
+    db
+      .selectFrom('slaBreaches')
+      .select(['agencyId', sql<string>`count(*)`.as('n')])
+      .where('detectedAt', '>=', since)
+      .groupBy('agencyId')
+      .execute(),
+    sql<{ agencyId: string; hours: number }>`
+      SELECT agency_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM forwarded_at - received_at)) / 3600 AS hours
+      FROM referrals WHERE forwarded_at >= ${since} GROUP BY agency_id`.execute(db),
+    sql<{ agencyId: string; hours: number }>`
+      SELECT agency_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM contacted_at - forwarded_at)) / 3600 AS hours
+      FROM referrals WHERE contacted_at >= ${since} AND forwarded_at IS NOT NULL GROUP BY agency_id`.execute(db),
+  ]);
+  const byId = new Map<string, AgencySlaSummary>(
+    risk.map((a) => [a.agencyId, { ...a, breachesLast30Days: 0, medianHoursToForward: null, medianHoursToContact: null }]),
+  );
+  const round = (h: number | string | null) => (h === null ? null : Math.round(Number(h) * 100) / 100);
+  for (const r of recent) byId.get(r.agencyId)!.breachesLast30Days = Number(r.n);
+  for (const m of toForward.rows) byId.get(m.agencyId)!.medianHoursToForward = round(m.hours);
+  for (const m of toContact.rows) byId.get(m.agencyId)!.medianHoursToContact = round(m.hours);
+  // the report's shape, as before: agencyId, agencyName, agencyStatus, openBreaches, breachesLast30Days, medians, dueNext24Hours
+  return [...byId.values()].map((a) => ({
+    agencyId: a.agencyId,
+    agencyName: a.agencyName,
+    agencyStatus: a.agencyStatus,
+    openBreaches: a.openBreaches,
+    breachesLast30Days: a.breachesLast30Days,
+    medianHoursToForward: a.medianHoursToForward,
+    medianHoursToContact: a.medianHoursToContact,
+    dueNext24Hours: a.dueNext24Hours,
+  }));
+}
+
+/** UTC midnight at or after `t`. */
+function nextMidnight(t: Date): Date {
+  const day = Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate());
+  return new Date(day === t.getTime() ? day : day + 86_400_000);
+}
+
+/**
+ * Referrals received per ISO week (Monday start, UTC), the last `weeks` weeks including this one.
+ * The days the sweep has rolled up are read from referral_days, the rest counted live (the
+ * day or so since), so the cost follows the weeks shown, not the history. The weeks come from
+ * an integer series, whose row count the planner knows (a timestamp series is guessed at a
+ * thousand rows, which priced the query past jit_above_cost: compiling it took longer than
+ * running it).
+ */
 export async function weeklyReferralVolume(db: Executor, now: Date, weeks: number) {
+  const until = await rolledUpUntil(db, now);
+  const live = until ? until.toISOString() : '-infinity';
   const r = await sql<{ weekStart: string; n: string }>`
-    SELECT to_char(w.week_start, 'YYYY-MM-DD') AS week_start, count(r.id) AS n
-    FROM generate_series(date_trunc('week', ${now}::timestamptz AT TIME ZONE 'UTC') - make_interval(weeks => ${weeks - 1}),
-                         date_trunc('week', ${now}::timestamptz AT TIME ZONE 'UTC'), interval '1 week') AS w(week_start)
-    LEFT JOIN referrals r ON r.received_at >= w.week_start AT TIME ZONE 'UTC'
-                         AND r.received_at < (w.week_start + interval '1 week') AT TIME ZONE 'UTC'
-                         AND r.received_at <= ${now}
-    GROUP BY w.week_start ORDER BY w.week_start`.execute(db);
+    SELECT to_char(w.week_start, 'YYYY-MM-DD') AS week_start,
+           COALESCE((SELECT sum(d.received) FROM referral_days d
+                      WHERE d.agency_id IS NULL AND d.day >= w.week_start::date AND d.day < (w.week_start + interval '1 week')::date
+                        AND d.day < (${live}::timestamptz AT TIME ZONE 'UTC')::date), 0)
+           + (SELECT count(*) FROM referrals r
+               WHERE r.received_at >= GREATEST(w.week_start AT TIME ZONE 'UTC', ${live}::timestamptz)
+                 AND r.received_at < (w.week_start + interval '1 week') AT TIME ZONE 'UTC'
+                 AND r.received_at <= ${now}) AS n
+    FROM generate_series(${1 - weeks}::int, 0) AS i,
+         LATERAL (SELECT date_trunc('week', ${now}::timestamptz AT TIME ZONE 'UTC') + make_interval(weeks => i) AS week_start) w
+    ORDER BY w.week_start`.execute(db);
   return r.rows.map((x) => ({ weekStart: x.weekStart, count: Number(x.n) }));
 }
 
 /**
  * SLA compliance per agency over referrals received in the window: the share with no breach of
- * any clock. Agencies with no referrals in the window are left out.
+ * any clock. Agencies with no referrals in the window are left out. The whole days the sweep
+ * has rolled up are read from referral_days and the rest of the window counted live. The
+ * breached referrals are found from the breaches detected in the window: a breach is detected
+ * after its due time, which follows the referral's receipt, so every breach of a referral
+ * received in the window was detected in it.
  */
-export async function slaCompliance(db: Executor, since: Date) {
-  const r = await sql<{ agencyId: string; agencyName: string; total: string; breached: string }>`
-    SELECT a.id AS agency_id, a.name AS agency_name, count(r.id) AS total,
-           count(r.id) FILTER (WHERE EXISTS (SELECT 1 FROM sla_breaches b WHERE b.referral_id = r.id)) AS breached
-    FROM agencies a JOIN referrals r ON r.agency_id = a.id AND r.received_at >= ${since}
-    GROUP BY a.id, a.name ORDER BY a.name`.execute(db);
-  return r.rows.map((x) => {
-    const total = Number(x.total);
-    const breached = Number(x.breached);
-    return { agencyId: x.agencyId, agencyName: x.agencyName, total, breached, percent: total ? Math.round(((total - breached) * 100) / total) : 100 };
-  });
+export async function slaCompliance(db: Executor, since: Date, now: Date) {
+  const until = await rolledUpUntil(db, now);
+  const firstFull = nextMidnight(since);
+  const rolled = until !== null && firstFull < until;
+  // live: [since, rollFrom) and [rollTo, ...); rolled up: the days in [rollFrom, rollTo). Each
+  // part is its own small read: one statement appending them was priced for a parallel plan,
+  // whose workers took longer to start than the reads take.
+  const rollFrom = rolled ? firstFull : since;
+  const rollTo = rolled ? until : since;
+  const liveCount = (from: Date, to: Date | null) =>
+    sql<{ agencyId: string; n: string }>`
+      SELECT agency_id, count(*) AS n FROM referrals
+       WHERE received_at >= ${from} ${to ? sql`AND received_at < ${to}` : sql``}
+       GROUP BY agency_id`.execute(db);
+  const [agencies, days, before, after, breached] = await Promise.all([
+    db.selectFrom('agencies').select(['id', 'name']).orderBy('name').execute(),
+    rolled
+      ? sql<{ agencyId: string; n: string }>`
+          SELECT agency_id, sum(received) AS n FROM referral_days
+           WHERE agency_id IS NOT NULL AND day >= ${rollFrom.toISOString().slice(0, 10)}::date AND day < ${rollTo.toISOString().slice(0, 10)}::date
+           GROUP BY agency_id`.execute(db)
+      : { rows: [] },
+    rollFrom > since ? liveCount(since, rollFrom) : { rows: [] },
+    liveCount(rollTo, null),
+    sql<{ agencyId: string; n: string }>`
+      SELECT r.agency_id, count(DISTINCT b.referral_id) AS n
+        FROM sla_breaches b JOIN referrals r ON r.id = b.referral_id
+       WHERE b.detected_at >= ${since} AND r.received_at >= ${since}
+       GROUP BY r.agency_id`.execute(db),
+  ]);
+  const totals = new Map<string, number>();
+  for (const x of [...days.rows, ...before.rows, ...after.rows]) totals.set(x.agencyId, (totals.get(x.agencyId) ?? 0) + Number(x.n));
+  const breaches = new Map(breached.rows.map((x) => [x.agencyId, Number(x.n)]));
+  return agencies
+    .filter((a) => (totals.get(a.id) ?? 0) > 0)
+    .map((a) => {
+      const total = totals.get(a.id)!;
+      const breached = breaches.get(a.id) ?? 0;
+      return { agencyId: a.id, agencyName: a.name, total, breached, percent: Math.round(((total - breached) * 100) / total) };
+    });
 }

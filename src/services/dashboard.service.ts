@@ -7,22 +7,22 @@ import { forbidden } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { listReferrals } from './referral.service.js';
-import { getBreaches, getSlaSummary } from './sla-report.service.js';
+import { getBreaches, getSlaRisk } from './sla-report.service.js';
 
 export async function hubDashboard(deps: ServiceDeps, principal: Principal, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see this');
   const now = deps.clock.now();
-  const [summary, breaches, failed, rejected, weekly, compliance, failedMail, calls] = await Promise.all([
-    getSlaSummary(deps),
+  const [risk, breaches, failed, rejected, weekly, compliance, failedMail, calls] = await Promise.all([
+    getSlaRisk(deps),
     getBreaches(deps, { open: true, limit: 50 }),
     listReferrals(deps, principal, { status: ['forward_failed'], limit: 50 }, requestId),
     listReferrals(deps, principal, { status: ['rejected'], limit: 50 }, requestId),
     weeklyReferralVolume(deps.db, now, 8),
-    slaCompliance(deps.db, new Date(now.getTime() - 30 * 86_400_000)),
+    slaCompliance(deps.db, new Date(now.getTime() - 30 * 86_400_000), now),
     listNotificationRows(deps.db, { failedOnly: true, limit: 20 }),
     countOpenFollowUps(deps.db, now, addDays(now, 7)),
   ]);
-  const openByAgency = summary.agencies.filter((a) => a.openBreaches.forward + a.openBreaches.contact + a.openBreaches.follow_up > 0);
-  const dueSoon = summary.agencies.filter((a) => a.dueNext24Hours.forward + a.dueNext24Hours.contact + a.dueNext24Hours.follow_up > 0);
+  const openByAgency = risk.filter((a) => a.openBreaches.forward + a.openBreaches.contact + a.openBreaches.follow_up > 0);
+  const dueSoon = risk.filter((a) => a.dueNext24Hours.forward + a.dueNext24Hours.contact + a.dueNext24Hours.follow_up > 0);
   return { now, openByAgency, breaches, dueSoon, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls };
 }

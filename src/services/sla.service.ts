@@ -7,7 +7,9 @@
  * Inside the lock, in bounded batches through the partial indexes:
  *   - T1 forward, T2 contact, T3 follow-up: one breach per (referral, clock), ON CONFLICT DO NOTHING;
  *   - resolves open breaches whose late step already happened but whose resolution was missed;
- *   - deletes expired Idempotency-Keys.
+ *   - deletes expired Idempotency-Keys;
+ *   - rolls up the referrals received on each day that has ended (referral_days, the dashboard's
+ *     charts), at most MAX_ROLLUP_DAYS a sweep.
  * After commit, reconciliation (rule 5): whatever Postgres says is due and Redis no longer holds
  * is enqueued again. That part is idempotent by job id, so it needs no lock.
  */
@@ -16,6 +18,7 @@ import { overdueContact, overdueFollowUps, overdueForward, type BreachCandidate 
 import { insertBreaches, resolveMissedBreaches } from '../db/breach.repository.js';
 import { deleteExpiredIdempotencyKeys } from '../db/submission.repository.js';
 import { deleteExpiredSessions } from '../db/session.repository.js';
+import { rollUpReferralDays } from '../db/referral-day.repository.js';
 import { sql } from 'kysely';
 import type { ServiceDeps } from './deps.js';
 import { reconcile, type ReconcileCounts } from './sla-reconcile.service.js';
@@ -25,6 +28,8 @@ export const SWEEP_LOCK_KEY = 0x534c4131;
 export const SWEEP_BATCH = 500;
 /** A sweep stops after this many batches per part; the next sweep (a minute later) carries on. */
 const MAX_BATCHES = 20;
+/** Days of referrals rolled up per sweep (a new day needs one; a long-idle hub catches up in a few sweeps). */
+const MAX_ROLLUP_DAYS = 62;
 
 export interface SweepResult {
   skipped: boolean;
@@ -32,6 +37,7 @@ export interface SweepResult {
   resolved: number;
   idempotencyKeysDeleted: number;
   sessionsDeleted: number;
+  daysRolledUp: number;
   reenqueued: ReconcileCounts;
   ms: number;
 }
@@ -86,12 +92,13 @@ export async function runSweep(deps: ServiceDeps, opts: SweepOptions = {}): Prom
     const idempotencyKeysDeleted = await inBatches(() => deleteExpiredIdempotencyKeys(tx, now, batch), batch);
     // expired web sessions are already refused at sign-in; this only keeps the table small
     const sessionsDeleted = await deleteExpiredSessions(tx, now);
-    return { breaches, resolved, idempotencyKeysDeleted, sessionsDeleted };
+    const daysRolledUp = await rollUpReferralDays(tx, now, MAX_ROLLUP_DAYS);
+    return { breaches, resolved, idempotencyKeysDeleted, sessionsDeleted, daysRolledUp };
   });
 
   if (!db) {
     deps.logger.info('sla sweep skipped: another sweep holds the lock');
-    return { skipped: true, breaches: { forward: 0, contact: 0, follow_up: 0 }, resolved: 0, idempotencyKeysDeleted: 0, sessionsDeleted: 0, reenqueued: empty, ms: Math.round(performance.now() - started) };
+    return { skipped: true, breaches: { forward: 0, contact: 0, follow_up: 0 }, resolved: 0, idempotencyKeysDeleted: 0, sessionsDeleted: 0, daysRolledUp: 0, reenqueued: empty, ms: Math.round(performance.now() - started) };
   }
   const reenqueued = opts.reconcile === false ? empty : await reconcile(deps, now, batch);
   const result: SweepResult = { skipped: false, ...db, reenqueued, ms: Math.round(performance.now() - started) };

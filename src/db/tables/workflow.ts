@@ -76,6 +76,13 @@ export interface AlertsTable {
   resolvedBy: string | null;
 }
 
+/** Referrals received per UTC day (migrations/2026_12_02_1300_scale.ts): per agency, and in all (agencyId null). */
+export interface ReferralDaysTable {
+  day: string;
+  agencyId: string | null;
+  received: number;
+}
+
 export interface WorkflowTables {
   followUps: FollowUpsTable;
   followUpAttempts: FollowUpAttemptsTable;
@@ -83,4 +90,5 @@ export interface WorkflowTables {
   slaBreaches: SlaBreachesTable;
   notifications: NotificationsTable;
   alerts: AlertsTable;
+  referralDays: ReferralDaysTable;
 }
