@@ -21,6 +21,7 @@ import { submitQuestionnaire } from '../../src/services/submission.service.js';
 import { createUserWithToken } from '../../src/services/user.service.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
 import { lettersOf } from '../helpers/people.js';
+import { BenchClient } from './bench-client.js';
 import { productionArgs } from './production-command.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench_pages';
@@ -29,26 +30,6 @@ const PORT = 3931;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const PASSWORD = 'bench pages password';
 const BASE = `http://127.0.0.1:${PORT}`;
-
-/** A cookie jar of one: enough to sign in through the real form and keep the session. */
-class Browser {
-  cookies = new Map<string, string>();
-  async fetch(path: string, init: RequestInit = {}) {
-    const res = await fetch(BASE + path, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, i), pair!.slice(i + 1));
-    }
-    return res;
-  }
-  async signIn(email: string) {
-    const form = await (await this.fetch('/sign-in')).text();
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(form)![1]!;
-    const res = await this.fetch('/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD, next: '' }) });
-    if (res.status !== 303) throw new Error(`could not sign in as ${email}: ${res.status}`);
-  }
-}
 
 async function prepare() {
   await ensureDatabase(DB_URL);
@@ -126,11 +107,11 @@ async function main() {
       if ((await fetch(`${BASE}/readyz`).then((r) => r.status, () => 0)) === 200) break;
       await sleep(100);
     }
-    const roles = { anyone: new Browser(), link_worker: new Browser(), agency: new Browser(), coordinator: new Browser(), admin: new Browser() };
-    await roles.admin.signIn(data.admin.email);
-    await roles.link_worker.signIn(data.worker.email);
-    await roles.agency.signIn(data.agency.email);
-    await roles.coordinator.signIn(data.coordinator.email);
+    const roles = { anyone: new BenchClient(BASE), link_worker: new BenchClient(BASE), agency: new BenchClient(BASE), coordinator: new BenchClient(BASE), admin: new BenchClient(BASE) };
+    await roles.admin.signIn(data.admin.email, PASSWORD);
+    await roles.link_worker.signIn(data.worker.email, PASSWORD);
+    await roles.agency.signIn(data.agency.email, PASSWORD);
+    await roles.coordinator.signIn(data.coordinator.email, PASSWORD);
     const pages: [keyof typeof roles, string][] = [
       ['anyone', '/sign-in'],
       ['anyone', '/accessibility'],

@@ -30,6 +30,7 @@ import { submitQuestionnaire } from '../../src/services/submission.service.js';
 import { createUserWithToken, issueToken } from '../../src/services/user.service.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
 import { lettersOf } from '../helpers/people.js';
+import { BenchClient } from './bench-client.js';
 import { productionArgs } from './production-command.js';
 import { growHistory } from './scale-history.js';
 
@@ -43,32 +44,6 @@ const SMALL_SUBMISSIONS = 1_500;
 const TARGET_REFERRALS = 1_000_000;
 const PASSWORD = 'bench scale password';
 const EMAIL = (role: string) => `bench-scale-${role}@example.org`;
-
-/** A cookie jar of one: enough to sign in through the real form and keep the session. */
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(
-    private readonly base: string,
-    private readonly bearer?: string,
-  ) {}
-  async fetch(path: string, init: RequestInit = {}) {
-    const headers: Record<string, string> = { ...(init.headers as Record<string, string>), cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
-    if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
-    const res = await fetch(this.base + path, { ...init, redirect: 'manual', headers });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, i), pair!.slice(i + 1));
-    }
-    return res;
-  }
-  async signIn(email: string) {
-    const form = await (await this.fetch('/sign-in')).text();
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(form)![1]!;
-    const res = await this.fetch('/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD, next: '' }) });
-    if (res.status !== 303) throw new Error(`could not sign in as ${email}: ${res.status}`);
-  }
-}
 
 const contextFor = (url: string) => createContext({ env: loadEnv({ ...process.env, DATABASE_URL: url, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'silent' }), role: 'cli' });
 
@@ -186,10 +161,10 @@ async function startApi(url: string, port: number) {
     if ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) === 200) break;
     await sleep(100);
   }
-  const hub = new Browser(base);
-  await hub.signIn(EMAIL('coordinator'));
-  const apiClient = new Browser(base, live.token);
-  const pages: [Browser, string][] = [
+  const hub = new BenchClient(base);
+  await hub.signIn(EMAIL('coordinator'), PASSWORD);
+  const apiClient = new BenchClient(base, live.token);
+  const pages: [BenchClient, string][] = [
     [hub, '/hub'],
     [hub, '/hub/follow-ups'],
     [hub, '/hub/follow-ups?state=upcoming'],
