@@ -64,8 +64,11 @@ describe('an agency user', () => {
   it('gets no hub page, read or write', async () => {
     const c = await signedIn(agencyA);
     const csrf = WebClient.csrfOf((await c.get(`/agency/referrals/${refA}`)).text);
-    for (const path of ['/hub', '/hub/referrals', `/hub/referrals/${refB}`, '/hub/users', '/hub/agencies', '/hub/mail', '/hub/questionnaires', '/hub/follow-ups']) {
+    for (const path of ['/hub', '/hub/referrals', `/hub/referrals/${refB}`, '/hub/users', '/hub/agencies', '/hub/mail', '/hub/questionnaires', '/hub/follow-ups', '/hub/people', '/hub/people/matches', '/hub/outcomes', '/hub/organisations', '/hub/reports', '/hub/reports/referrals.csv?from=2026-01-01&to=2026-12-31', '/hub/audit']) {
       expect((await c.get(path)).status, path).toBe(403);
+    }
+    for (const path of ['/hub/people', '/hub/outcomes', '/hub/organisations']) {
+      expect((await c.post(path, { _csrf: csrf, q: 'ab', code: 'x_y', label: 'Label', name: 'Name', type: 'other' })).status, path).toBe(403);
     }
     expect((await c.post(`/hub/referrals/${refB}`, { _csrf: csrf, to: 'cancelled', reason: 'x' })).status).toBe(403);
     expect((await c.post(`/hub/referrals/${refB}/revoke-links`, { _csrf: csrf })).status).toBe(403);
