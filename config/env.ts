@@ -35,6 +35,8 @@ export const envSchema = z.object({
   CONTACT_WITHIN_DAYS: z.coerce.number().int().positive().default(14),
   FOLLOW_UP_AFTER_DAYS: z.coerce.number().int().positive().default(14),
   REMINDER_DAYS_BEFORE: z.coerce.number().int().min(0).default(4),
+  /** outside the hub, counts from 1 to this minus 1 show as "<N" (reports/agency performance) */
+  SMALL_NUMBER_THRESHOLD: z.coerce.number().int().min(2).max(100).default(5),
   IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().positive().min(24).default(48),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   // Mail
