@@ -16,6 +16,7 @@ import * as agencyPersonFields from './2026_12_02_1120_agency_person_fields.js';
 import * as scale from './2026_12_02_1300_scale.js';
 import * as outcomeCodes from './2026_12_02_1400_outcome_codes.js';
 import * as organisations from './2026_12_02_1410_organisations.js';
+import * as reportRollup from './2026_12_02_1510_report_rollup.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1300_scale': scale,
   '2026_12_02_1400_outcome_codes': outcomeCodes,
   '2026_12_02_1410_organisations': organisations,
+  '2026_12_02_1510_report_rollup': reportRollup,
 };

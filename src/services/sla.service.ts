@@ -22,6 +22,7 @@ import { rollUpReferralDays } from '../db/referral-day.repository.js';
 import { sql } from 'kysely';
 import type { ServiceDeps } from './deps.js';
 import { reconcile, type ReconcileCounts } from './sla-reconcile.service.js';
+import { rollUpReportBacklog } from './report-summary.service.js';
 
 /** The advisory lock key of the sweep: any constant shared by every process ('SLA1'). */
 export const SWEEP_LOCK_KEY = 0x534c4131;
@@ -30,6 +31,8 @@ export const SWEEP_BATCH = 500;
 const MAX_BATCHES = 20;
 /** Days of referrals rolled up per sweep (a new day needs one; a long-idle hub catches up in a few sweeps). */
 const MAX_ROLLUP_DAYS = 62;
+/** Report days (re)computed per sweep: the stale and never-rolled ones, oldest first (a report rolls up the rest of its period itself). */
+const MAX_REPORT_DAYS = 31;
 
 export interface SweepResult {
   skipped: boolean;
@@ -38,6 +41,7 @@ export interface SweepResult {
   idempotencyKeysDeleted: number;
   sessionsDeleted: number;
   daysRolledUp: number;
+  reportDaysRolledUp: number;
   reenqueued: ReconcileCounts;
   ms: number;
 }
@@ -93,12 +97,13 @@ export async function runSweep(deps: ServiceDeps, opts: SweepOptions = {}): Prom
     // expired web sessions are already refused at sign-in; this only keeps the table small
     const sessionsDeleted = await deleteExpiredSessions(tx, now);
     const daysRolledUp = await rollUpReferralDays(tx, now, MAX_ROLLUP_DAYS);
-    return { breaches, resolved, idempotencyKeysDeleted, sessionsDeleted, daysRolledUp };
+    const reportDaysRolledUp = await rollUpReportBacklog({ ...deps, db: tx }, now, MAX_REPORT_DAYS);
+    return { breaches, resolved, idempotencyKeysDeleted, sessionsDeleted, daysRolledUp, reportDaysRolledUp };
   });
 
   if (!db) {
     deps.logger.info('sla sweep skipped: another sweep holds the lock');
-    return { skipped: true, breaches: { forward: 0, contact: 0, follow_up: 0 }, resolved: 0, idempotencyKeysDeleted: 0, sessionsDeleted: 0, daysRolledUp: 0, reenqueued: empty, ms: Math.round(performance.now() - started) };
+    return { skipped: true, breaches: { forward: 0, contact: 0, follow_up: 0 }, resolved: 0, idempotencyKeysDeleted: 0, sessionsDeleted: 0, daysRolledUp: 0, reportDaysRolledUp: 0, reenqueued: empty, ms: Math.round(performance.now() - started) };
   }
   const reenqueued = opts.reconcile === false ? empty : await reconcile(deps, now, batch);
   const result: SweepResult = { skipped: false, ...db, reenqueued, ms: Math.round(performance.now() - started) };

@@ -1,0 +1,295 @@
+/**
+ * The summary report's reads and its daily rollup (migrations/2026_12_02_1510_report_rollup.ts).
+ *
+ * A day is London's calendar day. rollUpReportDays() recomputes whole days from the referrals
+ * and checklists received on them (a day's rows are replaced, never adjusted), under one
+ * advisory lock so that two roll-ups never interleave. The report first rolls up whatever days
+ * of its period are stale or were never rolled up, then adds up the days: its cost follows the
+ * number of days (and agencies and organisations), not the number of referrals.
+ * Clocks still running are not in the rollup; openClocks() counts them live, through the
+ * partial indexes the SLA sweep reads (referrals_forward_open_idx, referrals_contact_open_idx,
+ * follow_ups_open_idx), so that cost follows the open items.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { BUCKET_COUNT, DURATION_BUCKETS_HOURS, type ClockName } from '../domain/report-summary.js';
+import type { Database, Executor } from './database.js';
+
+/** The advisory lock that keeps roll-ups apart ('RPT1'). */
+const ROLLUP_LOCK_KEY = 0x52505431;
+
+const CLOCK_PREFIX: Record<ClockName, string> = { forward: 'fwd', contact: 'con', follow_up: 'fup' };
+const BUCKET_INDEXES = Array.from({ length: BUCKET_COUNT }, (_, i) => i);
+
+/** The bucket of a duration in SQL: how many edges lie below it (domain/report-summary.ts's bucketOf). */
+function bucketSql(interval: string): string {
+  const hours = `(extract(epoch FROM (${interval})) / 3600.0)`;
+  return `(${DURATION_BUCKETS_HOURS.map((e) => `(CASE WHEN ${hours} > ${e} THEN 1 ELSE 0 END)`).join(' + ')})`;
+}
+
+// Each clock's state per referral: NULL while it runs (counted live), else on_time, late or ended;
+// and the bucket of the step's duration when the step was done. The "open" conditions are the
+// partial indexes' predicates, so that every clock is either in the rollup or counted live.
+const FWD_OPEN = `x.status IN ('pending', 'forward_failed')`;
+const CON_OPEN = `x.status IN ('forwarded', 'acknowledged', 'accepted')`;
+const FUP_OPEN = `(x.followed_up_at IS NULL AND x.f_status = 'scheduled' AND x.status NOT IN ('cancelled', 'rerouted'))`;
+const STATE_SQL = `
+  CASE WHEN ${FWD_OPEN} THEN NULL
+       WHEN x.forwarded_at IS NOT NULL THEN CASE WHEN x.forwarded_at <= x.forward_due_at THEN 'on_time' ELSE 'late' END
+       WHEN COALESCE(x.closed_at, x.updated_at) <= x.forward_due_at THEN 'ended' ELSE 'late' END AS fwd_state,
+  CASE WHEN x.forwarded_at IS NOT NULL AND NOT (${FWD_OPEN}) THEN ${bucketSql('x.forwarded_at - x.received_at')} END AS fwd_bucket,
+  CASE WHEN x.contact_due_at IS NULL OR ${CON_OPEN} THEN NULL
+       WHEN x.contacted_at IS NOT NULL THEN CASE WHEN x.contacted_at <= x.contact_due_at THEN 'on_time' ELSE 'late' END
+       WHEN COALESCE(x.closed_at, x.updated_at) <= x.contact_due_at THEN 'ended' ELSE 'late' END AS con_state,
+  CASE WHEN x.contact_due_at IS NOT NULL AND x.contacted_at IS NOT NULL AND NOT (${CON_OPEN})
+       THEN ${bucketSql('x.contacted_at - COALESCE(x.forwarded_at, x.received_at)')} END AS con_bucket,
+  CASE WHEN x.follow_up_due_at IS NULL OR ${FUP_OPEN} THEN NULL
+       WHEN x.followed_up_at IS NOT NULL THEN CASE WHEN x.followed_up_at <= x.follow_up_due_at THEN 'on_time' ELSE 'late' END
+       WHEN COALESCE(x.f_completed_at, x.closed_at, x.updated_at) <= x.follow_up_due_at THEN 'ended' ELSE 'late' END AS fup_state,
+  CASE WHEN x.follow_up_due_at IS NOT NULL AND x.followed_up_at IS NOT NULL
+       THEN ${bucketSql('x.followed_up_at - COALESCE(x.forwarded_at, x.received_at)')} END AS fup_bucket`;
+
+const clockAggregates = (p: string) =>
+  [
+    `count(*) FILTER (WHERE ${p}_state = 'on_time')::int`,
+    `count(*) FILTER (WHERE ${p}_state = 'late')::int`,
+    `count(*) FILTER (WHERE ${p}_state = 'ended')::int`,
+    ...BUCKET_INDEXES.map((i) => `count(*) FILTER (WHERE ${p}_bucket = ${i})::int`),
+  ].join(', ');
+const clockColumnNames = (p: string) => [`${p}_on_time`, `${p}_late`, `${p}_ended`, ...BUCKET_INDEXES.map((i) => `${p}_b${i}`)].join(', ');
+const PREFIXES = Object.values(CLOCK_PREFIX);
+
+const DAY_START = (d: string) => `(${d}::timestamp AT TIME ZONE 'Europe/London')`;
+const DAY_END = (d: string) => `((${d} + 1)::timestamp AT TIME ZONE 'Europe/London')`;
+
+const REFRESH_SQL = `
+WITH d AS (SELECT DISTINCT unnest($1::date[]) AS day),
+del_days AS (DELETE FROM report_days WHERE day IN (SELECT day FROM d)),
+del_facets AS (DELETE FROM report_facet_days WHERE day IN (SELECT day FROM d)),
+x AS (
+  SELECT d.day, r.id, r.agency_id, r.status, r.question_ids, r.outcome, r.received_at, r.forward_due_at, r.forwarded_at,
+         r.contact_due_at, r.contacted_at, r.follow_up_due_at, r.followed_up_at, r.closed_at, r.updated_at,
+         s.organisation_id, s.age_band, f.status AS f_status, f.completed_at AS f_completed_at, o.needs_met
+    FROM d
+    JOIN referrals r ON r.received_at >= ${DAY_START('d.day')} AND r.received_at < ${DAY_END('d.day')}
+    JOIN submissions s ON s.id = r.submission_id
+    LEFT JOIN follow_ups f ON f.submission_id = r.submission_id
+    LEFT JOIN follow_up_outcomes o ON o.follow_up_id = f.id AND o.referral_id = r.id
+),
+facts AS (SELECT x.*, ${STATE_SQL} FROM x),
+ins_days AS (
+  INSERT INTO report_days (day, agency_id, organisation_id, referrals, rerouted, ${PREFIXES.map(clockColumnNames).join(', ')},
+                           needs_yes, needs_partly, needs_no, needs_not_yet)
+  SELECT day, agency_id, organisation_id, count(*)::int, count(*) FILTER (WHERE status = 'rerouted')::int,
+         ${PREFIXES.map(clockAggregates).join(', ')},
+         count(*) FILTER (WHERE needs_met = 'yes')::int, count(*) FILTER (WHERE needs_met = 'partly')::int,
+         count(*) FILTER (WHERE needs_met = 'no')::int, count(*) FILTER (WHERE needs_met = 'not_yet')::int
+    FROM facts GROUP BY day, agency_id, organisation_id
+),
+sub AS (
+  SELECT d.day, s.organisation_id, s.status, COALESCE(s.age_band, 'not known') AS age_band, COALESCE(s.postcode_district, 'not known') AS district
+    FROM d JOIN submissions s ON s.received_at >= ${DAY_START('d.day')} AND s.received_at < ${DAY_END('d.day')}
+)
+INSERT INTO report_facet_days (day, agency_id, organisation_id, facet, key, n)
+SELECT day, NULL::uuid, organisation_id, 'checklists', 'all', count(*)::int FROM sub GROUP BY day, organisation_id
+UNION ALL
+SELECT day, NULL, organisation_id, 'no_needs', 'all', count(*)::int FROM sub WHERE status = 'no_needs_identified' GROUP BY day, organisation_id
+UNION ALL
+SELECT day, NULL, organisation_id, 'age_band', age_band, count(*)::int FROM sub GROUP BY day, organisation_id, age_band
+UNION ALL
+SELECT day, NULL, organisation_id, 'district', district, count(*)::int FROM sub GROUP BY day, organisation_id, district
+UNION ALL
+SELECT day, agency_id, organisation_id, 'age_band', COALESCE(age_band, 'not known'), count(*)::int FROM x GROUP BY day, agency_id, organisation_id, COALESCE(age_band, 'not known')
+UNION ALL
+SELECT day, agency_id, organisation_id, 'outcome', outcome, count(*)::int FROM x WHERE outcome IS NOT NULL GROUP BY day, agency_id, organisation_id, outcome
+UNION ALL
+SELECT x.day, x.agency_id, x.organisation_id, 'question', q::text, count(*)::int FROM x, unnest(x.question_ids) q GROUP BY x.day, x.agency_id, x.organisation_id, q`;
+
+/** The days from `from` to `to` that are stale or were never rolled up, oldest first, at most `limit`. */
+async function daysNeedingRollUp(db: Executor, from: string, to: string, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ day: string }>`
+    SELECT g::date::text AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') g
+     WHERE NOT EXISTS (SELECT 1 FROM report_rolled_days x WHERE x.day = g::date)
+        OR EXISTS (SELECT 1 FROM report_stale_days s WHERE s.day = g::date)
+     ORDER BY 1 LIMIT ${limit}`.execute(db);
+  return rows.map((r) => r.day);
+}
+
+/**
+ * Rolls up the days from `from` to `to` (London dates) that need it, at most `limit` of them, in
+ * one transaction under the roll-up lock (a second caller waits, then finds the days done).
+ * The stale marks are deleted before the days are read: a write that commits meanwhile marks
+ * its day again. Returns the days rolled up.
+ */
+export async function rollUpReportDays(db: Executor, from: string, to: string, at: Date, limit = 10_000): Promise<number> {
+  const run = async (trx: Executor) => {
+    await sql`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_KEY})`.execute(trx);
+    const days = await daysNeedingRollUp(trx, from, to, limit);
+    if (days.length === 0) return 0;
+    await sql`DELETE FROM report_stale_days WHERE day = ANY(${days}::date[])`.execute(trx);
+    await sql`${rawQuery(REFRESH_SQL, days)}`.execute(trx);
+    await sql`
+      INSERT INTO report_rolled_days (day, rolled_at) SELECT unnest(${days}::date[]), ${at}::timestamptz
+      ON CONFLICT (day) DO UPDATE SET rolled_at = excluded.rolled_at`.execute(trx);
+    return days.length;
+  };
+  return db.isTransaction ? run(db) : (db as Kysely<Database>).transaction().execute(run);
+}
+
+// the refresh statement is built once from constants; only the day list is a parameter
+function rawQuery(text: string, days: string[]): RawBuilder<unknown> {
+  const [before, after] = text.split('$1') as [string, string];
+  return sql`${sql.raw(before)}${days}${sql.raw(after)}`;
+}
+
+/** The day of the first checklist ever received (London), or null. */
+export async function firstChecklistDay(db: Executor): Promise<string | null> {
+  const { rows } = await sql<{ day: string | null }>`
+    SELECT ((SELECT min(received_at) FROM submissions) AT TIME ZONE 'Europe/London')::date::text AS day`.execute(db);
+  return rows[0]?.day ?? null;
+}
+
+export interface SummaryFilter {
+  from: string;
+  to: string;
+  start: Date;
+  end: Date;
+  agencyId?: string | undefined;
+  organisationId?: string | undefined;
+}
+
+export type ClockSums = { onTime: number; late: number; ended: number; buckets: number[] };
+export interface AgencyDayTotals {
+  agencyId: string;
+  organisationId: string | null;
+  referrals: number;
+  rerouted: number;
+  clocks: Record<ClockName, ClockSums>;
+  needsMet: { yes: number; partly: number; no: number; notYet: number };
+}
+
+const filterSql = (f: SummaryFilter, agencyColumn: string, organisationColumn: string) =>
+  sql.raw(
+    [f.agencyId ? `AND ${agencyColumn} = '${uuidOnly(f.agencyId)}'` : '', f.organisationId ? `AND ${organisationColumn} = '${uuidOnly(f.organisationId)}'` : ''].join(' '),
+  );
+
+// the filters are UUIDs checked by the service's schema; checked again here, since they are spliced
+function uuidOnly(id: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error('not a uuid');
+  return id;
+}
+
+/** The period's days added up, per agency and referrer organisation. */
+export async function sumReportDays(db: Executor, f: SummaryFilter): Promise<AgencyDayTotals[]> {
+  const cols = PREFIXES.flatMap((p) => [`${p}_on_time`, `${p}_late`, `${p}_ended`, ...BUCKET_INDEXES.map((i) => `${p}_b${i}`)]);
+  const { rows } = await sql<Record<string, string | number | null>>`
+    SELECT agency_id, organisation_id, sum(referrals)::int AS referrals, sum(rerouted)::int AS rerouted,
+           ${sql.raw(cols.map((c) => `sum(${c})::int AS ${c}`).join(', '))},
+           sum(needs_yes)::int AS needs_yes, sum(needs_partly)::int AS needs_partly, sum(needs_no)::int AS needs_no, sum(needs_not_yet)::int AS needs_not_yet
+      FROM report_days
+     WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${filterSql(f, 'agency_id', 'organisation_id')}
+     GROUP BY agency_id, organisation_id`.execute(db);
+  // the connection's CamelCasePlugin names the result's columns in camelCase
+  const n = (r: Record<string, unknown>, column: string) => Number(r[column.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] ?? 0);
+  return rows.map((r) => ({
+    agencyId: String(r.agencyId),
+    organisationId: r.organisationId === null ? null : String(r.organisationId),
+    referrals: n(r, 'referrals'),
+    rerouted: n(r, 'rerouted'),
+    clocks: Object.fromEntries(
+      (Object.entries(CLOCK_PREFIX) as [ClockName, string][]).map(([clock, p]) => [
+        clock,
+        { onTime: n(r, `${p}_on_time`), late: n(r, `${p}_late`), ended: n(r, `${p}_ended`), buckets: BUCKET_INDEXES.map((i) => n(r, `${p}_b${i}`)) },
+      ]),
+    ) as Record<ClockName, ClockSums>,
+    needsMet: { yes: n(r, 'needs_yes'), partly: n(r, 'needs_partly'), no: n(r, 'needs_no'), notYet: n(r, 'needs_not_yet') },
+  }));
+}
+
+export interface FacetRow {
+  facet: 'checklists' | 'no_needs' | 'age_band' | 'district' | 'question' | 'outcome';
+  key: string;
+  agencyId: string | null;
+  organisationId: string | null;
+  n: number;
+}
+
+/** The period's facet counts, per facet, key, agency (none for checklists) and organisation. */
+export async function sumFacetDays(db: Executor, f: SummaryFilter): Promise<FacetRow[]> {
+  // an agency filter keeps the agency's rows; the checklist-level facets have no agency
+  const agencyCond = f.agencyId ? sql.raw(`AND agency_id = '${uuidOnly(f.agencyId)}'`) : sql.raw('');
+  const orgCond = f.organisationId ? sql.raw(`AND organisation_id = '${uuidOnly(f.organisationId)}'`) : sql.raw('');
+  const { rows } = await sql<FacetRow>`
+    SELECT facet, key, agency_id AS "agencyId", organisation_id AS "organisationId", sum(n)::int AS n
+      FROM report_facet_days
+     WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${agencyCond} ${orgCond}
+     GROUP BY facet, key, agency_id, organisation_id`.execute(db);
+  return rows;
+}
+
+export interface OpenClockRow {
+  clock: ClockName;
+  agencyId: string;
+  overdue: number;
+  notYetDue: number;
+}
+
+/** The clocks of the period's referrals still running, now: overdue or not yet due, per agency. */
+export async function openClocks(db: Executor, f: SummaryFilter, now: Date): Promise<OpenClockRow[]> {
+  const orgJoin = f.organisationId ? sql.raw('JOIN submissions s ON s.id = r.submission_id') : sql.raw('');
+  const cond = filterSql(f, 'r.agency_id', 's.organisation_id');
+  const { rows } = await sql<OpenClockRow>`
+    SELECT 'forward' AS clock, r.agency_id AS "agencyId",
+           count(*) FILTER (WHERE r.forward_due_at < ${now})::int AS overdue, count(*) FILTER (WHERE r.forward_due_at >= ${now})::int AS "notYetDue"
+      FROM referrals r ${orgJoin}
+     WHERE r.status IN ('pending', 'forward_failed') AND r.received_at >= ${f.start} AND r.received_at < ${f.end} ${cond}
+     GROUP BY r.agency_id
+    UNION ALL
+    SELECT 'contact', r.agency_id,
+           count(*) FILTER (WHERE r.contact_due_at < ${now})::int, count(*) FILTER (WHERE r.contact_due_at >= ${now})::int
+      FROM referrals r ${orgJoin}
+     WHERE r.status IN ('forwarded', 'acknowledged', 'accepted') AND r.contact_due_at IS NOT NULL
+       AND r.received_at >= ${f.start} AND r.received_at < ${f.end} ${cond}
+     GROUP BY r.agency_id
+    UNION ALL
+    SELECT 'follow_up', r.agency_id,
+           count(*) FILTER (WHERE r.follow_up_due_at < ${now})::int, count(*) FILTER (WHERE r.follow_up_due_at >= ${now})::int
+      FROM follow_ups fu JOIN referrals r ON r.submission_id = fu.submission_id ${orgJoin}
+     WHERE fu.status = 'scheduled' AND r.follow_up_due_at IS NOT NULL AND r.followed_up_at IS NULL
+       AND r.status NOT IN ('cancelled', 'rerouted')
+       AND r.received_at >= ${f.start} AND r.received_at < ${f.end} ${cond}
+     GROUP BY r.agency_id`.execute(db);
+  return rows;
+}
+
+/**
+ * People with a checklist received in the period (or, with an agency filter, a referral to the
+ * agency received in it), counted live: a merged record counts as the record it was merged
+ * into, since merging moves the checklists.
+ */
+export async function countPeople(db: Executor, f: SummaryFilter): Promise<number> {
+  const { rows } = f.agencyId
+    ? await sql<{ n: number }>`
+        SELECT count(DISTINCT s.person_id)::int AS n FROM referrals r JOIN submissions s ON s.id = r.submission_id
+         WHERE r.agency_id = ${f.agencyId} AND r.received_at >= ${f.start} AND r.received_at < ${f.end}
+           ${f.organisationId ? sql`AND s.organisation_id = ${f.organisationId}` : sql``}`.execute(db)
+    : await sql<{ n: number }>`
+        SELECT count(DISTINCT s.person_id)::int AS n FROM submissions s
+         WHERE s.received_at >= ${f.start} AND s.received_at < ${f.end}
+           ${f.organisationId ? sql`AND s.organisation_id = ${f.organisationId}` : sql``}`.execute(db);
+  return rows[0]?.n ?? 0;
+}
+
+/** The names the report shows: agencies, organisations, the questions and their sections, the outcome codes. */
+export async function reportLabels(db: Executor) {
+  const [agencies, organisations, questions, outcomes] = await Promise.all([
+    db.selectFrom('agencies').select(['id', 'name']).execute(),
+    db.selectFrom('organisations').select(['id', 'name', 'type']).execute(),
+    db
+      .selectFrom('questions as q')
+      .innerJoin('questionnaireSections as s', 's.id', 'q.sectionId')
+      .select(['q.id', 'q.text', 'q.position', 's.title as section', 's.position as sectionPosition'])
+      .execute(),
+    db.selectFrom('outcomeCodes').select(['code', 'label', 'position', 'snomedCode']).execute(),
+  ]);
+  return { agencies, organisations, questions, outcomes };
+}

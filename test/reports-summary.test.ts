@@ -1,0 +1,222 @@
+/**
+ * GET /api/v1/reports/summary against the real Postgres: a hand-built quarter whose every count
+ * is known (a referral on time at every step with its outcome and needs met, one forwarded late
+ * and re-routed, one cancelled by a consent withdrawal before it was forwarded, the re-route still
+ * waiting past its deadline, a checklist with no needs, a person seen twice, a referrer
+ * organisation), the quarter before it, and a checklist after it. Checked figure by figure,
+ * then again after a change to an old day (the rollup follows it), per agency and per
+ * organisation; the sweep rolls days up too; and the refusals.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR, DAY } from '../src/domain/clock.js';
+import { bucketOf, percentileFromBuckets, previousPeriod, smallNumber } from '../src/domain/report-summary.js';
+import { runSweep } from '../src/services/sla.service.js';
+import type { TestContext } from './helpers/context.js';
+import { submissionBody, type TestUser } from './helpers/factories.js';
+import { markForwarded, moveThrough } from './helpers/referrals.js';
+import { createWorld, type Api, type Checklist } from './helpers/world.js';
+
+let ctx: TestContext;
+let api: Api;
+let q: Checklist;
+let worker: TestUser;
+let councilWorker: TestUser;
+let coordinator: TestUser;
+let fireAgency: TestUser;
+let councilId: string;
+
+beforeAll(async () => {
+  ({ ctx, api, q, worker, councilWorker, coordinator, fireAgency } = await createWorld({
+    worker: 'link_worker',
+    councilWorker: 'link_worker',
+    coordinator: 'coordinator',
+    fireAgency: { agencyOf: 0 },
+  }));
+  ctx.clock.set('2026-01-05T09:00:00Z');
+  const res = await api.post('/api/v1/organisations', coordinator.token, { name: 'East council adult social care', type: 'council' });
+  expect(res.status).toBe(201);
+  councilId = res.body.id;
+  await ctx.db.updateTable('users').set({ organisationId: councilId }).where('id', '=', councilWorker.id).execute();
+}, 60_000);
+afterAll(async () => ctx?.close());
+
+type Submitted = { id: string; reference: string; personId: string; referrals: { id: string; reference: string; agencyId: string }[] };
+async function submit(by: TestUser, yes: number[], person: object): Promise<Submitted> {
+  const res = await api.post('/api/v1/submissions', by.token, submissionBody(q, yes.map((i) => q.questions[i]!.id), { person }));
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+const summary = async (query: string, token = coordinator.token) => api.get(`/api/v1/reports/summary?${query}`, token);
+
+const ADA = { givenName: 'Adeline', familyName: 'Summarycase', dateOfBirth: '1940-05-01', postcode: 'SE1 7PB' };
+const BEN = { givenName: 'Benedict', familyName: 'Quartercount', dateOfBirth: '1950-01-01', postcode: 'N1 9GU' };
+
+describe('the summary report', () => {
+  it('counts a hand-built quarter figure by figure, beside the quarter before it', async () => {
+    const fire = q.questions[0]!.agencyId;
+    const falls = q.questions[3]!.agencyId;
+    const advice = q.questions[15]!.agencyId;
+    const other = q.questions.find((x) => ![fire, falls, advice].includes(x.agencyId))!.agencyId;
+
+    // the quarter before: Ben, fire service, forwarded on time
+    ctx.clock.set('2026-03-20T10:00:00Z');
+    const before = await submit(worker, [0], BEN);
+    ctx.clock.advance(HOUR);
+    await markForwarded(ctx, before.referrals[0]!.id);
+
+    // 2 April 09:00 BST, from the council: Ada, fire service, every step on time
+    ctx.clock.set('2026-04-02T08:00:00Z');
+    const a = await submit(councilWorker, [0], ADA);
+    const r1 = a.referrals[0]!.id;
+    ctx.clock.advance(2 * HOUR);
+    const { followUpId, dueAt } = await markForwarded(ctx, r1);
+    ctx.clock.advance(72 * HOUR);
+    await moveThrough(api, fireAgency.token, r1, [{ to: 'contacted', note: 'Visited' }, { to: 'completed', outcome: 'service_provided' }]);
+    ctx.clock.set(new Date(dueAt.getTime() - DAY));
+    const called = await api.post(`/api/v1/follow-ups/${followUpId}`, coordinator.token, { contactMade: true, outcomes: [{ referralId: r1, needsMet: 'yes' }] });
+    expect(called.status, JSON.stringify(called.body)).toBe(200);
+
+    // 10 April: Ben again, two agencies. Falls forwarded 30 hours late, then re-routed by the hub
+    // (the new referral waits, past its deadline); advice cancelled by a consent withdrawal at once
+    ctx.clock.set('2026-04-10T09:00:00Z');
+    const b = await submit(worker, [3, 15], BEN);
+    const r2 = b.referrals.find((r) => r.agencyId === falls)!;
+    const r3 = b.referrals.find((r) => r.agencyId === advice)!;
+    const withdrawn = await api.post(`/api/v1/people/${b.personId}/consent-withdrawals`, coordinator.token, { agencyIds: [advice], recordedAt: ctx.clock.now().toISOString() });
+    expect(withdrawn.status).toBe(201);
+    ctx.clock.advance(30 * HOUR);
+    await markForwarded(ctx, r2.id);
+    await moveThrough(api, coordinator.token, r2.id, [{ to: 'rejected', reason: 'Not our area' }, { to: 'rerouted', reason: 'Better placed elsewhere', targetAgencyId: other }]);
+    const r4 = (await ctx.db.selectFrom('referrals').select(['id']).where('reroutedFromId', '=', r2.id).executeTakeFirstOrThrow()).id;
+
+    // 5 May: Ada again, no needs; 1 July: after the quarter
+    ctx.clock.set('2026-05-05T09:00:00Z');
+    await submit(worker, [], ADA);
+    ctx.clock.set('2026-07-01T09:00:00Z');
+    await submit(worker, [0], { ...BEN, givenName: 'Other', familyName: 'Afterwards', dateOfBirth: '1945-02-02' });
+
+    // a sweep records the breaches and rolls report days up (the report rolls up the rest)
+    ctx.clock.set('2026-07-05T12:00:00Z');
+    const swept = await runSweep(ctx, { reconcile: false });
+    expect(swept.reportDaysRolledUp).toBeGreaterThan(0);
+
+    const res = await summary('from=2026-04-01&to=2026-06-30');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const { current: cur, previous: prev, bucketEdgesHours } = res.body;
+    expect(bucketEdgesHours[0]).toBe(1);
+    expect(cur.period).toEqual({ from: '2026-04-01', to: '2026-06-30', days: 91 });
+    expect(prev.period).toEqual({ from: '2026-01-01', to: '2026-03-31', days: 90 });
+
+    // checklists: Ada (council), Ben, Ada with no needs; people: Ada and Ben
+    expect(cur).toMatchObject({ checklists: 3, noNeeds: 1, people: 2, referrals: 4 });
+    expect(prev).toMatchObject({ checklists: 1, noNeeds: 0, people: 1, referrals: 1 });
+
+    const byAgency = new Map<string, any>(cur.byAgency.map((x: any) => [x.agencyId, x]));
+    expect([...byAgency.keys()].sort()).toEqual([fire, falls, advice, other].sort());
+    expect(byAgency.get(falls)).toMatchObject({ referrals: 1, rerouted: 1 });
+    expect(byAgency.get(other)).toMatchObject({ referrals: 1, rerouted: 0 });
+    const clock = (x: any, name: string) => x.clocks.find((c: any) => c.clock === name);
+
+    // forward: Ada's on time (2 h), Ben's falls late (30 h), advice ended before its deadline,
+    // the re-route overdue: 1 on time of 3 due
+    expect(clock(cur, 'forward')).toMatchObject({ onTime: 1, late: 1, ended: 1, overdue: 1, notYetDue: 0, onTimeRate: 33.3, medianHours: 2, p90Hours: 48 });
+    // contact: Ada's on time (72 h); the falls referral ended (re-routed) before its deadline
+    expect(clock(cur, 'contact')).toMatchObject({ onTime: 1, late: 0, ended: 1, overdue: 0, onTimeRate: 100, medianHours: 72, p90Hours: 72 });
+    // follow-up: Ada's on time, 13 days after forwarding (336 h bucket); the falls referral's call
+    // stopped with the re-route
+    expect(clock(cur, 'follow_up')).toMatchObject({ onTime: 1, late: 0, ended: 1, overdue: 0, onTimeRate: 100, medianHours: 336 });
+    expect(clock(byAgency.get(fire), 'forward')).toMatchObject({ onTime: 1, late: 0, overdue: 0, onTimeRate: 100 });
+    expect(clock(byAgency.get(other), 'forward')).toMatchObject({ onTime: 0, overdue: 1, onTimeRate: 0, medianHours: null });
+
+    expect(cur.outcomes).toEqual([{ code: 'service_provided', label: expect.any(String), snomedCode: expect.toBeOneOf([null, expect.any(String)]), referrals: 1 }]);
+    expect(byAgency.get(fire).outcomes).toEqual([{ code: 'service_provided', label: expect.any(String), referrals: 1 }]);
+    expect(cur.needsMet).toEqual({ yes: 1, partly: 0, no: 0, notYet: 0 });
+
+    // questions: fire once, falls twice (the re-route keeps the question), advice once
+    const byQ = Object.fromEntries(cur.byQuestion.map((x: any) => [x.questionId, x.referrals]));
+    expect(byQ).toEqual({ [q.questions[0]!.id]: 1, [q.questions[3]!.id]: 2, [q.questions[15]!.id]: 1 });
+    expect(cur.bySection.reduce((n: number, s: any) => n + s.referrals, 0)).toBe(4);
+
+    expect(cur.byOrganisation).toEqual([
+      { organisationId: null, organisation: 'No organisation recorded', type: null, checklists: 2, referrals: 3 },
+      { organisationId: councilId, organisation: 'East council adult social care', type: 'council', checklists: 1, referrals: 1 },
+    ]);
+    expect(cur.byOrganisationType).toEqual([
+      { type: null, label: 'No organisation recorded', checklists: 2, referrals: 3 },
+      { type: 'council', label: 'Council', checklists: 1, referrals: 1 },
+    ]);
+    // Ada is 85 (both her checklists), Ben 76
+    expect(cur.ageBands).toEqual([{ band: '75 to 79', count: 1 }, { band: '85 to 89', count: 2 }]);
+    expect(cur.postcodeDistricts).toEqual([{ district: 'SE1', checklists: 2 }, { district: 'N1', checklists: 1 }]);
+
+    // an old day changes (the re-route is forwarded now, late): the report follows
+    await markForwarded(ctx, r4);
+    const again = (await summary('from=2026-04-01&to=2026-06-30')).body.current;
+    expect(clock(again, 'forward')).toMatchObject({ onTime: 1, late: 2, overdue: 0, onTimeRate: 33.3 });
+    expect(r3.id).toBeTruthy();
+
+    // one agency: the fire service's own figures
+    const fireOnly = (await summary(`from=2026-04-01&to=2026-06-30&agencyId=${fire}`)).body.current;
+    expect(fireOnly).toMatchObject({ checklists: 1, noNeeds: 0, people: 1, referrals: 1, needsMet: { yes: 1, partly: 0, no: 0, notYet: 0 }, postcodeDistricts: [] });
+    expect(fireOnly.filter).toMatchObject({ agencyId: fire, agency: expect.any(String) });
+    expect(fireOnly.ageBands).toEqual([{ band: '85 to 89', count: 1 }]);
+    expect(fireOnly.byAgency.map((x: any) => x.agencyId)).toEqual([fire]);
+
+    // one organisation: the council's checklist
+    const council = (await summary(`from=2026-04-01&to=2026-06-30&organisationId=${councilId}`)).body.current;
+    expect(council).toMatchObject({ checklists: 1, people: 1, referrals: 1, noNeeds: 0 });
+    expect(council.filter).toMatchObject({ organisationId: councilId, organisation: 'East council adult social care' });
+
+    // each report is audited
+    const audited = await ctx.db.selectFrom('auditLog').select('action').where('action', '=', 'report.summary').execute();
+    expect(audited.length).toBe(4);
+  });
+
+  it('refuses a bad period or filter with the field and the reason, and anyone outside the hub', async () => {
+    const cases: [string, string][] = [
+      ['from=2026-04-01', 'to'],
+      ['from=2026-04-31&to=2026-05-01', 'from'],
+      ['from=2026-05-01&to=2026-04-30', 'to'],
+      ['from=2020-01-01&to=2026-12-31', 'to'],
+      ['from=2026-04-01&to=2026-04-30&agencyId=fire', 'agencyId'],
+      ['from=2026-04-01&to=2026-04-30&colour=blue', ''],
+      ['from=2026-04-01&to=2026-04-30&to=2026-05-30', 'to'],
+    ];
+    for (const [query, field] of cases) {
+      const res = await summary(query);
+      expect(res.status, query).toBe(400);
+      expect(JSON.stringify(res.body.error), query).toContain(field);
+    }
+    expect((await summary(`from=2026-04-01&to=2026-04-30&agencyId=${crypto.randomUUID()}`)).status).toBe(404);
+    expect((await summary('from=2026-04-01&to=2026-04-30', worker.token)).status).toBe(403);
+    expect((await summary('from=2026-04-01&to=2026-04-30', fireAgency.token)).status).toBe(403);
+    expect((await api.get('/api/v1/reports/summary?from=2026-04-01&to=2026-04-30')).status).toBe(401);
+  });
+});
+
+describe('the report rules', () => {
+  it('buckets durations by their upper edge and reads percentiles from the buckets', () => {
+    expect([0, 1, 1.01, 2, 24, 24.5, 672, 673].map(bucketOf)).toEqual([0, 0, 1, 1, 5, 6, 14, 15]);
+    const buckets = new Array(16).fill(0);
+    buckets[bucketOf(2)] = 1;
+    buckets[bucketOf(30)] = 1;
+    expect(percentileFromBuckets(buckets, 50)).toBe(2);
+    expect(percentileFromBuckets(buckets, 90)).toBe(48);
+    expect(percentileFromBuckets(new Array(16).fill(0), 50)).toBeNull();
+    const long = new Array(16).fill(0);
+    long[15] = 3;
+    expect(percentileFromBuckets(long, 50)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('compares whole months with as many months before, other periods with as many days before', () => {
+    expect(previousPeriod('2026-04-01', '2026-06-30')).toEqual({ from: '2026-01-01', to: '2026-03-31' });
+    expect(previousPeriod('2026-04-01', '2027-03-31')).toEqual({ from: '2025-04-01', to: '2026-03-31' });
+    expect(previousPeriod('2026-03-01', '2026-03-31')).toEqual({ from: '2026-02-01', to: '2026-02-28' });
+    expect(previousPeriod('2026-03-10', '2026-03-16')).toEqual({ from: '2026-03-03', to: '2026-03-09' });
+  });
+
+  it('shows counts from 1 to 4 as "<5" outside the hub', () => {
+    expect([0, 1, 4, 5, 12].map((n) => smallNumber(n, 5))).toEqual([0, '<5', '<5', 5, 12]);
+    expect(smallNumber(9, 10)).toBe('<10');
+  });
+});
