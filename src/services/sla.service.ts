@@ -9,7 +9,9 @@
  *   - resolves open breaches whose late step already happened but whose resolution was missed;
  *   - deletes expired Idempotency-Keys;
  *   - rolls up the referrals received on each day that has ended (referral_days, the dashboard's
- *     charts), at most MAX_ROLLUP_DAYS a sweep.
+ *     charts), at most MAX_ROLLUP_DAYS a sweep;
+ *   - recomputes the summary report's days that are stale or were never rolled up, at most
+ *     MAX_REPORT_DAYS a sweep (report-summary.service.ts).
  * After commit, reconciliation (rule 5): whatever Postgres says is due and Redis no longer holds
  * is enqueued again. That part is idempotent by job id, so it needs no lock.
  */

@@ -8,6 +8,10 @@
  * run side by side and each page's requests alternate between them, so whatever else the
  * machine is doing weighs on both alike. Prints p50 and p95 of each, the growth (large p95 /
  * small p95) and whether every page's p95 at a million is under 150 ms and grew less than 2x.
+ * The summary report is timed for the last full quarter and the last full financial year (and
+ * one agency's year); the report's daily rollup is made first for the whole history, as the
+ * sweep would have made it, and timed. Last, a year's referrals are streamed as CSV from the
+ * large history, with the API process's RSS sampled while it streams.
  * The large database (BENCH_DATABASE_URL, default signpost_bench_scale) is kept and reused by
  * the next run; the small one (the same name with `_small`) is built afresh each time.
  * BENCH_ROUNDS sets the requests per page (default 60), BENCH_SUBMISSIONS the large history's
@@ -20,6 +24,8 @@ import { loadEnv } from '../../config/env.js';
 import { createContext } from '../../src/context.js';
 import { ensureDatabase, migrateToLatest } from '../../src/db/migrate.js';
 import { rollUpReferralDays } from '../../src/db/referral-day.repository.js';
+import { rollUpReportDays } from '../../src/db/report-summary.repository.js';
+import { readFile } from 'node:fs/promises';
 import { seedDemo } from '../../src/db/seed.js';
 import { recordFollowUp } from '../../src/services/follow-up-record.service.js';
 import { recordForwarded } from '../../src/services/forward.service.js';
@@ -134,10 +140,10 @@ async function findLive(url: string) {
       .where('p.familyName', '=', `Scale-${lettersOf(0)}`)
       .orderBy('s.receivedAt')
       .executeTakeFirstOrThrow();
-    const referral = await ctx.db.selectFrom('referrals').select('id').where('submissionId', '=', open.id).orderBy('reference').executeTakeFirstOrThrow();
+    const referral = await ctx.db.selectFrom('referrals').select(['id', 'agencyId']).where('submissionId', '=', open.id).orderBy('reference').executeTakeFirstOrThrow();
     const followUp = await ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', open.id).executeTakeFirstOrThrow();
     const token = await issueToken(ctx, coordinator.id, 'bench');
-    return { open: open.id, personId: open.personId, referral: referral.id, followUp: followUp.id, token };
+    return { open: open.id, personId: open.personId, referral: referral.id, agencyId: referral.agencyId, followUp: followUp.id, token };
   } finally {
     await ctx.close();
   }
@@ -164,6 +170,7 @@ async function startApi(url: string, port: number) {
   const hub = new BenchClient(base);
   await hub.signIn(EMAIL('coordinator'), PASSWORD);
   const apiClient = new BenchClient(base, live.token);
+  const periods = reportPeriods();
   const pages: [BenchClient, string][] = [
     [hub, '/hub'],
     [hub, '/hub/follow-ups'],
@@ -178,6 +185,12 @@ async function startApi(url: string, port: number) {
     [hub, '/hub/people'],
     [hub, '/hub/people/matches'],
     [hub, `/hub/people/${live.personId}`],
+    [hub, '/hub/reports'],
+    [hub, '/hub/outcomes'],
+    [hub, '/hub/organisations'],
+    [apiClient, `/api/v1/reports/summary?from=${periods.quarter.from}&to=${periods.quarter.to}`],
+    [apiClient, `/api/v1/reports/summary?from=${periods.year.from}&to=${periods.year.to}`],
+    [apiClient, `/api/v1/reports/summary?from=${periods.year.from}&to=${periods.year.to}&agencyId=${live.agencyId}`],
     [apiClient, '/api/v1/referrals'],
     [apiClient, '/api/v1/sla/breaches'],
     [apiClient, '/api/v1/follow-ups'],
@@ -187,7 +200,7 @@ async function startApi(url: string, port: number) {
     await new Promise((r) => proc.once('exit', r));
     await deleteRedisPrefix(`${PREFIX}-${port}`);
   };
-  return { pages, stop };
+  return { pages, stop, apiClient, pid: proc.pid! };
 }
 
 /** Each page on both APIs, their requests alternating (5 each to warm up, then ROUNDS each timed). */
@@ -265,6 +278,68 @@ async function grow(url: string, live: Awaited<ReturnType<typeof buildLive>>, su
   await c.query('VACUUM (ANALYZE)');
   await c.end();
   log(`  ${'VACUUM (ANALYZE)'.padEnd(34)} ${' '.repeat(14)} ${((performance.now() - v) / 1000).toFixed(1).padStart(6)} s`);
+  await rollUpReports(url, log);
+}
+
+/**
+ * The report's daily rollup for the whole history, as the SLA sweep would have made it a day at
+ * a time (and as a new migration's first sweeps do): timed, since it is what a day costs.
+ */
+async function rollUpReports(url: string, log: (l: string) => void) {
+  const ctx = contextFor(url);
+  const t = performance.now();
+  try {
+    const first = await ctx.db.selectFrom('submissions').select((eb) => eb.fn.min('receivedAt').as('first')).executeTakeFirstOrThrow();
+    const today = new Date().toISOString().slice(0, 10);
+    const days = await rollUpReportDays(ctx.db, new Date(first.first!).toISOString().slice(0, 10), today, new Date());
+    const ms = performance.now() - t;
+    log(`  ${'report days rolled up'.padEnd(34)} ${String(days).padStart(9)} days ${(ms / 1000).toFixed(1).padStart(6)} s${days ? ` (${(ms / days).toFixed(0)} ms a day)` : ''}`);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** The periods the reports are timed for: the last full quarter and the last full financial year (April to March). */
+function reportPeriods(today = new Date()) {
+  const y = today.getUTCFullYear();
+  const m = today.getUTCMonth() + 1;
+  const q = Math.floor((m - 1) / 3) * 3 + 1;
+  const [qy, qm] = q - 3 < 1 ? [y - 1, q + 9] : [y, q - 3];
+  const iso = (yy: number, mm: number, dd: number) => new Date(Date.UTC(yy, mm - 1, dd)).toISOString().slice(0, 10);
+  const fy = m >= 4 ? y - 1 : y - 2;
+  return { quarter: { from: iso(qy, qm, 1), to: iso(qy, qm + 3, 0) }, year: { from: iso(fy, 4, 1), to: iso(fy + 1, 3, 31) } };
+}
+
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** A year's referrals as CSV from the large history's API: time, rows, bytes, and the API process's RSS while it streams. */
+async function timeYearCsv(url: string) {
+  const api = await startApi(url, PORTS.large);
+  try {
+    const { year } = reportPeriods();
+    const before = await rssOf(api.pid);
+    let peak = before;
+    const sampler = setInterval(() => void rssOf(api.pid).then((r) => (peak = Math.max(peak, r)), () => undefined), 50);
+    const t = performance.now();
+    const res = await api.apiClient.fetch(`/api/v1/reports/referrals.csv?from=${year.from}&to=${year.to}`);
+    let bytes = 0;
+    let lines = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.byteLength;
+      for (const b of chunk) if (b === 10) lines++;
+    }
+    const ms = performance.now() - t;
+    clearInterval(sampler);
+    peak = Math.max(peak, await rssOf(api.pid));
+    console.log(`
+the CSV of a year (${year.from} to ${year.to}) from the large history: status ${res.status}, ${(lines - 1).toLocaleString('en-GB')} referrals, ${(bytes / 1e6).toFixed(1)} MB in ${(ms / 1000).toFixed(1)} s (${Math.round((lines - 1) / (ms / 1000)).toLocaleString('en-GB')} rows/s)`);
+    console.log(`  API process RSS: ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most while streaming: under 200 MB: ${peak < 200 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    await api.stop();
+  }
 }
 
 async function main() {
@@ -274,6 +349,7 @@ async function main() {
   const grown = await countReferrals(LARGE_URL);
   if (grown >= TARGET_REFERRALS) {
     console.log(`\nreusing the large database (${grown.toLocaleString('en-GB')} referrals), migrated to the latest schema`);
+    await rollUpReports(LARGE_URL, (l) => console.log(l));
   } else {
     console.log(`\nbuilding the large history: the live work, then ${SUBMISSIONS.toLocaleString('en-GB')} closed checklists:`);
     const t = performance.now();
@@ -297,6 +373,7 @@ async function main() {
   }
   console.log(`\nevery page p95 < 150 ms at 1M: slowest ${worst.toFixed(1)} ms: ${worst < 150 ? 'MET' : 'NOT MET'}`);
   console.log(`every page's growth (large p95 / small p95) < 2x: largest ${worstGrowth.toFixed(2)}x: ${worstGrowth < 2 ? 'MET' : 'NOT MET'}`);
+  await timeYearCsv(LARGE_URL);
 }
 
 await main();
