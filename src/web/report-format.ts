@@ -1,0 +1,82 @@
+/**
+ * How the report pages put a figure into words: times as "within 2 days", rates as "87.5%",
+ * a change as "3 more (up 50%)", and, outside the hub, small numbers held back so that a single
+ * person cannot be recognised (domain/report-summary.ts smallNumber).
+ */
+import { smallNumber, type ClockFigures } from '../domain/report-summary.js';
+import type { ChartModel } from './hub-charts.js';
+
+/** One table of a report, with its chart when it has one (the chart is never shown alone). */
+export interface Figure {
+  id: string;
+  caption: string;
+  note?: string;
+  chart?: ChartModel;
+  chartTitle?: string;
+  head: { text: string; format?: 'numeric' }[];
+  rows: string[][];
+  /** the words shown instead of an empty table */
+  empty?: string;
+}
+
+export interface ReportSection {
+  id: string;
+  heading: string;
+  note?: string;
+  figures: Figure[];
+}
+
+const n = (x: number) => x.toLocaleString('en-GB');
+
+/** A bucket's upper edge in words: "within 4 hours", "within 3 days", "over 28 days". */
+export function hoursText(h: number | null): string {
+  if (h === null) return 'none yet';
+  if (h === Number.POSITIVE_INFINITY) return 'over 28 days';
+  if (h < 48) return `within ${h} ${h === 1 ? 'hour' : 'hours'}`;
+  return `within ${h / 24} days`;
+}
+
+export function rateText(r: number | null): string {
+  return r === null ? 'nothing due' : `${r}%`;
+}
+
+/** The change from the previous period: "3 more (up 50%)", "2 fewer (down 20%)", "no change". */
+export function changeText(current: number, previous: number): string {
+  const d = current - previous;
+  if (d === 0) return 'no change';
+  const pct = previous > 0 ? ` (${d > 0 ? 'up' : 'down'} ${Math.round((Math.abs(d) / previous) * 1000) / 10}%)` : '';
+  return `${n(Math.abs(d))} ${d > 0 ? 'more' : 'fewer'}${pct}`;
+}
+
+/** A rate's change in percentage points: "up 4.5 points". */
+export function pointsText(current: number | null, previous: number | null): string {
+  if (current === null || previous === null) return 'cannot compare';
+  const d = Math.round((current - previous) * 10) / 10;
+  return d === 0 ? 'no change' : `${d > 0 ? 'up' : 'down'} ${Math.abs(d)} points`;
+}
+
+export const count = n;
+
+/** The clocks whose step was due: done on time, done late, or overdue now. */
+export const clockDue = (c: ClockFigures) => c.onTime + c.late + c.overdue;
+/** How many durations the median and 90th percentile rest on. */
+export const clockTimed = (c: ClockFigures) => c.buckets.reduce((a, b) => a + b, 0);
+
+/** Counts, rates and times as shown outside the hub. */
+export class Suppressor {
+  constructor(readonly threshold: number) {}
+
+  get notShown(): string {
+    return `not shown: fewer than ${this.threshold}`;
+  }
+
+  count(x: number): string {
+    const v = smallNumber(x, this.threshold);
+    return typeof v === 'number' ? n(v) : v;
+  }
+
+  /** A figure that rests on `base` items: shown only when they are at least the threshold. */
+  resting(text: string, base: number): string {
+    return base > 0 && base < this.threshold ? this.notShown : text;
+  }
+}

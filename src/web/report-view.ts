@@ -1,0 +1,243 @@
+/**
+ * The hub's summary report of a period as the reports page shows it: the headline figures beside
+ * the previous period's, then one section per part of the report, each a table (what screen
+ * readers and printers use) with a bar chart of the same figures where a chart helps. Pure: the
+ * figures come from services/report-summary.service.ts.
+ */
+import { CLOCK_LABELS, type AgencyFigures, type ClockFigures, type NeedsMetFigures, type SummaryComparison, type SummaryReport } from '../domain/report-summary.js';
+import { barChart } from './hub-charts.js';
+import { changeText, clockDue, count, hoursText, pointsText, rateText, type Figure, type ReportSection } from './report-format.js';
+
+const NUM = 'numeric' as const;
+const col = (text: string) => ({ text });
+const num = (text: string) => ({ text, format: NUM });
+
+export const NEEDS_MET_LABELS: [keyof NeedsMetFigures, string][] = [
+  ['yes', 'Yes'],
+  ['partly', 'Partly'],
+  ['no', 'No'],
+  ['notYet', 'Not yet'],
+];
+
+/** The headline counts of the period beside the previous period's, with the change. */
+export function headlineFigure(c: SummaryComparison): Figure {
+  const line = (label: string, pick: (r: SummaryReport) => number) => [label, count(pick(c.current)), count(pick(c.previous)), changeText(pick(c.current), pick(c.previous))];
+  return {
+    id: 'headline',
+    caption: 'The period in figures',
+    head: [col('Figure'), num('This period'), num('Previous period'), col('Change')],
+    rows: [
+      line('Checklists received', (r) => r.checklists),
+      line('Checklists with no needs identified', (r) => r.noNeeds),
+      line('People', (r) => r.people),
+      line('Referrals made', (r) => r.referrals),
+      ...c.current.clocks.map((k) => {
+        const prev = c.previous.clocks.find((p) => p.clock === k.clock);
+        return [`On time: ${CLOCK_LABELS[k.clock].toLowerCase()}`, rateText(k.onTimeRate), rateText(prev?.onTimeRate ?? null), pointsText(k.onTimeRate, prev?.onTimeRate ?? null)];
+      }),
+    ],
+  };
+}
+
+const clockRow = (label: string, k: ClockFigures) => [label, count(clockDue(k)), count(k.onTime), count(k.late), count(k.overdue), count(k.notYetDue), rateText(k.onTimeRate), hoursText(k.medianHours), hoursText(k.p90Hours)];
+const CLOCK_HEAD = [num('Due'), num('On time'), num('Late'), num('Overdue now'), num('Not yet due'), num('On-time rate'), col('Median time'), col('90th percentile')];
+
+function clockSections(r: SummaryReport, previous: SummaryReport): ReportSection {
+  const hub: Figure = {
+    id: 'clocks-hub',
+    caption: 'Every agency together',
+    head: [col('Clock'), ...CLOCK_HEAD, num('On-time rate, previous period')],
+    rows: r.clocks.map((k) => [...clockRow(CLOCK_LABELS[k.clock], k), rateText(previous.clocks.find((p) => p.clock === k.clock)?.onTimeRate ?? null)]),
+  };
+  const perAgency = r.clocks.map((k): Figure => {
+    const rows = r.byAgency.map((a) => ({ a, f: a.clocks.find((x) => x.clock === k.clock) })).filter((x): x is { a: AgencyFigures; f: ClockFigures } => x.f !== undefined);
+    const rated = rows.filter((x) => x.f.onTimeRate !== null);
+    return {
+      id: `clocks-${k.clock.replace('_', '-')}`,
+      caption: `${CLOCK_LABELS[k.clock]}, by agency`,
+      chartTitle: `On-time rate by agency: ${CLOCK_LABELS[k.clock].toLowerCase()}`,
+      chart: rated.length ? barChart(rated.map((x) => ({ label: x.a.agency, value: x.f.onTimeRate!, ok: x.f.onTimeRate! >= 90 })), { max: 100, unit: '%' }) : undefined,
+      head: [col('Agency'), ...CLOCK_HEAD],
+      rows: rows.map((x) => clockRow(x.a.agency, x.f)),
+      empty: 'No referrals in the period.',
+    };
+  });
+  return {
+    id: 'clocks',
+    heading: 'The clocks',
+    note: 'A clock is due when its step was done or its deadline has passed. Times are shown as the upper edge of the band they fall in ("within 2 days").',
+    figures: [hub, ...perAgency],
+  };
+}
+
+function needsMetRows(current: NeedsMetFigures, previous: NeedsMetFigures) {
+  return NEEDS_MET_LABELS.map(([k, label]) => [label, count(current[k]), count(previous[k]), changeText(current[k], previous[k])]);
+}
+
+/** Every section of the hub's report, in the order of the issue's list. */
+export function summarySections(c: SummaryComparison): ReportSection[] {
+  const r = c.current;
+  const p = c.previous;
+  const prevAgency = new Map(p.byAgency.map((a) => [a.agencyId, a.referrals]));
+  const prevType = new Map(p.byOrganisationType.map((t) => [t.type, t.checklists]));
+  const prevNeeds = p.needsMet;
+  return [
+    {
+      id: 'referrals',
+      heading: 'Referrals by agency, question and section',
+      figures: [
+        {
+          id: 'by-agency',
+          caption: 'Referrals by agency',
+          chartTitle: 'Referrals by agency',
+          chart: r.byAgency.length ? barChart(r.byAgency.map((a) => ({ label: a.agency, value: a.referrals }))) : undefined,
+          head: [col('Agency'), num('Referrals'), num('Previous period'), col('Change'), num('Re-routed elsewhere')],
+          rows: r.byAgency.map((a) => [a.agency, count(a.referrals), count(prevAgency.get(a.agencyId) ?? 0), changeText(a.referrals, prevAgency.get(a.agencyId) ?? 0), count(a.rerouted)]),
+          empty: 'No referrals in the period.',
+        },
+        {
+          id: 'by-section',
+          caption: 'Referrals by checklist section',
+          chartTitle: 'Referrals by checklist section',
+          chart: r.bySection.length ? barChart(r.bySection.map((s) => ({ label: s.section, value: s.referrals }))) : undefined,
+          head: [col('Section'), num('Referrals')],
+          rows: r.bySection.map((s) => [s.section, count(s.referrals)]),
+          empty: 'No referrals in the period.',
+        },
+        {
+          id: 'by-question',
+          caption: 'Referrals by question',
+          note: 'A referral counts once for each question that flagged it.',
+          head: [col('Section'), col('Question'), num('Referrals')],
+          rows: r.byQuestion.map((q) => [q.section, q.question, count(q.referrals)]),
+          empty: 'No referrals in the period.',
+        },
+      ],
+    },
+    {
+      id: 'referrers',
+      heading: 'Referrers',
+      figures: [
+        {
+          id: 'by-organisation-type',
+          caption: 'Checklists by type of referring organisation',
+          chartTitle: 'Checklists by type of referring organisation',
+          chart: r.byOrganisationType.length ? barChart(r.byOrganisationType.map((t) => ({ label: t.label, value: t.checklists }))) : undefined,
+          head: [col('Type'), num('Checklists'), num('Referrals'), num('Checklists, previous period'), col('Change')],
+          rows: r.byOrganisationType.map((t) => [t.label, count(t.checklists), count(t.referrals), count(prevType.get(t.type) ?? 0), changeText(t.checklists, prevType.get(t.type) ?? 0)]),
+          empty: 'No checklists in the period.',
+        },
+        {
+          id: 'by-organisation',
+          caption: 'Checklists by referring organisation',
+          head: [col('Organisation'), col('Type'), num('Checklists'), num('Referrals')],
+          rows: r.byOrganisation.map((o) => [o.organisation, r.byOrganisationType.find((t) => t.type === o.type)?.label ?? o.type ?? 'Not recorded', count(o.checklists), count(o.referrals)]),
+          empty: 'No checklists in the period.',
+        },
+      ],
+    },
+    clockSections(r, p),
+    {
+      id: 'outcomes',
+      heading: 'Outcomes',
+      note: 'How agencies closed the referrals of the period, so far.',
+      figures: [
+        {
+          id: 'outcomes-all',
+          caption: 'Outcomes, every agency together',
+          chartTitle: 'Referrals by outcome',
+          chart: r.outcomes.length ? barChart(r.outcomes.map((o) => ({ label: o.label, value: o.referrals }))) : undefined,
+          head: [col('Outcome'), col('SNOMED CT'), num('Referrals')],
+          rows: r.outcomes.map((o) => [o.label, o.snomedCode ?? 'none', count(o.referrals)]),
+          empty: 'No referral of the period has an outcome yet.',
+        },
+        {
+          id: 'outcomes-by-agency',
+          caption: 'Outcomes by agency',
+          head: [col('Agency'), col('Outcome'), num('Referrals')],
+          rows: r.byAgency.flatMap((a) => a.outcomes.map((o) => [a.agency, o.label, count(o.referrals)])),
+          empty: 'No referral of the period has an outcome yet.',
+        },
+      ],
+    },
+    {
+      id: 'needs-met',
+      heading: 'Needs met, as the person told the hub at the follow-up call',
+      figures: [
+        {
+          id: 'needs-met-all',
+          caption: 'Were their needs met? Every agency together',
+          chartTitle: 'Were their needs met?',
+          chart: barChart(NEEDS_MET_LABELS.map(([k, label]) => ({ label, value: r.needsMet[k] }))),
+          head: [col('Answer'), num('Referrals'), num('Previous period'), col('Change')],
+          rows: needsMetRows(r.needsMet, prevNeeds),
+        },
+        {
+          id: 'needs-met-by-agency',
+          caption: 'Were their needs met? By agency',
+          head: [col('Agency'), ...NEEDS_MET_LABELS.map(([, label]) => num(label))],
+          rows: r.byAgency.map((a) => [a.agency, ...NEEDS_MET_LABELS.map(([k]) => count(a.needsMet[k]))]),
+          empty: 'No referrals in the period.',
+        },
+      ],
+    },
+    {
+      id: 'wellbeing',
+      heading: 'Wellbeing change (ONS4)',
+      note: `${count(r.wellbeing.people)} ${r.wellbeing.people === 1 ? 'person' : 'people'} answered the wellbeing questions both at the checklist and at the follow-up call. For anxiety, a lower score is better.`,
+      figures: [
+        {
+          id: 'wellbeing-change',
+          caption: 'Wellbeing before and after (scores 0 to 10)',
+          head: [col('Question'), num('People'), num('Mean before'), num('Mean after'), num('Mean improvement'), num('Better'), num('Same'), num('Worse')],
+          rows: r.wellbeing.measures.map((m) => [m.label, count(m.n), mean(m.meanBefore), mean(m.meanAfter), mean(m.meanImprovement), count(m.improved), count(m.same), count(m.worse)]),
+          empty: 'No one answered the wellbeing questions twice in the period.',
+        },
+      ],
+    },
+    {
+      id: 'people',
+      heading: 'Age bands and postcode districts',
+      figures: [
+        {
+          id: 'age-bands',
+          caption: 'People by age band',
+          chartTitle: 'People by age band',
+          chart: r.ageBands.length ? barChart(r.ageBands.map((b) => ({ label: b.band, value: b.count }))) : undefined,
+          head: [col('Age band'), num('People')],
+          rows: r.ageBands.map((b) => [b.band, count(b.count)]),
+          empty: 'No checklists in the period.',
+        },
+        {
+          id: 'postcode-districts',
+          caption: 'Checklists by postcode district',
+          head: [col('District'), num('Checklists')],
+          rows: r.postcodeDistricts.map((d) => [d.district, count(d.checklists)]),
+          empty: 'No checklists in the period.',
+        },
+      ],
+    },
+  ];
+}
+
+const mean = (x: number | null) => (x === null ? 'none' : x.toFixed(1));
+
+/**
+ * The one-page quarterly return: the headline figures, the clocks per agency, outcomes, needs
+ * met, wellbeing change and referrers by type; tables only, to print on one A4 sheet.
+ */
+export function returnFigures(c: SummaryComparison): Figure[] {
+  const all = summarySections(c).flatMap((s) => s.figures);
+  const pick = (id: string): Figure => ({ ...all.find((f) => f.id === id)!, chart: undefined, note: undefined });
+  const cell = (k: ClockFigures | undefined) => (k ? `${rateText(k.onTimeRate)}; median ${hoursText(k.medianHours)}` : rateText(null));
+  const clocks: Figure = {
+    id: 'clocks-by-agency',
+    caption: 'On-time rate and median time of each clock, by agency',
+    head: [col('Agency'), ...c.current.clocks.map((k) => col(CLOCK_LABELS[k.clock]))],
+    rows: [
+      ...c.current.byAgency.map((a) => [a.agency, ...c.current.clocks.map((k) => cell(a.clocks.find((x) => x.clock === k.clock)))]),
+      ['Every agency', ...c.current.clocks.map((k) => cell(k))],
+    ],
+  };
+  return [headlineFigure(c), clocks, pick('outcomes-all'), pick('needs-met-all'), pick('wellbeing-change'), pick('by-organisation-type')];
+}

@@ -1,0 +1,128 @@
+/**
+ * The report pages' views from hand-made reports (helpers/report-fixture.ts): each figure in words,
+ * the previous period and the change, small-number suppression, and valid HTML.
+ */
+import { HtmlValidate } from 'html-validate';
+import { describe, expect, it } from 'vitest';
+import type { AgencyPerformance } from '../src/domain/report-summary.js';
+import { clock, fullQuarter, report } from './helpers/report-fixture.js';
+import { performanceFigures } from '../src/web/performance-view.js';
+import { changeText, hoursText, pointsText } from '../src/web/report-format.js';
+import { headlineFigure, returnFigures, summarySections } from '../src/web/report-view.js';
+import { createViews } from '../src/web/render.js';
+
+const previous = () => report({ period: { from: '2026-01-01', to: '2026-03-31', days: 90 }, checklists: 10, noNeeds: 2, people: 10, referrals: 20, byAgency: [] });
+const cells = (html: string) => [...html.matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/g)].map((m) => m[1]!.replace(/<span class="nhsuk-table__heading"[^>]*>[\s\S]*?<\/span>/g, '').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim());
+
+describe('the report pages in words', () => {
+  it('puts times, changes and rates into words', () => {
+    expect([1, 4, 24, 48, 168, 672, Number.POSITIVE_INFINITY, null].map(hoursText)).toEqual(['within 1 hour', 'within 4 hours', 'within 24 hours', 'within 2 days', 'within 7 days', 'within 28 days', 'over 28 days', 'none yet']);
+    expect([changeText(15, 10), changeText(8, 10), changeText(3, 3), changeText(4, 0)]).toEqual(['5 more (up 50%)', '2 fewer (down 20%)', 'no change', '4 more']);
+    expect([pointsText(94.1, 90), pointsText(80, 85.5), pointsText(null, 80)]).toEqual(['up 4.1 points', 'down 5.5 points', 'cannot compare']);
+  });
+
+  it('shows each headline figure beside the previous period with the change', () => {
+    const h = headlineFigure({ current: fullQuarter(), previous: previous() });
+    expect(h.rows.slice(0, 4)).toEqual([
+      ['Checklists received', '15', '10', '5 more (up 50%)'],
+      ['Checklists with no needs identified', '2', '2', 'no change'],
+      ['People', '14', '10', '4 more (up 40%)'],
+      ['Referrals made', '17', '20', '3 fewer (down 15%)'],
+    ]);
+    expect(h.rows[4]).toEqual(['On time: forwarded to the agency (the hub)', '94.1%', 'nothing due', 'cannot compare']);
+  });
+
+  it('has every section of the report as a table, charts only beside a table', () => {
+    const sections = summarySections({ current: fullQuarter(), previous: previous() });
+    const figures = Object.fromEntries(sections.flatMap((s) => s.figures).map((f) => [f.id, f]));
+    expect(Object.keys(figures)).toEqual(['by-agency', 'by-section', 'by-question', 'by-organisation-type', 'by-organisation', 'clocks-hub', 'clocks-forward', 'clocks-contact', 'clocks-follow-up', 'outcomes-all', 'outcomes-by-agency', 'needs-met-all', 'needs-met-by-agency', 'wellbeing-change', 'age-bands', 'postcode-districts']);
+    expect(figures['by-agency']!.rows).toEqual([
+      ['County fire and rescue', '12', '0', '12 more', '1'],
+      ['Money advice team', '5', '0', '5 more', '0'],
+    ]);
+    expect(figures['clocks-contact']!.rows[0]).toEqual(['County fire and rescue', '5', '3', '1', '1', '4', '60%', 'within 7 days', 'within 14 days']);
+    expect(figures['clocks-contact']!.chart!.bars.map((b) => [b.label, b.value, b.cls])).toEqual([
+      ['County fire and rescue', '60%', 'bar bar--late'],
+      ['Money advice team', '100%', 'bar bar--ok'],
+    ]);
+    // the advice team's follow-ups are none of them due: no rate, so no bar
+    expect(figures['clocks-follow-up']!.chart!.bars.map((b) => b.label)).toEqual(['County fire and rescue']);
+    expect(figures['needs-met-all']!.rows).toEqual([
+      ['Yes', '2', '0', '2 more'],
+      ['Partly', '0', '0', 'no change'],
+      ['No', '0', '0', 'no change'],
+      ['Not yet', '0', '0', 'no change'],
+    ]);
+    expect(figures['wellbeing-change']!.rows).toEqual([['Life satisfaction', '2', '4.0', '6.5', '2.5', '2', '0', '0']]);
+    expect(figures['postcode-districts']!.rows).toEqual([['SW1A', '9'], ['N1', '6']]);
+    expect(figures['outcomes-all']!.rows).toEqual([['Service provided', '871731000000106', '8']]);
+    for (const f of Object.values(figures)) if (f.chart) expect(f.rows.length, f.id).toBeGreaterThan(0);
+  });
+
+  it('renders the reports page, the return and an empty period as valid HTML', async () => {
+    const views = createViews();
+    const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
+    const c = { current: fullQuarter(), previous: previous() };
+    const common = { presets: [], values: {}, fieldErrors: {}, agencyItems: [{ value: '', text: 'Every agency' }], organisationItems: [{ value: '', text: 'Every organisation' }] };
+    const full = views.render('hub-reports.njk', { ...common, title: 'Reports', report: c, headline: headlineFigure(c), sections: summarySections(c), returnHref: '/hub/reports/return?from=2026-04-01&to=2026-06-30', csvHref: '/x.csv' });
+    const empty = { current: report(), previous: report() };
+    const none = views.render('hub-reports.njk', { ...common, title: 'Reports', report: empty, headline: headlineFigure(empty), sections: summarySections(empty), returnHref: '/r', csvHref: '/x.csv' });
+    const ret = views.render('hub-report-return.njk', { title: 'Return', hubName: 'The hub', report: c, figures: returnFigures(c), reportHref: '/hub/reports' });
+    for (const html of [full, none, ret]) {
+      const result = await validator.validateString(html);
+      expect(result.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`))).toEqual([]);
+    }
+    expect(cells(full)).toContain('Borough council adult social care');
+    expect(full.match(/<svg class="sp-chart"/g)?.length).toBe(9);
+    expect(none).toContain('No referrals in the period.');
+    expect(none).not.toContain('<svg class="sp-chart" viewBox="0 0 640 8"');
+    expect(ret).not.toContain('<svg');
+    expect(cells(ret)).toEqual(expect.arrayContaining(['County fire and rescue', '91.7%; median within 1 hour', 'Every agency', '94.1%; median within 1 hour']));
+  });
+});
+
+describe("an agency's performance page", () => {
+  const perf = (agencyOver: Parameters<typeof report>[0], hubOver: Parameters<typeof report>[0]): AgencyPerformance => ({
+    agency: report({ filter: { agencyId: 'a', agency: 'Fire', organisationId: null, organisation: null }, ...agencyOver }),
+    hub: report(hubOver),
+  });
+
+  it('shows 1 to 4 as <5 and holds back a rate or time resting on fewer than 5, the hub’s too', () => {
+    const f = performanceFigures(
+      perf(
+        { referrals: 3, clocks: [clock('forward', { onTime: 3, onTimeRate: 100, medianHours: 1, p90Hours: 1, timed: 3, at: 0 }), clock('contact', { onTime: 4, late: 1, onTimeRate: 80, medianHours: 48, p90Hours: 168, timed: 5, at: 6 }), clock('follow_up')], outcomes: [{ code: 'done', label: 'Service provided', snomedCode: null, referrals: 1 }], needsMet: { yes: 5, partly: 0, no: 2, notYet: 0 } },
+        { referrals: 5, clocks: [clock('forward', { onTime: 5, onTimeRate: 100, medianHours: 1, p90Hours: 2, timed: 5, at: 0 }), clock('contact', { onTime: 4, late: 1, onTimeRate: 80, timed: 4, at: 6, medianHours: 48, p90Hours: 168 }), clock('follow_up')], outcomes: [{ code: 'done', label: 'Service provided', snomedCode: null, referrals: 6 }], needsMet: { yes: 5, partly: 0, no: 4, notYet: 0 } },
+      ),
+      5,
+    );
+    expect(f.headline.rows[0]).toEqual(['Referrals', '<5', '5']);
+    const forward = Object.fromEntries(f.clocks[0]!.rows.map((r) => [r[0], r.slice(1)]));
+    expect(forward['On-time rate']).toEqual(['not shown: fewer than 5', '100%']);
+    expect(forward['Median time']).toEqual(['not shown: fewer than 5', 'within 1 hour']);
+    expect(forward['Done on time']).toEqual(['<5', '5']);
+    const contact = Object.fromEntries(f.clocks[1]!.rows.map((r) => [r[0], r.slice(1)]));
+    // five due (rate shown) but four timed in the hub's figures: its times are held back
+    expect(contact['On-time rate']).toEqual(['80%', '80%']);
+    expect(contact['Median time']).toEqual(['within 2 days', 'not shown: fewer than 5']);
+    expect(contact['Done late']).toEqual(['<5', '<5']);
+    expect(contact['Overdue now']).toEqual(['0', '0']);
+    expect(f.clocks[2]!.rows[0]).toEqual(['On-time rate', 'nothing due', 'nothing due']);
+    expect(f.outcomes.rows).toEqual([['Service provided', '<5', '6']]);
+    expect(f.needsMet.rows).toEqual([['Yes', '5', '5'], ['Partly', '0', '0'], ['No', '<5', '<5'], ['Not yet', '0', '0']]);
+    expect(f.headline.head.map((h) => h.text)).toEqual(['Figure', 'Fire', 'All agencies']);
+  });
+
+  it('renders as valid HTML, the suppressed figures in its tables', async () => {
+    const p = perf({ referrals: 3, outcomes: [{ code: 'done', label: 'Service provided', snomedCode: null, referrals: 2 }] }, { referrals: 12 });
+    const html = createViews().render('agency-performance.njk', { title: 'Performance', agencyName: 'Fire', perf: p, figures: performanceFigures(p, 5), threshold: 5, presets: [], values: {}, fieldErrors: {}, formAction: '/agency/performance' });
+    const result = await new HtmlValidate({ extends: ['html-validate:standard'] }).validateString(html);
+    expect(result.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`))).toEqual([]);
+    expect(cells(html)).toEqual(expect.arrayContaining(['Referrals', '&lt;5', '12', 'Service provided']));
+    expect(html).toContain('a count below 5 shows as “&lt;5”');
+  });
+
+  it('follows a configured threshold', () => {
+    const f = performanceFigures(perf({ referrals: 9 }, { referrals: 10 }), 10);
+    expect(f.headline.rows[0]).toEqual(['Referrals', '<10', '10']);
+  });
+});
