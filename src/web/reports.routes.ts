@@ -1,65 +1,101 @@
 /**
- * The hub's reports page: the referrals of a period as CSV, for the whole days chosen or a
- * preset period (this month, last month, the last quarter, this financial year from 1 April).
- * The form is a GET of dates only, so the address holds no personal data.
+ * The hub's reports: the summary of a period beside the previous period (tables with charts),
+ * the printable one-page quarterly return, and the referrals of a period as CSV. Periods are
+ * presets (this month, last month, the last full quarter, the financial years from 1 April) or
+ * whole days chosen in a GET form, so the address holds dates and ids only, no personal data.
  */
-import { Router, type Response } from 'express';
-import { sendCsv } from '../middleware/csv-response.js';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { londonDay } from '../domain/uk-dates.js';
-import { referralExportRecords, referralExportSchema } from '../services/report-export.service.js';
+import { sendCsv } from '../middleware/csv-response.js';
+import { listAgencies } from '../services/agency.service.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { listOrganisations } from '../services/organisation.service.js';
+import { referralExportRecords, referralExportSchema } from '../services/report-export.service.js';
+import { summaryQuerySchema, summaryReport } from '../services/report-summary.service.js';
 import { formValues } from './checklist-form.js';
-import { dateFromInput } from './form-dates.js';
 import { HUB_ROLES } from './hub-charts.js';
 import { principalFromSession, requireUser } from './middleware.js';
+import { errorList, periodValues, presetPeriods, readPeriod } from './report-period.js';
+import { headlineFigure, returnFigures, summarySections } from './report-view.js';
 import { page } from './render.js';
 
-const iso = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10);
+export { presetPeriods } from './report-period.js';
 
-/** The preset periods, as London's calendar has them today. */
-export function presetPeriods(today: string): { text: string; from: string; to: string }[] {
-  const [y, m] = today.split('-').map(Number) as [number, number];
-  const quarterStart = Math.floor((m - 1) / 3) * 3 + 1;
-  const lastQuarterStart = quarterStart - 3 < 1 ? [y - 1, quarterStart + 9] : [y, quarterStart - 3];
-  const fyStart = m >= 4 ? y : y - 1;
-  return [
-    { text: 'This month so far', from: iso(y, m, 1), to: today },
-    { text: 'Last month', from: iso(y, m - 1, 1), to: iso(y, m, 0) },
-    { text: 'The last full quarter', from: iso(lastQuarterStart[0]!, lastQuarterStart[1]!, 1), to: iso(lastQuarterStart[0]!, lastQuarterStart[1]! + 3, 0) },
-    { text: `This financial year so far (from 1 April ${fyStart})`, from: iso(fyStart, 4, 1), to: today },
-    { text: `Last financial year (April ${fyStart - 1} to March ${fyStart})`, from: iso(fyStart - 1, 4, 1), to: iso(fyStart, 3, 31) },
-  ];
-}
+const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
+const optionalId = z.union([z.literal('').transform(() => undefined), z.uuid()]).optional();
+
+/** The address of a report page for this query (dates and ids only). */
+const href = (path: string, q: Record<string, string | undefined>) => `${path}?${new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`;
 
 export function reportsRouter(deps: ServiceDeps): Router {
   const r = Router();
   r.use('/hub/reports', requireUser(...HUB_ROLES));
+  const presets = () => presetPeriods(londonDay(deps.clock.now()));
 
-  const show = (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    page(res, 'hub-reports.njk', { title: 'Reports', section: 'reports', presets: presetPeriods(londonDay(deps.clock.now())), values: {}, fieldErrors: {}, ...extra }, status);
+  const show = async (res: Response, extra: Record<string, unknown>, status = 200) => {
+    const [agencies, organisations] = await Promise.all([listAgencies(deps), listOrganisations(deps)]);
+    const values = (extra.values ?? {}) as Record<string, string>;
+    page(res, 'hub-reports.njk', {
+      title: 'Reports',
+      section: 'reports',
+      presets: presets(),
+      fieldErrors: {},
+      ...extra,
+      agencyItems: [{ value: '', text: 'Every agency' }, ...agencies.map((a) => ({ value: a.id, text: a.name, selected: a.id === values.agencyId }))],
+      organisationItems: [{ value: '', text: 'Every organisation' }, ...organisations.map((o) => ({ value: o.id, text: o.name, selected: o.id === values.organisationId }))],
+    }, status);
+  };
 
-  r.get('/hub/reports', (_req, res) => show(res));
+  /** The query of a report page, or the form's errors; with no days given, `fallback`. */
+  const readQuery = (req: Request, fallback: { from: string; to: string }) => {
+    const v = formValues(req.query);
+    const p = readPeriod(v);
+    const fieldErrors = { ...p.fieldErrors };
+    const ids = z.object({ agencyId: optionalId, organisationId: optionalId }).safeParse({ agencyId: v.agencyId, organisationId: v.organisationId });
+    if (!ids.success) for (const i of ids.error.issues) fieldErrors[String(i.path[0])] = i.path[0] === 'agencyId' ? 'Choose an agency from the list' : 'Choose an organisation from the list';
+    const period = p.none ? { from: fallback.from, to: fallback.to } : { from: p.from, to: p.to };
+    const q = summaryQuerySchema.safeParse({ ...period, ...(ids.success ? ids.data : {}) });
+    if (!Object.keys(fieldErrors).length && !q.success) fieldErrors[String(q.error.issues[0]?.path[0] ?? 'to') === 'from' ? 'from' : 'to'] = 'Choose a period of whole days, the last day on or after the first';
+    return { v, fieldErrors, q: Object.keys(fieldErrors).length || !q.success ? undefined : q.data };
+  };
+
+  r.get('/hub/reports', async (req, res) => {
+    const { v, fieldErrors, q } = readQuery(req, presets()[0]!);
+    if (!q) return show(res, { values: v, fieldErrors, errors: errorList(fieldErrors) }, 400);
+    const report = await summaryReport(deps, principalFromSession(res), q, rid(req));
+    await show(res, {
+      values: { ...periodValues(q.from, q.to), agencyId: q.agencyId ?? '', organisationId: q.organisationId ?? '' },
+      report,
+      headline: headlineFigure(report),
+      sections: summarySections(report),
+      returnHref: href('/hub/reports/return', q),
+      csvHref: href('/hub/reports/referrals.csv', { from: q.from, to: q.to }),
+    });
+  });
+
+  r.get('/hub/reports/return', async (req, res) => {
+    const { fieldErrors, q } = readQuery(req, presets()[2]!);
+    if (!q) return page(res, 'error.njk', { title: 'There is a problem', message: Object.values(fieldErrors).join('. '), section: 'reports' }, 400);
+    const report = await summaryReport(deps, principalFromSession(res), q, rid(req));
+    page(res, 'hub-report-return.njk', {
+      title: `Quarterly return, ${q.from} to ${q.to}`,
+      section: 'reports',
+      hubName: deps.env.HUB_NAME,
+      report,
+      figures: returnFigures(report),
+      reportHref: href('/hub/reports', q),
+    });
+  });
 
   r.get('/hub/reports/referrals.csv', async (req, res) => {
     const v = formValues(req.query);
-    const fieldErrors: Record<string, string> = {};
-    // a preset link carries ISO dates; the form, a day, a month and a year each
-    const day = (name: 'from' | 'to', words: string) => {
-      if (/^\d{4}-\d{2}-\d{2}$/.test(v[name] ?? '')) return v[name];
-      const d = dateFromInput(v, name);
-      if (d === 'missing') fieldErrors[name] = `Enter the ${words} day`;
-      else if (d === 'invalid') fieldErrors[name] = `Enter a real date for the ${words} day, for example 1 4 2026`;
-      else return iso(d.year, d.month, d.day);
-      return undefined;
-    };
-    const from = day('from', 'first');
-    const to = day('to', 'last');
-    const q = referralExportSchema.safeParse({ from, to });
+    const p = readPeriod(v);
+    const fieldErrors = p.none ? { from: 'Enter the first day', to: 'Enter the last day' } : p.fieldErrors;
+    const q = referralExportSchema.safeParse({ from: p.from, to: p.to });
     if (!Object.keys(fieldErrors).length && !q.success) fieldErrors.to = 'The last day must be the same as the first day or after it';
-    if (Object.keys(fieldErrors).length || !q.success) {
-      return show(res, { values: v, fieldErrors, errors: Object.entries(fieldErrors).map(([id, text]) => ({ text, href: `#${id}` })) }, 400);
-    }
-    await sendCsv(res, `signpost-referrals-${q.data.from}-to-${q.data.to}.csv`, referralExportRecords(deps, principalFromSession(res), q.data, req.id === undefined ? undefined : String(req.id)));
+    if (Object.keys(fieldErrors).length || !q.success) return show(res, { values: v, fieldErrors, errors: errorList(fieldErrors) }, 400);
+    await sendCsv(res, `signpost-referrals-${q.data.from}-to-${q.data.to}.csv`, referralExportRecords(deps, principalFromSession(res), q.data, rid(req)));
   });
 
   return r;
