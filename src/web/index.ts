@@ -15,6 +15,7 @@ import { hubAdminRouter } from './hub-admin.routes.js';
 import { hubRouter } from './hub.routes.js';
 import { linkWorkerRouter } from './link-worker.routes.js';
 import { peopleRouter } from './people.routes.js';
+import { performanceRouter } from './performance.routes.js';
 import { reportsRouter } from './reports.routes.js';
 import { checkCsrf, securityHeaders, webSession } from './middleware.js';
 import { NHSUK_DIST_DIR, STATIC_DIR, nhsukCssWithoutWebFonts, page, warmViews } from './render.js';
@@ -49,6 +50,7 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(peopleRouter(deps));
   pages.use(auditRouter(deps));
   pages.use(reportsRouter(deps));
+  pages.use(performanceRouter(deps));
   pages.use((req, res, next) => {
     if (req.method !== 'GET' || !req.accepts('html')) return next();
     page(res, 'error.njk', { title: 'Page not found', message: 'If you typed the web address, check it is correct.' }, 404);
