@@ -17,6 +17,8 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
 import { markForwarded, moveThrough } from '../helpers/referrals.js';
+import { londonDay } from '../../src/domain/uk-dates.js';
+import { presetPeriods } from '../../src/web/report-period.js';
 import { expectAccessible, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
 
 const WIDTHS = [320, 390];
@@ -211,6 +213,10 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'agency-referral-errors');
       await page.goto(`/agency/referrals/${subs.withdrawn.referrals[0]!.id}`);
       await audit(page, w, 'agency-referral-withdrawn');
+      await page.goto('/agency/performance');
+      await audit(page, w, 'agency-performance');
+      await page.goto('/agency/performance?from%5Bday%5D=31&from%5Bmonth%5D=2&from%5Byear%5D=2026&to=2026-03-01');
+      await audit(page, w, 'agency-performance-errors');
     });
   });
 
@@ -292,6 +298,21 @@ describe('every page of every role, at 320 and 390 px', () => {
     });
   });
 
+  it('the report pages', async () => {
+    await as(users.coordinator, async (page, w) => {
+      const today = londonDay(ctx.clock.now());
+      for (const [path, name] of [
+        ['/hub/reports?from=2026-03-02&to=2026-03-01', 'hub-reports-period-errors'],
+        [`/hub/reports?from=${presetPeriods(today)[3]!.from}&to=${today}&agencyId=${q.questions[0]!.agencyId}`, 'hub-reports-agency'],
+        ['/hub/reports/return', 'hub-report-return'],
+        [`/hub/agencies/${q.questions[0]!.agencyId}/performance`, 'hub-agency-performance'],
+      ] as const) {
+        await page.goto(path);
+        await audit(page, w, name);
+      }
+    });
+  });
+
   it("an admin's pages", async () => {
     await as(users.admin, async (page, w) => {
       await page.goto('/hub/users');
@@ -328,6 +349,6 @@ describe('every page of every role, at 320 and 390 px', () => {
 
   it('checked each page once', () => {
     expect(new Set(checked).size).toBe(checked.length);
-    expect(checked.length).toBeGreaterThanOrEqual(61);
+    expect(checked.length).toBeGreaterThanOrEqual(67);
   });
 });
