@@ -30,6 +30,8 @@ describe('the report pages in words', () => {
       ['Referrals made', '17', '20', '3 fewer (down 15%)'],
     ]);
     expect(h.rows[4]).toEqual(['On time: forwarded to the agency (the hub)', '94.1%', 'nothing due', 'cannot compare']);
+    const one = headlineFigure({ current: { ...fullQuarter(), filter: { agencyId: 'a', agency: 'Fire', organisationId: null, organisation: null } }, previous: previous() });
+    expect(one.rows.slice(0, 3).map((r) => r[0])).toEqual(['Checklists with a referral to this agency', 'People', 'Referrals made']);
   });
 
   it('has every section of the report as a table, charts only beside a table', () => {

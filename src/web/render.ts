@@ -77,6 +77,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'person.legal_hold_lifted': 'Lifted a legal hold',
   'audit.read': 'Read the audit log',
   'report.referrals_csv': 'Exported the referrals of a period as CSV (no names or contact details)',
+  'report.summary': 'Read the summary report of a period (figures only)',
+  'report.agency_performance': 'Read an agency’s performance figures',
   'agency_link.view': 'Opened the referral through the agency’s emailed link',
   'agency_link.act': 'Updated the referral through the agency’s emailed link',
   'agency_link.revoke': 'Revoked the email links',

@@ -26,9 +26,11 @@ export function headlineFigure(c: SummaryComparison): Figure {
     id: 'headline',
     caption: 'The period in figures',
     head: [col('Figure'), num('This period'), num('Previous period'), col('Change')],
+    // for one agency, a checklist is one of its referrals, and "no needs" has no agency
     rows: [
-      line('Checklists received', (r) => r.checklists),
-      line('Checklists with no needs identified', (r) => r.noNeeds),
+      ...(c.current.filter.agencyId
+        ? [line('Checklists with a referral to this agency', (r) => r.checklists)]
+        : [line('Checklists received', (r) => r.checklists), line('Checklists with no needs identified', (r) => r.noNeeds)]),
       line('People', (r) => r.people),
       line('Referrals made', (r) => r.referrals),
       ...c.current.clocks.map((k) => {
@@ -213,7 +215,7 @@ export function summarySections(c: SummaryComparison): ReportSection[] {
           caption: 'Checklists by postcode district',
           head: [col('District'), num('Checklists')],
           rows: r.postcodeDistricts.map((d) => [d.district, count(d.checklists)]),
-          empty: 'No checklists in the period.',
+          empty: r.filter.agencyId ? 'Not given for one agency’s referrals.' : 'No checklists in the period.',
         },
       ],
     },

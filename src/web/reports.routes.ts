@@ -12,7 +12,7 @@ import { listAgencies } from '../services/agency.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { listOrganisations } from '../services/organisation.service.js';
 import { referralExportRecords, referralExportSchema } from '../services/report-export.service.js';
-import { summaryQuerySchema, summaryReport } from '../services/report-summary.service.js';
+import { MAX_SUMMARY_DAYS, summaryQuerySchema, summaryReport } from '../services/report-summary.service.js';
 import { formValues } from './checklist-form.js';
 import { HUB_ROLES } from './hub-charts.js';
 import { principalFromSession, requireUser } from './middleware.js';
@@ -56,7 +56,8 @@ export function reportsRouter(deps: ServiceDeps): Router {
     if (!ids.success) for (const i of ids.error.issues) fieldErrors[String(i.path[0])] = i.path[0] === 'agencyId' ? 'Choose an agency from the list' : 'Choose an organisation from the list';
     const period = p.none ? { from: fallback.from, to: fallback.to } : { from: p.from, to: p.to };
     const q = summaryQuerySchema.safeParse({ ...period, ...(ids.success ? ids.data : {}) });
-    if (!Object.keys(fieldErrors).length && !q.success) fieldErrors[String(q.error.issues[0]?.path[0] ?? 'to') === 'from' ? 'from' : 'to'] = 'Choose a period of whole days, the last day on or after the first';
+    // the days are real and in order by now: what is left is the longest period a report covers
+    if (!Object.keys(fieldErrors).length && !q.success) fieldErrors.to = `Choose a period of at most ${MAX_SUMMARY_DAYS} days`;
     return { v, fieldErrors, q: Object.keys(fieldErrors).length || !q.success ? undefined : q.data };
   };
 
