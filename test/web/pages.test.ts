@@ -310,6 +310,13 @@ describe('every page of every role, at 320 and 390 px', () => {
         await page.goto(path);
         await audit(page, w, name);
       }
+      // printed, the quarterly return is one A4 sheet with no menus, links back or instructions
+      await page.goto('/hub/reports/return');
+      await page.emulateMedia({ media: 'print' });
+      for (const hidden of ['.nhsuk-header', '.nhsuk-footer-container', '.sp-return .no-print']) expect(await page.locator(hidden).first().isVisible(), hidden).toBe(false);
+      const pdf = await page.pdf({ preferCSSPageSize: true });
+      expect(pdf.toString('latin1').match(/\/Type\s*\/Page\b/g)?.length, 'printed pages').toBe(1);
+      await page.emulateMedia({ media: 'screen' });
     });
   });
 
