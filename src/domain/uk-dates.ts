@@ -31,3 +31,35 @@ const dateTimeFmt = new Intl.DateTimeFormat('sv-SE', { timeZone: UK_TIME_ZONE, y
 export function londonDateTime(d: Date): string {
   return dateTimeFmt.format(d);
 }
+
+const partsFmt = new Intl.DateTimeFormat('en-GB', {
+  timeZone: UK_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
+
+/** How far London's wall clock is ahead of UTC at a moment, in minutes (0 in winter, 60 in summer). */
+export function londonOffsetMinutes(d: Date): number {
+  const p = Object.fromEntries(partsFmt.formatToParts(d).map((x) => [x.type, x.value]));
+  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return Math.round((wall - Math.floor(d.getTime() / 1000) * 1000) / 60_000);
+}
+
+/**
+ * The moment London's wall clock reads `minutes` past midnight on `day` ('YYYY-MM-DD'; 1440 is
+ * the next midnight). A time the spring change skips is read with the winter offset (an hour
+ * later by the summer clock); a time the autumn change repeats is its first occurrence.
+ */
+export function londonMoment(day: string, minutes: number): Date {
+  const [y, m, dd] = day.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, dd) + minutes * 60_000;
+  // London is UTC+1 in summer and UTC+0 in winter: the moment is one of these two
+  for (const t of [wall - 3_600_000, wall]) {
+    if (t + londonOffsetMinutes(new Date(t)) * 60_000 === wall) return new Date(t);
+  }
+  return new Date(wall);
+}
+
+/** Minutes past midnight on London's wall clock at a moment. */
+export function londonMinuteOfDay(d: Date): number {
+  const local = d.getTime() + londonOffsetMinutes(d) * 60_000;
+  return Math.floor((((local % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
+}
