@@ -4,6 +4,7 @@
  * Postgres and Redis.
  */
 import { z } from 'zod';
+import { CLOCK_KINDS, FORWARD_CLOCKS, parseDayEnd } from '../src/domain/working-days.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -31,9 +32,18 @@ export const envSchema = z.object({
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Clocks (README "How the clocks work"). Lengths are policy: tests move the clock instead.
+  // T1: `hours` (FORWARD_WITHIN_HOURS after receipt) or `next_working_day` (closing time on the next working day)
+  FORWARD_CLOCK: z.enum(FORWARD_CLOCKS).default('hours'),
   FORWARD_WITHIN_HOURS: z.coerce.number().positive().default(24),
   CONTACT_WITHIN_DAYS: z.coerce.number().int().positive().default(14),
+  // the contact clock kind a new agency gets (each agency has its own)
+  CONTACT_CLOCK: z.enum(CLOCK_KINDS).default('calendar_days'),
   FOLLOW_UP_AFTER_DAYS: z.coerce.number().int().positive().default(14),
+  FOLLOW_UP_CLOCK: z.enum(CLOCK_KINDS).default('calendar_days'),
+  // when a working day ends, London time ('HH:MM', up to 24:00 for midnight): working-day deadlines fall then
+  WORKING_DAY_ENDS_AT: z.string().refine((v) => parseDayEnd(v) !== undefined, 'must be a time from 00:01 to 24:00, HH:MM').default('17:00'),
+  // warnings: what falls due within this many hours is shown on the dashboard and marked in reminders
+  SLA_WARN_WITHIN_HOURS: z.coerce.number().positive().max(24 * 14).default(24),
   REMINDER_DAYS_BEFORE: z.coerce.number().int().min(0).default(4),
   /** outside the hub, counts from 1 to this minus 1 show as "<N" (reports/agency performance) */
   SMALL_NUMBER_THRESHOLD: z.coerce.number().int().min(2).max(100).default(5),

@@ -17,6 +17,7 @@ import * as scale from './2026_12_02_1300_scale.js';
 import * as outcomeCodes from './2026_12_02_1400_outcome_codes.js';
 import * as organisations from './2026_12_02_1410_organisations.js';
 import * as reportRollup from './2026_12_02_1510_report_rollup.js';
+import * as workingDays from './2026_12_02_1600_working_days.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1400_outcome_codes': outcomeCodes,
   '2026_12_02_1410_organisations': organisations,
   '2026_12_02_1510_report_rollup': reportRollup,
+  '2026_12_02_1600_working_days': workingDays,
 };

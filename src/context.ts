@@ -9,6 +9,7 @@ import { randomIds, type IdGenerator } from './domain/ids.js';
 import { createDb } from './db/kysely.js';
 import { createProducer } from './jobs/producer.js';
 import { createLogger, type Logger } from './logger.js';
+import { HolidayCalendar } from './services/holiday-calendar.js';
 import { PublishedQuestionnaires } from './services/questionnaire-cache.js';
 import type { ServiceDeps } from './services/deps.js';
 
@@ -38,12 +39,14 @@ export function createContext({ env, role, logger, clock, ids }: ContextOptions)
     logger: log,
     mode: role === 'worker' ? 'wait' : 'fail-fast',
   });
+  const theClock = clock ?? systemClock;
   return {
     env,
     db,
     jobs,
     logger: log,
-    clock: clock ?? systemClock,
+    clock: theClock,
+    holidays: new HolidayCalendar(db, theClock, env),
     ids: ids ?? randomIds,
     questionnaires: new PublishedQuestionnaires(db),
     async close() {

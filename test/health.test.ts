@@ -8,6 +8,7 @@ import { createDb } from '../src/db/kysely.js';
 import { createApp } from '../src/app.js';
 import { createProducer } from '../src/jobs/producer.js';
 import { createLogger } from '../src/logger.js';
+import { HolidayCalendar } from '../src/services/holiday-calendar.js';
 import { PublishedQuestionnaires } from '../src/services/questionnaire-cache.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
@@ -24,7 +25,8 @@ async function appWithoutBackends() {
   const logger = createLogger('silent');
   const db = createDb({ connectionString: env.DATABASE_URL, poolSize: 1 });
   const jobs = createProducer({ redisUrl: env.REDIS_URL, prefix: 'none', logger, mode: 'fail-fast' });
-  const app = createApp({ env, db, jobs, logger, clock: new ManualClock(), ids: randomIds, questionnaires: new PublishedQuestionnaires(db) });
+  const clock = new ManualClock();
+  const app = createApp({ env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db), holidays: new HolidayCalendar(db, clock, env) });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -95,7 +95,7 @@ describe('follow-up scheduling', () => {
     const s = await submit(api, worker, q, [a.id, b.id]);
     const ra = s.byAgency.get(a.agencyId)!;
     const rb = s.byAgency.get(b.agencyId)!;
-    const deps = { ids: ctx.ids, env: ctx.env };
+    const deps = { ids: ctx.ids, env: ctx.env, holidays: ctx.holidays };
     const { followUpId } = await scheduleFollowUp(ctx.db, deps, s.submissionId, ctx.clock.now(), ra.id);
     await ctx.db.updateTable('followUps').set({ status: 'completed', completedAt: ctx.clock.now() }).where('id', '=', followUpId).execute();
     await ctx.db.insertInto('followUpOutcomes').values({ followUpId, referralId: ra.id, needsMet: 'yes', recordedAt: ctx.clock.now(), recordedBy: hub.id }).execute();

@@ -3,8 +3,9 @@
  * signpost CLI. Each command prints one JSON line on success (easy to script) and a plain
  * message on stderr with a non-zero exit on failure.
  *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] [--organisation ID] [--password P] | user:password --email E --password P | token:revoke --user ID | --token ID
- *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify
+ *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify | holidays:import FILE
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv, type Env } from '../../config/env.js';
 import { AppError } from '../errors.js';
@@ -19,6 +20,7 @@ import { findUserByEmail } from '../db/user.repository.js';
 import { runSweep } from '../services/sla.service.js';
 import { runRetention } from '../services/erasure.service.js';
 import { sealAudit, verifyAuditChain } from '../services/audit.service.js';
+import { importHolidayCalendar } from '../services/holiday-calendar.js';
 import { ZodError } from 'zod';
 
 type Ctx = ServiceDeps & { close(): Promise<void> };
@@ -86,6 +88,20 @@ export const COMMANDS: Record<string, Command> = {
       const result = await verifyAuditChain(ctx);
       if (!result.ok) throw new AppError(409, 'audit_chain_broken', 'the audit log hash chain is broken', result);
       return result;
+    },
+  },
+  'holidays:import': {
+    usage: 'holidays:import FILE   (England and Wales bank holidays from a file in GOV.UK bank-holidays.json format; all or nothing)',
+    run: async (ctx, args) => {
+      const [file, ...rest] = args;
+      if (!file || rest.length) throw new AppError(400, 'usage', 'give one file: holidays:import FILE');
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new AppError(400, 'unreadable_file', `cannot read ${file}: ${(err as { code?: string }).code ?? (err as Error).message}`);
+      }
+      return importHolidayCalendar(ctx, text);
     },
   },
   'token:revoke': {

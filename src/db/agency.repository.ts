@@ -1,9 +1,10 @@
 /** The agencies table, written here only. */
 import type { PersonField } from '../domain/person-fields.js';
+import type { ClockKind } from '../domain/working-days.js';
 import type { AgencyStatus, Executor } from './database.js';
 
 /** The columns every caller sees: no timestamps (they are for audit, not for the UI). */
-const COLUMNS = ['id', 'name', 'email', 'phone', 'status', 'contactDays', 'personFields'] as const;
+const COLUMNS = ['id', 'name', 'email', 'phone', 'status', 'contactDays', 'contactClock', 'personFields'] as const;
 
 export interface AgencyRow {
   id: string;
@@ -12,6 +13,8 @@ export interface AgencyRow {
   phone: string | null;
   status: AgencyStatus;
   contactDays: number;
+  /** whether contactDays are calendar or working days */
+  contactClock: ClockKind;
   /** the person's details the agency receives besides the name (domain/person-fields.ts) */
   personFields: PersonField[];
 }
@@ -33,7 +36,7 @@ export async function existingAgencyIds(db: Executor, ids: string[]): Promise<Se
 
 export async function insertAgency(
   db: Executor,
-  row: { id: string; name: string; email: string; phone: string | null; status: AgencyStatus; contactDays: number; personFields?: PersonField[] | undefined; now: Date },
+  row: { id: string; name: string; email: string; phone: string | null; status: AgencyStatus; contactDays: number; contactClock: ClockKind; personFields?: PersonField[] | undefined; now: Date },
 ): Promise<AgencyRow> {
   const { now, personFields, ...values } = row;
   return db
@@ -62,7 +65,7 @@ export async function insertAgenciesIfMissing(
 export async function updateAgency(
   db: Executor,
   id: string,
-  patch: Partial<Pick<AgencyRow, 'name' | 'email' | 'phone' | 'status' | 'contactDays' | 'personFields'>>,
+  patch: Partial<Pick<AgencyRow, 'name' | 'email' | 'phone' | 'status' | 'contactDays' | 'contactClock' | 'personFields'>>,
   now: Date,
 ): Promise<AgencyRow | undefined> {
   return db

@@ -22,6 +22,7 @@ export async function findForwardContext(db: Executor, referralId: string) {
       'a.email as agencyEmail',
       'a.status as agencyStatus',
       'a.contactDays',
+      'a.contactClock',
       // staff with a password: the agency signs in (the email-link users have none)
       (eb) =>
         eb

@@ -52,18 +52,18 @@ export interface AgencySlaSummary {
   breachesLast30Days: number;
   medianHoursToForward: number | null;
   medianHoursToContact: number | null;
-  dueNext24Hours: Counts;
+  /** steps due within the warning window (SLA_WARN_WITHIN_HOURS), not yet late */
+  dueSoon: Counts;
 }
 
-export type AgencySlaRisk = Pick<AgencySlaSummary, 'agencyId' | 'agencyName' | 'agencyStatus' | 'openBreaches' | 'dueNext24Hours'>;
+export type AgencySlaRisk = Pick<AgencySlaSummary, 'agencyId' | 'agencyName' | 'agencyStatus' | 'openBreaches' | 'dueSoon'>;
 
 /**
- * What is at risk now, per agency: open breaches and steps due in the next 24 hours. Reads only
- * open items, through the partial indexes, so it costs the same whatever the history (the
- * dashboard needs no more).
+ * What is at risk now, per agency: open breaches and steps due before `soon` (the warning
+ * window). Reads only open items, through the partial indexes, so it costs the same whatever
+ * the history (the dashboard needs no more).
  */
-export async function slaRisk(db: Executor, now: Date): Promise<AgencySlaRisk[]> {
-  const soon = new Date(now.getTime() + 86_400_000);
+export async function slaRisk(db: Executor, now: Date, soon: Date): Promise<AgencySlaRisk[]> {
   const [agencies, open, dueForward, dueContact, dueFollowUp] = await Promise.all([
     db.selectFrom('agencies').select(['id', 'name', 'status']).orderBy('name').execute(),
     db
@@ -86,20 +86,20 @@ export async function slaRisk(db: Executor, now: Date): Promise<AgencySlaRisk[]>
       GROUP BY r.agency_id`.execute(db),
   ]);
   const byId = new Map<string, AgencySlaRisk>(
-    agencies.map((a) => [a.id, { agencyId: a.id, agencyName: a.name, agencyStatus: a.status, openBreaches: zero(), dueNext24Hours: zero() }]),
+    agencies.map((a) => [a.id, { agencyId: a.id, agencyName: a.name, agencyStatus: a.status, openBreaches: zero(), dueSoon: zero() }]),
   );
   for (const o of open) byId.get(o.agencyId)!.openBreaches[o.clock] = Number(o.n);
-  for (const d of dueForward.rows) byId.get(d.agencyId)!.dueNext24Hours.forward = Number(d.n);
-  for (const d of dueContact.rows) byId.get(d.agencyId)!.dueNext24Hours.contact = Number(d.n);
-  for (const d of dueFollowUp.rows) byId.get(d.agencyId)!.dueNext24Hours.follow_up = Number(d.n);
+  for (const d of dueForward.rows) byId.get(d.agencyId)!.dueSoon.forward = Number(d.n);
+  for (const d of dueContact.rows) byId.get(d.agencyId)!.dueSoon.contact = Number(d.n);
+  for (const d of dueFollowUp.rows) byId.get(d.agencyId)!.dueSoon.follow_up = Number(d.n);
   return [...byId.values()];
 }
 
 /** The per-agency summary (the API's report): what is at risk now, and the last 30 days' breaches and medians. */
-export async function slaSummary(db: Executor, now: Date): Promise<AgencySlaSummary[]> {
+export async function slaSummary(db: Executor, now: Date, soon: Date): Promise<(AgencySlaSummary & { dueNext24Hours: Counts })[]> {
   const since = new Date(now.getTime() - 30 * 86_400_000);
   const [risk, recent, toForward, toContact] = await Promise.all([
-    slaRisk(db, now),
+    slaRisk(db, now, soon),
     db
       .selectFrom('slaBreaches')
       .select(['agencyId', sql<string>`count(*)`.as('n')])
@@ -120,7 +120,8 @@ export async function slaSummary(db: Executor, now: Date): Promise<AgencySlaSumm
   for (const r of recent) byId.get(r.agencyId)!.breachesLast30Days = Number(r.n);
   for (const m of toForward.rows) byId.get(m.agencyId)!.medianHoursToForward = round(m.hours);
   for (const m of toContact.rows) byId.get(m.agencyId)!.medianHoursToContact = round(m.hours);
-  // the report's shape, as before: agencyId, agencyName, agencyStatus, openBreaches, breachesLast30Days, medians, dueNext24Hours
+  // the report's shape, as before, then dueSoon: dueNext24Hours is its old name, kept for API clients
+  // (the same counts, over SLA_WARN_WITHIN_HOURS, which is 24 unless configured)
   return [...byId.values()].map((a) => ({
     agencyId: a.agencyId,
     agencyName: a.agencyName,
@@ -129,8 +130,57 @@ export async function slaSummary(db: Executor, now: Date): Promise<AgencySlaSumm
     breachesLast30Days: a.breachesLast30Days,
     medianHoursToForward: a.medianHoursToForward,
     medianHoursToContact: a.medianHoursToContact,
-    dueNext24Hours: a.dueNext24Hours,
+    dueNext24Hours: a.dueSoon,
+    dueSoon: a.dueSoon,
   }));
+}
+
+export interface DueSoonItem {
+  clock: SlaClock;
+  dueAt: Date;
+  /** the referral (forward, contact) or the follow-up call (follow_up) */
+  id: string;
+  /** the referral's reference, or the checklist's for a follow-up call */
+  reference: string;
+  /** the agency, or null for a follow-up call (it is the hub's) */
+  agencyName: string | null;
+}
+
+/**
+ * The steps due soonest within the warning window, across the three clocks: references,
+ * agencies and times only (no personal data). Each clock reads through its partial index
+ * (literal predicates, rule 8), at most `limit` rows each, merged here.
+ */
+export async function listDueSoon(db: Executor, now: Date, soon: Date, limit: number): Promise<DueSoonItem[]> {
+  const [forward, contact, followUp] = await Promise.all([
+    sql<DueSoonItem>`
+      SELECT 'forward' AS clock, r.forward_due_at AS due_at, r.id, r.reference, a.name AS agency_name
+      FROM referrals r JOIN agencies a ON a.id = r.agency_id
+      WHERE r.status IN ('pending', 'forward_failed') AND r.forward_due_at > ${now} AND r.forward_due_at <= ${soon}
+      ORDER BY r.forward_due_at LIMIT ${limit}`.execute(db),
+    sql<DueSoonItem>`
+      SELECT 'contact' AS clock, r.contact_due_at AS due_at, r.id, r.reference, a.name AS agency_name
+      FROM referrals r JOIN agencies a ON a.id = r.agency_id
+      WHERE r.status IN ('forwarded', 'acknowledged', 'accepted') AND r.contact_due_at > ${now} AND r.contact_due_at <= ${soon}
+      ORDER BY r.contact_due_at LIMIT ${limit}`.execute(db),
+    sql<DueSoonItem>`
+      SELECT 'follow_up' AS clock, f.due_at, f.id, s.reference, NULL AS agency_name
+      FROM follow_ups f JOIN submissions s ON s.id = f.submission_id
+      WHERE f.status = 'scheduled' AND f.due_at > ${now} AND f.due_at <= ${soon}
+      ORDER BY f.due_at LIMIT ${limit}`.execute(db),
+  ]);
+  return [...forward.rows, ...contact.rows, ...followUp.rows].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime()).slice(0, limit);
+}
+
+/** How many steps of each clock fall due within the warning window (a follow-up call counts once). */
+export async function countDueSoon(db: Executor, now: Date, soon: Date): Promise<Counts> {
+  const { rows } = await sql<{ forward: string; contact: string; followUp: string }>`
+    SELECT
+      (SELECT count(*) FROM referrals WHERE status IN ('pending', 'forward_failed') AND forward_due_at > ${now} AND forward_due_at <= ${soon}) AS forward,
+      (SELECT count(*) FROM referrals WHERE status IN ('forwarded', 'acknowledged', 'accepted') AND contact_due_at > ${now} AND contact_due_at <= ${soon}) AS contact,
+      (SELECT count(*) FROM follow_ups WHERE status = 'scheduled' AND due_at > ${now} AND due_at <= ${soon}) AS follow_up`.execute(db);
+  const r = rows[0]!;
+  return { forward: Number(r.forward), contact: Number(r.contact), follow_up: Number(r.followUp) };
 }
 
 /** UTC midnight at or after `t`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import shipped from '../../config/bank-holidays.json' with { type: 'json' };
+import { readFileSync } from 'node:fs';
 import { londonMoment } from './uk-dates.js';
 import {
   addClockDays,
@@ -15,6 +15,7 @@ import {
 } from './working-days.js';
 
 // the calendar the project ships (GOV.UK's file), as the hub loads it
+const shipped = JSON.parse(readFileSync(new URL('../../config/bank-holidays.json', import.meta.url), 'utf8')) as { 'england-and-wales': { events: { date: string }[] } };
 const holidays = new Set(shipped['england-and-wales'].events.map((e) => e.date));
 const cal: WorkingCalendar = { holidays, dayEndsAtMinute: 17 * 60 };
 const at = (iso: string) => new Date(iso);

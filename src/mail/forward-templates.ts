@@ -7,6 +7,7 @@
  * The subject always carries the referral's reference (agencies quote it when they phone).
  */
 import type { ForwardContext } from '../db/forward.repository.js';
+import { clockDaysLabel } from '../domain/working-days.js';
 import { hubSignature, type HubContact } from './hub-signature.js';
 
 export type ForwardContent = 'full' | 'minimal';
@@ -65,7 +66,7 @@ export function renderForwardMail(ctx: ForwardContext, s: ForwardMailSettings, a
     `Hello ${agency},`,
     '',
     `Signpost has a new referral for you: ${ctx.reference}.`,
-    `Please contact the person within ${ctx.contactDays} days of this message.`,
+    `Please contact the person within ${clockDaysLabel(ctx.contactDays, ctx.contactClock)} of this message.`,
     '',
     'What the person asked for help with:',
     ...needsLines(ctx),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { insertAgency, listAgencies as listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow } from '../db/agency.repository.js';
 import { PERSON_FIELDS } from '../domain/person-fields.js';
+import { CLOCK_KINDS } from '../domain/working-days.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -22,6 +23,8 @@ export const agencyFields = {
   phone: phone.optional(),
   status: z.enum(['active', 'paused']),
   contactDays: z.coerce.number().int('must be a whole number of days').min(1).max(90),
+  /** whether contactDays count calendar days or working days (Monday to Friday, not bank holidays) */
+  contactClock: z.enum(CLOCK_KINDS, { message: `must be one of: ${CLOCK_KINDS.join(', ')}` }),
   /** the person's details the agency receives, besides the name; every one when left out */
   personFields: z
     .array(z.enum(PERSON_FIELDS, { message: `must be one of: ${PERSON_FIELDS.join(', ')}` }))
@@ -34,6 +37,8 @@ export const newAgencySchema = z.strictObject({
   status: agencyFields.status.default('active'),
   // absent: the configured default, CONTACT_WITHIN_DAYS (see createAgency)
   contactDays: agencyFields.contactDays.optional(),
+  // absent: the configured default, CONTACT_CLOCK
+  contactClock: agencyFields.contactClock.optional(),
   personFields: agencyFields.personFields.optional(),
 });
 export type NewAgencyInput = z.infer<typeof newAgencySchema>;
@@ -45,6 +50,7 @@ export const agencyPatchSchema = z
     phone: agencyFields.phone,
     status: agencyFields.status.optional(),
     contactDays: agencyFields.contactDays.optional(),
+    contactClock: agencyFields.contactClock.optional(),
     personFields: agencyFields.personFields.optional(),
   })
   .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'must name at least one field to change' });
@@ -73,6 +79,7 @@ export async function createAgency(deps: ServiceDeps, principal: Principal, inpu
       phone: input.phone ?? null,
       status: input.status,
       contactDays: input.contactDays ?? deps.env.CONTACT_WITHIN_DAYS,
+      contactClock: input.contactClock ?? deps.env.CONTACT_CLOCK,
       personFields: input.personFields,
       now: deps.clock.now(),
     });

@@ -7,12 +7,12 @@ import { forbidden } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { listReferrals } from './referral.service.js';
-import { getBreaches, getSlaRisk } from './sla-report.service.js';
+import { getBreaches, getDueSoon, getSlaRisk } from './sla-report.service.js';
 
 export async function hubDashboard(deps: ServiceDeps, principal: Principal, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see this');
   const now = deps.clock.now();
-  const [risk, breaches, failed, rejected, weekly, compliance, failedMail, calls] = await Promise.all([
+  const [risk, breaches, failed, rejected, weekly, compliance, failedMail, calls, warnings] = await Promise.all([
     getSlaRisk(deps),
     getBreaches(deps, { open: true, limit: 50 }),
     listReferrals(deps, principal, { status: ['forward_failed'], limit: 50 }, requestId),
@@ -21,8 +21,9 @@ export async function hubDashboard(deps: ServiceDeps, principal: Principal, requ
     slaCompliance(deps.db, new Date(now.getTime() - 30 * 86_400_000), now),
     listNotificationRows(deps.db, { failedOnly: true, limit: 20 }),
     countOpenFollowUps(deps.db, now, addDays(now, 7)),
+    getDueSoon(deps, 20),
   ]);
   const openByAgency = risk.filter((a) => a.openBreaches.forward + a.openBreaches.contact + a.openBreaches.follow_up > 0);
-  const dueSoon = risk.filter((a) => a.dueNext24Hours.forward + a.dueNext24Hours.contact + a.dueNext24Hours.follow_up > 0);
-  return { now, openByAgency, breaches, dueSoon, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls };
+  const dueSoon = risk.filter((a) => a.dueSoon.forward + a.dueSoon.contact + a.dueSoon.follow_up > 0);
+  return { now, openByAgency, breaches, dueSoon, warnings, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls };
 }

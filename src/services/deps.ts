@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { DB } from '../db/database.js';
 import type { JobProducer } from '../jobs/producer.js';
+import type { HolidayCalendar } from './holiday-calendar.js';
 import type { PublishedQuestionnaires } from './questionnaire-cache.js';
 
 export interface ServiceDeps {
@@ -15,4 +16,6 @@ export interface ServiceDeps {
   jobs: JobProducer;
   logger: Logger;
   questionnaires: PublishedQuestionnaires;
+  /** the bank holidays the working-day clocks skip, cached for a minute */
+  holidays: HolidayCalendar;
 }

@@ -13,7 +13,7 @@
  *  - permanent refusal (5xx): recordRefusedForGood, then a MailError(permanent=true).
  */
 import { SYSTEM_ACTOR } from '../domain/actors.js';
-import { addDays } from '../domain/clock.js';
+import { addClockDays, type ClockKind } from '../domain/working-days.js';
 import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
 import type { Executor } from '../db/database.js';
@@ -37,22 +37,23 @@ export type ForwardDeps = ServiceDeps & { mailer: Mailer };
 
 export type ForwardOutcome = 'missing' | 'not_pending' | 'agency_paused' | 'forwarded' | 'already_forwarded';
 
-type RecordDeps = Pick<ServiceDeps, 'ids' | 'env'>;
+type RecordDeps = Pick<ServiceDeps, 'ids' | 'env' | 'holidays'>;
 
 /**
  * The referral is with its agency: forwarded, its contact clock (T2) started from the agency's
- * contact days, its T1 breach and paused-agency alert resolved, the hub's follow-up (T3)
+ * contact days (calendar or working days, as the agency counts them), its T1 breach and paused-agency alert resolved, the hub's follow-up (T3)
  * scheduled. Call in the transaction that marks the mail sent. Returns the follow-up to time
  * after commit, or null when another run recorded it first.
  */
 export async function recordForwarded(
   trx: Executor,
   deps: RecordDeps,
-  referral: { id: string; submissionId: string; contactDays: number },
+  referral: { id: string; submissionId: string; contactDays: number; contactClock: ClockKind },
   mail: { messageId: string; recipient: string },
   at: Date,
 ): Promise<{ followUpId: string; dueAt: Date } | null> {
-  const updated = await markForwarded(trx, { id: referral.id, at, contactDueAt: addDays(at, referral.contactDays), messageId: mail.messageId });
+  const contactDueAt = addClockDays(at, referral.contactDays, referral.contactClock, await deps.holidays.get());
+  const updated = await markForwarded(trx, { id: referral.id, at, contactDueAt, messageId: mail.messageId });
   if (!updated) return null;
   await appendReferralEvent(trx, { ...SYSTEM_ACTOR, referralId: referral.id, at, fromStatus: 'pending', toStatus: 'forwarded', note: `mail ${mail.messageId} to ${mail.recipient}` });
   await resolveBreach(trx, referral.id, 'forward', at);

@@ -5,6 +5,7 @@
  */
 import { addHours } from '../domain/clock.js';
 import { referralReference } from '../domain/ids.js';
+import { forwardDueAt as forwardDeadline, type WorkingCalendar } from '../domain/working-days.js';
 import { normaliseName, normalisePostcode } from '../domain/person-match.js';
 import type { RoutedReferral } from '../domain/routing.js';
 import type { IntakeRow } from '../db/submission.repository.js';
@@ -41,13 +42,16 @@ export interface IntakeInput {
   routed: RoutedReferral[];
   agencyNames: Map<string, string>;
   receivedAt: Date;
+  /** the working-day calendar, for FORWARD_CLOCK=next_working_day */
+  calendar: WorkingCalendar;
   idempotencyKey?: string | undefined;
   rawBody: unknown;
 }
 
 export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: IntakeInput): { row: IntakeRow; reply: SubmissionReply } {
   const { principal, body, receivedAt: now } = input;
-  const forwardDueAt = addHours(now, deps.env.FORWARD_WITHIN_HOURS);
+  // T1 starts at receipt (for a paper checklist too: the hub's receipt, not its keying-in)
+  const forwardDueAt = forwardDeadline(now, { kind: deps.env.FORWARD_CLOCK, hours: deps.env.FORWARD_WITHIN_HOURS }, input.calendar);
   const reference = deps.ids.reference();
   const reply: SubmissionReply = {
     id: deps.ids.uuid(),

@@ -15,7 +15,7 @@ import { resolveBreach } from '../db/breach.repository.js';
 import type { Referral, ReferralsTable } from '../db/database.js';
 import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from '../db/referral.repository.js';
-import { addDays, addHours } from '../domain/clock.js';
+import { addClockDays, forwardDueAt as forwardDeadline, type ClockKind } from '../domain/working-days.js';
 import { londonDay } from '../domain/uk-dates.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { raiseAlert } from './alert.service.js';
@@ -93,9 +93,10 @@ export async function transitionReferral(
     problems.push({ path: 'onHoldUntil', message: 'must not be in the past' });
   }
   let targetContactDays = deps.env.CONTACT_WITHIN_DAYS;
+  let targetContactClock: ClockKind = deps.env.CONTACT_CLOCK;
   if (to === 'rerouted') {
     const target = await findAgency(deps.db, request.targetAgencyId!);
-    if (target) targetContactDays = target.contactDays;
+    if (target) [targetContactDays, targetContactClock] = [target.contactDays, target.contactClock];
     if (!target) problems.push({ path: 'targetAgencyId', message: 'no agency has this id' });
     else if (target.status !== 'active') problems.push({ path: 'targetAgencyId', message: 'this agency is paused' });
     else if (target.id === current.agencyId) problems.push({ path: 'targetAgencyId', message: 'must be another agency than the one that rejected it' });
@@ -116,6 +117,7 @@ export async function transitionReferral(
   if (decision.reopen) Object.assign(set, { closedAt: null, outcome: null });
   if (to === 'completed') set.outcome = request.outcome!;
 
+  const calendar = to === 'rerouted' ? await deps.holidays.get() : undefined;
   const replacement: TransitionResult['replacement'] =
     to === 'rerouted'
       ? {
@@ -123,7 +125,7 @@ export async function transitionReferral(
           reference: `${current.reference}R`,
           agencyId: request.targetAgencyId!,
           status: 'pending',
-          forwardDueAt: addHours(now, deps.env.FORWARD_WITHIN_HOURS),
+          forwardDueAt: forwardDeadline(now, { kind: deps.env.FORWARD_CLOCK, hours: deps.env.FORWARD_WITHIN_HOURS }, calendar!),
         }
       : null;
   if (replacement) set.reroutedToId = replacement.id;
@@ -139,7 +141,7 @@ export async function transitionReferral(
           questionIds: current.questionIds,
           receivedAt: now,
           // a new agency: a new promise to the person, on the same rule as at intake
-          contactPromisedOn: londonDay(addDays(replacement.forwardDueAt, targetContactDays)),
+          contactPromisedOn: londonDay(addClockDays(replacement.forwardDueAt, targetContactDays, targetContactClock, calendar!)),
           reroutedFromId: current.id,
           updatedAt: now,
         });

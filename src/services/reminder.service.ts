@@ -1,17 +1,19 @@
 /**
  * Contact reminders: before an agency's T2 runs out (REMINDER_DAYS_BEFORE days before
  * contact_due_at, default 4), ONE mail per agency per day listing its referrals still without
- * contact, by reference and due date only (no personal data in the mail). The notification's
+ * contact, by reference and due date only (no personal data in the mail); those due within the
+ * warning window (SLA_WARN_WITHIN_HOURS) are marked, with the time they are due. The notification's
  * dedupe key `reminder:<agencyId>:<YYYY-MM-DD>` makes "once per agency per day" a database
  * guarantee: a second run the same day (a retry, a second worker) writes and sends nothing.
  * Reads through referrals_contact_open_idx (its literal predicate, rule 8).
  */
 import { listReferralsAwaitingContactDueBy } from '../db/referral.repository.js';
 import { addDays } from '../domain/clock.js';
-import { londonDay, ukDate } from '../domain/uk-dates.js';
+import { londonDateTime, londonDay, ukDate } from '../domain/uk-dates.js';
 import { hubSignature } from '../mail/hub-signature.js';
 import type { ServiceDeps } from './deps.js';
 import { createNotification, dispatchNotifications } from './notification.service.js';
+import { warnUntil } from './sla-report.service.js';
 
 export interface ReminderResult {
   day: string;
@@ -28,6 +30,8 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
   const now = deps.clock.now();
   const day = reminderDay(now);
   const until = addDays(now, deps.env.REMINDER_DAYS_BEFORE);
+  const soon = warnUntil(deps, now);
+  const warnWords = `DUE WITHIN ${deps.env.SLA_WARN_WITHIN_HOURS} HOURS`;
 
   const created = await deps.db.transaction().execute(async (tx) => {
     const rows = await listReferralsAwaitingContactDueBy(tx, now, until);
@@ -38,7 +42,12 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
     const ids: string[] = [];
     for (const [agencyId, list] of byAgency) {
       const first = list[0]!;
-      const lines = list.map((r) => `- ${r.reference}: contact the person by ${ukDate(r.contactDueAt!)}`);
+      const lines = list.map((r) =>
+        r.contactDueAt! <= soon
+          ? `- ${r.reference}: contact the person by ${ukDate(r.contactDueAt!)} (${warnWords}: by ${londonDateTime(r.contactDueAt!).slice(11)})`
+          : `- ${r.reference}: contact the person by ${ukDate(r.contactDueAt!)}`,
+      );
+      const marked = list.filter((r) => r.contactDueAt! <= soon).length;
       const n = await createNotification(
         tx,
         deps,
@@ -51,7 +60,8 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
           bodyText: [
             `Hello ${first.agencyName},`,
             '',
-            `These referrals are still waiting for you to contact the person, and their two-week contact date is close:`,
+            `These referrals are still waiting for you to contact the person, and their contact date is close:`,
+            ...(marked ? ['', `${marked === 1 ? 'One is' : `${marked} are`} due within ${deps.env.SLA_WARN_WITHIN_HOURS} hours (marked ${warnWords}).`] : []),
             '',
             ...lines,
             '',

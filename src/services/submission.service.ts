@@ -52,6 +52,7 @@ export async function submitQuestionnaire(
     routed: routeAnswers(questions, body.answers),
     agencyNames: new Map(questions.map((q) => [q.agencyId, q.agencyName])),
     receivedAt: now,
+    calendar: await deps.holidays.get(),
     idempotencyKey: opts.idempotencyKey,
     rawBody: opts.rawBody,
   };

@@ -23,7 +23,7 @@ const PERSON_FIELD_ITEMS = PERSON_FIELDS.map((f) => ({ value: f, text: PERSON_FI
 const ORGANISATION_TYPE_ITEMS = ORGANISATION_TYPES.map((t) => ({ value: t, text: ORGANISATION_TYPE_LABELS[t] }));
 type Details = { path?: string; message: string }[];
 /** Field names as the forms label them, for the error summary. */
-const FIELD_WORDS: Record<string, string> = { name: 'Name', type: 'Type', organisationId: 'Organisation', code: 'Code', label: 'Label', snomedCode: 'SNOMED CT code', snomedTerm: 'SNOMED CT term', contactDays: 'Days to contact the person' };
+const FIELD_WORDS: Record<string, string> = { name: 'Name', type: 'Type', organisationId: 'Organisation', code: 'Code', label: 'Label', snomedCode: 'SNOMED CT code', snomedTerm: 'SNOMED CT term', contactDays: 'Days to contact the person', contactClock: 'Counted in' };
 
 /** Turns a zod error or an AppError with details into error-summary items keyed `${prefix}-${field}`. */
 function problems(err: unknown, prefix: string): { errors: { text: string; href: string }[]; fieldErrors: Record<string, string> } | undefined {
@@ -64,14 +64,14 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
 
   // ---- agencies ----
   const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
+    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
 
   r.get('/hub/agencies', async (req, res) => showAgencies(res, { flash: req.query.done ? 'Agency saved.' : undefined }));
 
   r.post('/hub/agencies', async (req, res) => {
     const v = formValues(req.body);
     try {
-      await createAgency(deps, principalFromSession(res), newAgencySchema.parse({ name: v.name ?? '', email: v.email ?? '', phone: blank(v.phone) ?? null, contactDays: blank(v.contactDays), personFields: personFieldsOf(req.body) }));
+      await createAgency(deps, principalFromSession(res), newAgencySchema.parse({ name: v.name ?? '', email: v.email ?? '', phone: blank(v.phone) ?? null, contactDays: blank(v.contactDays), contactClock: blank(v.contactClock), personFields: personFieldsOf(req.body) }));
       res.redirect(303, '/hub/agencies?done=1');
     } catch (err) {
       const p = problems(err, 'new');
@@ -85,7 +85,7 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
     if (!id.success) return next();
     const v = formValues(req.body);
     try {
-      const patch = agencyPatchSchema.parse({ email: blank(v.email), phone: blank(v.phone) ?? null, status: blank(v.status), contactDays: blank(v.contactDays), personFields: personFieldsOf(req.body) });
+      const patch = agencyPatchSchema.parse({ email: blank(v.email), phone: blank(v.phone) ?? null, status: blank(v.status), contactDays: blank(v.contactDays), contactClock: blank(v.contactClock), personFields: personFieldsOf(req.body) });
       await updateAgency(deps, principalFromSession(res), id.data, patch);
       res.redirect(303, '/hub/agencies?done=1');
     } catch (err) {

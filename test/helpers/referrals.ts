@@ -33,7 +33,7 @@ export async function markForwarded(ctx: TestContext, referralId: string): Promi
   const r = await ctx.db
     .selectFrom('referrals as r')
     .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-    .select(['r.id', 'r.status', 'r.submissionId', 'a.contactDays', 'a.email'])
+    .select(['r.id', 'r.status', 'r.submissionId', 'a.contactDays', 'a.contactClock', 'a.email'])
     .where('r.id', '=', referralId)
     .executeTakeFirstOrThrow();
   if (r.status !== 'pending') throw new Error(`referral ${referralId} is not pending`);

@@ -1,6 +1,7 @@
 /** Row types for the core tables (migrations/2026_11_23_1100_core.ts), camelCased. */
 import type { ColumnType, Generated } from 'kysely';
 import type { PersonField } from '../../domain/person-fields.js';
+import type { ClockKind } from '../../domain/working-days.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** `date` columns are read as 'YYYY-MM-DD' strings (see db/kysely.ts type parser). */
@@ -20,6 +21,8 @@ export interface AgenciesTable {
   phone: string | null;
   status: Generated<AgencyStatus>;
   contactDays: Generated<number>;
+  /** contact days counted as calendar or working days (2026_12_02_1600) */
+  contactClock: Generated<ClockKind>;
   /** the person's details this agency receives, besides the name (2026_12_02_1120) */
   personFields: Generated<PersonField[]>;
   createdAt: Timestamp;
