@@ -41,6 +41,7 @@ describe('GET /api/v1/agencies', () => {
       phone: '020 7946 0016',
       status: 'active',
       contactDays: 10,
+      contactClock: 'calendar_days',
       // every detail of the person, until the hub says otherwise
       personFields: [...PERSON_FIELDS],
     });
@@ -56,7 +57,7 @@ describe('POST /api/v1/agencies', () => {
     const body = newAgency();
     const res = await api.post('/api/v1/agencies', coordinator.token, body);
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(String), ...body, status: 'active', contactDays: 14, personFields: [...PERSON_FIELDS] });
+    expect(res.body).toEqual({ id: expect.any(String), ...body, status: 'active', contactDays: 14, contactClock: 'calendar_days', personFields: [...PERSON_FIELDS] });
     expect(res.headers.get('location')).toBe(`/api/v1/agencies/${res.body.id}`);
     const row = await ctx.db.selectFrom('agencies').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ name: body.name, status: 'active', contactDays: 14 });
@@ -68,6 +69,20 @@ describe('POST /api/v1/agencies', () => {
     const principal = { userId: coordinator.id, name: coordinator.name, role: 'coordinator' as const, agencyId: null };
     const a = await createAgency({ ...ctx, env: { ...ctx.env, CONTACT_WITHIN_DAYS: 21 } }, principal, { ...newAgency(), status: 'active' });
     expect(a.contactDays).toBe(21);
+  });
+
+  it('counts contact days as calendar days unless told working days (CONTACT_CLOCK, or per agency)', async () => {
+    const { createAgency } = await import('../src/services/agency.service.js');
+    const principal = { userId: coordinator.id, name: coordinator.name, role: 'coordinator' as const, agencyId: null };
+    const a = await createAgency({ ...ctx, env: { ...ctx.env, CONTACT_CLOCK: 'working_days' } }, principal, { ...newAgency(), status: 'active' });
+    expect(a.contactClock).toBe('working_days');
+    const created = await api.post('/api/v1/agencies', coordinator.token, newAgency({ contactDays: 10, contactClock: 'working_days' }));
+    expect(created.body).toMatchObject({ contactDays: 10, contactClock: 'working_days' });
+    const back = await api.patch(`/api/v1/agencies/${created.body.id}`, coordinator.token, { contactClock: 'calendar_days' });
+    expect(back.body).toMatchObject({ contactDays: 10, contactClock: 'calendar_days' });
+    const bad = await api.patch(`/api/v1/agencies/${created.body.id}`, coordinator.token, { contactClock: 'weekdays' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([{ path: 'contactClock', message: 'must be one of: calendar_days, working_days' }]);
   });
 
   it('lets an admin create a paused agency with its own contact window', async () => {

@@ -89,6 +89,7 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   organisations: 'the referrers\' organisations',
   idempotency_keys: "a submitter's request record: the reply's ids and references for 48 hours, no personal data",
   referral_days: 'counts of referrals received per day and agency (the dashboard charts)',
+  bank_holidays: 'the England and Wales bank holidays the working-day clocks skip',
   kysely_migration: 'the schema version',
   kysely_migration_lock: 'the schema version',
 };
