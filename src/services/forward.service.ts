@@ -27,6 +27,7 @@ import { createAgencyLink } from './agency-link.service.js';
 import { raiseAlert } from './alert.service.js';
 import { busyError, claimForSending, sendClaimed } from './delivery.service.js';
 import type { ServiceDeps } from './deps.js';
+import type { HolidayCalendar } from './holiday-calendar.js';
 import { scheduleFollowUp } from './follow-up.service.js';
 import { dispatchNotifications } from './notification.service.js';
 
@@ -37,7 +38,7 @@ export type ForwardDeps = ServiceDeps & { mailer: Mailer };
 
 export type ForwardOutcome = 'missing' | 'not_pending' | 'agency_paused' | 'forwarded' | 'already_forwarded';
 
-type RecordDeps = Pick<ServiceDeps, 'ids' | 'env' | 'holidays'>;
+type RecordDeps = Pick<ServiceDeps, 'ids' | 'env'> & { holidays: Pick<HolidayCalendar, 'get'> };
 
 /**
  * The referral is with its agency: forwarded, its contact clock (T2) started from the agency's
@@ -140,6 +141,10 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     return 'agency_paused';
   }
   const notificationId = await forwardNotification(deps, ctx);
+  // The calendar is read before the transaction and pinned for it: a cache reload inside would
+  // wait for a second pooled connection while this one is held.
+  const calendar = await deps.holidays.get();
+  const recordDeps: RecordDeps = { ids: deps.ids, env: deps.env, holidays: { get: async () => calendar } };
 
   // One transaction: claim the mail, send it, record what happened, commit.
   const step = await deps.db.transaction().execute(async (trx): Promise<Step> => {
@@ -147,11 +152,11 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     if (n === 'busy') throw busyError();
     if (!n) return { kind: 'missing' };
     if (n.status === 'failed') return { kind: 'not_pending' };
-    if (n.status === 'sent') return { kind: 'forwarded', followUp: await recordForwarded(trx, deps, ctx, n, n.sentAt ?? deps.clock.now()) };
+    if (n.status === 'sent') return { kind: 'forwarded', followUp: await recordForwarded(trx, recordDeps, ctx, n, n.sentAt ?? deps.clock.now()) };
     // The signed link (a credential) is minted for each attempt and only its hash is stored.
     const text = n.bodyText.replace(AGENCY_LINK_PLACEHOLDER, await createAgencyLink(trx, deps, ctx.id, deps.clock.now()));
     const sent = await sendClaimed(trx, deps, n, text);
-    if (sent.ok) return { kind: 'forwarded', followUp: await recordForwarded(trx, deps, ctx, n, sent.at) };
+    if (sent.ok) return { kind: 'forwarded', followUp: await recordForwarded(trx, recordDeps, ctx, n, sent.at) };
     if (!sent.error.permanent) {
       await recordTemporaryFailure(trx, ctx, sent.error, sent.at);
       return { kind: 'retry', error: sent.error };
