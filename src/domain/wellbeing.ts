@@ -1,0 +1,143 @@
+/**
+ * ONS4 personal wellbeing: the Office for National Statistics' four questions, each answered
+ * 0 to 10 (any may be skipped), and the change between a checklist and its follow-up call.
+ * Pure: no I/O.
+ *
+ * Change is counted on pairs: one checklist's answer and the answer at that checklist's
+ * follow-up call, per measure, where both exist. Improvement is after - before, except for
+ * anxiety, where a lower score is better and improvement is before - after. Means are rounded
+ * to one decimal place (halves away from zero).
+ */
+
+export type WellbeingMeasure = 'life_satisfaction' | 'worthwhile' | 'happy' | 'anxious';
+
+/** The API's and the forms' names for the four answers. */
+export type WellbeingKey = 'lifeSatisfaction' | 'worthwhile' | 'happy' | 'anxious';
+
+export interface WellbeingMeasureInfo {
+  measure: WellbeingMeasure;
+  key: WellbeingKey;
+  /** short, for tables and reports */
+  label: string;
+  /** as the ONS words it */
+  question: string;
+  /** what 0 and 10 mean, as the ONS puts it to the person */
+  scale: string;
+  /** false for anxiety: a fall is an improvement */
+  higherIsBetter: boolean;
+}
+
+export const WELLBEING_MEASURES: readonly WellbeingMeasureInfo[] = [
+  {
+    measure: 'life_satisfaction',
+    key: 'lifeSatisfaction',
+    label: 'Life satisfaction',
+    question: 'Overall, how satisfied are you with your life nowadays?',
+    scale: "0 is 'not at all' and 10 is 'completely'",
+    higherIsBetter: true,
+  },
+  {
+    measure: 'worthwhile',
+    key: 'worthwhile',
+    label: 'Things done in life are worthwhile',
+    question: 'Overall, to what extent do you feel that the things you do in your life are worthwhile?',
+    scale: "0 is 'not at all' and 10 is 'completely'",
+    higherIsBetter: true,
+  },
+  {
+    measure: 'happy',
+    key: 'happy',
+    label: 'Happiness yesterday',
+    question: 'Overall, how happy did you feel yesterday?',
+    scale: "0 is 'not at all' and 10 is 'completely'",
+    higherIsBetter: true,
+  },
+  {
+    measure: 'anxious',
+    key: 'anxious',
+    label: 'Anxiety yesterday',
+    question: "On a scale where 0 is 'not at all anxious' and 10 is 'completely anxious', overall, how anxious did you feel yesterday?",
+    scale: "0 is 'not at all anxious' and 10 is 'completely anxious'",
+    higherIsBetter: false,
+  },
+];
+
+/** One occasion's answers: 0-10, or null (or absent) where the person skipped the question. */
+export type WellbeingScores = Partial<Record<WellbeingKey, number | null>>;
+
+/** One checklist's answers and the answers at its follow-up call, for one person. */
+export interface WellbeingPair {
+  personId: string;
+  before: WellbeingScores;
+  after: WellbeingScores;
+}
+
+export interface WellbeingMeasureChange {
+  measure: WellbeingMeasure;
+  label: string;
+  /** pairs with both ends for this measure */
+  n: number;
+  meanBefore: number | null;
+  meanAfter: number | null;
+  meanImprovement: number | null;
+  improved: number;
+  same: number;
+  worse: number;
+}
+
+export interface WellbeingChange {
+  /** distinct people with at least one measure answered at both ends */
+  people: number;
+  measures: WellbeingMeasureChange[];
+}
+
+/** Whether any of the four was answered. */
+export function hasWellbeing(s: WellbeingScores | null | undefined): boolean {
+  return !!s && WELLBEING_MEASURES.some((m) => typeof s[m.key] === 'number');
+}
+
+/** sum / n to one decimal place, halves away from zero (sums of whole scores, so no float drift). */
+function mean1dp(sum: number, n: number): number | null {
+  if (n === 0) return null;
+  const tenths = (Math.abs(sum) * 10) / n;
+  const r = Math.round(tenths) / 10;
+  return sum < 0 ? -r : r;
+}
+
+export function summariseWellbeing(pairs: readonly WellbeingPair[]): WellbeingChange {
+  const people = new Set<string>();
+  const measures = WELLBEING_MEASURES.map((m) => {
+    let n = 0;
+    let sumBefore = 0;
+    let sumAfter = 0;
+    let improved = 0;
+    let same = 0;
+    let worse = 0;
+    for (const p of pairs) {
+      const b = p.before[m.key];
+      const a = p.after[m.key];
+      if (typeof b !== 'number' || typeof a !== 'number') continue;
+      n += 1;
+      sumBefore += b;
+      sumAfter += a;
+      const gain = m.higherIsBetter ? a - b : b - a;
+      if (gain > 0) improved += 1;
+      else if (gain < 0) worse += 1;
+      else same += 1;
+      people.add(p.personId);
+    }
+    const sumImprovement = m.higherIsBetter ? sumAfter - sumBefore : sumBefore - sumAfter;
+    return {
+      measure: m.measure,
+      label: m.label,
+      n,
+      meanBefore: mean1dp(sumBefore, n),
+      meanAfter: mean1dp(sumAfter, n),
+      meanImprovement: mean1dp(sumImprovement, n),
+      improved,
+      same,
+      worse,
+    };
+  });
+  return { people: people.size, measures };
+}
