@@ -86,11 +86,21 @@ export async function readPersonData(db: Executor, personId: string) {
     questionIds.length ? db.selectFrom('questions').select(['id', 'text']).where('id', 'in', questionIds).execute() : none<{ id: string; text: string }>(),
   ]);
   const followUpIds = followUps.map((f) => f.id);
-  const [attempts, outcomes] = await Promise.all([
+  const [attempts, outcomes, wellbeing] = await Promise.all([
     followUpIds.length ? db.selectFrom('followUpAttempts').selectAll().where('followUpId', 'in', followUpIds).orderBy('at').execute() : none<never>(),
     followUpIds.length ? db.selectFrom('followUpOutcomes').selectAll().where('followUpId', 'in', followUpIds).orderBy('recordedAt').execute() : none<never>(),
+    // ONS4 answers (health data), by the person's records and by their checklists
+    db
+      .selectFrom('wellbeingScores as w')
+      .leftJoin('users as u', 'u.id', 'w.recordedBy')
+      .selectAll('w')
+      .select('u.name as recordedByName')
+      .where((e) => e.or([e('w.personId', 'in', ids), ...(submissionIds.length ? [e('w.submissionId', 'in', submissionIds)] : [])]))
+      .orderBy('w.measuredAt')
+      .orderBy('w.id')
+      .execute(),
   ]);
-  return { ids, people, versions, flags, consents, withdrawals, submissions, referrals, events, repeats, followUps, attempts, outcomes, breaches, mail, alerts, links, questions };
+  return { ids, people, versions, flags, consents, withdrawals, submissions, referrals, events, repeats, followUps, attempts, outcomes, wellbeing, breaches, mail, alerts, links, questions };
 }
 
 export type PersonData = Awaited<ReturnType<typeof readPersonData>>;

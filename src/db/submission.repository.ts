@@ -49,6 +49,8 @@ export interface IntakeRow {
     receivedAt: Date;
   };
   referrals: { id: string; reference: string; agencyId: string; questionIds: string[]; forwardDueAt: Date }[];
+  /** ONS4 answers at the checklist (health data), written by the intake function's wrapper; null when none was answered */
+  wellbeing?: { id: string; lifeSatisfaction: number | null; worthwhile: number | null; happy: number | null; anxious: number | null } | null;
 }
 
 export type IntakeResult =
@@ -60,7 +62,8 @@ export type IntakeResult =
 /**
  * The whole intake in ONE statement, so ONE round trip and ONE commit: the idempotency key,
  * the person, the submission, its referrals and their `created` events, written by the
- * signpost_intake() function (migrations/2026_12_02_0900_intake_explicit_columns.ts). A statement is
+ * signpost_intake() function (migrations/2026_12_02_1100_one_person.ts, wrapped by
+ * migrations/2026_12_02_1500_wellbeing.ts to write the ONS4 answers too). A statement is
  * atomic: it all lands or nothing does. Its guards: the questionnaire must still be current;
  * with an Idempotency-Key, a transaction-level advisory lock on (user, key) tells a request still
  * in flight (lock held) from a replay (the key row exists).
@@ -120,6 +123,13 @@ export async function insertIntake(db: Executor, row: IntakeRow): Promise<Intake
       question_ids: r.questionIds,
       forward_due_at: r.forwardDueAt.toISOString(),
     })),
+    wellbeing: row.wellbeing && {
+      id: row.wellbeing.id,
+      life_satisfaction: row.wellbeing.lifeSatisfaction,
+      worthwhile: row.wellbeing.worthwhile,
+      happy: row.wellbeing.happy,
+      anxious: row.wellbeing.anxious,
+    },
   };
   const { rows } = await sql<{ result: IntakeResult }>`SELECT signpost_intake(${JSON.stringify(payload)}::jsonb) AS result`.execute(db);
   return rows[0]!.result;

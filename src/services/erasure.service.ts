@@ -3,8 +3,9 @@
  *
  * Removed: names, contact details, date of birth, NHS number, full postcode, language, access
  * needs, every version of those, a representative's name, the free text of the history (notes,
- * reasons), the notes of the hub's calls, the words of a consent withdrawal and the text of every
- * mail about the person. Kept, so that reports stay true: dates, statuses, agencies, the
+ * reasons), the notes of the hub's calls, the words of a consent withdrawal, the text of every
+ * mail about the person, and their ONS4 wellbeing answers (health data: the rows are deleted, so
+ * the wellbeing change of a period no longer counts an erased person). Kept, so that reports stay true: dates, statuses, agencies, the
  * questions answered, outcomes, needs-met answers, breaches, the age band and postcode district
  * at referral (on the checklist), and the audit log (which holds ids, never personal data).
  *
@@ -24,6 +25,7 @@ import { claimPeoplePastRetention, countPeoplePastRetention, erasePersonRows, lo
 import { eraseEventText } from '../db/referral.repository.js';
 import { eraseSubmissionConsentText } from '../db/submission.repository.js';
 import { readPersonData } from '../db/subject-access.repository.js';
+import { deleteWellbeingOf } from '../db/wellbeing.repository.js';
 import { SYSTEM_ACTOR } from '../domain/actors.js';
 import { TERMINAL_STATUSES } from '../domain/referral-state.js';
 import { conflict, forbidden, notFound } from '../errors.js';
@@ -50,6 +52,7 @@ async function eraseWithin(trx: Executor, personId: string, reason: string, at: 
   await eraseNotificationBodies(trx, referralIds, submissionIds);
   await eraseSubmissionConsentText(trx, submissionIds);
   await eraseConsentText(trx, personId);
+  await deleteWellbeingOf(trx, data.ids, submissionIds);
   await revokeLinksOfReferrals(trx, referralIds, at);
   await dismissMatchFlagsOf(trx, personId, at);
   await erasePersonRows(trx, personId, reason, at);

@@ -5,7 +5,8 @@
  * (and on the T3 clock). A call that reached the person needs an outcome for every referral
  * that reached an agency (forwarded, and not since cancelled or re-routed); it completes the
  * follow-up once (conditional UPDATE), resolves the T3 breaches, and closes the submission when
- * every referral is terminal, the closing mail being dispatched after commit.
+ * every referral is terminal, the closing mail being dispatched after commit. The person's ONS4
+ * answers, when given, are stored in the same transaction (health data: never in the reply).
  */
 import { z } from 'zod';
 import { recordAudit, recordAudits } from '../db/audit.repository.js';
@@ -22,12 +23,15 @@ import {
 } from '../db/follow-up.repository.js';
 import { listEventsOfReferrals, markFollowedUp } from '../db/referral.repository.js';
 import { findSubmissionState } from '../db/submission.repository.js';
+import { listWellbeingOfSubmission, upsertFollowUpWellbeing } from '../db/wellbeing.repository.js';
+import { hasWellbeing } from '../domain/wellbeing.js';
 import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import { addDays } from '../domain/clock.js';
 import type { ServiceDeps } from './deps.js';
 import { dispatchNotifications } from './notification.service.js';
 import { closeSubmissionIfDone } from './submission-closure.service.js';
+import { wellbeingSchema } from './submission.schema.js';
 
 export const recordFollowUpSchema = z.object({
   contactMade: z.boolean(),
@@ -36,6 +40,8 @@ export const recordFollowUpSchema = z.object({
     .max(100)
     .default([]),
   note: z.string().trim().max(4000).optional(),
+  /** ONS4 asked again (optional, each answer optional); only on a call that reached the person */
+  wellbeing: wellbeingSchema.optional(),
 });
 export type RecordFollowUpBody = z.infer<typeof recordFollowUpSchema>;
 
@@ -61,6 +67,9 @@ export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id
     if (f.status !== 'scheduled') {
       throw conflict('follow_up_not_open', `this follow-up is ${f.status}`, { status: f.status, allowed: [] });
     }
+    if (!body.contactMade && hasWellbeing(body.wellbeing)) {
+      throw badRequest('invalid follow-up', [{ path: 'wellbeing', message: 'is only asked on a call that reached the person' }]);
+    }
     const note = body.note ? body.note : null;
     await insertAttempt(tx, { id: deps.ids.uuid(), followUpId: id, at: now, byUserId: principal.userId, contactMade: body.contactMade, note });
     if (!body.contactMade) return { completed: false, closed: false, notificationId: null, submissionId: f.submissionId };
@@ -85,6 +94,20 @@ export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id
     const done = await completeFollowUp(tx, id, principal.userId, note, now);
     if (!done) throw conflict('follow_up_not_open', 'this follow-up is no longer open', { allowed: [] });
     await markFollowedUp(tx, body.outcomes.map((o) => o.referralId), now);
+    const w = body.wellbeing;
+    if (w && hasWellbeing(w)) {
+      await upsertFollowUpWellbeing(tx, {
+        id: deps.ids.uuid(),
+        submissionId: f.submissionId,
+        followUpId: id,
+        measuredAt: now,
+        recordedBy: principal.userId,
+        lifeSatisfaction: w.lifeSatisfaction ?? null,
+        worthwhile: w.worthwhile ?? null,
+        happy: w.happy ?? null,
+        anxious: w.anxious ?? null,
+      });
+    }
     await resolveBreach(tx, referrals.map((r) => r.id), 'follow_up', now);
     const closure = await closeSubmissionIfDone(tx, deps, f.submissionId, now);
     return { completed: true, closed: closure.closed, notificationId: closure.notificationId, submissionId: f.submissionId };
@@ -97,7 +120,8 @@ export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id
 /**
  * One follow-up for the call script page, audited as a read of the person's details: the person,
  * each referral with what its agency last recorded (its outcome and its own words), the calls
- * made so far, and where the checklist stands (closed, and whom that told).
+ * made so far, where the checklist stands (closed, and whom that told), and the wellbeing
+ * answers given at the call.
  */
 export async function followUpForCall(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins make the follow-up call');
@@ -105,13 +129,24 @@ export async function followUpForCall(deps: ServiceDeps, principal: Principal, i
   const [hit] = await listFollowUps(deps.db, { id }, now, 1);
   if (!hit) throw notFound('follow-up');
   await recordAudit(deps.db, { principal, action: 'read', entity: 'submission', entityId: hit.submissionId, personId: hit.personId, requestId, at: now });
-  const [events, submission] = await Promise.all([listEventsOfReferrals(deps.db, hit.referrals.map((r) => r.id)), findSubmissionState(deps.db, hit.submissionId)]);
+  const [events, submission, wellbeing] = await Promise.all([
+    listEventsOfReferrals(deps.db, hit.referrals.map((r) => r.id)),
+    findSubmissionState(deps.db, hit.submissionId),
+    listWellbeingOfSubmission(deps.db, hit.submissionId),
+  ]);
   const referrals = hit.referrals.map((r) => {
     // the agency's own words: the latest reason or note a person (not the hub's system) wrote
     const said = events.filter((e) => e.referralId === r.id && e.actorUserId !== null && (e.note || e.reason)).at(-1);
     return { ...r, agencySaid: said ? (said.note ?? said.reason) : null, agencySaidAt: said?.at ?? null, agencySaidBy: said?.actorLabel ?? null };
   });
-  return { ...hit, referrals, submission: submission ?? null, failedAttempts: hit.attempts.filter((a) => !a.contactMade) };
+  return {
+    ...hit,
+    referrals,
+    submission: submission ?? null,
+    failedAttempts: hit.attempts.filter((a) => !a.contactMade),
+    /** the ONS4 answers recorded at this call, once made (health data: part of this audited read) */
+    wellbeingAtCall: wellbeing.find((w) => w.occasion === 'follow_up') ?? null,
+  };
 }
 
 /** Calls due now, and due in the coming week: the worklist's tabs and the dashboard. */

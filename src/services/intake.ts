@@ -6,6 +6,7 @@
 import { addHours } from '../domain/clock.js';
 import { referralReference } from '../domain/ids.js';
 import { forwardDueAt as forwardDeadline, type WorkingCalendar } from '../domain/working-days.js';
+import { hasWellbeing } from '../domain/wellbeing.js';
 import { normaliseName, normalisePostcode } from '../domain/person-match.js';
 import type { RoutedReferral } from '../domain/routing.js';
 import type { IntakeRow } from '../db/submission.repository.js';
@@ -123,6 +124,16 @@ export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: Intak
       receivedAt: now,
     },
     referrals: reply.referrals.map((r) => ({ id: r.id, reference: r.reference, agencyId: r.agencyId, questionIds: r.questionIds, forwardDueAt })),
+    // health data: stored, never echoed in the reply (which the Idempotency-Key record keeps)
+    wellbeing: hasWellbeing(body.wellbeing)
+      ? {
+          id: deps.ids.uuid(),
+          lifeSatisfaction: body.wellbeing?.lifeSatisfaction ?? null,
+          worthwhile: body.wellbeing?.worthwhile ?? null,
+          happy: body.wellbeing?.happy ?? null,
+          anxious: body.wellbeing?.anxious ?? null,
+        }
+      : null,
   };
   return { row, reply };
 }

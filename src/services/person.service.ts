@@ -10,6 +10,7 @@ import { findMatchFlag, listOpenMatchFlags, moveMatchFlagsOnMerge, resolveMatchF
 import { keepFirstVersion, lockPerson, mergePersonRows, refreshPersonActivity, searchPeopleRows } from '../db/person.repository.js';
 import { movePersonSubmissions } from '../db/submission.repository.js';
 import { listAccessToPerson, readPersonData } from '../db/subject-access.repository.js';
+import { moveWellbeingOnMerge } from '../db/wellbeing.repository.js';
 import { normaliseName, normalisePostcode } from '../domain/person-match.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
@@ -119,6 +120,17 @@ export async function getPersonRecord(deps: ServiceDeps, principal: Principal, p
       needsMet: data.outcomes.find((o) => o.referralId === r.id)?.needsMet ?? null,
     })),
     followUps: data.followUps.map((f) => ({ id: f.id, submissionId: f.submissionId, dueAt: f.dueAt, status: f.status, completedAt: f.completedAt })),
+    /** ONS4 answers (health data) at each checklist and follow-up call, oldest first: part of this audited read */
+    wellbeing: data.wellbeing.map((w) => ({
+      occasion: w.occasion,
+      submissionId: w.submissionId,
+      checklistReference: data.submissions.find((s) => s.id === w.submissionId)?.reference ?? null,
+      measuredAt: w.measuredAt,
+      lifeSatisfaction: w.lifeSatisfaction,
+      worthwhile: w.worthwhile,
+      happy: w.happy,
+      anxious: w.anxious,
+    })),
     timeline: personTimeline(data),
     access: access.map((a) => ({ at: a.at, who: a.actorLabel, organisation: organisationOf(a, deps.env.HUB_NAME), action: a.action, entity: a.entity })),
   };
@@ -154,6 +166,7 @@ export async function mergePeople(deps: ServiceDeps, principal: Principal, keepI
     const checklists = await movePersonSubmissions(trx, keepId, otherId);
     await mergePersonRows(trx, keepId, otherId, principal.userId, at);
     await moveConsentsOnMerge(trx, keepId, otherId);
+    await moveWellbeingOnMerge(trx, keepId, otherId);
     await moveMatchFlagsOnMerge(trx, keepId, otherId, principal.userId, at);
     await refreshPersonActivity(trx, keepId);
     await recordAudits(trx, [

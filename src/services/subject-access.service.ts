@@ -94,6 +94,18 @@ function shapeExport(d: PersonData, access: Awaited<ReturnType<typeof listAccess
       attempts: d.attempts.filter((a) => a.followUpId === f.id).map(({ followUpId: _f, ...a }) => a),
       needsMet: d.outcomes.filter((o) => o.followUpId === f.id).map(({ followUpId: _f, ...o }) => o),
     })),
+    /** ONS4 personal wellbeing, 0 to 10 (anxiety: 0 is not at all anxious), at each checklist and follow-up call; null where not answered */
+    wellbeing: d.wellbeing.map((w) => ({
+      id: w.id,
+      occasion: w.occasion,
+      submissionId: w.submissionId,
+      measuredAt: w.measuredAt,
+      recordedBy: w.recordedByName,
+      lifeSatisfaction: w.lifeSatisfaction,
+      worthwhile: w.worthwhile,
+      happy: w.happy,
+      anxious: w.anxious,
+    })),
     mail: d.mail,
     /** who read or acted on this person's records, newest first */
     access: access.map((a) => ({

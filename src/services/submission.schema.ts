@@ -82,11 +82,31 @@ export const consentSchema = z
     }
   });
 
+/** One ONS4 answer: a whole number 0 to 10; left out (or null) when the person skipped it. */
+const wellbeingScore = z
+  .number('must be a whole number from 0 to 10')
+  .int('must be a whole number from 0 to 10')
+  .min(0, 'must be a whole number from 0 to 10')
+  .max(10, 'must be a whole number from 0 to 10')
+  .nullable()
+  .optional();
+
+/** ONS4 personal wellbeing (domain/wellbeing.ts): optional, and each of the four optional. */
+export const wellbeingSchema = z.strictObject({
+  lifeSatisfaction: wellbeingScore,
+  worthwhile: wellbeingScore,
+  happy: wellbeingScore,
+  anxious: wellbeingScore,
+});
+export type WellbeingBody = z.infer<typeof wellbeingSchema>;
+
 export const submissionBodySchema = z.object({
   questionnaireId: z.uuid('must be a questionnaire id'),
   person: personSchema,
   consent: consentSchema,
   answers: z.record(z.string(), z.boolean('must be true or false')),
+  /** never a blocker: a checklist without it makes its referrals as before */
+  wellbeing: wellbeingSchema.optional(),
 });
 
 export type SubmissionBody = z.infer<typeof submissionBodySchema>;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { submissionBodySchema, type SubmissionBody } from '../services/submission.schema.js';
 import type { QuestionnaireView } from '../db/questionnaire.repository.js';
+import { wellbeingError, wellbeingFromForm } from './wellbeing-form.js';
 
 export type FormValues = Record<string, string>;
 export interface FormError {
@@ -50,6 +51,7 @@ export function fieldIdFor(path: string): string {
   const [head, rest] = [path.split('.')[0], path.split('.').slice(1).join('.')];
   if (head === 'sections') return `s_${rest}`;
   if (head === 'answers') return `q_${rest}`;
+  if (head === 'wellbeing') return `wb_${rest}`;
   if (head === 'person') return rest === 'dateOfBirth' ? 'dateOfBirth-day' : rest;
   if (head === 'consent') {
     const ids: Record<string, string> = { given: 'consentGiven', sharingAgreed: 'sharingAgreed', by: 'consentBy', representativeName: 'representativeName', representativeRelationship: 'representativeRelationship' };
@@ -65,6 +67,8 @@ export function problemsFrom(issues: { path: string; message: string }[], questi
     if (fieldErrors[id]) continue;
     if (id.startsWith('s_')) {
       fieldErrors[id] = i.message;
+    } else if (id.startsWith('wb_')) {
+      fieldErrors[id] = wellbeingError(id);
     } else if (id.startsWith('q_')) {
       fieldErrors[id] = `Answer: ${questionTexts.get(id.slice(2)) ?? 'this question'}`;
     } else if (REQUIRED[id] && /empty|required|expected|invalid option|must be true/i.test(i.message)) {
@@ -145,6 +149,8 @@ export function bodyFromForm(form: FormValues, ticks: SectionTicks, questionnair
       recordedAt,
     },
     answers,
+    // optional: left out when all four are blank
+    wellbeing: wellbeingFromForm(form),
   };
   const parsed = submissionBodySchema.safeParse(raw);
   if (!parsed.success) {

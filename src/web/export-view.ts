@@ -40,6 +40,10 @@ const LABELS: Record<string, string> = {
   fromStatus: 'From',
   actorLabel: 'By',
   questionnaireVersion: 'Checklist version',
+  measuredAt: 'Asked',
+  worthwhile: 'Things done in life are worthwhile',
+  happy: 'Happiness yesterday',
+  anxious: 'Anxiety yesterday',
 };
 
 const label = (k: string) => LABELS[k] ?? k.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase());
@@ -158,6 +162,12 @@ export function exportSections(e: PersonExport, agencies: { id: string; name: st
     { id: 'referrals', title: 'Referrals', blocks: many('Referral', e.referrals.map(rec), names) },
     { id: 'referred-again', title: 'Referred again while a referral was open', blocks: many('Referred again', e.referredAgain.map(rec), names) },
     { id: 'follow-ups', title: 'The hub’s follow-up calls', blocks: many('Follow-up', e.followUps.map(rec), names) },
+    {
+      id: 'wellbeing',
+      title: 'Wellbeing (ONS4)',
+      intro: 'Their answers, from 0 to 10, to the four personal wellbeing questions, when the checklist was filled in and at the hub’s follow-up call. For anxiety, 0 is not at all anxious.',
+      blocks: many('Wellbeing', e.wellbeing.map((w) => rec({ ...w, occasion: w.occasion === 'checklist' ? 'At the checklist' : 'At the hub’s follow-up call' })), names),
+    },
     { id: 'mail', title: 'Mail about them', blocks: many('Mail', e.mail.map(rec), names) },
   ];
   return { sections, access: accessLines(e.access), accessRows: e.access.length };

@@ -13,6 +13,7 @@ import { formValues } from './checklist-form.js';
 import { HUB_ROLES, barChart } from './hub-charts.js';
 import { ukDayMonth } from '../domain/uk-dates.js';
 import { principalFromSession, requireUser } from './middleware.js';
+import { WELLBEING_FIELDS, wellbeingError, wellbeingFromForm } from './wellbeing-form.js';
 import { page } from './render.js';
 import { doneMessage, handleAction, showReferral } from './referral-actions.js';
 
@@ -51,7 +52,7 @@ export function hubRouter(deps: ServiceDeps): Router {
   const showCall = async (req: Request, res: Parameters<typeof page>[0], id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const f = await followUpForCall(deps, principalFromSession(res), id, rid(req));
     const asked = f.referrals.filter((x) => x.forwardedAt && x.status !== 'cancelled' && x.status !== 'rerouted');
-    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, hubName: deps.env.HUB_NAME, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
+    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, wellbeingQuestions: WELLBEING_FIELDS, hubName: deps.env.HUB_NAME, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
   };
 
   r.get('/hub/follow-ups/:id', async (req, res, next) => {
@@ -77,8 +78,15 @@ export function hubRouter(deps: ServiceDeps): Router {
         else outcomes.push({ referralId: x.id, needsMet });
       }
     }
-    const parsed = recordFollowUpSchema.safeParse({ contactMade: v.contactMade === 'yes', outcomes, note: v.note?.trim() || undefined });
-    if (!parsed.success) for (const i of parsed.error.issues) fieldErrors[i.path[0] === 'note' ? 'note' : 'contactMade'] ??= `${i.path[0] === 'note' ? 'Note' : 'Answer'} ${i.message}`;
+    const wellbeing = wellbeingFromForm(v);
+    if (wellbeing && v.contactMade === 'no') fieldErrors.wellbeing = 'Leave the wellbeing questions blank when the call did not reach them';
+    const parsed = recordFollowUpSchema.safeParse({ contactMade: v.contactMade === 'yes', outcomes, note: v.note?.trim() || undefined, wellbeing: v.contactMade === 'yes' ? wellbeing : undefined });
+    if (!parsed.success) {
+      for (const i of parsed.error.issues) {
+        if (i.path[0] === 'wellbeing') fieldErrors[`wb_${String(i.path[1])}`] ??= wellbeingError(`wb_${String(i.path[1])}`);
+        else fieldErrors[i.path[0] === 'note' ? 'note' : 'contactMade'] ??= `${i.path[0] === 'note' ? 'Note' : 'Answer'} ${i.message}`;
+      }
+    }
     const errors = () => Object.entries(fieldErrors).map(([k, text]) => ({ text, href: `#${k}` }));
     if (Object.keys(fieldErrors).length || !parsed.success) return showCall(req, res, id.data, { values: v, fieldErrors, errors: errors() }, 400);
     const body = parsed.data;

@@ -11,6 +11,7 @@ import { submissionPersonView, withdrawConsentForSubmission } from '../services/
 import { withdrawDefaults, withdrawValuesOf, withdrawalFromForm, withdrawalRefusal } from './consent-form.js';
 import { bodyFromForm, formValues, problemsFrom, sectionTicks, type FormValues } from './checklist-form.js';
 import { principalFromSession, requireUser } from './middleware.js';
+import { WELLBEING_FIELDS } from './wellbeing-form.js';
 import { page } from './render.js';
 
 const SUBMITTERS = ['link_worker', 'coordinator', 'admin'] as const;
@@ -40,6 +41,7 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
         idempotencyKey: values.idempotencyKey && KEY.test(values.idempotencyKey) ? values.idempotencyKey : randomUUID(),
         consentRecordedAt: values.consentRecordedAt ?? deps.clock.now().toISOString(),
         sections: {},
+        wellbeingQuestions: WELLBEING_FIELDS,
         hub: hubContact,
         fieldErrors: {},
         ...extra,
