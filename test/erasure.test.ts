@@ -59,6 +59,10 @@ async function reportCounts() {
   return { rows, summary: summary.body };
 }
 
+/** The person's ONS4 answers (health data: erasure deletes the rows; scores are numbers, which a dump search cannot tell apart). */
+const wellbeingRows = async (h: History) =>
+  (await ctx.db.selectFrom('wellbeingScores').select('id').where((e) => e.or([e('submissionId', 'in', h.submissionIds), e('personId', 'in', [h.personId, h.mergedId])])).execute()).length;
+
 const erase = (id: string, token = admin.token) => w.api.post(`/api/v1/people/${id}/erasure`, token, { reason: 'The person asked us to erase their details' });
 
 describe('POST /api/v1/people/:id/erasure', () => {
@@ -89,8 +93,15 @@ describe('POST /api/v1/people/:id/erasure', () => {
     const dumpBefore = await dump();
     for (const id of a.identifiers) expect(dumpBefore, `before: ${id}`).toContain(id);
 
+    // the checklist's, the merged duplicate's and the call's answers
+    expect(await wellbeingRows(a)).toBe(3);
+    // the merge moved the duplicate's answers to the person kept
+    const owners = await ctx.db.selectFrom('wellbeingScores').select('personId').distinct().where('submissionId', 'in', a.submissionIds).execute();
+    expect(owners).toEqual([{ personId: a.personId }]);
     const res = await erase(a.personId);
     expect(res.status).toBe(200);
+    expect(await wellbeingRows(a)).toBe(0);
+    expect(await wellbeingRows(b)).toBeGreaterThan(0);
     expect(res.body).toMatchObject({ personId: a.personId, erasedAt: ctx.clock.now().toISOString() });
 
     const after = await dump();
@@ -162,6 +173,8 @@ describe('retention', () => {
     expect(ran).toMatchObject({ dryRun: false, erased: dry.erased, heldBack: 1 });
     const text = await dump();
     for (const id of c.identifiers) expect(text, `retention: ${id}`).not.toContain(id);
+    expect(await wellbeingRows(c)).toBe(0);
+    expect(await wellbeingRows(held)).toBe(3);
     expect(occurrences(text, c.dateOfBirth)).toBe(c.dobHeldByOthers);
     for (const id of held.identifiers) expect(text, `legal hold: ${id}`).toContain(id);
     for (const id of someoneStillOpen.identifiers) expect(text, `still open: ${id}`).toContain(id);

@@ -67,6 +67,10 @@ const ABOUT_A_PERSON: Record<string, { rows: (ids: string[], subs: string[], ref
     rows: (_i, subs) => sql`SELECT o.follow_up_id || '/' || o.referral_id AS k FROM follow_up_outcomes o JOIN follow_ups f ON f.id = o.follow_up_id WHERE f.submission_id = ANY(${subs}::uuid[])`,
     inExport: (e) => e.followUps.flatMap((f) => f.needsMet.map((x) => `${f.id}/${x.referralId}`)),
   },
+  wellbeing_scores: {
+    rows: (ids, subs) => sql`SELECT id::text AS k FROM wellbeing_scores WHERE person_id = ANY(${ids}::uuid[]) OR submission_id = ANY(${subs}::uuid[])`,
+    inExport: (e) => e.wellbeing.map((w) => w.id),
+  },
   sla_breaches: { rows: (_i, _s, refs) => sql`SELECT id::text AS k FROM sla_breaches WHERE referral_id = ANY(${refs}::uuid[])`, inExport: (e) => e.referrals.flatMap((r) => r.slaBreaches.map((x) => x.id)) },
   alerts: { rows: (_i, _s, refs) => sql`SELECT id::text AS k FROM alerts WHERE referral_id = ANY(${refs}::uuid[])`, inExport: (e) => e.referrals.flatMap((r) => r.alerts.map((x) => x.id)) },
   agency_links: { rows: (_i, _s, refs) => sql`SELECT id::text AS k FROM agency_links WHERE referral_id = ANY(${refs}::uuid[])`, inExport: (e) => e.referrals.flatMap((r) => r.agencyLinks.map((x) => x.id)) },

@@ -1,6 +1,6 @@
 /**
  * A person with a row in every table that can hold something about a person: two checklists
- * (the second joining a live referral), a merged duplicate, a likely-duplicate flag, a
+ * (the second joining a live referral; ONS4 answers on the first, and on the duplicate), a merged duplicate, a likely-duplicate flag, a
  * representative's consent, referrals forwarded (with mail and a signed link), rejected (an
  * alert), late (an SLA breach) and completed, the hub's calls (a failed attempt, then the
  * outcome), a consent withdrawal, and reads in the audit log. The subject access export and
@@ -59,13 +59,13 @@ export async function buildHistory(w: HistoryWorld, dateOfBirth: string): Promis
     accessNeeds: `Hearing aid; knock loudly ${letters}`,
     nhsNumber: randomNhsNumber(),
   };
-  const submit = async (yes: number[], p: Record<string, string>, consent: object = {}) => {
-    const res = await api.post('/api/v1/submissions', worker.token, submissionBody(q, yes.map((i) => q.questions[i]!.id), { person: p, consent }));
+  const submit = async (yes: number[], p: Record<string, string>, consent: object = {}, wellbeing?: object) => {
+    const res = await api.post('/api/v1/submissions', worker.token, submissionBody(q, yes.map((i) => q.questions[i]!.id), { person: p, consent, ...(wellbeing ? { wellbeing } : {}) }));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { id: string; personId: string; referrals: { id: string; agencyId: string }[] };
   };
   // fire (0), police (1), advice (15)
-  const first = await submit([0, 1, 15], person, { by: 'representative', representativeName: `Rhiannon ${letters}`, representativeRelationship: 'niece' });
+  const first = await submit([0, 1, 15], person, { by: 'representative', representativeName: `Rhiannon ${letters}`, representativeRelationship: 'niece' }, { lifeSatisfaction: 4, happy: 6, anxious: 7 });
   const [fire, police, advice] = [0, 1, 15].map((i) => first.referrals.find((r) => r.agencyId === q.questions[i]!.agencyId)!);
   for (const r of [fire!, police!, advice!]) await markForwarded(ctx, r.id);
   await createAgencyLink(ctx.db, ctx, fire!.id, ctx.clock.now());
@@ -87,7 +87,7 @@ export async function buildHistory(w: HistoryWorld, dateOfBirth: string): Promis
   expect(second.personId).toBe(first.personId);
 
   // a duplicate typed with a typo in the family name, flagged, then merged in
-  const dup = await submit([4], { ...person, nhsNumber: '', familyName: `Quintrel${letters}` });
+  const dup = await submit([4], { ...person, nhsNumber: '', familyName: `Quintrel${letters}` }, {}, { worthwhile: 8 });
   expect(dup.personId).not.toBe(first.personId);
   const merged = await api.post(`/api/v1/people/${first.personId}/merge`, coordinator.token, { otherId: dup.personId });
   expect(merged.status).toBe(200);
@@ -126,7 +126,7 @@ export async function buildHistory(w: HistoryWorld, dateOfBirth: string): Promis
   };
 }
 
-/** Closes what the history left open (so that the person may be erased): every live referral cancelled, every call made. */
+/** Closes what the history left open (so that the person may be erased): every live referral cancelled, every call made (with ONS4 answers). */
 export async function closeHistory(w: HistoryWorld, h: History): Promise<void> {
   const { ctx, api, coordinator } = w;
   const res = await api.post(`/api/v1/people/${h.personId}/consent-withdrawals`, coordinator.token, { recordedAt: ctx.clock.now().toISOString() });
@@ -140,7 +140,7 @@ export async function closeHistory(w: HistoryWorld, h: History): Promise<void> {
   for (const f of open) {
     const rs = await ctx.db.selectFrom('referrals').select(['id', 'status', 'forwardedAt']).where('submissionId', '=', f.submissionId).execute();
     const outcomes = rs.filter((r) => r.forwardedAt && !['cancelled', 'rerouted'].includes(r.status)).map((r) => ({ referralId: r.id, needsMet: 'yes' }));
-    const call = await api.post(`/api/v1/follow-ups/${f.id}`, coordinator.token, { contactMade: true, outcomes, note: 'All sorted, she says' });
+    const call = await api.post(`/api/v1/follow-ups/${f.id}`, coordinator.token, { contactMade: true, outcomes, note: 'All sorted, she says', wellbeing: { lifeSatisfaction: 6, anxious: 4 } });
     expect(call.status, JSON.stringify(call.body)).toBe(200);
   }
   const still = await ctx.db.selectFrom('submissions').select(['reference', 'status']).where('id', 'in', h.submissionIds).where('status', '=', 'open').execute();
