@@ -40,7 +40,7 @@ async function answerAll(page: Page, yes: string[]) {
 async function fillPerson(page: Page, familyName: string) {
   await page.getByLabel('First name').fill('Edith');
   await page.getByLabel('Last name').fill(familyName);
-  await page.getByLabel('Day').fill('17');
+  await page.getByLabel('Day', { exact: true }).fill('17');
   await page.getByLabel('Month').fill('5');
   await page.getByLabel('Year').fill('1942');
   await page.getByLabel('Postcode').fill('se1 7pb');
@@ -71,6 +71,9 @@ describe('link worker, phone-sized, JavaScript on', () => {
     await page.locator(`input[name="s_${firstSection.id}"][value="${fire.id}"]`).check();
     await page.getByLabel('First name').fill('Edith');
     await page.getByLabel('Postcode').fill('not a postcode');
+    // the optional wellbeing questions, one of them out of range
+    await page.getByLabel('Overall, how happy did you feel yesterday?').fill('7');
+    await page.getByLabel(/how anxious did you feel yesterday\?/).fill('12');
     await page.getByRole('button', { name: 'Send checklist' }).click();
     await page.waitForSelector('.nhsuk-error-summary');
     const summary = await page.locator('.nhsuk-error-summary').innerText();
@@ -86,6 +89,9 @@ describe('link worker, phone-sized, JavaScript on', () => {
     for (const question of q.questions) expect(summary).not.toContain(question.text);
     expect(await page.getByLabel('First name').inputValue()).toBe('Edith');
     expect(await page.getByLabel('Postcode').inputValue()).toBe('not a postcode');
+    expect(summary).toContain('Anxiety yesterday: enter a whole number from 0 to 10, or leave it blank');
+    expect(await page.getByLabel('Overall, how happy did you feel yesterday?').inputValue()).toBe('7');
+    expect(await page.getByLabel(/how anxious did you feel yesterday\?/).inputValue()).toBe('12');
     expect(await page.locator(`input[name="s_${firstSection.id}"][value="${fire.id}"]`).isChecked()).toBe(true);
     expect(await page.title()).toMatch(/^Error: /);
     expect(await countSubmissions()).toBe(0);
@@ -95,8 +101,12 @@ describe('link worker, phone-sized, JavaScript on', () => {
     const key = await page.locator('input[name=idempotencyKey]').inputValue();
     await answerAll(page, [fire.id]);
     await fillPerson(page, 'Phoneington');
+    await page.getByLabel('Overall, how satisfied are you with your life nowadays?').fill('6');
+    await page.getByLabel(/how anxious did you feel yesterday\?/).fill('3');
     await page.getByRole('button', { name: 'Send checklist' }).click();
     await page.waitForSelector('.nhsuk-panel');
+    const scores = await ctx.db.selectFrom('wellbeingScores').select(['occasion', 'lifeSatisfaction', 'worthwhile', 'happy', 'anxious']).execute();
+    expect(scores).toEqual([{ occasion: 'checklist', lifeSatisfaction: 6, worthwhile: null, happy: null, anxious: 3 }]);
     expect(await page.locator('.nhsuk-panel').innerText()).toContain('Checklist sent');
     const table = await page.locator('table').innerText();
     expect(table).toContain(fire.agencyName);

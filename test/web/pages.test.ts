@@ -61,7 +61,7 @@ beforeAll(async () => {
   const api = apiClient(ctx.baseUrl);
   // open: forwarded to the fire service and the advice team
   const pagecheck = { familyName: 'Pagecheck', dateOfBirth: '1940-02-02', addressLine: '1 High Street, Flat 22, A Rather Long Building Name With Many Words' };
-  subs.open = await submitVia(submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: pagecheck }));
+  subs.open = await submitVia(submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: pagecheck, wellbeing: { lifeSatisfaction: 5, worthwhile: 6, anxious: 7 } }));
   for (const r of subs.open.referrals) openFollowUp = (await markForwarded(ctx, r.id)).followUpId;
   people.open = subs.open.personId;
   // the same person again: the fire service's referral already open, falls prevention new
@@ -81,7 +81,7 @@ beforeAll(async () => {
   const closedRef = subs.closed.referrals[0]!;
   closedFollowUp = (await markForwarded(ctx, closedRef.id)).followUpId;
   await moveThrough(api, coordinatorToken.token, closedRef.id, [{ to: 'contacted', note: 'Spoke to her daughter; a visit on Tuesday' }, { to: 'completed', outcome: 'service_provided' }]);
-  const call = await api.post(`/api/v1/follow-ups/${closedFollowUp}`, coordinatorToken.token, { contactMade: true, outcomes: [{ referralId: closedRef.id, needsMet: 'yes' }] });
+  const call = await api.post(`/api/v1/follow-ups/${closedFollowUp}`, coordinatorToken.token, { contactMade: true, outcomes: [{ referralId: closedRef.id, needsMet: 'yes' }], wellbeing: { lifeSatisfaction: 7, happy: 0, anxious: 3 } });
   expect(call.status).toBe(200);
   // withdrawn: the fire service's referral, cancelled after it reached the agency
   subs.withdrawn = await submitVia(submissionBody(q, [q.questions[0]!.id], { person: { familyName: 'Withdrawn' } }));
@@ -254,6 +254,7 @@ describe('every page of every role, at 320 and 390 px', () => {
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-follow-up-errors');
       for (const r of subs.open.referrals) await page.locator(`input[name="needsMet_${r.id}"][value="partly"]`).check();
+      await page.getByLabel('Overall, how happy did you feel yesterday?').fill('8');
       await page.getByRole('button', { name: 'Record the call' }).click();
       await page.waitForURL(/done=completed/);
       await audit(page, w, 'hub-follow-up-recorded');
