@@ -22,6 +22,8 @@ export const REDACT_PATHS = [
   'language',
   'representativeName',
   'representativeRelationship',
+  // ONS4 answers: health data
+  'wellbeing',
   '*.givenName',
   '*.familyName',
   '*.dateOfBirth',
@@ -34,6 +36,7 @@ export const REDACT_PATHS = [
   '*.language',
   '*.representativeName',
   '*.representativeRelationship',
+  '*.wellbeing',
   'password',
   '*.password',
   'token',

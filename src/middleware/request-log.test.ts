@@ -19,6 +19,9 @@ describe('logging', () => {
     expect(lines[0]!.person).toBe('[redacted]');
     log.info({ nhsNumber: '9434765919', match: { accessNeeds: 'Hard of hearing', language: 'Welsh', representativeName: 'Joan Vale', representativeRelationship: 'daughter' } }, 'y');
     for (const secret of ['9434765919', 'Hard of hearing', 'Welsh', 'Joan Vale', 'daughter']) expect(JSON.stringify(lines[1])).not.toContain(secret);
+    log.info({ wellbeing: { anxious: 9 }, body: { wellbeing: { lifeSatisfaction: 2 } } }, 'z');
+    expect(lines[2]!.wellbeing).toBe('[redacted]');
+    expect((lines[2]!.body as { wellbeing: unknown }).wellbeing).toBe('[redacted]');
   });
 
   it('gives each request an id, logs one completion line at a level that fits the status, and never the body', async () => {
