@@ -177,11 +177,11 @@ describe('fuzzing every JSON endpoint and every form', () => {
   // five times their idle 12 s, so the safety net is sized for that (no speed is asserted)
   it(`answers ${JSON_CASES} malformed API requests without a 5xx`, { timeout: 180_000 }, async () => {
     const rng = prng(SEED);
-    const validSubmission = submissionBody(q, [q.questions[0]!.id]) as Record<string, unknown>;
+    const validSubmission = submissionBody(q, [q.questions[0]!.id], { wellbeing: { lifeSatisfaction: 6, worthwhile: 7, happy: 5, anxious: 3 } }) as Record<string, unknown>;
     const endpoints: { method: string; path: () => string; token: () => string; valid: Record<string, unknown> }[] = [
       { method: 'POST', path: () => '/api/v1/submissions', token: () => linkWorker.token, valid: validSubmission },
       { method: 'POST', path: () => `/api/v1/referrals/${referralId}/transitions`, token: () => rng.pick([agencyUser.token, coordinator.token]), valid: { to: 'acknowledged', note: 'n' } },
-      { method: 'POST', path: () => `/api/v1/follow-ups/${followUpId}`, token: () => coordinator.token, valid: { contactMade: false, outcomes: [{ referralId, needsMet: 'yes' }], note: 'n' } },
+      { method: 'POST', path: () => `/api/v1/follow-ups/${followUpId}`, token: () => coordinator.token, valid: { contactMade: false, outcomes: [{ referralId, needsMet: 'yes' }], note: 'n', wellbeing: { happy: 5 } } },
       { method: 'POST', path: () => '/api/v1/agencies', token: () => coordinator.token, valid: { name: 'Fuzz agency', email: 'fuzz@example.org', phone: '020 7946 0000', status: 'active', contactDays: 14, contactClock: 'working_days' } },
       { method: 'PATCH', path: () => `/api/v1/agencies/${agencyId}`, token: () => coordinator.token, valid: { contactDays: 14, contactClock: 'calendar_days' } },
       { method: 'POST', path: () => '/api/v1/questionnaires', token: () => coordinator.token, valid: { title: 'T', copyFrom: 'current' } },
@@ -254,10 +254,10 @@ describe('fuzzing every JSON endpoint and every form', () => {
     const admCsrf = await csrfOf(adm, '/hub/users');
     const agencyCsrf = await csrfOf(agency, `/agency/referrals/${referralId}`);
     const forms: { client: WebClient; csrf: string; path: string; fields: string[] }[] = [
-      { client: coord, csrf: coordCsrf, path: '/checklist', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[month]', 'dateOfBirth[year]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'consentRecordedAt', 'idempotencyKey', ...q.sections.map((x) => `s_${x.id}`)] },
+      { client: coord, csrf: coordCsrf, path: '/checklist', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[month]', 'dateOfBirth[year]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'consentRecordedAt', 'idempotencyKey', 'wb_lifeSatisfaction', 'wb_anxious', ...q.sections.map((x) => `s_${x.id}`)] },
       { client: agency, csrf: agencyCsrf, path: `/agency/referrals/${referralId}`, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'] },
       { client: coord, csrf: coordCsrf, path: `/hub/referrals/${referralId}`, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/follow-ups/${followUpId}`, fields: ['contactMade', 'note', `needsMet_${referralId}`] },
+      { client: coord, csrf: coordCsrf, path: `/hub/follow-ups/${followUpId}`, fields: ['contactMade', 'note', `needsMet_${referralId}`, 'wb_happy', 'wb_worthwhile'] },
       { client: coord, csrf: coordCsrf, path: '/hub/agencies', fields: ['name', 'email', 'phone', 'contactDays', 'contactClock'] },
       { client: coord, csrf: coordCsrf, path: `/hub/agencies/${agencyId}`, fields: ['email', 'phone', 'status', 'contactDays', 'contactClock'] },
       { client: adm, csrf: admCsrf, path: '/hub/users', fields: ['role', 'name', 'email', 'agencyId', 'organisationId', 'password'] },
