@@ -97,6 +97,8 @@ export async function readPersonData(db: Executor, personId: string) {
       .select('u.name as recordedByName')
       .where((e) => e.or([e('w.personId', 'in', ids), ...(submissionIds.length ? [e('w.submissionId', 'in', submissionIds)] : [])]))
       .orderBy('w.measuredAt')
+      // the checklist's before its call's, when a test's clock gives both one moment
+      .orderBy('w.occasion')
       .orderBy('w.id')
       .execute(),
   ]);

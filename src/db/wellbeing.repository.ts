@@ -110,5 +110,6 @@ export async function listWellbeingOfSubmission(db: Executor, submissionId: stri
     .select(['occasion', 'measuredAt', 'lifeSatisfaction', 'worthwhile', 'happy', 'anxious'])
     .where('submissionId', '=', submissionId)
     .orderBy('measuredAt')
+    .orderBy('occasion')
     .execute();
 }
