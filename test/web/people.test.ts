@@ -76,7 +76,7 @@ describe('one person, many checklists, in the browser', () => {
     }
     await page.getByLabel('First name').fill(PERSON.givenName);
     await page.getByLabel('Last name').fill(PERSON.familyName);
-    await page.getByLabel('Day').fill('9');
+    await page.getByLabel('Day', { exact: true }).fill('9');
     await page.getByLabel('Month').fill('3');
     await page.getByLabel('Year').fill('1938');
     await page.getByLabel('Postcode').fill('se1 7pb');
