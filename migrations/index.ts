@@ -16,8 +16,8 @@ import * as agencyPersonFields from './2026_12_02_1120_agency_person_fields.js';
 import * as scale from './2026_12_02_1300_scale.js';
 import * as outcomeCodes from './2026_12_02_1400_outcome_codes.js';
 import * as organisations from './2026_12_02_1410_organisations.js';
-import * as wellbeing from './2026_12_02_1500_wellbeing.js';
 import * as reportRollup from './2026_12_02_1510_report_rollup.js';
+import * as wellbeing from './2026_12_02_1520_wellbeing.js';
 import * as workingDays from './2026_12_02_1600_working_days.js';
 
 export const migrations: Record<string, Migration> = {
@@ -34,7 +34,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1300_scale': scale,
   '2026_12_02_1400_outcome_codes': outcomeCodes,
   '2026_12_02_1410_organisations': organisations,
-  '2026_12_02_1500_wellbeing': wellbeing,
   '2026_12_02_1510_report_rollup': reportRollup,
+  '2026_12_02_1520_wellbeing': wellbeing,
   '2026_12_02_1600_working_days': workingDays,
 };

@@ -41,8 +41,8 @@ beforeAll(async () => {
 afterAll(async () => ctx?.close());
 
 type Submitted = { id: string; reference: string; personId: string; referrals: { id: string; reference: string; agencyId: string }[] };
-async function submit(by: TestUser, yes: number[], person: object): Promise<Submitted> {
-  const res = await api.post('/api/v1/submissions', by.token, submissionBody(q, yes.map((i) => q.questions[i]!.id), { person }));
+async function submit(by: TestUser, yes: number[], person: object, extra: object = {}): Promise<Submitted> {
+  const res = await api.post('/api/v1/submissions', by.token, submissionBody(q, yes.map((i) => q.questions[i]!.id), { person, ...extra }));
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 }
@@ -66,14 +66,18 @@ describe('the summary report', () => {
 
     // 2 April 09:00 BST, from the council: Ada, fire service, every step on time
     ctx.clock.set('2026-04-02T08:00:00Z');
-    const a = await submit(councilWorker, [0], ADA);
+    const a = await submit(councilWorker, [0], ADA, { wellbeing: { lifeSatisfaction: 4, worthwhile: 5, happy: 3, anxious: 8 } });
     const r1 = a.referrals[0]!.id;
     ctx.clock.advance(2 * HOUR);
     const { followUpId, dueAt } = await markForwarded(ctx, r1);
     ctx.clock.advance(72 * HOUR);
     await moveThrough(api, fireAgency.token, r1, [{ to: 'contacted', note: 'Visited' }, { to: 'completed', outcome: 'service_provided' }]);
     ctx.clock.set(new Date(dueAt.getTime() - DAY));
-    const called = await api.post(`/api/v1/follow-ups/${followUpId}`, coordinator.token, { contactMade: true, outcomes: [{ referralId: r1, needsMet: 'yes' }] });
+    const called = await api.post(`/api/v1/follow-ups/${followUpId}`, coordinator.token, {
+      contactMade: true,
+      outcomes: [{ referralId: r1, needsMet: 'yes' }],
+      wellbeing: { lifeSatisfaction: 6, worthwhile: 5, happy: 4, anxious: 5 },
+    });
     expect(called.status, JSON.stringify(called.body)).toBe(200);
 
     // 10 April: Ben again, two agencies. Falls forwarded 30 hours late, then re-routed by the hub
@@ -131,6 +135,15 @@ describe('the summary report', () => {
     expect(cur.outcomes).toEqual([{ code: 'service_provided', label: expect.any(String), snomedCode: expect.toBeOneOf([null, expect.any(String)]), referrals: 1 }]);
     expect(byAgency.get(fire).outcomes).toEqual([{ code: 'service_provided', label: expect.any(String), referrals: 1 }]);
     expect(cur.needsMet).toEqual({ yes: 1, partly: 0, no: 0, notYet: 0 });
+    // Ada's ONS4 pair: life satisfaction up 2, worthwhile the same, happier by 1, less anxious by 3
+    expect(cur.wellbeing.people).toBe(1);
+    expect(Object.fromEntries(cur.wellbeing.measures.map((m: any) => [m.measure, [m.n, m.meanImprovement, m.improved, m.same, m.worse]]))).toEqual({
+      life_satisfaction: [1, 2, 1, 0, 0],
+      worthwhile: [1, 0, 0, 1, 0],
+      happy: [1, 1, 1, 0, 0],
+      anxious: [1, 3, 1, 0, 0],
+    });
+    expect(prev.wellbeing.people).toBe(0);
 
     // questions: fire once, falls twice (the re-route keeps the question), advice once
     const byQ = Object.fromEntries(cur.byQuestion.map((x: any) => [x.questionId, x.referrals]));

@@ -63,7 +63,7 @@ export type IntakeResult =
  * The whole intake in ONE statement, so ONE round trip and ONE commit: the idempotency key,
  * the person, the submission, its referrals and their `created` events, written by the
  * signpost_intake() function (migrations/2026_12_02_1100_one_person.ts, wrapped by
- * migrations/2026_12_02_1500_wellbeing.ts to write the ONS4 answers too). A statement is
+ * migrations/2026_12_02_1520_wellbeing.ts to write the ONS4 answers too). A statement is
  * atomic: it all lands or nothing does. Its guards: the questionnaire must still be current;
  * with an Idempotency-Key, a transaction-level advisory lock on (user, key) tells a request still
  * in flight (lock held) from a replay (the key row exists).

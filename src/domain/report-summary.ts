@@ -10,11 +10,9 @@
  *  - Small numbers: outside the hub, a count from 1 to threshold - 1 is shown as "<threshold",
  *    and a rate or percentile resting on fewer items than the threshold is not shown.
  */
-// the wellbeing change's shape (domain/wellbeing.ts holds the rules)
-export interface WellbeingChange {
-  people: number;
-  measures: { measure: string; label: string; n: number; meanBefore: number | null; meanAfter: number | null; meanImprovement: number | null; improved: number; same: number; worse: number }[];
-}
+import type { WellbeingChange } from './wellbeing.js';
+
+export type { WellbeingChange };
 
 /** The upper edges (hours) of the duration buckets; a last bucket holds everything longer. */
 export const DURATION_BUCKETS_HOURS = [1, 2, 4, 8, 12, 24, 48, 72, 96, 120, 168, 240, 336, 504, 672] as const;

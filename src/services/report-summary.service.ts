@@ -44,6 +44,7 @@ import {
 } from '../domain/report-summary.js';
 import { forbidden, notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
+import { wellbeingChange } from './wellbeing.service.js';
 import type { ServiceDeps } from './deps.js';
 
 const DAY = 86_400_000;
@@ -76,6 +77,7 @@ type Deps = Pick<ServiceDeps, 'db' | 'clock' | 'logger'>;
 type Labels = Awaited<ReturnType<typeof reportLabels>>;
 
 const AGE_BAND_ORDER = ['under 50', '50 to 59', '60 to 64', '65 to 69', '70 to 74', '75 to 79', '80 to 84', '85 to 89', '90 and over', 'not known'];
+/** Outside the hub there is no wellbeing: averages of a few people's scores are their health. */
 const NO_WELLBEING: WellbeingChange = { people: 0, measures: [] };
 
 function clockFigures(clock: ClockName, sums: ClockSums, open: { overdue: number; notYetDue: number }): ClockFigures {
@@ -266,11 +268,17 @@ export function assembleSummary(
   };
 }
 
-async function summaryOf(deps: Deps, q: SummaryQuery, labels: Labels, now: Date): Promise<SummaryReport> {
+async function summaryOf(deps: Deps, q: SummaryQuery, labels: Labels, now: Date, withWellbeing: boolean): Promise<SummaryReport> {
   const { start, end } = await londonDayBounds(deps.db, q.from, q.to);
   const f: SummaryFilter = { from: q.from, to: q.to, start, end, agencyId: q.agencyId, organisationId: q.organisationId };
-  const [days, facets, open, people] = await Promise.all([sumReportDays(deps.db, f), sumFacetDays(deps.db, f), openClocks(deps.db, f, now), countPeople(deps.db, f)]);
-  return assembleSummary(q, { days, facets, open, people, wellbeing: NO_WELLBEING, labels, now });
+  const [days, facets, open, people, wellbeing] = await Promise.all([
+    sumReportDays(deps.db, f),
+    sumFacetDays(deps.db, f),
+    openClocks(deps.db, f, now),
+    countPeople(deps.db, f),
+    withWellbeing ? wellbeingChange(deps, { from: start, to: end, agencyId: q.agencyId, organisationId: q.organisationId }) : NO_WELLBEING,
+  ]);
+  return assembleSummary(q, { days, facets, open, people, wellbeing, labels, now });
 }
 
 /** Brings the rollup up to date for the days from `from` to `to`. */
@@ -292,7 +300,7 @@ export async function summaryReport(deps: Deps, principal: Principal, q: Summary
   const prev = previousPeriod(q.from, q.to);
   await rollUp(deps, prev.from, q.to, now);
   const labels = await reportLabels(deps.db);
-  const [current, previous] = await Promise.all([summaryOf(deps, q, labels, now), summaryOf(deps, { ...q, ...prev }, labels, now)]);
+  const [current, previous] = await Promise.all([summaryOf(deps, q, labels, now, true), summaryOf(deps, { ...q, ...prev }, labels, now, true)]);
   await recordAudit(deps.db, { principal, action: 'report.summary', entity: 'report', entityId: randomUUID(), requestId, at: now });
   return { current, previous };
 }
@@ -308,7 +316,7 @@ export async function agencyPerformance(deps: Deps, principal: Principal, agency
   const now = deps.clock.now();
   await rollUp(deps, q.from, q.to, now);
   const labels = await reportLabels(deps.db);
-  const [agency, hub] = await Promise.all([summaryOf(deps, q, labels, now), summaryOf(deps, { from: q.from, to: q.to }, labels, now)]);
+  const [agency, hub] = await Promise.all([summaryOf(deps, q, labels, now, false), summaryOf(deps, { from: q.from, to: q.to }, labels, now, false)]);
   await recordAudit(deps.db, { principal, action: 'report.agency_performance', entity: 'agency', entityId: agencyId, requestId, at: now });
   return { agency, hub };
 }

@@ -1,4 +1,4 @@
-/** Row types for ONS4 wellbeing (migrations/2026_12_02_1500_wellbeing.ts), camelCased. */
+/** Row types for ONS4 wellbeing (migrations/2026_12_02_1520_wellbeing.ts), camelCased. */
 import type { ColumnType } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
