@@ -49,6 +49,9 @@ export const envSchema = z.object({
   SMALL_NUMBER_THRESHOLD: z.coerce.number().int().min(2).max(100).default(5),
   IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().positive().min(24).default(48),
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  // Agency capacity: unconfirmed after this many days; a process's cached read lives this long
+  CAPACITY_UNCONFIRMED_AFTER_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  CAPACITY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
   // Mail
   SMTP_URL: z.string().startsWith('smtp').default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('Signpost hub <hub@signpost.example.org>'),

@@ -19,6 +19,7 @@ import * as organisations from './2026_12_02_1410_organisations.js';
 import * as reportRollup from './2026_12_02_1510_report_rollup.js';
 import * as wellbeing from './2026_12_02_1520_wellbeing.js';
 import * as workingDays from './2026_12_02_1600_working_days.js';
+import * as capacity from './2026_12_02_1700_capacity.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1510_report_rollup': reportRollup,
   '2026_12_02_1520_wellbeing': wellbeing,
   '2026_12_02_1600_working_days': workingDays,
+  '2026_12_02_1700_capacity': capacity,
 };

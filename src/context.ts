@@ -11,6 +11,7 @@ import { createProducer } from './jobs/producer.js';
 import { createLogger, type Logger } from './logger.js';
 import { HolidayCalendar } from './services/holiday-calendar.js';
 import { PublishedQuestionnaires } from './services/questionnaire-cache.js';
+import { AgencyCapacities } from './services/capacity-cache.js';
 import type { ServiceDeps } from './services/deps.js';
 
 export interface ContextOptions {
@@ -49,6 +50,7 @@ export function createContext({ env, role, logger, clock, ids }: ContextOptions)
     holidays: new HolidayCalendar(db, theClock, env),
     ids: ids ?? randomIds,
     questionnaires: new PublishedQuestionnaires(db),
+    capacities: new AgencyCapacities(db, theClock, env.CAPACITY_CACHE_TTL_MS),
     async close() {
       await jobs.close();
       await db.destroy();

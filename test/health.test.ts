@@ -9,6 +9,7 @@ import { createApp } from '../src/app.js';
 import { createProducer } from '../src/jobs/producer.js';
 import { createLogger } from '../src/logger.js';
 import { HolidayCalendar } from '../src/services/holiday-calendar.js';
+import { AgencyCapacities } from '../src/services/capacity-cache.js';
 import { PublishedQuestionnaires } from '../src/services/questionnaire-cache.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
@@ -26,7 +27,7 @@ async function appWithoutBackends() {
   const db = createDb({ connectionString: env.DATABASE_URL, poolSize: 1 });
   const jobs = createProducer({ redisUrl: env.REDIS_URL, prefix: 'none', logger, mode: 'fail-fast' });
   const clock = new ManualClock();
-  const app = createApp({ env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db), holidays: new HolidayCalendar(db, clock, env) });
+  const app = createApp({ env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db), holidays: new HolidayCalendar(db, clock, env), capacities: new AgencyCapacities(db, clock, 0) });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -11,9 +11,9 @@
  * after that). A permanent failure (5xx) throws UnrecoverableError: no retries; the referral is
  * forward_failed and a coordinator is alerted.
  *
- * Paused agency: the job completes without sending and is then removed from Redis, so that the
- * sweep can enqueue `forward-<referralId>` again once the agency is active (BullMQ ignores an
- * add whose job id still exists).
+ * Paused or closed agency: the job completes without sending and is then removed from Redis, so
+ * that the sweep can enqueue `forward-<referralId>` again once the agency is active or reopens
+ * (BullMQ ignores an add whose job id still exists).
  */
 import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { JOBS, type JobPayload } from '../src/jobs/registry.js';
@@ -43,7 +43,7 @@ export async function processForward(job: Job, deps: WorkerDeps): Promise<Forwar
 export function createForwardWorker(deps: WorkerDeps): Worker {
   const worker = createQueueWorker(deps, QUEUE, (job) => processForward(job, deps));
   worker.on('completed', (job, outcome: ForwardOutcome) => {
-    if (outcome === 'agency_paused') {
+    if (outcome === 'agency_paused' || outcome === 'agency_closed') {
       job.remove().catch((err: Error) => deps.logger.warn({ jobId: job.id, err: err.message }, 'could not remove a paused forward job'));
     }
   });

@@ -12,7 +12,16 @@ export interface QuestionnaireView {
     id: string;
     position: number;
     title: string;
-    questions: { id: string; position: number; text: string; agencyId: string; agencyName: string }[];
+    questions: {
+      id: string;
+      position: number;
+      text: string;
+      agencyId: string;
+      agencyName: string;
+      /** where a "yes" goes while the agency is closed (2026_12_02_1700) */
+      fallbackAgencyId: string | null;
+      fallbackAgencyName: string | null;
+    }[];
   }[];
 }
 
@@ -28,6 +37,7 @@ export async function findQuestionnaire(db: Executor, id: string): Promise<Quest
     .selectFrom('questionnaireSections as s')
     .leftJoin('questions as qu', 'qu.sectionId', 's.id')
     .leftJoin('agencies as a', 'a.id', 'qu.agencyId')
+    .leftJoin('agencies as fa', 'fa.id', 'qu.fallbackAgencyId')
     .select([
       's.id as sectionId',
       's.position as sectionPosition',
@@ -37,6 +47,8 @@ export async function findQuestionnaire(db: Executor, id: string): Promise<Quest
       'qu.text',
       'qu.agencyId',
       'a.name as agencyName',
+      'qu.fallbackAgencyId',
+      'fa.name as fallbackAgencyName',
     ])
     .where('s.questionnaireId', '=', id)
     .orderBy('s.position')
@@ -56,6 +68,8 @@ export async function findQuestionnaire(db: Executor, id: string): Promise<Quest
         text: r.text!,
         agencyId: r.agencyId!,
         agencyName: r.agencyName!,
+        fallbackAgencyId: r.fallbackAgencyId ?? null,
+        fallbackAgencyName: r.fallbackAgencyName ?? null,
       });
     }
   }
@@ -120,7 +134,7 @@ export async function setQuestionnaireTitle(db: Executor, id: string, title: str
 }
 
 export interface ContentRow {
-  sections: { id: string; title: string; questions: { id: string; text: string; agencyId: string }[] }[];
+  sections: { id: string; title: string; questions: { id: string; text: string; agencyId: string; fallbackAgencyId?: string | null }[] }[];
 }
 
 /**
@@ -135,7 +149,7 @@ export async function replaceQuestionnaireContent(trx: Executor, questionnaireId
     .values(content.sections.map((s, i) => ({ id: s.id, questionnaireId, position: i + 1, title: s.title })))
     .execute();
   const questions = content.sections.flatMap((s) =>
-    s.questions.map((q, i) => ({ id: q.id, questionnaireId, sectionId: s.id, position: i + 1, text: q.text, agencyId: q.agencyId })),
+    s.questions.map((q, i) => ({ id: q.id, questionnaireId, sectionId: s.id, position: i + 1, text: q.text, agencyId: q.agencyId, fallbackAgencyId: q.fallbackAgencyId ?? null })),
   );
   if (questions.length) await trx.insertInto('questions').values(questions).execute();
 }

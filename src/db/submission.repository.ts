@@ -51,12 +51,37 @@ export interface IntakeRow {
   referrals: { id: string; reference: string; agencyId: string; questionIds: string[]; forwardDueAt: Date }[];
   /** ONS4 answers at the checklist (health data), written by the intake function's wrapper; null when none was answered */
   wellbeing?: { id: string; lifeSatisfaction: number | null; worthwhile: number | null; happy: number | null; anxious: number | null } | null;
+  /** the capacities routing relied on, checked by the intake function (2026_12_02_1700) */
+  capacitySeen?: CapacitySeen[];
+  /** what capacity meant for each referral that needs saying */
+  routing?: RoutingRow[];
+}
+
+/** One agency's capacity as routing read it (snake_case: the intake function reads it by name). */
+export interface CapacitySeen {
+  agency_id: string;
+  status: string;
+  wait_weeks: number | null;
+  closed_until: string | null;
+}
+
+export interface RoutingRow {
+  referral_id: string;
+  capacity: string;
+  wait_weeks: number | null;
+  closed_until: string | null;
+  fallbacks: { fromAgencyId: string; questionIds: string[]; closedUntil: string }[];
+  /** the reason of the referral's "routed" event; null: no event (a waiting list) */
+  reason: 'routed_to_fallback' | 'agency_closed' | null;
+  note: string;
 }
 
 export type IntakeResult =
   | { outcome: 'inserted'; match: 'new' | 'sure' | 'likely'; reply: unknown }
   | { outcome: 'in_flight' }
   | { outcome: 'not_current' }
+  /** a capacity routing relied on changed meanwhile: route again from a fresh read */
+  | { outcome: 'capacity_changed' }
   | { outcome: 'key_exists' };
 
 /**
@@ -130,6 +155,8 @@ export async function insertIntake(db: Executor, row: IntakeRow): Promise<Intake
       happy: row.wellbeing.happy,
       anxious: row.wellbeing.anxious,
     },
+    capacitySeen: row.capacitySeen ?? [],
+    routing: row.routing ?? [],
   };
   const { rows } = await sql<{ result: IntakeResult }>`SELECT signpost_intake(${JSON.stringify(payload)}::jsonb) AS result`.execute(db);
   return rows[0]!.result;

@@ -12,6 +12,7 @@ import { apiHeaders } from './middleware/api-headers.js';
 import { authenticate } from './middleware/auth.js';
 import { agenciesRouter } from './routes/agencies.routes.js';
 import { auditRouter } from './routes/audit.routes.js';
+import { capacityRouter } from './routes/capacity.routes.js';
 import { followUpsRouter } from './routes/follow-ups.routes.js';
 import { organisationsRouter } from './routes/organisations.routes.js';
 import { outcomesRouter } from './routes/outcomes.routes.js';
@@ -30,6 +31,7 @@ export function apiRouter(deps: ServiceDeps): Router {
   api.use(checkRequestBody);
   api.use(questionnairesRouter(deps));
   api.use(agenciesRouter(deps));
+  api.use(capacityRouter(deps));
   api.use(outcomesRouter(deps));
   api.use(organisationsRouter(deps));
   api.use(submissionsRouter(deps));

@@ -7,6 +7,7 @@ import type { DB } from '../db/database.js';
 import type { JobProducer } from '../jobs/producer.js';
 import type { HolidayCalendar } from './holiday-calendar.js';
 import type { PublishedQuestionnaires } from './questionnaire-cache.js';
+import type { AgencyCapacities } from './capacity-cache.js';
 
 export interface ServiceDeps {
   env: Env;
@@ -18,4 +19,5 @@ export interface ServiceDeps {
   questionnaires: PublishedQuestionnaires;
   /** the bank holidays the working-day clocks skip, cached for a minute */
   holidays: HolidayCalendar;
+  capacities: AgencyCapacities;
 }

@@ -7,6 +7,8 @@
  *  - not pending any more: nothing to do (at-least-once delivery of the job is fine);
  *  - agency paused: nothing is sent, a coordinator alert is raised once, the referral stays
  *    pending on its T1 clock; the job finishes (the SLA sweep re-enqueues it later);
+ *  - agency closed to new referrals (its own word, domain/capacity.ts): the same, with its
+ *    own alert, until the day it reopens;
  *  - accepted by the mail server: recordForwarded (in the transaction that marks the mail sent);
  *  - temporary refusal (4xx, connection): recordTemporaryFailure, then a MailError(permanent=false)
  *    for the queue to retry with backoff;
@@ -18,6 +20,9 @@ import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
 import type { Executor } from '../db/database.js';
 import { findForwardContext, type ForwardContext } from '../db/forward.repository.js';
+import { findCapacityRecord } from '../db/capacity.repository.js';
+import { effectiveCapacity } from '../domain/capacity.js';
+import { ukDate } from '../domain/uk-dates.js';
 import { ensureForwardNotification, requeueFailedForwardNotification } from '../db/notification.repository.js';
 import { appendReferralEvent, markForwarded, markForwardFailed, recordForwardAttempt } from '../db/referral.repository.js';
 import { renderForwardMail } from '../mail/forward-templates.js';
@@ -36,7 +41,7 @@ export const AGENCY_LINK_PLACEHOLDER = '[agency link]';
 
 export type ForwardDeps = ServiceDeps & { mailer: Mailer };
 
-export type ForwardOutcome = 'missing' | 'not_pending' | 'agency_paused' | 'forwarded' | 'already_forwarded';
+export type ForwardOutcome = 'missing' | 'not_pending' | 'agency_paused' | 'agency_closed' | 'forwarded' | 'already_forwarded';
 
 type RecordDeps = Pick<ServiceDeps, 'ids' | 'env'> & { holidays: Pick<HolidayCalendar, 'get'> };
 
@@ -59,6 +64,7 @@ export async function recordForwarded(
   await appendReferralEvent(trx, { ...SYSTEM_ACTOR, referralId: referral.id, at, fromStatus: 'pending', toStatus: 'forwarded', note: `mail ${mail.messageId} to ${mail.recipient}` });
   await resolveBreach(trx, referral.id, 'forward', at);
   await resolveReferralAlerts(trx, referral.id, 'agency_paused', null, at);
+  await resolveReferralAlerts(trx, referral.id, 'agency_closed', null, at);
   return scheduleFollowUp(trx, deps, referral.submissionId, at, referral.id);
 }
 
@@ -94,11 +100,12 @@ export async function recordTemporaryFailure(trx: Executor, referral: { id: stri
   await recordForwardAttempt(trx, { id: referral.id, at, error: err.message });
 }
 
-async function holdForPausedAgency(deps: ForwardDeps, ctx: ForwardContext, requestId?: string): Promise<void> {
+async function holdForPausedAgency(deps: ForwardDeps, ctx: ForwardContext, requestId?: string, closedUntil?: string): Promise<void> {
   const now = deps.clock.now();
-  const notificationId = await deps.db.transaction().execute((trx) =>
-    raiseAlert(trx, deps, { kind: 'agency_paused', referralId: ctx.id, agencyId: ctx.agencyId, message: `Referral ${ctx.reference} is waiting: ${ctx.agencyName} is paused` }, now),
-  );
+  const alert = closedUntil
+    ? { kind: 'agency_closed', message: `Referral ${ctx.reference} is waiting: ${ctx.agencyName} is closed to new referrals until ${ukDate(closedUntil)}` }
+    : { kind: 'agency_paused', message: `Referral ${ctx.reference} is waiting: ${ctx.agencyName} is paused` };
+  const notificationId = await deps.db.transaction().execute((trx) => raiseAlert(trx, deps, { ...alert, referralId: ctx.id, agencyId: ctx.agencyId }, now));
   if (notificationId) await dispatchNotifications(deps.jobs, [notificationId], requestId);
 }
 
@@ -139,6 +146,11 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
   if (ctx.agencyStatus === 'paused') {
     await holdForPausedAgency(deps, ctx, requestId);
     return 'agency_paused';
+  }
+  const capacity = effectiveCapacity(await findCapacityRecord(deps.db, ctx.agencyId), deps.clock.now(), deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS);
+  if (capacity.status === 'closed' && capacity.closedUntil) {
+    await holdForPausedAgency(deps, ctx, requestId, capacity.closedUntil);
+    return 'agency_closed';
   }
   const notificationId = await forwardNotification(deps, ctx);
   // The calendar is read before the transaction and pinned for it: a cache reload inside would

@@ -14,6 +14,7 @@ import type { Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { fingerprint } from './fingerprint.js';
 import type { SubmissionBody } from './submission.schema.js';
+import type { ReferralWait } from './intake-capacity.js';
 
 export interface SubmissionReply {
   id: string;
@@ -33,6 +34,8 @@ export interface SubmissionReply {
     questionIds: string[];
     status: 'pending';
     forwardDueAt: string;
+    /** the agency's capacity when the referral was made, and the likely wait (intake-capacity.ts) */
+    capacity?: ReferralWait;
   }[];
 }
 

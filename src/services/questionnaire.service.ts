@@ -40,7 +40,16 @@ export const questionnairePatchSchema = z.strictObject({
     .array(
       z.strictObject({
         title,
-        questions: z.array(z.strictObject({ text: z.string().trim().min(1, 'must not be empty').max(500), agencyId: z.uuid('must be an agency id') })).max(100),
+        questions: z
+          .array(
+            z.strictObject({
+              text: z.string().trim().min(1, 'must not be empty').max(500),
+              agencyId: z.uuid('must be an agency id'),
+              /** where a "yes" goes while the agency is closed; none: the referral waits */
+              fallbackAgencyId: z.uuid('must be an agency id').nullish(),
+            }),
+          )
+          .max(100),
       }),
     )
     .max(30)
@@ -88,7 +97,7 @@ export async function createQuestionnaireDraft(deps: ServiceDeps, input: NewQues
         sections: source.sections.map((s) => ({
           id: deps.ids.uuid(),
           title: s.title,
-          questions: s.questions.map((q) => ({ id: deps.ids.uuid(), text: q.text, agencyId: q.agencyId })),
+          questions: s.questions.map((q) => ({ id: deps.ids.uuid(), text: q.text, agencyId: q.agencyId, fallbackAgencyId: q.fallbackAgencyId ?? null })),
         })),
       });
     }
@@ -103,12 +112,16 @@ function notDraft(status: string) {
 /** Replaces a draft's title and/or content in one transaction. */
 export async function updateQuestionnaireDraft(deps: ServiceDeps, id: string, patch: QuestionnairePatch): Promise<QuestionnaireView> {
   if (patch.sections) {
-    const wanted = [...new Set(patch.sections.flatMap((s) => s.questions.map((q) => q.agencyId)))];
+    const wanted = [...new Set(patch.sections.flatMap((s) => s.questions.flatMap((q) => (q.fallbackAgencyId ? [q.agencyId, q.fallbackAgencyId] : [q.agencyId]))))];
     const known = await existingAgencyIds(deps.db, wanted);
     const problems: ErrorDetail[] = [];
     patch.sections.forEach((s, si) =>
       s.questions.forEach((q, qi) => {
         if (!known.has(q.agencyId)) problems.push({ path: `sections.${si}.questions.${qi}.agencyId`, message: 'no agency has this id' });
+        if (q.fallbackAgencyId && !known.has(q.fallbackAgencyId)) problems.push({ path: `sections.${si}.questions.${qi}.fallbackAgencyId`, message: 'no agency has this id' });
+        if (q.fallbackAgencyId && q.fallbackAgencyId === q.agencyId) {
+          problems.push({ path: `sections.${si}.questions.${qi}.fallbackAgencyId`, message: 'must be another agency than the question’s own' });
+        }
       }),
     );
     if (problems.length) throw badRequest('invalid questionnaire', problems);
@@ -124,7 +137,7 @@ export async function updateQuestionnaireDraft(deps: ServiceDeps, id: string, pa
           sections: patch.sections.map((s) => ({
             id: deps.ids.uuid(),
             title: s.title,
-            questions: s.questions.map((q) => ({ id: deps.ids.uuid(), text: q.text, agencyId: q.agencyId })),
+            questions: s.questions.map((q) => ({ id: deps.ids.uuid(), text: q.text, agencyId: q.agencyId, fallbackAgencyId: q.fallbackAgencyId ?? null })),
           })),
         };
         await replaceQuestionnaireContent(trx, id, content);

@@ -12,6 +12,8 @@ import { addDays } from '../domain/clock.js';
 import { londonDateTime, londonDay, ukDate } from '../domain/uk-dates.js';
 import { hubSignature } from '../mail/hub-signature.js';
 import type { ServiceDeps } from './deps.js';
+import { capacityLinkFor } from './capacity-link.js';
+import { capacityReminderLines } from '../mail/capacity-lines.js';
 import { createNotification, dispatchNotifications } from './notification.service.js';
 import { warnUntil } from './sla-report.service.js';
 
@@ -67,6 +69,8 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
             '',
             'Record your contact with the person from the link in each referral’s email (it needs no password),',
             `or sign in to Signpost if your team has accounts: ${deps.env.PUBLIC_URL}/agency`,
+            '',
+            ...capacityReminderLines(await capacityLinkFor(tx, deps.env, agencyId, now)),
             ...hubSignature(deps.env),
           ].join('\n'),
         },

@@ -7,6 +7,8 @@ import { recordAudit, recordAudits } from '../db/audit.repository.js';
 import { agencyContactDays } from '../db/agency.repository.js';
 import { findReferralsOfSubmission, findSubmission, listSubmissionsBy } from '../db/submission.repository.js';
 import { addDays } from '../domain/clock.js';
+import { likelyWait } from '../domain/capacity.js';
+import { findReferralRoutings } from '../db/capacity.repository.js';
 import { londonDay } from '../domain/uk-dates.js';
 import { notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
@@ -43,16 +45,19 @@ export async function listMySubmissions(deps: Pick<ServiceDeps, 'db' | 'clock'>,
 /**
  * A submission as its confirmation page and printed record show it: for each referral, who will
  * contact the person and the day they were told it would be by (contact_promised_on, set once
- * when the checklist arrived: it does not move when the referral is forwarded sooner).
+ * when the checklist arrived: it does not move when the referral is forwarded sooner), and the
+ * likely wait the agency had said when the referral was made (referral_routings).
  */
 export async function submissionWithPromises(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
   const s = await getSubmission(deps, principal, id, requestId);
-  const agencies = await agencyContactDays(deps.db, s.referrals.map((r) => r.agencyId));
+  const [agencies, routings] = await Promise.all([agencyContactDays(deps.db, s.referrals.map((r) => r.agencyId)), findReferralRoutings(deps.db, s.referrals.map((r) => r.id))]);
   const referrals = s.referrals.map((r) => {
+    // what the agency said of its capacity when the referral was made (none: it was accepting)
+    const routing = routings.get(r.id);
     const a = agencies.get(r.agencyId);
     // rows from before the promise was kept: the date they were being shown
     const contactBy = r.contactPromisedOn ?? londonDay(r.contactDueAt ?? addDays(r.forwardDueAt, a?.contactDays ?? deps.env.CONTACT_WITHIN_DAYS));
-    return { ...r, contactBy, agencyPhone: a?.phone ?? null };
+    return { ...r, contactBy, agencyPhone: a?.phone ?? null, likelyWait: routing ? likelyWait({ status: routing.capacity, waitWeeks: routing.waitWeeks, closedUntil: routing.closedUntil }) : null, routedFrom: routing?.fallbacks.map((f) => f.fromAgencyName) ?? [] };
   });
   return { ...s, referrals };
 }

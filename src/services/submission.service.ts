@@ -4,7 +4,8 @@
  * (domain/routing.ts), the rows built (intake.ts), then stored in ONE statement (the intake
  * function) and the forwards enqueued after commit in one Redis call. Reads: submission-read.service.ts.
  */
-import { routeAnswers } from '../domain/routing.js';
+import { closedAgencies } from '../domain/capacity.js';
+import { agenciesConsulted, routeAnswers } from '../domain/routing.js';
 import { checklistProblems, consentProblems } from '../domain/submission-rules.js';
 import { AppError, badRequest, conflict, forbidden, unprocessable } from '../errors.js';
 import { findIdempotencyKey, insertIntake, type IntakeResult } from '../db/submission.repository.js';
@@ -12,6 +13,8 @@ import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { buildIntake, type IntakeInput, type SubmissionReply } from './intake.js';
 import type { SubmissionBody } from './submission.schema.js';
+import { cachedCapacities } from './capacity.service.js';
+import { capacitySeen, intakeCapacity } from './intake-capacity.js';
 
 export type { SubmissionReply } from './intake.js';
 
@@ -45,31 +48,52 @@ export async function submitQuestionnaire(
   const problems = checklistProblems(body, questions, now);
   if (problems.length) throw badRequest('invalid submission', problems);
 
-  const input: IntakeInput = {
-    principal,
-    body,
-    questionnaireId: questionnaire.id,
-    routed: routeAnswers(questions, body.answers),
-    agencyNames: new Map(questions.map((q) => [q.agencyId, q.agencyName])),
-    receivedAt: now,
-    calendar: await deps.holidays.get(),
-    idempotencyKey: opts.idempotencyKey,
-    rawBody: opts.rawBody,
+  const agencyNames = new Map(questions.flatMap((q) => [[q.agencyId, q.agencyName] as const, ...(q.fallbackAgencyId ? [[q.fallbackAgencyId, q.fallbackAgencyName ?? ''] as const] : [])]));
+  const consulted = agenciesConsulted(questions, body.answers);
+  // Routing reads capacity from the process's cache; the intake function refuses a stale read
+  // ('capacity_changed') and the checklist is routed again from a fresh one.
+  const calendar = await deps.holidays.get();
+  const build = async (freshCapacity: boolean) => {
+    const caps = await cachedCapacities(deps, now, freshCapacity);
+    const routed = routeAnswers(questions, body.answers, closedAgencies(caps));
+    const input: IntakeInput = {
+      principal,
+      body,
+      questionnaireId: questionnaire.id,
+      routed,
+      agencyNames,
+      receivedAt: now,
+      calendar,
+      idempotencyKey: opts.idempotencyKey,
+      rawBody: opts.rawBody,
+    };
+    const intake = buildIntake(deps, input);
+    const { waits, routing } = intakeCapacity(routed, intake.reply.referrals.map((r) => r.id), caps, (id) => agencyNames.get(id) ?? '');
+    intake.reply.referrals.forEach((r, i) => (r.capacity = waits[i]));
+    intake.row.capacitySeen = capacitySeen(caps, consulted);
+    intake.row.routing = routing;
+    return intake;
   };
-  let intake = buildIntake(deps, input);
-  let result: IntakeResult;
-  try {
-    result = await insertIntake(deps.db, intake.row);
-  } catch (err) {
-    // a 40-bit reference collided: draw new ones once
-    if (!isReferenceCollision(err)) throw err;
-    intake = buildIntake(deps, input);
-    result = await insertIntake(deps.db, intake.row);
+  let intake = await build(false);
+  let result: IntakeResult = { outcome: 'capacity_changed' };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      result = await insertIntake(deps.db, intake.row);
+    } catch (err) {
+      // a 40-bit reference collided: draw new ones once
+      if (!isReferenceCollision(err) || attempt > 0) throw err;
+      intake = await build(false);
+      continue;
+    }
+    if (result.outcome !== 'capacity_changed') break;
+    intake = await build(true);
   }
 
   switch (result.outcome) {
     case 'in_flight':
       throw conflict('request_in_flight', 'a request with this Idempotency-Key is still being processed; retry shortly');
+    case 'capacity_changed':
+      throw new AppError(503, 'capacity_changing', 'agencies are changing what they can take; try again in a moment');
     case 'not_current':
       throw badRequest('invalid submission', [{ path: 'questionnaireId', message: 'this questionnaire version is no longer current' }]);
     case 'key_exists': {

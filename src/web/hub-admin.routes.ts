@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ORGANISATION_TYPES, ORGANISATION_TYPE_LABELS } from '../domain/organisation-types.js';
 import { PERSON_FIELDS, PERSON_FIELD_LABELS } from '../domain/person-fields.js';
 import { AppError, badRequest } from '../errors.js';
+import { capacityOverview } from '../services/capacity.service.js';
 import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateAgency } from '../services/agency.service.js';
 import { createOutcome, listOutcomes, newOutcomeSchema, outcomePatchSchema, updateOutcome } from '../services/outcome.service.js';
 import { createOrganisation, listOrganisations, newOrganisationSchema, organisationPatchSchema, updateOrganisation } from '../services/organisation.service.js';
@@ -64,7 +65,7 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
 
   // ---- agencies ----
   const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
+    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), capacity: Object.fromEntries((await capacityOverview(deps, principalFromSession(res))).map((c) => [c.agencyId, c])), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
 
   r.get('/hub/agencies', async (req, res) => showAgencies(res, { flash: req.query.done ? 'Agency saved.' : undefined }));
 
@@ -184,7 +185,8 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
 
   /**
    * The draft editor posts every section and question as flat fields (s0_title, s0_q1_text,
-   * s0_q1_agency); a blank question text drops the question, a blank section title the section.
+   * s0_q1_agency, s0_q1_fallback); a blank question text drops the question, a blank section
+   * title the section, a blank fallback means none.
    * One empty row per section and one empty section let a coordinator add without JavaScript.
    */
   r.post('/hub/questionnaires/:id', async (req, res, next) => {
@@ -202,7 +204,7 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
         const questions = [];
         for (let q = 0; v[`s${s}_q${q}_text`] !== undefined; q++) {
           const text = v[`s${s}_q${q}_text`]!.trim();
-          if (text) questions.push({ text, agencyId: v[`s${s}_q${q}_agency`] ?? '' });
+          if (text) questions.push({ text, agencyId: v[`s${s}_q${q}_agency`] ?? '', fallbackAgencyId: v[`s${s}_q${q}_fallback`] || null });
         }
         if (title) sections.push({ title, questions });
       }

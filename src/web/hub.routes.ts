@@ -8,6 +8,7 @@ import type { ServiceDeps } from '../services/deps.js';
 import { followUpCounts, followUpForCall, listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../services/follow-up-record.service.js';
 import { listReferrals } from '../services/referral.service.js';
 import { hubDashboard } from '../services/dashboard.service.js';
+import { capacityOverview } from '../services/capacity.service.js';
 import { groupInbox } from './agency.routes.js';
 import { formValues } from './checklist-form.js';
 import { HUB_ROLES, barChart } from './hub-charts.js';
@@ -31,11 +32,13 @@ export function hubRouter(deps: ServiceDeps): Router {
   r.use('/hub', requireUser(...HUB_ROLES));
 
   r.get('/hub', async (req, res) => {
-    const d = await hubDashboard(deps, principalFromSession(res), rid(req));
+    const [d, capacity] = await Promise.all([hubDashboard(deps, principalFromSession(res), rid(req)), capacityOverview(deps, principalFromSession(res))]);
     page(res, 'hub-dashboard.njk', {
       title: 'Hub dashboard',
       section: 'hub',
       d,
+      // agencies closed now, or whose capacity is unconfirmed (not said for 30 days, or reopened by date)
+      capacityWatch: capacity.filter((c) => c.unconfirmed || c.status === 'closed'),
       volumeChart: barChart(d.weekly.map((w) => ({ label: `w/b ${ukDayMonth(w.weekStart)}`, value: w.count }))),
       complianceChart: barChart(d.compliance.map((c) => ({ label: c.agencyName, value: c.percent, ok: c.percent >= 90 })), { max: 100, unit: '%' }),
     });

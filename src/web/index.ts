@@ -10,6 +10,7 @@ import type { ServiceDeps } from '../services/deps.js';
 import { agencyLinkRouter } from './agency-link.routes.js';
 import { agencyRouter } from './agency.routes.js';
 import { auditRouter } from './audit.routes.js';
+import { capacityLinkRouter, capacityRouter } from './capacity.routes.js';
 import { authRouter } from './auth.routes.js';
 import { hubAdminRouter } from './hub-admin.routes.js';
 import { hubRouter } from './hub.routes.js';
@@ -40,11 +41,13 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(checkRequestBody);
   // the agency link pages carry their own scope and CSRF token; sign-in has a pre-session token
   pages.use(agencyLinkRouter(deps));
+  pages.use(capacityLinkRouter(deps));
   pages.use(webSession(deps));
   pages.use(authRouter(deps));
   pages.use(checkCsrf((res) => res.locals.csrfToken as string | undefined));
   pages.use(linkWorkerRouter(deps));
   pages.use(agencyRouter(deps));
+  pages.use(capacityRouter(deps));
   pages.use(hubRouter(deps));
   pages.use(hubAdminRouter(deps));
   pages.use(peopleRouter(deps));

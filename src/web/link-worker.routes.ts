@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { currentQuestionnaire } from '../services/questionnaire.service.js';
+import { checklistWaits } from '../services/capacity.service.js';
 import { submitQuestionnaire } from '../services/submission.service.js';
 import { listMySubmissions, submissionWithPromises } from '../services/submission-read.service.js';
 import { submissionPersonView, withdrawConsentForSubmission } from '../services/web-submission.js';
@@ -42,6 +43,8 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
         consentRecordedAt: values.consentRecordedAt ?? deps.clock.now().toISOString(),
         sections: {},
         wellbeingQuestions: WELLBEING_FIELDS,
+        // beside each question: its agency's wait, or where it goes while closed (a cached read)
+        waits: await checklistWaits(deps, questionnaire),
         hub: hubContact,
         fieldErrors: {},
         ...extra,

@@ -11,6 +11,7 @@ import { listAgencies } from '../services/agency.service.js';
 import type { Principal } from '../services/auth.service.js';
 import type { Channel } from '../services/referral-access.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { referralRoutingNote } from '../services/capacity.service.js';
 import { getReferralForActor, transitionReferral, transitionSchema } from '../services/referral.service.js';
 import { formValues } from './checklist-form.js';
 import { page, STATUS_LABELS } from './render.js';
@@ -105,6 +106,7 @@ export async function showReferral(
       main,
       others,
       history: historyOf(r.events),
+      routingNote: await referralRoutingNote(deps, r.id),
       outcomes,
       agencies,
       actionBase: o.actionBase,

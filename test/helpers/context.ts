@@ -19,6 +19,7 @@ import { createApp } from '../../src/app.js';
 import { createHttpServer, listen } from '../../src/server.js';
 import { HolidayCalendar } from '../../src/services/holiday-calendar.js';
 import { PublishedQuestionnaires } from '../../src/services/questionnaire-cache.js';
+import { AgencyCapacities } from '../../src/services/capacity-cache.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
 import { TEST_PG_URL, TEST_REDIS_URL, dbUrl } from './env.js';
 
@@ -78,7 +79,7 @@ export async function createTestContext(overrides: Partial<Record<keyof Env, str
   const db = createDb({ connectionString: env.DATABASE_URL, poolSize: 5 });
   const jobs = createProducer({ redisUrl: env.REDIS_URL, prefix, logger, mode: 'fail-fast' });
   const clock = new ManualClock();
-  const deps: ServiceDeps = { env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db), holidays: new HolidayCalendar(db, clock, env) };
+  const deps: ServiceDeps = { env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db), holidays: new HolidayCalendar(db, clock, env), capacities: new AgencyCapacities(db, clock, env.CAPACITY_CACHE_TTL_MS) };
   const server = await listen(createHttpServer(createApp(deps), env), 0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return {

@@ -77,6 +77,8 @@ export interface QuestionsTable {
   position: number;
   text: string;
   agencyId: string;
+  /** where a "yes" goes while agencyId is closed (2026_12_02_1700) */
+  fallbackAgencyId: Generated<string | null>;
 }
 
 /** The details a checklist gives about a person: on people (the latest) and person_versions (each). */

@@ -29,7 +29,7 @@ export function questionnairesRouter(deps: ServiceDeps): Router {
       sections: q.sections.map((s) => ({
         id: s.id,
         title: s.title,
-        questions: s.questions.map((x) => ({ id: x.id, text: x.text, agencyId: x.agencyId, agencyName: x.agencyName })),
+        questions: s.questions.map((x) => ({ id: x.id, text: x.text, agencyId: x.agencyId, agencyName: x.agencyName, fallbackAgencyId: x.fallbackAgencyId })),
       })),
     });
   });
