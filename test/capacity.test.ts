@@ -131,6 +131,14 @@ describe('at referral', () => {
     const r = s.referrals[0]!;
     expect(r.agencyId).toBe(advice.agencyId);
     expect(r.capacity).toMatchObject({ status: 'waiting_list', waitWeeks: 6, fallbackFor: [] });
+
+    // the checklist says so beside the question, the confirmation and the printed record tell the person
+    const web = new WebClient(ctx.baseUrl);
+    const hubUser = await makeWebUser(ctx, 'coordinator');
+    await web.signIn(hubUser.email, hubUser.password);
+    expect((await web.get('/checklist')).text).toMatch(/Sent to [^<]*\. Waiting list: usually 6 weeks/);
+    expect((await web.get(`/submissions/${s.id}?sent=1`)).text).toContain('it is usually about 6 weeks before they can help');
+    expect((await web.get(`/submissions/${s.id}/postcard`)).text).toContain('it is usually about 6 weeks before they can help');
     expect(r.capacity.likelyWait).toContain('usually about 6 weeks');
     const routing = await ctx.db.selectFrom('referralRoutings').selectAll().where('referralId', '=', r.id).executeTakeFirstOrThrow();
     expect(routing).toMatchObject({ capacity: 'waiting_list', waitWeeks: 6 });
@@ -188,6 +196,11 @@ describe('at referral', () => {
       ['pending', 'pending', 'routed_to_fallback'],
     ]);
     expect(events[1]!.note).toBe(routing.note);
+    // the referral page says how it was routed
+    const web = new WebClient(ctx.baseUrl);
+    const hubUser = await makeWebUser(ctx, 'coordinator');
+    await web.signIn(hubUser.email, hubUser.password);
+    expect((await web.get(`/hub/referrals/${r.id}`)).text).toMatch(/How it was routed[\s\S]*instead of Fire &amp; rescue/);
   });
 
   it('routes again from Postgres when another process closed the agency after this one cached it', async () => {

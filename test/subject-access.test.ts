@@ -91,6 +91,11 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   questions: 'the checklist versions',
   outcome_codes: 'the outcome codes the hub offers agencies',
   organisations: 'the referrers\' organisations',
+  agency_capacity: 'what each agency says it can take, and which staff member said it',
+  agency_capacity_changes: 'the history of what each agency said it could take',
+  // by referral id, but only agencies, questions, dates and a sentence naming agencies; the
+  // same sentence is in the referral's "routed" event, which the export carries
+  referral_routings: 'how agency capacity routed a referral: agencies, questions and dates, no personal data',
   idempotency_keys: "a submitter's request record: the reply's ids and references for 48 hours, no personal data",
   referral_days: 'counts of referrals received per day and agency (the dashboard charts)',
   report_days: 'counts per day, agency and referrer organisation (the summary report\'s rollup): no person',

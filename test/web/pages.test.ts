@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DAY, HOUR } from '../../src/domain/clock.js';
 import { createAgencyLink } from '../../src/services/agency-link.service.js';
+import { capacityLinkFor } from '../../src/services/capacity-link.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
@@ -38,6 +39,8 @@ const subs = {} as Record<'open' | 'closed' | 'withdrawn', { id: string; referen
 let openFollowUp: string;
 let closedFollowUp: string;
 let linkPath: string;
+/** the reminder mail's capacity link of an agency without accounts */
+let capacityLinkPath: string;
 const checked: string[] = [];
 // the standard preset: is this valid, well-formed, accessible HTML (not house style)
 const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
@@ -59,6 +62,11 @@ beforeAll(async () => {
   apiWorker = await makeUser(ctx, 'link_worker');
   coordinatorToken = await makeUser(ctx, 'coordinator');
   const api = apiClient(ctx.baseUrl);
+  // capacity: the fire service has a waiting list and telecare is closed, so that the checklist,
+  // the confirmation and the printed record show a wait
+  const setCapacity = (i: number, body: object) => api.call('PUT', `/api/v1/agencies/${q.questions[i]!.agencyId}/capacity`, { token: coordinatorToken.token, body });
+  expect((await setCapacity(0, { status: 'waiting_list', waitWeeks: 6 })).status).toBe(200);
+  expect((await setCapacity(2, { status: 'closed', closedUntil: '2026-04-01' })).status).toBe(200);
   // open: forwarded to the fire service and the advice team
   const pagecheck = { familyName: 'Pagecheck', dateOfBirth: '1940-02-02', addressLine: '1 High Street, Flat 22, A Rather Long Building Name With Many Words' };
   subs.open = await submitVia(submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: pagecheck, wellbeing: { lifeSatisfaction: 5, worthwhile: 6, anxious: 7 } }));
@@ -88,6 +96,7 @@ beforeAll(async () => {
   await markForwarded(ctx, subs.withdrawn.referrals[0]!.id);
   await moveThrough(api, coordinatorToken.token, subs.withdrawn.referrals[0]!.id, [{ to: 'cancelled', reason: 'consent withdrawn' }]);
   linkPath = new URL(await createAgencyLink(ctx.db, ctx, subs.open.referrals[0]!.id, ctx.clock.now())).pathname;
+  capacityLinkPath = new URL(await capacityLinkFor(ctx.db, ctx.env, q.questions[15]!.agencyId, ctx.clock.now())).pathname;
 }, 180_000);
 
 afterAll(async () => {
@@ -165,6 +174,8 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'not-found');
       await page.goto(linkPath);
       await audit(page, w, 'agency-link-referral');
+      await page.goto(capacityLinkPath);
+      await audit(page, w, 'capacity-link');
       await page.goto('/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
       await audit(page, w, 'agency-link-expired');
     });
@@ -217,6 +228,16 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'agency-performance');
       await page.goto('/agency/performance?from%5Bday%5D=31&from%5Bmonth%5D=2&from%5Byear%5D=2026&to=2026-03-01');
       await audit(page, w, 'agency-performance-errors');
+      await page.goto('/agency/capacity');
+      await audit(page, w, 'agency-capacity');
+      await page.getByRole('radio', { name: 'No, we are closed to new referrals until a date' }).check();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'agency-capacity-errors');
+      await page.goto('/agency/capacity');
+      await page.getByRole('button', { name: 'Yes, this is still right' }).click();
+      await page.waitForURL(/done=confirmed/);
+      await audit(page, w, 'agency-capacity-confirmed');
     });
   });
 
@@ -235,6 +256,7 @@ describe('every page of every role, at 320 and 390 px', () => {
         [`/hub/referrals/${subs.open.referrals[1]!.id}`, 'hub-referral'],
         ['/hub/questionnaires', 'hub-questionnaires'],
         ['/hub/agencies', 'hub-agencies'],
+        [`/hub/agencies/${q.questions[0]!.agencyId}/capacity`, 'hub-agency-capacity'],
         ['/hub/outcomes', 'hub-outcomes'],
         ['/hub/organisations', 'hub-organisations'],
         ['/hub/mail', 'hub-mail'],
