@@ -13,7 +13,7 @@
  *    the referral page.
  *  - signpost_intake() becomes a wrapper around the previous function (renamed
  *    signpost_intake_before_capacity): the routing was decided from a cached read, so the
- *    wrapper first checks, under FOR SHARE, that the capacities it used still hold (else
+ *    wrapper first checks that the capacities it used still hold (else
  *    'capacity_changed', and the service routes again from a fresh read); after the inner
  *    function has created the submission, it stores the routing rows and a "routed" event on
  *    each referral a closed agency affected. Still one statement: one round trip, one commit.
@@ -30,10 +30,9 @@ DECLARE
   res jsonb;
 BEGIN
   IF jsonb_array_length(coalesce(p->'capacitySeen', '[]')) > 0 THEN
-    -- no change to these agencies' capacity until this intake commits
-    PERFORM 1 FROM agency_capacity c
-      WHERE c.agency_id IN (SELECT x.agency_id FROM jsonb_to_recordset(p->'capacitySeen') AS x(agency_id uuid))
-      FOR SHARE;
+    -- Not locked (FOR SHARE on a few rows that every intake reads would make each concurrent
+    -- intake a MultiXact writer): a change committed between this check and the commit, a window
+    -- of one statement, is caught by the forward worker, which holds a referral to a closed agency.
     IF EXISTS (
       SELECT 1
         FROM jsonb_to_recordset(p->'capacitySeen') AS x(agency_id uuid, status text, wait_weeks int, closed_until date)
