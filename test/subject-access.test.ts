@@ -73,6 +73,7 @@ const ABOUT_A_PERSON: Record<string, { rows: (ids: string[], subs: string[], ref
   },
   sla_breaches: { rows: (_i, _s, refs) => sql`SELECT id::text AS k FROM sla_breaches WHERE referral_id = ANY(${refs}::uuid[])`, inExport: (e) => e.referrals.flatMap((r) => r.slaBreaches.map((x) => x.id)) },
   alerts: { rows: (_i, _s, refs) => sql`SELECT id::text AS k FROM alerts WHERE referral_id = ANY(${refs}::uuid[])`, inExport: (e) => e.referrals.flatMap((r) => r.alerts.map((x) => x.id)) },
+  referral_routings: { rows: (_i, _s, refs) => sql`SELECT referral_id::text AS k FROM referral_routings WHERE referral_id = ANY(${refs}::uuid[])`, inExport: (e) => e.referrals.filter((r) => r.routing).map((r) => r.id) },
   agency_links: { rows: (_i, _s, refs) => sql`SELECT id::text AS k FROM agency_links WHERE referral_id = ANY(${refs}::uuid[])`, inExport: (e) => e.referrals.flatMap((r) => r.agencyLinks.map((x) => x.id)) },
   notifications: {
     rows: (_i, subs, refs) => sql`SELECT id::text AS k FROM notifications WHERE submission_id = ANY(${subs}::uuid[]) OR referral_id = ANY(${refs}::uuid[])`,
@@ -93,9 +94,6 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   organisations: 'the referrers\' organisations',
   agency_capacity: 'what each agency says it can take, and which staff member said it',
   agency_capacity_changes: 'the history of what each agency said it could take',
-  // by referral id, but only agencies, questions, dates and a sentence naming agencies; the
-  // same sentence is in the referral's "routed" event, which the export carries
-  referral_routings: 'how agency capacity routed a referral: agencies, questions and dates, no personal data',
   idempotency_keys: "a submitter's request record: the reply's ids and references for 48 hours, no personal data",
   referral_days: 'counts of referrals received per day and agency (the dashboard charts)',
   report_days: 'counts per day, agency and referrer organisation (the summary report\'s rollup): no person',

@@ -54,7 +54,7 @@ export async function readPersonData(db: Executor, personId: string) {
   const referralIds = referrals.map((r) => r.id);
   const none = <T>() => Promise.resolve([] as T[]);
   const questionIds = [...new Set([...submissions.flatMap((s) => Object.keys(s.answers)), ...referrals.flatMap((r) => r.questionIds)])];
-  const [events, repeats, followUps, breaches, mail, alerts, links, questions] = await Promise.all([
+  const [events, repeats, followUps, breaches, mail, alerts, links, routings, questions] = await Promise.all([
     referralIds.length ? db.selectFrom('referralEvents').selectAll().where('referralId', 'in', referralIds).orderBy('id').execute() : none<never>(),
     submissionIds.length
       ? db
@@ -83,6 +83,7 @@ export async function readPersonData(db: Executor, personId: string) {
           .orderBy('createdAt')
           .execute()
       : none<never>(),
+    referralIds.length ? db.selectFrom('referralRoutings').selectAll().where('referralId', 'in', referralIds).execute() : none<never>(),
     questionIds.length ? db.selectFrom('questions').select(['id', 'text']).where('id', 'in', questionIds).execute() : none<{ id: string; text: string }>(),
   ]);
   const followUpIds = followUps.map((f) => f.id);
@@ -102,7 +103,7 @@ export async function readPersonData(db: Executor, personId: string) {
       .orderBy('w.id')
       .execute(),
   ]);
-  return { ids, people, versions, flags, consents, withdrawals, submissions, referrals, events, repeats, followUps, attempts, outcomes, wellbeing, breaches, mail, alerts, links, questions };
+  return { ids, people, versions, flags, consents, withdrawals, submissions, referrals, events, repeats, followUps, attempts, outcomes, wellbeing, breaches, mail, alerts, links, routings, questions };
 }
 
 export type PersonData = Awaited<ReturnType<typeof readPersonData>>;

@@ -86,6 +86,8 @@ function shapeExport(d: PersonData, access: Awaited<ReturnType<typeof listAccess
       slaBreaches: d.breaches.filter((b) => b.referralId === r.id).map(({ referralId: _r, ...b }) => b),
       alerts: d.alerts.filter((a) => a.referralId === r.id).map(({ referralId: _r, ...a }) => a),
       agencyLinks: d.links.filter((l) => l.referralId === r.id).map(({ referralId: _r, ...l }) => l),
+      /** what the agency's capacity meant for it when it was made (a wait, a fallback used, why it waited) */
+      routing: d.routings.filter((x) => x.referralId === r.id).map(({ referralId: _r, ...x }) => x)[0] ?? null,
     })),
     /** "yes" answers that joined a referral already open for the person */
     referredAgain: d.repeats,

@@ -64,6 +64,9 @@ export async function buildHistory(w: HistoryWorld, dateOfBirth: string): Promis
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { id: string; personId: string; referrals: { id: string; agencyId: string }[] };
   };
+  // the police have a waiting list, so that the police referral has a routing record (referral_routings)
+  const waitingList = await api.call('PUT', `/api/v1/agencies/${q.questions[1]!.agencyId}/capacity`, { token: coordinator.token, body: { status: 'waiting_list', waitWeeks: 3 } });
+  expect(waitingList.status).toBe(200);
   // fire (0), police (1), advice (15)
   const first = await submit([0, 1, 15], person, { by: 'representative', representativeName: `Rhiannon ${letters}`, representativeRelationship: 'niece' }, { lifeSatisfaction: 4, happy: 6, anxious: 7 });
   const [fire, police, advice] = [0, 1, 15].map((i) => first.referrals.find((r) => r.agencyId === q.questions[i]!.agencyId)!);
