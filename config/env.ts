@@ -62,6 +62,13 @@ export const envSchema = z.object({
   HUB_NAME: z.string().trim().min(2).max(100).default('Signpost hub'),
   HUB_PHONE: z.string().trim().regex(/^\+?[0-9 ()-]{7,20}$/, 'must be a telephone number').default('020 7946 0000'),
   HUB_HOURS: z.string().trim().min(2).max(100).default('Monday to Friday, 9am to 5pm'),
+  // the hub's postal address, on the printable blank checklist (lines separated by commas)
+  HUB_ADDRESS: z.string().trim().min(5).max(300).default('Signpost hub, 1 Example Street, London SE1 7PB'),
+  // Ways in: how old a paper or phone checklist's receipt may be when the hub keys it in, and the
+  // public self-referral page's limits per address and for everyone (per hour; README "Ways in")
+  HUB_ENTRY_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(365).default(60),
+  SELF_REFERRAL_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(5),
+  SELF_REFERRAL_GLOBAL_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(200),
   // Workers
   // queue names, or `all`; checked against the job registry when the workers start
   WORKER_QUEUES: csv.pipe(z.array(z.string().regex(/^[a-z-]+$/, 'must be queue names separated by commas, or all')).min(1)).default(['all']),

@@ -11,6 +11,7 @@ import type { ReportTables } from './tables/reports.js';
 import type { CalendarTables } from './tables/calendar.js';
 import type { WellbeingTables } from './tables/wellbeing.js';
 import type { CapacityTables } from './tables/capacity.js';
+import type { ChannelTables } from './tables/channels.js';
 
 export type * from './tables/core.js';
 export type * from './tables/workflow.js';
@@ -20,8 +21,9 @@ export type * from './tables/reports.js';
 export type * from './tables/calendar.js';
 export type * from './tables/wellbeing.js';
 export type * from './tables/capacity.js';
+export type * from './tables/channels.js';
 
-export interface Database extends CoreTables, WorkflowTables, WebTables, PeopleTables, ReportTables, CalendarTables, WellbeingTables, CapacityTables {}
+export interface Database extends CoreTables, WorkflowTables, WebTables, PeopleTables, ReportTables, CalendarTables, WellbeingTables, CapacityTables, ChannelTables {}
 
 /** What a repository function takes first: the pool, or the transaction a service opened. */
 export type Executor = Kysely<Database> | Transaction<Database>;

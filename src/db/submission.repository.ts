@@ -76,6 +76,17 @@ export interface RoutingRow {
   note: string;
 }
 
+/**
+ * How a checklist came in, when it is not the API's own path: recorded by the intake function's
+ * wrapper (migrations/2026_12_02_1800_channels.ts) in the same statement.
+ */
+export interface IntakeChannel {
+  channel: 'web' | 'api' | 'paper' | 'phone' | 'self_referral';
+  referrer?: { organisationId?: string; organisationText?: string; name?: string } | undefined;
+  /** when the hub keyed in a checklist it received earlier */
+  enteredAt?: Date | undefined;
+}
+
 export type IntakeResult =
   | { outcome: 'inserted'; match: 'new' | 'sure' | 'likely'; reply: unknown }
   | { outcome: 'in_flight' }
@@ -93,7 +104,7 @@ export type IntakeResult =
  * with an Idempotency-Key, a transaction-level advisory lock on (user, key) tells a request still
  * in flight (lock held) from a replay (the key row exists).
  */
-export async function insertIntake(db: Executor, row: IntakeRow): Promise<IntakeResult> {
+export async function insertIntake(db: Executor, row: IntakeRow, via?: IntakeChannel): Promise<IntakeResult> {
   const k = row.idempotency;
   const p = row.person;
   const s = row.submission;
@@ -157,6 +168,8 @@ export async function insertIntake(db: Executor, row: IntakeRow): Promise<Intake
     },
     capacitySeen: row.capacitySeen ?? [],
     routing: row.routing ?? [],
+    // left out when absent, so that the API's own path does no extra write
+    ...(via && { channel: via.channel, referrer: via.referrer, enteredAt: via.enteredAt?.toISOString() }),
   };
   const { rows } = await sql<{ result: IntakeResult }>`SELECT signpost_intake(${JSON.stringify(payload)}::jsonb) AS result`.execute(db);
   return rows[0]!.result;

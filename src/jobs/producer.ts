@@ -30,6 +30,11 @@ export interface JobProducer {
   queue(name: QueueName): Queue;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
+  /**
+   * The producer's connection, for the self-referral page's rate-limit counters (hashed keys,
+   * counts and expiries: no personal data). Fail-fast in the API, so a limiter never waits on it.
+   */
+  redis(): Redis;
   close(): Promise<void>;
 }
 
@@ -153,6 +158,7 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
       }
       await connection.ping();
     },
+    redis: () => connection,
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
       connection.disconnect();

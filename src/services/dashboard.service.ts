@@ -8,6 +8,7 @@ import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { listReferrals } from './referral.service.js';
 import { getBreaches, getDueSoon, getSlaRisk } from './sla-report.service.js';
+import { triageCounts } from './self-referral.service.js';
 
 export async function hubDashboard(deps: ServiceDeps, principal: Principal, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see this');
@@ -23,7 +24,9 @@ export async function hubDashboard(deps: ServiceDeps, principal: Principal, requ
     countOpenFollowUps(deps.db, now, addDays(now, 7)),
     getDueSoon(deps, 20),
   ]);
+  // self-referrals waiting for the hub's call: their forward clock is already running
+  const triage = await triageCounts(deps);
   const openByAgency = risk.filter((a) => a.openBreaches.forward + a.openBreaches.contact + a.openBreaches.follow_up > 0);
   const dueSoon = risk.filter((a) => a.dueSoon.forward + a.dueSoon.contact + a.dueSoon.follow_up > 0);
-  return { now, openByAgency, breaches, dueSoon, warnings, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls };
+  return { now, openByAgency, breaches, dueSoon, warnings, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls, triage };
 }

@@ -8,7 +8,9 @@ import { closedAgencies } from '../domain/capacity.js';
 import { agenciesConsulted, routeAnswers } from '../domain/routing.js';
 import { checklistProblems, consentProblems } from '../domain/submission-rules.js';
 import { AppError, badRequest, conflict, forbidden, unprocessable } from '../errors.js';
-import { findIdempotencyKey, insertIntake, type IntakeResult } from '../db/submission.repository.js';
+import type { Database, Executor } from '../db/database.js';
+import type { Transaction } from 'kysely';
+import { findIdempotencyKey, insertIntake, type IntakeChannel, type IntakeResult } from '../db/submission.repository.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { buildIntake, type IntakeInput, type SubmissionReply } from './intake.js';
@@ -34,7 +36,17 @@ export async function submitQuestionnaire(
   deps: ServiceDeps,
   principal: Principal,
   body: SubmissionBody,
-  opts: { idempotencyKey?: string | undefined; rawBody: unknown; requestId?: string | undefined },
+  opts: {
+    idempotencyKey?: string | undefined;
+    rawBody: unknown;
+    requestId?: string | undefined;
+    /** how it came in (channel.service.ts checks who may say what); the API's own path leaves it out */
+    via?: IntakeChannel | undefined;
+    /** when the hub received it, if earlier than now (paper, phone, a released self-referral): the clocks run from it */
+    receivedAt?: Date | undefined;
+    /** writes that must commit with the intake (a self-referral's release): a guard before it, a record after it */
+    within?: { before(trx: Transaction<Database>): Promise<void>; after(trx: Transaction<Database>, reply: SubmissionReply): Promise<void> } | undefined;
+  },
 ): Promise<SubmitResult> {
   if (principal.role !== 'link_worker' && !isHub(principal)) throw forbidden('only link workers and coordinators submit checklists');
   const noConsent = consentProblems(body.consent);
@@ -62,7 +74,8 @@ export async function submitQuestionnaire(
       questionnaireId: questionnaire.id,
       routed,
       agencyNames,
-      receivedAt: now,
+      // a checklist the hub received earlier (paper, phone, a self-referral released from triage)
+      receivedAt: opts.receivedAt ?? now,
       calendar,
       idempotencyKey: opts.idempotencyKey,
       rawBody: opts.rawBody,
@@ -75,18 +88,34 @@ export async function submitQuestionnaire(
     return intake;
   };
   let intake = await build(false);
-  let result: IntakeResult = { outcome: 'capacity_changed' };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      result = await insertIntake(deps.db, intake.row);
-    } catch (err) {
-      // a 40-bit reference collided: draw new ones once
-      if (!isReferenceCollision(err) || attempt > 0) throw err;
-      intake = await build(false);
-      continue;
+  let result: IntakeResult;
+  const store = async (db: Executor): Promise<IntakeResult> => {
+    let r: IntakeResult = { outcome: 'capacity_changed' };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        r = await insertIntake(db, intake.row, opts.via);
+      } catch (err) {
+        // a 40-bit reference collided: draw new ones once (outside a transaction, which the
+        // failed statement would have aborted: there the caller sees an error and tries again)
+        if (!isReferenceCollision(err) || attempt > 0 || db.isTransaction) throw err;
+        intake = await build(false);
+        continue;
+      }
+      if (r.outcome !== 'capacity_changed') break;
+      intake = await build(true);
     }
-    if (result.outcome !== 'capacity_changed') break;
-    intake = await build(true);
+    return r;
+  };
+  const within = opts.within;
+  if (within) {
+    result = await deps.db.transaction().execute(async (trx) => {
+      await within.before(trx);
+      const r = await store(trx);
+      if (r.outcome === 'inserted') await within.after(trx, r.reply as SubmissionReply);
+      return r;
+    });
+  } else {
+    result = await store(deps.db);
   }
 
   switch (result.outcome) {

@@ -18,6 +18,8 @@ import { linkWorkerRouter } from './link-worker.routes.js';
 import { peopleRouter } from './people.routes.js';
 import { performanceRouter } from './performance.routes.js';
 import { reportsRouter } from './reports.routes.js';
+import { selfReferralRouter } from './self-referral.routes.js';
+import { triageRouter } from './triage.routes.js';
 import { checkCsrf, securityHeaders, webSession } from './middleware.js';
 import { NHSUK_DIST_DIR, STATIC_DIR, nhsukCssWithoutWebFonts, page, warmViews } from './render.js';
 
@@ -36,6 +38,8 @@ export function webRouter(deps: ServiceDeps): Router {
 
   const pages = Router();
   pages.use(securityHeaders(deps.env));
+  // the public self-referral form has a tighter limit than the staff pages (413 beyond it)
+  pages.use('/self-referral', express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
   pages.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 500 }));
   // text Postgres cannot hold (NUL, lone surrogates) is bad input: a 400 page, not a database error
   pages.use(checkRequestBody);
@@ -44,11 +48,14 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(capacityLinkRouter(deps));
   pages.use(webSession(deps));
   pages.use(authRouter(deps));
+  // public, with its own double-submit CSRF cookie (no session)
+  pages.use(selfReferralRouter(deps));
   pages.use(checkCsrf((res) => res.locals.csrfToken as string | undefined));
   pages.use(linkWorkerRouter(deps));
   pages.use(agencyRouter(deps));
   pages.use(capacityRouter(deps));
   pages.use(hubRouter(deps));
+  pages.use(triageRouter(deps));
   pages.use(hubAdminRouter(deps));
   pages.use(peopleRouter(deps));
   pages.use(auditRouter(deps));

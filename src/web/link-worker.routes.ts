@@ -76,7 +76,7 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
     const { _csrf: _ignored, ...typed } = values;
     const rawBody = { ...typed, ...Object.fromEntries(Object.entries(ticks).map(([k, v]) => [`s_${k}`, [...v].sort()])) };
     try {
-      const result = await submitQuestionnaire(deps, principalFromSession(res), body, { idempotencyKey: key, rawBody, requestId: req.id === undefined ? undefined : String(req.id) });
+      const result = await submitQuestionnaire(deps, principalFromSession(res), body, { idempotencyKey: key, rawBody, requestId: req.id === undefined ? undefined : String(req.id), via: { channel: 'web' } });
       res.redirect(303, `/submissions/${result.body.id}?sent=1`);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;

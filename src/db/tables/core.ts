@@ -144,6 +144,11 @@ export interface SubmissionsTable {
   /** at referral, kept after erasure (2026_12_02_1100) */
   ageBand: string | null;
   postcodeDistrict: string | null;
+  /** how it came in, who referred it when the hub keyed it in, when it was keyed in (2026_12_02_1800) */
+  channel: Generated<'web' | 'api' | 'paper' | 'phone' | 'self_referral'>;
+  referrerName: Generated<string | null>;
+  referrerOrganisationText: Generated<string | null>;
+  enteredAt: Generated<Timestamp | null>;
 }
 
 export interface ReferralsTable {

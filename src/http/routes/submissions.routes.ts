@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
 import type { ServiceDeps } from '../../services/deps.js';
+import { channelFieldsSchema, resolveChannel } from '../../services/channel.service.js';
 import { submitQuestionnaire } from '../../services/submission.service.js';
 import { getSubmission } from '../../services/submission-read.service.js';
 import { submissionBodySchema } from '../../services/submission.schema.js';
@@ -19,10 +20,14 @@ export function submissionsRouter(deps: ServiceDeps): Router {
       throw badRequest('invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
     }
     const body = submissionBodySchema.parse(req.body);
+    // how it came in: the API's own (link workers), or paper/phone keyed in by the hub
+    const { via, receivedAt } = await resolveChannel(deps, principalOf(res), channelFieldsSchema.parse(req.body));
     const result = await submitQuestionnaire(deps, principalOf(res), body, {
       idempotencyKey: header,
       rawBody: req.body,
       requestId: requestIdOf(req),
+      via,
+      receivedAt,
     });
     if (result.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(result.status).location(`/api/v1/submissions/${result.body.id}`).json(result.body);

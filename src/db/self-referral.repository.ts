@@ -1,0 +1,92 @@
+/**
+ * The self_referrals table: the triage list of public self-referrals, written here only. An
+ * item holds the checklist as sent only while it is open; release and close clear it.
+ */
+import { sql } from 'kysely';
+import type { Executor, SelfReferralCloseReason } from './database.js';
+
+export interface NewSelfReferral {
+  id: string;
+  reference: string;
+  formKey: string;
+  questionnaireId: string;
+  body: unknown;
+  filledInBy: 'person' | 'someone_else';
+  confirmEmail: string | null;
+  receivedAt: Date;
+  forwardDueAt: Date;
+}
+
+/** Stores the item; undefined when this form was already sent (its key is taken): the first one stands. */
+export async function insertSelfReferral(db: Executor, row: NewSelfReferral): Promise<{ id: string; reference: string } | undefined> {
+  return db
+    .insertInto('selfReferrals')
+    .values({ ...row, status: 'open', body: JSON.stringify(row.body) })
+    .onConflict((oc) => oc.column('formKey').doNothing())
+    .returning(['id', 'reference'])
+    .executeTakeFirst();
+}
+
+export async function findSelfReferralByFormKey(db: Executor, formKey: string) {
+  return db.selectFrom('selfReferrals').select(['id', 'reference']).where('formKey', '=', formKey).executeTakeFirst();
+}
+
+/** Open items, oldest first (self_referrals_open_idx), with the names the list shows. */
+export async function listOpenSelfReferrals(db: Executor, limit: number) {
+  return db
+    .selectFrom('selfReferrals')
+    .select([
+      'id',
+      'reference',
+      'receivedAt',
+      'forwardDueAt',
+      'filledInBy',
+      sql<string>`body->'person'->>'givenName'`.as('givenName'),
+      sql<string>`body->'person'->>'familyName'`.as('familyName'),
+    ])
+    .where('status', '=', 'open')
+    .orderBy('receivedAt')
+    .limit(limit)
+    .execute();
+}
+
+/** How many items are open, and how many of those are past their forward deadline. */
+export async function countOpenSelfReferrals(db: Executor, now: Date) {
+  const row = await db
+    .selectFrom('selfReferrals')
+    .select((eb) => [eb.fn.countAll<string>().as('open'), sql<string>`count(*) FILTER (WHERE forward_due_at <= ${now})`.as('overdue'), eb.fn.min('forwardDueAt').as('nextDue')])
+    .where('status', '=', 'open')
+    .executeTakeFirstOrThrow();
+  return { open: Number(row.open), overdue: Number(row.overdue), nextDue: row.nextDue as Date | null };
+}
+
+export async function findSelfReferral(db: Executor, id: string) {
+  return db.selectFrom('selfReferrals').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Locks an open item for its release or close; undefined when it is no longer open. */
+export async function lockOpenSelfReferral(trx: Executor, id: string) {
+  return trx.selectFrom('selfReferrals').selectAll().where('id', '=', id).where('status', '=', 'open').forUpdate().executeTakeFirst();
+}
+
+/** open -> released: its checklist now lives in the submission; the copy here is erased. */
+export async function markSelfReferralReleased(trx: Executor, id: string, f: { submissionId: string; by: string; at: Date; callNote: string | null }): Promise<boolean> {
+  const r = await trx
+    .updateTable('selfReferrals')
+    .set({ status: 'released', submissionId: f.submissionId, decidedBy: f.by, decidedAt: f.at, callNote: f.callNote, body: null, confirmEmail: null })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** open -> closed, once: the checklist and the address are erased, the reason kept. */
+export async function markSelfReferralClosed(db: Executor, id: string, f: { reason: SelfReferralCloseReason; note: string | null; by: string; at: Date }): Promise<boolean> {
+  const r = await db
+    .updateTable('selfReferrals')
+    .set({ status: 'closed', closeReason: f.reason, closeNote: f.note, decidedBy: f.by, decidedAt: f.at, body: null, confirmEmail: null })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

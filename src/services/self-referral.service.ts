@@ -1,0 +1,184 @@
+/**
+ * Self-referral (README "Ways in"): the person, or someone on their behalf, fills in the checklist
+ * on a public page. Nothing reaches an agency yet: the checklist waits in the hub's triage list
+ * until a coordinator has called to confirm it. Release runs the normal intake with the
+ * self-referral's receipt time (so the 24-hour forward clock counts the triage) and the
+ * reference the person was given; close records why, and erases what was sent.
+ */
+import { forwardDueAt as forwardDeadline } from '../domain/working-days.js';
+import { checklistProblems, consentProblems } from '../domain/submission-rules.js';
+import { recordAudit, recordAudits } from '../db/audit.repository.js';
+import type { SelfReferralCloseReason } from '../db/database.js';
+import {
+  countOpenSelfReferrals,
+  findSelfReferral,
+  findSelfReferralByFormKey,
+  insertSelfReferral,
+  listOpenSelfReferrals,
+  lockOpenSelfReferral,
+  markSelfReferralClosed,
+  markSelfReferralReleased,
+} from '../db/self-referral.repository.js';
+import { AppError, badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.js';
+import { selfReferralReceivedMail } from '../mail/self-referral-templates.js';
+import { isHub, type Principal } from './auth.service.js';
+import type { ServiceDeps } from './deps.js';
+import { createNotification, dispatchNotifications } from './notification.service.js';
+import { submitQuestionnaire, type SubmitResult } from './submission.service.js';
+import type { SubmissionBody } from './submission.schema.js';
+
+export const CLOSE_REASONS: { value: SelfReferralCloseReason; text: string }[] = [
+  { value: 'could_not_reach', text: 'We could not reach them' },
+  { value: 'person_declined', text: 'They did not want to be referred' },
+  { value: 'no_help_needed', text: 'They need none of the help on the checklist' },
+  { value: 'duplicate', text: 'They are already referred (a duplicate)' },
+  { value: 'not_genuine', text: 'Not a genuine request' },
+  { value: 'other', text: 'Another reason (say which)' },
+];
+
+export interface SelfReferralInput {
+  body: SubmissionBody;
+  filledInBy: 'person' | 'someone_else';
+  /** one per form shown: the same form sent again is the same self-referral */
+  formKey: string;
+}
+
+/** The checklist's own rules, as for any submission: 400 naming each problem. */
+async function checkChecklist(deps: ServiceDeps, body: SubmissionBody) {
+  const noConsent = consentProblems(body.consent);
+  if (noConsent.length) throw unprocessable('consent_required', 'consent and agreement to sharing are needed; nothing was stored', noConsent);
+  const questionnaire = await deps.questionnaires.get(body.questionnaireId);
+  if (!questionnaire) throw badRequest('invalid submission', [{ path: 'questionnaireId', message: 'no published questionnaire has this id' }]);
+  const problems = checklistProblems(body, questionnaire.sections.flatMap((s) => s.questions), deps.clock.now());
+  if (problems.length) throw badRequest('invalid submission', problems);
+  return questionnaire;
+}
+
+/**
+ * Stores the self-referral and, when an email address was given, its confirmation (the reference
+ * and the hub's phone, nothing else) in one transaction; the mail is sent after commit. The reply
+ * is the reference only, whoever the person is: it never tells whether they are already known.
+ */
+export async function submitSelfReferral(deps: ServiceDeps, input: SelfReferralInput, requestId?: string): Promise<{ reference: string }> {
+  const questionnaire = await checkChecklist(deps, input.body);
+  const now = deps.clock.now();
+  const email = input.body.person.email ?? null;
+  const { stored, notificationId } = await deps.db.transaction().execute(async (trx) => {
+    const id = deps.ids.uuid();
+    const row = await insertSelfReferral(trx, {
+      id,
+      reference: deps.ids.reference(),
+      formKey: input.formKey,
+      questionnaireId: questionnaire.id,
+      body: input.body,
+      filledInBy: input.filledInBy,
+      confirmEmail: email,
+      receivedAt: now,
+      // the same deadline its referrals will carry when released (intake.ts)
+      forwardDueAt: forwardDeadline(now, { kind: deps.env.FORWARD_CLOCK, hours: deps.env.FORWARD_WITHIN_HOURS }, await deps.holidays.get()),
+    });
+    if (!row) return { stored: await findSelfReferralByFormKey(trx, input.formKey), notificationId: undefined };
+    if (!email) return { stored: row, notificationId: undefined };
+    const mail = selfReferralReceivedMail({ reference: row.reference, hub: deps.env });
+    const n = await createNotification(trx, deps, { kind: 'self_referral_received', dedupeKey: `self-referral:${row.id}`, recipient: email, ...mail }, now);
+    return { stored: row, notificationId: n.id };
+  });
+  if (!stored) throw new AppError(500, 'internal', 'the self-referral vanished');
+  if (notificationId) await dispatchNotifications(deps.jobs, [notificationId], requestId);
+  return { reference: stored.reference };
+}
+
+function hubOnly(principal: Principal) {
+  if (!isHub(principal)) throw forbidden('only coordinators and admins see the triage list');
+}
+
+/** The triage list, oldest first, each row audited (it shows a name). */
+export async function listTriage(deps: ServiceDeps, principal: Principal, requestId?: string) {
+  hubOnly(principal);
+  const now = deps.clock.now();
+  const items = await listOpenSelfReferrals(deps.db, 200);
+  await recordAudits(
+    deps.db,
+    items.map((i) => ({ principal: { userId: principal.userId, name: principal.name }, action: 'list', entity: 'self_referral', entityId: i.id, requestId, at: now })),
+  );
+  return items.map((i) => ({ ...i, overdue: i.forwardDueAt.getTime() <= now.getTime() }));
+}
+
+/** What the dashboard counts: open items, and those past their forward deadline. */
+export async function triageCounts(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return countOpenSelfReferrals(deps.db, deps.clock.now());
+}
+
+/** One item, with the checklist as sent while it is open (audited). */
+export async function getTriageItem(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
+  hubOnly(principal);
+  const item = await findSelfReferral(deps.db, id);
+  if (!item) throw notFound('self-referral');
+  await recordAudit(deps.db, { principal: { userId: principal.userId, name: principal.name }, action: 'read', entity: 'self_referral', entityId: id, requestId, at: deps.clock.now() });
+  return { ...item, body: item.body as SubmissionBody | null };
+}
+
+const notOpen = () => conflict('not_open', 'this self-referral has already been released or closed');
+
+/**
+ * Release after the call: the checklist (as corrected on the call) becomes a submission received
+ * when the self-referral was, with its reference, and its referrals are forwarded as usual. The
+ * item is claimed and marked in the intake's transaction, so two coordinators cannot both release it.
+ */
+export async function releaseSelfReferral(
+  deps: ServiceDeps,
+  principal: Principal,
+  id: string,
+  body: SubmissionBody,
+  callNote: string | null,
+  requestId?: string,
+): Promise<SubmitResult> {
+  hubOnly(principal);
+  const item = await findSelfReferral(deps.db, id);
+  if (!item) throw notFound('self-referral');
+  if (item.status !== 'open') throw notOpen();
+  const now = deps.clock.now();
+  // the reference the person was given is their checklist's
+  const withReference = { ...deps, ids: { uuid: deps.ids.uuid, reference: () => item.reference } };
+  const result = await submitQuestionnaire(withReference, principal, body, {
+    rawBody: body,
+    requestId,
+    via: { channel: 'self_referral' },
+    receivedAt: item.receivedAt,
+    within: {
+      before: async (trx) => {
+        if (!(await lockOpenSelfReferral(trx, id))) throw notOpen();
+      },
+      after: async (trx, reply) => {
+        await markSelfReferralReleased(trx, id, { submissionId: reply.id, by: principal.userId, at: now, callNote });
+        await recordAudit(trx, {
+          principal: { userId: principal.userId, name: principal.name },
+          action: 'self_referral.released',
+          entity: 'self_referral',
+          entityId: id,
+          personId: reply.personId,
+          requestId,
+          at: now,
+        });
+      },
+    },
+  });
+  return result;
+}
+
+export async function closeSelfReferral(deps: ServiceDeps, principal: Principal, id: string, reason: SelfReferralCloseReason, note: string | null, requestId?: string) {
+  hubOnly(principal);
+  if (reason === 'other' && !note) throw badRequest('invalid close', [{ path: 'note', message: 'say why, when the reason is another one' }]);
+  const now = deps.clock.now();
+  const closed = await deps.db.transaction().execute(async (trx) => {
+    const ok = await markSelfReferralClosed(trx, id, { reason, note, by: principal.userId, at: now });
+    if (ok) {
+      await recordAudit(trx, { principal: { userId: principal.userId, name: principal.name }, action: 'self_referral.closed', entity: 'self_referral', entityId: id, requestId, at: now });
+    }
+    return ok;
+  });
+  if (!closed) {
+    if (!(await findSelfReferral(deps.db, id))) throw notFound('self-referral');
+    throw notOpen();
+  }
+}
