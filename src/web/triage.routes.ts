@@ -43,7 +43,9 @@ export function triageRouter(deps: ServiceDeps): Router {
     const questionnaire = await currentQuestionnaire(deps);
     if (!questionnaire) return noChecklist(res);
     if (item.status !== 'open' || !item.body) {
-      return page(res, 'hub-triage-decided.njk', { title: `Self-referral ${item.reference}`, section: 'triage', item, reasons: CLOSE_REASONS, back: { href: '/hub/triage', text: 'Back to self-referrals' } });
+      // a form posted to an item already decided (a second release) is told so, with what happened
+      const flash = status >= 400 ? 'This self-referral was already released or closed; nothing more was done.' : undefined;
+      return page(res, 'hub-triage-decided.njk', { title: `Self-referral ${item.reference}`, section: 'triage', item, flash, reasons: CLOSE_REASONS, back: { href: '/hub/triage', text: 'Back to self-referrals' } }, status >= 400 ? 409 : 200);
     }
     const shown = form ?? formFromBody(item.body, questionnaire);
     page(

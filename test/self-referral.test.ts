@@ -1,0 +1,324 @@
+/**
+ * Self-referral from an unauthenticated browser (plain HTTP, no session): it lands in triage,
+ * nothing reaches an agency until a coordinator releases it, and the forward clock counts from
+ * receipt. The anti-abuse measures: the honeypot, the size limits, the rate limits (429 with
+ * Retry-After, holding across two app instances sharing Redis), and Redis being down.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEnv } from '../config/env.js';
+import { HOUR } from '../src/domain/clock.js';
+import { createApp } from '../src/app.js';
+import { createProducer } from '../src/jobs/producer.js';
+import { createHttpServer, listen } from '../src/server.js';
+import { runSweep } from '../src/services/sla.service.js';
+import type { ServiceDeps } from '../src/services/deps.js';
+import { createTestContext, deleteRedisPrefix, type TestContext } from './helpers/context.js';
+import { TEST_REDIS_URL } from './helpers/env.js';
+import { seedChecklist } from './helpers/factories.js';
+import { makeWebUser, type WebUser } from './helpers/browser.js';
+import { WebClient } from './helpers/web-client.js';
+
+let ctx: TestContext;
+let q: Awaited<ReturnType<typeof seedChecklist>>;
+let coordinator: WebUser;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  // this file's own app is not what the rate-limit cases measure (they start instances of their own)
+  ctx = await createTestContext({ SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '1000' });
+  q = await seedChecklist(ctx);
+  coordinator = await makeWebUser(ctx, 'coordinator');
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  await ctx?.close();
+});
+
+/** The form as a person fills it in: "yes" to the given question indexes, None of these elsewhere. */
+function form(yes: number[], over: Record<string, string> = {}): Record<string, string> | string {
+  const ids = yes.map((i) => q.questions[i]!.id);
+  const params = new URLSearchParams({
+    questionnaireId: q.id,
+    fillingIn: 'someone_else',
+    fillerName: 'Jo Daughter',
+    fillerRelationship: 'daughter',
+    givenName: 'Edna',
+    familyName: `Selfref-${randomBytes(3).toString('hex')}`,
+    'dateOfBirth[day]': '3',
+    'dateOfBirth[month]': '4',
+    'dateOfBirth[year]': '1938',
+    postcode: 'SE1 7PB',
+    phone: '020 7946 0456',
+    email: 'edna@example.org',
+    preferredContact: 'phone',
+    consent: 'yes',
+    website: '',
+    ...over,
+  });
+  for (const s of q.sections) {
+    const ticked = s.questions.filter((x) => ids.includes(x.id)).map((x) => x.id);
+    for (const t of ticked.length ? ticked : ['none']) params.append(`s_${s.id}`, t);
+  }
+  return params.toString();
+}
+
+/** GET the page (the CSRF cookie and a form key), then POST the form as a browser would. */
+async function send(baseUrl: string, body: Record<string, string> | string, formKey?: string) {
+  const client = new WebClient(baseUrl);
+  const page = await client.get('/self-referral');
+  expect(page.status).toBe(200);
+  const csrf = WebClient.csrfOf(page.text);
+  const key = formKey ?? /name="formKey" value="([^"]+)"/.exec(page.text)![1]!;
+  const text = `${typeof body === 'string' ? body : new URLSearchParams(body).toString()}&_csrf=${encodeURIComponent(csrf)}&formKey=${key}`;
+  return client.post('/self-referral', text);
+}
+
+const referenceOf = (html: string) => /Your reference is (SP-[A-Z0-9-]+)/.exec(html)?.[1];
+const count = async (table: 'selfReferrals' | 'submissions' | 'referrals') => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+async function signedInCoordinator() {
+  const c = new WebClient(ctx.baseUrl);
+  expect((await c.signIn(coordinator.email, coordinator.password)).status).toBe(303);
+  return c;
+}
+
+/** The release form as the item page shows it (the answers as sent), with changes. */
+async function release(c: WebClient, id: string, change: (p: URLSearchParams) => void = () => undefined) {
+  const pageRes = await c.get(`/hub/triage/${id}`);
+  expect(pageRes.status).toBe(200);
+  const p = new URLSearchParams();
+  for (const m of pageRes.text.matchAll(/<input[^>]*>/g)) {
+    const tag = m[0];
+    const name = /name="([^"]+)"/.exec(tag)?.[1];
+    const value = /value="([^"]*)"/.exec(tag)?.[1] ?? '';
+    if (!name) continue;
+    if (/type="(checkbox|radio)"/.test(tag) && !/\schecked/.test(tag)) continue;
+    p.append(name, value.replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
+  }
+  const ta = /<textarea[^>]*name="addressLine"[^>]*>([^<]*)<\/textarea>/.exec(pageRes.text);
+  if (ta) p.set('addressLine', ta[1]!);
+  change(p);
+  return c.post(`/hub/triage/${id}/release`, p.toString());
+}
+
+describe('a self-referral', () => {
+  it('lands in triage from an unauthenticated browser: nothing is forwarded, the reference is returned, a confirmation mailed', async () => {
+    const [subs, refs] = [await count('submissions'), await count('referrals')];
+    const res = await send(ctx.baseUrl, form([0, 3]));
+    expect(res.status).toBe(200);
+    const reference = referenceOf(res.text);
+    expect(reference).toMatch(/^SP-/);
+    // the thank-you page shows the reference and nothing about anybody
+    expect(res.text).not.toContain('Edna');
+    const row = await ctx.db.selectFrom('selfReferrals').selectAll().where('reference', '=', reference!).executeTakeFirstOrThrow();
+    expect(row.status).toBe('open');
+    expect(row.filledInBy).toBe('someone_else');
+    expect(row.receivedAt.getTime()).toBe(ctx.clock.now().getTime());
+    expect(row.forwardDueAt.getTime()).toBe(ctx.clock.now().getTime() + 24 * HOUR);
+    expect((row.body as { consent: { by: string; representativeName: string } }).consent).toMatchObject({ by: 'representative', representativeName: 'Jo Daughter' });
+    expect(await count('submissions')).toBe(subs);
+    expect(await count('referrals')).toBe(refs);
+    const mail = await ctx.db.selectFrom('notifications').selectAll().where('kind', '=', 'self_referral_received').where('dedupeKey', '=', `self-referral:${row.id}`).executeTakeFirstOrThrow();
+    expect(mail.recipient).toBe('edna@example.org');
+    expect(mail.bodyText).toContain(reference!);
+    expect(mail.subject + mail.bodyText).not.toMatch(/Edna|Selfref|fire|falls/i);
+  });
+
+  it('the same form sent twice is one self-referral with one reference', async () => {
+    const client = new WebClient(ctx.baseUrl);
+    const page = await client.get('/self-referral');
+    const csrf = WebClient.csrfOf(page.text);
+    const key = /name="formKey" value="([^"]+)"/.exec(page.text)![1]!;
+    const body = `${form([1]) as string}&_csrf=${encodeURIComponent(csrf)}&formKey=${key}`;
+    const before = await count('selfReferrals');
+    const first = await client.post('/self-referral', body);
+    expect(first.status).toBe(200);
+    // the thank-you cleared the cookie: a refresh re-posts with a fresh page's token
+    const again = await send(ctx.baseUrl, form([1]), key);
+    expect(referenceOf(again.text)).toBe(referenceOf(first.text));
+    expect(await count('selfReferrals')).toBe(before + 1);
+  });
+
+  it('a form with mistakes shows them and stores nothing', async () => {
+    const before = await count('selfReferrals');
+    const res = await send(ctx.baseUrl, form([0], { fillingIn: '', consent: '', givenName: '' }));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Say who is filling this in');
+    expect(res.text).toContain('Tick the box to agree');
+    expect(res.text).toContain('Enter the first name of the person who needs help');
+    expect(await count('selfReferrals')).toBe(before);
+  });
+
+  it('a filled honeypot gets the same thank-you and nothing is stored', async () => {
+    const before = await count('selfReferrals');
+    const res = await send(ctx.baseUrl, form([0], { website: 'http://spam.example' }));
+    expect(res.status).toBe(200);
+    expect(referenceOf(res.text)).toMatch(/^SP-/);
+    expect(await count('selfReferrals')).toBe(before);
+  });
+
+  it('refuses a body over its size limit (413) and a field over its length (400), storing nothing', async () => {
+    const before = await count('selfReferrals');
+    const big = await send(ctx.baseUrl, form([0], { accessNeeds: 'x'.repeat(40_000) }));
+    expect(big.status).toBe(413);
+    const long = await send(ctx.baseUrl, form([0], { givenName: 'E'.repeat(101) }));
+    expect(long.status).toBe(400);
+    expect(long.text).toContain('id="givenName-error"');
+    expect(await count('selfReferrals')).toBe(before);
+  });
+
+  it('without the page’s CSRF cookie, nothing is stored', async () => {
+    const before = await count('selfReferrals');
+    const res = await new WebClient(ctx.baseUrl).post('/self-referral', `${form([0]) as string}&_csrf=forged&formKey=abcdefgh-1234`);
+    expect(res.status).toBe(403);
+    expect(await count('selfReferrals')).toBe(before);
+  });
+});
+
+describe('triage', () => {
+  it('a coordinator releases it after the call, with a corrected answer: referrals made, forward clock from receipt', async () => {
+    const res = await send(ctx.baseUrl, form([0]));
+    const reference = referenceOf(res.text)!;
+    const item = await ctx.db.selectFrom('selfReferrals').selectAll().where('reference', '=', reference).executeTakeFirstOrThrow();
+    const receivedAt = item.receivedAt;
+    // the list, with the item and its deadline; reading it is audited
+    ctx.clock.advance(3 * HOUR);
+    const c = await signedInCoordinator();
+    const list = await c.get('/hub/triage');
+    expect(list.status).toBe(200);
+    expect(list.text).toContain(reference);
+    const dash = await c.get('/hub');
+    expect(dash.text).toMatch(/\d+ waiting for a call/);
+    // on the call: falls prevention too (question 3)
+    const done = await release(c, item.id, (p) => {
+      const sec = q.sections.find((s) => s.questions.some((x) => x.id === q.questions[3]!.id))!;
+      p.delete(`s_${sec.id}`);
+      p.append(`s_${sec.id}`, q.questions[3]!.id);
+      p.set('callNote', 'Spoke to Edna; she would like the falls team too');
+    });
+    expect(done.status, done.text.slice(0, 2000)).toBe(303);
+    const sub = await ctx.db.selectFrom('submissions').selectAll().where('reference', '=', reference).executeTakeFirstOrThrow();
+    expect(sub.channel).toBe('self_referral');
+    expect(sub.receivedAt.getTime()).toBe(receivedAt.getTime());
+    expect(sub.submittedBy).toBe(coordinator.id);
+    const referrals = await ctx.db.selectFrom('referrals').selectAll().where('submissionId', '=', sub.id).execute();
+    expect(referrals.map((r) => r.agencyId).sort()).toEqual([q.questions[0]!.agencyId, q.questions[3]!.agencyId].sort());
+    for (const r of referrals) {
+      expect(r.status).toBe('pending');
+      expect(r.forwardDueAt.getTime()).toBe(receivedAt.getTime() + 24 * HOUR);
+    }
+    const after = await ctx.db.selectFrom('selfReferrals').selectAll().where('id', '=', item.id).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: 'released', submissionId: sub.id, body: null, confirmEmail: null, callNote: 'Spoke to Edna; she would like the falls team too' });
+    const audits = await ctx.db.selectFrom('auditLog').select(['action']).where('entity', '=', 'self_referral').where('entityId', '=', item.id).execute();
+    expect(audits.map((a) => a.action)).toEqual(expect.arrayContaining(['list', 'read', 'self_referral.released']));
+    // a second release is refused: nothing made twice
+    const twice = await c.postWithCsrf('/hub/checklists/new', `/hub/triage/${item.id}/release`, { questionnaireId: q.id });
+    expect(twice.status).toBe(409);
+    expect(twice.text).toContain('already released or closed');
+    const decided = await c.get(`/hub/triage/${item.id}`);
+    expect(decided.text).toContain('Released: referrals made');
+    expect(await ctx.db.selectFrom('submissions').select('id').where('reference', '=', reference).execute()).toHaveLength(1);
+  });
+
+  it('released after its forward deadline, its referrals carry that deadline and the sweep records the breach at once', async () => {
+    const res = await send(ctx.baseUrl, form([5]));
+    const item = await ctx.db.selectFrom('selfReferrals').selectAll().where('reference', '=', referenceOf(res.text)!).executeTakeFirstOrThrow();
+    ctx.clock.advance(26 * HOUR);
+    const c = await signedInCoordinator();
+    expect((await c.get('/hub/triage')).text).toContain('Overdue');
+    expect((await release(c, item.id)).status).toBe(303);
+    const sub = await ctx.db.selectFrom('submissions').select('id').where('reference', '=', item.reference).executeTakeFirstOrThrow();
+    const [r] = await ctx.db.selectFrom('referrals').selectAll().where('submissionId', '=', sub.id).execute();
+    expect(r!.forwardDueAt.getTime()).toBe(item.receivedAt.getTime() + 24 * HOUR);
+    await runSweep(ctx as ServiceDeps);
+    const breaches = await ctx.db.selectFrom('slaBreaches').selectAll().where('referralId', '=', r!.id).execute();
+    expect(breaches.map((b) => b.clock)).toEqual(['forward']);
+    expect(breaches[0]!.dueAt.getTime()).toBe(item.receivedAt.getTime() + 24 * HOUR);
+  });
+
+  it('a coordinator closes one with a reason: nothing is made, what was sent is erased', async () => {
+    const [subs, refs] = [await count('submissions'), await count('referrals')];
+    const res = await send(ctx.baseUrl, form([0]));
+    const item = await ctx.db.selectFrom('selfReferrals').selectAll().where('reference', '=', referenceOf(res.text)!).executeTakeFirstOrThrow();
+    const c = await signedInCoordinator();
+    const missing = await c.postWithCsrf(`/hub/triage/${item.id}/close`, `/hub/triage/${item.id}/close`, { reason: 'other' });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('Say why it is being closed');
+    const closed = await c.postWithCsrf(`/hub/triage/${item.id}/close`, `/hub/triage/${item.id}/close`, { reason: 'person_declined', note: 'Her son had already arranged help' });
+    expect(closed.status).toBe(303);
+    const after = await ctx.db.selectFrom('selfReferrals').selectAll().where('id', '=', item.id).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: 'closed', closeReason: 'person_declined', closeNote: 'Her son had already arranged help', body: null, confirmEmail: null, decidedBy: coordinator.id });
+    expect(await count('submissions')).toBe(subs);
+    expect(await count('referrals')).toBe(refs);
+    expect((await c.get('/hub/triage')).text).not.toContain(item.reference);
+  });
+
+  it('is the hub’s only: a link worker and the public cannot see the list', async () => {
+    const lw = await makeWebUser(ctx, 'link_worker');
+    const c = new WebClient(ctx.baseUrl);
+    await c.signIn(lw.email, lw.password);
+    expect((await c.get('/hub/triage')).status).toBe(403);
+    expect((await new WebClient(ctx.baseUrl).get('/hub/triage')).status).toBe(303);
+  });
+});
+
+/** Another app instance over the same database, with its own Redis connection (and so its own limiter). */
+async function instance(env: Record<string, string>, opts: { prefix: string; redisUrl?: string }): Promise<string> {
+  const e = loadEnv({ ...Object.fromEntries(Object.entries(ctx.env).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])), QUEUE_PREFIX: opts.prefix, ...env });
+  const jobs = createProducer({ redisUrl: opts.redisUrl ?? TEST_REDIS_URL, prefix: opts.prefix, logger: ctx.logger, mode: 'fail-fast' });
+  const deps: ServiceDeps = { env: e, db: ctx.db, clock: ctx.clock, ids: ctx.ids, jobs, logger: ctx.logger, questionnaires: ctx.questionnaires };
+  const server: Server = await listen(createHttpServer(createApp(deps), e), 0, '127.0.0.1');
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await jobs.close();
+    await deleteRedisPrefix(opts.prefix);
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('the rate limits', () => {
+  it('per address: 429 with Retry-After, holding across two API instances sharing Redis', async () => {
+    const prefix = `sp-test-rl-${randomBytes(4).toString('hex')}`;
+    const limits = { SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '3', SELF_REFERRAL_GLOBAL_PER_HOUR: '100' };
+    const [a, b] = [await instance(limits, { prefix }), await instance(limits, { prefix })];
+    expect((await send(a, form([0]))).status).toBe(200);
+    expect((await send(b, form([0]))).status).toBe(200);
+    expect((await send(a, form([0]))).status).toBe(200);
+    const before = await count('selfReferrals');
+    const refused = await send(b, form([0]));
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(refused.text).toContain(ctx.env.HUB_PHONE);
+    expect((await send(a, form([0]))).status).toBe(429);
+    expect(await count('selfReferrals')).toBe(before);
+    // a form with a mistake does not spend the allowance, and is still answered
+    expect((await send(a, form([0], { consent: '' }))).status).toBe(400);
+  });
+
+  it('globally: everyone is refused once the hour’s allowance is spent', async () => {
+    const prefix = `sp-test-rl-${randomBytes(4).toString('hex')}`;
+    const limits = { SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '100', SELF_REFERRAL_GLOBAL_PER_HOUR: '2' };
+    const [a, b] = [await instance(limits, { prefix }), await instance(limits, { prefix })];
+    expect((await send(a, form([0]))).status).toBe(200);
+    expect((await send(b, form([0]))).status).toBe(200);
+    const refused = await send(a, form([0]));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('with Redis down, the page still answers, and the in-memory insurance limit still holds', async () => {
+    const prefix = `sp-test-rl-${randomBytes(4).toString('hex')}`;
+    const down = await instance({ SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '2', SELF_REFERRAL_GLOBAL_PER_HOUR: '100' }, { prefix, redisUrl: 'redis://127.0.0.1:1' });
+    const first = await send(down, form([0]));
+    expect(first.status).toBe(200);
+    expect(await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', referenceOf(first.text)!).executeTakeFirst()).toBeDefined();
+    expect((await send(down, form([0]))).status).toBe(200);
+    expect((await send(down, form([0]))).status).toBe(429);
+  });
+});
