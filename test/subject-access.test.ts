@@ -101,6 +101,10 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   report_rolled_days: 'the days the report rollup has made',
   report_stale_days: 'the days whose report rollup is out of date',
   bank_holidays: 'the England and Wales bank holidays the working-day clocks skip',
+  // Held apart on purpose: an open self-referral is a checklist from someone not yet identified
+  // (no person record until the hub's call confirms who they are). Release moves it into the
+  // person's submission (exported above) and close erases it, leaving a reference, dates and a reason.
+  self_referrals: 'self-referrals awaiting the hub’s call; personal data only while open, in no person’s record',
   kysely_migration: 'the schema version',
   kysely_migration_lock: 'the schema version',
 };
