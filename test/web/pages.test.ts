@@ -14,6 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DAY, HOUR } from '../../src/domain/clock.js';
 import { createAgencyLink } from '../../src/services/agency-link.service.js';
 import { capacityLinkFor } from '../../src/services/capacity-link.js';
+import { submitSelfReferral } from '../../src/services/self-referral.service.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
@@ -41,6 +42,8 @@ let closedFollowUp: string;
 let linkPath: string;
 /** the reminder mail's capacity link of an agency without accounts */
 let capacityLinkPath: string;
+/** self-referrals waiting in triage: one to look at, one to close */
+const triage = {} as Record<'open' | 'toClose', string>;
 const checked: string[] = [];
 // the standard preset: is this valid, well-formed, accessible HTML (not house style)
 const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
@@ -97,6 +100,11 @@ beforeAll(async () => {
   await moveThrough(api, coordinatorToken.token, subs.withdrawn.referrals[0]!.id, [{ to: 'cancelled', reason: 'consent withdrawn' }]);
   linkPath = new URL(await createAgencyLink(ctx.db, ctx, subs.open.referrals[0]!.id, ctx.clock.now())).pathname;
   capacityLinkPath = new URL(await capacityLinkFor(ctx.db, ctx.env, q.questions[15]!.agencyId, ctx.clock.now())).pathname;
+  for (const [k, familyName] of [['open', 'Triagecase'], ['toClose', 'Closecase']] as const) {
+    const body = submissionBody(q, [q.questions[0]!.id], { person: { familyName, email: 'triage@example.org' }, consent: { by: 'representative', representativeName: 'A Neighbour', representativeRelationship: 'neighbour', recordedAt: ctx.clock.now().toISOString() } });
+    const { reference } = await submitSelfReferral(ctx, { body: body as never, filledInBy: 'someone_else', formKey: `pages-${k}-${familyName}` });
+    triage[k] = (await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', reference).executeTakeFirstOrThrow()).id;
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -178,6 +186,27 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'capacity-link');
       await page.goto('/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
       await audit(page, w, 'agency-link-expired');
+      await page.goto('/paper-checklist');
+      await audit(page, w, 'paper-checklist');
+      await page.goto('/self-referral');
+      await audit(page, w, 'self-referral');
+      await page.getByRole('button', { name: 'Send my request' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'self-referral-errors');
+      await page.getByLabel('I am asking for help for myself').check();
+      for (const none of await page.locator('input[value="none"]').all()) await none.check();
+      await page.getByLabel('First name').fill('Pearl');
+      await page.getByLabel('Last name').fill('Publicpage');
+      await page.locator('#dateOfBirth-day').fill('4');
+      await page.locator('input[name="dateOfBirth[month]"]').fill('5');
+      await page.locator('input[name="dateOfBirth[year]"]').fill('1941');
+      await page.getByLabel('Postcode').fill('SE1 7PB');
+      await page.getByLabel('Phone number').fill('020 7946 0777');
+      await page.getByLabel('Phone', { exact: true }).check();
+      await page.locator('#consent').check();
+      await page.getByRole('button', { name: 'Send my request' }).click();
+      await page.waitForSelector('.nhsuk-panel');
+      await audit(page, w, 'self-referral-thank-you');
     });
   });
 
@@ -248,6 +277,9 @@ describe('every page of every role, at 320 and 390 px', () => {
     await as(users.coordinator, async (page, w) => {
       for (const [path, name] of [
         ['/hub', 'hub-dashboard'],
+        ['/hub/triage', 'hub-triage'],
+        [`/hub/triage/${triage.open}`, 'hub-triage-item'],
+        ['/hub/checklists/new', 'hub-paper-phone-entry'],
         ['/hub/follow-ups', 'hub-follow-ups'],
         ['/hub/follow-ups?state=upcoming', 'hub-follow-ups-upcoming'],
         ['/hub/follow-ups?state=completed', 'hub-follow-ups-made'],
@@ -313,6 +345,19 @@ describe('every page of every role, at 320 and 390 px', () => {
       await page.getByRole('button', { name: 'Withdraw consent' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-person-withdraw-errors');
+      await page.goto('/hub/checklists/new');
+      await page.getByRole('button', { name: 'Send checklist' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'hub-paper-phone-entry-errors');
+      await page.goto(`/hub/triage/${triage.toClose}/close`);
+      await audit(page, w, 'hub-triage-close');
+      await page.getByRole('button', { name: 'Close it' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'hub-triage-close-errors');
+      await page.getByLabel('They did not want to be referred').check();
+      await page.getByRole('button', { name: 'Close it' }).click();
+      await page.waitForURL(new RegExp(`/hub/triage/${triage.toClose}$`));
+      await audit(page, w, 'hub-triage-closed');
       await page.goto('/hub/questionnaires');
       await page.getByRole('button', { name: 'Make a draft from the current version' }).click();
       await page.waitForSelector('#q-form');
