@@ -148,7 +148,7 @@ export interface SubmissionsTable {
   channel: Generated<'web' | 'api' | 'paper' | 'phone' | 'self_referral'>;
   referrerName: Generated<string | null>;
   referrerOrganisationText: Generated<string | null>;
-  enteredAt: Generated<Timestamp | null>;
+  enteredAt: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ReferralsTable {
