@@ -269,7 +269,7 @@ describe('triage', () => {
 async function instance(env: Record<string, string>, opts: { prefix: string; redisUrl?: string }): Promise<string> {
   const e = loadEnv({ ...Object.fromEntries(Object.entries(ctx.env).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])), QUEUE_PREFIX: opts.prefix, ...env });
   const jobs = createProducer({ redisUrl: opts.redisUrl ?? TEST_REDIS_URL, prefix: opts.prefix, logger: ctx.logger, mode: 'fail-fast' });
-  const deps: ServiceDeps = { env: e, db: ctx.db, clock: ctx.clock, ids: ctx.ids, jobs, logger: ctx.logger, questionnaires: ctx.questionnaires };
+  const deps: ServiceDeps = { ...(ctx as ServiceDeps), env: e, jobs };
   const server: Server = await listen(createHttpServer(createApp(deps), e), 0, '127.0.0.1');
   cleanups.push(async () => {
     server.closeAllConnections();
