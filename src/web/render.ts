@@ -80,13 +80,15 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'report.summary': 'Read the summary report of a period (figures only)',
   'report.agency_performance': 'Read an agency’s performance figures',
   'agency_link.view': 'Opened the referral through the agency’s emailed link',
+  'self_referral.released': 'Released a self-referral after the call (referrals made)',
+  'self_referral.closed': 'Closed a self-referral with a reason',
   'agency_link.act': 'Updated the referral through the agency’s emailed link',
   'agency_link.revoke': 'Revoked the email links',
   'user.create': 'Created the account',
   'user.disable': 'Disabled the account',
   'user.password': 'Set the password',
 };
-const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', audit_log: 'audit log' };
+const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', audit_log: 'audit log', self_referral: 'self-referral' };
 
 export function auditWhat(action: string, entity: string): string {
   const words = AUDIT_ACTIONS[action] ?? action.replace(/[._]/g, ' ').replace(/^./, (c) => c.toUpperCase());
