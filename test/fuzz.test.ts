@@ -180,6 +180,8 @@ describe('fuzzing every JSON endpoint and every form', () => {
     const validSubmission = submissionBody(q, [q.questions[0]!.id], { wellbeing: { lifeSatisfaction: 6, worthwhile: 7, happy: 5, anxious: 3 } }) as Record<string, unknown>;
     const endpoints: { method: string; path: () => string; token: () => string; valid: Record<string, unknown> }[] = [
       { method: 'POST', path: () => '/api/v1/submissions', token: () => linkWorker.token, valid: validSubmission },
+      // the hub keying in a phone checklist: channel, receipt and referrer beside the checklist
+      { method: 'POST', path: () => '/api/v1/submissions', token: () => coordinator.token, valid: { ...validSubmission, channel: 'phone', receivedAt: new Date(ctx.clock.now().getTime() - 3_600_000).toISOString(), referrer: { organisationText: 'Fuzz surgery', name: 'Dr Fuzz' } } },
       { method: 'POST', path: () => `/api/v1/referrals/${referralId}/transitions`, token: () => rng.pick([agencyUser.token, coordinator.token]), valid: { to: 'acknowledged', note: 'n' } },
       { method: 'POST', path: () => `/api/v1/follow-ups/${followUpId}`, token: () => coordinator.token, valid: { contactMade: false, outcomes: [{ referralId, needsMet: 'yes' }], note: 'n', wellbeing: { happy: 5 } } },
       { method: 'POST', path: () => '/api/v1/agencies', token: () => coordinator.token, valid: { name: 'Fuzz agency', email: 'fuzz@example.org', phone: '020 7946 0000', status: 'active', contactDays: 14, contactClock: 'working_days' } },
@@ -275,6 +277,8 @@ describe('fuzzing every JSON endpoint and every form', () => {
       { client: coord, csrf: coordCsrf, path: `/hub/organisations/${crypto.randomUUID()}`, fields: ['name', 'type', 'active'] },
       { client: coord, csrf: coordCsrf, path: '/hub/outcomes', fields: ['code', 'label', 'snomedCode', 'snomedTerm'] },
       { client: coord, csrf: coordCsrf, path: '/hub/outcomes/service_provided', fields: ['label', 'active', 'snomedCode', 'snomedTerm'] },
+      { client: coord, csrf: coordCsrf, path: '/hub/checklists/new', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'channel', 'receivedOn[day]', 'receivedOn[month]', 'receivedOn[year]', 'receivedTime', 'referrerOrganisationId', 'referrerOrganisationText', 'referrerName', ...q.sections.map((x) => `s_${x.id}`)] },
+      { client: coord, csrf: coordCsrf, path: `/hub/triage/${crypto.randomUUID()}/close`, fields: ['reason', 'note'] },
       { client: adm, csrf: admCsrf, path: '/hub/agencies', fields: ['name', 'email', 'phone', 'contactDays', 'contactClock', 'personFields', 'personFieldsShown'] },
       { client: coord, csrf: coordCsrf, path: `/hub/questionnaires/${draftId}`, fields: ['action', 'title', 's0_title', 's0_q0_text', 's0_q0_agency', 's99999_title'] },
       { client: new WebClient(ctx.baseUrl), csrf: 'x', path: '/sign-in', fields: ['email', 'password', 'next'] },
