@@ -21,6 +21,7 @@ import * as wellbeing from './2026_12_02_1520_wellbeing.js';
 import * as workingDays from './2026_12_02_1600_working_days.js';
 import * as capacity from './2026_12_02_1700_capacity.js';
 import * as channels from './2026_12_02_1800_channels.js';
+import * as reportPeople from './2026_12_02_1900_report_people.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1600_working_days': workingDays,
   '2026_12_02_1700_capacity': capacity,
   '2026_12_02_1800_channels': channels,
+  '2026_12_02_1900_report_people': reportPeople,
 };

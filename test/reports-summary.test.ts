@@ -180,9 +180,23 @@ describe('the summary report', () => {
     expect(council).toMatchObject({ checklists: 1, people: 1, referrals: 1, noNeeds: 0 });
     expect(council.filter).toMatchObject({ organisationId: councilId, organisation: 'East council adult social care' });
 
+    // both filters at once: counted live, the same answer
+    const both = (await summary(`from=2026-04-01&to=2026-06-30&agencyId=${fire}&organisationId=${councilId}`)).body.current;
+    expect(both).toMatchObject({ people: 1, referrals: 1 });
+
+    // the quarter after: one checklist on 1 July; a second record of that person on 5 July
+    // counts as another person until the two records are merged
+    const later = { ...BEN, givenName: 'Other', familyName: 'Afterwards', dateOfBirth: '1945-02-02' };
+    const twin = await submit(worker, [], { ...later, familyName: 'Afterwardes', postcode: 'E1 6AN' });
+    expect((await summary('from=2026-07-01&to=2026-09-30')).body.current).toMatchObject({ checklists: 2, people: 2 });
+    const kept = (await ctx.db.selectFrom('submissions').select('personId').where('receivedAt', '=', new Date('2026-07-01T09:00:00Z')).executeTakeFirstOrThrow()).personId;
+    const merged = await api.post(`/api/v1/people/${kept}/merge`, coordinator.token, { otherId: twin.personId });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    expect((await summary('from=2026-07-01&to=2026-09-30')).body.current).toMatchObject({ checklists: 2, people: 1 });
+
     // each report is audited
     const audited = await ctx.db.selectFrom('auditLog').select('action').where('action', '=', 'report.summary').execute();
-    expect(audited.length).toBe(4);
+    expect(audited.length).toBe(7);
   });
 
   it('refuses a bad period or filter with the field and the reason, and anyone outside the hub', async () => {

@@ -68,7 +68,11 @@ del_facets AS (DELETE FROM report_facet_days WHERE day IN (SELECT day FROM d)),
 x AS (
   SELECT d.day, r.id, r.agency_id, r.status, r.question_ids, r.outcome, r.received_at, r.forward_due_at, r.forwarded_at,
          r.contact_due_at, r.contacted_at, r.follow_up_due_at, r.followed_up_at, r.closed_at, r.updated_at,
-         s.organisation_id, s.age_band, f.status AS f_status, f.completed_at AS f_completed_at, o.needs_met
+         s.organisation_id, s.age_band, f.status AS f_status, f.completed_at AS f_completed_at, o.needs_met,
+         -- the day of the person's previous referral at this agency (people_agency)
+         ((SELECT max(r2.received_at) FROM submissions s2 JOIN referrals r2 ON r2.submission_id = s2.id
+            WHERE s2.person_id = s.person_id AND r2.agency_id = r.agency_id AND (r2.received_at, r2.id) < (r.received_at, r.id))
+          AT TIME ZONE 'Europe/London')::date AS prev_agency
     FROM d
     JOIN referrals r ON r.received_at >= ${DAY_START('d.day')} AND r.received_at < ${DAY_END('d.day')}
     JOIN submissions s ON s.id = r.submission_id
@@ -86,7 +90,13 @@ ins_days AS (
     FROM facts GROUP BY day, agency_id, organisation_id
 ),
 sub AS (
-  SELECT d.day, s.organisation_id, s.status, COALESCE(s.age_band, 'not known') AS age_band, COALESCE(s.postcode_district, 'not known') AS district
+  SELECT d.day, s.organisation_id, s.status, COALESCE(s.age_band, 'not known') AS age_band, COALESCE(s.postcode_district, 'not known') AS district,
+         -- the day of the person's previous checklist (people), and from the same organisation (people_org)
+         ((SELECT max(s2.received_at) FROM submissions s2
+            WHERE s2.person_id = s.person_id AND (s2.received_at, s2.id) < (s.received_at, s.id)) AT TIME ZONE 'Europe/London')::date AS prev_any,
+         ((SELECT max(s2.received_at) FROM submissions s2
+            WHERE s2.person_id = s.person_id AND s2.organisation_id IS NOT DISTINCT FROM s.organisation_id
+              AND (s2.received_at, s2.id) < (s.received_at, s.id)) AT TIME ZONE 'Europe/London')::date AS prev_org
     FROM d JOIN submissions s ON s.received_at >= ${DAY_START('d.day')} AND s.received_at < ${DAY_END('d.day')}
 )
 INSERT INTO report_facet_days (day, agency_id, organisation_id, facet, key, n)
@@ -97,6 +107,12 @@ UNION ALL
 SELECT day, NULL, organisation_id, 'age_band', age_band, count(*)::int FROM sub GROUP BY day, organisation_id, age_band
 UNION ALL
 SELECT day, NULL, organisation_id, 'district', district, count(*)::int FROM sub GROUP BY day, organisation_id, district
+UNION ALL
+SELECT day, NULL, organisation_id, 'people', COALESCE(prev_any::text, ''), count(*)::int FROM sub GROUP BY day, organisation_id, prev_any
+UNION ALL
+SELECT day, NULL, organisation_id, 'people_org', COALESCE(prev_org::text, ''), count(*)::int FROM sub GROUP BY day, organisation_id, prev_org
+UNION ALL
+SELECT day, agency_id, organisation_id, 'people_agency', COALESCE(prev_agency::text, ''), count(*)::int FROM x GROUP BY day, agency_id, organisation_id, prev_agency
 UNION ALL
 SELECT day, agency_id, organisation_id, 'age_band', COALESCE(age_band, 'not known'), count(*)::int FROM x GROUP BY day, agency_id, organisation_id, COALESCE(age_band, 'not known')
 UNION ALL
@@ -206,7 +222,7 @@ export async function sumReportDays(db: Executor, f: SummaryFilter): Promise<Age
 }
 
 export interface FacetRow {
-  facet: 'checklists' | 'no_needs' | 'age_band' | 'district' | 'question' | 'outcome';
+  facet: 'checklists' | 'no_needs' | 'age_band' | 'district' | 'question' | 'outcome' | 'people' | 'people_org' | 'people_agency';
   key: string;
   agencyId: string | null;
   organisationId: string | null;
@@ -218,11 +234,14 @@ export async function sumFacetDays(db: Executor, f: SummaryFilter): Promise<Face
   // an agency filter keeps the agency's rows; the checklist-level facets have no agency
   const agencyCond = f.agencyId ? sql.raw(`AND agency_id = '${uuidOnly(f.agencyId)}'`) : sql.raw('');
   const orgCond = f.organisationId ? sql.raw(`AND organisation_id = '${uuidOnly(f.organisationId)}'`) : sql.raw('');
+  // people: only the rows whose previous checklist (or referral) came before the period, as one key
   const { rows } = await sql<FacetRow>`
-    SELECT facet, key, agency_id AS "agencyId", organisation_id AS "organisationId", sum(n)::int AS n
+    SELECT facet, CASE WHEN facet LIKE 'people%' THEN '' ELSE key END AS key,
+           agency_id AS "agencyId", organisation_id AS "organisationId", sum(n)::int AS n
       FROM report_facet_days
      WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${agencyCond} ${orgCond}
-     GROUP BY facet, key, agency_id, organisation_id`.execute(db);
+       AND (facet NOT LIKE 'people%' OR key = '' OR key < ${f.from})
+     GROUP BY 1, 2, 3, 4`.execute(db);
   return rows;
 }
 
@@ -264,7 +283,8 @@ export async function openClocks(db: Executor, f: SummaryFilter, now: Date): Pro
 /**
  * People with a checklist received in the period (or, with an agency filter, a referral to the
  * agency received in it), counted live: a merged record counts as the record it was merged
- * into, since merging moves the checklists.
+ * into, since merging moves the checklists. The report reads the rollup's people instead; this
+ * is for a filter by both an agency and an organisation, which the rollup does not keep.
  */
 export async function countPeople(db: Executor, f: SummaryFilter): Promise<number> {
   const { rows } = f.agencyId

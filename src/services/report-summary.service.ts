@@ -275,10 +275,13 @@ async function summaryOf(deps: Deps, q: SummaryQuery, labels: Labels, now: Date,
     sumReportDays(deps.db, f),
     sumFacetDays(deps.db, f),
     openClocks(deps.db, f, now),
-    countPeople(deps.db, f),
+    // the rollup's people (domain: a person's first checklist in the period); both filters at once: counted live
+    q.agencyId && q.organisationId ? countPeople(deps.db, f) : Promise.resolve(null),
     withWellbeing ? wellbeingChange(deps, { from: start, to: end, agencyId: q.agencyId, organisationId: q.organisationId }) : NO_WELLBEING,
   ]);
-  return assembleSummary(q, { days, facets, open, people, wellbeing, labels, now });
+  const peopleFacet = q.agencyId ? 'people_agency' : q.organisationId ? 'people_org' : 'people';
+  const fromRollup = facets.filter((x) => x.facet === peopleFacet).reduce((n, x) => n + x.n, 0);
+  return assembleSummary(q, { days, facets, open, people: people ?? fromRollup, wellbeing, labels, now });
 }
 
 /** Brings the rollup up to date for the days from `from` to `to`. */
