@@ -34,7 +34,7 @@ const MAX_BATCHES = 20;
 /** Days of referrals rolled up per sweep (a new day needs one; a long-idle hub catches up in a few sweeps). */
 const MAX_ROLLUP_DAYS = 62;
 /** Report days (re)computed per sweep: the stale and never-rolled ones, oldest first (a report rolls up the rest of its period itself). */
-const MAX_REPORT_DAYS = 31;
+const MAX_REPORT_DAYS = 5;
 
 export interface SweepResult {
   skipped: boolean;

@@ -26,7 +26,9 @@ export interface ReportSection {
   figures: Figure[];
 }
 
-const n = (x: number) => x.toLocaleString('en-GB');
+// one formatter (toLocaleString makes a new one for every number)
+const GROUPED = new Intl.NumberFormat('en-GB');
+const n = (x: number) => GROUPED.format(x);
 
 /** A bucket's upper edge in words: "within 4 hours", "within 3 days", "over 28 days". */
 export function hoursText(h: number | null): string {

@@ -214,13 +214,21 @@ export function summarySections(c: SummaryComparison): ReportSection[] {
           id: 'postcode-districts',
           caption: 'Checklists by postcode district',
           head: [col('District'), num('Checklists')],
-          rows: r.postcodeDistricts.map((d) => [d.district, count(d.checklists)]),
+          // the busiest districts; the rest together (all of them are in the API's summary)
+          note: r.postcodeDistricts.length > TOP_DISTRICTS ? `The ${TOP_DISTRICTS} districts with most checklists, then the other ${r.postcodeDistricts.length - TOP_DISTRICTS} together.` : undefined,
+          rows: [
+            ...r.postcodeDistricts.slice(0, TOP_DISTRICTS).map((d) => [d.district, count(d.checklists)]),
+            ...(r.postcodeDistricts.length > TOP_DISTRICTS ? [['Other districts', count(r.postcodeDistricts.slice(TOP_DISTRICTS).reduce((a, d) => a + d.checklists, 0))]] : []),
+          ],
           empty: r.filter.agencyId ? 'Not given for one agency’s referrals.' : 'No checklists in the period.',
         },
       ],
     },
   ];
 }
+
+/** How many postcode districts a page lists by name. */
+const TOP_DISTRICTS = 25;
 
 const mean = (x: number | null) => (x === null ? 'none' : x.toFixed(1));
 
