@@ -186,16 +186,9 @@ export interface AgencyDayTotals {
   needsMet: { yes: number; partly: number; no: number; notYet: number };
 }
 
-const filterSql = (f: SummaryFilter, agencyColumn: string, organisationColumn: string) =>
-  sql.raw(
-    [f.agencyId ? `AND ${agencyColumn} = '${uuidOnly(f.agencyId)}'` : '', f.organisationId ? `AND ${organisationColumn} = '${uuidOnly(f.organisationId)}'` : ''].join(' '),
-  );
-
-// the filters are UUIDs checked by the service's schema; checked again here, since they are spliced
-function uuidOnly(id: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error('not a uuid');
-  return id;
-}
+/** The filters as SQL: the column names are constants of this file, the ids parameters. */
+const filterSql = (f: Pick<SummaryFilter, 'agencyId' | 'organisationId'>, agencyColumn: string, organisationColumn: string) =>
+  sql`${f.agencyId ? sql`AND ${sql.ref(agencyColumn)} = ${f.agencyId}` : sql``} ${f.organisationId ? sql`AND ${sql.ref(organisationColumn)} = ${f.organisationId}` : sql``}`;
 
 /** The period's days added up, per agency and referrer organisation. */
 export async function sumReportDays(db: Executor, f: SummaryFilter): Promise<AgencyDayTotals[]> {
@@ -235,14 +228,12 @@ export interface FacetRow {
 /** The period's facet counts, per facet, key, agency (none for checklists) and organisation. */
 export async function sumFacetDays(db: Executor, f: SummaryFilter): Promise<FacetRow[]> {
   // an agency filter keeps the agency's rows; the checklist-level facets have no agency
-  const agencyCond = f.agencyId ? sql.raw(`AND agency_id = '${uuidOnly(f.agencyId)}'`) : sql.raw('');
-  const orgCond = f.organisationId ? sql.raw(`AND organisation_id = '${uuidOnly(f.organisationId)}'`) : sql.raw('');
   // people: only the rows whose previous checklist (or referral) came before the period, as one key
   const { rows } = await sql<FacetRow>`
     SELECT facet, CASE WHEN facet LIKE 'people%' THEN '' ELSE key END AS key,
            agency_id AS "agencyId", organisation_id AS "organisationId", sum(n)::int AS n
       FROM report_facet_days
-     WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${agencyCond} ${orgCond}
+     WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${filterSql(f, 'agency_id', 'organisation_id')}
        AND (facet NOT LIKE 'people%' OR key = '' OR key < ${f.from})
      GROUP BY 1, 2, 3, 4`.execute(db);
   return rows;
