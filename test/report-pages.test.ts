@@ -175,5 +175,11 @@ describe("an agency's performance page", () => {
     const res = await web.fire.get('/agency/performance?from=2026-05-01&to=2026-04-01');
     expect(res.status).toBe(400);
     expect(res.text).toContain('The last day must be the same as the first day or after it');
+    // real days in order, but longer than a report covers: a 400 on the form, not a 500
+    for (const path of ['/agency/performance?from=2015-01-01&to=2026-04-30', `/hub/agencies/${fire}/performance?from=2015-01-01&to=2026-04-30`]) {
+      const long = await (path.startsWith('/agency') ? web.fire : web.hub).get(path);
+      expect(long.status, path).toBe(400);
+      expect(long.text, path).toContain('Choose a period of at most');
+    }
   });
 });

@@ -27,7 +27,7 @@ export interface CapacityActor {
 export const capacityInputSchema = z
   .strictObject({
     status: z.enum(CAPACITY_STATUSES, { message: `must be one of: ${CAPACITY_STATUSES.join(', ')}` }),
-    waitWeeks: z.coerce.number('must be a whole number of weeks').int('must be a whole number of weeks').min(1, 'must be at least 1').max(104, 'must be at most 104').nullish(),
+    waitWeeks: z.number('must be a whole number of weeks').int('must be a whole number of weeks').min(1, 'must be at least 1').max(104, 'must be at most 104').nullish(),
     closedUntil: z.iso.date('must be a date, YYYY-MM-DD').nullish(),
   })
   .superRefine((v, ctx) => {

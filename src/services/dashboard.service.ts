@@ -13,7 +13,8 @@ import { triageCounts } from './self-referral.service.js';
 export async function hubDashboard(deps: ServiceDeps, principal: Principal, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see this');
   const now = deps.clock.now();
-  const [risk, breaches, failed, rejected, weekly, compliance, failedMail, calls, warnings] = await Promise.all([
+  // self-referrals waiting for the hub's call count too: their forward clock is already running
+  const [risk, breaches, failed, rejected, weekly, compliance, failedMail, calls, warnings, triage] = await Promise.all([
     getSlaRisk(deps),
     getBreaches(deps, { open: true, limit: 50 }),
     listReferrals(deps, principal, { status: ['forward_failed'], limit: 50 }, requestId),
@@ -23,9 +24,8 @@ export async function hubDashboard(deps: ServiceDeps, principal: Principal, requ
     listNotificationRows(deps.db, { failedOnly: true, limit: 20 }),
     countOpenFollowUps(deps.db, now, addDays(now, 7)),
     getDueSoon(deps, 20),
+    triageCounts(deps),
   ]);
-  // self-referrals waiting for the hub's call: their forward clock is already running
-  const triage = await triageCounts(deps);
   const openByAgency = risk.filter((a) => a.openBreaches.forward + a.openBreaches.contact + a.openBreaches.follow_up > 0);
   const dueSoon = risk.filter((a) => a.dueSoon.forward + a.dueSoon.contact + a.dueSoon.follow_up > 0);
   return { now, openByAgency, breaches, dueSoon, warnings, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls, triage };

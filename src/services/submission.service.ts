@@ -91,13 +91,15 @@ export async function submitQuestionnaire(
   let result: IntakeResult;
   const store = async (db: Executor): Promise<IntakeResult> => {
     let r: IntakeResult = { outcome: 'capacity_changed' };
+    let redrawn = false;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         r = await insertIntake(db, intake.row, opts.via);
       } catch (err) {
         // a 40-bit reference collided: draw new ones once (outside a transaction, which the
         // failed statement would have aborted: there the caller sees an error and tries again)
-        if (!isReferenceCollision(err) || attempt > 0 || db.isTransaction) throw err;
+        if (!isReferenceCollision(err) || redrawn || db.isTransaction) throw err;
+        redrawn = true;
         intake = await build(false);
         continue;
       }

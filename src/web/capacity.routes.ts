@@ -35,7 +35,8 @@ function inputFromForm(v: FormValues): { ok: true; body: z.infer<typeof capacity
   }
   const waitWeeks = status === 'waiting_list' ? (v.waitWeeks ?? '').trim() || null : null;
   if (status === 'waiting_list' && waitWeeks === null) fieldErrors.waitWeeks = 'Enter the usual wait in weeks';
-  const parsed = capacityInputSchema.safeParse({ status, waitWeeks, closedUntil });
+  // the form's text as a number for the schema (the API takes JSON numbers only)
+  const parsed = capacityInputSchema.safeParse({ status, waitWeeks: waitWeeks === null ? null : /^\d+$/.test(waitWeeks) ? Number(waitWeeks) : Number.NaN, closedUntil });
   if (!parsed.success) {
     for (const i of parsed.error.issues) {
       const f = String(i.path[0] ?? 'status');
@@ -63,7 +64,7 @@ function capacityPages(deps: ServiceDeps) {
     page(
       res,
       'capacity.njk',
-      { title: `What ${c.agencyName} can take`, section: s.history ? 'agencies' : 'capacity', c, history: c.history, actionBase: s.actionBase, csrfToken: s.csrfToken, unconfirmedDays: deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS, values: {}, fieldErrors: {}, back: s.back, ...extra },
+      { title: `What ${c.agencyName} can take`, section: s.history ? 'agencies' : 'capacity', c, history: c.history, showWho: s.via !== 'mail_link', actionBase: s.actionBase, csrfToken: s.csrfToken, unconfirmedDays: deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS, values: {}, fieldErrors: {}, back: s.back, ...extra },
       status,
     );
   };

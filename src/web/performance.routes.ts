@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { londonDay } from '../domain/uk-dates.js';
 import { forbidden } from '../errors.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { agencyPerformance } from '../services/report-summary.service.js';
+import { agencyPerformance, MAX_SUMMARY_DAYS, periodQuerySchema } from '../services/report-summary.service.js';
 import { formValues } from './checklist-form.js';
 import { HUB_ROLES } from './hub-charts.js';
 import { principalFromSession, requireUser } from './middleware.js';
@@ -26,6 +26,10 @@ export function performanceRouter(deps: ServiceDeps): Router {
     const presets = presetPeriods(londonDay(deps.clock.now()));
     const v = formValues(req.query);
     const p = readPeriod(v);
+    // real days in order, but longer than a report covers: the form says so (never the service's 500)
+    if (!p.none && p.from && p.to && !Object.keys(p.fieldErrors).length && !periodQuerySchema.safeParse({ from: p.from, to: p.to }).success) {
+      p.fieldErrors.to = `Choose a period of at most ${MAX_SUMMARY_DAYS} days`;
+    }
     const base = { title: 'Performance', presets, formAction, threshold: deps.env.SMALL_NUMBER_THRESHOLD, ...extra };
     if (p.none || (p.from && p.to && !Object.keys(p.fieldErrors).length)) {
       const period = p.none ? presets[0]! : { from: p.from!, to: p.to! };
