@@ -22,6 +22,7 @@ import * as workingDays from './2026_12_02_1600_working_days.js';
 import * as capacity from './2026_12_02_1700_capacity.js';
 import * as channels from './2026_12_02_1800_channels.js';
 import * as reportPeople from './2026_12_02_1900_report_people.js';
+import * as reportMonths from './2026_12_02_2000_report_months.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1700_capacity': capacity,
   '2026_12_02_1800_channels': channels,
   '2026_12_02_1900_report_people': reportPeople,
+  '2026_12_02_2000_report_months': reportMonths,
 };

@@ -7,9 +7,10 @@
  * then again after a change to an old day (the rollup follows it), per agency and per
  * organisation; the sweep rolls days up too; and the refusals.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, DAY } from '../src/domain/clock.js';
-import { bucketOf, percentileFromBuckets, previousPeriod, smallNumber } from '../src/domain/report-summary.js';
+import { bucketOf, percentileFromBuckets, previousPeriod, smallNumber, wholeMonths } from '../src/domain/report-summary.js';
 import { runSweep } from '../src/services/sla.service.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
@@ -194,9 +195,27 @@ describe('the summary report', () => {
     expect(merged.status, JSON.stringify(merged.body)).toBe(200);
     expect((await summary('from=2026-07-01&to=2026-09-30')).body.current).toMatchObject({ checklists: 2, people: 1 });
 
+    // a period that is not whole months (15 March to 3 July): its whole months (April to June)
+    // from the monthly rollup, the days either side from the daily one, and its people from the
+    // days (Ben's April checklist follows his 20 March one, inside this period)
+    const odd = (await summary('from=2026-03-15&to=2026-07-03')).body.current;
+    expect(odd).toMatchObject({ checklists: 5, noNeeds: 1, people: 3, referrals: 6 });
+    expect(clock(odd, 'forward')).toMatchObject({ onTime: 2, late: 2 });
+    // a month's rows are always the sum of its days' rows
+    const drift = await sql<{ n: number }>`
+      SELECT (SELECT count(*) FROM (
+                SELECT month, agency_id, organisation_id, referrals, fwd_late, con_on_time, needs_yes FROM report_months
+                EXCEPT SELECT date_trunc('month', day)::date, agency_id, organisation_id, sum(referrals)::int, sum(fwd_late)::int, sum(con_on_time)::int, sum(needs_yes)::int
+                         FROM report_days GROUP BY 1, 2, 3) a)
+           + (SELECT count(*) FROM (
+                SELECT date_trunc('month', day)::date, facet, sum(n)::int FROM report_facet_days GROUP BY 1, 2
+                EXCEPT SELECT month, facet, sum(n)::int FROM report_facet_months GROUP BY 1, 2) b) AS n`.execute(ctx.db);
+    expect(Number(drift.rows[0]!.n)).toBe(0);
+    expect(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM report_months`.execute(ctx.db)).rows[0]!.n)).toBeGreaterThan(0);
+
     // each report is audited
     const audited = await ctx.db.selectFrom('auditLog').select('action').where('action', '=', 'report.summary').execute();
-    expect(audited.length).toBe(7);
+    expect(audited.length).toBe(8);
   });
 
   it('refuses a bad period or filter with the field and the reason, and anyone outside the hub', async () => {
@@ -240,6 +259,17 @@ describe('the report rules', () => {
     expect(previousPeriod('2026-04-01', '2027-03-31')).toEqual({ from: '2025-04-01', to: '2026-03-31' });
     expect(previousPeriod('2026-03-01', '2026-03-31')).toEqual({ from: '2026-02-01', to: '2026-02-28' });
     expect(previousPeriod('2026-03-10', '2026-03-16')).toEqual({ from: '2026-03-03', to: '2026-03-09' });
+  });
+
+  it('finds the whole months within a period (read from the monthly rollup)', () => {
+    expect(wholeMonths('2026-04-01', '2027-03-31')).toEqual({ first: '2026-04-01', last: '2027-03-01', lastDay: '2027-03-31' });
+    expect(wholeMonths('2026-03-15', '2026-07-03')).toEqual({ first: '2026-04-01', last: '2026-06-01', lastDay: '2026-06-30' });
+    expect(wholeMonths('2026-02-01', '2026-02-28')).toEqual({ first: '2026-02-01', last: '2026-02-01', lastDay: '2026-02-28' });
+    expect(wholeMonths('2028-02-01', '2028-02-28')).toBeNull(); // a leap year: 29 February is not in it
+    expect(wholeMonths('2026-03-02', '2026-04-30')).toEqual({ first: '2026-04-01', last: '2026-04-01', lastDay: '2026-04-30' });
+    expect(wholeMonths('2026-03-02', '2026-04-29')).toBeNull();
+    expect(wholeMonths('2026-12-01', '2026-12-31')).toEqual({ first: '2026-12-01', last: '2026-12-01', lastDay: '2026-12-31' });
+    expect(wholeMonths('2026-03-10', '2026-03-16')).toBeNull();
   });
 
   it('shows counts from 1 to 4 as "<5" outside the hub', () => {

@@ -6,12 +6,16 @@
  * advisory lock so that two roll-ups never interleave. The report first rolls up whatever days
  * of its period are stale or were never rolled up, then adds up the days: its cost follows the
  * number of days (and agencies and organisations), not the number of referrals.
+ * Each rolled-up day's month is made again from its days in the same transaction
+ * (report_months, report_facet_months: migrations/2026_12_02_2000_report_months.ts), so a
+ * month's rows are always its days' sum, and a report reads whole months from them and only
+ * the days either side from the days: a year is 12 months of rows, not 365 days of them.
  * Clocks still running are not in the rollup; openClocks() counts them live, through the
  * partial indexes the SLA sweep reads (referrals_forward_open_idx, referrals_contact_open_idx,
  * follow_ups_open_idx), so that cost follows the open items.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { BUCKET_COUNT, DURATION_BUCKETS_HOURS, type ClockName } from '../domain/report-summary.js';
+import { BUCKET_COUNT, DURATION_BUCKETS_HOURS, wholeMonths, type ClockName } from '../domain/report-summary.js';
 import type { Database, Executor } from './database.js';
 
 /** The advisory lock that keeps roll-ups apart ('RPT1'). */
@@ -120,6 +124,27 @@ SELECT day, agency_id, organisation_id, 'outcome', outcome, count(*)::int FROM x
 UNION ALL
 SELECT x.day, x.agency_id, x.organisation_id, 'question', q::text, count(*)::int FROM x, unnest(x.question_ids) q GROUP BY x.day, x.agency_id, x.organisation_id, q`;
 
+// the figure columns of report_days and report_months, in table order
+const FIGURE_COLUMNS = ['referrals', 'rerouted', ...PREFIXES.flatMap((p) => clockColumnNames(p).split(', ')), 'needs_yes', 'needs_partly', 'needs_no', 'needs_not_yet'];
+
+// the months of the given days, made again from their days; a people facet's key (a day) becomes its month's first day
+const MONTHS_SQL = `
+WITH m AS (SELECT DISTINCT date_trunc('month', d)::date AS month FROM unnest($1::date[]) d),
+del_months AS (DELETE FROM report_months WHERE month IN (SELECT month FROM m)),
+del_facets AS (DELETE FROM report_facet_months WHERE month IN (SELECT month FROM m)),
+ins_months AS (
+  INSERT INTO report_months (month, agency_id, organisation_id, ${FIGURE_COLUMNS.join(', ')})
+  SELECT m.month, x.agency_id, x.organisation_id, ${FIGURE_COLUMNS.map((c) => `sum(x.${c})::int`).join(', ')}
+    FROM m JOIN report_days x ON x.day >= m.month AND x.day < (m.month + interval '1 month')::date
+   GROUP BY 1, 2, 3
+)
+INSERT INTO report_facet_months (month, agency_id, organisation_id, facet, key, n)
+SELECT m.month, x.agency_id, x.organisation_id, x.facet,
+       CASE WHEN x.facet LIKE 'people%' AND x.key <> '' THEN to_char(date_trunc('month', x.key::date), 'YYYY-MM-DD') ELSE x.key END,
+       sum(x.n)::int
+  FROM m JOIN report_facet_days x ON x.day >= m.month AND x.day < (m.month + interval '1 month')::date
+ GROUP BY 1, 2, 3, 4, 5`;
+
 /** The days from `from` to `to` that are stale or were never rolled up, oldest first, at most `limit`. */
 async function daysNeedingRollUp(db: Executor, from: string, to: string, limit: number): Promise<string[]> {
   const { rows } = await sql<{ day: string }>`
@@ -146,6 +171,8 @@ export async function rollUpReportDays(db: Executor, from: string, to: string, a
     if (days.length === 0) return 0;
     await sql`DELETE FROM report_stale_days WHERE day = ANY(${days}::date[])`.execute(trx);
     await sql`${rawQuery(REFRESH_SQL, days)}`.execute(trx);
+    // a statement of its own: it reads the day rows the one before wrote
+    await sql`${rawQuery(MONTHS_SQL, days)}`.execute(trx);
     await sql`
       INSERT INTO report_rolled_days (day, rolled_at) SELECT unnest(${days}::date[]), ${at}::timestamptz
       ON CONFLICT (day) DO UPDATE SET rolled_at = excluded.rolled_at`.execute(trx);
@@ -190,15 +217,33 @@ export interface AgencyDayTotals {
 const filterSql = (f: Pick<SummaryFilter, 'agencyId' | 'organisationId'>, agencyColumn: string, organisationColumn: string) =>
   sql`${f.agencyId ? sql`AND ${sql.ref(agencyColumn)} = ${f.agencyId}` : sql``} ${f.organisationId ? sql`AND ${sql.ref(organisationColumn)} = ${f.organisationId}` : sql``}`;
 
-/** The period's days added up, per agency and referrer organisation. */
+/**
+ * Where a period's rows come from: its whole months from the monthly rollup, the days outside
+ * them from the daily one (`outsideMonths`, a condition on `day`).
+ */
+function periodSources(f: SummaryFilter) {
+  const months = wholeMonths(f.from, f.to);
+  const inMonths = months ? sql`month BETWEEN ${months.first}::date AND ${months.last}::date` : sql`false`;
+  const outsideMonths = months ? sql`NOT (day BETWEEN ${months.first}::date AND ${months.lastDay}::date)` : sql`true`;
+  // months tell "before the period" from a people key exactly only when the period starts a month
+  const peopleFromMonths = months !== null && months.first === f.from;
+  return { months, inMonths, outsideMonths, peopleFromMonths };
+}
+
+/** The period's days added up, per agency and referrer organisation (whole months from the monthly rollup). */
 export async function sumReportDays(db: Executor, f: SummaryFilter): Promise<AgencyDayTotals[]> {
   const cols = PREFIXES.flatMap((p) => [`${p}_on_time`, `${p}_late`, `${p}_ended`, ...BUCKET_INDEXES.map((i) => `${p}_b${i}`)]);
+  const figures = sql.raw(FIGURE_COLUMNS.join(', '));
+  const src = periodSources(f);
   const { rows } = await sql<Record<string, string | number | null>>`
     SELECT agency_id, organisation_id, sum(referrals)::int AS referrals, sum(rerouted)::int AS rerouted,
            ${sql.raw(cols.map((c) => `sum(${c})::int AS ${c}`).join(', '))},
            sum(needs_yes)::int AS needs_yes, sum(needs_partly)::int AS needs_partly, sum(needs_no)::int AS needs_no, sum(needs_not_yet)::int AS needs_not_yet
-      FROM report_days
-     WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${filterSql(f, 'agency_id', 'organisation_id')}
+      FROM (SELECT agency_id, organisation_id, ${figures} FROM report_months
+             WHERE ${src.inMonths} ${filterSql(f, 'agency_id', 'organisation_id')}
+            UNION ALL
+            SELECT agency_id, organisation_id, ${figures} FROM report_days
+             WHERE day BETWEEN ${f.from}::date AND ${f.to}::date AND ${src.outsideMonths} ${filterSql(f, 'agency_id', 'organisation_id')}) x
      GROUP BY agency_id, organisation_id`.execute(db);
   // the connection's CamelCasePlugin names the result's columns in camelCase
   const n = (r: Record<string, unknown>, column: string) => Number(r[column.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] ?? 0);
@@ -229,12 +274,18 @@ export interface FacetRow {
 export async function sumFacetDays(db: Executor, f: SummaryFilter): Promise<FacetRow[]> {
   // an agency filter keeps the agency's rows; the checklist-level facets have no agency
   // people: only the rows whose previous checklist (or referral) came before the period, as one key
+  const src = periodSources(f);
+  const people = sql.raw(`facet IN ('people', 'people_org', 'people_agency')`);
   const { rows } = await sql<FacetRow>`
     SELECT facet, CASE WHEN facet LIKE 'people%' THEN '' ELSE key END AS key,
            agency_id AS "agencyId", organisation_id AS "organisationId", sum(n)::int AS n
-      FROM report_facet_days
-     WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${filterSql(f, 'agency_id', 'organisation_id')}
-       AND (facet NOT LIKE 'people%' OR key = '' OR key < ${f.from})
+      FROM (SELECT facet, key, agency_id, organisation_id, n FROM report_facet_months
+             WHERE ${src.inMonths} ${filterSql(f, 'agency_id', 'organisation_id')} ${src.peopleFromMonths ? sql`` : sql`AND NOT ${people}`}
+            UNION ALL
+            SELECT facet, key, agency_id, organisation_id, n FROM report_facet_days
+             WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${filterSql(f, 'agency_id', 'organisation_id')}
+               AND (${src.outsideMonths} ${src.peopleFromMonths ? sql`` : sql`OR ${people}`})) x
+     WHERE (facet NOT LIKE 'people%' OR key = '' OR key < ${f.from})
      GROUP BY 1, 2, 3, 4`.execute(db);
   return rows;
 }

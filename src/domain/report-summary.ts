@@ -129,6 +129,25 @@ export function previousPeriod(from: string, to: string): { from: string; to: st
   return { from: iso(new Date(f.getTime() - days * 86_400_000)), to: iso(new Date(f.getTime() - 86_400_000)) };
 }
 
+/**
+ * The whole calendar months within `from`..`to` (dates): the first day of the first and of the
+ * last, and the last whole month's last day; null when the period holds no whole month. The
+ * report reads these months from the monthly rollup and the days either side from the daily one.
+ */
+export function wholeMonths(from: string, to: string): { first: string; last: string; lastDay: string } | null {
+  const d = (s: string) => new Date(`${s}T00:00:00Z`);
+  const iso = (t: Date) => t.toISOString().slice(0, 10);
+  const f = d(from);
+  const t = d(to);
+  const first = f.getUTCDate() === 1 ? f : new Date(Date.UTC(f.getUTCFullYear(), f.getUTCMonth() + 1, 1));
+  // the month after the last whole one starts the day after `to` when `to` ends a month
+  const after = new Date(t.getTime() + 86_400_000);
+  const end = after.getUTCDate() === 1 ? after : new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1));
+  if (end <= first) return null;
+  const last = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - 1, 1));
+  return { first: iso(first), last: iso(last), lastDay: iso(new Date(end.getTime() - 86_400_000)) };
+}
+
 /** A rate as a percentage to one decimal place, or null when there is nothing to divide by. */
 export function rate(part: number, whole: number): number | null {
   return whole > 0 ? Math.round((part / whole) * 1000) / 10 : null;
