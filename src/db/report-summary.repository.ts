@@ -72,7 +72,7 @@ del_facets AS (DELETE FROM report_facet_days WHERE day IN (SELECT day FROM d)),
 x AS (
   SELECT d.day, r.id, r.agency_id, r.status, r.question_ids, r.outcome, r.received_at, r.forward_due_at, r.forwarded_at,
          r.contact_due_at, r.contacted_at, r.follow_up_due_at, r.followed_up_at, r.closed_at, r.updated_at,
-         s.organisation_id, s.age_band, f.status AS f_status, f.completed_at AS f_completed_at, o.needs_met,
+         s.organisation_id, s.age_band, f.status AS f_status, f.completed_at AS f_completed_at, f.needs_met,
          -- the day of the person's previous referral at this agency (people_agency)
          ((SELECT max(r2.received_at) FROM submissions s2 JOIN referrals r2 ON r2.submission_id = s2.id
             WHERE s2.person_id = s.person_id AND r2.agency_id = r.agency_id AND (r2.received_at, r2.id) < (r.received_at, r.id))
@@ -80,10 +80,14 @@ x AS (
     FROM d
     JOIN referrals r ON r.received_at >= ${DAY_START('d.day')} AND r.received_at < ${DAY_END('d.day')}
     JOIN submissions s ON s.id = r.submission_id
-    LEFT JOIN follow_ups f ON f.submission_id = r.submission_id
-    LEFT JOIN follow_up_outcomes o ON o.follow_up_id = f.id AND o.referral_id = r.id
+    -- looked up per referral, through their keys: the planner cannot tell how many referrals a
+    -- day's range holds, guesses a tenth of the table, and would read every follow-up to hash them
+    LEFT JOIN LATERAL (
+      SELECT f.status, f.completed_at, (SELECT o.needs_met FROM follow_up_outcomes o WHERE o.follow_up_id = f.id AND o.referral_id = r.id) AS needs_met
+        FROM follow_ups f WHERE f.submission_id = r.submission_id OFFSET 0) f ON true
 ),
-facts AS (SELECT x.*, ${STATE_SQL} FROM x),
+-- materialised: each clock's bucket is worked out once per referral, not once per bucket counted
+facts AS MATERIALIZED (SELECT x.*, ${STATE_SQL} FROM x),
 ins_days AS (
   INSERT INTO report_days (day, agency_id, organisation_id, referrals, rerouted, ${PREFIXES.map(clockColumnNames).join(', ')},
                            needs_yes, needs_partly, needs_no, needs_not_yet)
