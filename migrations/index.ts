@@ -23,6 +23,7 @@ import * as capacity from './2026_12_02_1700_capacity.js';
 import * as channels from './2026_12_02_1800_channels.js';
 import * as reportPeople from './2026_12_02_1900_report_people.js';
 import * as reportMonths from './2026_12_02_2000_report_months.js';
+import * as reportWellbeing from './2026_12_02_2010_report_wellbeing.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1800_channels': channels,
   '2026_12_02_1900_report_people': reportPeople,
   '2026_12_02_2000_report_months': reportMonths,
+  '2026_12_02_2010_report_wellbeing': reportWellbeing,
 };

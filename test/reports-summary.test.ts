@@ -185,6 +185,17 @@ describe('the summary report', () => {
     const both = (await summary(`from=2026-04-01&to=2026-06-30&agencyId=${fire}&organisationId=${councilId}`)).body.current;
     expect(both).toMatchObject({ people: 1, referrals: 1 });
 
+    // wellbeing per agency and organisation from the rollup: Ada's pair (council, fire service);
+    // with both filters the pairs are read live, and agree
+    for (const one of [fireOnly, council, both]) expect(one.wellbeing).toEqual(cur.wellbeing);
+    const fallsOnly = (await summary(`from=2026-04-01&to=2026-06-30&agencyId=${falls}`)).body.current;
+    expect(fallsOnly.wellbeing.people).toBe(0);
+    expect(fallsOnly.wellbeing.measures.every((m: any) => m.n === 0 && m.meanImprovement === null)).toBe(true);
+    // an answer corrected after the day was rolled up: the report follows
+    await ctx.db.updateTable('wellbeingScores').set({ lifeSatisfaction: 9 }).where('submissionId', '=', a.id).where('occasion', '=', 'follow_up').execute();
+    const corrected = (await summary('from=2026-04-01&to=2026-06-30')).body.current;
+    expect(corrected.wellbeing.measures.find((m: any) => m.measure === 'life_satisfaction')).toMatchObject({ n: 1, meanBefore: 4, meanAfter: 9, meanImprovement: 5 });
+
     // the quarter after: one checklist on 1 July; a second record of that person on 5 July
     // counts as another person until the two records are merged
     const later = { ...BEN, givenName: 'Other', familyName: 'Afterwards', dateOfBirth: '1945-02-02' };
@@ -215,7 +226,7 @@ describe('the summary report', () => {
 
     // each report is audited
     const audited = await ctx.db.selectFrom('auditLog').select('action').where('action', '=', 'report.summary').execute();
-    expect(audited.length).toBe(8);
+    expect(audited.length).toBe(10);
   });
 
   it('refuses a bad period or filter with the field and the reason, and anyone outside the hub', async () => {

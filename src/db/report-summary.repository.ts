@@ -65,6 +65,29 @@ const PREFIXES = Object.values(CLOCK_PREFIX);
 const DAY_START = (d: string) => `(${d}::timestamp AT TIME ZONE 'Europe/London')`;
 const DAY_END = (d: string) => `((${d} + 1)::timestamp AT TIME ZONE 'Europe/London')`;
 
+// the four ONS4 measures as (measure, before, after, improvement): anxiety improves as it falls
+const WELLBEING_MEASURE_SQL = [
+  `('life_satisfaction', b.life_satisfaction, a.life_satisfaction, a.life_satisfaction - b.life_satisfaction)`,
+  `('worthwhile', b.worthwhile, a.worthwhile, a.worthwhile - b.worthwhile)`,
+  `('happy', b.happy, a.happy, a.happy - b.happy)`,
+  `('anxious', b.anxious, a.anxious, b.anxious - a.anxious)`,
+].join(', ');
+// a checklist with a pair: answers at the checklist and its follow-up call with a measure at both
+const PAIRED_SQL = (submissionId: string) => `EXISTS (
+  SELECT 1 FROM wellbeing_scores b2 JOIN wellbeing_scores a2 ON a2.submission_id = b2.submission_id AND a2.occasion = 'follow_up'
+   WHERE b2.submission_id = ${submissionId} AND b2.occasion = 'checklist'
+     AND ((b2.life_satisfaction IS NOT NULL AND a2.life_satisfaction IS NOT NULL) OR (b2.worthwhile IS NOT NULL AND a2.worthwhile IS NOT NULL)
+       OR (b2.happy IS NOT NULL AND a2.happy IS NOT NULL) OR (b2.anxious IS NOT NULL AND a2.anxious IS NOT NULL)))`;
+// a wellbeing CTE's pairs added up per day, organisation (and agency) and measure, one facet row per figure
+const wellbeingStatsSql = (from: string, agency: string) => `
+SELECT g.day, g.agency_id, g.organisation_id, 'wellbeing', g.measure || ':' || v.stat, v.n
+  FROM (SELECT day, ${agency} AS agency_id, organisation_id, measure, count(*)::int AS n, sum(bv)::int AS before, sum(av)::int AS after,
+               count(*) FILTER (WHERE better > 0)::int AS improved, count(*) FILTER (WHERE better = 0)::int AS same,
+               count(*) FILTER (WHERE better < 0)::int AS worse
+          FROM ${from} GROUP BY 1, 2, 3, 4) g
+  CROSS JOIN LATERAL (VALUES ('n', g.n), ('before', g.before), ('after', g.after), ('improved', g.improved), ('same', g.same), ('worse', g.worse)) v(stat, n)
+ WHERE v.n > 0`;
+
 const REFRESH_SQL = `
 WITH d AS (SELECT DISTINCT unnest($1::date[]) AS day),
 del_days AS (DELETE FROM report_days WHERE day IN (SELECT day FROM d)),
@@ -98,7 +121,7 @@ ins_days AS (
     FROM facts GROUP BY day, agency_id, organisation_id
 ),
 sub AS (
-  SELECT d.day, s.organisation_id, s.status, COALESCE(s.age_band, 'not known') AS age_band, COALESCE(s.postcode_district, 'not known') AS district,
+  SELECT d.day, s.id, s.person_id, s.received_at, s.organisation_id, s.status, COALESCE(s.age_band, 'not known') AS age_band, COALESCE(s.postcode_district, 'not known') AS district,
          -- the day of the person's previous checklist (people), and from the same organisation (people_org)
          ((SELECT max(s2.received_at) FROM submissions s2
             WHERE s2.person_id = s.person_id AND (s2.received_at, s2.id) < (s.received_at, s.id)) AT TIME ZONE 'Europe/London')::date AS prev_any,
@@ -106,6 +129,31 @@ sub AS (
             WHERE s2.person_id = s.person_id AND s2.organisation_id IS NOT DISTINCT FROM s.organisation_id
               AND (s2.received_at, s2.id) < (s.received_at, s.id)) AT TIME ZONE 'Europe/London')::date AS prev_org
     FROM d JOIN submissions s ON s.received_at >= ${DAY_START('d.day')} AND s.received_at < ${DAY_END('d.day')}
+),
+-- wellbeing: per checklist and measure answered at both the checklist and its follow-up call
+wb AS MATERIALIZED (
+  SELECT sub.day, sub.id, sub.person_id, sub.received_at, sub.organisation_id, m.measure, m.bv, m.av, m.better
+    FROM sub
+    JOIN wellbeing_scores b ON b.submission_id = sub.id AND b.occasion = 'checklist'
+    JOIN wellbeing_scores a ON a.submission_id = sub.id AND a.occasion = 'follow_up'
+    CROSS JOIN LATERAL (VALUES ${WELLBEING_MEASURE_SQL}) m(measure, bv, av, better)
+   WHERE m.bv IS NOT NULL AND m.av IS NOT NULL
+),
+-- and per agency the checklist was referred to
+wb_agency AS MATERIALIZED (SELECT DISTINCT r.agency_id, wb.* FROM wb JOIN referrals r ON r.submission_id = wb.id),
+wb_people AS (
+  SELECT p.*, (SELECT max(s2.received_at) FROM submissions s2
+                WHERE s2.person_id = p.person_id AND (s2.received_at, s2.id) < (p.received_at, p.id) AND ${PAIRED_SQL('s2.id')}) AS prev_any,
+              (SELECT max(s2.received_at) FROM submissions s2
+                WHERE s2.person_id = p.person_id AND s2.organisation_id IS NOT DISTINCT FROM p.organisation_id
+                  AND (s2.received_at, s2.id) < (p.received_at, p.id) AND ${PAIRED_SQL('s2.id')}) AS prev_org
+    FROM (SELECT DISTINCT day, id, person_id, received_at, organisation_id FROM wb) p
+),
+wb_people_agency AS (
+  SELECT p.*, (SELECT max(s2.received_at) FROM submissions s2
+                WHERE s2.person_id = p.person_id AND (s2.received_at, s2.id) < (p.received_at, p.id) AND ${PAIRED_SQL('s2.id')}
+                  AND EXISTS (SELECT 1 FROM referrals r2 WHERE r2.submission_id = s2.id AND r2.agency_id = p.agency_id)) AS prev_agency
+    FROM (SELECT DISTINCT day, agency_id, id, person_id, received_at, organisation_id FROM wb_agency) p
 )
 INSERT INTO report_facet_days (day, agency_id, organisation_id, facet, key, n)
 SELECT day, NULL::uuid, organisation_id, 'checklists', 'all', count(*)::int FROM sub GROUP BY day, organisation_id
@@ -126,7 +174,17 @@ SELECT day, agency_id, organisation_id, 'age_band', COALESCE(age_band, 'not know
 UNION ALL
 SELECT day, agency_id, organisation_id, 'outcome', outcome, count(*)::int FROM x WHERE outcome IS NOT NULL GROUP BY day, agency_id, organisation_id, outcome
 UNION ALL
-SELECT x.day, x.agency_id, x.organisation_id, 'question', q::text, count(*)::int FROM x, unnest(x.question_ids) q GROUP BY x.day, x.agency_id, x.organisation_id, q`;
+SELECT x.day, x.agency_id, x.organisation_id, 'question', q::text, count(*)::int FROM x, unnest(x.question_ids) q GROUP BY x.day, x.agency_id, x.organisation_id, q
+UNION ALL
+${wellbeingStatsSql('wb', 'NULL::uuid')}
+UNION ALL
+${wellbeingStatsSql('wb_agency', 'agency_id')}
+UNION ALL
+SELECT day, NULL::uuid, organisation_id, 'people_wb', COALESCE((prev_any AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people GROUP BY 1, 2, 3, 5
+UNION ALL
+SELECT day, NULL::uuid, organisation_id, 'people_wb_org', COALESCE((prev_org AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people GROUP BY 1, 2, 3, 5
+UNION ALL
+SELECT day, agency_id, organisation_id, 'people_wb_agency', COALESCE((prev_agency AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people_agency GROUP BY 1, 2, 3, 5`;
 
 // the figure columns of report_days and report_months, in table order
 const FIGURE_COLUMNS = ['referrals', 'rerouted', ...PREFIXES.flatMap((p) => clockColumnNames(p).split(', ')), 'needs_yes', 'needs_partly', 'needs_no', 'needs_not_yet'];
@@ -267,7 +325,20 @@ export async function sumReportDays(db: Executor, f: SummaryFilter): Promise<Age
 }
 
 export interface FacetRow {
-  facet: 'checklists' | 'no_needs' | 'age_band' | 'district' | 'question' | 'outcome' | 'people' | 'people_org' | 'people_agency';
+  facet:
+    | 'checklists'
+    | 'no_needs'
+    | 'age_band'
+    | 'district'
+    | 'question'
+    | 'outcome'
+    | 'people'
+    | 'people_org'
+    | 'people_agency'
+    | 'wellbeing'
+    | 'people_wb'
+    | 'people_wb_org'
+    | 'people_wb_agency';
   key: string;
   agencyId: string | null;
   organisationId: string | null;
@@ -279,7 +350,7 @@ export async function sumFacetDays(db: Executor, f: SummaryFilter): Promise<Face
   // an agency filter keeps the agency's rows; the checklist-level facets have no agency
   // people: only the rows whose previous checklist (or referral) came before the period, as one key
   const src = periodSources(f);
-  const people = sql.raw(`facet IN ('people', 'people_org', 'people_agency')`);
+  const people = sql.raw(`facet LIKE 'people%'`);
   const { rows } = await sql<FacetRow>`
     SELECT facet, CASE WHEN facet LIKE 'people%' THEN '' ELSE key END AS key,
            agency_id AS "agencyId", organisation_id AS "organisationId", sum(n)::int AS n

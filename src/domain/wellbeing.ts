@@ -104,40 +104,55 @@ function mean1dp(sum: number, n: number): number | null {
   return sum < 0 ? -r : r;
 }
 
+/** One measure's pairs added up: what the report's rollup keeps per day. */
+export interface WellbeingSums {
+  n: number;
+  sumBefore: number;
+  sumAfter: number;
+  improved: number;
+  same: number;
+  worse: number;
+}
+
+/** The change, from each measure's sums and the number of people they came from. */
+export function wellbeingFromSums(people: number, sums: Partial<Record<WellbeingMeasure, WellbeingSums>>): WellbeingChange {
+  const measures = WELLBEING_MEASURES.map((m) => {
+    const x = sums[m.measure] ?? { n: 0, sumBefore: 0, sumAfter: 0, improved: 0, same: 0, worse: 0 };
+    const sumImprovement = m.higherIsBetter ? x.sumAfter - x.sumBefore : x.sumBefore - x.sumAfter;
+    return {
+      measure: m.measure,
+      label: m.label,
+      n: x.n,
+      meanBefore: mean1dp(x.sumBefore, x.n),
+      meanAfter: mean1dp(x.sumAfter, x.n),
+      meanImprovement: mean1dp(sumImprovement, x.n),
+      improved: x.improved,
+      same: x.same,
+      worse: x.worse,
+    };
+  });
+  return { people, measures };
+}
+
 export function summariseWellbeing(pairs: readonly WellbeingPair[]): WellbeingChange {
   const people = new Set<string>();
-  const measures = WELLBEING_MEASURES.map((m) => {
-    let n = 0;
-    let sumBefore = 0;
-    let sumAfter = 0;
-    let improved = 0;
-    let same = 0;
-    let worse = 0;
+  const sums: Partial<Record<WellbeingMeasure, WellbeingSums>> = {};
+  for (const m of WELLBEING_MEASURES) {
+    const x: WellbeingSums = { n: 0, sumBefore: 0, sumAfter: 0, improved: 0, same: 0, worse: 0 };
     for (const p of pairs) {
       const b = p.before[m.key];
       const a = p.after[m.key];
       if (typeof b !== 'number' || typeof a !== 'number') continue;
-      n += 1;
-      sumBefore += b;
-      sumAfter += a;
+      x.n += 1;
+      x.sumBefore += b;
+      x.sumAfter += a;
       const gain = m.higherIsBetter ? a - b : b - a;
-      if (gain > 0) improved += 1;
-      else if (gain < 0) worse += 1;
-      else same += 1;
+      if (gain > 0) x.improved += 1;
+      else if (gain < 0) x.worse += 1;
+      else x.same += 1;
       people.add(p.personId);
     }
-    const sumImprovement = m.higherIsBetter ? sumAfter - sumBefore : sumBefore - sumAfter;
-    return {
-      measure: m.measure,
-      label: m.label,
-      n,
-      meanBefore: mean1dp(sumBefore, n),
-      meanAfter: mean1dp(sumAfter, n),
-      meanImprovement: mean1dp(sumImprovement, n),
-      improved,
-      same,
-      worse,
-    };
-  });
-  return { people: people.size, measures };
+    sums[m.measure] = x;
+  }
+  return wellbeingFromSums(people.size, sums);
 }

@@ -45,6 +45,7 @@ import {
 import { forbidden, notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import { wellbeingChange } from './wellbeing.service.js';
+import { wellbeingFromSums, type WellbeingMeasure, type WellbeingSums } from '../domain/wellbeing.js';
 import type { ServiceDeps } from './deps.js';
 
 const DAY = 86_400_000;
@@ -268,6 +269,24 @@ export function assembleSummary(
   };
 }
 
+/** The wellbeing change from the rollup's rows: the hub's (no agency) or the agency's. */
+export function wellbeingFromFacets(q: Pick<SummaryQuery, 'agencyId' | 'organisationId'>, facets: FacetRow[]): WellbeingChange {
+  const mine = (f: FacetRow) => (q.agencyId ? f.agencyId === q.agencyId : f.agencyId === null);
+  const sums: Partial<Record<WellbeingMeasure, WellbeingSums>> = {};
+  const stat: Record<string, keyof WellbeingSums> = { n: 'n', before: 'sumBefore', after: 'sumAfter', improved: 'improved', same: 'same', worse: 'worse' };
+  for (const f of facets) {
+    if (f.facet !== 'wellbeing' || !mine(f)) continue;
+    const [measure, name] = f.key.split(':') as [WellbeingMeasure, string];
+    const field = stat[name];
+    if (!field) continue;
+    const x = (sums[measure] ??= { n: 0, sumBefore: 0, sumAfter: 0, improved: 0, same: 0, worse: 0 });
+    x[field] += f.n;
+  }
+  const peopleFacet = q.agencyId ? 'people_wb_agency' : q.organisationId ? 'people_wb_org' : 'people_wb';
+  const people = facets.filter((f) => f.facet === peopleFacet && mine(f)).reduce((n, f) => n + f.n, 0);
+  return wellbeingFromSums(people, sums);
+}
+
 async function summaryOf(deps: Deps, q: SummaryQuery, labels: Labels, now: Date, withWellbeing: boolean): Promise<SummaryReport> {
   const { start, end } = await londonDayBounds(deps.db, q.from, q.to);
   const f: SummaryFilter = { from: q.from, to: q.to, start, end, agencyId: q.agencyId, organisationId: q.organisationId };
@@ -277,11 +296,12 @@ async function summaryOf(deps: Deps, q: SummaryQuery, labels: Labels, now: Date,
     openClocks(deps.db, f, now),
     // the rollup's people (domain: a person's first checklist in the period); both filters at once: counted live
     q.agencyId && q.organisationId ? countPeople(deps.db, f) : Promise.resolve(null),
-    withWellbeing ? wellbeingChange(deps, { from: start, to: end, agencyId: q.agencyId, organisationId: q.organisationId }) : NO_WELLBEING,
+    // wellbeing from the rollup; both filters at once: the pairs read live
+    withWellbeing && q.agencyId && q.organisationId ? wellbeingChange(deps, { from: start, to: end, agencyId: q.agencyId, organisationId: q.organisationId }) : null,
   ]);
   const peopleFacet = q.agencyId ? 'people_agency' : q.organisationId ? 'people_org' : 'people';
   const fromRollup = facets.filter((x) => x.facet === peopleFacet).reduce((n, x) => n + x.n, 0);
-  return assembleSummary(q, { days, facets, open, people: people ?? fromRollup, wellbeing, labels, now });
+  return assembleSummary(q, { days, facets, open, people: people ?? fromRollup, wellbeing: withWellbeing ? (wellbeing ?? wellbeingFromFacets(q, facets)) : NO_WELLBEING, labels, now });
 }
 
 /** Brings the rollup up to date for the days from `from` to `to`. */

@@ -4,7 +4,8 @@
  * in a terminal status (completed, declined, unable_to_contact, cancelled, rerouted with its
  * replacement), their events in order, the person (about 1.5 checklists each), the person's
  * versions and consents, the follow-up call and its outcomes, the agency mail and the closing
- * mail, some resolved SLA breaches, and one audit row per checklist (then sealed, as the
+ * mail, some resolved SLA breaches, ONS4 answers for one checklist in four, and one audit row per
+ * checklist (then sealed, as the
  * worker's sealing would). Every constraint and trigger holds: referral_events and audit_log
  * are only inserted into (sealing is the one update the chain allows), a submission has one
  * live referral per agency, and every time is in the past (durations shrink for the most
@@ -208,6 +209,49 @@ export async function growHistory(url: string, o: GrowOptions): Promise<void> {
     );
     await step('audit: sealed', `SELECT * FROM signpost_audit_seal(2000000000)`);
     await c.query(`DROP TABLE h_sub, h_ref, h_fu, h_agg, h_ids`);
+  } finally {
+    await c.end();
+  }
+  await growWellbeing(url, o.coordinator.id, o.log);
+}
+
+/**
+ * ONS4 answers for one closed checklist in four (at the checklist, and again at its follow-up
+ * call when the call was made), as a hub asking them of some people would hold; a database
+ * that has them already is left as it is. Scores spread over 0 to 10, a few skipped.
+ */
+export async function growWellbeing(url: string, recordedBy: string, log: (line: string) => void): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const had = await c.query<{ n: string }>(`SELECT count(*) AS n FROM wellbeing_scores WHERE occasion = 'follow_up'`);
+    if (Number(had.rows[0]!.n) > 1000) return;
+    await c.query(`SET synchronous_commit = off`);
+    const score = (salt: string, skipEvery = 0) =>
+      `${skipEvery ? `CASE WHEN abs(hashtext(s.id::text || '${salt}')) % ${skipEvery} = 0 THEN NULL ELSE ` : ''}(abs(hashtext(s.id::text || '${salt}')) % 11)::smallint${skipEvery ? ' END' : ''}`;
+    const steps: [string, string][] = [
+      [
+        'wellbeing: at the checklist',
+        `INSERT INTO wellbeing_scores (id, occasion, person_id, submission_id, measured_at, recorded_by, life_satisfaction, worthwhile, happy, anxious)
+         SELECT md5('scale-wb-c-' || s.id)::uuid, 'checklist', s.person_id, s.id, s.received_at, $1, ${score('ls')}, ${score('wo', 9)}, ${score('ha')}, ${score('an', 7)}
+           FROM submissions s WHERE abs(hashtext(s.id::text)) % 4 = 0
+         ON CONFLICT DO NOTHING`,
+      ],
+      [
+        'wellbeing: at the follow-up call',
+        `INSERT INTO wellbeing_scores (id, occasion, person_id, submission_id, follow_up_id, measured_at, recorded_by, life_satisfaction, worthwhile, happy, anxious)
+         SELECT md5('scale-wb-f-' || s.id)::uuid, 'follow_up', s.person_id, s.id, f.id, f.completed_at, $1, ${score('ls2')}, ${score('wo2', 9)}, ${score('ha2')}, ${score('an2', 7)}
+           FROM submissions s JOIN follow_ups f ON f.submission_id = s.id
+          WHERE abs(hashtext(s.id::text)) % 4 = 0 AND f.status = 'completed' AND f.contact_made
+         ON CONFLICT DO NOTHING`,
+      ],
+    ];
+    for (const [label, text] of steps) {
+      const t = performance.now();
+      const r = await c.query(text, [recordedBy]);
+      log(`  ${label.padEnd(34)} ${String(r.rowCount ?? '').padStart(9)} rows ${((performance.now() - t) / 1000).toFixed(1).padStart(6)} s`);
+    }
+    await c.query('ANALYZE wellbeing_scores');
   } finally {
     await c.end();
   }

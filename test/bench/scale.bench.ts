@@ -38,7 +38,7 @@ import { deleteRedisPrefix } from '../helpers/context.js';
 import { lettersOf } from '../helpers/people.js';
 import { BenchClient } from './bench-client.js';
 import { productionArgs } from './production-command.js';
-import { growHistory } from './scale-history.js';
+import { growHistory, growWellbeing } from './scale-history.js';
 
 const LARGE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench_scale';
 const SMALL_URL = LARGE_URL.replace(/\/([^/?]+)(\?|$)/, '/$1_small$2');
@@ -352,6 +352,14 @@ async function main() {
   const grown = await countReferrals(LARGE_URL);
   if (grown >= TARGET_REFERRALS) {
     console.log(`\nreusing the large database (${grown.toLocaleString('en-GB')} referrals), migrated to the latest schema`);
+    const ctx = contextFor(LARGE_URL);
+    try {
+      await migrateToLatest(ctx.db);
+      const coordinator = await ctx.db.selectFrom('users').select('id').where('email', '=', EMAIL('coordinator')).executeTakeFirstOrThrow();
+      await growWellbeing(LARGE_URL, coordinator.id, (l) => console.log(l));
+    } finally {
+      await ctx.close();
+    }
     await rollUpReports(LARGE_URL, (l) => console.log(l));
   } else {
     console.log(`\nbuilding the large history: the live work, then ${SUBMISSIONS.toLocaleString('en-GB')} closed checklists:`);
