@@ -286,7 +286,11 @@ const filterSql = (f: Pick<SummaryFilter, 'agencyId' | 'organisationId'>, agency
 function periodSources(f: SummaryFilter) {
   const months = wholeMonths(f.from, f.to);
   const inMonths = months ? sql`month BETWEEN ${months.first}::date AND ${months.last}::date` : sql`false`;
-  const outsideMonths = months ? sql`NOT (day BETWEEN ${months.first}::date AND ${months.lastDay}::date)` : sql`true`;
+  // the days before the first whole month and after the last, as two ranges of the day index
+  // (a NOT BETWEEN would read every day of the period to leave most of them out)
+  const outsideMonths = months
+    ? sql`(day BETWEEN ${f.from}::date AND ${months.first}::date - 1 OR day BETWEEN ${months.lastDay}::date + 1 AND ${f.to}::date)`
+    : sql`day BETWEEN ${f.from}::date AND ${f.to}::date`;
   // months tell "before the period" from a people key exactly only when the period starts a month
   const peopleFromMonths = months !== null && months.first === f.from;
   return { months, inMonths, outsideMonths, peopleFromMonths };
@@ -305,7 +309,7 @@ export async function sumReportDays(db: Executor, f: SummaryFilter): Promise<Age
              WHERE ${src.inMonths} ${filterSql(f, 'agency_id', 'organisation_id')}
             UNION ALL
             SELECT agency_id, organisation_id, ${figures} FROM report_days
-             WHERE day BETWEEN ${f.from}::date AND ${f.to}::date AND ${src.outsideMonths} ${filterSql(f, 'agency_id', 'organisation_id')}) x
+             WHERE ${src.outsideMonths} ${filterSql(f, 'agency_id', 'organisation_id')}) x
      GROUP BY agency_id, organisation_id`.execute(db);
   // the connection's CamelCasePlugin names the result's columns in camelCase
   const n = (r: Record<string, unknown>, column: string) => Number(r[column.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] ?? 0);
@@ -358,8 +362,14 @@ export async function sumFacetDays(db: Executor, f: SummaryFilter): Promise<Face
              WHERE ${src.inMonths} ${filterSql(f, 'agency_id', 'organisation_id')} ${src.peopleFromMonths ? sql`` : sql`AND NOT ${people}`}
             UNION ALL
             SELECT facet, key, agency_id, organisation_id, n FROM report_facet_days
-             WHERE day BETWEEN ${f.from}::date AND ${f.to}::date ${filterSql(f, 'agency_id', 'organisation_id')}
-               AND (${src.outsideMonths} ${src.peopleFromMonths ? sql`` : sql`OR ${people}`})) x
+             WHERE ${src.outsideMonths} ${filterSql(f, 'agency_id', 'organisation_id')}
+            ${
+              src.peopleFromMonths || !src.months
+                ? sql``
+                : sql`UNION ALL
+            SELECT facet, key, agency_id, organisation_id, n FROM report_facet_days
+             WHERE day BETWEEN ${src.months.first}::date AND ${src.months.lastDay}::date AND ${people} ${filterSql(f, 'agency_id', 'organisation_id')}`
+            }) x
      WHERE (facet NOT LIKE 'people%' OR key = '' OR key < ${f.from})
      GROUP BY 1, 2, 3, 4`.execute(db);
   return rows;
