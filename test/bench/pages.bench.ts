@@ -86,7 +86,7 @@ async function prepare() {
     // bench opens a hundred times (each view is several audit rows), so that it is timed as a
     // person seen a few times
     const exported = (await ctx.db.selectFrom('submissions').select('personId').where('id', '=', ids[1]!.submission).executeTakeFirstOrThrow()).personId;
-    return { worker, agency, coordinator, admin, open, followUp, link, personId, exported, questionnaireId: q.id };
+    return { worker, agency, agencyId: questions[0]!.agencyId, coordinator, admin, open, followUp, link, personId, exported, questionnaireId: q.id };
   } finally {
     await ctx.close();
   }
@@ -116,12 +116,16 @@ async function main() {
       ['anyone', '/sign-in'],
       ['anyone', '/accessibility'],
       ['anyone', data.link],
+      ['anyone', '/self-referral'],
+      ['anyone', '/paper-checklist'],
       ['link_worker', '/checklist'],
       ['link_worker', '/submissions'],
       ['link_worker', `/submissions/${data.open.submission}`],
       ['link_worker', `/submissions/${data.open.submission}/postcard`],
       ['agency', '/agency'],
       ['agency', `/agency/referrals/${data.open.referrals[0]!.id}`],
+      ['agency', '/agency/capacity'],
+      ['agency', '/agency/performance'],
       ['coordinator', '/hub'],
       ['coordinator', '/hub/follow-ups'],
       ['coordinator', '/hub/follow-ups?state=upcoming'],
@@ -136,6 +140,11 @@ async function main() {
       ['coordinator', '/hub/outcomes'],
       ['coordinator', '/hub/organisations'],
       ['coordinator', '/hub/reports'],
+      ['coordinator', '/hub/reports/return'],
+      ['coordinator', `/hub/agencies/${data.agencyId}/capacity`],
+      ['coordinator', `/hub/agencies/${data.agencyId}/performance`],
+      ['coordinator', '/hub/triage'],
+      ['coordinator', '/hub/checklists/new'],
       ['coordinator', '/hub/people'],
       ['coordinator', '/hub/people/matches'],
       ['coordinator', `/hub/people/${data.personId}`],
