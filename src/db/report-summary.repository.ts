@@ -67,10 +67,10 @@ const DAY_END = (d: string) => `((${d} + 1)::timestamp AT TIME ZONE 'Europe/Lond
 
 // the four ONS4 measures as (measure, before, after, improvement): anxiety improves as it falls
 const WELLBEING_MEASURE_SQL = [
-  `('life_satisfaction', b.life_satisfaction, a.life_satisfaction, a.life_satisfaction - b.life_satisfaction)`,
-  `('worthwhile', b.worthwhile, a.worthwhile, a.worthwhile - b.worthwhile)`,
-  `('happy', b.happy, a.happy, a.happy - b.happy)`,
-  `('anxious', b.anxious, a.anxious, b.anxious - a.anxious)`,
+  `('life_satisfaction', w.b_ls, w.a_ls, w.a_ls - w.b_ls)`,
+  `('worthwhile', w.b_wo, w.a_wo, w.a_wo - w.b_wo)`,
+  `('happy', w.b_ha, w.a_ha, w.a_ha - w.b_ha)`,
+  `('anxious', w.b_an, w.a_an, w.b_an - w.a_an)`,
 ].join(', ');
 // a checklist with a pair: answers at the checklist and its follow-up call with a measure at both
 const PAIRED_SQL = (submissionId: string) => `EXISTS (
@@ -134,13 +134,19 @@ sub AS (
 wb AS MATERIALIZED (
   SELECT sub.day, sub.id, sub.person_id, sub.received_at, sub.organisation_id, m.measure, m.bv, m.av, m.better
     FROM sub
-    JOIN wellbeing_scores b ON b.submission_id = sub.id AND b.occasion = 'checklist'
-    JOIN wellbeing_scores a ON a.submission_id = sub.id AND a.occasion = 'follow_up'
+    -- through the keys, per checklist (as the referrals' follow-ups above: no hash of every answer)
+    CROSS JOIN LATERAL (
+      SELECT b.life_satisfaction AS b_ls, b.worthwhile AS b_wo, b.happy AS b_ha, b.anxious AS b_an,
+             a.life_satisfaction AS a_ls, a.worthwhile AS a_wo, a.happy AS a_ha, a.anxious AS a_an
+        FROM wellbeing_scores b JOIN wellbeing_scores a ON a.submission_id = b.submission_id AND a.occasion = 'follow_up'
+       WHERE b.submission_id = sub.id AND b.occasion = 'checklist' OFFSET 0) w
     CROSS JOIN LATERAL (VALUES ${WELLBEING_MEASURE_SQL}) m(measure, bv, av, better)
    WHERE m.bv IS NOT NULL AND m.av IS NOT NULL
 ),
 -- and per agency the checklist was referred to
-wb_agency AS MATERIALIZED (SELECT DISTINCT r.agency_id, wb.* FROM wb JOIN referrals r ON r.submission_id = wb.id),
+wb_agency AS MATERIALIZED (
+  SELECT r.agency_id, wb.* FROM wb CROSS JOIN LATERAL (SELECT DISTINCT r.agency_id FROM referrals r WHERE r.submission_id = wb.id OFFSET 0) r
+),
 wb_people AS (
   SELECT p.*, (SELECT max(s2.received_at) FROM submissions s2
                 WHERE s2.person_id = p.person_id AND (s2.received_at, s2.id) < (p.received_at, p.id) AND ${PAIRED_SQL('s2.id')}) AS prev_any,
