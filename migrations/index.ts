@@ -24,6 +24,7 @@ import * as channels from './2026_12_02_1800_channels.js';
 import * as reportPeople from './2026_12_02_1900_report_people.js';
 import * as reportMonths from './2026_12_02_2000_report_months.js';
 import * as reportWellbeing from './2026_12_02_2010_report_wellbeing.js';
+import * as selfReferralData from './2026_12_02_2100_self_referral_data.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_1900_report_people': reportPeople,
   '2026_12_02_2000_report_months': reportMonths,
   '2026_12_02_2010_report_wellbeing': reportWellbeing,
+  '2026_12_02_2100_self_referral_data': selfReferralData,
 };

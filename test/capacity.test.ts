@@ -2,11 +2,14 @@
  * Agency capacity: an agency says what it can take (API, pages, the link in its reminder mail),
  * the hub sees who said what and what is unconfirmed, and intake routes around a closed agency:
  * to a question's fallback (the reason recorded), or, with none, the referral waits and the
- * coordinators are told. Real Postgres, Redis and SMTP sink; time moved by the ManualClock.
+ * coordinators are told; the mail link refused for another agency or once expired, and the hub's
+ * capacity page refused to agency users and link workers. Real Postgres, Redis and SMTP sink;
+ * time moved by the ManualClock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/domain/clock.js';
 import { writeCapacity } from '../src/db/capacity.repository.js';
+import { capacityLinkFor } from '../src/services/capacity-link.js';
 import { capacityOverview } from '../src/services/capacity.service.js';
 import { sendContactReminders } from '../src/services/reminder.service.js';
 import { apiClient } from './helpers/api.js';
@@ -335,5 +338,55 @@ describe('the reminder mail’s link', () => {
     expect(res.status).toBe(303);
     const last = await ctx.db.selectFrom('agencyCapacityChanges').selectAll().where('agencyId', '=', fire.agencyId).orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(last).toMatchObject({ confirmedOnly: true, via: 'page', actorUserId: staff.id });
+  });
+});
+
+describe('who may use the capacity pages', () => {
+  const changesOf = async (agencyId: string) => (await ctx.db.selectFrom('agencyCapacityChanges').select('id').where('agencyId', '=', agencyId).execute()).length;
+
+  it('refuses the mail link with another agency’s id in it, and once it has expired, changing nothing', async () => {
+    const link = new URL(await capacityLinkFor(ctx.db, ctx.env, advice.agencyId, ctx.clock.now())).pathname;
+    expect(link).toMatch(new RegExp(`^/capacity/${advice.agencyId}/\\d+/[A-Za-z0-9_-]+$`));
+    const web = new WebClient(ctx.baseUrl);
+    const page = await web.get(link);
+    expect(page.status).toBe(200);
+    const csrf = WebClient.csrfOf(page.text);
+    const [adviceBefore, councilBefore] = [await changesOf(advice.agencyId), await changesOf(council.agencyId)];
+
+    // the advice team's signature on the council's id: not a link to either
+    const swapped = link.replace(advice.agencyId, council.agencyId);
+    for (const res of [await web.get(swapped), await web.post(`${swapped}/confirm`, { _csrf: csrf }), await web.post(swapped, { _csrf: csrf, status: 'closed', 'closedUntil[day]': '1', 'closedUntil[month]': '1', 'closedUntil[year]': '2099' })]) {
+      expect(res.status).toBe(404);
+      expect(res.text).toContain('This link has expired');
+    }
+
+    // the same genuine link, a day after it ran out (AGENCY_LINK_TTL_DAYS), with the token its page gave
+    ctx.clock.advance((ctx.env.AGENCY_LINK_TTL_DAYS + 1) * DAY);
+    for (const res of [await web.get(link), await web.post(`${link}/confirm`, { _csrf: csrf }), await web.post(link, { _csrf: csrf, status: 'waiting_list', waitWeeks: '9' })]) {
+      expect(res.status).toBe(404);
+      expect(res.text).toContain('This link has expired');
+    }
+    expect([await changesOf(advice.agencyId), await changesOf(council.agencyId)]).toEqual([adviceBefore, councilBefore]);
+  });
+
+  it('refuses the hub’s capacity page to an agency user (its own agency’s or another’s) and to a link worker, read or write', async () => {
+    const [fireBefore, adviceBefore] = [await changesOf(fire.agencyId), await changesOf(advice.agencyId)];
+    for (const [who, user, ownPage] of [
+      ['agency', await makeWebUser(ctx, 'agency', fire.agencyId), '/agency/capacity'],
+      ['link worker', await makeWebUser(ctx, 'link_worker'), '/checklist'],
+    ] as const) {
+      const web = new WebClient(ctx.baseUrl);
+      expect((await web.signIn(user.email, user.password)).status).toBe(303);
+      const csrf = WebClient.csrfOf((await web.get(ownPage)).text);
+      for (const agencyId of [fire.agencyId, advice.agencyId]) {
+        const base = `/hub/agencies/${agencyId}/capacity`;
+        for (const res of [await web.get(base), await web.post(base, { _csrf: csrf, status: 'waiting_list', waitWeeks: '9' }), await web.post(`${base}/confirm`, { _csrf: csrf })]) {
+          expect(res.status, `${who}: ${base}`).toBe(403);
+          // the role's refusal, not the CSRF check's
+          expect(res.text, `${who}: ${base}`).toContain('You cannot see this page');
+        }
+      }
+    }
+    expect([await changesOf(fire.agencyId), await changesOf(advice.agencyId)]).toEqual([fireBefore, adviceBefore]);
   });
 });

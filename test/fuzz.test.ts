@@ -2,7 +2,9 @@
  * A bounded fuzz test: a few thousand malformed requests, generated from a fixed seed (so a
  * failure can be replayed), against every JSON endpoint and every form: deep nesting, lone
  * surrogates, NUL characters, huge and odd numbers, prototype keys, wrong types, oversized and
- * repeated fields, broken JSON and broken encodings. Not one may answer 5xx, and afterwards the
+ * repeated fields, broken JSON and broken encodings; and the public self-referral form and the
+ * triage release form, each sent a valid form with hostile changes (arrays for strings, deep
+ * nesting, lone surrogates, huge values, prototype keys). Not one may answer 5xx, and afterwards the
  * server is healthy and still takes a valid checklist.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +14,15 @@ import { markForwarded, submit } from './helpers/referrals.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
+import { referenceOf, releaseFields, selfReferralForm } from './helpers/self-referral.js';
+import { currentQuestionnaire } from '../src/services/questionnaire.service.js';
+import { submitSelfReferral } from '../src/services/self-referral.service.js';
+import type { SubmissionBody } from '../src/services/submission.schema.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5150);
 const JSON_CASES = Number(process.env.FUZZ_JSON_CASES ?? 2400);
 const FORM_CASES = Number(process.env.FUZZ_FORM_CASES ?? 900);
+const SELF_REFERRAL_CASES = Number(process.env.FUZZ_SELF_REFERRAL_CASES ?? 300);
 
 /** mulberry32: a small, good-enough PRNG; the same seed gives the same requests. */
 function prng(seed: number) {
@@ -112,6 +119,46 @@ function mutate(rng: Rng, valid: Record<string, unknown>): unknown {
   return copy;
 }
 
+/** Form keys that try the prototype: as a key, as the root of a nested key, inside a field. */
+const PROTO_FORM_KEYS = ['__proto__', '__proto__%5Bpolluted%5D', 'constructor%5Bprototype%5D%5Bpolluted%5D', 'toString', 'hasOwnProperty', 'givenName%5B__proto__%5D%5Bpolluted%5D'];
+
+/** A hostile form value, already URL-encoded (lone surrogates as raw bytes, which encodeURIComponent refuses). */
+const hostileValue = (rng: Rng) =>
+  rng.pick(['%ED%A0%80', '%ED%B0%80', 'x%ED%A0%80y', '%00', '%', '%E0%A4%A', enc('a\u0000b'), 'a'.repeat(rng.pick([200, 5_000, 40_000])), enc(rng.pick(ODD_STRINGS)), enc(value(rng))]);
+
+/**
+ * A valid form (its fields URL-encoded) with one to three hostile changes: a value replaced, a
+ * string field sent as an array or repeated, a field nested deep (`a[a][a]…`), a prototype key
+ * added, a field left out.
+ */
+function hostileForm(rng: Rng, valid: string): string {
+  const pairs = [...new URLSearchParams(valid)].map(([k, v]): [string, string] => [enc(k), enc(v)]);
+  for (let j = 0, n = 1 + rng.int(3); j < n && pairs.length; j++) {
+    const i = rng.int(pairs.length);
+    const [k, v] = pairs[i]!;
+    switch (rng.int(6)) {
+      case 0:
+        pairs[i] = [k, hostileValue(rng)];
+        break;
+      case 1:
+        pairs.splice(i, 1, [`${k}%5B%5D`, v], [`${k}%5B%5D`, hostileValue(rng)]);
+        break;
+      case 2:
+        pairs.push([k, hostileValue(rng)]);
+        break;
+      case 3:
+        pairs[i] = [k + '%5Ba%5D'.repeat(1 + rng.int(40)), v];
+        break;
+      case 4:
+        pairs.push([rng.pick(PROTO_FORM_KEYS), hostileValue(rng)]);
+        break;
+      default:
+        pairs.splice(i, 1);
+    }
+  }
+  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
+}
+
 /** Raw bodies a JSON parser must refuse or survive. */
 const RAW_BODIES = [
   '',
@@ -153,7 +200,11 @@ let agencyId: string;
 let draftId: string;
 
 beforeAll(async () => {
-  ({ ctx, api, q, linkWorker, coordinator, agencyUser, admin } = await createWorld({ linkWorker: 'link_worker', coordinator: 'coordinator', agencyUser: { agencyOf: 0 }, admin: 'admin' }));
+  // the self-referral limits out of the way: the fuzz is about what the form does with what it is sent
+  ({ ctx, api, q, linkWorker, coordinator, agencyUser, admin } = await createWorld(
+    { linkWorker: 'link_worker', coordinator: 'coordinator', agencyUser: { agencyOf: 0 }, admin: 'admin' },
+    { SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '10000', SELF_REFERRAL_GLOBAL_PER_HOUR: '1000000' },
+  ));
   const s = await submit(api, linkWorker, q, [q.questions[0]!.id]);
   referralId = s.referrals[0]!.id;
   followUpId = (await markForwarded(ctx, referralId)).followUpId;
@@ -171,6 +222,12 @@ beforeAll(async () => {
   webAgency = await makeWebUser(ctx, 'agency', agencyId);
 }, 120_000);
 afterAll(async () => ctx?.close());
+
+/** The checklist version published now, as the factories' Checklist. */
+async function current(): Promise<Checklist> {
+  const view = (await currentQuestionnaire(ctx))!;
+  return { ...view, questions: view.sections.flatMap((x) => x.questions) };
+}
 
 describe('fuzzing every JSON endpoint and every form', () => {
   // thousands of requests one after another: on a machine kept busy by other processes they took
@@ -308,6 +365,62 @@ describe('fuzzing every JSON endpoint and every form', () => {
       if (res.status >= 500) failures.push(`#${i} POST ${f.path} -> ${res.status} (${parts.join('&').slice(0, 160)})`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it(`answers ${SELF_REFERRAL_CASES} hostile public self-referral forms with the form's errors or a 4xx, never a 5xx`, { timeout: 180_000 }, async () => {
+    const rng = prng(SEED + 2);
+    // the fuzzing above may have published a new checklist version: the form is the current one's
+    const cur = await current();
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < SELF_REFERRAL_CASES; i++) {
+      // each case a visitor of its own: the page's CSRF cookie and form key
+      const visitor = new WebClient(ctx.baseUrl);
+      const page = await visitor.get('/self-referral');
+      const csrf = WebClient.csrfOf(page.text);
+      const formKey = /name="formKey" value="([^"]+)"/.exec(page.text)![1]!;
+      const body = `${hostileForm(rng, selfReferralForm(cur, [rng.int(cur.questions.length)]))}&_csrf=${enc(csrf)}&formKey=${rng.next() < 0.9 ? formKey : hostileValue(rng)}`;
+      const res = await visitor.post('/self-referral', body);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      // a change that left the form valid is a thank-you with a reference; anything else is refused
+      const ok = res.status === 200 ? referenceOf(res.text) !== undefined : res.status >= 400 && res.status < 500;
+      if (!ok) failures.push(`#${i} POST /self-referral -> ${res.status} (${body.slice(0, 160)})`);
+    }
+    expect(failures).toEqual([]);
+    // the cases reached the form's checks: the page with its errors, often
+    expect(statuses.get(400) ?? 0).toBeGreaterThan(SELF_REFERRAL_CASES / 4);
+  });
+
+  it(`answers ${SELF_REFERRAL_CASES} hostile triage releases without a 5xx, each release making one checklist`, { timeout: 180_000 }, async () => {
+    const rng = prng(SEED + 3);
+    const cur = await current();
+    const coord = new WebClient(ctx.baseUrl);
+    await coord.signIn(webCoordinator.email, webCoordinator.password);
+    /** an open self-referral and its release form as its page shows it */
+    const item = async () => {
+      const sent = await submitSelfReferral(ctx, { body: submissionBody(cur, [cur.questions[rng.int(cur.questions.length)]!.id], { person: { email: 'fuzz@example.org' } }) as SubmissionBody, filledInBy: 'person', formKey: `fuzz-${crypto.randomUUID()}` });
+      const { id } = await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', sent.reference).executeTakeFirstOrThrow();
+      return { id, form: (await releaseFields(coord, id)).toString() };
+    };
+    const pool = [await item(), await item(), await item()];
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < SELF_REFERRAL_CASES; i++) {
+      const slot = rng.int(pool.length);
+      const cur = pool[slot]!;
+      const body = hostileForm(rng, cur.form);
+      const res = await coord.post(`/hub/triage/${cur.id}/release`, body);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status >= 500) failures.push(`#${i} POST /hub/triage/${cur.id}/release -> ${res.status} (${body.slice(0, 160)})`);
+      // released: a fresh item takes its place
+      if (res.status === 303 && res.location?.startsWith('/submissions/')) pool[slot] = await item();
+    }
+    expect(failures).toEqual([]);
+    expect(statuses.get(400) ?? 0).toBeGreaterThan(SELF_REFERRAL_CASES / 4);
+    // every release made a checklist of its own, and nothing came through the prototype
+    const released = await ctx.db.selectFrom('selfReferrals').select(['submissionId']).where('status', '=', 'released').execute();
+    expect(new Set(released.map((r) => r.submissionId)).size).toBe(released.length);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('leaves the server healthy: ready, and a valid checklist still goes through', async () => {

@@ -3,7 +3,8 @@
  * (the clock set), forwarded, contacted, completed and followed up through the services and the
  * API, then read back from the hub's reports page, the quarterly return and each agency's
  * performance page: the figures, the previous period beside them, small-number suppression on
- * the agency's page, who may open which page, and bad periods.
+ * the agency's page, the ONS4 wellbeing change (the hub's only, its scores withheld below the
+ * small-number threshold), who may open which page, and bad periods.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../src/domain/clock.js';
@@ -23,8 +24,8 @@ let fire: string;
 let falls: string;
 const web = {} as Record<'hub' | 'fire' | 'falls' | 'linkWorker', WebClient>;
 
-async function submit(yes: number[]) {
-  const res = await api.post('/api/v1/submissions', worker.token, submissionBody(q, yes.map((i) => q.questions[i]!.id)));
+async function submit(yes: number[], over: Record<string, unknown> = {}) {
+  const res = await api.post('/api/v1/submissions', worker.token, submissionBody(q, yes.map((i) => q.questions[i]!.id), over));
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as { id: string; referrals: { id: string; agencyId: string }[] };
 }
@@ -62,6 +63,22 @@ beforeAll(async () => {
   fire = q.questions[0]!.agencyId;
   falls = q.questions[3]!.agencyId;
   expect(falls).not.toBe(fire);
+
+  // October 2025: ONS4 asked at the checklist and at the hub's call, five people referred to the
+  // fire service and one to falls prevention (a month of its own, so the figures below stay as they are)
+  ctx.clock.set('2025-10-06T10:00:00Z');
+  const asked: { s: Awaited<ReturnType<typeof submit>>; after: number }[] = [];
+  for (const [yes, before, after] of [[0, 4, 7], [0, 5, 6], [0, 6, 6], [0, 3, 8], [0, 7, 5], [3, 2, 9]] as const) {
+    asked.push({ s: await submit([yes], { wellbeing: { lifeSatisfaction: before } }), after });
+  }
+  ctx.clock.advance(HOUR);
+  for (const { s } of asked) await markForwarded(ctx, s.referrals[0]!.id);
+  ctx.clock.advance(15 * 24 * HOUR);
+  for (const { s, after } of asked) {
+    const f = await ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', s.id).executeTakeFirstOrThrow();
+    const call = await api.post(`/api/v1/follow-ups/${f.id}`, coordinator.token, { contactMade: true, outcomes: [{ referralId: s.referrals[0]!.id, needsMet: 'yes' }], wellbeing: { lifeSatisfaction: after } });
+    expect(call.status, JSON.stringify(call.body)).toBe(200);
+  }
 
   // March 2026 (the previous period): two checklists, one referral each to the fire service
   ctx.clock.set('2026-03-10T10:00:00Z');
@@ -132,6 +149,25 @@ describe("the hub's reports page", () => {
     expect((await web.hub.get('/hub/reports/return?from=2026-13-01&to=2026-06-30')).status).toBe(400);
   });
 
+  it('shows the wellbeing change to the hub, withholding the scores of fewer than 5 people, on the page and in the return alike', async () => {
+    const hidden = 'not shown: fewer than 5';
+    // six people: the means, and how many were better, the same and worse
+    const all = await web.hub.get('/hub/reports?from=2025-10-01&to=2025-10-31');
+    expect(all.status).toBe(200);
+    expect(all.text).toContain('Wellbeing change (ONS4)');
+    // 4->7, 5->6, 6->6, 3->8, 7->5, 2->9
+    expect(row(all.text, 'wellbeing-change', 'Life satisfaction')).toEqual(['Life satisfaction', '6', '4.5', '6.8', '2.3', '4', '1', '1']);
+    const printedAll = await web.hub.get('/hub/reports/return?from=2025-10-01&to=2025-10-31');
+    expect(row(printedAll.text, 'wellbeing-change', 'Life satisfaction')).toEqual(['Life satisfaction', '6', '4.5', '6.8', '2.3', '4', '1', '1']);
+    // one person, by filtering on falls prevention: how many, and nothing of their scores
+    for (const path of [`/hub/reports?from=2025-10-01&to=2025-10-31&agencyId=${falls}`, `/hub/reports/return?from=2025-10-01&to=2025-10-31&agencyId=${falls}`]) {
+      const one = await web.hub.get(path);
+      expect(one.status, path).toBe(200);
+      expect(row(one.text, 'wellbeing-change', 'Life satisfaction'), path).toEqual(['Life satisfaction', '1', hidden, hidden, hidden, hidden, hidden, hidden]);
+      expect(rowsOf(one.text, 'wellbeing-change').flat().join(' '), path).not.toMatch(/\b[29]\.0\b|\b7\.0\b/);
+    }
+  });
+
   it('is the hub’s only', async () => {
     for (const c of [web.fire, web.linkWorker]) {
       for (const path of ['/hub/reports?from=2026-04-01&to=2026-04-30', '/hub/reports/return?from=2026-04-01&to=2026-06-30', `/hub/agencies/${falls}/performance`]) expect((await c.get(path)).status, path).toBe(403);
@@ -152,6 +188,24 @@ describe("an agency's performance page", () => {
     for (const id of ['referrals', 'clock-forward', 'clock-contact', 'clock-follow-up', 'outcomes', 'needs-met']) {
       for (const r of rowsOf(res.text, id)) for (const cell of r.slice(1)) expect(cell, `${id}: ${r[0]}`).not.toMatch(/^[1-4]$/);
     }
+  });
+
+  it('never shows wellbeing, not even in a month when the hub’s report does', async () => {
+    const hub = await web.hub.get('/hub/reports?from=2025-10-01&to=2025-10-31');
+    expect(row(hub.text, 'wellbeing-change', 'Life satisfaction')?.[1]).toBe('6');
+    for (const [c, path] of [
+      [web.fire, '/agency/performance?from=2025-10-01&to=2025-10-31'],
+      [web.falls, '/agency/performance?from=2025-10-01&to=2025-10-31'],
+      [web.hub, `/hub/agencies/${fire}/performance?from=2025-10-01&to=2025-10-31`],
+    ] as const) {
+      const res = await c.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.text, path).not.toMatch(/wellbeing|ONS4|Life satisfaction|Mean before/i);
+      expect(res.text, path).not.toContain('id="wellbeing-change"');
+    }
+    // the page has the agency's figures of that month, so the absence above means something
+    const fireOctober = await web.fire.get('/agency/performance?from=2025-10-01&to=2025-10-31');
+    expect(row(fireOctober.text, 'referrals', 'Referrals')?.[1]).toBe('5');
   });
 
   it('is its own agency’s only; coordinators open any agency’s', async () => {

@@ -35,7 +35,7 @@ describe('the report pages in words', () => {
   });
 
   it('has every section of the report as a table, charts only beside a table', () => {
-    const sections = summarySections({ current: fullQuarter(), previous: previous() });
+    const sections = summarySections({ current: fullQuarter(), previous: previous() }, 2);
     const figures = Object.fromEntries(sections.flatMap((s) => s.figures).map((f) => [f.id, f]));
     expect(Object.keys(figures)).toEqual(['by-agency', 'by-section', 'by-question', 'by-organisation-type', 'by-organisation', 'clocks-hub', 'clocks-forward', 'clocks-contact', 'clocks-follow-up', 'outcomes-all', 'outcomes-by-agency', 'needs-met-all', 'needs-met-by-agency', 'wellbeing-change', 'age-bands', 'postcode-districts']);
     expect(figures['by-agency']!.rows).toEqual([
@@ -55,10 +55,22 @@ describe('the report pages in words', () => {
       ['No', '0', '0', 'no change'],
       ['Not yet', '0', '0', 'no change'],
     ]);
+    // two people, at a threshold of 2: shown
     expect(figures['wellbeing-change']!.rows).toEqual([['Life satisfaction', '2', '4.0', '6.5', '2.5', '2', '0', '0']]);
     expect(figures['postcode-districts']!.rows).toEqual([['SW1A', '9'], ['N1', '6']]);
     expect(figures['outcomes-all']!.rows).toEqual([['Service provided', '871731000000106', '8']]);
     for (const f of Object.values(figures)) if (f.chart) expect(f.rows.length, f.id).toBeGreaterThan(0);
+  });
+
+  it('withholds the wellbeing scores of fewer people than the threshold, on the page and in the return alike', () => {
+    const c = { current: fullQuarter(), previous: previous() };
+    const hidden = 'not shown: fewer than 5';
+    const withheld = ['Life satisfaction', '2', hidden, hidden, hidden, hidden, hidden, hidden];
+    const page = summarySections(c, 5).flatMap((s) => s.figures).find((f) => f.id === 'wellbeing-change')!;
+    const printed = returnFigures(c, 5).find((f) => f.id === 'wellbeing-change')!;
+    expect(page.rows).toEqual([withheld]);
+    expect(printed.rows).toEqual([withheld]);
+    expect(returnFigures(c, 2).find((f) => f.id === 'wellbeing-change')!.rows).toEqual([['Life satisfaction', '2', '4.0', '6.5', '2.5', '2', '0', '0']]);
   });
 
   it('renders the reports page, the return and an empty period as valid HTML', async () => {
@@ -66,10 +78,10 @@ describe('the report pages in words', () => {
     const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
     const c = { current: fullQuarter(), previous: previous() };
     const common = { presets: [], values: {}, fieldErrors: {}, agencyItems: [{ value: '', text: 'Every agency' }], organisationItems: [{ value: '', text: 'Every organisation' }] };
-    const full = views.render('hub-reports.njk', { ...common, title: 'Reports', report: c, headline: headlineFigure(c), sections: summarySections(c), returnHref: '/hub/reports/return?from=2026-04-01&to=2026-06-30', csvHref: '/x.csv' });
+    const full = views.render('hub-reports.njk', { ...common, title: 'Reports', report: c, headline: headlineFigure(c), sections: summarySections(c, 5), returnHref: '/hub/reports/return?from=2026-04-01&to=2026-06-30', csvHref: '/x.csv' });
     const empty = { current: report(), previous: report() };
-    const none = views.render('hub-reports.njk', { ...common, title: 'Reports', report: empty, headline: headlineFigure(empty), sections: summarySections(empty), returnHref: '/r', csvHref: '/x.csv' });
-    const ret = views.render('hub-report-return.njk', { title: 'Return', hubName: 'The hub', report: c, figures: returnFigures(c), reportHref: '/hub/reports' });
+    const none = views.render('hub-reports.njk', { ...common, title: 'Reports', report: empty, headline: headlineFigure(empty), sections: summarySections(empty, 5), returnHref: '/r', csvHref: '/x.csv' });
+    const ret = views.render('hub-report-return.njk', { title: 'Return', hubName: 'The hub', report: c, figures: returnFigures(c, 5), reportHref: '/hub/reports' });
     for (const html of [full, none, ret]) {
       const result = await validator.validateString(html);
       expect(result.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`))).toEqual([]);

@@ -20,6 +20,7 @@ import { TEST_REDIS_URL } from './helpers/env.js';
 import { seedChecklist } from './helpers/factories.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
+import { referenceOf, releaseSelfReferralForm, selfReferralForm, sendSelfReferral } from './helpers/self-referral.js';
 
 let ctx: TestContext;
 let q: Awaited<ReturnType<typeof seedChecklist>>;
@@ -37,46 +38,8 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-/** The form as a person fills it in: "yes" to the given question indexes, None of these elsewhere. */
-function form(yes: number[], over: Record<string, string> = {}): Record<string, string> | string {
-  const ids = yes.map((i) => q.questions[i]!.id);
-  const params = new URLSearchParams({
-    questionnaireId: q.id,
-    fillingIn: 'someone_else',
-    fillerName: 'Jo Daughter',
-    fillerRelationship: 'daughter',
-    givenName: 'Edna',
-    familyName: `Selfref-${randomBytes(3).toString('hex')}`,
-    'dateOfBirth[day]': '3',
-    'dateOfBirth[month]': '4',
-    'dateOfBirth[year]': '1938',
-    postcode: 'SE1 7PB',
-    phone: '020 7946 0456',
-    email: 'edna@example.org',
-    preferredContact: 'phone',
-    consent: 'yes',
-    website: '',
-    ...over,
-  });
-  for (const s of q.sections) {
-    const ticked = s.questions.filter((x) => ids.includes(x.id)).map((x) => x.id);
-    for (const t of ticked.length ? ticked : ['none']) params.append(`s_${s.id}`, t);
-  }
-  return params.toString();
-}
-
-/** GET the page (the CSRF cookie and a form key), then POST the form as a browser would. */
-async function send(baseUrl: string, body: Record<string, string> | string, formKey?: string) {
-  const client = new WebClient(baseUrl);
-  const page = await client.get('/self-referral');
-  expect(page.status).toBe(200);
-  const csrf = WebClient.csrfOf(page.text);
-  const key = formKey ?? /name="formKey" value="([^"]+)"/.exec(page.text)![1]!;
-  const text = `${typeof body === 'string' ? body : new URLSearchParams(body).toString()}&_csrf=${encodeURIComponent(csrf)}&formKey=${key}`;
-  return client.post('/self-referral', text);
-}
-
-const referenceOf = (html: string) => /Your reference is (SP-[A-Z0-9-]+)/.exec(html)?.[1];
+const form = (yes: number[], over: Record<string, string> = {}) => selfReferralForm(q, yes, over);
+const send = sendSelfReferral;
 const count = async (table: 'selfReferrals' | 'submissions' | 'referrals') => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 
 async function signedInCoordinator() {
@@ -85,24 +48,7 @@ async function signedInCoordinator() {
   return c;
 }
 
-/** The release form as the item page shows it (the answers as sent), with changes. */
-async function release(c: WebClient, id: string, change: (p: URLSearchParams) => void = () => undefined) {
-  const pageRes = await c.get(`/hub/triage/${id}`);
-  expect(pageRes.status).toBe(200);
-  const p = new URLSearchParams();
-  for (const m of pageRes.text.matchAll(/<input[^>]*>/g)) {
-    const tag = m[0];
-    const name = /name="([^"]+)"/.exec(tag)?.[1];
-    const value = /value="([^"]*)"/.exec(tag)?.[1] ?? '';
-    if (!name) continue;
-    if (/type="(checkbox|radio)"/.test(tag) && !/\schecked/.test(tag)) continue;
-    p.append(name, value.replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
-  }
-  const ta = /<textarea[^>]*name="addressLine"[^>]*>([^<]*)<\/textarea>/.exec(pageRes.text);
-  if (ta) p.set('addressLine', ta[1]!);
-  change(p);
-  return c.post(`/hub/triage/${id}/release`, p.toString());
-}
+const release = releaseSelfReferralForm;
 
 describe('a self-referral', () => {
   it('lands in triage from an unauthenticated browser: nothing is forwarded, the reference is returned, a confirmation mailed', async () => {
@@ -132,7 +78,7 @@ describe('a self-referral', () => {
     const page = await client.get('/self-referral');
     const csrf = WebClient.csrfOf(page.text);
     const key = /name="formKey" value="([^"]+)"/.exec(page.text)![1]!;
-    const body = `${form([1]) as string}&_csrf=${encodeURIComponent(csrf)}&formKey=${key}`;
+    const body = `${form([1])}&_csrf=${encodeURIComponent(csrf)}&formKey=${key}`;
     const before = await count('selfReferrals');
     const first = await client.post('/self-referral', body);
     expect(first.status).toBe(200);
@@ -172,7 +118,7 @@ describe('a self-referral', () => {
 
   it('without the page’s CSRF cookie, nothing is stored', async () => {
     const before = await count('selfReferrals');
-    const res = await new WebClient(ctx.baseUrl).post('/self-referral', `${form([0]) as string}&_csrf=forged&formKey=abcdefgh-1234`);
+    const res = await new WebClient(ctx.baseUrl).post('/self-referral', `${form([0])}&_csrf=forged&formKey=abcdefgh-1234`);
     expect(res.status).toBe(403);
     expect(await count('selfReferrals')).toBe(before);
   });

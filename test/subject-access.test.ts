@@ -79,6 +79,11 @@ const ABOUT_A_PERSON: Record<string, { rows: (ids: string[], subs: string[], ref
     rows: (_i, subs, refs) => sql`SELECT id::text AS k FROM notifications WHERE submission_id = ANY(${subs}::uuid[]) OR referral_id = ANY(${refs}::uuid[])`,
     inExport: (e) => e.mail.map((m) => m.id),
   },
+  // A released self-referral (its checklist became the person's submission; what it keeps is who
+  // filled it in and the hub's call note). An open one is a checklist from someone not yet
+  // identified, in no person's record until release; a closed one holds a reason and a note until
+  // retention, in no person's record.
+  self_referrals: { rows: (_i, subs) => sql`SELECT id::text AS k FROM self_referrals WHERE submission_id = ANY(${subs}::uuid[])`, inExport: (e) => e.selfReferrals.map((x) => x.id) },
   audit_log: { rows: (ids) => sql`SELECT id::text AS k FROM audit_log WHERE person_id = ANY(${ids}::uuid[])`, inExport: (e) => e.access.map((x) => String(x.id)) },
 };
 /** Tables that hold nothing about a person, and why. */
@@ -98,13 +103,11 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   referral_days: 'counts of referrals received per day and agency (the dashboard charts)',
   report_days: 'counts per day, agency and referrer organisation (the summary report\'s rollup): no person',
   report_facet_days: 'counts per day of checklists, questions, outcomes, age bands and postcode districts: no person',
+  report_months: 'report_days added up per month (the summary report\'s monthly layer): no person',
+  report_facet_months: 'report_facet_days added up per month: no person',
   report_rolled_days: 'the days the report rollup has made',
   report_stale_days: 'the days whose report rollup is out of date',
   bank_holidays: 'the England and Wales bank holidays the working-day clocks skip',
-  // Held apart on purpose: an open self-referral is a checklist from someone not yet identified
-  // (no person record until the hub's call confirms who they are). Release moves it into the
-  // person's submission (exported above) and close erases it, leaving a reference, dates and a reason.
-  self_referrals: 'self-referrals awaiting the hub’s call; personal data only while open, in no person’s record',
   kysely_migration: 'the schema version',
   kysely_migration_lock: 'the schema version',
 };

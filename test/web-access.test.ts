@@ -1,8 +1,8 @@
 /**
  * Who may read and act on what in the web pages (no browser: forms posted with fetch). An agency
  * user never sees or moves another agency's referral; non-hub roles get no /hub page; a link
- * worker sees only their own submissions; an agency link acts on its own referral only; every
- * state-changing form needs the right CSRF token.
+ * worker sees only their own submissions; the triage and paper-entry pages refuse both; an
+ * agency link acts on its own referral only; every state-changing form needs the right CSRF token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type World } from './helpers/world.js';
@@ -10,6 +10,7 @@ import { markForwarded, submit } from './helpers/referrals.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
 import { createAgencyLink } from '../src/services/agency-link.service.js';
+import { referenceOf, releaseFields, selfReferralForm, sendSelfReferral } from './helpers/self-referral.js';
 
 let w: World<'lw'>;
 let agencyA: WebUser;
@@ -97,6 +98,54 @@ describe('a link worker', () => {
     const csrf = WebClient.csrfOf((await c.get('/checklist')).text);
     expect((await c.post(`/agency/referrals/${refA}`, { _csrf: csrf, to: 'acknowledged' })).status).toBe(403);
     expect(await statusOf(refA)).toBe('forwarded');
+  });
+});
+
+describe('the triage and paper-entry pages (the hub’s only)', () => {
+  it('refuse an agency user and a link worker, reading or acting, with their own valid CSRF token; the public is sent to sign in', async () => {
+    const sent = await sendSelfReferral(w.ctx.baseUrl, selfReferralForm(w.q, [0], { email: '' }));
+    expect(sent.status).toBe(200);
+    const item = await w.ctx.db.selectFrom('selfReferrals').select(['id', 'reference']).where('reference', '=', referenceOf(sent.text)!).executeTakeFirstOrThrow();
+    // the release form as a coordinator's page would send it (a valid checklist: the refusal must come from the role)
+    const hub = await signedIn(coordinator);
+    const releaseForm = Object.fromEntries(await releaseFields(hub, item.id));
+    const entryPage = await hub.get('/hub/checklists/new');
+    expect(entryPage.status).toBe(200);
+    const reads = () => w.ctx.db.selectFrom('auditLog').select('actorUserId').where('entity', '=', 'self_referral').where('entityId', '=', item.id).execute();
+    const readsBefore = (await reads()).length;
+    const submissionsBefore = (await w.ctx.db.selectFrom('submissions').select('id').execute()).length;
+
+    for (const [who, u, ownPage] of [
+      ['agency', agencyA, `/agency/referrals/${refA}`],
+      ['link worker', linkWorker, '/checklist'],
+    ] as const) {
+      const c = await signedIn(u);
+      const csrf = WebClient.csrfOf((await c.get(ownPage)).text);
+      const refused = (res: { status: number; text: string }, what: string) => {
+        expect(res.status, `${who}: ${what}`).toBe(403);
+        // the role's refusal, not the CSRF check's
+        expect(res.text, `${who}: ${what}`).toContain('You cannot see this page');
+        expect(res.text, `${who}: ${what}`).not.toContain('Edna');
+      };
+      for (const path of ['/hub/triage', `/hub/triage/${item.id}`, `/hub/triage/${item.id}/close`, '/hub/checklists/new']) refused(await c.get(path), `GET ${path}`);
+      refused(await c.post(`/hub/triage/${item.id}/release`, { ...releaseForm, _csrf: csrf }), 'release');
+      refused(await c.post(`/hub/triage/${item.id}/close`, { _csrf: csrf, reason: 'not_genuine' }), 'close');
+      refused(await c.post('/hub/checklists/new', { _csrf: csrf, questionnaireId: w.q.id, channel: 'phone', givenName: 'Edna' }), 'paper entry');
+    }
+    const anonymous = new WebClient(w.ctx.baseUrl);
+    for (const path of [`/hub/triage/${item.id}`, '/hub/checklists/new']) {
+      const res = await anonymous.get(path);
+      expect(res.status, path).toBe(303);
+      expect(res.location, path).toMatch(/^\/sign-in/);
+    }
+    expect((await anonymous.post(`/hub/triage/${item.id}/close`, { reason: 'not_genuine' })).status).toBe(403);
+
+    // nothing was read, released, closed or keyed in by them
+    const after = await w.ctx.db.selectFrom('selfReferrals').select(['status', 'body']).where('id', '=', item.id).executeTakeFirstOrThrow();
+    expect(after.status).toBe('open');
+    expect(after.body).not.toBeNull();
+    expect((await reads()).slice(readsBefore).every((r) => r.actorUserId === coordinator.id)).toBe(true);
+    expect((await w.ctx.db.selectFrom('submissions').select('id').execute()).length).toBe(submissionsBefore);
   });
 });
 

@@ -32,6 +32,7 @@ type Scores = Partial<Record<'lifeSatisfaction' | 'worthwhile' | 'happy' | 'anxi
 
 beforeAll(async () => {
   ({ ctx, api, q, worker, coordinator, admin } = await createWorld({ worker: 'link_worker', coordinator: 'coordinator', admin: 'admin' }));
+  hub = principalOf(coordinator);
   const org = await api.post('/api/v1/organisations', coordinator.token, { name: 'West fire and rescue', type: 'fire_and_rescue' });
   expect(org.status).toBe(201);
   organisationId = org.body.id;
@@ -64,6 +65,10 @@ async function call(s: { id: string; referrals: { id: string }[] }, wellbeing?: 
 }
 
 const MARCH = { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-04-01T00:00:00Z') };
+
+/** The coordinator as the services see them. */
+const principalOf = (u: TestUser) => ({ userId: u.id, name: u.name, role: u.role, agencyId: u.agencyId });
+let hub: ReturnType<typeof principalOf>;
 
 describe('the change of a period, on known pairs', () => {
   let fireAgency: string;
@@ -101,7 +106,7 @@ describe('the change of a period, on known pairs', () => {
   }, 60_000);
 
   it('counts n, means, improved, same and worse exactly, anxiety the other way round', async () => {
-    const change = await wellbeingChange(ctx, MARCH);
+    const change = await wellbeingChange(ctx, hub, MARCH);
     expect(change).toEqual({
       people: 2,
       measures: [
@@ -116,17 +121,25 @@ describe('the change of a period, on known pairs', () => {
     });
   });
 
+  it('is the hub’s only: refused to an agency user and a link worker, whatever calls it', async () => {
+    const agency = await createUserWithToken(ctx, { role: 'agency', name: 'Fire agency', email: `fire-wb-${uniqueLetters()}@example.org`, agencyId: fireAgency });
+    for (const p of [{ userId: agency.id, name: 'Fire agency', role: 'agency' as const, agencyId: fireAgency }, principalOf(worker)]) {
+      await expect(wellbeingChange(ctx, p, { ...MARCH, agencyId: fireAgency }), p.role).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    }
+    expect((await wellbeingChange(ctx, principalOf(admin), MARCH)).people).toBe(2);
+  });
+
   it('takes the period as [from, to): the April pair alone in April', async () => {
-    const april = await wellbeingChange(ctx, { from: MARCH.to, to: new Date('2026-05-01T00:00:00Z') });
+    const april = await wellbeingChange(ctx, hub, { from: MARCH.to, to: new Date('2026-05-01T00:00:00Z') });
     expect(april.people).toBe(1);
     expect(april.measures.find((m) => m.measure === 'anxious')).toMatchObject({ n: 1, meanBefore: 10, meanAfter: 0, meanImprovement: 10, improved: 1 });
-    const before = await wellbeingChange(ctx, { from: new Date('2026-02-01T00:00:00Z'), to: MARCH.from });
+    const before = await wellbeingChange(ctx, hub, { from: new Date('2026-02-01T00:00:00Z'), to: MARCH.from });
     expect(before.people).toBe(0);
     expect(before.measures.every((m) => m.n === 0 && m.meanBefore === null)).toBe(true);
   });
 
   it('filters by agency (a referral to it) and by the referrer organisation', async () => {
-    const fire = await wellbeingChange(ctx, { ...MARCH, agencyId: fireAgency });
+    const fire = await wellbeingChange(ctx, hub, { ...MARCH, agencyId: fireAgency });
     expect(fire.people).toBe(1);
     expect(fire.measures.map((m) => [m.measure, m.n, m.meanBefore, m.meanAfter, m.meanImprovement])).toEqual([
       ['life_satisfaction', 1, 4, 7, 3],
@@ -134,17 +147,17 @@ describe('the change of a period, on known pairs', () => {
       ['happy', 1, 3, 6, 3],
       ['anxious', 1, 8, 3, 5],
     ]);
-    const police = await wellbeingChange(ctx, { ...MARCH, agencyId: policeAgency });
+    const police = await wellbeingChange(ctx, hub, { ...MARCH, agencyId: policeAgency });
     expect(police.measures.map((m) => m.n)).toEqual([1, 1, 0, 1]);
 
     // the organisation's worker sent a1 and b
-    const org = await wellbeingChange(ctx, { ...MARCH, organisationId });
+    const org = await wellbeingChange(ctx, hub, { ...MARCH, organisationId });
     expect(org.people).toBe(2);
     expect(org.measures.find((m) => m.measure === 'life_satisfaction')).toMatchObject({ n: 2, meanBefore: 5, meanAfter: 6, meanImprovement: 1, improved: 1, same: 0, worse: 1 });
     expect(org.measures.find((m) => m.measure === 'anxious')).toMatchObject({ n: 2, meanImprovement: 1.5, improved: 1, worse: 1 });
-    const both = await wellbeingChange(ctx, { ...MARCH, organisationId, agencyId: policeAgency });
+    const both = await wellbeingChange(ctx, hub, { ...MARCH, organisationId, agencyId: policeAgency });
     expect(both.people).toBe(1);
-    expect((await wellbeingChange(ctx, { ...MARCH, organisationId: crypto.randomUUID() })).people).toBe(0);
+    expect((await wellbeingChange(ctx, hub, { ...MARCH, organisationId: crypto.randomUUID() })).people).toBe(0);
   });
 });
 

@@ -95,13 +95,54 @@ export async function listNotificationRows(db: Executor, f: { failedOnly: boolea
 }
 
 export const ERASED_MAIL_BODY = '(Removed: this mail was about a person whose details Signpost no longer holds.)';
+/** What a mail to the person themselves shows as its recipient once their address is no longer held. */
+export const REMOVED_RECIPIENT = '(address removed)';
+/**
+ * Mail sent to the person themselves (not to an agency, a staff member or the hub): its recipient
+ * is the person's own address, so erasure removes it along with the text.
+ */
+export const MAIL_TO_THE_PERSON = ['self_referral_received'] as const;
 
-/** Erasure: the text of every mail about the person goes; who it went to, when, and its subject (references only) stay. */
-export async function eraseNotificationBodies(db: Executor, referralIds: string[], submissionIds: string[]): Promise<void> {
-  if (referralIds.length === 0 && submissionIds.length === 0) return;
+/** A self-referral released: its confirmation mail becomes mail about the checklist it turned into. */
+export async function linkNotificationToSubmission(db: Executor, dedupeKey: string, submissionId: string): Promise<void> {
+  await db.updateTable('notifications').set({ submissionId }).where('dedupeKey', '=', dedupeKey).where('submissionId', 'is', null).execute();
+}
+
+/**
+ * Forgets the recipient of a mail to someone no record will hold (a self-referral closed). The
+ * UPDATE waits for a send in flight (the worker holds the row lock for one SMTP send) and then
+ * acts on its outcome: a mail sent or refused keeps its status; a mail still queued is not sent
+ * (marked failed with `why`), since the address is gone.
+ */
+export async function forgetRecipient(db: Executor, dedupeKey: string, why: string): Promise<void> {
   await db
     .updateTable('notifications')
-    .set({ bodyText: ERASED_MAIL_BODY, bodyHtml: null })
+    .set({
+      recipient: REMOVED_RECIPIENT,
+      status: sql<Notification['status']>`CASE WHEN status = 'queued' THEN 'failed' ELSE status END`,
+      lastError: sql`CASE WHEN status = 'queued' THEN ${why} ELSE last_error END`,
+    })
+    .where('dedupeKey', '=', dedupeKey)
+    .execute();
+}
+
+/**
+ * Erasure: the text of every mail about the person goes; who it went to, when, and its subject
+ * (references only) stay, except the recipient of mail to the person themselves (their own
+ * address: MAIL_TO_THE_PERSON), which goes too, and such a mail still queued is not sent.
+ */
+export async function eraseNotificationBodies(db: Executor, referralIds: string[], submissionIds: string[]): Promise<void> {
+  if (referralIds.length === 0 && submissionIds.length === 0) return;
+  const toPerson = sql`kind IN (${sql.join([...MAIL_TO_THE_PERSON])})`;
+  await db
+    .updateTable('notifications')
+    .set({
+      bodyText: ERASED_MAIL_BODY,
+      bodyHtml: null,
+      recipient: sql`CASE WHEN ${toPerson} THEN ${REMOVED_RECIPIENT} ELSE recipient END`,
+      status: sql<Notification['status']>`CASE WHEN ${toPerson} AND status = 'queued' THEN 'failed' ELSE status END`,
+      lastError: sql`CASE WHEN ${toPerson} AND status = 'queued' THEN ${'not sent: the person’s details were erased'} ELSE last_error END`,
+    })
     .where((e) => e.or([...(referralIds.length ? [e('referralId', 'in', referralIds)] : []), ...(submissionIds.length ? [e('submissionId', 'in', submissionIds)] : [])]))
     .execute();
 }

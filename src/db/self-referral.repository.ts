@@ -1,6 +1,8 @@
 /**
  * The self_referrals table: the triage list of public self-referrals, written here only. An
- * item holds the checklist as sent only while it is open; release and close clear it.
+ * item holds the checklist as sent only while it is open; release and close clear it. What a
+ * decided item keeps in words (the call note of a release, the note of a close) goes with the
+ * person's erasure or retention when released, and with retention after its close when closed.
  */
 import { sql } from 'kysely';
 import type { Executor, SelfReferralCloseReason } from './database.js';
@@ -89,4 +91,49 @@ export async function markSelfReferralClosed(db: Executor, id: string, f: { reas
     .where('status', '=', 'open')
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** A released item's call note is about the person its checklist became: erasure removes it. */
+export async function eraseSelfReferralNotesOf(db: Executor, submissionIds: string[]): Promise<void> {
+  if (submissionIds.length === 0) return;
+  await db.updateTable('selfReferrals').set({ callNote: null, closeNote: null }).where('submissionId', 'in', submissionIds).execute();
+}
+
+/**
+ * Retention of closed items (no person's record holds them): the notes of those closed before
+ * `cutoff`, at most `limit`, are removed; the ids are returned. Reads the partial index
+ * self_referrals_closed_notes_idx (its literal predicate repeated here), so its cost follows the
+ * items due. SKIP LOCKED lets a second run pass by.
+ */
+export async function eraseClosedSelfReferralNotes(trx: Executor, cutoff: Date, limit: number): Promise<string[]> {
+  const rows = await trx
+    .updateTable('selfReferrals')
+    .set({ callNote: null, closeNote: null })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('selfReferrals')
+        .select('id')
+        .where('status', '=', sql.lit('closed'))
+        .where(sql<boolean>`(call_note IS NOT NULL OR close_note IS NOT NULL)`)
+        .where('decidedAt', '<', cutoff)
+        .orderBy('decidedAt')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** How many closed items retention would remove notes from now (the dry run's count). */
+export async function countClosedSelfReferralNotesDue(db: Executor, cutoff: Date): Promise<number> {
+  const row = await db
+    .selectFrom('selfReferrals')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('status', '=', sql.lit('closed'))
+    .where(sql<boolean>`(call_note IS NOT NULL OR close_note IS NOT NULL)`)
+    .where('decidedAt', '<', cutoff)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

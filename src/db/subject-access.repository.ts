@@ -54,7 +54,7 @@ export async function readPersonData(db: Executor, personId: string) {
   const referralIds = referrals.map((r) => r.id);
   const none = <T>() => Promise.resolve([] as T[]);
   const questionIds = [...new Set([...submissions.flatMap((s) => Object.keys(s.answers)), ...referrals.flatMap((r) => r.questionIds)])];
-  const [events, repeats, followUps, breaches, mail, alerts, links, routings, questions] = await Promise.all([
+  const [events, repeats, followUps, breaches, mail, alerts, links, routings, questions, selfReferrals] = await Promise.all([
     referralIds.length ? db.selectFrom('referralEvents').selectAll().where('referralId', 'in', referralIds).orderBy('id').execute() : none<never>(),
     submissionIds.length
       ? db
@@ -85,6 +85,16 @@ export async function readPersonData(db: Executor, personId: string) {
       : none<never>(),
     referralIds.length ? db.selectFrom('referralRoutings').selectAll().where('referralId', 'in', referralIds).execute() : none<never>(),
     questionIds.length ? db.selectFrom('questions').select(['id', 'text']).where('id', 'in', questionIds).execute() : none<{ id: string; text: string }>(),
+    // the self-referral a checklist came from, once released (the checklist it sent is the submission)
+    submissionIds.length
+      ? db
+          .selectFrom('selfReferrals as x')
+          .leftJoin('users as u', 'u.id', 'x.decidedBy')
+          .select(['x.id', 'x.reference', 'x.submissionId', 'x.filledInBy', 'x.receivedAt', 'x.decidedAt', 'u.name as decidedByName', 'x.callNote'])
+          .where('x.submissionId', 'in', submissionIds)
+          .orderBy('x.receivedAt')
+          .execute()
+      : none<never>(),
   ]);
   const followUpIds = followUps.map((f) => f.id);
   const [attempts, outcomes, wellbeing] = await Promise.all([
@@ -103,7 +113,7 @@ export async function readPersonData(db: Executor, personId: string) {
       .orderBy('w.id')
       .execute(),
   ]);
-  return { ids, people, versions, flags, consents, withdrawals, submissions, referrals, events, repeats, followUps, attempts, outcomes, wellbeing, breaches, mail, alerts, links, routings, questions };
+  return { ids, people, versions, flags, consents, withdrawals, submissions, referrals, events, repeats, followUps, attempts, outcomes, wellbeing, breaches, mail, alerts, links, routings, questions, selfReferrals };
 }
 
 export type PersonData = Awaited<ReturnType<typeof readPersonData>>;

@@ -3,19 +3,22 @@
  *
  * Removed: names, contact details, date of birth, NHS number, full postcode, language, access
  * needs, every version of those, a representative's name, the free text of the history (notes,
- * reasons), the notes of the hub's calls, the words of a consent withdrawal, the text of every
- * mail about the person, and their ONS4 wellbeing answers (health data: the rows are deleted, so
+ * reasons), the notes of the hub's calls (and of the triage call of a self-referral their
+ * checklist came from), the words of a consent withdrawal, the text of every mail about the
+ * person (and the address of mail to the person themselves), and their ONS4 wellbeing answers (health data: the rows are deleted, so
  * the wellbeing change of a period no longer counts an erased person). Kept, so that reports stay true: dates, statuses, agencies, the
  * questions answered, outcomes, needs-met answers, breaches, the age band and postcode district
  * at referral (on the checklist), and the audit log (which holds ids, never personal data).
  *
  * Retention (RETENTION_MONTHS_AFTER_CLOSE after the person's last checklist closed, the
  * scheduled 'retention' job and `signpost retention:run`) and erasure on request (an admin,
- * refused while anything is open or a legal hold is set) share one routine.
+ * refused while anything is open or a legal hold is set) share one routine. Retention also
+ * removes the notes of self-referrals closed RETENTION_MONTHS_AFTER_CLOSE ago: no person's record
+ * holds them, so nothing else would.
  */
 import { z } from 'zod';
 import { revokeLinksOfReferrals } from '../db/agency-link.repository.js';
-import { recordAudit } from '../db/audit.repository.js';
+import { recordAudit, recordAudits } from '../db/audit.repository.js';
 import { eraseConsentText } from '../db/consent.repository.js';
 import type { Executor } from '../db/database.js';
 import { eraseFollowUpNotes } from '../db/follow-up.repository.js';
@@ -25,6 +28,7 @@ import { claimPeoplePastRetention, countPeoplePastRetention, erasePersonRows, lo
 import { eraseEventText } from '../db/referral.repository.js';
 import { eraseSubmissionConsentText } from '../db/submission.repository.js';
 import { readPersonData } from '../db/subject-access.repository.js';
+import { countClosedSelfReferralNotesDue, eraseClosedSelfReferralNotes, eraseSelfReferralNotesOf } from '../db/self-referral.repository.js';
 import { deleteWellbeingOf } from '../db/wellbeing.repository.js';
 import { SYSTEM_ACTOR } from '../domain/actors.js';
 import { TERMINAL_STATUSES } from '../domain/referral-state.js';
@@ -49,6 +53,7 @@ async function eraseWithin(trx: Executor, personId: string, reason: string, at: 
   const referralIds = data.referrals.map((r) => r.id);
   await eraseEventText(trx, referralIds);
   await eraseFollowUpNotes(trx, data.followUps.map((f) => f.id));
+  await eraseSelfReferralNotesOf(trx, submissionIds);
   await eraseNotificationBodies(trx, referralIds, submissionIds);
   await eraseSubmissionConsentText(trx, submissionIds);
   await eraseConsentText(trx, personId);
@@ -112,6 +117,8 @@ export interface RetentionResult {
   erased: number;
   /** people past retention kept because a legal hold is set */
   heldBack: number;
+  /** self-referrals closed before the cutoff whose notes were (or would be) removed */
+  closedSelfReferrals: number;
 }
 
 const BATCH = 100;
@@ -125,7 +132,7 @@ export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env
   const now = deps.clock.now();
   const cutoff = retentionCutoff(now, deps.env.RETENTION_MONTHS_AFTER_CLOSE);
   const { due, held } = await countPeoplePastRetention(deps.db, cutoff);
-  if (opts.dryRun) return { cutoff: cutoff.toISOString(), dryRun: true, erased: due, heldBack: held };
+  if (opts.dryRun) return { cutoff: cutoff.toISOString(), dryRun: true, erased: due, heldBack: held, closedSelfReferrals: await countClosedSelfReferralNotesDue(deps.db, cutoff) };
   let erased = 0;
   for (;;) {
     const n = await deps.db.transaction().execute(async (trx) => {
@@ -139,6 +146,24 @@ export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env
     erased += n;
     if (n < BATCH) break;
   }
-  if (erased) deps.logger.info({ erased, cutoff }, 'retention: personal data erased');
-  return { cutoff: cutoff.toISOString(), dryRun: false, erased, heldBack: held };
+  const closedSelfReferrals = await eraseClosedSelfReferralsPastRetention(deps, cutoff, now);
+  if (erased || closedSelfReferrals) deps.logger.info({ erased, closedSelfReferrals, cutoff }, 'retention: personal data erased');
+  return { cutoff: cutoff.toISOString(), dryRun: false, erased, heldBack: held, closedSelfReferrals };
+}
+
+/** The notes of self-referrals closed before the cutoff, in batches, each item audited. */
+async function eraseClosedSelfReferralsPastRetention(deps: Pick<ServiceDeps, 'db'>, cutoff: Date, now: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await deps.db.transaction().execute(async (trx) => {
+      const ids = await eraseClosedSelfReferralNotes(trx, cutoff, BATCH);
+      await recordAudits(
+        trx,
+        ids.map((id) => ({ principal: { userId: SYSTEM_ACTOR.actorUserId, name: SYSTEM_ACTOR.actorLabel }, action: 'self_referral.retention_erase', entity: 'self_referral', entityId: id, at: now })),
+      );
+      return ids.length;
+    });
+    total += n;
+    if (n < BATCH) return total;
+  }
 }

@@ -287,7 +287,8 @@ export function wellbeingFromFacets(q: Pick<SummaryQuery, 'agencyId' | 'organisa
   return wellbeingFromSums(people, sums);
 }
 
-async function summaryOf(deps: Deps, q: SummaryQuery, labels: Labels, now: Date, withWellbeing: boolean): Promise<SummaryReport> {
+/** `wellbeingFor`: the hub user the wellbeing change is read for, or null for a summary without it (an agency's performance). */
+async function summaryOf(deps: Deps, q: SummaryQuery, labels: Labels, now: Date, wellbeingFor: Principal | null): Promise<SummaryReport> {
   const { start, end } = await londonDayBounds(deps.db, q.from, q.to);
   const f: SummaryFilter = { from: q.from, to: q.to, start, end, agencyId: q.agencyId, organisationId: q.organisationId };
   const [days, facets, open, people, wellbeing] = await Promise.all([
@@ -297,11 +298,11 @@ async function summaryOf(deps: Deps, q: SummaryQuery, labels: Labels, now: Date,
     // the rollup's people (domain: a person's first checklist in the period); both filters at once: counted live
     q.agencyId && q.organisationId ? countPeople(deps.db, f) : Promise.resolve(null),
     // wellbeing from the rollup; both filters at once: the pairs read live
-    withWellbeing && q.agencyId && q.organisationId ? wellbeingChange(deps, { from: start, to: end, agencyId: q.agencyId, organisationId: q.organisationId }) : null,
+    wellbeingFor && q.agencyId && q.organisationId ? wellbeingChange(deps, wellbeingFor, { from: start, to: end, agencyId: q.agencyId, organisationId: q.organisationId }) : null,
   ]);
   const peopleFacet = q.agencyId ? 'people_agency' : q.organisationId ? 'people_org' : 'people';
   const fromRollup = facets.filter((x) => x.facet === peopleFacet).reduce((n, x) => n + x.n, 0);
-  return assembleSummary(q, { days, facets, open, people: people ?? fromRollup, wellbeing: withWellbeing ? (wellbeing ?? wellbeingFromFacets(q, facets)) : NO_WELLBEING, labels, now });
+  return assembleSummary(q, { days, facets, open, people: people ?? fromRollup, wellbeing: wellbeingFor ? (wellbeing ?? wellbeingFromFacets(q, facets)) : NO_WELLBEING, labels, now });
 }
 
 /** Brings the rollup up to date for the days from `from` to `to`. */
@@ -323,7 +324,7 @@ export async function summaryReport(deps: Deps, principal: Principal, q: Summary
   const prev = previousPeriod(q.from, q.to);
   await rollUp(deps, prev.from, q.to, now);
   const labels = await reportLabels(deps.db);
-  const [current, previous] = await Promise.all([summaryOf(deps, q, labels, now, true), summaryOf(deps, { ...q, ...prev }, labels, now, true)]);
+  const [current, previous] = await Promise.all([summaryOf(deps, q, labels, now, principal), summaryOf(deps, { ...q, ...prev }, labels, now, principal)]);
   await recordAudit(deps.db, { principal, action: 'report.summary', entity: 'report', entityId: randomUUID(), requestId, at: now });
   return { current, previous };
 }
@@ -339,7 +340,7 @@ export async function agencyPerformance(deps: Deps, principal: Principal, agency
   const now = deps.clock.now();
   await rollUp(deps, q.from, q.to, now);
   const labels = await reportLabels(deps.db);
-  const [agency, hub] = await Promise.all([summaryOf(deps, q, labels, now, false), summaryOf(deps, { from: q.from, to: q.to }, labels, now, false)]);
+  const [agency, hub] = await Promise.all([summaryOf(deps, q, labels, now, null), summaryOf(deps, { from: q.from, to: q.to }, labels, now, null)]);
   await recordAudit(deps.db, { principal, action: 'report.agency_performance', entity: 'agency', entityId: agencyId, requestId, at: now });
   return { agency, hub };
 }

@@ -4,6 +4,12 @@
  * until a coordinator has called to confirm it. Release runs the normal intake with the
  * self-referral's receipt time (so the 24-hour forward clock counts the triage) and the
  * reference the person was given; close records why, and erases what was sent.
+ *
+ * The confirmation mail (to the address the person gave) follows the decision, so that its
+ * recipient is never left in a row that no person's record reaches: release links it to the
+ * checklist the item became (the person's subject access export shows it, erasure and retention
+ * remove the address); close removes the address at once, after any send in flight, and a
+ * confirmation not yet sent is not sent (it promises a call that has been made or given up).
  */
 import { forwardDueAt as forwardDeadline } from '../domain/working-days.js';
 import { checklistProblems, consentProblems } from '../domain/submission-rules.js';
@@ -19,6 +25,7 @@ import {
   markSelfReferralClosed,
   markSelfReferralReleased,
 } from '../db/self-referral.repository.js';
+import { forgetRecipient, linkNotificationToSubmission } from '../db/notification.repository.js';
 import { AppError, badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.js';
 import { selfReferralReceivedMail } from '../mail/self-referral-templates.js';
 import { isHub, type Principal } from './auth.service.js';
@@ -35,6 +42,9 @@ export const CLOSE_REASONS: { value: SelfReferralCloseReason; text: string }[] =
   { value: 'not_genuine', text: 'Not a genuine request' },
   { value: 'other', text: 'Another reason (say which)' },
 ];
+
+/** The dedupe key of a self-referral's confirmation mail (one per item). */
+const confirmationKey = (selfReferralId: string) => `self-referral:${selfReferralId}`;
 
 export interface SelfReferralInput {
   body: SubmissionBody;
@@ -80,7 +90,7 @@ export async function submitSelfReferral(deps: ServiceDeps, input: SelfReferralI
     if (!row) return { stored: await findSelfReferralByFormKey(trx, input.formKey), notificationId: undefined };
     if (!email) return { stored: row, notificationId: undefined };
     const mail = selfReferralReceivedMail({ reference: row.reference, hub: deps.env });
-    const n = await createNotification(trx, deps, { kind: 'self_referral_received', dedupeKey: `self-referral:${row.id}`, recipient: email, ...mail }, now);
+    const n = await createNotification(trx, deps, { kind: 'self_referral_received', dedupeKey: confirmationKey(row.id), recipient: email, ...mail }, now);
     return { stored: row, notificationId: n.id };
   });
   if (!stored) throw new AppError(500, 'internal', 'the self-referral vanished');
@@ -151,6 +161,7 @@ export async function releaseSelfReferral(
       },
       after: async (trx, reply) => {
         await markSelfReferralReleased(trx, id, { submissionId: reply.id, by: principal.userId, at: now, callNote });
+        await linkNotificationToSubmission(trx, confirmationKey(id), reply.id);
         await recordAudit(trx, {
           principal: { userId: principal.userId, name: principal.name },
           action: 'self_referral.released',
@@ -173,6 +184,7 @@ export async function closeSelfReferral(deps: ServiceDeps, principal: Principal,
   const closed = await deps.db.transaction().execute(async (trx) => {
     const ok = await markSelfReferralClosed(trx, id, { reason, note, by: principal.userId, at: now });
     if (ok) {
+      await forgetRecipient(trx, confirmationKey(id), 'not sent: the self-referral was closed first');
       await recordAudit(trx, { principal: { userId: principal.userId, name: principal.name }, action: 'self_referral.closed', entity: 'self_referral', entityId: id, requestId, at: now });
     }
     return ok;

@@ -108,6 +108,17 @@ function shapeExport(d: PersonData, access: Awaited<ReturnType<typeof listAccess
       happy: w.happy,
       anxious: w.anxious,
     })),
+    /** the public self-referrals their checklists came from: who filled it in, and the hub's call before releasing it */
+    selfReferrals: d.selfReferrals.map((x) => ({
+      id: x.id,
+      reference: x.reference,
+      submissionId: x.submissionId,
+      filledInBy: x.filledInBy === 'person' ? 'the person' : 'someone on their behalf',
+      receivedAt: x.receivedAt,
+      releasedAt: x.decidedAt,
+      releasedBy: x.decidedByName,
+      callNote: x.callNote,
+    })),
     mail: d.mail,
     /** who read or acted on this person's records, newest first */
     access: access.map((a) => ({

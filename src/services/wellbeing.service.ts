@@ -2,10 +2,13 @@
  * ONS4 wellbeing change over a period: the pairs of the checklists received in [from, to)
  * (optionally those that referred to one agency, or came from one referrer organisation),
  * summarised by domain/wellbeing.ts. Counts and means only: no person is shown, so nothing is
- * audited here; the caller decides who may see the figures.
+ * audited here (the report that shows them audits its read). Health data even so: coordinators
+ * and admins only, checked here as in every service, whoever calls it.
  */
 import { listWellbeingPairs } from '../db/wellbeing.repository.js';
 import { summariseWellbeing, type WellbeingChange } from '../domain/wellbeing.js';
+import { forbidden } from '../errors.js';
+import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface WellbeingChangeFilter {
@@ -17,7 +20,8 @@ export interface WellbeingChangeFilter {
   organisationId?: string;
 }
 
-export async function wellbeingChange(deps: Pick<ServiceDeps, 'db'>, filter: WellbeingChangeFilter): Promise<WellbeingChange> {
+export async function wellbeingChange(deps: Pick<ServiceDeps, 'db'>, principal: Principal, filter: WellbeingChangeFilter): Promise<WellbeingChange> {
+  if (!isHub(principal)) throw forbidden('only coordinators and admins see wellbeing figures');
   const pairs = await listWellbeingPairs(deps.db, filter);
   return summariseWellbeing(pairs);
 }

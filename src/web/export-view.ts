@@ -168,6 +168,12 @@ export function exportSections(e: PersonExport, agencies: { id: string; name: st
       intro: 'Their answers, from 0 to 10, to the four personal wellbeing questions, when the checklist was filled in and at the hub’s follow-up call. For anxiety, 0 is not at all anxious.',
       blocks: many('Wellbeing', e.wellbeing.map((w) => rec({ ...w, occasion: w.occasion === 'checklist' ? 'At the checklist' : 'At the hub’s follow-up call' })), names),
     },
+    {
+      id: 'self-referrals',
+      title: 'Self-referrals',
+      intro: 'Requests for help sent through the hub’s public page, which the hub called about before passing them on.',
+      blocks: many('Self-referral', e.selfReferrals.map(rec), names),
+    },
     { id: 'mail', title: 'Mail about them', blocks: many('Mail', e.mail.map(rec), names) },
   ];
   return { sections, access: accessLines(e.access), accessRows: e.access.length };

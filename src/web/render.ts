@@ -82,6 +82,7 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'agency_link.view': 'Opened the referral through the agency’s emailed link',
   'self_referral.released': 'Released a self-referral after the call (referrals made)',
   'self_referral.closed': 'Closed a self-referral with a reason',
+  'self_referral.retention_erase': 'Removed the notes of a closed self-referral (retention)',
   'agency_link.act': 'Updated the referral through the agency’s emailed link',
   'agency_link.revoke': 'Revoked the email links',
   'user.create': 'Created the account',

@@ -3,10 +3,16 @@
  * the previous period's, then one section per part of the report, each a table (what screen
  * readers and printers use) with a bar chart of the same figures where a chart helps. Pure: the
  * figures come from services/report-summary.service.ts.
+ *
+ * Wellbeing (ONS4 answers are health data): on the page and on the printed return alike, a
+ * measure answered by fewer than SMALL_NUMBER_THRESHOLD people shows how many, but not its means
+ * or how many were better, the same or worse: with one person those are that person's scores,
+ * which the hub otherwise reads only on the person's page, audited.
  */
 import { CLOCK_LABELS, type AgencyFigures, type ClockFigures, type NeedsMetFigures, type SummaryComparison, type SummaryReport } from '../domain/report-summary.js';
+import type { WellbeingMeasureChange } from '../domain/wellbeing.js';
 import { barChart } from './hub-charts.js';
-import { changeText, clockDue, count, hoursText, pointsText, rateText, type Figure, type ReportSection } from './report-format.js';
+import { changeText, clockDue, count, hoursText, pointsText, rateText, Suppressor, type Figure, type ReportSection } from './report-format.js';
 
 const NUM = 'numeric' as const;
 const col = (text: string) => ({ text });
@@ -76,8 +82,15 @@ function needsMetRows(current: NeedsMetFigures, previous: NeedsMetFigures) {
   return NEEDS_MET_LABELS.map(([k, label]) => [label, count(current[k]), count(previous[k]), changeText(current[k], previous[k])]);
 }
 
-/** Every section of the hub's report, in the order of the issue's list. */
-export function summarySections(c: SummaryComparison): ReportSection[] {
+/** A wellbeing measure's row; what rests on fewer than the threshold's people is withheld. */
+function wellbeingRow(m: WellbeingMeasureChange, s: Suppressor): string[] {
+  const hide = (text: string) => s.resting(text, m.n);
+  return [m.label, count(m.n), hide(mean(m.meanBefore)), hide(mean(m.meanAfter)), hide(mean(m.meanImprovement)), hide(count(m.improved)), hide(count(m.same)), hide(count(m.worse))];
+}
+
+/** Every section of the hub's report, in the order of the issue's list; `threshold` is SMALL_NUMBER_THRESHOLD. */
+export function summarySections(c: SummaryComparison, threshold: number): ReportSection[] {
+  const small = new Suppressor(threshold);
   const r = c.current;
   const p = c.previous;
   const prevAgency = new Map(p.byAgency.map((a) => [a.agencyId, a.referrals]));
@@ -186,13 +199,13 @@ export function summarySections(c: SummaryComparison): ReportSection[] {
     {
       id: 'wellbeing',
       heading: 'Wellbeing change (ONS4)',
-      note: `${count(r.wellbeing.people)} ${r.wellbeing.people === 1 ? 'person' : 'people'} answered the wellbeing questions both at the checklist and at the follow-up call. For anxiety, a lower score is better.`,
+      note: `${count(r.wellbeing.people)} ${r.wellbeing.people === 1 ? 'person' : 'people'} answered the wellbeing questions both at the checklist and at the follow-up call. For anxiety, a lower score is better. A question answered by fewer than ${threshold} people shows how many, not their scores.`,
       figures: [
         {
           id: 'wellbeing-change',
           caption: 'Wellbeing before and after (scores 0 to 10)',
           head: [col('Question'), num('People'), num('Mean before'), num('Mean after'), num('Mean improvement'), num('Better'), num('Same'), num('Worse')],
-          rows: r.wellbeing.measures.map((m) => [m.label, count(m.n), mean(m.meanBefore), mean(m.meanAfter), mean(m.meanImprovement), count(m.improved), count(m.same), count(m.worse)]),
+          rows: r.wellbeing.measures.map((m) => wellbeingRow(m, small)),
           empty: 'No one answered the wellbeing questions twice in the period.',
         },
       ],
@@ -236,8 +249,8 @@ const mean = (x: number | null) => (x === null ? 'none' : x.toFixed(1));
  * The one-page quarterly return: the headline figures, the clocks per agency, outcomes, needs
  * met, wellbeing change and referrers by type; tables only, to print on one A4 sheet.
  */
-export function returnFigures(c: SummaryComparison): Figure[] {
-  const all = summarySections(c).flatMap((s) => s.figures);
+export function returnFigures(c: SummaryComparison, threshold: number): Figure[] {
+  const all = summarySections(c, threshold).flatMap((s) => s.figures);
   const pick = (id: string): Figure => ({ ...all.find((f) => f.id === id)!, chart: undefined, note: undefined });
   const cell = (k: ClockFigures | undefined) => (k ? `${rateText(k.onTimeRate)}; median ${hoursText(k.medianHours)}` : rateText(null));
   const clocks: Figure = {

@@ -69,7 +69,7 @@ export function reportsRouter(deps: ServiceDeps): Router {
       values: { ...periodValues(q.from, q.to), agencyId: q.agencyId ?? '', organisationId: q.organisationId ?? '' },
       report,
       headline: headlineFigure(report),
-      sections: summarySections(report),
+      sections: summarySections(report, deps.env.SMALL_NUMBER_THRESHOLD),
       returnHref: href('/hub/reports/return', q),
       csvHref: href('/hub/reports/referrals.csv', { from: q.from, to: q.to }),
     });
@@ -84,7 +84,7 @@ export function reportsRouter(deps: ServiceDeps): Router {
       section: 'reports',
       hubName: deps.env.HUB_NAME,
       report,
-      figures: returnFigures(report),
+      figures: returnFigures(report, deps.env.SMALL_NUMBER_THRESHOLD),
       reportHref: href('/hub/reports', q),
     });
   });

@@ -3,14 +3,17 @@
  * (the second joining a live referral; ONS4 answers on the first, and on the duplicate), a merged duplicate, a likely-duplicate flag, a
  * representative's consent, referrals forwarded (with mail and a signed link), rejected (an
  * alert), late (an SLA breach) and completed, the hub's calls (a failed attempt, then the
- * outcome), a consent withdrawal, and reads in the audit log. The subject access export and
+ * outcome), a self-referral released after the hub's call (its confirmation mail to the person's
+ * own address, the call note), a consent withdrawal, and reads in the audit log. The subject access export and
  * erasure tests run against it: what it builds is the reach they must cover.
  */
 import { expect } from 'vitest';
 import { DAY } from '../../src/domain/clock.js';
 import { createAgencyLink } from '../../src/services/agency-link.service.js';
 import { createNotification } from '../../src/services/notification.service.js';
+import { releaseSelfReferral, submitSelfReferral } from '../../src/services/self-referral.service.js';
 import { runSweep } from '../../src/services/sla.service.js';
+import type { SubmissionBody } from '../../src/services/submission.schema.js';
 import type { apiClient } from './api.js';
 import type { TestContext } from './context.js';
 import { submissionBody, type seedChecklist, type TestUser } from './factories.js';
@@ -102,6 +105,14 @@ export async function buildHistory(w: HistoryWorld, dateOfBirth: string): Promis
   const fu = await ctx.db.selectFrom('followUps').select('id').where('submissionId', '=', first.id).executeTakeFirstOrThrow();
   expect((await api.post(`/api/v1/follow-ups/${fu.id}`, coordinator.token, { contactMade: false, note: `No answer on ${person.phone}` })).status).toBe(200);
   await moveThrough(api, fireUser.token, fire!.id, [{ to: 'completed', outcome: 'service_provided', note: 'Alarms fitted' }]);
+
+  // a self-referral sent for them from the public page (the confirmation mailed to their own
+  // address), released after the hub's call with a note; every answer "no", so its checklist closes
+  const self = await submitSelfReferral(ctx, { body: submissionBody(q, [], { person }) as SubmissionBody, filledInBy: 'someone_else', formKey: `history-${letters}` });
+  const item = await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', self.reference).executeTakeFirstOrThrow();
+  const hubPrincipal = { userId: coordinator.id, name: coordinator.name, role: coordinator.role, agencyId: null };
+  const released = await releaseSelfReferral(ctx, hubPrincipal, item.id, submissionBody(q, [], { person }) as SubmissionBody, `Rang ${person.givenName} back on ${person.phone}; she asked for it`);
+  expect(released.body.personId).toBe(first.personId);
 
   // consent withdrawn for the advice team
   const withdrawal = await api.post(`/api/v1/people/${first.personId}/consent-withdrawals`, coordinator.token, {
