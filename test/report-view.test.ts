@@ -69,8 +69,45 @@ describe('the report pages in words', () => {
     const page = summarySections(c, 5).flatMap((s) => s.figures).find((f) => f.id === 'wellbeing-change')!;
     const printed = returnFigures(c, 5).find((f) => f.id === 'wellbeing-change')!;
     expect(page.rows).toEqual([withheld]);
-    expect(printed.rows).toEqual([withheld]);
+    // the return leaves the hub: the count of people is held back too
+    expect(printed.rows).toEqual([['Life satisfaction', '<5', ...withheld.slice(2)]]);
     expect(returnFigures(c, 2).find((f) => f.id === 'wellbeing-change')!.rows).toEqual([['Life satisfaction', '2', '4.0', '6.5', '2.5', '2', '0', '0']]);
+  });
+
+  it('holds back every small figure of the quarterly return, which leaves the hub, and none of the page', () => {
+    const c = { current: fullQuarter(), previous: report({ period: { from: '2026-01-01', to: '2026-03-31', days: 90 }, checklists: 10, noNeeds: 3, people: 9, referrals: 20, needsMet: { yes: 6, partly: 0, no: 0, notYet: 0 } }) };
+    const hidden = 'not shown: fewer than 5';
+    const printed = Object.fromEntries(returnFigures(c, 5).map((f) => [f.id, f]));
+    expect(printed['headline']!.rows).toEqual([
+      ['Checklists received', '15', '10', '5 more (up 50%)'],
+      // 2 now and 3 before: both held back, and so is the difference, which would give them away
+      ['Checklists with no needs identified', '<5', '<5', hidden],
+      ['People', '14', '9', '5 more (up 55.6%)'],
+      ['Referrals made', '17', '20', '3 fewer (down 15%)'],
+      ['On time: forwarded to the agency (the hub)', '94.1%', 'nothing due', 'cannot compare'],
+      // 10 contact clocks due; 2 follow-ups due: the rate rests on fewer than 5
+      ['On time: person contacted (the agency)', '80%', 'nothing due', 'cannot compare'],
+      ['On time: follow-up call (the hub)', hidden, 'nothing due', hidden],
+    ]);
+    expect(printed['clocks-by-agency']!.rows).toEqual([
+      // fire's contact clock: 5 due (the rate shows), 4 timed (the median does not)
+      ['County fire and rescue', '91.7%; median within 1 hour', `60%; median ${hidden}`, `${hidden}; median ${hidden}`],
+      ['Money advice team', '100%; median within 1 hour', '100%; median within 2 days', 'nothing due; median none yet'],
+      ['Every agency', '94.1%; median within 1 hour', '80%; median within 4 days', `${hidden}; median ${hidden}`],
+    ]);
+    expect(printed['outcomes-all']!.rows).toEqual([['Service provided', '871731000000106', '8']]);
+    expect(printed['needs-met-all']!.rows).toEqual([
+      ['Yes', '<5', '6', hidden],
+      ['Partly', '0', '0', 'no change'],
+      ['No', '0', '0', 'no change'],
+      ['Not yet', '0', '0', 'no change'],
+    ]);
+    expect(printed['by-organisation-type']!.rows).toEqual([['Council', '15', '17', '0', '15 more']]);
+    for (const f of Object.values(printed)) expect(f.chart, f.id).toBeUndefined();
+    // the hub's own page keeps the exact figures
+    const page = Object.fromEntries(summarySections(c, 5).flatMap((x) => x.figures).map((f) => [f.id, f]));
+    expect(page['needs-met-all']!.rows[0]).toEqual(['Yes', '2', '6', '4 fewer (down 66.7%)']);
+    expect(headlineFigure(c).rows[1]).toEqual(['Checklists with no needs identified', '2', '3', '1 fewer (down 33.3%)']);
   });
 
   it('renders the reports page, the return and an empty period as valid HTML', async () => {

@@ -64,9 +64,37 @@ export const clockDue = (c: ClockFigures) => c.onTime + c.late + c.overdue;
 /** How many durations the median and 90th percentile rest on. */
 export const clockTimed = (c: ClockFigures) => c.buckets.reduce((a, b) => a + b, 0);
 
+/**
+ * How a report writes its numbers: the hub's own pages exactly (EXACT), anything that leaves the
+ * hub through small-number suppression (Suppressor).
+ */
+export interface Numbers {
+  count(x: number): string;
+  /** whether a figure resting on `base` items is withheld */
+  withheld(base: number): boolean;
+  readonly notShown: string;
+}
+
+export const EXACT: Numbers = { count: n, withheld: () => false, notShown: '' };
+
+/** The change from the previous period, unless either side is withheld (the difference would give it away). */
+export const changeOf = (f: Numbers, current: number, previous: number) =>
+  f.withheld(current) || f.withheld(previous) ? f.notShown : changeText(current, previous);
+
+/** A rate resting on `base` items. */
+export const rateOf = (f: Numbers, r: number | null, base: number) => (f.withheld(base) ? f.notShown : rateText(r));
+
+/** A rate's change in points, unless either rate is withheld. */
+export const pointsOf = (f: Numbers, current: number | null, currentBase: number, previous: number | null, previousBase: number) =>
+  f.withheld(currentBase) || f.withheld(previousBase) ? f.notShown : pointsText(current, previous);
+
 /** Counts, rates and times as shown outside the hub. */
-export class Suppressor {
+export class Suppressor implements Numbers {
   constructor(readonly threshold: number) {}
+
+  withheld(base: number): boolean {
+    return base > 0 && base < this.threshold;
+  }
 
   get notShown(): string {
     return `not shown: fewer than ${this.threshold}`;
@@ -79,6 +107,6 @@ export class Suppressor {
 
   /** A figure that rests on `base` items: shown only when they are at least the threshold. */
   resting(text: string, base: number): string {
-    return base > 0 && base < this.threshold ? this.notShown : text;
+    return this.withheld(base) ? this.notShown : text;
   }
 }
