@@ -64,8 +64,10 @@ export function hubAdminRouter(deps: ServiceDeps): Router {
   r.use('/hub/users', requireUser('admin'));
 
   // ---- agencies ----
-  const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies: await listAgencies(deps), capacity: Object.fromEntries((await capacityOverview(deps, principalFromSession(res))).map((c) => [c.agencyId, c])), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
+  const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const [agencies, capacity] = await Promise.all([listAgencies(deps), capacityOverview(deps, principalFromSession(res))]);
+    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies, capacity: Object.fromEntries(capacity.map((c) => [c.agencyId, c])), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
+  };
 
   r.get('/hub/agencies', async (req, res) => showAgencies(res, { flash: req.query.done ? 'Agency saved.' : undefined }));
 
