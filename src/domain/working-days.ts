@@ -84,6 +84,25 @@ export function addLondonDays(from: Date, n: number): Date {
   return new Date(at.getTime() + (from.getTime() % 60_000 + 60_000) % 60_000);
 }
 
+/**
+ * The London day on which a deadline closes. A deadline at midnight (closing time 24:00, or a
+ * calendar clock from a moment at midnight) closes the day before: its instant is the first
+ * moment of the next day.
+ */
+export function deadlineDay(deadline: Date): string {
+  return londonDay(new Date(deadline.getTime() - 1));
+}
+
+/**
+ * The day a person is told the agency will contact them by: the agency's contact days, in
+ * calendar or working days, after the day the hub's forward deadline closes. The same rule as
+ * the intake function's (migrations/2026_12_03_0900_promise_deadline_day.ts).
+ */
+export function contactPromiseDay(forwardDueAt: Date, days: number, kind: ClockKind, cal: WorkingCalendar): string {
+  const day = deadlineDay(forwardDueAt);
+  return kind === 'working_days' ? nthWorkingDayAfter(day, days, cal.holidays) : addDaysToDay(day, days);
+}
+
 /** A clock of N days, in calendar or working days, from a moment. */
 export function addClockDays(from: Date, days: number, kind: ClockKind, cal: WorkingCalendar): Date {
   return kind === 'working_days' ? addWorkingDays(from, days, cal) : addLondonDays(from, days);

@@ -15,8 +15,7 @@ import { resolveBreach } from '../db/breach.repository.js';
 import type { Referral, ReferralsTable } from '../db/database.js';
 import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from '../db/referral.repository.js';
-import { addClockDays, forwardDueAt as forwardDeadline, type ClockKind } from '../domain/working-days.js';
-import { londonDay } from '../domain/uk-dates.js';
+import { contactPromiseDay, forwardDueAt as forwardDeadline, type ClockKind } from '../domain/working-days.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { raiseAlert } from './alert.service.js';
 import { activeOutcomeCodes } from './outcome.service.js';
@@ -141,7 +140,7 @@ export async function transitionReferral(
           questionIds: current.questionIds,
           receivedAt: now,
           // a new agency: a new promise to the person, on the same rule as at intake
-          contactPromisedOn: londonDay(addClockDays(replacement.forwardDueAt, targetContactDays, targetContactClock, calendar!)),
+          contactPromisedOn: contactPromiseDay(replacement.forwardDueAt, targetContactDays, targetContactClock, calendar!),
           reroutedFromId: current.id,
           updatedAt: now,
         });
