@@ -5,7 +5,7 @@
  * the following day, and the promise counted one day too many, and differed from a re-route's
  * (src/domain/working-days.ts contactPromiseDay, the same rule in TypeScript).
  *
- * signpost_deadline_day(t) is that day. The working-day wrapper of the intake function (since
+ * signpost_deadline_day(t) is that day, signpost_contact_promise the promise. The working-day wrapper of the intake function (since
  * 2026_12_02_1700 named signpost_intake_before_capacity) now sets the promise of every referral
  * it stored, calendar-day agencies too: the deadline's day plus the contact days, or the Nth
  * working day after it. The row is written only where this differs from what the inner function
@@ -37,21 +37,24 @@ export async function up(db: Kysely<any>): Promise<void> {
       SELECT ((t - interval '1 millisecond') AT TIME ZONE 'Europe/London')::date
     $fn$;
 
+    -- the day a person is told: the contact days after the day the forward deadline closes
+    CREATE FUNCTION signpost_contact_promise(forward_due_at timestamptz, days integer, clock text) RETURNS date LANGUAGE sql STABLE AS $fn$
+      SELECT CASE WHEN clock = 'working_days' THEN signpost_working_day_after(signpost_deadline_day(forward_due_at), days)
+                  ELSE signpost_deadline_day(forward_due_at) + days END
+    $fn$;
+
     CREATE OR REPLACE FUNCTION signpost_intake_before_capacity(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
     DECLARE
       res jsonb := signpost_intake_before_workdays(p);
     BEGIN
       IF res->>'outcome' = 'inserted' THEN
+        -- the referrals by their keys (a join to the recordset was planned as a scan of every referral)
         UPDATE referrals r
-           SET contact_promised_on = d.promise
-          FROM (SELECT r2.id,
-                       CASE WHEN a.contact_clock = 'working_days'
-                            THEN signpost_working_day_after(signpost_deadline_day(r2.forward_due_at), a.contact_days)
-                            ELSE signpost_deadline_day(r2.forward_due_at) + a.contact_days END AS promise
-                  FROM jsonb_to_recordset(p->'referrals') AS x(id uuid)
-                  JOIN referrals r2 ON r2.id = x.id
-                  JOIN agencies a ON a.id = r2.agency_id) d
-         WHERE r.id = d.id AND r.contact_promised_on IS DISTINCT FROM d.promise;
+           SET contact_promised_on = signpost_contact_promise(r.forward_due_at, a.contact_days, a.contact_clock)
+          FROM agencies a
+         WHERE r.id = ANY (ARRAY(SELECT (e->>'id')::uuid FROM jsonb_array_elements(p->'referrals') e))
+           AND a.id = r.agency_id
+           AND r.contact_promised_on IS DISTINCT FROM signpost_contact_promise(r.forward_due_at, a.contact_days, a.contact_clock);
       END IF;
       RETURN res;
     END
@@ -62,5 +65,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(BEFORE).execute(db);
-  await sql`DROP FUNCTION signpost_deadline_day(timestamptz)`.execute(db);
+  await sql`DROP FUNCTION signpost_contact_promise(timestamptz, integer, text); DROP FUNCTION signpost_deadline_day(timestamptz)`.execute(db);
 }
