@@ -5,7 +5,9 @@
  * for calendar-day and working-day agencies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ukDeadlineDate, ukDeadlineTime } from '../src/domain/uk-dates.js';
 import { contactPromiseDay, deadlineDay } from '../src/domain/working-days.js';
+import { createViews } from '../src/web/render.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { submissionBody } from './helpers/factories.js';
@@ -43,6 +45,16 @@ describe('the day a deadline closes', () => {
     const cal = { holidays: new Set<string>(), dayEndsAtMinute: 1440 };
     expect(contactPromiseDay(new Date('2026-01-09T00:00:00Z'), 14, 'calendar_days', cal)).toBe('2026-01-22');
     expect(contactPromiseDay(new Date('2026-01-09T00:00:00Z'), 10, 'working_days', cal)).toBe('2026-01-22');
+  });
+
+  it('is the day the agency’s pages and reminder give, with midnight written 24:00', () => {
+    const midnight = new Date('2026-01-09T00:00:00Z');
+    const fivePm = new Date('2026-01-08T17:00:00Z');
+    expect([ukDeadlineDate(midnight), ukDeadlineTime(midnight)]).toEqual(['8 January 2026', '24:00']);
+    expect([ukDeadlineDate(fivePm), ukDeadlineTime(fivePm)]).toEqual(['8 January 2026', '17:00']);
+    const views = createViews();
+    expect(views.renderString('{{ d | ukDeadline }}', { d: midnight })).toBe('8 January 2026');
+    expect(views.renderString('{{ d | ukDeadline }}', { d: '2026-07-09T23:00:00.000Z' })).toBe('9 July 2026');
   });
 });
 

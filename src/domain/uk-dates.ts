@@ -13,6 +13,20 @@ export function ukDate(v: Date | string): string {
   return dayFmt.format(d);
 }
 
+/**
+ * The day a deadline closes, as ukDate writes it: a deadline at midnight (WORKING_DAY_ENDS_AT=24:00)
+ * is the end of the day before, not the start of its instant's day.
+ */
+export function ukDeadlineDate(d: Date): string {
+  return ukDate(new Date(d.getTime() - 1));
+}
+
+/** A deadline's London time of day, "17:00"; a deadline at midnight reads "24:00", the end of its day. */
+export function ukDeadlineTime(d: Date): string {
+  const t = londonDateTime(d).slice(11);
+  return t === '00:00' ? '24:00' : t;
+}
+
 const dayMonthFmt = new Intl.DateTimeFormat('en-GB', { timeZone: UK_TIME_ZONE, day: 'numeric', month: 'short' });
 
 /** A calendar day ('YYYY-MM-DD') as "1 Dec": chart labels, read day first as people here read dates. */

@@ -9,7 +9,7 @@
  */
 import { listReferralsAwaitingContactDueBy } from '../db/referral.repository.js';
 import { addDays } from '../domain/clock.js';
-import { londonDateTime, londonDay, ukDate } from '../domain/uk-dates.js';
+import { londonDay, ukDeadlineDate, ukDeadlineTime } from '../domain/uk-dates.js';
 import { hubSignature } from '../mail/hub-signature.js';
 import type { ServiceDeps } from './deps.js';
 import { capacityLinkFor } from './capacity-link.js';
@@ -46,8 +46,8 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
       const first = list[0]!;
       const lines = list.map((r) =>
         r.contactDueAt! <= soon
-          ? `- ${r.reference}: contact the person by ${ukDate(r.contactDueAt!)} (${warnWords}: by ${londonDateTime(r.contactDueAt!).slice(11)})`
-          : `- ${r.reference}: contact the person by ${ukDate(r.contactDueAt!)}`,
+          ? `- ${r.reference}: contact the person by ${ukDeadlineDate(r.contactDueAt!)} (${warnWords}: by ${ukDeadlineTime(r.contactDueAt!)})`
+          : `- ${r.reference}: contact the person by ${ukDeadlineDate(r.contactDueAt!)}`,
       );
       const marked = list.filter((r) => r.contactDueAt! <= soon).length;
       const n = await createNotification(

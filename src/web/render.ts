@@ -110,6 +110,11 @@ export function createViews(): nunjucks.Environment {
     const d = asDate(v);
     return d ? dateTimeFmt.format(d) : '';
   });
+  // a deadline's day: one at midnight (WORKING_DAY_ENDS_AT=24:00) is the end of the day before
+  env.addFilter('ukDeadline', (v: unknown) => {
+    const d = asDate(v);
+    return d ? dateFmt.format(new Date(d.getTime() - 1)) : '';
+  });
   env.addFilter('statusLabel', (s: string) => STATUS_LABELS[s] ?? s);
   env.addFilter('statusColour', (s: string) => STATUS_COLOURS[s] ?? 'grey');
   env.addFilter('contactWords', (s: unknown) => ({ phone: 'By phone', email: 'By email', post: 'By letter', visit: 'A home visit' })[String(s)] ?? s);
