@@ -5,8 +5,8 @@
  * for calendar-day and working-day agencies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ukDeadlineDate, ukDeadlineTime } from '../src/domain/uk-dates.js';
-import { contactPromiseDay, deadlineDay } from '../src/domain/working-days.js';
+import { deadlineDay, ukDeadlineDate, ukDeadlineTime } from '../src/domain/uk-dates.js';
+import { contactPromiseDay } from '../src/domain/working-days.js';
 import { createViews } from '../src/web/render.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';

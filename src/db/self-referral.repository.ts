@@ -109,13 +109,9 @@ export async function eraseClosedSelfReferralNotes(trx: Executor, cutoff: Date, 
   const rows = await trx
     .updateTable('selfReferrals')
     .set({ callNote: null, closeNote: null })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('selfReferrals')
+    .where('id', 'in', () =>
+      closedWithNotesBefore(trx, cutoff)
         .select('id')
-        .where('status', '=', sql.lit('closed'))
-        .where(sql<boolean>`(call_note IS NOT NULL OR close_note IS NOT NULL)`)
-        .where('decidedAt', '<', cutoff)
         .orderBy('decidedAt')
         .limit(limit)
         .forUpdate()
@@ -128,12 +124,17 @@ export async function eraseClosedSelfReferralNotes(trx: Executor, cutoff: Date, 
 
 /** How many closed items retention would remove notes from now (the dry run's count). */
 export async function countClosedSelfReferralNotesDue(db: Executor, cutoff: Date): Promise<number> {
-  const row = await db
-    .selectFrom('selfReferrals')
+  const row = await closedWithNotesBefore(db, cutoff)
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('status', '=', sql.lit('closed'))
-    .where(sql<boolean>`(call_note IS NOT NULL OR close_note IS NOT NULL)`)
-    .where('decidedAt', '<', cutoff)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** Closed items that still hold a note, closed before `cutoff`: self_referrals_closed_notes_idx's predicate, as literals so that the index serves it. */
+function closedWithNotesBefore(db: Executor, cutoff: Date) {
+  return db
+    .selectFrom('selfReferrals')
+    .where('status', '=', sql.lit('closed'))
+    .where(sql<boolean>`(call_note IS NOT NULL OR close_note IS NOT NULL)`)
+    .where('decidedAt', '<', cutoff);
 }

@@ -14,11 +14,17 @@ export function ukDate(v: Date | string): string {
 }
 
 /**
- * The day a deadline closes, as ukDate writes it: a deadline at midnight (WORKING_DAY_ENDS_AT=24:00)
- * is the end of the day before, not the start of its instant's day.
+ * The London day on which a deadline closes. A deadline at midnight (closing time 24:00, or a
+ * calendar clock from a moment at midnight) closes the day before: its instant is the first
+ * moment of the next day.
  */
+export function deadlineDay(deadline: Date): string {
+  return londonDay(new Date(deadline.getTime() - 1));
+}
+
+/** The day a deadline closes (deadlineDay), as ukDate writes it. */
 export function ukDeadlineDate(d: Date): string {
-  return ukDate(new Date(d.getTime() - 1));
+  return ukDate(deadlineDay(d));
 }
 
 /** A deadline's London time of day, "17:00"; a deadline at midnight reads "24:00", the end of its day. */

@@ -14,7 +14,7 @@
  * - Hours (the forward clock's `hours`) are elapsed time: 24 hours is 24 hours.
  */
 import { HOUR } from './clock.js';
-import { londonDay, londonMinuteOfDay, londonMoment } from './uk-dates.js';
+import { deadlineDay, londonDay, londonMinuteOfDay, londonMoment } from './uk-dates.js';
 
 export const CLOCK_KINDS = ['calendar_days', 'working_days'] as const;
 export type ClockKind = (typeof CLOCK_KINDS)[number];
@@ -82,15 +82,6 @@ export function addLondonDays(from: Date, n: number): Date {
   const at = londonMoment(addDaysToDay(londonDay(from), n), londonMinuteOfDay(from));
   // keep the seconds and milliseconds the wall clock does not show
   return new Date(at.getTime() + (from.getTime() % 60_000 + 60_000) % 60_000);
-}
-
-/**
- * The London day on which a deadline closes. A deadline at midnight (closing time 24:00, or a
- * calendar clock from a moment at midnight) closes the day before: its instant is the first
- * moment of the next day.
- */
-export function deadlineDay(deadline: Date): string {
-  return londonDay(new Date(deadline.getTime() - 1));
 }
 
 /**

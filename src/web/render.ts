@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import type { Response } from 'express';
+import { ukDeadlineDate } from '../domain/uk-dates.js';
 
 // Views and static files sit beside this module: in src/web when run from the sources, in
 // dist/src/web once `npm run build` has compiled it and copied them there. The NHS.UK frontend
@@ -113,7 +114,7 @@ export function createViews(): nunjucks.Environment {
   // a deadline's day: one at midnight (WORKING_DAY_ENDS_AT=24:00) is the end of the day before
   env.addFilter('ukDeadline', (v: unknown) => {
     const d = asDate(v);
-    return d ? dateFmt.format(new Date(d.getTime() - 1)) : '';
+    return d ? ukDeadlineDate(d) : '';
   });
   env.addFilter('statusLabel', (s: string) => STATUS_LABELS[s] ?? s);
   env.addFilter('statusColour', (s: string) => STATUS_COLOURS[s] ?? 'grey');

@@ -57,8 +57,6 @@ export function pointsText(current: number | null, previous: number | null): str
   return d === 0 ? 'no change' : `${d > 0 ? 'up' : 'down'} ${Math.abs(d)} points`;
 }
 
-export const count = n;
-
 /** The clocks whose step was due: done on time, done late, or overdue now. */
 export const clockDue = (c: ClockFigures) => c.onTime + c.late + c.overdue;
 /** How many durations the median and 90th percentile rest on. */
