@@ -38,8 +38,9 @@ export const envSchema = z.object({
   CONTACT_WITHIN_DAYS: z.coerce.number().int().positive().default(14),
   // the contact clock kind a new agency gets (each agency has its own)
   CONTACT_CLOCK: z.enum(CLOCK_KINDS).default('calendar_days'),
-  FOLLOW_UP_AFTER_DAYS: z.coerce.number().int().positive().default(14),
-  FOLLOW_UP_CLOCK: z.enum(CLOCK_KINDS).default('calendar_days'),
+  // T3: the hub's call falls due this many working days after the day the agency's contact
+  // deadline closes (src/domain/promise.ts), so it never comes before the date the person was given
+  FOLLOW_UP_WORKING_DAYS_AFTER_CONTACT: z.coerce.number().int().min(1).max(20).default(1),
   // when a working day ends, London time ('HH:MM', up to 24:00 for midnight): working-day deadlines fall then
   WORKING_DAY_ENDS_AT: z.string().refine((v) => parseDayEnd(v) !== undefined, 'must be a time from 00:01 to 24:00, HH:MM').default('17:00'),
   // warnings: what falls due within this many hours is shown on the dashboard and marked in reminders
@@ -95,6 +96,13 @@ export const envSchema = z.object({
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
 
+/** Keys that no longer mean anything, and what replaced them. */
+const RETIRED_KEYS: Record<string, string> = {
+  FOLLOW_UP_AFTER_DAYS:
+    "no longer used: the hub's call now falls due after the agency's contact deadline (FOLLOW_UP_WORKING_DAYS_AFTER_CONTACT working days after it, default 1); remove this setting",
+  FOLLOW_UP_CLOCK: 'no longer used: the hub\'s call is counted in working days after the agency\'s contact deadline (FOLLOW_UP_WORKING_DAYS_AFTER_CONTACT); remove this setting',
+};
+
 export class ConfigError extends Error {
   constructor(readonly issues: { key: string; message: string }[]) {
     super(`Invalid configuration:\n${issues.map((i) => `  ${i.key}: ${i.message}`).join('\n')}`);
@@ -110,6 +118,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       result.error.issues.map((i) => ({ key: i.path.join('.') || '(root)', message: i.message })),
     );
   }
+  // settings that were replaced: a hub that set one must learn it no longer applies
+  const retired = Object.entries(RETIRED_KEYS).filter(([key]) => source[key] !== undefined);
+  if (retired.length) throw new ConfigError(retired.map(([key, message]) => ({ key, message })));
   if (result.data.HTTP_HEADERS_TIMEOUT_MS > result.data.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError([{ key: 'HTTP_HEADERS_TIMEOUT_MS', message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS' }]);
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR } from '../src/domain/clock.js';
+import { HOUR } from '../src/domain/clock.js';
 import { runSweep } from '../src/services/sla.service.js';
 import { processFollowUpDue } from '../workers/follow-up.worker.js';
 import type { TestContext } from './helpers/context.js';
@@ -31,16 +31,19 @@ async function forwardedSubmission(idx: number[]): Promise<{ s: Submitted; follo
 }
 
 describe('the worklist', () => {
-  it('shows a follow-up as due at day 14 after forwarding, and not before', async () => {
+  it('shows a follow-up as due on the working day after the last contact deadline, and not before', async () => {
     const { s, followUpId, dueAt } = await forwardedSubmission([0, 15]);
-    expect(dueAt.getTime() - ctx.clock.now().getTime()).toBe(14 * DAY);
+    // received Monday 5 January: the fire service's 14 days end on Tuesday 20 January, the advice
+    // team's 10 on Friday 16: the hub's call is on Wednesday 21 January, by closing time
+    expect(dueAt.toISOString()).toBe('2026-01-21T17:00:00.000Z');
 
-    ctx.clock.advance(14 * DAY - HOUR);
+    ctx.clock.set('2026-01-20T23:59:00Z');
     expect((await listed('due')).map((f) => f.id)).not.toContain(followUpId);
     expect((await listed('upcoming')).map((f) => f.id)).toContain(followUpId);
     expect((await processFollowUpDue({ id: 'j', data: { followUpId } }, ctx)).state).toBe('not_yet_due');
 
-    ctx.clock.advance(HOUR);
+    // its day has come: due now, all day, until the breach at 17:00
+    ctx.clock.set('2026-01-21T00:00:00Z');
     const item = (await listed('due')).find((f) => f.id === followUpId);
     expect(item).toBeDefined();
     expect(item.submissionReference).toBe(s.reference);
@@ -65,8 +68,8 @@ describe('the worklist', () => {
 
 describe('recording a follow-up', () => {
   it('keeps an attempt that did not reach the person, and the follow-up stays due', async () => {
-    const { followUpId } = await forwardedSubmission([3]);
-    ctx.clock.advance(14 * DAY);
+    const { followUpId, dueAt } = await forwardedSubmission([3]);
+    ctx.clock.set(dueAt);
     const res = await api.post(`/api/v1/follow-ups/${followUpId}`, coordinator.token, { contactMade: false, note: 'no answer' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('scheduled');
@@ -75,9 +78,9 @@ describe('recording a follow-up', () => {
   });
 
   it('needs an outcome for every referral that reached an agency, and only for this submission’s referrals', async () => {
-    const { s, followUpId } = await forwardedSubmission([0, 15]);
+    const { s, followUpId, dueAt } = await forwardedSubmission([0, 15]);
     const other = await forwardedSubmission([3]);
-    ctx.clock.advance(14 * DAY);
+    ctx.clock.set(dueAt);
     const [a, b] = s.referrals;
 
     let res = await api.post(`/api/v1/follow-ups/${followUpId}`, coordinator.token, { contactMade: true, outcomes: [{ referralId: a!.id, needsMet: 'yes' }] });
@@ -131,8 +134,8 @@ describe('recording a follow-up', () => {
   });
 
   it('closes the submission when every referral is terminal, with the closing notification to the submitter', async () => {
-    const { s, followUpId } = await forwardedSubmission([0, 3, 15]);
-    ctx.clock.advance(14 * DAY);
+    const { s, followUpId, dueAt } = await forwardedSubmission([0, 3, 15]);
+    ctx.clock.set(dueAt);
     const [a, b, c] = s.referrals;
     await setStatus(ctx, a!.id, 'completed');
     await setStatus(ctx, b!.id, 'completed');

@@ -9,7 +9,6 @@ import { apiClient } from './helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
 import { startTestSink, to, settle, type SmtpSink } from './helpers/smtp-sink.js';
 import { startTestWorkers, waitUntil, type TestWorkers } from './helpers/workers.js';
-import { DAY } from '../src/domain/clock.js';
 import { lettersOf } from './helpers/people.js';
 
 let ctx: TestContext;
@@ -53,7 +52,7 @@ async function submit(yes: string[]) {
   const someone = { ...person, familyName: `Marlowe-${lettersOf(people++)}` };
   const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody(q, yes, { person: someone }));
   expect(res.status).toBe(201);
-  return res.body as { id: string; reference: string; referrals: { id: string; reference: string; agencyId: string }[] };
+  return res.body as { id: string; reference: string; referrals: { id: string; reference: string; agencyId: string; contactDueAt: string }[] };
 }
 
 async function agencyOf(id: string) {
@@ -89,10 +88,15 @@ describe('forward worker, full template', () => {
       ctx.db.selectFrom('referrals').selectAll().where('id', '=', ref.id).where('status', '=', 'forwarded').executeTakeFirst(),
     );
     expect(row.forwardedAt).toEqual(now);
-    expect(row.contactDueAt).toEqual(new Date(now.getTime() + 10 * DAY));
+    // the promise made at intake: the 24 hours end on Tuesday 6 January, + the advice team's 10
+    // days, to the end of Friday 16 January; the mail gives the agency that date
+    expect(row.contactDueAt!.toISOString()).toBe('2026-01-17T00:00:00.000Z');
+    expect(row.contactDueAt!.toISOString()).toBe(ref.contactDueAt);
+    expect(mail!.text).toContain('Please contact them by Friday 16 January 2026');
     expect(row.forwardMessageId).toBe(mail!.messageId);
     expect(row.forwardAttempts).toBe(1);
-    expect(row.followUpDueAt).toEqual(new Date(now.getTime() + 14 * DAY));
+    // the hub's call: the working day after the contact deadline (Monday 19 January), by 17:00
+    expect(row.followUpDueAt!.toISOString()).toBe('2026-01-19T17:00:00.000Z');
 
     const events = await ctx.db.selectFrom('referralEvents').selectAll().where('referralId', '=', ref.id).orderBy('at').orderBy('id').execute();
     expect(events.map((e) => [e.fromStatus, e.toStatus, e.actorLabel])).toEqual([
@@ -102,13 +106,14 @@ describe('forward worker, full template', () => {
     const n = await ctx.db.selectFrom('notifications').selectAll().where('dedupeKey', '=', `forward:${ref.id}`).executeTakeFirstOrThrow();
     expect([n.kind, n.status, n.attempts, n.messageId, n.recipient]).toEqual(['referral_forward', 'sent', 1, mail!.messageId, agency.email]);
 
-    // the follow-up: a row due 14 days after forwarding, and a delayed job in Redis for that moment
+    // the follow-up: a row due after the contact deadline, and a delayed job in Redis for that moment
     const fu = await ctx.db.selectFrom('followUps').selectAll().where('submissionId', '=', s.id).executeTakeFirstOrThrow();
     expect(fu.status).toBe('scheduled');
-    expect(fu.dueAt).toEqual(new Date(now.getTime() + 14 * DAY));
+    expect(fu.dueAt.toISOString()).toBe('2026-01-19T17:00:00.000Z');
     const job = await waitUntil(() => ctx.jobs.queue('follow-up').getJob(`follow-up-${fu.id}`));
     expect(await job.getState()).toBe('delayed');
-    expect(job.opts.delay).toBe(14 * DAY);
+    // timed for the start of the call's day (midnight, Monday 19 January)
+    expect(job.opts.delay).toBe(new Date('2026-01-19T00:00:00Z').getTime() - now.getTime());
     // ids only: the follow-up and the request that caused it
     expect(job.data).toEqual({ followUpId: fu.id, requestId: expect.any(String) });
   });
@@ -157,7 +162,9 @@ describe('forward worker, minimal template', () => {
     const row = await waitUntil(() =>
       ctx.db.selectFrom('referrals').select(['status', 'contactDueAt', 'forwardedAt']).where('id', '=', ref.id).where('status', '=', 'forwarded').executeTakeFirst(),
     );
-    expect(row.contactDueAt).toEqual(new Date(row.forwardedAt!.getTime() + 14 * DAY));
+    // the fire service's 14 days from the day the 24 hours end (6 January), to the end of the 20th
+    expect(row.contactDueAt!.toISOString()).toBe('2026-01-21T00:00:00.000Z');
+    expect(mail!.text).toContain('Please contact them by Tuesday 20 January 2026');
   });
 
   it('tells an agency whose staff have accounts to sign in, and that the link works without one', async () => {

@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/domain/clock.js';
+import { londonDay, londonMoment } from '../src/domain/uk-dates.js';
 import { runSweep } from '../src/services/sla.service.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
@@ -34,7 +35,7 @@ const person = {
 const PERSONAL = [person.givenName, person.familyName, person.phone, person.email, person.addressLine, person.postcode, person.dateOfBirth, person.accessNeeds];
 
 type Checklist = Awaited<ReturnType<typeof seedChecklist>>;
-type Referral = { id: string; reference: string; agencyId: string; questionIds: string[] };
+type Referral = { id: string; reference: string; agencyId: string; questionIds: string[]; contactDueAt: string };
 
 let ctx: TestContext;
 let sink: SmtpSink;
@@ -119,12 +120,16 @@ describe.each(['full', 'minimal'] as const)('the full loop, FORWARD_EMAIL_CONTEN
       expect(res.body.contactedAt).toBe(ctx.clock.now().toISOString());
     }
 
-    // 4. the follow-up is not due before day 14, and is at day 14
+    // 4. the follow-up is due on the working day after the last agency's contact date (the
+    // person's), by closing time, and on the worklist from the start of that day, not before
     const followUp = await ctx.db.selectFrom('followUps').selectAll().where('submissionId', '=', submissionId).executeTakeFirstOrThrow();
-    expect(followUp.dueAt).toEqual(new Date(forwardedAt.getTime() + 14 * DAY));
-    ctx.clock.set(new Date(followUp.dueAt.getTime() - MINUTE));
+    const lastContact = Math.max(...referrals.map((r) => new Date(r.contactDueAt).getTime()));
+    expect(followUp.dueAt.getTime()).toBeGreaterThan(lastContact);
+    expect(followUp.dueAt.getTime()).toBeGreaterThan(forwardedAt.getTime() + 14 * DAY);
+    const callDay = londonMoment(londonDay(followUp.dueAt), 0);
+    ctx.clock.set(new Date(callDay.getTime() - MINUTE));
     expect((await dueIds()).map((f) => f.id)).not.toContain(followUp.id);
-    ctx.clock.set(followUp.dueAt);
+    ctx.clock.set(callDay);
     expect((await dueIds()).find((f) => f.id === followUp.id)?.submissionId).toBe(submissionId);
 
     // 5. the agencies complete their referrals; the submission stays open until the follow-up is recorded

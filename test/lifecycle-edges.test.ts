@@ -11,6 +11,7 @@ import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { markForwarded, moveThrough, submit } from './helpers/referrals.js';
 import { scheduleFollowUp } from '../src/services/follow-up.service.js';
+import { addDays } from '../src/domain/clock.js';
 
 let ctx: TestContext;
 let api: Api;
@@ -95,16 +96,17 @@ describe('follow-up scheduling', () => {
     const s = await submit(api, worker, q, [a.id, b.id]);
     const ra = s.byAgency.get(a.agencyId)!;
     const rb = s.byAgency.get(b.agencyId)!;
-    const deps = { ids: ctx.ids, env: ctx.env, holidays: ctx.holidays };
-    const { followUpId } = await scheduleFollowUp(ctx.db, deps, s.submissionId, ctx.clock.now(), ra.id);
+    const deps = { ids: ctx.ids };
+    const due = addDays(ctx.clock.now(), 15);
+    const { followUpId } = await scheduleFollowUp(ctx.db, deps, s.submissionId, due, ctx.clock.now(), ra.id);
     await ctx.db.updateTable('followUps').set({ status: 'completed', completedAt: ctx.clock.now() }).where('id', '=', followUpId).execute();
     await ctx.db.insertInto('followUpOutcomes').values({ followUpId, referralId: ra.id, needsMet: 'yes', recordedAt: ctx.clock.now(), recordedBy: hub.id }).execute();
 
     // a repeat for the referral the call covered changes nothing
-    await scheduleFollowUp(ctx.db, deps, s.submissionId, ctx.clock.now(), ra.id);
+    await scheduleFollowUp(ctx.db, deps, s.submissionId, due, ctx.clock.now(), ra.id);
     expect((await ctx.db.selectFrom('followUps').select('status').where('id', '=', followUpId).executeTakeFirstOrThrow()).status).toBe('completed');
     // one the call never covered reopens it
-    await scheduleFollowUp(ctx.db, deps, s.submissionId, ctx.clock.now(), rb.id);
+    await scheduleFollowUp(ctx.db, deps, s.submissionId, due, ctx.clock.now(), rb.id);
     const f = await ctx.db.selectFrom('followUps').select(['status', 'completedAt']).where('id', '=', followUpId).executeTakeFirstOrThrow();
     expect(f).toEqual({ status: 'scheduled', completedAt: null });
   });

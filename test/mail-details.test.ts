@@ -34,7 +34,7 @@ describe('mail the hub sends', () => {
     ctx.clock.advance(10 * DAY + HOUR);
     await sendContactReminders(ctx); // nothing for a (rejected); b is still pending
     await markForwarded(ctx, b!.id);
-    ctx.clock.advance(11 * DAY);
+    ctx.clock.set(new Date(new Date(b!.contactDueAt).getTime() - 2 * DAY));
     await sendContactReminders(ctx); // b's contact date is within four days
     const c = await submit(api, worker, q, [q.questions[2]!.id]);
     await moveThrough(api, coordinator.token, c.referrals[0]!.id, [{ to: 'cancelled', reason: 'entered in error' }]); // closing mail

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadlineDay, ukDeadlineDate, ukDeadlineTime } from '../src/domain/uk-dates.js';
-import { contactPromiseDay } from '../src/domain/working-days.js';
+import { referralPromise } from '../src/domain/promise.js';
 import { createViews } from '../src/web/render.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
@@ -32,7 +32,12 @@ beforeAll(async () => {
 afterAll(async () => ctx?.close());
 
 const promiseOf = async (id: string) =>
-  ctx.db.selectFrom('referrals').select(['forwardDueAt', 'contactPromisedOn']).where('id', '=', id).executeTakeFirstOrThrow();
+  ctx.db
+    .selectFrom('referrals')
+    .select(['forwardDueAt', 'contactDueAt'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()
+    .then((r) => ({ forwardDueAt: r.forwardDueAt, contactPromisedOn: deadlineDay(r.contactDueAt!) }));
 
 describe('the day a deadline closes', () => {
   it('is its own London day, or the day before when it falls at midnight', () => {
@@ -43,18 +48,24 @@ describe('the day a deadline closes', () => {
     expect(deadlineDay(new Date('2026-07-09T22:59:59Z'))).toBe('2026-07-09');
     expect(deadlineDay(new Date('2026-07-09T23:00:01Z'))).toBe('2026-07-10');
     const cal = { holidays: new Set<string>(), dayEndsAtMinute: 1440 };
-    expect(contactPromiseDay(new Date('2026-01-09T00:00:00Z'), 14, 'calendar_days', cal)).toBe('2026-01-22');
-    expect(contactPromiseDay(new Date('2026-01-09T00:00:00Z'), 10, 'working_days', cal)).toBe('2026-01-22');
+    const settings = { forward: { kind: 'next_working_day' as const, hours: 24 }, followUpWorkingDaysAfterContact: 1 };
+    // received Wednesday 7 January: forward deadline 24:00 Thursday (the first instant of Friday)
+    const from = new Date('2026-01-07T10:00:00Z');
+    const calendarDays = referralPromise({ from, heldUntil: null, agency: { contactDays: 14, contactClock: 'calendar_days' } }, settings, cal);
+    const workingDays = referralPromise({ from, heldUntil: null, agency: { contactDays: 10, contactClock: 'working_days' } }, settings, cal);
+    expect(calendarDays.forwardDueAt.toISOString()).toBe('2026-01-09T00:00:00.000Z');
+    expect(deadlineDay(calendarDays.contactDueAt)).toBe('2026-01-22');
+    expect(deadlineDay(workingDays.contactDueAt)).toBe('2026-01-22');
   });
 
   it('is the day the agency’s pages and reminder give, with midnight written 24:00', () => {
     const midnight = new Date('2026-01-09T00:00:00Z');
     const fivePm = new Date('2026-01-08T17:00:00Z');
-    expect([ukDeadlineDate(midnight), ukDeadlineTime(midnight)]).toEqual(['8 January 2026', '24:00']);
-    expect([ukDeadlineDate(fivePm), ukDeadlineTime(fivePm)]).toEqual(['8 January 2026', '17:00']);
+    expect([ukDeadlineDate(midnight), ukDeadlineTime(midnight)]).toEqual(['Thursday 8 January 2026', '24:00']);
+    expect([ukDeadlineDate(fivePm), ukDeadlineTime(fivePm)]).toEqual(['Thursday 8 January 2026', '17:00']);
     const views = createViews();
-    expect(views.renderString('{{ d | ukDeadline }}', { d: midnight })).toBe('8 January 2026');
-    expect(views.renderString('{{ d | ukDeadline }}', { d: '2026-07-09T23:00:00.000Z' })).toBe('9 July 2026');
+    expect(views.renderString('{{ d | ukDeadline }}', { d: midnight })).toBe('Thursday 8 January 2026');
+    expect(views.renderString('{{ d | ukDeadline }}', { d: '2026-07-09T23:00:00.000Z' })).toBe('Thursday 9 July 2026');
   });
 });
 

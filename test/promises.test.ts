@@ -1,8 +1,9 @@
 /**
  * The date a person is told: "X will contact you by <day>" is fixed when the checklist arrives
- * (the hub's 24 hours plus the agency's contact days, as a day in London). It does not move when
- * the referral is forwarded sooner than the 24 hours, on the confirmation page or on the printed
- * record; a re-route (a new agency) makes a new promise.
+ * (the hub's 24 hours plus the agency's contact days, as a day in London) and stored as the
+ * agency's contact deadline (the end of that day). It does not move when the referral is
+ * forwarded sooner than the 24 hours, on the confirmation page, the printed record or for the
+ * agency; a re-route (a new agency) makes a new promise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../src/domain/clock.js';
@@ -46,12 +47,11 @@ describe('the day a person is told', () => {
     // received 5 January 23:30: forwarded by 6 January 23:30, then the fire service's 14 days
     expect(promised(before.text, fire.agencyName)).toBe('20 January 2026');
 
-    // forwarded at once, 23 hours sooner than promised: the agency's own deadline is earlier ...
+    // forwarded at once, 23 hours sooner than promised: the agency's deadline is still the
+    // person's date, to the end of that day (it was 19 January 23:30, a day apart from the person's)
     await markForwarded(ctx, s.referrals[0].id);
-    const row = await ctx.db.selectFrom('referrals').select(['contactDueAt', 'contactPromisedOn']).where('id', '=', s.referrals[0].id).executeTakeFirstOrThrow();
-    expect(row.contactDueAt!.toISOString()).toBe('2026-01-19T23:30:00.000Z');
-    // ... but what the person was told does not move
-    expect(row.contactPromisedOn).toBe('2026-01-20');
+    const row = await ctx.db.selectFrom('referrals').select(['contactDueAt']).where('id', '=', s.referrals[0].id).executeTakeFirstOrThrow();
+    expect(row.contactDueAt!.toISOString()).toBe('2026-01-21T00:00:00.000Z');
     expect(promised((await hub.get(`/submissions/${s.id}`)).text, fire.agencyName)).toBe('20 January 2026');
     expect(promised((await hub.get(`/submissions/${s.id}/postcard`)).text, fire.agencyName)).toBe('20 January 2026');
   });
@@ -66,8 +66,10 @@ describe('the day a person is told', () => {
     await moveThrough(api, coordinator.token, ref.id, [{ to: 'rejected', reason: 'outside our area' }]);
     const target = q.questions.find((x) => x.agencyId !== fire.agencyId && x.agencyName.startsWith('Information and advice'))!;
     const moved = await moveThrough(api, coordinator.token, ref.id, [{ to: 'rerouted', targetAgencyId: target.agencyId }]);
-    const replacement = await ctx.db.selectFrom('referrals').select('contactPromisedOn').where('id', '=', moved.body.replacement.id).executeTakeFirstOrThrow();
-    // re-routed 5 February 10:00: forwarded by 6 February 10:00, then the advice team's 10 days
-    expect(replacement.contactPromisedOn).toBe('2026-02-16');
+    const replacement = await ctx.db.selectFrom('referrals').select('contactDueAt').where('id', '=', moved.body.replacement.id).executeTakeFirstOrThrow();
+    // re-routed 5 February 10:00: forwarded by 6 February 10:00, then the advice team's 10 days,
+    // to the end of 16 February
+    expect(replacement.contactDueAt!.toISOString()).toBe('2026-02-17T00:00:00.000Z');
+    expect(moved.body.replacement.contactDueAt).toBe('2026-02-17T00:00:00.000Z');
   });
 });

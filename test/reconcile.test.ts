@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DAY } from '../src/domain/clock.js';
 import { runSweep } from '../src/services/sla.service.js';
 import { createNotification } from '../src/services/notification.service.js';
 import { createTestContext, deleteRedisPrefix, type TestContext } from './helpers/context.js';
@@ -95,7 +94,11 @@ describe('reconciliation', () => {
     expect(res.reenqueued.followUp).toBeGreaterThanOrEqual(1);
     const j = await job();
     expect(await j!.getState()).toBe('delayed');
-    expect(j!.opts.delay).toBe(14 * DAY);
+    // the call is due on Wednesday 21 January (the fire service's date is the 20th): its job is
+    // timed for the start of that day
+    const row = await ctx.db.selectFrom('followUps').select('dueAt').where('id', '=', f.followUpId).executeTakeFirstOrThrow();
+    expect(row.dueAt.toISOString()).toBe('2026-01-21T17:00:00.000Z');
+    expect(j!.opts.delay).toBe(new Date('2026-01-21T00:00:00Z').getTime() - ctx.clock.now().getTime());
     expect((await runSweep(ctx)).reenqueued.followUp).toBe(0);
   });
 

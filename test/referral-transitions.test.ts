@@ -119,7 +119,7 @@ describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects',
     expect((await move(ref.id, coordinator.token, { to: 'rerouted' })).body.error.details[0].path).toBe('targetAgencyId');
     const same = await move(ref.id, coordinator.token, { to: 'rerouted', targetAgencyId: ref.agencyId });
     expect(same.status).toBe(400);
-    expect(same.body.error.details).toEqual([{ path: 'targetAgencyId', message: 'must be another agency than the one that rejected it' }]);
+    expect(same.body.error.details).toEqual([{ path: 'targetAgencyId', message: 'must be another agency than this referral’s' }]);
     const paused = await api.post('/api/v1/agencies', coordinator.token, { name: 'Paused fire partner', email: 'p@example.org', status: 'paused' });
     expect((await move(ref.id, coordinator.token, { to: 'rerouted', targetAgencyId: paused.body.id })).body.error.details[0].message).toBe('this agency is paused');
 

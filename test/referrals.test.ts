@@ -60,7 +60,8 @@ describe('GET /api/v1/referrals', () => {
       receivedAt: ctx.clock.now().toISOString(),
       forwardDueAt: new Date(ctx.clock.now().getTime() + 24 * 3600_000).toISOString(),
       forwardedAt: null,
-      contactDueAt: null,
+      // the hub's promise, stored when it was made: the day the 24 hours end (6 January) + 14 days, to its end
+      contactDueAt: '2026-01-21T00:00:00.000Z',
       contactedAt: null,
       closedAt: null,
     });
@@ -111,7 +112,9 @@ describe('GET /api/v1/referrals/:id', () => {
     expect(res.body.status).toBe('forwarded');
     expect(res.body.allowedNext).toEqual(['acknowledged', 'accepted', 'contacted', 'on_hold', 'unable_to_contact', 'declined', 'rejected', 'cancelled']);
     expect(res.body.forwardedAt).toBe(ctx.clock.now().toISOString());
-    expect(res.body.contactDueAt).toBe(new Date(ctx.clock.now().getTime() + 14 * 86_400_000).toISOString());
+    // the promise made at intake (6 January + 14 days, to the end of the 20th), not a count from forwarding
+    expect(res.body.contactDueAt).toBe('2026-01-21T00:00:00.000Z');
+    expect(res.body.heldUntil).toBeNull();
     const audit = await ctx.db.selectFrom('auditLog').selectAll().where('entityId', '=', ref.id).execute();
     expect(audit).toEqual([expect.objectContaining({ actorUserId: coordinator.id, action: 'read', entity: 'referral', requestId: res.headers.get('x-request-id') })]);
   });

@@ -1,6 +1,6 @@
 import { JOBS } from '../src/jobs/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR } from '../src/domain/clock.js';
+import { DAY } from '../src/domain/clock.js';
 import { sendContactReminders } from '../src/services/reminder.service.js';
 import { processReminders } from '../workers/reminders.worker.js';
 import type { TestContext } from './helpers/context.js';
@@ -30,12 +30,17 @@ describe('contact reminders', () => {
     const fire = all.filter((r) => r.agencyId === q.questions[0]!.agencyId);
     const advice = all.find((r) => r.agencyId === q.questions[15]!.agencyId)!;
 
-    // day 5: advice is due at day 10, more than 4 days away -> nothing
-    ctx.clock.advance(5 * DAY);
+    // received Monday 5 January: the 24 hours end on the 6th; advice is due by the end of
+    // Friday 16 January (10 days), fire by the end of Tuesday 20 January (14 days)
+    expect(advice.contactDueAt).toBe('2026-01-17T00:00:00.000Z');
+    for (const r of fire) expect(r.contactDueAt).toBe('2026-01-21T00:00:00.000Z');
+
+    // 12 January, 09:00: advice is more than 4 days away -> nothing
+    ctx.clock.set('2026-01-12T09:00:00Z');
     expect((await sendContactReminders(ctx)).sent).toBe(0);
 
-    // day 6 + 1 h: advice (due day 10) is within 4 days; fire (due day 14) is not
-    ctx.clock.advance(DAY + HOUR);
+    // 13 January, 10:00: advice is within 4 days; fire is not
+    ctx.clock.set('2026-01-13T10:00:00Z');
     let res = await sendContactReminders(ctx);
     expect(res).toMatchObject({ agencies: 1, sent: 1 });
     let rows = await reminders();
@@ -44,6 +49,7 @@ describe('contact reminders', () => {
     expect(rows[0]!.recipient).toBe('advice@hub.example.org');
     expect(rows[0]!.dedupeKey).toBe(`reminder:${advice.agencyId}:${ctx.clock.now().toISOString().slice(0, 10)}`);
     expect(rows[0]!.bodyText).toContain(advice.reference);
+    expect(rows[0]!.bodyText).toContain('contact the person by Friday 16 January 2026');
     expect(rows[0]!.bodyText).not.toMatch(/Ada|Test-|020 7946 0123/);
     expect(await ctx.jobs.queue(JOBS['send-notification'].queue).getJobState(`notify-${rows[0]!.id}`)).toBe('waiting');
 
@@ -52,8 +58,8 @@ describe('contact reminders', () => {
     expect(res.sent).toBe(0);
     expect(await reminders()).toHaveLength(1);
 
-    // day 10 + 1 h: advice is past due (T2's breach, no reminder); both fire referrals in ONE mail
-    ctx.clock.advance(4 * DAY);
+    // 17 January, 10:00: advice is past due (T2's breach, no reminder); both fire referrals in ONE mail
+    ctx.clock.set('2026-01-17T10:00:00Z');
     res = await sendContactReminders(ctx);
     expect(res).toMatchObject({ agencies: 1, sent: 1 });
     rows = await reminders();

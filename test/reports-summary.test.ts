@@ -127,9 +127,10 @@ describe('the summary report', () => {
     expect(clock(cur, 'forward')).toMatchObject({ onTime: 1, late: 1, ended: 1, overdue: 1, notYetDue: 0, onTimeRate: 33.3, medianHours: 2, p90Hours: 48 });
     // contact: Ada's on time (72 h); the falls referral ended (re-routed) before its deadline
     expect(clock(cur, 'contact')).toMatchObject({ onTime: 1, late: 0, ended: 1, overdue: 0, onTimeRate: 100, medianHours: 72, p90Hours: 72 });
-    // follow-up: Ada's on time, 13 days after forwarding (336 h bucket); the falls referral's call
-    // stopped with the re-route
-    expect(clock(cur, 'follow_up')).toMatchObject({ onTime: 1, late: 0, ended: 1, overdue: 0, onTimeRate: 100, medianHours: 336 });
+    // follow-up: Ada's on time, the day before it was due (due Monday 20 April, the working day
+    // after the fire service's date, Friday 17 April): 17 days after forwarding, in the three
+    // weeks' bucket (504 h); the falls referral's call stopped with the re-route
+    expect(clock(cur, 'follow_up')).toMatchObject({ onTime: 1, late: 0, ended: 1, overdue: 0, onTimeRate: 100, medianHours: 504 });
     expect(clock(byAgency.get(fire), 'forward')).toMatchObject({ onTime: 1, late: 0, overdue: 0, onTimeRate: 100 });
     expect(clock(byAgency.get(other), 'forward')).toMatchObject({ onTime: 0, overdue: 1, onTimeRate: 0, medianHours: null });
 

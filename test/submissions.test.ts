@@ -237,6 +237,7 @@ describe('atomicity', () => {
     const id = () => crypto.randomUUID();
     await expect(
       insertIntake(ctx.db, {
+        now: new Date(),
         userId: worker.id,
         actorLabel: 'test',
         idempotency: null,
@@ -262,7 +263,7 @@ describe('atomicity', () => {
         },
         consent: { id: id(), givenBy: 'person', representativeName: null, representativeRelationship: null, sharingAgreed: true, givenAt: '2026-01-01T00:00:00Z' },
         submission: { id: id(), reference: 'SP-TEST-0001', answers: {}, consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: '2026-01-01T00:00:00Z' }, status: 'open', receivedAt: new Date() },
-        referrals: [{ id: id(), reference: 'SP-TEST-0001-1', agencyId: id(), questionIds: [q.questions[0]!.id], forwardDueAt: new Date() }],
+        referrals: [{ id: id(), reference: 'SP-TEST-0001-1', agencyId: id(), questionIds: [q.questions[0]!.id], forwardDueAt: new Date(), contactDueAt: new Date(), heldUntil: null }],
       }),
     ).rejects.toMatchObject({ code: '23503' });
     expect(await Promise.all((['submissions', 'referrals', 'people', 'referral_events', 'person_versions', 'consents'] as const).map(count))).toEqual(before);

@@ -1,8 +1,8 @@
 /**
  * Working-day clocks end to end, against the real Postgres and an SMTP sink: the hub forwards
- * "by the end of the next working day" (FORWARD_CLOCK=next_working_day), its follow-up call is
- * 10 working days after forwarding (FOLLOW_UP_CLOCK=working_days), and one agency counts its
- * contact days as working days. A checklist received (by the injected clock) on the Friday
+ * "by the end of the next working day" (FORWARD_CLOCK=next_working_day), one agency counts its
+ * contact days as working days, and the hub's call falls due the working day after the
+ * agency's contact deadline (the promise, src/domain/promise.ts). A checklist received (by the injected clock) on the Friday
  * before the August bank holiday Monday, and deadlines across the October clock change. Then
  * the calendar import (good file, bad files, a refresh the running process picks up), and the
  * warnings on the dashboard, in the API and in the agency's reminder.
@@ -42,7 +42,7 @@ beforeAll(async () => {
   sink = await startTestSink();
   ({ ctx, api, q, coordinator } = await createWorld(
     { coordinator: 'coordinator' },
-    { SMTP_URL: sink.url, FORWARD_CLOCK: 'next_working_day', FOLLOW_UP_CLOCK: 'working_days', FOLLOW_UP_AFTER_DAYS: '10', SLA_WARN_WITHIN_HOURS: '30' },
+    { SMTP_URL: sink.url, FORWARD_CLOCK: 'next_working_day', SLA_WARN_WITHIN_HOURS: '30' },
   ));
   mailer = createMailer(ctx.env);
   web = await makeWebUser(ctx, 'coordinator');
@@ -71,10 +71,10 @@ async function receive(questionIds: string[]) {
 }
 
 const referralRow = (id: string) =>
-  ctx.db.selectFrom('referrals').select(['status', 'forwardDueAt', 'contactDueAt', 'contactPromisedOn', 'followUpDueAt']).where('id', '=', id).executeTakeFirstOrThrow();
+  ctx.db.selectFrom('referrals').select(['status', 'forwardDueAt', 'contactDueAt', 'followUpDueAt']).where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('a checklist received on the Friday before a bank holiday Monday', () => {
-  it('is forwarded by the end of Tuesday, and contacted and followed up 10 working days on', async () => {
+  it('is forwarded by the end of Tuesday, contacted 10 working days on, and called the working day after', async () => {
     ctx.clock.set('2026-08-28T09:00:00Z'); // Friday 28 August 2026, 10:00 BST; Monday 31 August is a bank holiday
     const s = await receive([advice.questionId, fire.questionId]);
     const toAdvice = s.referrals.find((r) => r.agencyId === advice.agencyId)!;
@@ -82,37 +82,42 @@ describe('a checklist received on the Friday before a bank holiday Monday', () =
     // T1: closing time (17:00 London) on Tuesday 1 September: not Saturday 09:00 (24 hours), not the bank holiday
     expect(toAdvice.forwardDueAt).toBe('2026-09-01T16:00:00.000Z');
     expect(toFire.forwardDueAt).toBe('2026-09-01T16:00:00.000Z');
-    // what the person is told, if the hub forwards at the last moment: 10 working days after Tuesday for advice ...
-    expect((await referralRow(toAdvice.id)).contactPromisedOn).toBe('2026-09-15');
-    // ... and 14 calendar days for the fire service, as before
-    expect((await referralRow(toFire.id)).contactPromisedOn).toBe('2026-09-15');
+    // what the person is told, if the hub forwards at the last moment: 10 working days after
+    // Tuesday for advice, by its closing time, 17:00 BST ...
+    expect((await referralRow(toAdvice.id)).contactDueAt!.toISOString()).toBe('2026-09-15T16:00:00.000Z');
+    // ... and 14 calendar days for the fire service, to the end of that day (midnight BST)
+    expect((await referralRow(toFire.id)).contactDueAt!.toISOString()).toBe('2026-09-15T23:00:00.000Z');
 
     // the forward worker sends it seconds after receipt
     ctx.clock.advance(5_000);
     expect(await forwardReferral({ ...ctx, mailer }, toAdvice.id)).toBe('forwarded');
     const [mail] = await sink.waitFor(1, { filter: to(advice.email) });
-    expect(mail!.text).toContain('Please contact the person within 10 working days of this message.');
+    // the agency is given the person's date, not a count of days from the mail
+    expect(mail!.text).toContain('Please contact them by Tuesday 15 September 2026: that is the date the person has been given.');
     const row = await referralRow(toAdvice.id);
     expect(row.status).toBe('forwarded');
-    // T2: Tue 1 ... Mon 14 September is the 10th working day (the bank holiday and weekends skipped), 17:00 BST
-    expect(row.contactDueAt!.toISOString()).toBe('2026-09-14T16:00:00.000Z');
-    // T3: the hub's call, 10 working days after forwarding too
-    expect(row.followUpDueAt!.toISOString()).toBe('2026-09-14T16:00:00.000Z');
+    // T2 is the promise, whenever it was forwarded: Wed 2 ... Tue 15 September is the 10th working day after Tuesday 1
+    expect(row.contactDueAt!.toISOString()).toBe('2026-09-15T16:00:00.000Z');
+    // T3: the hub's call, the working day after the contact deadline, by closing time
+    expect(row.followUpDueAt!.toISOString()).toBe('2026-09-16T16:00:00.000Z');
     const followUp = await ctx.db.selectFrom('followUps').select('dueAt').where('submissionId', '=', s.id).executeTakeFirstOrThrow();
-    expect(followUp.dueAt.toISOString()).toBe('2026-09-14T16:00:00.000Z');
+    expect(followUp.dueAt.toISOString()).toBe('2026-09-16T16:00:00.000Z');
 
-    // the sweep reads the stored deadlines as before: nothing late at 16:59 BST, a contact breach at 17:01
-    ctx.clock.set('2026-09-14T15:59:00Z');
+    // the sweep reads the stored deadlines: nothing late at 16:59 BST, a contact breach at 17:01, the call's a day later
+    ctx.clock.set('2026-09-15T15:59:00Z');
     const before = await runSweep(ctx);
     const breachesOf = (id: string) => ctx.db.selectFrom('slaBreaches').select(['clock', 'dueAt']).where('referralId', '=', id).execute();
     expect(before.skipped).toBe(false);
     expect(await breachesOf(toAdvice.id)).toEqual([]);
-    ctx.clock.set('2026-09-14T16:01:00Z');
+    ctx.clock.set('2026-09-15T16:01:00Z');
+    await runSweep(ctx);
+    expect((await breachesOf(toAdvice.id)).map((b) => [b.clock, b.dueAt.toISOString()])).toEqual([['contact', '2026-09-15T16:00:00.000Z']]);
+    ctx.clock.set('2026-09-16T16:01:00Z');
     await runSweep(ctx);
     const after = await breachesOf(toAdvice.id);
     expect(after.map((b) => [b.clock, b.dueAt.toISOString()]).sort()).toEqual([
-      ['contact', '2026-09-14T16:00:00.000Z'],
-      ['follow_up', '2026-09-14T16:00:00.000Z'],
+      ['contact', '2026-09-15T16:00:00.000Z'],
+      ['follow_up', '2026-09-16T16:00:00.000Z'],
     ]);
   });
 });
@@ -123,16 +128,17 @@ describe('deadlines across the October clock change (Sunday 25 October 2026)', (
     const s = await receive([advice.questionId]);
     expect(s.referrals[0]!.forwardDueAt).toBe('2026-10-26T17:00:00.000Z');
     await markForwarded(ctx, s.referrals[0]!.id);
-    // 10 working days from Friday 23 October: Monday 26 October ... Friday 6 November, 17:00 GMT
-    expect((await referralRow(s.referrals[0]!.id)).contactDueAt!.toISOString()).toBe('2026-11-06T17:00:00.000Z');
+    // 10 working days after Monday 26 October: Tuesday 27 October ... Monday 9 November, 17:00 GMT
+    expect((await referralRow(s.referrals[0]!.id)).contactDueAt!.toISOString()).toBe('2026-11-09T17:00:00.000Z');
   });
 
-  it('14 calendar days keep the wall-clock time: forwarded at 10:00 BST, due at 10:00 GMT', async () => {
+  it('14 calendar days end with their day, at midnight GMT after the change', async () => {
     ctx.clock.set('2026-10-20T09:00:00Z'); // Tuesday, 10:00 BST
     const s = await receive([fire.questionId]);
     expect(s.referrals[0]!.forwardDueAt).toBe('2026-10-21T16:00:00.000Z'); // Wednesday, 17:00 BST
     await markForwarded(ctx, s.referrals[0]!.id);
-    expect((await referralRow(s.referrals[0]!.id)).contactDueAt!.toISOString()).toBe('2026-11-03T10:00:00.000Z');
+    // Wednesday 21 October + 14 days: the end of Wednesday 4 November, midnight GMT
+    expect((await referralRow(s.referrals[0]!.id)).contactDueAt!.toISOString()).toBe('2026-11-05T00:00:00.000Z');
   });
 });
 
@@ -169,22 +175,22 @@ describe('warnings before a breach (SLA_WARN_WITHIN_HOURS=30)', () => {
   });
 
   it("the agency's reminder marks the referrals due within 30 hours, with the time", async () => {
-    // two advice referrals forwarded a day apart: due Thursday 3 and Friday 4 December, 17:00
+    // two advice referrals received a day apart: due Thursday 3 and Friday 4 December, 17:00
     ctx.clock.set('2026-11-18T10:00:00Z');
     const first = (await receive([advice.questionId])).referrals[0]!;
     await markForwarded(ctx, first.id);
     ctx.clock.set('2026-11-19T10:00:00Z');
     const second = (await receive([advice.questionId])).referrals[0]!;
     await markForwarded(ctx, second.id);
-    expect((await referralRow(first.id)).contactDueAt!.toISOString()).toBe('2026-12-02T17:00:00.000Z');
-    expect((await referralRow(second.id)).contactDueAt!.toISOString()).toBe('2026-12-03T17:00:00.000Z');
+    expect((await referralRow(first.id)).contactDueAt!.toISOString()).toBe('2026-12-03T17:00:00.000Z');
+    expect((await referralRow(second.id)).contactDueAt!.toISOString()).toBe('2026-12-04T17:00:00.000Z');
 
-    ctx.clock.set('2026-12-02T08:00:00Z'); // Wednesday 08:00: the first is due in 9 hours, the second in 33
+    ctx.clock.set('2026-12-03T08:00:00Z'); // Thursday 08:00: the first is due in 9 hours, the second in 33
     expect(await sendContactReminders(ctx)).toMatchObject({ sent: 1 });
     const n = await ctx.db.selectFrom('notifications').select('bodyText').where('kind', '=', 'contact_reminder').where('recipient', '=', advice.email).executeTakeFirstOrThrow();
     const lineOf = (reference: string) => n.bodyText.split('\n').find((l) => l.includes(reference))!;
-    expect(lineOf(first.reference)).toBe(`- ${first.reference}: contact the person by 2 December 2026 (DUE WITHIN 30 HOURS: by 17:00)`);
-    expect(lineOf(second.reference)).toBe(`- ${second.reference}: contact the person by 3 December 2026`);
+    expect(lineOf(first.reference)).toBe(`- ${first.reference}: contact the person by Thursday 3 December 2026 (DUE WITHIN 30 HOURS: by 17:00)`);
+    expect(lineOf(second.reference)).toBe(`- ${second.reference}: contact the person by Friday 4 December 2026`);
     expect(n.bodyText).toContain('One is due within 30 hours');
   });
 });

@@ -4,12 +4,19 @@
  */
 import { sql } from 'kysely';
 import type { CapacityRecord, CapacityStatus } from '../domain/capacity.js';
+import type { ClockKind } from '../domain/working-days.js';
 import type { CapacityVia, Executor } from './database.js';
 
 /** Every agency's latest word (agencies that never said are absent). */
 export async function listCapacityRecords(db: Executor): Promise<Map<string, CapacityRecord>> {
   const rows = await db.selectFrom('agencyCapacity').select(['agencyId', 'status', 'waitWeeks', 'closedUntil', 'confirmedAt', 'confirmedByLabel']).execute();
   return new Map(rows.map(({ agencyId, ...r }) => [agencyId, r]));
+}
+
+/** Every agency's contact clock (T2): what the promise counts with. */
+export async function listAgencyClocks(db: Executor): Promise<Map<string, { contactDays: number; contactClock: ClockKind }>> {
+  const rows = await db.selectFrom('agencies').select(['id', 'contactDays', 'contactClock']).execute();
+  return new Map(rows.map(({ id, ...r }) => [id, r]));
 }
 
 export async function findCapacityRecord(db: Executor, agencyId: string): Promise<CapacityRecord | undefined> {

@@ -176,6 +176,11 @@ export async function upsertFollowUp(
     .executeTakeFirstOrThrow();
 }
 
+/** The submission's follow-up call, if it has one: its status and when it is due. */
+export async function findFollowUpOfSubmission(db: Executor, submissionId: string) {
+  return db.selectFrom('followUps').select(['status', 'dueAt']).where('submissionId', '=', submissionId).executeTakeFirst();
+}
+
 /** The status of the submission's follow-up, if it has one. */
 export async function findFollowUpStatusOfSubmission(db: Executor, submissionId: string) {
   return db.selectFrom('followUps').select('status').where('submissionId', '=', submissionId).executeTakeFirst();

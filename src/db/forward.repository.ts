@@ -17,6 +17,8 @@ export async function findForwardContext(db: Executor, referralId: string) {
       'r.questionIds',
       'r.receivedAt',
       'r.forwardDueAt',
+      'r.contactDueAt',
+      'r.heldUntil',
       'a.id as agencyId',
       'a.name as agencyName',
       'a.email as agencyEmail',

@@ -57,6 +57,11 @@ export async function requeueFailedForwardNotification(
     .execute();
 }
 
+/** A claimed forward mail that will not go (its referral ended first): failed, with why, never sent by anyone. */
+export async function markForwardNotificationUnsent(trx: Executor, id: string, why: string): Promise<void> {
+  await trx.updateTable('notifications').set({ status: 'failed', lastError: why }).where('id', '=', id).where('status', '=', 'queued').execute();
+}
+
 /** Locks the row for this transaction; undefined when another transaction holds it. */
 export async function claimNotification(trx: Executor, id: string): Promise<Notification | undefined> {
   return trx.selectFrom('notifications').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();

@@ -9,3 +9,9 @@ export function byReference(column: string): RawBuilder<unknown> {
   const c = sql.ref(column);
   return sql`(rtrim(split_part(${c}, '-', 4), 'R'))::int, length(${c}), ${c}`;
 }
+
+/** The same order in TypeScript, for rows already read (byReference's rule: number, then length, then text). */
+export function compareReferences(a: string, b: string): number {
+  const n = (r: string) => Number.parseInt((r.split('-')[3] ?? '').replace(/R+$/, ''), 10) || 0;
+  return n(a) - n(b) || a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}

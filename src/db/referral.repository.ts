@@ -5,7 +5,7 @@
  */
 import { sql, type Updateable } from 'kysely';
 import type { Executor, NewReferral, ReferralsTable } from './database.js';
-import { byReference } from './reference-order.js';
+import { byReference, compareReferences } from './reference-order.js';
 
 export interface ReferralListFilters {
   /** always set for agency users */
@@ -176,14 +176,56 @@ export async function appendReferralEvent(
 
 // ---- forwarding (services/forward.service.ts) ----
 
-/** pending -> forwarded; undefined when another run got there first (or it is no longer pending). */
-export async function markForwarded(trx: Executor, r: { id: string; at: Date; contactDueAt: Date; messageId: string }) {
+/**
+ * The forward worker's locks once the agency's mail server accepted the referral: the referral
+ * and the submission's referrals already forwarded (whose follow-up time the call may move), in
+ * id order, the order every writer of several referrals keeps (the intake too), so that none
+ * of them can deadlock with another. Returns the referral's status now.
+ */
+export async function lockForRecordingForward(trx: Executor, r: { id: string; submissionId: string }): Promise<string | undefined> {
+  const rows = await trx
+    .selectFrom('referrals')
+    .select(['id', 'status'])
+    .where('submissionId', '=', r.submissionId)
+    .where((e) => e.or([e('id', '=', r.id), e('forwardedAt', 'is not', null)]))
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute();
+  return rows.find((x) => x.id === r.id)?.status;
+}
+
+/** The referral's status, and the reason of the step that put it there. */
+export async function findReferralStatus(db: Executor, id: string) {
+  return db
+    .selectFrom('referrals as r')
+    .select(['r.status', (eb) => eb.selectFrom('referralEvents as e').select('e.reason').whereRef('e.referralId', '=', 'r.id').orderBy('e.id', 'desc').limit(1).as('reason')])
+    .where('r.id', '=', id)
+    .executeTakeFirst();
+}
+
+/**
+ * The mail reached the agency, but the referral ended (cancelled, re-routed, declined) while it
+ * was being sent: it records that the agency has it (forwarded_at), without changing its status.
+ */
+export async function markSentAfterEnding(trx: Executor, r: { id: string; at: Date; messageId: string }): Promise<boolean> {
+  const row = await trx
+    .updateTable('referrals')
+    .set({ forwardedAt: r.at, forwardMessageId: r.messageId, forwardAttempts: sql`forward_attempts + 1`, lastForwardError: null })
+    .where('id', '=', r.id)
+    .where('forwardedAt', 'is', null)
+    .where('status', '!=', 'pending')
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** pending -> forwarded (its contact clock, stored since it was made, starts running); undefined when no longer pending. */
+export async function markForwarded(trx: Executor, r: { id: string; at: Date; messageId: string }) {
   return trx
     .updateTable('referrals')
     .set({
       status: 'forwarded',
       forwardedAt: r.at,
-      contactDueAt: r.contactDueAt,
       forwardMessageId: r.messageId,
       forwardAttempts: sql`forward_attempts + 1`,
       lastForwardError: null,
@@ -264,7 +306,13 @@ export async function listReferralsAwaitingContactDueBy(db: Executor, now: Date,
     .execute();
 }
 
-/** The person's live referrals (in scope: these agencies, or all), locked for a withdrawal. */
+/**
+ * The person's live referrals (in scope: these agencies, or all), locked for a withdrawal, in id
+ * order (the order every writer of several referrals keeps), returned by receipt and reference.
+ * FOR NO KEY UPDATE, not FOR UPDATE: a forward worker in the middle of an SMTP send holds a key
+ * share on its referral (its agency link row references it), and a withdrawal must not wait
+ * on a slow relay for that (forward.service.ts tells the agency if its mail went meanwhile).
+ */
 export async function lockLiveReferralsOfPerson(trx: Executor, personIds: string[], agencyIds: string[] | null) {
   let q = trx
     .selectFrom('referrals as r')
@@ -275,7 +323,8 @@ export async function lockLiveReferralsOfPerson(trx: Executor, personIds: string
     .where('s.personId', 'in', personIds)
     .where('r.status', 'not in', ['completed', 'unable_to_contact', 'declined', 'rerouted', 'cancelled']);
   if (agencyIds) q = q.where('r.agencyId', 'in', agencyIds);
-  return q.orderBy('r.receivedAt').orderBy(byReference('r.reference')).forUpdate('r').execute();
+  const rows = await q.orderBy('r.id').forNoKeyUpdate('r').execute();
+  return rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || compareReferences(a.reference, b.reference));
 }
 
 /**
@@ -293,4 +342,67 @@ export async function eraseEventText(trx: Executor, referralIds: string[]): Prom
     .where((e) => e.or([e('reason', 'is not', null), e('note', 'is not', null)]))
     .execute();
   await sql`SET LOCAL signpost.erasing = 'off'`.execute(trx);
+}
+
+// ---- referrals held for a closed agency (services/held-referral.service.ts) ----
+
+/** An agency's referrals still held for it (their day has not come), locked in id order. */
+export async function lockHeldReferralsOfAgency(trx: Executor, agencyId: string, today: string) {
+  return trx
+    .selectFrom('referrals')
+    .select(['id', 'reference', 'heldUntil', 'receivedAt'])
+    .where(sql<boolean>`status = 'pending' AND held_until IS NOT NULL`)
+    .where('agencyId', '=', agencyId)
+    .where('heldUntil', '>', today)
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute();
+}
+
+/** A held referral's promise made again (its agency reopens on another day); only while it is still pending. */
+export async function updateHeldPromise(trx: Executor, r: { id: string; heldUntil: string; forwardDueAt: Date; contactDueAt: Date; at: Date }): Promise<boolean> {
+  const row = await trx
+    .updateTable('referrals')
+    .set({ heldUntil: r.heldUntil, forwardDueAt: r.forwardDueAt, contactDueAt: r.contactDueAt, updatedAt: r.at })
+    .where('id', '=', r.id)
+    .where('status', '=', 'pending')
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The coordinators' list of held referrals, the soonest to reopen first, through referrals_held_idx
+ * (its literal predicate): its cost follows the referrals held, not the history.
+ */
+export async function listHeldReferralRows(db: Executor, today: string, page: { limit: number; offset: number }) {
+  const base = db
+    .selectFrom('referrals as r')
+    .where(sql<boolean>`r.status = 'pending' AND r.held_until IS NOT NULL`)
+    .where('r.heldUntil', '>', today);
+  const [rows, count] = await Promise.all([
+    base
+      .innerJoin('agencies as a', 'a.id', 'r.agencyId')
+      .innerJoin('submissions as s', 's.id', 'r.submissionId')
+      .innerJoin('people as p', 'p.id', 's.personId')
+      .select(['r.id', 'r.reference', 'r.agencyId', 'a.name as agencyName', 's.personId', 'p.givenName', 'p.familyName', 'r.receivedAt', 'r.heldUntil', 'r.forwardDueAt', 'r.contactDueAt'])
+      .orderBy('r.heldUntil')
+      .orderBy('r.id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    base.select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+/** How many referrals are held for a closed agency (referrals_held_idx). */
+export async function countHeldReferrals(db: Executor, today: string): Promise<number> {
+  const row = await db
+    .selectFrom('referrals')
+    .select(sql<string>`count(*)`.as('n'))
+    .where(sql<boolean>`status = 'pending' AND held_until IS NOT NULL`)
+    .where('heldUntil', '>', today)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

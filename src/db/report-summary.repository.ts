@@ -41,7 +41,7 @@ const STATE_SQL = `
        WHEN x.forwarded_at IS NOT NULL THEN CASE WHEN x.forwarded_at <= x.forward_due_at THEN 'on_time' ELSE 'late' END
        WHEN COALESCE(x.closed_at, x.updated_at) <= x.forward_due_at THEN 'ended' ELSE 'late' END AS fwd_state,
   CASE WHEN x.forwarded_at IS NOT NULL AND NOT (${FWD_OPEN}) THEN ${bucketSql('x.forwarded_at - x.received_at')} END AS fwd_bucket,
-  CASE WHEN x.contact_due_at IS NULL OR ${CON_OPEN} THEN NULL
+  CASE WHEN x.contact_due_at IS NULL OR x.forwarded_at IS NULL OR ${CON_OPEN} THEN NULL
        WHEN x.contacted_at IS NOT NULL THEN CASE WHEN x.contacted_at <= x.contact_due_at THEN 'on_time' ELSE 'late' END
        WHEN COALESCE(x.closed_at, x.updated_at) <= x.contact_due_at THEN 'ended' ELSE 'late' END AS con_state,
   CASE WHEN x.contact_due_at IS NOT NULL AND x.contacted_at IS NOT NULL AND NOT (${CON_OPEN})

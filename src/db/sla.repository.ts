@@ -97,12 +97,12 @@ export interface Page {
   limit: number;
 }
 
-/** Pending referrals of active agencies: each should have a forward job in Redis. */
-export async function pendingReferralsPage(db: Executor, page: Page): Promise<{ id: string; at: Date }[]> {
+/** Pending referrals of active agencies: each should have a forward job in Redis (a held one, delayed to its day). */
+export async function pendingReferralsPage(db: Executor, page: Page): Promise<{ id: string; at: Date; heldUntil: string | null }[]> {
   let q = db
     .selectFrom('referrals as r')
     .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-    .select(['r.id', 'r.forwardDueAt as at'])
+    .select(['r.id', 'r.forwardDueAt as at', 'r.heldUntil'])
     .where(sql<boolean>`r.status IN ('pending', 'forward_failed')`)
     .where(sql<boolean>`r.status = 'pending'`)
     .where(sql<boolean>`a.status = 'active'`);
@@ -127,6 +127,8 @@ export async function queuedNotificationsPage(db: Executor, olderThan: Date, pag
     .selectFrom('notifications as n')
     .select(['n.id', 'n.createdAt as at'])
     .where(sql<boolean>`n.status = 'queued'`)
+    // a referral's forward mail is sent by the forward worker only, which records the referral forwarded with it
+    .where('n.kind', '!=', 'referral_forward')
     .where('n.createdAt', '<=', olderThan);
   if (page.after) q = q.where(sql<boolean>`(n.created_at, n.id) > (${page.after.at}, ${page.after.id})`);
   return q.orderBy('n.createdAt').orderBy('n.id').limit(page.limit).execute();

@@ -7,6 +7,8 @@ import type { Consent, Executor, PreferredContact } from './database.js';
 import { byReference } from './reference-order.js';
 
 export interface IntakeRow {
+  /** the application's clock when the checklist was routed */
+  now: Date;
   userId: string;
   actorLabel: string;
   idempotency: { key: string; fingerprint: string; expiresAt: Date } | null;
@@ -48,7 +50,8 @@ export interface IntakeRow {
     status: 'open' | 'no_needs_identified';
     receivedAt: Date;
   };
-  referrals: { id: string; reference: string; agencyId: string; questionIds: string[]; forwardDueAt: Date }[];
+  /** each with the hub's promise (src/domain/promise.ts), stored as it is */
+  referrals: { id: string; reference: string; agencyId: string; questionIds: string[]; forwardDueAt: Date; contactDueAt: Date; heldUntil: string | null }[];
   /** ONS4 answers at the checklist (health data), written by the intake function's wrapper; null when none was answered */
   wellbeing?: { id: string; lifeSatisfaction: number | null; worthwhile: number | null; happy: number | null; anxious: number | null } | null;
   /** the capacities routing relied on, checked by the intake function (2026_12_02_1700) */
@@ -57,12 +60,14 @@ export interface IntakeRow {
   routing?: RoutingRow[];
 }
 
-/** One agency's capacity as routing read it (snake_case: the intake function reads it by name). */
+/** One agency's capacity and contact clock as routing read them (snake_case: the intake function reads it by name). */
 export interface CapacitySeen {
   agency_id: string;
   status: string;
   wait_weeks: number | null;
   closed_until: string | null;
+  contact_days: number;
+  contact_clock: string;
 }
 
 export interface RoutingRow {
@@ -112,6 +117,8 @@ export async function insertIntake(db: Executor, row: IntakeRow, via?: IntakeCha
     userId: row.userId,
     actorLabel: row.actorLabel,
     receivedAt: s.receivedAt.toISOString(),
+    // the application's clock: capacity is read for its London day, as routing read it
+    now: row.now.toISOString(),
     idempotencyKey: k?.key ?? null,
     fingerprint: k?.fingerprint ?? null,
     // the reply as built, which the function completes (person, already open referrals)
@@ -158,6 +165,8 @@ export async function insertIntake(db: Executor, row: IntakeRow, via?: IntakeCha
       agency_id: r.agencyId,
       question_ids: r.questionIds,
       forward_due_at: r.forwardDueAt.toISOString(),
+      contact_due_at: r.contactDueAt.toISOString(),
+      held_until: r.heldUntil,
     })),
     wellbeing: row.wellbeing && {
       id: row.wellbeing.id,
@@ -223,7 +232,7 @@ export async function findReferralsOfSubmission(db: Executor, submissionId: stri
       'r.forwardDueAt',
       'r.forwardedAt',
       'r.contactDueAt',
-      'r.contactPromisedOn',
+      'r.heldUntil',
       'r.contactedAt',
       'r.closedAt',
       'r.outcome',

@@ -10,9 +10,11 @@ const EXPECTED = `
 pending -> forwarded: system
 pending -> forward_failed: system
 pending -> declined: hub
+pending -> rerouted: hub
 pending -> cancelled: hub
 forward_failed -> pending: hub
 forward_failed -> declined: hub
+forward_failed -> rerouted: hub
 forward_failed -> cancelled: hub
 forwarded -> acknowledged: agency hub
 forwarded -> accepted: agency hub

@@ -99,7 +99,9 @@ export const TRANSITIONS: readonly Rule[] = [
   { from: ['pending', 'forward_failed'], to: 'declined', by: ['hub'], requires: ['reason'] },
   { from: OPEN_WITH_AGENCY, to: 'declined', by: AGENCY_OR_HUB, requires: ['reason'] },
   { from: ['forwarded', 'acknowledged'], to: 'rejected', by: AGENCY_OR_HUB, requires: ['reason'] },
-  { from: ['rejected'], to: 'rerouted', by: ['hub'], requires: ['targetAgencyId'] },
+  // to another agency: a rejected referral, or one not yet with its agency (held for a closed
+  // agency, or refused by its mail server)
+  { from: ['pending', 'forward_failed', 'rejected'], to: 'rerouted', by: ['hub'], requires: ['targetAgencyId'] },
   { from: ['pending', 'forward_failed', 'rejected', ...OPEN_WITH_AGENCY], to: 'cancelled', by: ['hub'], requires: ['reason'] },
   { from: ['completed', 'unable_to_contact', 'declined', 'cancelled'], to: 'accepted', by: ['hub'], requires: ['note'], reopen: true },
 ];

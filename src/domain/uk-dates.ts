@@ -5,6 +5,7 @@
 export const UK_TIME_ZONE = 'Europe/London';
 
 const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: UK_TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' });
+const weekdayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: UK_TIME_ZONE, weekday: 'long' });
 const isoDayFmt = new Intl.DateTimeFormat('en-CA', { timeZone: UK_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** A moment, or a calendar day ('YYYY-MM-DD', read as that day), as "17 December 2026". */
@@ -22,9 +23,14 @@ export function deadlineDay(deadline: Date): string {
   return londonDay(new Date(deadline.getTime() - 1));
 }
 
-/** The day a deadline closes (deadlineDay), as ukDate writes it. */
+/**
+ * The day a deadline closes (deadlineDay), with its weekday: "Monday 21 December 2026". Every
+ * promise a person, an agency or the hub reads is written by this (src/domain/promise.ts).
+ */
 export function ukDeadlineDate(d: Date): string {
-  return ukDate(deadlineDay(d));
+  const day = deadlineDay(d);
+  const noon = new Date(`${day}T12:00:00Z`);
+  return `${weekdayFmt.format(noon)} ${dayFmt.format(noon)}`;
 }
 
 /** A deadline's London time of day, "17:00"; a deadline at midnight reads "24:00", the end of its day. */

@@ -2,10 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { londonMoment } from './uk-dates.js';
 import {
-  addClockDays,
-  addLondonDays,
   addWorkingDays,
-  clockDaysLabel,
   endOfNextWorkingDay,
   forwardDueAt,
   isWorkingDay,
@@ -96,20 +93,6 @@ describe('working days', () => {
   });
 });
 
-describe('calendar days in London', () => {
-  it('keep the wall-clock time across the October change (an hour more than 14 × 24 hours)', () => {
-    expect(iso(addLondonDays(at('2026-10-20T09:00:00Z'), 14))).toBe('2026-11-03T10:00:00.000Z'); // 10:00 BST -> 10:00 GMT
-  });
-  it('and across the March change (an hour less)', () => {
-    expect(iso(addLondonDays(at('2026-03-20T10:00:00Z'), 14))).toBe('2026-04-03T09:00:00.000Z'); // 10:00 GMT -> 10:00 BST
-  });
-  it('are exactly N × 24 hours when no change lies between, seconds and milliseconds kept', () => {
-    expect(iso(addLondonDays(at('2026-01-05T09:00:12.345Z'), 14))).toBe('2026-01-19T09:00:12.345Z');
-    expect(iso(addClockDays(at('2026-01-05T09:00:00Z'), 14, 'calendar_days', cal))).toBe('2026-01-19T09:00:00.000Z');
-    expect(iso(addClockDays(at('2026-01-05T09:00:00Z'), 10, 'working_days', cal))).toBe('2026-01-19T17:00:00.000Z');
-  });
-});
-
 describe('the forward clock', () => {
   it('in hours is elapsed time, clock change or not', () => {
     expect(iso(forwardDueAt(at('2026-10-24T12:00:00Z'), { kind: 'hours', hours: 24 }, cal))).toBe('2026-10-25T12:00:00.000Z');
@@ -134,10 +117,5 @@ describe('settings and labels', () => {
     expect(parseDayEnd('00:00')).toBeUndefined();
     expect(parseDayEnd('24:30')).toBeUndefined();
     expect(parseDayEnd('5pm')).toBeUndefined();
-  });
-  it('names a clock as people read it', () => {
-    expect(clockDaysLabel(10, 'working_days')).toBe('10 working days');
-    expect(clockDaysLabel(14, 'calendar_days')).toBe('14 days');
-    expect(clockDaysLabel(1, 'working_days')).toBe('1 working day');
   });
 });

@@ -9,12 +9,11 @@
  *   a Friday, or on the Saturday, has until closing time on the next working day. The staff who
  *   must act get at least N whole working days, and a deadline falls while the hub is open, so
  *   that a coming breach is seen (and a breach recorded) while someone can still act on it.
- * - "N calendar days from a moment" is the same London wall-clock time N days later: across a
- *   clock change that is an hour more or less than N × 24 hours, as people reading the date expect.
+ * - Calendar-day promises are days, not moments: src/domain/promise.ts counts them.
  * - Hours (the forward clock's `hours`) are elapsed time: 24 hours is 24 hours.
  */
 import { HOUR } from './clock.js';
-import { deadlineDay, londonDay, londonMinuteOfDay, londonMoment } from './uk-dates.js';
+import { londonDay, londonMoment } from './uk-dates.js';
 
 export const CLOCK_KINDS = ['calendar_days', 'working_days'] as const;
 export type ClockKind = (typeof CLOCK_KINDS)[number];
@@ -77,34 +76,7 @@ export function endOfNextWorkingDay(from: Date, cal: WorkingCalendar): Date {
   return addWorkingDays(from, 1, cal);
 }
 
-/** The same London wall-clock time `n` calendar days later. */
-export function addLondonDays(from: Date, n: number): Date {
-  const at = londonMoment(addDaysToDay(londonDay(from), n), londonMinuteOfDay(from));
-  // keep the seconds and milliseconds the wall clock does not show
-  return new Date(at.getTime() + (from.getTime() % 60_000 + 60_000) % 60_000);
-}
-
-/**
- * The day a person is told the agency will contact them by: the agency's contact days, in
- * calendar or working days, after the day the hub's forward deadline closes. The same rule as
- * the intake function's (migrations/2026_12_03_0900_promise_deadline_day.ts).
- */
-export function contactPromiseDay(forwardDueAt: Date, days: number, kind: ClockKind, cal: WorkingCalendar): string {
-  const day = deadlineDay(forwardDueAt);
-  return kind === 'working_days' ? nthWorkingDayAfter(day, days, cal.holidays) : addDaysToDay(day, days);
-}
-
-/** A clock of N days, in calendar or working days, from a moment. */
-export function addClockDays(from: Date, days: number, kind: ClockKind, cal: WorkingCalendar): Date {
-  return kind === 'working_days' ? addWorkingDays(from, days, cal) : addLondonDays(from, days);
-}
-
 /** T1: when a referral received at `receivedAt` must have been forwarded. */
 export function forwardDueAt(receivedAt: Date, clock: { kind: ForwardClock; hours: number }, cal: WorkingCalendar): Date {
   return clock.kind === 'next_working_day' ? endOfNextWorkingDay(receivedAt, cal) : new Date(receivedAt.getTime() + clock.hours * HOUR);
-}
-
-/** How a clock of N days reads to people: "10 working days", "14 days". */
-export function clockDaysLabel(days: number, kind: ClockKind): string {
-  return `${days} ${kind === 'working_days' ? 'working ' : ''}day${days === 1 ? '' : 's'}`;
 }

@@ -23,10 +23,11 @@ export interface JobProducer {
   enqueueSafely<N extends JobName>(name: N, payload: JobPayload<N> | JobPayload<N>[], opts?: EnqueueOptions): Promise<boolean>;
   /**
    * Like enqueueSafely, for work that ran before under the same job id (a forward retried by a
-   * coordinator): a finished job kept under that id is removed first, or BullMQ would treat the
+   * coordinator), or that is timed anew (a held referral whose agency reopens earlier or later):
+   * a finished or delayed job kept under that id is removed first, or BullMQ would treat the
    * add as a duplicate and drop it.
    */
-  requeueSafely<N extends JobName>(name: N, payload: JobPayload<N>): Promise<boolean>;
+  requeueSafely<N extends JobName>(name: N, payload: JobPayload<N>, opts?: EnqueueOptions): Promise<boolean>;
   queue(name: QueueName): Queue;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
@@ -130,19 +131,19 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
         clearTimeout(timer);
       }
     },
-    async requeueSafely(name, payload) {
+    async requeueSafely(name, payload, opts) {
       const def = JOBS[name];
       const jobId = def.jobId(def.payload.parse(payload) as never);
       if (jobId) {
         const q = queue(def.queue);
         try {
           const state = await q.getJobState(jobId);
-          if (state === 'completed' || state === 'failed') await q.remove(jobId);
+          if (state === 'completed' || state === 'failed' || state === 'delayed') await q.remove(jobId);
         } catch (err) {
-          logger.warn({ err: (err as Error).message, job: name }, 'could not clear the finished job; the sweep will retry');
+          logger.warn({ err: (err as Error).message, job: name }, 'could not clear the earlier job; the sweep will retry');
         }
       }
-      return this.enqueueSafely(name, payload);
+      return this.enqueueSafely(name, payload, opts);
     },
     queue,
     async ping() {

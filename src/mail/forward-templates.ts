@@ -7,7 +7,7 @@
  * The subject always carries the referral's reference (agencies quote it when they phone).
  */
 import type { ForwardContext } from '../db/forward.repository.js';
-import { clockDaysLabel } from '../domain/working-days.js';
+import { ukDeadlineDate } from '../domain/uk-dates.js';
 import { hubSignature, type HubContact } from './hub-signature.js';
 
 export type ForwardContent = 'full' | 'minimal';
@@ -66,7 +66,8 @@ export function renderForwardMail(ctx: ForwardContext, s: ForwardMailSettings, a
     `Hello ${agency},`,
     '',
     `Signpost has a new referral for you: ${ctx.reference}.`,
-    `Please contact the person within ${clockDaysLabel(ctx.contactDays, ctx.contactClock)} of this message.`,
+    // the hub's promise to the person (src/domain/promise.ts), the date they were given in writing
+    ...(ctx.contactDueAt ? [`Please contact them by ${ukDeadlineDate(ctx.contactDueAt)}: that is the date the person has been given.`] : []),
     '',
     'What the person asked for help with:',
     ...needsLines(ctx),

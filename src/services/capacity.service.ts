@@ -10,10 +10,12 @@ import { findCapacityRecord, findReferralRoutings, listCapacityChanges, listCapa
 import type { CapacityVia } from '../db/database.js';
 import type { QuestionnaireView } from '../db/questionnaire.repository.js';
 import { CAPACITY_STATUSES, capacityWords, effectiveCapacity, type Capacity } from '../domain/capacity.js';
+import type { AgencyClock } from '../domain/promise.js';
 import { londonDay } from '../domain/uk-dates.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
+import { replanHeldReferrals, retimeHeldForwards } from './held-referral.service.js';
 
 /** Who is saying it: a signed-in user, or an agency through its emailed link (no user). */
 export interface CapacityActor {
@@ -77,19 +79,25 @@ export async function setAgencyCapacity(deps: ServiceDeps, actor: CapacityActor,
   if (input.status === 'closed' && input.closedUntil && input.closedUntil <= londonDay(now)) {
     throw badRequest('invalid capacity', [{ path: 'closedUntil', message: 'must be a date after today' }]);
   }
-  await deps.db.transaction().execute((trx) =>
-    writeCapacity(trx, {
+  const said = { status: input.status, closedUntil: input.status === 'closed' ? (input.closedUntil ?? null) : null };
+  const calendar = await deps.holidays.get();
+  const replanned = await deps.db.transaction().execute(async (trx) => {
+    await writeCapacity(trx, {
       agencyId,
       status: input.status,
       waitWeeks: input.status === 'waiting_list' ? (input.waitWeeks ?? null) : null,
-      closedUntil: input.status === 'closed' ? (input.closedUntil ?? null) : null,
+      closedUntil: said.closedUntil,
       at: now,
       actorUserId: actor.userId,
       actorLabel: actor.name,
       via,
-    }),
-  );
+    });
+    // referrals held for it start their clocks on the day it now reopens
+    const clock = { contactDays: agency.contactDays, contactClock: agency.contactClock };
+    return replanHeldReferrals(trx, deps, { id: agencyId, clock }, said, { actorUserId: actor.userId, actorLabel: actor.name }, now, calendar);
+  });
   deps.capacities.invalidate();
+  await retimeHeldForwards(deps, replanned, now);
   deps.logger.info({ agencyId, status: input.status, via }, 'agency capacity set');
   return view(agency, effectiveCapacity(await findCapacityRecord(deps.db, agencyId), now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS));
 }
@@ -111,11 +119,20 @@ export async function capacityOverview(deps: Pick<ServiceDeps, 'db' | 'clock' | 
 
 /** Every agency's capacity now, from the process's cached read (checklist page, intake). */
 export async function cachedCapacities(deps: Pick<ServiceDeps, 'capacities' | 'env'>, now: Date, fresh = false): Promise<Map<string, Capacity>> {
+  return (await cachedAgencyFacts(deps, now, fresh)).capacity;
+}
+
+/** Each agency's capacity as it reads now, and its contact clock: what routing and the promise need. */
+export async function cachedAgencyFacts(
+  deps: Pick<ServiceDeps, 'capacities' | 'env'>,
+  now: Date,
+  fresh = false,
+): Promise<{ capacity: Map<string, Capacity>; clocks: ReadonlyMap<string, AgencyClock> }> {
   if (fresh) deps.capacities.invalidate();
-  const records = await deps.capacities.records();
-  const out = new Map<string, Capacity>();
-  for (const [id, r] of records) out.set(id, effectiveCapacity(r, now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS));
-  return out;
+  const facts = await deps.capacities.facts();
+  const capacity = new Map<string, Capacity>();
+  for (const [id, r] of facts.capacity) capacity.set(id, effectiveCapacity(r, now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS));
+  return { capacity, clocks: facts.clocks };
 }
 
 /** The words shown beside each question of the checklist: its agency's wait, or where it goes while closed. */

@@ -2,6 +2,9 @@
 import { countOpenFollowUps } from '../db/follow-up.repository.js';
 import { listNotificationRows } from '../db/notification.repository.js';
 import { addDays } from '../domain/clock.js';
+import { londonDay } from '../domain/uk-dates.js';
+import { callsDueBy } from '../domain/promise.js';
+import { countHeldReferrals } from '../db/referral.repository.js';
 import { slaCompliance, weeklyReferralVolume } from '../db/sla-report.repository.js';
 import { forbidden } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
@@ -14,7 +17,7 @@ export async function hubDashboard(deps: ServiceDeps, principal: Principal, requ
   if (!isHub(principal)) throw forbidden('only coordinators and admins see this');
   const now = deps.clock.now();
   // self-referrals waiting for the hub's call count too: their forward clock is already running
-  const [risk, breaches, failed, rejected, weekly, compliance, failedMail, calls, warnings, triage] = await Promise.all([
+  const [risk, breaches, failed, rejected, weekly, compliance, failedMail, calls, warnings, triage, held] = await Promise.all([
     getSlaRisk(deps),
     getBreaches(deps, { open: true, limit: 50 }),
     listReferrals(deps, principal, { status: ['forward_failed'], limit: 50 }, requestId),
@@ -22,11 +25,12 @@ export async function hubDashboard(deps: ServiceDeps, principal: Principal, requ
     weeklyReferralVolume(deps.db, now, 8),
     slaCompliance(deps.db, new Date(now.getTime() - 30 * 86_400_000), now),
     listNotificationRows(deps.db, { failedOnly: true, limit: 20 }),
-    countOpenFollowUps(deps.db, now, addDays(now, 7)),
+    countOpenFollowUps(deps.db, callsDueBy(now), addDays(now, 7)),
     getDueSoon(deps, 20),
     triageCounts(deps),
+    countHeldReferrals(deps.db, londonDay(now)),
   ]);
   const openByAgency = risk.filter((a) => a.openBreaches.forward + a.openBreaches.contact + a.openBreaches.follow_up > 0);
   const dueSoon = risk.filter((a) => a.dueSoon.forward + a.dueSoon.contact + a.dueSoon.follow_up > 0);
-  return { now, openByAgency, breaches, dueSoon, warnings, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls, triage };
+  return { now, openByAgency, breaches, dueSoon, warnings, failedForwards: failed.items, rejected: rejected.items, weekly, compliance, failedMail, calls, triage, held };
 }

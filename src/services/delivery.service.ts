@@ -44,7 +44,7 @@ export async function sendClaimed(trx: Executor, deps: DeliveryDeps, n: Notifica
 }
 
 export type DeliveryResult =
-  | { kind: 'sent' | 'already_sent' | 'failed_before' | 'missing' }
+  | { kind: 'sent' | 'already_sent' | 'failed_before' | 'missing' | 'not_this_queue' }
   | { kind: 'failed'; error: MailError };
 
 /** Delivers a notification that needs nothing recorded beside it (the notify worker's job). */
@@ -55,6 +55,8 @@ export async function deliverNotification(deps: DeliveryDeps, notificationId: st
     if (!n) return { kind: 'missing' };
     if (n.status === 'sent') return { kind: 'already_sent' };
     if (n.status === 'failed') return { kind: 'failed_before' };
+    // a referral's forward mail goes only with the referral recorded forwarded (forward.service.ts)
+    if (n.kind === 'referral_forward') return { kind: 'not_this_queue' };
     const sent = await sendClaimed(trx, deps, n);
     return sent.ok ? { kind: 'sent' } : { kind: 'failed', error: sent.error };
   });

@@ -9,6 +9,7 @@
  * answers, when given, are stored in the same transaction (health data: never in the reply).
  */
 import { z } from 'zod';
+import { callsDueBy } from '../domain/promise.js';
 import { recordAudit, recordAudits } from '../db/audit.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
 import {
@@ -50,7 +51,7 @@ const NOT_ASKED = new Set(['cancelled', 'rerouted']);
 
 export async function listFollowUpWorklist(deps: ServiceDeps, principal: Principal, state: FollowUpState, limit: number, requestId?: string) {
   const now = deps.clock.now();
-  const items = await listFollowUps(deps.db, state, now, limit);
+  const items = await listFollowUps(deps.db, state, callsDueBy(now), limit);
   // the worklist shows the person's name and phone: every read of personal data is audited
   await recordAudits(
     deps.db,
@@ -153,5 +154,5 @@ export async function followUpForCall(deps: ServiceDeps, principal: Principal, i
 export async function followUpCounts(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal): Promise<{ due: number; upcoming: number }> {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see the calls');
   const now = deps.clock.now();
-  return countOpenFollowUps(deps.db, now, addDays(now, 7));
+  return countOpenFollowUps(deps.db, callsDueBy(now), addDays(now, 7));
 }

@@ -1,27 +1,27 @@
 /**
- * Scheduling the hub's follow-up call (T3). One follow-up per submission, due
- * FOLLOW_UP_AFTER_DAYS (calendar or working days, FOLLOW_UP_CLOCK) after its referrals were forwarded: when a later referral of the same
- * submission is forwarded, the call moves later, so that every agency has had its time before
- * the hub asks the person whether their needs were met. Call inside the transaction that marks
- * the referral forwarded; enqueue the delayed 'follow-up-due' job after commit.
+ * Scheduling the hub's follow-up call (T3). One follow-up per submission, due after the contact
+ * deadline of every referral of it that reached its agency (src/domain/promise.ts followUpDueAt):
+ * when a later referral of the same submission is forwarded, the call moves later, so that
+ * every agency has had its time before the hub asks the person whether their needs were met.
+ * Call inside the transaction that marks the referral forwarded; enqueue the delayed
+ * 'follow-up-due' job after commit.
  */
-import type { Env } from '../../config/env.js';
 import type { DB, Executor } from '../db/database.js';
 import { findFollowUpDue, upsertFollowUp } from '../db/follow-up.repository.js';
 import { setFollowUpDueOnForwardedReferrals } from '../db/referral.repository.js';
 import type { IdGenerator } from '../domain/ids.js';
-import { addClockDays } from '../domain/working-days.js';
-import type { HolidayCalendar } from './holiday-calendar.js';
+import { callsDueBy } from '../domain/promise.js';
 
 export async function scheduleFollowUp(
   db: Executor,
-  deps: { ids: IdGenerator; env: Pick<Env, 'FOLLOW_UP_AFTER_DAYS' | 'FOLLOW_UP_CLOCK'>; holidays: Pick<HolidayCalendar, 'get'> },
+  deps: { ids: IdGenerator },
   submissionId: string,
+  /** the forwarded referral's call, from its contact deadline */
+  dueAt: Date,
   forwardedAt: Date,
   /** the referral just forwarded: a follow-up already recorded without it is reopened for it */
   referralId?: string,
 ): Promise<{ followUpId: string; dueAt: Date }> {
-  const dueAt = addClockDays(forwardedAt, deps.env.FOLLOW_UP_AFTER_DAYS, deps.env.FOLLOW_UP_CLOCK, await deps.holidays.get());
   const row = await upsertFollowUp(db, { id: deps.ids.uuid(), submissionId, dueAt, createdAt: forwardedAt, referralId });
   // every referral of the submission shares the submission's follow-up clock
   await setFollowUpDueOnForwardedReferrals(db, submissionId, row.dueAt);
@@ -37,5 +37,6 @@ export async function followUpDueState(
   const f = await findFollowUpDue(deps.db, followUpId);
   if (!f) return { state: 'missing' };
   if (f.status !== 'scheduled') return { state: 'not_scheduled' };
-  return { state: f.dueAt > now ? 'not_yet_due' : 'due', dueAt: f.dueAt };
+  // due on its day, by closing time: from the start of that day it is on the "due" list
+  return { state: f.dueAt > callsDueBy(now) ? 'not_yet_due' : 'due', dueAt: f.dueAt };
 }

@@ -5,27 +5,45 @@
  * conditional UPDATE (pending -> forwarded), and the mail is one notifications
  * row with a stable Message-ID (`<forward-<referralId>@...>`) that is never sent twice. Outcomes:
  *  - not pending any more: nothing to do (at-least-once delivery of the job is fine);
+ *  - held: its agency was closed when it was made and reopens on `held_until`; the job was
+ *    timed for that day, and one that runs earlier does nothing (the sweep times it again);
  *  - agency paused: nothing is sent, a coordinator alert is raised once, the referral stays
  *    pending on its T1 clock; the job finishes (the SLA sweep re-enqueues it later);
- *  - agency closed to new referrals (its own word, domain/capacity.ts): the same, with its
- *    own alert, until the day it reopens;
+ *  - agency closed to new referrals since the referral was made (its own word,
+ *    domain/capacity.ts): the same, with its own alert, until the day it reopens;
  *  - accepted by the mail server: recordForwarded (in the transaction that marks the mail sent);
  *  - temporary refusal (4xx, connection): recordTemporaryFailure, then a MailError(permanent=false)
  *    for the queue to retry with backoff;
  *  - permanent refusal (5xx): recordRefusedForGood, then a MailError(permanent=true).
+ *
+ * Racing with whoever ends the referral (a consent withdrawal, a coordinator's cancel or
+ * re-route): the referral is read again under the mail's claim, just before the send, and
+ * again under its row lock once the mail server has answered. Nothing holds the referral's row
+ * during the SMTP conversation, so a withdrawal never waits for a slow relay. Either the mail
+ * never goes, or it went and the referral had ended meanwhile: then the agency is told at once,
+ * in the same transaction, not to act on it (recordSentAfterEnding).
  */
 import { SYSTEM_ACTOR } from '../domain/actors.js';
-import { addClockDays, type ClockKind } from '../domain/working-days.js';
+import { callDayStarts, followUpDueAt, promiseSettings } from '../domain/promise.js';
 import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
 import type { Executor } from '../db/database.js';
 import { findForwardContext, type ForwardContext } from '../db/forward.repository.js';
 import { findCapacityRecord } from '../db/capacity.repository.js';
 import { effectiveCapacity } from '../domain/capacity.js';
-import { ukDate } from '../domain/uk-dates.js';
-import { ensureForwardNotification, requeueFailedForwardNotification } from '../db/notification.repository.js';
-import { appendReferralEvent, markForwarded, markForwardFailed, recordForwardAttempt } from '../db/referral.repository.js';
+import { londonDay, ukDate } from '../domain/uk-dates.js';
+import { ensureForwardNotification, markForwardNotificationUnsent, requeueFailedForwardNotification } from '../db/notification.repository.js';
+import {
+  appendReferralEvent,
+  findReferralStatus,
+  lockForRecordingForward,
+  markForwarded,
+  markForwardFailed,
+  markSentAfterEnding,
+  recordForwardAttempt,
+} from '../db/referral.repository.js';
 import { renderForwardMail } from '../mail/forward-templates.js';
+import { renderConsentWithdrawnMail, renderEndedWhileSendingMail } from '../mail/referral-ended-templates.js';
 import { forwardMessageId } from '../mail/message-id.js';
 import type { MailError, Mailer } from '../mail/transport.js';
 import { createAgencyLink } from './agency-link.service.js';
@@ -34,38 +52,70 @@ import { busyError, claimForSending, sendClaimed } from './delivery.service.js';
 import type { ServiceDeps } from './deps.js';
 import type { HolidayCalendar } from './holiday-calendar.js';
 import { scheduleFollowUp } from './follow-up.service.js';
-import { dispatchNotifications } from './notification.service.js';
+import { CONSENT_WITHDRAWN } from './consent.service.js';
+import { createNotification, dispatchNotifications } from './notification.service.js';
 
 /** Where the forward mail's signed link goes; replaced at send time, never stored filled in. */
 export const AGENCY_LINK_PLACEHOLDER = '[agency link]';
 
 export type ForwardDeps = ServiceDeps & { mailer: Mailer };
 
-export type ForwardOutcome = 'missing' | 'not_pending' | 'agency_paused' | 'agency_closed' | 'forwarded' | 'already_forwarded';
+export type ForwardOutcome = 'missing' | 'not_pending' | 'held' | 'agency_paused' | 'agency_closed' | 'forwarded' | 'already_forwarded' | 'ended_while_sending';
 
 type RecordDeps = Pick<ServiceDeps, 'ids' | 'env'> & { holidays: Pick<HolidayCalendar, 'get'> };
 
 /**
- * The referral is with its agency: forwarded, its contact clock (T2) started from the agency's
- * contact days (calendar or working days, as the agency counts them), its T1 breach and paused-agency alert resolved, the hub's follow-up (T3)
- * scheduled. Call in the transaction that marks the mail sent. Returns the follow-up to time
- * after commit, or null when another run recorded it first.
+ * The referral is with its agency: forwarded (its contact clock, stored since it was made,
+ * starts running), its T1 breach and paused-agency alert resolved, the hub's follow-up (T3)
+ * scheduled for after its contact deadline. Call in the transaction that marks the mail sent.
+ * Returns the follow-up to time after commit, or null when another run recorded it first; or
+ * 'ended' when the referral was no longer pending (ended while the mail was on its way).
  */
 export async function recordForwarded(
   trx: Executor,
   deps: RecordDeps,
-  referral: { id: string; submissionId: string; contactDays: number; contactClock: ClockKind },
+  referral: { id: string; submissionId: string; contactDueAt: Date | null },
   mail: { messageId: string; recipient: string },
   at: Date,
-): Promise<{ followUpId: string; dueAt: Date } | null> {
-  const contactDueAt = addClockDays(at, referral.contactDays, referral.contactClock, await deps.holidays.get());
-  const updated = await markForwarded(trx, { id: referral.id, at, contactDueAt, messageId: mail.messageId });
+): Promise<{ followUpId: string; dueAt: Date } | null | 'ended'> {
+  const status = await lockForRecordingForward(trx, referral);
+  if (status !== 'pending') return status === 'forwarded' ? null : 'ended';
+  const updated = await markForwarded(trx, { id: referral.id, at, messageId: mail.messageId });
   if (!updated) return null;
   await appendReferralEvent(trx, { ...SYSTEM_ACTOR, referralId: referral.id, at, fromStatus: 'pending', toStatus: 'forwarded', note: `mail ${mail.messageId} to ${mail.recipient}` });
   await resolveBreach(trx, referral.id, 'forward', at);
   await resolveReferralAlerts(trx, referral.id, 'agency_paused', null, at);
   await resolveReferralAlerts(trx, referral.id, 'agency_closed', null, at);
-  return scheduleFollowUp(trx, deps, referral.submissionId, at, referral.id);
+  if (!updated.contactDueAt) throw new Error(`referral ${referral.id} has no contact deadline`);
+  const due = followUpDueAt(updated.contactDueAt, promiseSettings(deps.env), await deps.holidays.get());
+  return scheduleFollowUp(trx, deps, referral.submissionId, due, at, referral.id);
+}
+
+/**
+ * The agency's mail server accepted a referral that had ended while the mail was on its way:
+ * recorded as sent to the agency, and the agency told at once not to act on it (the consent
+ * withdrawal's own mail when that is why it ended). Returns that mail's notification id.
+ */
+async function recordSentAfterEnding(trx: Executor, deps: ForwardDeps, ctx: ForwardContext, mail: { messageId: string; recipient: string }, at: Date): Promise<string | null> {
+  if (!(await markSentAfterEnding(trx, { id: ctx.id, at, messageId: mail.messageId }))) return null;
+  const now = await findReferralStatus(trx, ctx.id);
+  await appendReferralEvent(trx, {
+    ...SYSTEM_ACTOR,
+    referralId: ctx.id,
+    at,
+    fromStatus: now?.status ?? null,
+    toStatus: now?.status ?? 'cancelled',
+    note: `mail ${mail.messageId} to ${mail.recipient} went as the referral ended; the agency is told not to act on it`,
+  });
+  const withdrawn = now?.reason === CONSENT_WITHDRAWN;
+  const m = (withdrawn ? renderConsentWithdrawnMail : renderEndedWhileSendingMail)({ reference: ctx.reference, agencyName: ctx.agencyName }, deps.env);
+  const n = await createNotification(
+    trx,
+    deps,
+    { kind: withdrawn ? 'consent_withdrawn' : 'referral_ended', dedupeKey: withdrawn ? `consent-withdrawn:${ctx.id}` : `ended-while-sending:${ctx.id}`, recipient: ctx.agencyEmail, ...{ subject: m.subject, bodyText: m.text }, referralId: ctx.id, agencyId: ctx.agencyId },
+    at,
+  );
+  return n.created ? n.id : null;
 }
 
 /**
@@ -136,6 +186,7 @@ async function forwardNotification(deps: ForwardDeps, ctx: ForwardContext) {
 type Step =
   | { kind: 'missing' | 'not_pending' }
   | { kind: 'forwarded'; followUp: { followUpId: string; dueAt: Date } | null }
+  | { kind: 'ended_while_sending'; mail: string | null }
   | { kind: 'refused'; error: MailError; alertMail: string | null }
   | { kind: 'retry'; error: MailError };
 
@@ -143,6 +194,8 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
   const ctx = await findForwardContext(deps.db, referralId);
   if (!ctx) return 'missing';
   if (ctx.status !== 'pending') return 'not_pending';
+  // held for a closed agency: its clocks start on the day it reopens, and so does sending
+  if (ctx.heldUntil && ctx.heldUntil > londonDay(deps.clock.now())) return 'held';
   if (ctx.agencyStatus === 'paused') {
     await holdForPausedAgency(deps, ctx, requestId);
     return 'agency_paused';
@@ -164,11 +217,21 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     if (n === 'busy') throw busyError();
     if (!n) return { kind: 'missing' };
     if (n.status === 'failed') return { kind: 'not_pending' };
-    if (n.status === 'sent') return { kind: 'forwarded', followUp: await recordForwarded(trx, recordDeps, ctx, n, n.sentAt ?? deps.clock.now()) };
+    const recorded = async (at: Date): Promise<Step> => {
+      const followUp = await recordForwarded(trx, recordDeps, ctx, n, at);
+      return followUp === 'ended' ? { kind: 'ended_while_sending', mail: await recordSentAfterEnding(trx, deps, ctx, n, at) } : { kind: 'forwarded', followUp };
+    };
+    if (n.status === 'sent') return recorded(n.sentAt ?? deps.clock.now());
+    // Ended since it was read above (withdrawn, cancelled, re-routed)? Then it is not sent.
+    const now = await findReferralStatus(trx, ctx.id);
+    if (now?.status !== 'pending') {
+      await markForwardNotificationUnsent(trx, n.id, `not sent: the referral was ${now?.status ?? 'removed'} before it was sent`);
+      return { kind: 'not_pending' };
+    }
     // The signed link (a credential) is minted for each attempt and only its hash is stored.
     const text = n.bodyText.replace(AGENCY_LINK_PLACEHOLDER, await createAgencyLink(trx, deps, ctx.id, deps.clock.now()));
     const sent = await sendClaimed(trx, deps, n, text);
-    if (sent.ok) return { kind: 'forwarded', followUp: await recordForwarded(trx, recordDeps, ctx, n, sent.at) };
+    if (sent.ok) return recorded(sent.at);
     if (!sent.error.permanent) {
       await recordTemporaryFailure(trx, ctx, sent.error, sent.at);
       return { kind: 'retry', error: sent.error };
@@ -186,9 +249,13 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     case 'refused':
       if (step.alertMail) await dispatchNotifications(deps.jobs, [step.alertMail], requestId);
       throw step.error;
+    case 'ended_while_sending':
+      if (step.mail) await dispatchNotifications(deps.jobs, [step.mail], requestId);
+      return 'ended_while_sending';
     case 'forwarded': {
       if (!step.followUp) return 'already_forwarded';
-      const delayMs = Math.max(0, step.followUp.dueAt.getTime() - deps.clock.now().getTime());
+      // the delayed job only makes the call prompt: it fires as the call's day starts
+      const delayMs = Math.max(0, callDayStarts(step.followUp.dueAt).getTime() - deps.clock.now().getTime());
       await deps.jobs.enqueueSafely('follow-up-due', { followUpId: step.followUp.followUpId, requestId }, { delayMs });
       return 'forwarded';
     }

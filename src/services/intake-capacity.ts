@@ -6,6 +6,7 @@
  */
 import { capacityWords, likelyWait, UNSAID, type Capacity } from '../domain/capacity.js';
 import type { RoutedReferral } from '../domain/routing.js';
+import type { AgencyClock } from '../domain/promise.js';
 import { ukDate } from '../domain/uk-dates.js';
 import type { CapacitySeen, RoutingRow } from '../db/submission.repository.js';
 
@@ -22,10 +23,13 @@ export interface ReferralWait {
 
 const capOf = (caps: ReadonlyMap<string, Capacity>, id: string) => caps.get(id) ?? { ...UNSAID, unconfirmed: true, reopened: false };
 
-export function capacitySeen(caps: ReadonlyMap<string, Capacity>, agencyIds: string[]): CapacitySeen[] {
+/** What routing and the promise relied on, for the intake function to check: each agency's capacity and contact clock. */
+export function capacitySeen(caps: ReadonlyMap<string, Capacity>, clocks: ReadonlyMap<string, AgencyClock>, agencyIds: string[]): CapacitySeen[] {
   return agencyIds.map((id) => {
     const c = capOf(caps, id);
-    return { agency_id: id, status: c.status, wait_weeks: c.waitWeeks, closed_until: c.closedUntil };
+    const k = clocks.get(id);
+    if (!k) throw new Error(`no contact clock for agency ${id}`);
+    return { agency_id: id, status: c.status, wait_weeks: c.waitWeeks, closed_until: c.closedUntil, contact_days: k.contactDays, contact_clock: k.contactClock };
   });
 }
 

@@ -5,7 +5,8 @@
  */
 import { addHours } from '../domain/clock.js';
 import { referralReference } from '../domain/ids.js';
-import { forwardDueAt as forwardDeadline, type WorkingCalendar } from '../domain/working-days.js';
+import { promiseSettings, referralPromise, type AgencyClock } from '../domain/promise.js';
+import type { WorkingCalendar } from '../domain/working-days.js';
 import { hasWellbeing } from '../domain/wellbeing.js';
 import { normaliseName, normalisePostcode } from '../domain/person-match.js';
 import type { RoutedReferral } from '../domain/routing.js';
@@ -33,7 +34,12 @@ export interface SubmissionReply {
     agencyName: string;
     questionIds: string[];
     status: 'pending';
+    /** the hub's promise (src/domain/promise.ts): sent to the agency by then */
     forwardDueAt: string;
+    /** the agency will have contacted the person by then */
+    contactDueAt: string;
+    /** the day a closed agency reopens, when the referral waits for it; its clocks count from then */
+    heldUntil: string | null;
     /** the agency's capacity when the referral was made, and the likely wait (intake-capacity.ts) */
     capacity?: ReferralWait;
   }[];
@@ -46,16 +52,29 @@ export interface IntakeInput {
   routed: RoutedReferral[];
   agencyNames: Map<string, string>;
   receivedAt: Date;
+  /** the application's clock now, when capacity was read for routing */
+  routedAt: Date;
   /** the working-day calendar, for FORWARD_CLOCK=next_working_day */
   calendar: WorkingCalendar;
+  /** each agency's contact clock */
+  clocks: ReadonlyMap<string, AgencyClock>;
+  /** the agencies closed now, with the day each reopens: a referral held for one counts from then */
+  closed: ReadonlyMap<string, string>;
   idempotencyKey?: string | undefined;
   rawBody: unknown;
 }
 
 export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: IntakeInput): { row: IntakeRow; reply: SubmissionReply } {
   const { principal, body, receivedAt: now } = input;
-  // T1 starts at receipt (for a paper checklist too: the hub's receipt, not its keying-in)
-  const forwardDueAt = forwardDeadline(now, { kind: deps.env.FORWARD_CLOCK, hours: deps.env.FORWARD_WITHIN_HOURS }, input.calendar);
+  // The clocks start at receipt (for a paper checklist too: the hub's receipt, not its keying-in),
+  // or on the day a closed agency reopens for a referral that waits for it.
+  const settings = promiseSettings(deps.env);
+  const promises = input.routed.map((r) => {
+    const agency = input.clocks.get(r.agencyId);
+    if (!agency) throw new Error(`no contact clock for agency ${r.agencyId}`);
+    const heldUntil = r.held?.length ? (input.closed.get(r.agencyId) ?? null) : null;
+    return referralPromise({ from: now, heldUntil, agency }, settings, input.calendar);
+  });
   const reference = deps.ids.reference();
   const reply: SubmissionReply = {
     id: deps.ids.uuid(),
@@ -72,11 +91,14 @@ export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: Intak
       agencyName: input.agencyNames.get(r.agencyId) ?? '',
       questionIds: r.questionIds,
       status: 'pending',
-      forwardDueAt: forwardDueAt.toISOString(),
+      forwardDueAt: promises[i]!.forwardDueAt.toISOString(),
+      contactDueAt: promises[i]!.contactDueAt.toISOString(),
+      heldUntil: promises[i]!.heldUntil,
     })),
   };
   const p = body.person;
   const row: IntakeRow = {
+    now: input.routedAt,
     userId: principal.userId,
     actorLabel: principal.name,
     idempotency: input.idempotencyKey
@@ -126,7 +148,15 @@ export function buildIntake(deps: Pick<ServiceDeps, 'ids' | 'env'>, input: Intak
       status: input.routed.length ? 'open' : 'no_needs_identified',
       receivedAt: now,
     },
-    referrals: reply.referrals.map((r) => ({ id: r.id, reference: r.reference, agencyId: r.agencyId, questionIds: r.questionIds, forwardDueAt })),
+    referrals: reply.referrals.map((r, i) => ({
+      id: r.id,
+      reference: r.reference,
+      agencyId: r.agencyId,
+      questionIds: r.questionIds,
+      forwardDueAt: promises[i]!.forwardDueAt,
+      contactDueAt: promises[i]!.contactDueAt,
+      heldUntil: promises[i]!.heldUntil,
+    })),
     // health data: stored, never echoed in the reply (which the Idempotency-Key record keeps)
     wellbeing: hasWellbeing(body.wellbeing)
       ? {

@@ -15,7 +15,8 @@ import { resolveBreach } from '../db/breach.repository.js';
 import type { Referral, ReferralsTable } from '../db/database.js';
 import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from '../db/referral.repository.js';
-import { contactPromiseDay, forwardDueAt as forwardDeadline, type ClockKind } from '../domain/working-days.js';
+import { promiseSettings, referralPromise, type AgencyClock } from '../domain/promise.js';
+import { cachedCapacities } from './capacity.service.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { raiseAlert } from './alert.service.js';
 import { activeOutcomeCodes } from './outcome.service.js';
@@ -44,7 +45,7 @@ export type TransitionResult = Referral & {
   status: ReferralStatus;
   allowedNext: ReferralStatus[];
   /** the replacement referral when this move re-routed the referral */
-  replacement: { id: string; reference: string; agencyId: string; status: 'pending'; forwardDueAt: Date } | null;
+  replacement: { id: string; reference: string; agencyId: string; status: 'pending'; forwardDueAt: Date; contactDueAt: Date } | null;
 };
 
 /** Thrown inside the transaction when the referral moved under us; rolls everything back. */
@@ -91,14 +92,15 @@ export async function transitionReferral(
   if (to === 'on_hold' && request.onHoldUntil! < now.toISOString().slice(0, 10)) {
     problems.push({ path: 'onHoldUntil', message: 'must not be in the past' });
   }
-  let targetContactDays = deps.env.CONTACT_WITHIN_DAYS;
-  let targetContactClock: ClockKind = deps.env.CONTACT_CLOCK;
+  let targetClock: AgencyClock | undefined;
   if (to === 'rerouted') {
     const target = await findAgency(deps.db, request.targetAgencyId!);
-    if (target) [targetContactDays, targetContactClock] = [target.contactDays, target.contactClock];
+    const closedUntil = target ? (await cachedCapacities(deps, now, true)).get(target.id)?.closedUntil : null;
+    if (target) targetClock = { contactDays: target.contactDays, contactClock: target.contactClock };
     if (!target) problems.push({ path: 'targetAgencyId', message: 'no agency has this id' });
     else if (target.status !== 'active') problems.push({ path: 'targetAgencyId', message: 'this agency is paused' });
-    else if (target.id === current.agencyId) problems.push({ path: 'targetAgencyId', message: 'must be another agency than the one that rejected it' });
+    else if (closedUntil) problems.push({ path: 'targetAgencyId', message: `this agency is closed to new referrals until ${closedUntil}` });
+    else if (target.id === current.agencyId) problems.push({ path: 'targetAgencyId', message: 'must be another agency than this referral’s' });
     else if (await hasLiveReferralForAgency(deps.db, current.submissionId, target.id)) {
       problems.push({ path: 'targetAgencyId', message: 'this agency already has a live referral for this person from the same checklist' });
     }
@@ -116,17 +118,18 @@ export async function transitionReferral(
   if (decision.reopen) Object.assign(set, { closedAt: null, outcome: null });
   if (to === 'completed') set.outcome = request.outcome!;
 
-  const calendar = to === 'rerouted' ? await deps.holidays.get() : undefined;
-  const replacement: TransitionResult['replacement'] =
-    to === 'rerouted'
-      ? {
-          id: deps.ids.uuid(),
-          reference: `${current.reference}R`,
-          agencyId: request.targetAgencyId!,
-          status: 'pending',
-          forwardDueAt: forwardDeadline(now, { kind: deps.env.FORWARD_CLOCK, hours: deps.env.FORWARD_WITHIN_HOURS }, calendar!),
-        }
-      : null;
+  // a new agency: a new promise to the person, by the same rule as at intake
+  const promise = targetClock ? referralPromise({ from: now, heldUntil: null, agency: targetClock }, promiseSettings(deps.env), await deps.holidays.get()) : null;
+  const replacement: TransitionResult['replacement'] = promise
+    ? {
+        id: deps.ids.uuid(),
+        reference: `${current.reference}R`,
+        agencyId: request.targetAgencyId!,
+        status: 'pending',
+        forwardDueAt: promise.forwardDueAt,
+        contactDueAt: promise.contactDueAt,
+      }
+    : null;
   if (replacement) set.reroutedToId = replacement.id;
   const notificationIds: string[] = [];
   let updated: Referral;
@@ -139,8 +142,6 @@ export async function transitionReferral(
           submissionId: current.submissionId,
           questionIds: current.questionIds,
           receivedAt: now,
-          // a new agency: a new promise to the person, on the same rule as at intake
-          contactPromisedOn: contactPromiseDay(replacement.forwardDueAt, targetContactDays, targetContactClock, calendar!),
           reroutedFromId: current.id,
           updatedAt: now,
         });
@@ -171,6 +172,10 @@ export async function transitionReferral(
       if (to === 'contacted' || decision.closes) await resolveBreach(trx, current.id, 'contact', now);
       if (decision.closes && (decision.from === 'pending' || decision.from === 'forward_failed')) await resolveBreach(trx, current.id, 'forward', now);
       if (decision.from === 'rejected') await resolveReferralAlerts(trx, current.id, 'referral_rejected', principal.userId, now);
+      // it will not go to its agency now: the alerts about sending it are answered
+      if (decision.closes && (decision.from === 'pending' || decision.from === 'forward_failed')) {
+        for (const kind of ['agency_paused', 'agency_closed', 'forward_failed']) await resolveReferralAlerts(trx, current.id, kind, principal.userId, now);
+      }
       if (to === 'rejected') {
         const n = await raiseAlert(
           trx,

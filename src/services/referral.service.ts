@@ -185,6 +185,8 @@ export async function getReferralForActor(
     reroutedFromId: r.reroutedFromId,
     reroutedToId: r.reroutedToId,
     receivedAt: r.receivedAt,
+    // the hub's promise (src/domain/promise.ts): the same dates the person was given
+    heldUntil: r.heldUntil,
     forwardDueAt: r.forwardDueAt,
     forwardedAt: r.forwardedAt,
     contactDueAt: r.contactDueAt,

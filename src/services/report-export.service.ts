@@ -77,7 +77,8 @@ const at = (d: Date | null) => (d ? londonDateTime(d) : '');
 export function exportRecord(r: ExportRow, now: Date): (string | number)[] {
   // the agency's steps stop when the referral ends; the hub's call about it does not
   const forward = clockCell(r.forwardDueAt, r.forwardedAt, now, r.closedAt);
-  const contact = clockCell(r.contactDueAt, r.contactedAt, now, r.closedAt);
+  // the contact deadline is promised when the referral is made; its clock runs once it reaches the agency
+  const contact = clockCell(r.forwardedAt ? r.contactDueAt : null, r.contactedAt, now, r.closedAt);
   const followUp = clockCell(r.followUpDueAt, r.followedUpAt, now);
   return [
     r.reference,

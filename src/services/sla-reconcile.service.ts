@@ -2,7 +2,8 @@
  * Reconciliation (README reliability rule 5): Postgres is the truth, Redis only makes things prompt. For
  * what Postgres says is still due, check that Redis holds a live job (waiting, delayed,
  * prioritized or active) under the row's job id, and enqueue it again when it does not:
- *   - every pending referral of an active agency  -> 'forward-referral'
+ *   - every pending referral of an active agency  -> 'forward-referral' (one held for a closed
+ *     agency: delayed to the day it reopens)
  *   - every scheduled follow-up not yet due        -> 'follow-up-due', delayed to its due_at
  *     (one already due needs no timer: the worklist reads Postgres, and T3 is swept)
  *   - every notification still 'queued' after a minute -> 'send-notification'
@@ -14,6 +15,7 @@ import type { Queue } from 'bullmq';
 import { futureFollowUpsPage, pendingReferralsPage, queuedNotificationsPage, type Page } from '../db/sla.repository.js';
 import { JOBS } from '../jobs/registry.js';
 import type { ServiceDeps } from './deps.js';
+import { callDayStarts, heldDelayMs } from '../domain/promise.js';
 
 export interface ReconcileCounts {
   forward: number;
@@ -49,10 +51,10 @@ async function missingJobs(queue: Queue, jobIds: string[]): Promise<Set<string>>
   return missing;
 }
 
-async function eachPage(
-  fetch: (page: Page) => Promise<{ id: string; at: Date }[]>,
+async function eachPage<R extends { id: string; at: Date }>(
+  fetch: (page: Page) => Promise<R[]>,
   limit: number,
-  handle: (rows: { id: string; at: Date }[]) => Promise<number>,
+  handle: (rows: R[]) => Promise<number>,
 ): Promise<number> {
   let after: Page['after'];
   let total = 0;
@@ -73,10 +75,13 @@ export async function reconcile(deps: ServiceDeps, now: Date, limit: number): Pr
     (page) => pendingReferralsPage(db, page),
     limit,
     async (rows) => {
-      const byJob = new Map(rows.map((r) => [JOBS['forward-referral'].jobId({ referralId: r.id }), r.id]));
-      const missing = await missingJobs(jobs.queue(JOBS['forward-referral'].queue), [...byJob.keys()]);
-      if (missing.size) await jobs.enqueue('forward-referral', [...missing].map((j) => ({ referralId: byJob.get(j)! })));
-      return missing.size;
+      const byJob = new Map(rows.map((r) => [JOBS['forward-referral'].jobId({ referralId: r.id }), r]));
+      const missing = [...(await missingJobs(jobs.queue(JOBS['forward-referral'].queue), [...byJob.keys()]))].map((j) => byJob.get(j)!);
+      const toSend = missing.filter((r) => !r.heldUntil || heldDelayMs(r.heldUntil, now) === 0);
+      if (toSend.length) await jobs.enqueue('forward-referral', toSend.map((r) => ({ referralId: r.id })));
+      // held for a closed agency: timed for the day it reopens
+      for (const r of missing) if (!toSend.includes(r)) await jobs.enqueue('forward-referral', { referralId: r.id }, { delayMs: heldDelayMs(r.heldUntil!, now) });
+      return missing.length;
     },
   );
 
@@ -89,7 +94,7 @@ export async function reconcile(deps: ServiceDeps, now: Date, limit: number): Pr
       // each has its own delay, so one add per follow-up
       for (const j of missing) {
         const f = byJob.get(j)!;
-        await jobs.enqueue('follow-up-due', { followUpId: f.id }, { delayMs: f.at.getTime() - now.getTime() });
+        await jobs.enqueue('follow-up-due', { followUpId: f.id }, { delayMs: Math.max(0, callDayStarts(f.at).getTime() - now.getTime()) });
       }
       return missing.size;
     },

@@ -6,10 +6,11 @@
 import { recordAudit, recordAudits } from '../db/audit.repository.js';
 import { agencyContactDays } from '../db/agency.repository.js';
 import { findReferralsOfSubmission, findSubmission, listSubmissionsBy } from '../db/submission.repository.js';
-import { addDays } from '../domain/clock.js';
 import { likelyWait } from '../domain/capacity.js';
 import { findReferralRoutings } from '../db/capacity.repository.js';
-import { londonDay } from '../domain/uk-dates.js';
+import { findFollowUpOfSubmission } from '../db/follow-up.repository.js';
+import { followUpDueAt, promiseSettings } from '../domain/promise.js';
+import { TERMINAL_STATUSES } from '../domain/referral-state.js';
 import { notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -44,20 +45,34 @@ export async function listMySubmissions(deps: Pick<ServiceDeps, 'db' | 'clock'>,
 
 /**
  * A submission as its confirmation page and printed record show it: for each referral, who will
- * contact the person and the day they were told it would be by (contact_promised_on, set once
- * when the checklist arrived: it does not move when the referral is forwarded sooner), and the
- * likely wait the agency had said when the referral was made (referral_routings).
+ * contact the person and the day they were told it would be by (its contact deadline, the hub's
+ * promise stored when it was made: src/domain/promise.ts), why it waits when its agency is
+ * closed, and the likely wait the agency had said when the referral was made
+ * (referral_routings); and the day the hub will call the person, after every agency's date.
  */
 export async function submissionWithPromises(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
   const s = await getSubmission(deps, principal, id, requestId);
-  const [agencies, routings] = await Promise.all([agencyContactDays(deps.db, s.referrals.map((r) => r.agencyId)), findReferralRoutings(deps.db, s.referrals.map((r) => r.id))]);
+  const [agencies, routings, followUp, calendar] = await Promise.all([
+    agencyContactDays(deps.db, s.referrals.map((r) => r.agencyId)),
+    findReferralRoutings(deps.db, s.referrals.map((r) => r.id)),
+    findFollowUpOfSubmission(deps.db, id),
+    deps.holidays.get(),
+  ]);
   const referrals = s.referrals.map((r) => {
     // what the agency said of its capacity when the referral was made (none: it was accepting)
     const routing = routings.get(r.id);
     const a = agencies.get(r.agencyId);
-    // rows from before the promise was kept: the date they were being shown
-    const contactBy = r.contactPromisedOn ?? londonDay(r.contactDueAt ?? addDays(r.forwardDueAt, a?.contactDays ?? deps.env.CONTACT_WITHIN_DAYS));
-    return { ...r, contactBy, agencyPhone: a?.phone ?? null, likelyWait: routing ? likelyWait({ status: routing.capacity, waitWeeks: routing.waitWeeks, closedUntil: routing.closedUntil }) : null, routedFrom: routing?.fallbacks.map((f) => f.fromAgencyName) ?? [] };
+    return { ...r, agencyPhone: a?.phone ?? null, likelyWait: routing ? likelyWait({ status: routing.capacity, waitWeeks: routing.waitWeeks, closedUntil: routing.closedUntil }) : null, routedFrom: routing?.fallbacks.map((f) => f.fromAgencyName) ?? [] };
   });
-  return { ...s, referrals };
+  // the hub's call: the one scheduled for the referrals already with their agencies, moved later
+  // by any still to be sent (as forwarding them will move it)
+  const settings = promiseSettings(deps.env);
+  const calls = [
+    ...(followUp?.status === 'scheduled' ? [followUp.dueAt] : []),
+    ...referrals.filter((r) => r.forwardedAt === null && LIVE(r.status) && r.contactDueAt).map((r) => followUpDueAt(r.contactDueAt!, settings, calendar)),
+  ];
+  const callDueAt = calls.length ? new Date(Math.max(...calls.map((d) => d.getTime()))) : null;
+  return { ...s, referrals, callDueAt };
 }
+
+const LIVE = (status: string) => !TERMINAL_STATUSES.has(status as never);

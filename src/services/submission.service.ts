@@ -5,6 +5,7 @@
  * function) and the forwards enqueued after commit in one Redis call. Reads: submission-read.service.ts.
  */
 import { closedAgencies } from '../domain/capacity.js';
+import { heldDelayMs } from '../domain/promise.js';
 import { agenciesConsulted, routeAnswers } from '../domain/routing.js';
 import { checklistProblems, consentProblems } from '../domain/submission-rules.js';
 import { AppError, badRequest, conflict, forbidden, unprocessable } from '../errors.js';
@@ -15,7 +16,7 @@ import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { buildIntake, type IntakeInput, type SubmissionReply } from './intake.js';
 import type { SubmissionBody } from './submission.schema.js';
-import { cachedCapacities } from './capacity.service.js';
+import { cachedAgencyFacts } from './capacity.service.js';
 import { capacitySeen, intakeCapacity } from './intake-capacity.js';
 
 export type { SubmissionReply } from './intake.js';
@@ -25,6 +26,30 @@ export interface SubmitResult {
   status: number;
   replayed: boolean;
   body: SubmissionReply;
+}
+
+/** How often a statement that lost a deadlock or a serialization conflict is tried, in all. */
+const CONFLICT_ATTEMPTS = 4;
+
+function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === '40P01' || code === '40001';
+}
+
+async function retryOnConflict<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isRetryableConflict(err) || attempt >= CONFLICT_ATTEMPTS) throw err;
+      // a short, growing, jittered pause, so that the two sides do not meet again at once
+      await new Promise((r) => setTimeout(r, attempt * 10 + Math.random() * 20));
+    }
+  }
+}
+
+function partition<T>(xs: T[], pred: (x: T) => boolean): [T[], T[]] {
+  return [xs.filter(pred), xs.filter((x) => !pred(x))];
 }
 
 function isReferenceCollision(err: unknown): boolean {
@@ -66,8 +91,9 @@ export async function submitQuestionnaire(
   // ('capacity_changed') and the checklist is routed again from a fresh one.
   const calendar = await deps.holidays.get();
   const build = async (freshCapacity: boolean) => {
-    const caps = await cachedCapacities(deps, now, freshCapacity);
-    const routed = routeAnswers(questions, body.answers, closedAgencies(caps));
+    const { capacity: caps, clocks } = await cachedAgencyFacts(deps, now, freshCapacity);
+    const closed = closedAgencies(caps);
+    const routed = routeAnswers(questions, body.answers, closed);
     const input: IntakeInput = {
       principal,
       body,
@@ -76,19 +102,21 @@ export async function submitQuestionnaire(
       agencyNames,
       // a checklist the hub received earlier (paper, phone, a self-referral released from triage)
       receivedAt: opts.receivedAt ?? now,
+      routedAt: now,
       calendar,
+      clocks,
+      closed,
       idempotencyKey: opts.idempotencyKey,
       rawBody: opts.rawBody,
     };
     const intake = buildIntake(deps, input);
     const { waits, routing } = intakeCapacity(routed, intake.reply.referrals.map((r) => r.id), caps, (id) => agencyNames.get(id) ?? '');
     intake.reply.referrals.forEach((r, i) => (r.capacity = waits[i]));
-    intake.row.capacitySeen = capacitySeen(caps, consulted);
+    intake.row.capacitySeen = capacitySeen(caps, clocks, consulted);
     intake.row.routing = routing;
     return intake;
   };
   let intake = await build(false);
-  let result: IntakeResult;
   const store = async (db: Executor): Promise<IntakeResult> => {
     let r: IntakeResult = { outcome: 'capacity_changed' };
     let redrawn = false;
@@ -109,16 +137,18 @@ export async function submitQuestionnaire(
     return r;
   };
   const within = opts.within;
-  if (within) {
-    result = await deps.db.transaction().execute(async (trx) => {
-      await within.before(trx);
-      const r = await store(trx);
-      if (r.outcome === 'inserted') await within.after(trx, r.reply as SubmissionReply);
-      return r;
-    });
-  } else {
-    result = await store(deps.db);
-  }
+  // A deadlock or a serialization failure is Postgres choosing this statement (or transaction)
+  // to give way: it rolled back whole, so it is tried again, a few times, never a 500.
+  const result: IntakeResult = await retryOnConflict(() =>
+    within
+      ? deps.db.transaction().execute(async (trx) => {
+          await within.before(trx);
+          const r = await store(trx);
+          if (r.outcome === 'inserted') await within.after(trx, r.reply as SubmissionReply);
+          return r;
+        })
+      : store(deps.db),
+  );
 
   switch (result.outcome) {
     case 'in_flight':
@@ -142,8 +172,13 @@ export async function submitQuestionnaire(
   const reply = result.reply as SubmissionReply;
 
   // After commit (rule 1). A failure here loses nothing: the sweep re-enqueues pending referrals.
-  if (reply.referrals.length) {
-    await deps.jobs.enqueueSafely('forward-referral', reply.referrals.map((r) => ({ referralId: r.id, requestId: opts.requestId })));
+  const [held, toSend] = partition(reply.referrals, (r) => r.heldUntil !== null);
+  if (toSend.length) {
+    await deps.jobs.enqueueSafely('forward-referral', toSend.map((r) => ({ referralId: r.id, requestId: opts.requestId })));
+  }
+  // one held for a closed agency is sent on the day it reopens (the sweep times it again if lost)
+  for (const r of held) {
+    await deps.jobs.enqueueSafely('forward-referral', { referralId: r.id, requestId: opts.requestId }, { delayMs: heldDelayMs(r.heldUntil!, now) });
   }
   return { status: 201, replayed: false, body: reply };
 }

@@ -9,6 +9,9 @@ import { followUpCounts, followUpForCall, listFollowUpWorklist, recordFollowUp, 
 import { listReferrals } from '../services/referral.service.js';
 import { hubDashboard } from '../services/dashboard.service.js';
 import { capacityOverview } from '../services/capacity.service.js';
+import { listAgencies } from '../services/agency.service.js';
+import { listHeldReferrals } from '../services/held-referral.service.js';
+import { transitionReferral } from '../services/referral-transition.service.js';
 import { groupInbox } from './agency.routes.js';
 import { formValues } from './checklist-form.js';
 import { HUB_ROLES, barChart } from './hub-charts.js';
@@ -149,6 +152,44 @@ export function hubRouter(deps: ServiceDeps): Router {
     const id = uuid.safeParse(req.params.id);
     if (!id.success) return next();
     await handleAction(deps, res, id.data, req.body, opts(req, res, id.data));
+  });
+
+  // ---- referrals held for a closed agency ----
+  const showHeld = async (req: Request, res: Parameters<typeof page>[0], pageNo: number, extra: { errors?: Record<string, string>; values?: Record<string, string>; flash?: string } = {}, status = 200) => {
+    const principal = principalFromSession(res);
+    const [held, capacity] = await Promise.all([listHeldReferrals(deps, principal, pageNo, rid(req)), capacityOverview(deps, principal)]);
+    // where a held referral can go instead: agencies taking referrals now
+    const closed = new Set(capacity.filter((c) => c.status === 'closed').map((c) => c.agencyId));
+    const agencies = (await listAgencies(deps)).filter((a) => a.status === 'active' && !closed.has(a.id));
+    page(res, 'hub-held.njk', { title: 'Held for a closed agency', section: 'hub', ...held, agencies, csrfToken: res.locals.csrfToken as string, errors: extra.errors ?? {}, values: extra.values ?? {}, flash: extra.flash }, status);
+  };
+  const pageNumber = z.coerce.number().int().min(1).max(100_000).catch(1);
+
+  r.get('/hub/held', async (req, res) => {
+    await showHeld(req, res, pageNumber.parse(req.query.page), { flash: req.query.done === 'rerouted' ? 'Referral sent to the other agency: it goes now, with new dates for the person.' : undefined });
+  });
+
+  r.post('/hub/held/:id/reroute', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    const v = formValues(req.body);
+    const pageNo = pageNumber.parse(v.page);
+    const target = uuid.safeParse(v.targetAgencyId);
+    const refuse = (message: string, status: number) =>
+      showHeld(req, res, pageNo, { errors: { [id.data]: message }, values: { [`target-${id.data}`]: v.targetAgencyId ?? '' } }, status);
+    if (!target.success) return refuse('Choose the agency to send it to', 400);
+    try {
+      await transitionReferral(deps, { principal: principalFromSession(res), requestId: rid(req) }, id.data, {
+        to: 'rerouted',
+        targetAgencyId: target.data,
+        note: 're-routed while its agency was closed',
+      });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      const detail = Array.isArray(err.details) ? (err.details as { message: string }[])[0]?.message : undefined;
+      return refuse(detail ? `The agency ${detail}` : err.status === 404 ? 'This referral is no longer held' : err.message, err.status === 404 ? 409 : err.status);
+    }
+    res.redirect(303, `/hub/held?done=rerouted&page=${pageNo}`);
   });
 
   r.post('/hub/referrals/:id/revoke-links', async (req, res, next) => {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import type { Response } from 'express';
-import { ukDeadlineDate } from '../domain/uk-dates.js';
+import { ukDeadlineDate, ukDeadlineTime } from '../domain/uk-dates.js';
 
 // Views and static files sit beside this module: in src/web when run from the sources, in
 // dist/src/web once `npm run build` has compiled it and copied them there. The NHS.UK frontend
@@ -115,6 +115,10 @@ export function createViews(): nunjucks.Environment {
   env.addFilter('ukDeadline', (v: unknown) => {
     const d = asDate(v);
     return d ? ukDeadlineDate(d) : '';
+  });
+  env.addFilter('ukDeadlineTime', (v: unknown) => {
+    const d = asDate(v);
+    return d ? ukDeadlineTime(d) : '';
   });
   env.addFilter('statusLabel', (s: string) => STATUS_LABELS[s] ?? s);
   env.addFilter('statusColour', (s: string) => STATUS_COLOURS[s] ?? 'grey');

@@ -65,12 +65,12 @@ async function prepare() {
       const r = await submitQuestionnaire(ctx, asWorker, body, { rawBody: body });
       ids.push({ submission: r.body.id, referrals: r.body.referrals });
       if (i % 3 === 2) continue;
-      const agencies = new Map((await ctx.db.selectFrom('agencies').select(['id', 'contactDays', 'contactClock', 'email']).execute()).map((a) => [a.id, a]));
+      const agencies = new Map((await ctx.db.selectFrom('agencies').select(['id', 'email']).execute()).map((a) => [a.id, a]));
       let followUpId = '';
       for (const ref of r.body.referrals) {
         const a = agencies.get(ref.agencyId)!;
-        const f = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, { id: ref.id, submissionId: r.body.id, contactDays: a.contactDays, contactClock: a.contactClock }, { messageId: `<forward-${ref.id}@bench>`, recipient: a.email }, new Date()));
-        followUpId = f?.followUpId ?? followUpId;
+        const f = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, { id: ref.id, submissionId: r.body.id, contactDueAt: new Date(ref.contactDueAt) }, { messageId: `<forward-${ref.id}@bench>`, recipient: a.email }, new Date()));
+        followUpId = f && f !== 'ended' ? f.followUpId : followUpId;
         if (i % 3 === 1) {
           await transitionReferral(ctx, { principal: asHub }, ref.id, { to: 'contacted', note: 'Spoke to them' });
           await transitionReferral(ctx, { principal: asHub }, ref.id, { to: 'completed', outcome: 'service_provided' });

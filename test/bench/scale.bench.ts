@@ -95,7 +95,7 @@ async function buildLive(url: string) {
     const coordinator = await mk('coordinator');
     const asWorker = { userId: worker.id, name: 'Bench link_worker', role: 'link_worker' as const, agencyId: null };
     const asHub = { userId: coordinator.id, name: 'Bench coordinator', role: 'coordinator' as const, agencyId: null };
-    const agencies = new Map((await ctx.db.selectFrom('agencies').select(['id', 'contactDays', 'contactClock', 'email']).execute()).map((a) => [a.id, a]));
+    const agencies = new Map((await ctx.db.selectFrom('agencies').select(['id', 'email']).execute()).map((a) => [a.id, a]));
     // 60 checklists: two thirds forwarded, some of those contacted and completed, a few calls made
     for (let i = 0; i < 60; i++) {
       const body = submissionBodySchema.parse({
@@ -109,8 +109,8 @@ async function buildLive(url: string) {
       let followUpId = '';
       for (const ref of r.body.referrals) {
         const a = agencies.get(ref.agencyId)!;
-        const f = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, { id: ref.id, submissionId: r.body.id, contactDays: a.contactDays, contactClock: a.contactClock }, { messageId: `<forward-${ref.id}@bench>`, recipient: a.email }, new Date()));
-        followUpId = f?.followUpId ?? followUpId;
+        const f = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, { id: ref.id, submissionId: r.body.id, contactDueAt: new Date(ref.contactDueAt) }, { messageId: `<forward-${ref.id}@bench>`, recipient: a.email }, new Date()));
+        followUpId = f && f !== 'ended' ? f.followUpId : followUpId;
         if (i % 3 === 1) {
           await transitionReferral(ctx, { principal: asHub }, ref.id, { to: 'contacted', note: 'Spoke to them' });
           await transitionReferral(ctx, { principal: asHub }, ref.id, { to: 'completed', outcome: 'service_provided' });

@@ -17,6 +17,9 @@ export interface SubmittedReferral {
   reference: string;
   agencyId: string;
   questionIds: string[];
+  forwardDueAt: string;
+  contactDueAt: string;
+  heldUntil: string | null;
 }
 
 /** Submits a checklist answering "yes" to these questions; returns its referrals by agency id. */
@@ -33,12 +36,12 @@ export async function markForwarded(ctx: TestContext, referralId: string): Promi
   const r = await ctx.db
     .selectFrom('referrals as r')
     .innerJoin('agencies as a', 'a.id', 'r.agencyId')
-    .select(['r.id', 'r.status', 'r.submissionId', 'a.contactDays', 'a.contactClock', 'a.email'])
+    .select(['r.id', 'r.status', 'r.submissionId', 'r.contactDueAt', 'a.email'])
     .where('r.id', '=', referralId)
     .executeTakeFirstOrThrow();
   if (r.status !== 'pending') throw new Error(`referral ${referralId} is not pending`);
   const followUp = await ctx.db.transaction().execute((trx) => recordForwarded(trx, ctx, r, { messageId: `<forward-${referralId}@test.invalid>`, recipient: r.email }, now));
-  if (!followUp) throw new Error(`referral ${referralId} was forwarded meanwhile`);
+  if (!followUp || followUp === 'ended') throw new Error(`referral ${referralId} was forwarded or ended meanwhile`);
   return followUp;
 }
 

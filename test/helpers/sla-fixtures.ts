@@ -15,7 +15,7 @@ type Checklist = Awaited<ReturnType<typeof seedChecklist>>;
 export interface Submitted {
   id: string;
   reference: string;
-  referrals: { id: string; reference: string; agencyId: string; forwardDueAt: string }[];
+  referrals: { id: string; reference: string; agencyId: string; forwardDueAt: string; contactDueAt: string; heldUntil: string | null }[];
 }
 
 export async function submit(api: ReturnType<typeof apiClient>, worker: TestUser, q: Checklist, questionIdx: number[]): Promise<Submitted> {

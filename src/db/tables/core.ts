@@ -159,11 +159,13 @@ export interface ReferralsTable {
   questionIds: string[];
   status: string;
   receivedAt: Timestamp;
+  /** T1, the hub's promise (src/domain/promise.ts), stored when the referral is made */
   forwardDueAt: Timestamp;
   forwardedAt: Timestamp | null;
+  /** T2, the agency's contact deadline: the promise, stored when the referral is made; it runs once forwarded */
   contactDueAt: Timestamp | null;
-  /** the day (London) the person was told the agency would contact them by (2026_12_02_1000) */
-  contactPromisedOn: DateOnly | null;
+  /** the day a closed agency reopens, when the referral waits for it (its clocks count from then) */
+  heldUntil: DateOnly | null;
   contactedAt: Timestamp | null;
   followUpDueAt: Timestamp | null;
   followedUpAt: Timestamp | null;

@@ -29,6 +29,7 @@ export function referralsRouter(deps: ServiceDeps): Router {
       agencyId: out.agencyId,
       status: out.status,
       receivedAt: out.receivedAt,
+      heldUntil: out.heldUntil,
       forwardDueAt: out.forwardDueAt,
       forwardedAt: out.forwardedAt,
       contactDueAt: out.contactDueAt,
