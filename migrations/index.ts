@@ -27,6 +27,7 @@ import * as reportWellbeing from './2026_12_02_2010_report_wellbeing.js';
 import * as selfReferralData from './2026_12_02_2100_self_referral_data.js';
 import * as promiseDeadlineDay from './2026_12_03_0900_promise_deadline_day.js';
 import * as intakeOneFunction from './2026_12_07_1000_intake_one_function.js';
+import * as auditCheckpoints from './2026_12_07_1200_audit_checkpoints.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -53,4 +54,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_2100_self_referral_data': selfReferralData,
   '2026_12_03_0900_promise_deadline_day': promiseDeadlineDay,
   '2026_12_07_1000_intake_one_function': intakeOneFunction,
+  '2026_12_07_1200_audit_checkpoints': auditCheckpoints,
 };

@@ -3,7 +3,7 @@
  * signpost CLI. Each command prints one JSON line on success (easy to script) and a plain
  * message on stderr with a non-zero exit on failure.
  *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] [--organisation ID] [--password P] | user:password --email E --password P | token:revoke --user ID | --token ID
- *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify | holidays:import FILE
+ *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify [--expect-head HASH] | audit:checkpoint | holidays:import FILE
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ import { findUserByEmail } from '../db/user.repository.js';
 import { runSweep } from '../services/sla.service.js';
 import { runRetention } from '../services/erasure.service.js';
 import { sealAudit, verifyAuditChain } from '../services/audit.service.js';
+import { takeAuditCheckpoint } from '../services/audit-checkpoint.service.js';
 import { importHolidayCalendar } from '../services/holiday-calendar.js';
 import { ZodError } from 'zod';
 
@@ -83,10 +84,23 @@ export const COMMANDS: Record<string, Command> = {
     run: async (ctx) => sealAudit(ctx),
   },
   'audit:verify': {
-    usage: 'audit:verify   (recomputes the audit log hash chain; exit 1 when a row was changed, removed or reordered)',
-    run: async (ctx) => {
-      const result = await verifyAuditChain(ctx);
+    usage: 'audit:verify [--expect-head HASH]   (recomputes the audit log hash chain and prints its head; exit 1 when a row was changed, removed or reordered, rows at or below a checkpoint are gone, or HASH, a head printed before, is no longer in the chain)',
+    run: async (ctx, args) => {
+      const o = opts(args, { 'expect-head': { type: 'string' } });
+      const expected = o['expect-head'];
+      if (expected !== undefined && !/^[0-9a-f]{64}$/i.test(String(expected))) {
+        throw new AppError(400, 'usage', '--expect-head takes a head hash as audit:verify prints it (head.hash: 64 hexadecimal characters)');
+      }
+      const result = await verifyAuditChain(ctx, expected === undefined ? {} : { expectHead: Buffer.from(String(expected), 'hex') });
       if (!result.ok) throw new AppError(409, 'audit_chain_broken', 'the audit log hash chain is broken', result);
+      return result;
+    },
+  },
+  'audit:checkpoint': {
+    usage: 'audit:checkpoint   (seals, verifies the chain from the last checkpoint and records its head now; the workers do it daily at 03:00)',
+    run: async (ctx) => {
+      const result = await takeAuditCheckpoint(ctx);
+      if (!result.ok) throw new AppError(409, 'audit_chain_broken', 'the audit log hash chain does not verify from its last checkpoint; no checkpoint written', result);
       return result;
     },
   },
@@ -114,6 +128,9 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
+const isUsageError = (err: unknown) =>
+  (err instanceof AppError && err.code === 'usage') || (err instanceof TypeError && Boolean((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')));
+
 export async function runCli(argv: string[], env: Env): Promise<number> {
   const [name, ...args] = argv;
   const cmd = name ? COMMANDS[name] : undefined;
@@ -129,10 +146,12 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof ZodError) console.error(err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+    else if (err instanceof AppError && err.code === 'usage') console.error(`${err.message}\nusage: signpost ${cmd.usage}`);
     else if (err instanceof AppError) console.error(`${err.message}${err.details ? ` ${JSON.stringify(err.details)}` : ''}`);
     else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`${err.message}\nusage: signpost ${cmd.usage}`);
     else console.error(err);
-    return 1;
+    // a command used wrongly is told apart from one that ran and failed (64: EX_USAGE)
+    return isUsageError(err) ? 64 : 1;
   } finally {
     await ctx.close();
   }

@@ -17,7 +17,7 @@ export const QUEUES = {
   // one at a time per process; the sweep's advisory lock makes it one at a time everywhere
   'sla-sweep': { concurrency: 1 },
   reminders: { concurrency: 1 },
-  // the person's data: sealing the audit chain, retention (one at a time; each also locks)
+  // the person's data: sealing the audit chain and its daily checkpoint, retention (one at a time; each also locks)
   records: { concurrency: 1 },
 } as const satisfies Record<string, { concurrency: 'configured' | number }>;
 
@@ -80,6 +80,14 @@ export const JOBS = {
     jobId: () => undefined,
     options: { attempts: 1, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: retention.removeOnFail },
   },
+  // scheduled: the audit chain's head verified and kept as a checkpoint (a second run the same day
+  // writes a second checkpoint of the same head, which is harmless)
+  'audit-checkpoint': {
+    queue: 'records',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 }, ...retention },
+  },
   // scheduled: personal data past retention erased (idempotent: an erased person is not claimed again)
   'retention-run': {
     queue: 'records',
@@ -126,6 +134,12 @@ export const SCHEDULES = {
   'daily-retention': {
     job: 'retention-run',
     repeat: (): RepeatOptions => ({ pattern: '30 2 * * *', tz: 'Europe/London' }),
+    reregisterEveryMs: () => 10 * 60_000,
+  },
+  // 03:00 in the hub's time zone: after the retention run, so its audit rows are in the checkpoint
+  'daily-audit-checkpoint': {
+    job: 'audit-checkpoint',
+    repeat: (): RepeatOptions => ({ pattern: '0 3 * * *', tz: 'Europe/London' }),
     reregisterEveryMs: () => 10 * 60_000,
   },
 } as const satisfies Record<string, { job: JobName; repeat: (env: never) => RepeatOptions; reregisterEveryMs: (env: never) => number }>;

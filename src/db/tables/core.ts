@@ -220,6 +220,15 @@ export interface AuditLogTable {
   hash: Buffer | null;
 }
 
+/** The audit chain's head as the workers verified it, once a day (2026_12_07_1200): append-only. */
+export interface AuditCheckpointsTable {
+  id: Generated<string>;
+  /** the head's place in the chain, which is also the number of sealed rows up to it */
+  seq: string;
+  hash: Buffer;
+  takenAt: Timestamp;
+}
+
 export interface CoreTables {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -233,4 +242,5 @@ export interface CoreTables {
   referralEvents: ReferralEventsTable;
   idempotencyKeys: IdempotencyKeysTable;
   auditLog: AuditLogTable;
+  auditCheckpoints: AuditCheckpointsTable;
 }
