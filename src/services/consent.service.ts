@@ -22,6 +22,7 @@ import { personIdsOf } from '../db/subject-access.repository.js';
 import { decideTransition, type ReferralStatus } from '../domain/referral-state.js';
 import { badRequest, conflict, notFound, type ErrorDetail } from '../errors.js';
 import { hubSignature } from '../mail/hub-signature.js';
+import { flattenToOneLine as oneLine } from '../domain/one-line.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { createNotification, dispatchNotifications } from './notification.service.js';
@@ -145,7 +146,7 @@ async function cancelReferral(
       recipient: r.agencyEmail,
       subject: `Signpost referral ${r.reference}: consent withdrawn`,
       bodyText: [
-        `Hello ${r.agencyName},`,
+        `Hello ${oneLine(r.agencyName)},`,
         '',
         `The person referred to you as ${r.reference} has withdrawn their consent to share their details with you.`,
         'The referral is cancelled. Please stop work on it, and delete or return the details of theirs you hold, as your data sharing agreement with the hub says.',

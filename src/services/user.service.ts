@@ -12,11 +12,12 @@ import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { newToken, type Principal } from './auth.service.js';
 import { hashPassword, setPassword } from './password.service.js';
+import { oneLineText } from './text-fields.js';
 
 export const newUserSchema = z
   .object({
     role: z.enum(['link_worker', 'agency', 'coordinator', 'admin']),
-    name: z.string().trim().min(1).max(200),
+    name: oneLineText().trim().min(1, 'must not be empty').max(200),
     email: z.email().max(254),
     agencyId: z.uuid().optional().nullable(),
     /** a link worker's organisation (organisation.service.ts) */
