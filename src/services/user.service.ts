@@ -13,6 +13,7 @@ import type { IdGenerator } from '../domain/ids.js';
 import { newToken, type Principal } from './auth.service.js';
 import { hashPassword, setPassword } from './password.service.js';
 import { oneLineText } from './text-fields.js';
+import { stopCapacityLinksForStaff } from './capacity-link.js';
 
 export const newUserSchema = z
   .object({
@@ -55,6 +56,8 @@ export async function createUserWithToken(deps: UserDeps, input: NewUser): Promi
         createdAt: now,
       });
       await insertApiToken(trx, { id: deps.ids.uuid(), userId: id, tokenHash: hash, label: 'cli', createdAt: now });
+      // an agency's staff now sign in: its emailed capacity links stop
+      if (input.passwordHash) await stopCapacityLinksForStaff(trx, { role: u.role, agencyId: u.agencyId ?? null });
     });
   } catch (err) {
     const e = err as { code?: string; constraint?: string };
