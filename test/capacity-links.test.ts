@@ -109,8 +109,7 @@ describe('a coordinator stops an agency’s links', () => {
 
   it('stops a change made through a link while the stop was committed', async () => {
     const agencyId = agencyIds()[3]!;
-    const [, , , sig] = (await linkOf(agencyId)).split('/').slice(1);
-    const [, , expires] = (await linkOf(agencyId)).split('/').slice(1);
+    const [, , expires, sig] = (await linkOf(agencyId)).split('/').slice(1);
     const scope = await capacityLinkScope(ctx, agencyId, expires!, sig!);
     expect(scope.ok).toBe(true);
     if (!scope.ok) return;
