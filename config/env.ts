@@ -53,6 +53,8 @@ export const envSchema = z.object({
   // Agency capacity: unconfirmed after this many days; a process's cached read lives this long
   CAPACITY_UNCONFIRMED_AFTER_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   CAPACITY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+  // how far ahead an agency may say it is closed until (the API, its page, its mail link)
+  CAPACITY_CLOSED_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   // Mail
   SMTP_URL: z.string().startsWith('smtp').default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('Signpost hub <hub@signpost.example.org>'),

@@ -345,14 +345,14 @@ describe('who may use the capacity pages', () => {
     const swapped = link.replace(advice.agencyId, council.agencyId);
     for (const res of [await web.get(swapped), await web.post(`${swapped}/confirm`, { _csrf: csrf }), await web.post(swapped, { _csrf: csrf, status: 'closed', 'closedUntil[day]': '1', 'closedUntil[month]': '1', 'closedUntil[year]': '2099' })]) {
       expect(res.status).toBe(404);
-      expect(res.text).toContain('This link has expired');
+      expect(res.text).toContain('This link no longer works');
     }
 
     // the same genuine link, a day after it ran out (AGENCY_LINK_TTL_DAYS), with the token its page gave
     ctx.clock.advance((ctx.env.AGENCY_LINK_TTL_DAYS + 1) * DAY);
     for (const res of [await web.get(link), await web.post(`${link}/confirm`, { _csrf: csrf }), await web.post(link, { _csrf: csrf, status: 'waiting_list', waitWeeks: '9' })]) {
       expect(res.status).toBe(404);
-      expect(res.text).toContain('This link has expired');
+      expect(res.text).toContain('This link no longer works');
     }
     expect([await changesOf(advice.agencyId), await changesOf(council.agencyId)]).toEqual([adviceBefore, councilBefore]);
   });

@@ -174,7 +174,7 @@ describe('forward worker, minimal template', () => {
     const ref = s.referrals[0]!;
     const [mail] = await sink.waitFor(1, { filter: (m) => m.subject.includes(ref.reference) });
     expect(mail!.text).toContain(`If you have a Signpost account, sign in and open ${ref.reference} from your referrals: https://signpost.test/agency`);
-    expect(mail!.text).toMatch(/If you do not, use this link instead\. Open it here \(no password needed; [^)]*\): https:\/\/signpost\.test\/a\/[\w-]{43}/);
+    expect(mail!.text).toMatch(/\nIf you do not, use this link instead\.\nOpen it here \(no password needed; [^)]*\):\nhttps:\/\/signpost\.test\/a\/[\w-]{43}\n/);
   });
 
   it('carries a signed link for the agency that is stored only as a hash, never in the mail copy', async () => {

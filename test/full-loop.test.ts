@@ -166,9 +166,11 @@ describe.each(['full', 'minimal'] as const)('the full loop, FORWARD_EMAIL_CONTEN
     expect(closing!.subject).toContain('closed');
     for (const ref of referrals) {
       const agency = await agencyOf(ref.agencyId);
-      const line = closing!.text.split('\n').find((l) => l.includes(ref.reference));
-      expect(line).toContain(agency.name);
+      const lines = closing!.text.split('\n');
+      const at = lines.findIndex((l) => l.includes(ref.reference));
+      const line = lines[at];
       expect(line).toContain('completed');
+      expect(lines[at + 1]?.trimEnd()).toBe(`  Agency: ${agency.name}`);
       expect(line).toContain(ref.id === first!.id ? 'needs met at follow-up: yes' : 'needs met at follow-up: partly');
     }
     // the closing mail names no personal details of the person

@@ -176,7 +176,7 @@ describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects',
     expect(closed).toEqual({ status: 'closed', closedAt: ctx.clock.now() });
     const mail = await ctx.db.selectFrom('notifications').selectAll().where('submissionId', '=', s.submissionId).executeTakeFirstOrThrow();
     expect(mail.kind).toBe('submission_closed');
-    expect(mail.bodyText).toContain(`${ref.reference} Fire & rescue: home fire safety visits: completed (advice given); needs met at follow-up: yes`);
+    expect(mail.bodyText).toContain(`- ${ref.reference}: completed (advice given); needs met at follow-up: yes\n  Agency: Fire & rescue: home fire safety visits\n`);
     const notify = new Queue('notify', { connection: redis, prefix: ctx.env.QUEUE_PREFIX });
     expect(await notify.getJob(`notify-${mail.id}`)).toBeTruthy();
     await notify.close();

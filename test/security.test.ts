@@ -194,9 +194,8 @@ describe('L2: the full-content forward mail', () => {
     const hub = { HUB_NAME: 'The hub', HUB_PHONE: '020 7946 0000', HUB_HOURS: 'weekdays', MAIL_REPLY_TO: 'hub@example.org' };
     const { text } = renderForwardMail(ctxRow, { content: 'full', publicUrl: 'https://signpost.test', hub, linkTtlDays: 28 }, 'https://signpost.test/a/REAL');
     const lines = text.split('\n');
-    expect(lines.filter((l) => /^Open (the referral|it here)/.test(l))).toEqual([
-      'Open it here (no password needed; this link is for Fire & rescue only and works for 28 days): https://signpost.test/a/REAL',
-    ]);
+    expect(lines.filter((l) => /^Open (the referral|it here)/.test(l))).toEqual(['Open it here (no password needed; this link is for your agency only and works for 28 days):']);
+    expect(lines.filter((l) => /^\s*https?:/.test(l))).toEqual(['https://signpost.test/a/REAL']);
     expect(lines.some((l) => /^(Bcc|Reply to):/i.test(l.trim()))).toBe(false);
     expect(lines.some((l) => l.startsWith('Please quote SP-EVIL'))).toBe(false);
     expect(lines).toContain('  Access needs: Hard of hearing Please quote SP-EVIL in any reply');

@@ -86,3 +86,39 @@ export async function agencyContactDays(db: Executor, agencyIds: string[]) {
   const rows = await db.selectFrom('agencies').select(['id', 'contactDays', 'phone']).where('id', 'in', agencyIds).execute();
   return new Map(rows.map((r) => [r.id, { contactDays: r.contactDays, phone: r.phone }]));
 }
+
+/** What an agency's emailed capacity links are signed with, and when a coordinator last stopped them. */
+export interface CapacityLinkState {
+  id: string;
+  name: string;
+  generation: number;
+  revokedAt: Date | null;
+}
+
+const LINK_STATE = ['id', 'name', 'capacityLinkGeneration as generation', 'capacityLinksRevokedAt as revokedAt'] as const;
+
+export async function findCapacityLinkState(db: Executor, agencyId: string): Promise<CapacityLinkState | undefined> {
+  return db.selectFrom('agencies').select(LINK_STATE).where('id', '=', agencyId).executeTakeFirst();
+}
+
+/**
+ * The same, locked FOR SHARE until the transaction ends: a change made through a link holds it
+ * while it writes, so that stopping the links (an UPDATE of this row) waits for it, or it sees
+ * the links stopped.
+ */
+export async function lockCapacityLinkState(trx: Executor, agencyId: string): Promise<CapacityLinkState | undefined> {
+  return trx.selectFrom('agencies').select(LINK_STATE).where('id', '=', agencyId).forShare().executeTakeFirst();
+}
+
+/**
+ * Stops every capacity link made for the agency so far (a new one signs the next value);
+ * `revokedAt` records a coordinator's act, null leaves the last one as it was. False: no agency.
+ */
+export async function advanceCapacityLinkGeneration(db: Executor, agencyId: string, revokedAt: Date | null): Promise<boolean> {
+  const r = await db
+    .updateTable('agencies')
+    .set((eb) => ({ capacityLinkGeneration: eb('capacityLinkGeneration', '+', 1), ...(revokedAt ? { capacityLinksRevokedAt: revokedAt } : {}) }))
+    .where('id', '=', agencyId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

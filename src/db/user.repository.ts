@@ -99,13 +99,14 @@ export async function resetLoginFailures(db: Executor, userId: string) {
   await db.updateTable('users').set({ failedLogins: 0, lockedUntil: null }).where('id', '=', userId).execute();
 }
 
-export async function setPasswordHash(db: Executor, userId: string, passwordHash: string): Promise<boolean> {
-  const r = await db
+/** Sets the password; returns who the user is (undefined: no such user). */
+export async function setPasswordHash(db: Executor, userId: string, passwordHash: string) {
+  return db
     .updateTable('users')
     .set({ passwordHash, failedLogins: 0, lockedUntil: null })
     .where('id', '=', userId)
+    .returning(['role', 'agencyId', 'disabledAt'])
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function listUserRows(db: Executor) {

@@ -12,6 +12,7 @@
  */
 import { DAY } from './clock.js';
 import { londonDay, ukDate } from './uk-dates.js';
+import { addDaysToDay } from './working-days.js';
 
 export const CAPACITY_STATUSES = ['accepting', 'waiting_list', 'closed'] as const;
 export type CapacityStatus = (typeof CAPACITY_STATUSES)[number];
@@ -66,3 +67,15 @@ export function likelyWait(c: Pick<CapacityRecord, 'status' | 'waitWeeks' | 'clo
 }
 
 export const weeks = (n: number) => `${n} week${n === 1 ? '' : 's'}`;
+
+/**
+ * Why a closing date cannot be taken, or null. It is after today (a date that has come reads as
+ * reopened) and at most `maxDays` days ahead (CAPACITY_CLOSED_MAX_DAYS): an agency closed "until
+ * 31/12/9999" would hold its referrals for ever, unconfirmed and unreviewed.
+ */
+export function closedUntilProblem(closedUntil: string, today: string, maxDays: number): string | null {
+  if (closedUntil <= today) return 'must be a date after today';
+  const last = addDaysToDay(today, maxDays);
+  if (closedUntil > last) return `must be at most ${maxDays} days from today (${ukDate(last)} at the latest)`;
+  return null;
+}

@@ -7,6 +7,7 @@
  * The subject always carries the referral's reference (agencies quote it when they phone).
  */
 import type { ForwardContext } from '../db/forward.repository.js';
+import { flattenToOneLine } from '../domain/one-line.js';
 import { ukDeadlineDate } from '../domain/uk-dates.js';
 import { hubSignature, type HubContact } from './hub-signature.js';
 
@@ -22,14 +23,9 @@ const CONTACT_WORDS: Record<string, string> = { phone: 'by phone', email: 'by em
 /**
  * Text someone typed, as ONE line of the mail: line breaks (of every kind) and other control
  * characters become spaces, so that typed text can never start a line of its own, such as a
- * fake "Open the referral" link or a "Bcc:" line.
+ * fake "Open the referral" link or a "Bcc:" line (domain/one-line.ts).
  */
-export function oneLine(text: string): string {
-  return text
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}\u0085]+/gu, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
-}
+export const oneLine = flattenToOneLine;
 
 function needsLines(ctx: ForwardContext): string[] {
   return ctx.questions.length ? ctx.questions.map((q) => `- ${oneLine(q)}`) : ['- (see the referral in Signpost)'];
@@ -48,12 +44,14 @@ export interface ForwardMailSettings {
  * link (no password; a link for a sign-in page would leave it stuck). An agency whose staff have
  * accounts is told to sign in, and that the link works without one.
  */
-function howToOpen(ctx: ForwardContext, agency: string, s: ForwardMailSettings, agencyLink: string): string[] {
-  const link = `Open it here (no password needed; this link is for ${agency} only and works for ${s.linkTtlDays} days): ${agencyLink}`;
-  if (!ctx.agencyHasAccounts) return ['Acknowledge the referral and record your contact with the person in Signpost.', link];
+function howToOpen(ctx: ForwardContext, s: ForwardMailSettings, agencyLink: string): string[] {
+  // the hub's link on a line of its own, in a sentence with no typed value in it
+  const link = [`Open it here (no password needed; this link is for your agency only and works for ${s.linkTtlDays} days):`, agencyLink];
+  if (!ctx.agencyHasAccounts) return ['Acknowledge the referral and record your contact with the person in Signpost.', ...link];
   return [
     `If you have a Signpost account, sign in and open ${ctx.reference} from your referrals: ${s.publicUrl.replace(/\/$/, '')}/agency`,
-    `If you do not, use this link instead. ${link}`,
+    'If you do not, use this link instead.',
+    ...link,
   ];
 }
 
@@ -73,7 +71,7 @@ export function renderForwardMail(ctx: ForwardContext, s: ForwardMailSettings, a
     ...needsLines(ctx),
     '',
   ];
-  const tail = [...howToOpen(ctx, agency, s, agencyLink), '', `Please quote ${ctx.reference} in any reply or call to the hub.`, ...hubSignature(s.hub)];
+  const tail = [...howToOpen(ctx, s, agencyLink), '', `Please quote ${ctx.reference} in any reply or call to the hub.`, ...hubSignature(s.hub)];
   if (content === 'minimal') {
     return {
       subject,

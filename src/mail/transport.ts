@@ -7,6 +7,7 @@
  */
 import nodemailer from 'nodemailer';
 import type { Env } from '../../config/env.js';
+import { flattenToOneLine } from '../domain/one-line.js';
 
 export interface OutgoingMail {
   to: string;
@@ -68,7 +69,9 @@ export function createMailer(env: Pick<Env, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_REP
       try {
         const info = await transport.sendMail({
           to: mail.to,
-          subject: mail.subject,
+          // a subject is one header line, whatever a template put in it (nodemailer would fold
+          // a line break, but a subject never needs one)
+          subject: flattenToOneLine(mail.subject),
           text: mail.text,
           ...(mail.html ? { html: mail.html } : {}),
           messageId: mail.messageId,

@@ -61,10 +61,68 @@ describe('logging', () => {
 
   it('keeps agency link tokens, CSRF tokens and search terms out of logged URLs', () => {
     expect(loggableUrl('/a/AbC_123-xyz?done=ack')).toBe('/a/[token]?done=ack');
-    expect(loggableUrl('/sign-out?_csrf=secret&x=1')).toBe('/sign-out?_csrf=[redacted]&x=1');
-    expect(loggableUrl('/api/v1/referrals?status=pending')).toBe('/api/v1/referrals?status=pending');
+    expect(loggableUrl('/sign-out?_csrf=secret&x=1')).toBe('/sign-out?[redacted]&[redacted]');
+    expect(loggableUrl('/api/v1/referrals?status=pending&limit=5')).toBe('/api/v1/referrals?status=pending&limit=5');
     // the person search's terms are personal data
-    expect(loggableUrl('/api/v1/people?q=Ada%20Lovelace%2010/12/1935')).toBe('/api/v1/people?q=[redacted]');
-    expect(loggableUrl('/api/v1/people?limit=5&Q=SE1%207PB')).toBe('/api/v1/people?limit=5&Q=[redacted]');
+    expect(loggableUrl('/api/v1/people?q=Ada%20Lovelace%2010/12/1935')).toBe('/api/v1/people?[redacted]');
+    expect(loggableUrl('/api/v1/people?limit=5&Q=SE1%207PB')).toBe('/api/v1/people?limit=5&[redacted]');
+    expect(loggableUrl('/api/v1/sla/breaches?agencyId=not-an-id&limit=5x')).toBe('/api/v1/sla/breaches?agencyId=[redacted]&limit=[redacted]');
+    // an allowed key with a value that is not plain is withheld too
+    expect(loggableUrl('/hub/referrals?status=Ada%20Lovelace')).toBe('/hub/referrals?status=[redacted]');
+  });
+
+  it('logs nothing of a search query, whatever the shape of its key (through Express’s own query parser)', async () => {
+    const { lines, stream } = capture();
+    const app = express();
+    app.use(requestLogger(createLogger('info', stream)));
+    // what the route saw, to show that Express read each shape as some key holding the words
+    const seen: unknown[] = [];
+    app.get('/api/v1/people', (req, res) => {
+      seen.push(req.query);
+      res.status(400).end();
+    });
+    const server = await new Promise<ReturnType<typeof app.listen>>((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const words = 'Lovelace';
+    const shapes = [
+      `q=Ada+${words}`,
+      `q[]=Ada+${words}`,
+      `q%5B%5D=Ada%20${words}`,
+      `q%5b%5d=Ada%20${words}`,
+      `q[0]=Ada&q[1]=${words}`,
+      `q[a]=${words}`,
+      `q+=Ada+${words}`,
+      `q%20=Ada+${words}`,
+      `%71=${words}`,
+      `%71%5B%5D=${words}`,
+      `Q=${words}`,
+      `q=Ada&q=${words}`,
+      `limit=5&q=${words}&limit=6`,
+      `q=${words}%20SE1%207PB%2010%2F12%2F1935`,
+      `${words}=1`,
+      `limit=${words}`,
+      `next=%2Fhub%2Fpeople%3Fq%3D${words}`,
+      `q=${words}#fragment`,
+      `q=%E0%A4%A${words}`,
+    ];
+    try {
+      for (const shape of shapes) {
+        const res = await fetch(`${base}/api/v1/people?${shape}`);
+        expect(res.status, shape).toBe(400);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      expect(JSON.stringify(seen)).toContain(words);
+      const done = lines.filter((l) => l.msg === 'request completed');
+      expect(done).toHaveLength(shapes.length);
+      for (const l of done) expect((l.req as { url: string }).url).toMatch(/^\/api\/v1\/people(\?|$)/);
+      expect(JSON.stringify(lines)).not.toContain(words);
+      expect(JSON.stringify(lines)).not.toContain('SE1');
+      // the allowed key of the mixed query is still there
+      expect(done.map((l) => (l.req as { url: string }).url)).toContain('/api/v1/people?limit=5&[redacted]&limit=6');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

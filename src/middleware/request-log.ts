@@ -18,17 +18,66 @@ declare module 'http' {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const SWITCH = /^(?:[a-z_]{1,32}|\d)$/;
+const NUMBER = /^\d{1,6}$/;
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY = /^(?:\d{4}-\d{2}-\d{2}|\d{1,4})$/;
+
 /**
- * URLs in logs without the secrets and personal data some carry: an agency's link token
- * (whatever the case or percent-encoding of the /a/ before it), any other long opaque token, a
- * CSRF token, and a search's terms (`q`: the API's person search takes a name, a date of birth
- * or a postcode).
+ * The query keys whose values may be logged, each with the shape its value must have (else it is
+ * withheld): the pages' and the API's own switches, numbers, dates and ids, none of them
+ * personal data or a secret. Everything else in a query is left out, key and value alike,
+ * whatever its shape: the person search's `q` (a name, a date of birth, a
+ * postcode) as `q`, `Q`, `%71`, `q[]`, `q%5B%5D`, `q[0]`, `q+` or `q ` (Express's query parser
+ * reads several of those as another key, so a list of keys to strip can never be complete),
+ * a CSRF token, a sign-in page's `next` (which may quote a whole search URL), or a key that is
+ * itself someone's name.
+ */
+const LOGGED_QUERY: ReadonlyMap<string, RegExp> = new Map([
+  ...['done', 'state', 'status', 'failed', 'sent', 'open', 'clock'].map((k) => [k, SWITCH] as const),
+  ['limit', NUMBER],
+  ['ref', /^SP-[A-Z0-9-]{1,40}$/],
+  ...['withdrawal', 'agencyId', 'organisationId', 'personId', 'userId'].map((k) => [k, ID] as const),
+  ...['from', 'to'].flatMap((k) => [k, `${k}[day]`, `${k}[month]`, `${k}[year]`].map((x) => [x, DAY] as const)),
+]);
+
+function decoded(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The query as logged: allowed keys with values of their shape; every other pair is one `[redacted]`. */
+function loggableQuery(query: string): string {
+  return query
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const key = decoded(eq < 0 ? pair : pair.slice(0, eq));
+      const shape = key === undefined ? undefined : LOGGED_QUERY.get(key);
+      if (!shape) return '[redacted]';
+      const value = eq < 0 ? '' : decoded(pair.slice(eq + 1));
+      return value !== undefined && shape.test(value) ? `${key}=${value}` : `${key}=[redacted]`;
+    })
+    .join('&');
+}
+
+/**
+ * URLs in logs without the secrets and personal data some carry. The path: an agency's link
+ * token (whatever the case or percent-encoding of the /a/ before it) and any other long opaque
+ * token. The query: only the keys above (loggableQuery).
  */
 export function loggableUrl(url: string): string {
-  return url
-    .replace(/^\/(?:a|%61)\/[^/?#]+/i, '/a/[token]')
-    .replace(/[A-Za-z0-9_-]{40,}/g, '[token]')
-    .replace(/([?&](?:_csrf|q|%71)=)[^&#]*/gi, '$1[redacted]');
+  const at = url.search(/[?#]/);
+  const path = (at < 0 ? url : url.slice(0, at))
+    .replace(/^\/(?:a|%61)\/[^/]+/i, '/a/[token]')
+    .replace(/[A-Za-z0-9_-]{40,}/g, '[token]');
+  if (at < 0 || url[at] === '#') return path;
+  const query = loggableQuery(url.slice(at + 1).replace(/#.*$/s, ''));
+  return query ? `${path}?${query}` : path;
 }
 
 export function requestLogger(logger: Logger): RequestHandler {

@@ -9,6 +9,7 @@ import { PERSON_FIELDS } from '../domain/person-fields.js';
 import { CLOCK_KINDS } from '../domain/working-days.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
+import { oneLineText } from './text-fields.js';
 
 const phone = z
   .string()
@@ -18,7 +19,7 @@ const phone = z
 
 /** The fields of an agency, shared by the JSON API and the web forms. */
 export const agencyFields = {
-  name: z.string().trim().min(1, 'must not be empty').max(200),
+  name: oneLineText().trim().min(1, 'must not be empty').max(200),
   email: z.email('must be an email address').max(254),
   phone: phone.optional(),
   status: z.enum(['active', 'paused']),

@@ -9,6 +9,7 @@ import type { Executor } from '../db/database.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { createNotification } from './notification.service.js';
 import { hubSignature, type HubContact } from '../mail/hub-signature.js';
+import { flattenToOneLine as oneLine } from '../domain/one-line.js';
 
 export interface AlertInput {
   kind: 'forward_failed' | 'agency_paused' | 'referral_rejected' | string;
@@ -16,6 +17,15 @@ export interface AlertInput {
   agencyId?: string | null;
   /** shown to coordinators and mailed to them: a reference, never personal data */
   message: string;
+}
+
+/**
+ * The alert's mail. Its message names things people typed (an agency's name): it goes on one
+ * line after a label, so that it cannot start a line of its own, such as a forged "Open the
+ * referral here: <link>".
+ */
+function alertMailText(message: string, hub: HubContact): string {
+  return ['A Signpost alert for the coordinators.', '', `Alert: ${oneLine(message)}`, '', 'Open the coordinator dashboard to act on it.', ...hubSignature(hub)].join('\n');
 }
 
 /** Returns the notification id to dispatch after commit, or null when the alert was already open. */
@@ -42,8 +52,8 @@ export async function raiseAlert(
       kind: 'coordinator_alert',
       dedupeKey: `alert:${id}`,
       recipient: deps.env.COORDINATOR_ALERT_EMAIL,
-      subject: `[Signpost alert] ${a.message}`,
-      bodyText: [a.message, '', 'Open the coordinator dashboard to act on it.', ...hubSignature(deps.env)].join('\n'),
+      subject: `[Signpost alert] ${oneLine(a.message)}`,
+      bodyText: alertMailText(a.message, deps.env),
       referralId: a.referralId ?? null,
       agencyId: a.agencyId ?? null,
     },

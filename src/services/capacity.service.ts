@@ -9,13 +9,14 @@ import { findAgency, listAgencies } from '../db/agency.repository.js';
 import { findCapacityRecord, findReferralRoutings, listCapacityChanges, listCapacityRecords, writeCapacity } from '../db/capacity.repository.js';
 import type { CapacityVia } from '../db/database.js';
 import type { QuestionnaireView } from '../db/questionnaire.repository.js';
-import { CAPACITY_STATUSES, capacityWords, effectiveCapacity, type Capacity } from '../domain/capacity.js';
+import { CAPACITY_STATUSES, capacityWords, closedUntilProblem, effectiveCapacity, type Capacity } from '../domain/capacity.js';
 import type { AgencyClock } from '../domain/promise.js';
 import { londonDay } from '../domain/uk-dates.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { replanHeldReferrals, retimeHeldForwards } from './held-referral.service.js';
+import { holdCapacityLink } from './capacity-link.js';
 
 /** Who is saying it: a signed-in user, or an agency through its emailed link (no user). */
 export interface CapacityActor {
@@ -24,6 +25,8 @@ export interface CapacityActor {
   /** what the actor may act for: a principal's role decides; a link is its agency's */
   principal?: Principal;
   linkAgencyId?: string;
+  /** a link's: the agency's link counter it was signed with (services/capacity-link.ts) */
+  linkGeneration?: number;
 }
 
 export const capacityInputSchema = z
@@ -72,16 +75,20 @@ export async function getAgencyCapacity(deps: Pick<ServiceDeps, 'db' | 'clock' |
   return { ...view(agency, c), history: opts.history ? await listCapacityChanges(deps.db, agencyId) : undefined };
 }
 
-/** The agency's new word; the same word again is a confirmation. 400 names each bad field. */
+/**
+ * The agency's new word; the same word again is a confirmation. 400 names each bad field: a
+ * closing date after today and at most CAPACITY_CLOSED_MAX_DAYS ahead (domain/capacity.ts).
+ */
 export async function setAgencyCapacity(deps: ServiceDeps, actor: CapacityActor, agencyId: string, input: CapacityInput, via: CapacityVia): Promise<CapacityView> {
   const agency = await agencyOrThrow(deps, actor, agencyId);
   const now = deps.clock.now();
-  if (input.status === 'closed' && input.closedUntil && input.closedUntil <= londonDay(now)) {
-    throw badRequest('invalid capacity', [{ path: 'closedUntil', message: 'must be a date after today' }]);
-  }
+  const problem = input.status === 'closed' && input.closedUntil ? closedUntilProblem(input.closedUntil, londonDay(now), deps.env.CAPACITY_CLOSED_MAX_DAYS) : null;
+  if (problem) throw badRequest('invalid capacity', [{ path: 'closedUntil', message: problem }]);
   const said = { status: input.status, closedUntil: input.status === 'closed' ? (input.closedUntil ?? null) : null };
   const calendar = await deps.holidays.get();
   const replanned = await deps.db.transaction().execute(async (trx) => {
+    // a link stopped while this request ran writes nothing
+    await holdCapacityLink(trx, actor);
     await writeCapacity(trx, {
       agencyId,
       status: input.status,

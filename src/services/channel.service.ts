@@ -11,8 +11,9 @@ import type { IntakeChannel } from '../db/submission.repository.js';
 import { badRequest } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
+import { oneLineText } from './text-fields.js';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const text = (max: number) => oneLineText().trim().min(1, 'must not be empty').max(max);
 
 export const referrerSchema = z
   .strictObject({

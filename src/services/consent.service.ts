@@ -21,7 +21,8 @@ import { submittedFor } from '../db/submission.repository.js';
 import { personIdsOf } from '../db/subject-access.repository.js';
 import { decideTransition, type ReferralStatus } from '../domain/referral-state.js';
 import { badRequest, conflict, notFound, type ErrorDetail } from '../errors.js';
-import { hubSignature } from '../mail/hub-signature.js';
+import type { HubContact } from '../mail/hub-signature.js';
+import { renderConsentWithdrawnMail } from '../mail/referral-ended-templates.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 import { createNotification, dispatchNotifications } from './notification.service.js';
@@ -143,17 +144,7 @@ async function cancelReferral(
       kind: 'consent_withdrawn',
       dedupeKey: `consent-withdrawn:${r.id}`,
       recipient: r.agencyEmail,
-      subject: `Signpost referral ${r.reference}: consent withdrawn`,
-      bodyText: [
-        `Hello ${r.agencyName},`,
-        '',
-        `The person referred to you as ${r.reference} has withdrawn their consent to share their details with you.`,
-        'The referral is cancelled. Please stop work on it, and delete or return the details of theirs you hold, as your data sharing agreement with the hub says.',
-        'Signpost no longer shows you their details.',
-        '',
-        `Please quote ${r.reference} in any reply or call to the hub.`,
-        ...hubSignature(deps.env),
-      ].join('\n'),
+      ...consentMail(r, deps.env),
       referralId: r.id,
       agencyId: r.agencyId,
     },
@@ -161,3 +152,8 @@ async function cancelReferral(
   );
   return n.created ? n.id : null;
 }
+
+const consentMail = (r: { reference: string; agencyName: string }, hub: HubContact) => {
+  const m = renderConsentWithdrawnMail(r, hub);
+  return { subject: m.subject, bodyText: m.text };
+};

@@ -229,7 +229,12 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
       return { kind: 'not_pending' };
     }
     // The signed link (a credential) is minted for each attempt and only its hash is stored.
-    const text = n.bodyText.replace(AGENCY_LINK_PLACEHOLDER, await createAgencyLink(trx, deps, ctx.id, deps.clock.now()));
+    // (the placeholder is a line of its own: typed text on another line cannot take the link's place)
+    const link = await createAgencyLink(trx, deps, ctx.id, deps.clock.now());
+    const text = n.bodyText
+      .split('\n')
+      .map((line) => (line === AGENCY_LINK_PLACEHOLDER ? link : line))
+      .join('\n');
     const sent = await sendClaimed(trx, deps, n, text);
     if (sent.ok) return recorded(sent.at);
     if (!sent.error.permanent) {

@@ -11,8 +11,9 @@ import { ORGANISATION_TYPES } from '../domain/organisation-types.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
+import { oneLineText } from './text-fields.js';
 
-const name = z.string().trim().min(2, 'must be at least 2 characters').max(200);
+const name = oneLineText().trim().min(2, 'must be at least 2 characters').max(200);
 const type = z.enum(ORGANISATION_TYPES, { message: `must be one of: ${ORGANISATION_TYPES.join(', ')}` });
 
 export const newOrganisationSchema = z.strictObject({ name, type });

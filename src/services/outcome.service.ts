@@ -13,8 +13,9 @@ import { snomedConceptProblem } from '../domain/snomed.js';
 import { conflict, forbidden, notFound } from '../errors.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
+import { oneLineText } from './text-fields.js';
 
-const label = z.string().trim().min(2, 'must be at least 2 characters').max(80);
+const label = oneLineText().trim().min(2, 'must be at least 2 characters').max(80);
 const snomedCode = z
   .string()
   .trim()
@@ -23,7 +24,7 @@ const snomedCode = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .nullable();
-const snomedTerm = z.string().trim().min(2, 'must be at least 2 characters').max(255).nullable();
+const snomedTerm = oneLineText().trim().min(2, 'must be at least 2 characters').max(255).nullable();
 const pairProblem = { path: ['snomedTerm'], message: 'give a SNOMED CT code and its term together, or neither' };
 const paired = (o: { snomedCode?: string | null | undefined; snomedTerm?: string | null | undefined }) =>
   (o.snomedCode === undefined && o.snomedTerm === undefined) || (o.snomedCode == null) === (o.snomedTerm == null);

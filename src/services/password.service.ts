@@ -14,6 +14,7 @@ import { claimSignInAttempt, findUserByEmail, lockAccount, resetLoginFailures, s
 import { deleteSessionsOfUser } from '../db/session.repository.js';
 import type { Clock } from '../domain/clock.js';
 import { notFound } from '../errors.js';
+import { stopCapacityLinksForStaff } from './capacity-link.js';
 
 export const MAX_FAILURES = 5;
 export const LOCK_MINUTES = 15;
@@ -79,7 +80,10 @@ export async function signIn(deps: { db: DB; clock: Clock }, email: string, pass
 export async function setPassword(deps: { db: DB }, userId: string, plain: string): Promise<void> {
   const hash = await hashPassword(plain);
   await deps.db.transaction().execute(async (trx) => {
-    if (!(await setPasswordHash(trx, userId, hash))) throw notFound('user');
+    const user = await setPasswordHash(trx, userId, hash);
+    if (!user) throw notFound('user');
+    // an agency's staff now sign in: its emailed capacity links stop
+    await stopCapacityLinksForStaff(trx, user);
     await deleteSessionsOfUser(trx, userId);
   });
 }

@@ -25,8 +25,9 @@ import {
   type QuestionnaireView,
 } from '../db/questionnaire.repository.js';
 import type { ServiceDeps } from './deps.js';
+import { oneLineText } from './text-fields.js';
 
-const title = z.string().trim().min(1, 'must not be empty').max(200);
+const title = oneLineText().trim().min(1, 'must not be empty').max(200);
 
 export const newQuestionnaireSchema = z.strictObject({
   title: title.optional(),
@@ -43,7 +44,7 @@ export const questionnairePatchSchema = z.strictObject({
         questions: z
           .array(
             z.strictObject({
-              text: z.string().trim().min(1, 'must not be empty').max(500),
+              text: oneLineText().trim().min(1, 'must not be empty').max(500),
               agencyId: z.uuid('must be an agency id'),
               /** where a "yes" goes while the agency is closed; none: the referral waits */
               fallbackAgencyId: z.uuid('must be an agency id').nullish(),

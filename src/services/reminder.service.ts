@@ -11,6 +11,7 @@ import { listReferralsAwaitingContactDueBy } from '../db/referral.repository.js'
 import { addDays } from '../domain/clock.js';
 import { londonDay, ukDeadlineDate, ukDeadlineTime } from '../domain/uk-dates.js';
 import { hubSignature } from '../mail/hub-signature.js';
+import { flattenToOneLine as oneLine } from '../domain/one-line.js';
 import type { ServiceDeps } from './deps.js';
 import { capacityLinkFor } from './capacity-link.js';
 import { capacityReminderLines } from '../mail/capacity-lines.js';
@@ -60,7 +61,7 @@ export async function sendContactReminders(deps: ServiceDeps, opts: { requestId?
           agencyId,
           subject: `Signpost: ${list.length} referral${list.length === 1 ? '' : 's'} awaiting contact`,
           bodyText: [
-            `Hello ${first.agencyName},`,
+            `Hello ${oneLine(first.agencyName)},`,
             '',
             `These referrals are still waiting for you to contact the person, and their contact date is close:`,
             ...(marked ? ['', `${marked === 1 ? 'One is' : `${marked} are`} due within ${deps.env.SLA_WARN_WITHIN_HOURS} hours (marked ${warnWords}).`] : []),

@@ -13,6 +13,7 @@ import type { IdGenerator } from '../domain/ids.js';
 import { TERMINAL_STATUSES } from '../domain/referral-state.js';
 import { createNotification } from './notification.service.js';
 import { hubSignature, type HubContact } from '../mail/hub-signature.js';
+import { flattenToOneLine as oneLine } from '../domain/one-line.js';
 
 const STATUS_WORDS: Record<string, string> = {
   completed: 'completed',
@@ -41,13 +42,15 @@ export async function closeSubmissionIfDone(
 
   const submitter = await findUserMailContact(db, closed.submittedBy);
   // No personal data of the person in the mail: the reference is enough for the submitter.
+  // The agency's name (typed by the hub) goes on a line of its own, after a label: a name can
+  // never start a line that reads as the hub's own words.
   const lines = referrals
     .filter((r) => r.status !== 'rerouted')
-    .map((r) => {
+    .flatMap((r) => {
       const what = STATUS_WORDS[r.status] ?? r.status;
-      const outcome = r.outcome ? ` (${r.outcome.replaceAll('_', ' ')})` : '';
+      const outcome = r.outcome ? ` (${oneLine(r.outcome.replaceAll('_', ' '))})` : '';
       const needs = r.needsMet ? `; needs met at follow-up: ${r.needsMet.replace('_', ' ')}` : '';
-      return `- ${r.reference} ${r.agencyName}: ${what}${outcome}${needs}`;
+      return [`- ${r.reference}: ${what}${outcome}${needs}`, `  Agency: ${oneLine(r.agencyName)}`];
     });
   const n = await createNotification(
     db,
@@ -58,7 +61,7 @@ export async function closeSubmissionIfDone(
       recipient: submitter.email,
       subject: `Signpost ${closed.reference}: closed`,
       bodyText: [
-        `Hello ${submitter.name},`,
+        `Hello ${oneLine(submitter.name)},`,
         '',
         `The checklist ${closed.reference} you submitted is now closed. What became of each referral:`,
         '',

@@ -1,19 +1,22 @@
 /** The submission body, shared by the JSON API and the web form. */
 import { z } from 'zod';
 import { nhsNumberIsValid } from '../domain/person-match.js';
+import { oneLineText } from './text-fields.js';
 
 // UK postcode, outward and inward parts; normalised to upper case with one space.
 const UK_POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/;
 
-const trimmed = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
+/** A name: one line (services/text-fields.ts). */
+const name = (max: number) => oneLineText().trim().min(1, 'must not be empty').max(max);
+const optional = (s: z.ZodString) =>
+  s
     .transform((v) => (v === '' ? undefined : v))
     .optional()
     .nullable();
+/** Free text that may keep its line breaks (an address, access needs). */
+const optionalText = (max: number) => optional(z.string().trim().max(max));
+/** An optional name or word: one line. */
+const optionalLine = (max: number) => optional(oneLineText().trim().max(max));
 
 export const postcodeSchema = z
   .string()
@@ -40,8 +43,8 @@ export const calendarDate = z.iso.date('must be a date in the form YYYY-MM-DD');
 
 export const personSchema = z
   .object({
-    givenName: trimmed(100),
-    familyName: trimmed(100),
+    givenName: name(100),
+    familyName: name(100),
     dateOfBirth: calendarDate,
     postcode: postcodeSchema,
     phone: z
@@ -54,7 +57,7 @@ export const personSchema = z
     email: z.email('must be an email address').max(254).optional().nullable().or(z.literal('').transform(() => undefined)),
     addressLine: optionalText(300),
     preferredContact: z.enum(['phone', 'email', 'post', 'visit']),
-    language: optionalText(100),
+    language: optionalLine(100),
     accessNeeds: optionalText(1000),
     nhsNumber: nhsNumberSchema.optional().nullable(),
   })
@@ -70,9 +73,9 @@ export const consentSchema = z
   .object({
     given: z.boolean(),
     by: z.enum(['person', 'representative']),
-    representativeName: optionalText(200),
+    representativeName: optionalLine(200),
     /** how the representative is related to the person, e.g. "daughter", "power of attorney" */
-    representativeRelationship: optionalText(100),
+    representativeRelationship: optionalLine(100),
     sharingAgreed: z.boolean(),
     recordedAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date and time' }),
   })

@@ -12,11 +12,13 @@ import type { Clock } from '../domain/clock.js';
 import type { IdGenerator } from '../domain/ids.js';
 import { newToken, type Principal } from './auth.service.js';
 import { hashPassword, setPassword } from './password.service.js';
+import { oneLineText } from './text-fields.js';
+import { stopCapacityLinksForStaff } from './capacity-link.js';
 
 export const newUserSchema = z
   .object({
     role: z.enum(['link_worker', 'agency', 'coordinator', 'admin']),
-    name: z.string().trim().min(1).max(200),
+    name: oneLineText().trim().min(1, 'must not be empty').max(200),
     email: z.email().max(254),
     agencyId: z.uuid().optional().nullable(),
     /** a link worker's organisation (organisation.service.ts) */
@@ -54,6 +56,8 @@ export async function createUserWithToken(deps: UserDeps, input: NewUser): Promi
         createdAt: now,
       });
       await insertApiToken(trx, { id: deps.ids.uuid(), userId: id, tokenHash: hash, label: 'cli', createdAt: now });
+      // an agency's staff now sign in: its emailed capacity links stop
+      if (input.passwordHash) await stopCapacityLinksForStaff(trx, { role: u.role, agencyId: u.agencyId ?? null });
     });
   } catch (err) {
     const e = err as { code?: string; constraint?: string };

@@ -1,15 +1,16 @@
 /**
  * The capacity page: an agency says what it can take. Signed in (/agency/capacity for its own
- * staff, /hub/agencies/:id/capacity for coordinators, with the history), or through the signed
- * link in its reminder mail (/capacity/:agencyId/:expires/:signature, services/capacity-link.ts).
- * Opening the page never changes anything (mail scanners open links); its two forms POST: the
- * one-click confirmation, and the change.
+ * staff, /hub/agencies/:id/capacity for coordinators, with the history and the control that
+ * stops the agency's emailed links), or through the signed link in its reminder mail
+ * (/capacity/:agencyId/:expires/:signature, services/capacity-link.ts). Opening the page never
+ * changes anything (mail scanners open links); its two forms POST: the one-click confirmation,
+ * and the change.
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { CapacityVia } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { capacityLinkScope } from '../services/capacity-link.js';
+import { capacityLinkScope, capacityLinkStatus, revokeCapacityLinks } from '../services/capacity-link.js';
 import { capacityActorOf, capacityInputSchema, confirmAgencyCapacity, getAgencyCapacity, setAgencyCapacity, type CapacityActor } from '../services/capacity.service.js';
 import { csrfMatches } from '../services/session.service.js';
 import type { ServiceDeps } from '../services/deps.js';
@@ -56,15 +57,44 @@ interface Scope {
   via: CapacityVia;
   history: boolean;
   back?: { href: string; text: string };
+  /** the coordinators' page: the agency's emailed links, and the control that stops them */
+  links?: boolean;
 }
+
+/** A refusal of the service's (400 with details) as the date field's error, or undefined. */
+function dateRefusal(err: unknown): Record<string, string> | undefined {
+  if (!(err instanceof AppError) || err.status !== 400) return undefined;
+  const details = Array.isArray(err.details) ? (err.details as { path?: string; message: string }[]) : [];
+  const d = details.find((x) => x.path === 'closedUntil');
+  return { 'closedUntil-day': `The date you open again ${d?.message ?? 'is not one we can take'}` };
+}
+
+const errorsOf = (fieldErrors: Record<string, string>) => Object.entries(fieldErrors).map(([id, text]) => ({ text, href: `#${id}` }));
 
 function capacityPages(deps: ServiceDeps) {
   const show = async (res: Response, s: Scope, extra: Record<string, unknown> = {}, status = 200) => {
     const c = await getAgencyCapacity(deps, s.actor, s.agencyId, { history: s.history });
+    const links = s.links && s.actor.principal ? await capacityLinkStatus(deps, s.actor.principal, s.agencyId) : undefined;
     page(
       res,
       'capacity.njk',
-      { title: `What ${c.agencyName} can take`, section: s.history ? 'agencies' : 'capacity', c, history: c.history, showWho: s.via !== 'mail_link', actionBase: s.actionBase, csrfToken: s.csrfToken, unconfirmedDays: deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS, values: {}, fieldErrors: {}, back: s.back, ...extra },
+      {
+        title: `What ${c.agencyName} can take`,
+        section: s.history ? 'agencies' : 'capacity',
+        c,
+        history: c.history,
+        links,
+        linkDays: deps.env.AGENCY_LINK_TTL_DAYS,
+        closedMaxDays: deps.env.CAPACITY_CLOSED_MAX_DAYS,
+        showWho: s.via !== 'mail_link',
+        actionBase: s.actionBase,
+        csrfToken: s.csrfToken,
+        unconfirmedDays: deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS,
+        values: {},
+        fieldErrors: {},
+        back: s.back,
+        ...extra,
+      },
       status,
     );
   };
@@ -78,17 +108,31 @@ function capacityPages(deps: ServiceDeps) {
     try {
       await setAgencyCapacity(deps, s.actor, s.agencyId, form.body, s.via);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status !== 400) throw err;
-      const fieldErrors = { 'closedUntil-day': 'The date you open again must be after today' };
-      return show(res, s, { values: v, fieldErrors, errors: [{ text: fieldErrors['closedUntil-day'], href: '#closedUntil-day' }] }, 400);
+      const fieldErrors = dateRefusal(err);
+      if (!fieldErrors) throw err;
+      return show(res, s, { values: v, fieldErrors, errors: errorsOf(fieldErrors) }, 400);
     }
     res.redirect(303, `${s.actionBase}?done=saved`);
   };
   const confirm = async (res: Response, s: Scope) => {
-    await confirmAgencyCapacity(deps, s.actor, s.agencyId, s.via);
+    try {
+      await confirmAgencyCapacity(deps, s.actor, s.agencyId, s.via);
+    } catch (err) {
+      // a closing date said before today's limit, too far ahead to confirm: change it below
+      const fieldErrors = dateRefusal(err);
+      if (!fieldErrors) throw err;
+      return show(res, s, { fieldErrors, errors: errorsOf(fieldErrors) }, 400);
+    }
     res.redirect(303, `${s.actionBase}?done=confirmed`);
   };
-  const flash = (req: Request) => (req.query.done === 'confirmed' ? 'Thank you: confirmed.' : req.query.done === 'saved' ? 'Saved. New referrals follow it from now on.' : undefined);
+  const flash = (req: Request) =>
+    req.query.done === 'confirmed'
+      ? 'Thank you: confirmed.'
+      : req.query.done === 'saved'
+        ? 'Saved. New referrals follow it from now on.'
+        : req.query.done === 'links-stopped'
+          ? 'Links stopped. Every link sent so far no longer works; the next reminder mail brings a new one.'
+          : undefined;
   return { show, change, confirm, flash };
 }
 
@@ -96,28 +140,46 @@ function capacityPages(deps: ServiceDeps) {
 export function capacityLinkRouter(deps: ServiceDeps): Router {
   const r = Router({ caseSensitive: true });
   const p = capacityPages(deps);
-  const scopeOf = async (req: Request): Promise<Scope | undefined> => {
+  const scopeOf = async (req: Request): Promise<Scope | 'invalid' | 'signs_in'> => {
     const { agencyId, expires, sig } = req.params as Record<string, string>;
     const scope = await capacityLinkScope(deps, agencyId!, expires!, sig!);
-    if (!scope) return undefined;
-    return { ...scope, actionBase: `/capacity/${agencyId}/${expires}/${sig}`, via: 'mail_link', history: false };
+    if (!scope.ok) return scope.reason;
+    return { agencyId: scope.agencyId, actor: scope.actor, csrfToken: scope.csrfToken, actionBase: `/capacity/${agencyId}/${expires}/${sig}`, via: 'mail_link', history: false };
   };
-  const expired = (res: Response) =>
-    page(res, 'error.njk', { title: 'This link has expired', message: 'The next reminder mail brings a new one, or call the hub and they will update it for you.' }, 404);
+  // expired, stopped, or not a link: the same words for each (they tell nothing about the agency)
+  const refused = (res: Response, why: 'invalid' | 'signs_in') =>
+    page(
+      res,
+      'error.njk',
+      {
+        title: 'This link no longer works',
+        message:
+          why === 'signs_in'
+            ? 'Your agency now has Signpost accounts: sign in to Signpost to say what you can take.'
+            : 'It has expired, or the hub has stopped it. If your agency has Signpost accounts, sign in to say what you can take. If not, the next reminder mail brings a new link, or call the hub and they will update it for you.',
+      },
+      404,
+    );
   const path = '/capacity/:agencyId/:expires/:sig';
 
   r.get(path, async (req, res) => {
     const s = await scopeOf(req);
-    if (!s) return expired(res);
+    if (typeof s === 'string') return refused(res, s);
     await p.show(res, s, { flash: p.flash(req) });
   });
   const guarded = (act: (req: Request, res: Response, s: Scope) => Promise<void>) => async (req: Request, res: Response) => {
     const s = await scopeOf(req);
-    if (!s) return expired(res);
+    if (typeof s === 'string') return refused(res, s);
     if (!csrfMatches(s.csrfToken, formValues(req.body)._csrf)) {
       return page(res, 'error.njk', { title: 'Your form has expired', message: 'Go back, reload the page and try again.' }, 403);
     }
-    await act(req, res, s);
+    try {
+      await act(req, res, s);
+    } catch (err) {
+      // stopped while this request ran (services/capacity-link.ts holdCapacityLink)
+      if (err instanceof AppError && err.code === 'link_stopped') return refused(res, 'invalid');
+      throw err;
+    }
   };
   r.post(path, guarded((req, res, s) => p.change(req, res, s)));
   r.post(`${path}/confirm`, guarded((_req, res, s) => p.confirm(res, s)));
@@ -149,6 +211,7 @@ export function capacityRouter(deps: ServiceDeps): Router {
       csrfToken: res.locals.csrfToken as string,
       via: 'page',
       history: true,
+      links: true,
       back: { href: '/hub/agencies', text: 'Back to agencies' },
     };
   };
@@ -166,6 +229,12 @@ export function capacityRouter(deps: ServiceDeps): Router {
     const s = hub(req, res);
     if (!s) return next();
     await p.confirm(res, s);
+  });
+  r.post('/hub/agencies/:id/capacity/revoke-links', async (req, res, next) => {
+    const s = hub(req, res);
+    if (!s) return next();
+    await revokeCapacityLinks(deps, principalFromSession(res), s.agencyId, req.id);
+    res.redirect(303, `${s.actionBase}?done=links-stopped`);
   });
   return r;
 }

@@ -8,6 +8,8 @@ import type { QuestionnaireView } from '../db/questionnaire.repository.js';
 import type { SubmissionBody } from '../services/submission.schema.js';
 import type { ChannelFields } from '../services/channel.service.js';
 import { londonWallTime } from '../domain/channels.js';
+import { isOneLine } from '../domain/one-line.js';
+import { ONE_LINE_MESSAGE } from '../services/text-fields.js';
 import type { FormValues, SectionTicks } from './checklist-form.js';
 
 /** The checklist form's values for a stored body; a section with no "yes" shows None of these. */
@@ -69,6 +71,9 @@ export function entryFieldsFromForm(v: FormValues): { fields?: ChannelFields; fi
   if (!orgId && !orgText && !name) fieldErrors.referrerName = 'Enter who referred them (a name, an organisation, or both)';
   if (orgText.length > 200) fieldErrors.referrerOrganisationText = 'Organisation must be 200 characters or fewer';
   if (name.length > 200) fieldErrors.referrerName = 'Name must be 200 characters or fewer';
+  // the API's rule for the referrer's names (services/text-fields.ts)
+  if (!isOneLine(v.referrerOrganisationText ?? '')) fieldErrors.referrerOrganisationText = `Organisation ${ONE_LINE_MESSAGE}`;
+  if (!isOneLine(v.referrerName ?? '')) fieldErrors.referrerName = `Name ${ONE_LINE_MESSAGE}`;
   if (Object.keys(fieldErrors).length) return { fieldErrors };
   const referrer = { ...(orgId && { organisationId: orgId }), ...(orgText && { organisationText: orgText }), ...(name && { name }) };
   return { fields: { channel, receivedAt, referrer }, fieldErrors };

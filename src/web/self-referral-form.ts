@@ -5,6 +5,7 @@
  */
 import type { QuestionnaireView } from '../db/questionnaire.repository.js';
 import type { SubmissionBody } from '../services/submission.schema.js';
+import { ONE_LINE_MESSAGE } from '../services/text-fields.js';
 import { bodyFromForm, problemsFrom, type FormProblems, type FormValues, type SectionTicks } from './checklist-form.js';
 
 const FIELD_OF: Record<string, string> = {
@@ -22,6 +23,15 @@ const PLAIN: Record<string, string> = {
   fillerName: 'Enter your name',
   consent: 'Tick the box to agree, so that we can call and pass the details on',
   preferredContact: 'Say how we should contact them',
+};
+
+/** How this page names its one-line fields, for a name refused for a line break or a control character. */
+const NAMED: Record<string, string> = {
+  givenName: 'The first name',
+  familyName: 'The last name',
+  fillerName: 'Your name',
+  fillerRelationship: 'How you know them',
+  language: 'The language',
 };
 
 export function filledInBy(values: FormValues): 'person' | 'someone_else' | undefined {
@@ -57,7 +67,8 @@ export function publicProblems(issues: { path: string; message: string }[], ques
     const mine = FIELD_OF[id] ?? id;
     if (out[mine]) continue;
     // a missing answer in this page's words; any other problem as the schema says it
-    out[mine] = PLAIN[mine] && /^(Enter|Select)|is required|must consent|must agree/.test(text) ? PLAIN[mine] : text;
+    if (NAMED[mine] && text.endsWith(ONE_LINE_MESSAGE)) out[mine] = `${NAMED[mine]} ${ONE_LINE_MESSAGE}`;
+    else out[mine] = PLAIN[mine] && /^(Enter|Select)|is required|must consent|must agree/.test(text) ? PLAIN[mine] : text;
   }
   return { fieldErrors: out, errors: Object.entries(out).map(([id, text]) => ({ text, href: `#${id}` })) };
 }

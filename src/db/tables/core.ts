@@ -25,6 +25,10 @@ export interface AgenciesTable {
   contactClock: Generated<ClockKind>;
   /** the person's details this agency receives, besides the name (2026_12_02_1120) */
   personFields: Generated<PersonField[]>;
+  /** signed into the agency's capacity links; raised to stop them (2026_12_07_1400) */
+  capacityLinkGeneration: Generated<number>;
+  /** when a coordinator last stopped them */
+  capacityLinksRevokedAt: Timestamp | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
