@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../config/env.js';
 import { HOUR } from '../src/domain/clock.js';
 import { createApp } from '../src/app.js';
+import { createLogger } from '../src/logger.js';
 import { createProducer } from '../src/jobs/producer.js';
 import { createHttpServer, listen } from '../src/server.js';
 import { runSweep } from '../src/services/sla.service.js';
@@ -212,10 +213,10 @@ describe('triage', () => {
 });
 
 /** Another app instance over the same database, with its own Redis connection (and so its own limiter). */
-async function instance(env: Record<string, string>, opts: { prefix: string; redisUrl?: string }): Promise<string> {
+async function instance(env: Record<string, string>, opts: { prefix: string; redisUrl?: string; logger?: ServiceDeps['logger'] }): Promise<string> {
   const e = loadEnv({ ...Object.fromEntries(Object.entries(ctx.env).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])), QUEUE_PREFIX: opts.prefix, ...env });
   const jobs = createProducer({ redisUrl: opts.redisUrl ?? TEST_REDIS_URL, prefix: opts.prefix, logger: ctx.logger, mode: 'fail-fast' });
-  const deps: ServiceDeps = { ...(ctx as ServiceDeps), env: e, jobs };
+  const deps: ServiceDeps = { ...(ctx as ServiceDeps), env: e, jobs, ...(opts.logger ? { logger: opts.logger } : {}) };
   const server: Server = await listen(createHttpServer(createApp(deps), e), 0, '127.0.0.1');
   cleanups.push(async () => {
     server.closeAllConnections();
@@ -266,5 +267,43 @@ describe('the rate limits', () => {
     expect(await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', referenceOf(first.text)!).executeTakeFirst()).toBeDefined();
     expect((await send(down, form([0]))).status).toBe(200);
     expect((await send(down, form([0]))).status).toBe(429);
+  });
+});
+
+describe('whose allowance a request spends', () => {
+  const limited = (env: Record<string, string> = {}, logger?: ServiceDeps['logger']) =>
+    instance({ SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '2', SELF_REFERRAL_GLOBAL_PER_HOUR: '3', ...env }, { prefix: `sp-test-rl-${randomBytes(4).toString('hex')}`, logger });
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+
+  it('with TRUST_PROXY off (the default), X-Forwarded-For does not change whose allowance is spent, and is logged once', async () => {
+    const lines: string[] = [];
+    const base = await limited({}, createLogger('warn', { write: (line: string) => void lines.push(line) }));
+    expect((await send(base, form([0]), undefined, from('198.51.100.1'))).status).toBe(200);
+    expect((await send(base, form([0]), undefined, from('198.51.100.2'))).status).toBe(200);
+    expect((await send(base, form([0]), undefined, from('198.51.100.3'))).status).toBe(429);
+    const warnings = lines.filter((l) => l.includes('TRUST_PROXY'));
+    expect(warnings).toHaveLength(1);
+    expect(lines.join('')).not.toContain('198.51.100');
+  });
+
+  it('with TRUST_PROXY trusting the client (a proxy on this machine), X-Forwarded-For names the address', async () => {
+    const base = await limited({ SELF_REFERRAL_GLOBAL_PER_HOUR: '100', TRUST_PROXY: 'loopback' });
+    for (const address of ['198.51.100.1', '198.51.100.1', '198.51.100.2', '198.51.100.2']) {
+      expect((await send(base, form([0]), undefined, from(address))).status).toBe(200);
+    }
+    expect((await send(base, form([0]), undefined, from('198.51.100.1'))).status).toBe(429);
+    // an IPv4 address written as IPv6 is the same address
+    expect((await send(base, form([0]), undefined, from('::ffff:198.51.100.2'))).status).toBe(429);
+    expect((await send(base, form([0]), undefined, from('198.51.100.3'))).status).toBe(200);
+  });
+
+  it('IPv6 addresses count by /64: eight in one /64 share one allowance, eight in different /64s do not', async () => {
+    const base = await limited({ SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '5', SELF_REFERRAL_GLOBAL_PER_HOUR: '100', TRUST_PROXY: 'loopback' });
+    const oneNetwork: number[] = [];
+    for (let i = 1; i <= 8; i++) oneNetwork.push((await send(base, form([0]), undefined, from(`2001:db8:77:1:${i.toString(16)}::${i}`))).status);
+    expect(oneNetwork).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    const manyNetworks: number[] = [];
+    for (let i = 1; i <= 8; i++) manyNetworks.push((await send(base, form([0]), undefined, from(`2001:db8:77:${(i + 1).toString(16)}::1`))).status);
+    expect(manyNetworks).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
   });
 });

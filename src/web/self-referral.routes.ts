@@ -9,7 +9,7 @@
  *  - /paper-checklist: the current checklist, blank, to print (A4, large print).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { AppError } from '../errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { currentQuestionnaire } from '../services/questionnaire.service.js';
@@ -63,6 +63,14 @@ export function selfReferralRouter(deps: ServiceDeps): Router {
 
   r.get('/self-referral', async (_req, res) => showForm(res, {}));
 
+  // behind a proxy that TRUST_PROXY does not name, every client shares the proxy's allowance: say so, once (never the header's value)
+  let proxyWarned = false;
+  const warnUntrustedProxy = (req: Request) => {
+    if (proxyWarned || deps.env.TRUST_PROXY !== false || req.get('x-forwarded-for') === undefined) return;
+    proxyWarned = true;
+    deps.logger.warn('a self-referral came with X-Forwarded-For but TRUST_PROXY is false: the limits count the connection address, which is shared by everyone behind that proxy');
+  };
+
   r.post('/self-referral', async (req, res) => {
     const values = formValues(req.body);
     const want = readCookie(req, CSRF_COOKIE);
@@ -90,6 +98,7 @@ export function selfReferralRouter(deps: ServiceDeps): Router {
       }
       body = { body: built.body, who };
     }
+    warnUntrustedProxy(req);
     // only a request that would be stored spends the allowance: a mistake on the form costs nothing
     const verdict = await limits.consume(req.ip ?? 'unknown');
     if (!verdict.allowed) {
