@@ -216,6 +216,9 @@ describe('triage', () => {
 async function instance(env: Record<string, string>, opts: { prefix: string; redisUrl?: string; logger?: ServiceDeps['logger'] }): Promise<string> {
   const e = loadEnv({ ...Object.fromEntries(Object.entries(ctx.env).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])), QUEUE_PREFIX: opts.prefix, ...env });
   const jobs = createProducer({ redisUrl: opts.redisUrl ?? TEST_REDIS_URL, prefix: opts.prefix, logger: ctx.logger, mode: 'fail-fast' });
+  // a request made before the connection is ready is counted by the in-memory insurance limiter,
+  // not in Redis: wait for it, so that every request of a test counts in one place
+  if (!opts.redisUrl) await jobs.ping();
   const deps: ServiceDeps = { ...(ctx as ServiceDeps), env: e, jobs, ...(opts.logger ? { logger: opts.logger } : {}) };
   const server: Server = await listen(createHttpServer(createApp(deps), e), 0, '127.0.0.1');
   cleanups.push(async () => {
