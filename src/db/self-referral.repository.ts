@@ -33,9 +33,28 @@ export async function findSelfReferralByFormKey(db: Executor, formKey: string) {
   return db.selectFrom('selfReferrals').select(['id', 'reference']).where('formKey', '=', formKey).executeTakeFirst();
 }
 
-/** Open items, oldest first (self_referrals_open_idx), with the names the list shows. */
-export async function listOpenSelfReferrals(db: Executor, limit: number) {
-  return db
+/** Where a page of the triage list starts: just after (or ends just before) this item, in (received_at, id) order; neither for the first page. */
+export interface TriagePlace {
+  after?: string;
+  before?: string;
+}
+
+/** Whether an item with this id exists (open or not: a page may start after an item since decided). */
+export async function selfReferralExists(db: Executor, id: string): Promise<boolean> {
+  return (await db.selectFrom('selfReferrals').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+const placeOf = (id: string) => sql`(SELECT received_at, id FROM self_referrals WHERE id = ${id})`;
+
+/**
+ * One page of open items in (received_at, id) order, oldest first, with the names the list shows:
+ * `size` items from `place` on (or the `size` just before it). Keyset
+ * paging on self_referrals_open_idx (its literal predicate repeated), so a page costs the same
+ * wherever it is, and an item released while someone pages is never the reason another is skipped.
+ */
+export async function pageOpenSelfReferrals(db: Executor, place: TriagePlace, size: number) {
+  const backwards = place.before !== undefined;
+  let q = db
     .selectFrom('selfReferrals')
     .select([
       'id',
@@ -46,20 +65,31 @@ export async function listOpenSelfReferrals(db: Executor, limit: number) {
       sql<string>`body->'person'->>'givenName'`.as('givenName'),
       sql<string>`body->'person'->>'familyName'`.as('familyName'),
     ])
-    .where('status', '=', 'open')
-    .orderBy('receivedAt')
-    .limit(limit)
-    .execute();
+    .where('status', '=', sql.lit('open'));
+  if (place.after !== undefined) q = q.where(sql<boolean>`(received_at, id) > ${placeOf(place.after)}`);
+  if (place.before !== undefined) q = q.where(sql<boolean>`(received_at, id) < ${placeOf(place.before)}`);
+  const direction = backwards ? 'desc' : 'asc';
+  const items = await q.orderBy('receivedAt', direction).orderBy('id', direction).limit(size).execute();
+  return backwards ? items.reverse() : items;
 }
 
-/** How many items are open, and how many of those are past their forward deadline. */
-export async function countOpenSelfReferrals(db: Executor, now: Date) {
+/**
+ * How many items are open, how many of those are past their forward deadline, the earliest
+ * deadline, and (given an item) how many open items come before it in the list's order. Reads
+ * self_referrals_open_idx only: its cost follows the open items, never the decided ones.
+ */
+export async function countOpenSelfReferrals(db: Executor, now: Date, before?: string) {
   const row = await db
     .selectFrom('selfReferrals')
-    .select((eb) => [eb.fn.countAll<string>().as('open'), sql<string>`count(*) FILTER (WHERE forward_due_at <= ${now})`.as('overdue'), eb.fn.min('forwardDueAt').as('nextDue')])
-    .where('status', '=', 'open')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('open'),
+      sql<string>`count(*) FILTER (WHERE forward_due_at <= ${now})`.as('overdue'),
+      eb.fn.min('forwardDueAt').as('nextDue'),
+      before === undefined ? sql<string>`0`.as('earlier') : sql<string>`count(*) FILTER (WHERE (received_at, id) < ${placeOf(before)})`.as('earlier'),
+    ])
+    .where('status', '=', sql.lit('open'))
     .executeTakeFirstOrThrow();
-  return { open: Number(row.open), overdue: Number(row.overdue), nextDue: row.nextDue as Date | null };
+  return { open: Number(row.open), overdue: Number(row.overdue), nextDue: row.nextDue as Date | null, earlier: Number(row.earlier) };
 }
 
 export async function findSelfReferral(db: Executor, id: string) {

@@ -20,10 +20,12 @@ import {
   findSelfReferral,
   findSelfReferralByFormKey,
   insertSelfReferral,
-  listOpenSelfReferrals,
   lockOpenSelfReferral,
   markSelfReferralClosed,
   markSelfReferralReleased,
+  pageOpenSelfReferrals,
+  selfReferralExists,
+  type TriagePlace,
 } from '../db/self-referral.repository.js';
 import { forgetRecipient, linkNotificationToSubmission } from '../db/notification.repository.js';
 import { AppError, badRequest, conflict, forbidden, notFound, unprocessable } from '../errors.js';
@@ -102,21 +104,50 @@ function hubOnly(principal: Principal) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see the triage list');
 }
 
-/** The triage list, oldest first, each row audited (it shows a name). */
-export async function listTriage(deps: ServiceDeps, principal: Principal, requestId?: string) {
+/** Items on one page of the triage list. */
+export const TRIAGE_PAGE_SIZE = 50;
+
+/**
+ * One page of the triage list, oldest first, each row shown audited (it shows a name), with the
+ * number open and this page's place among them: items `from` to `to` of `open`, and where the
+ * pages before and after start. The page and the counts are read in one snapshot, so they agree.
+ */
+export async function listTriage(deps: ServiceDeps, principal: Principal, place: TriagePlace, requestId?: string) {
   hubOnly(principal);
+  for (const field of ['after', 'before'] as const) {
+    const id = place[field];
+    if (id !== undefined && !(await selfReferralExists(deps.db, id))) throw badRequest(`the list's "${field}" is not a self-referral`, [{ path: field, message: 'no self-referral has this id' }]);
+  }
   const now = deps.clock.now();
-  const items = await listOpenSelfReferrals(deps.db, 200);
+  const { items, counts } = await deps.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const items = await pageOpenSelfReferrals(trx, place, TRIAGE_PAGE_SIZE);
+      return { items, counts: await countOpenSelfReferrals(trx, now, items[0]?.id) };
+    });
   await recordAudits(
     deps.db,
     items.map((i) => ({ principal: { userId: principal.userId, name: principal.name }, action: 'list', entity: 'self_referral', entityId: i.id, requestId, at: now })),
   );
-  return items.map((i) => ({ ...i, overdue: i.forwardDueAt.getTime() <= now.getTime() }));
+  const first = items[0];
+  const last = items.at(-1);
+  const to = counts.earlier + items.length;
+  return {
+    items: items.map((i) => ({ ...i, overdue: i.forwardDueAt.getTime() <= now.getTime() })),
+    open: counts.open,
+    overdue: counts.overdue,
+    from: counts.earlier + 1,
+    to,
+    previous: first && counts.earlier > 0 ? { before: first.id, from: Math.max(1, counts.earlier - TRIAGE_PAGE_SIZE + 1), to: counts.earlier } : undefined,
+    next: last && to < counts.open ? { after: last.id, from: to + 1, to: Math.min(counts.open, to + TRIAGE_PAGE_SIZE) } : undefined,
+  };
 }
 
 /** What the dashboard counts: open items, and those past their forward deadline. */
 export async function triageCounts(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
-  return countOpenSelfReferrals(deps.db, deps.clock.now());
+  const { open, overdue, nextDue } = await countOpenSelfReferrals(deps.db, deps.clock.now());
+  return { open, overdue, nextDue };
 }
 
 /** One item, with the checklist as sent while it is open (audited). */
