@@ -26,6 +26,7 @@ import * as reportMonths from './2026_12_02_2000_report_months.js';
 import * as reportWellbeing from './2026_12_02_2010_report_wellbeing.js';
 import * as selfReferralData from './2026_12_02_2100_self_referral_data.js';
 import * as promiseDeadlineDay from './2026_12_03_0900_promise_deadline_day.js';
+import * as selfReferralFormDetails from './2026_12_07_1300_self_referral_form_details.js';
 import * as selfReferralOpenOrder from './2026_12_07_1310_self_referral_open_order.js';
 
 export const migrations: Record<string, Migration> = {
@@ -52,5 +53,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_2010_report_wellbeing': reportWellbeing,
   '2026_12_02_2100_self_referral_data': selfReferralData,
   '2026_12_03_0900_promise_deadline_day': promiseDeadlineDay,
+  '2026_12_07_1300_self_referral_form_details': selfReferralFormDetails,
   '2026_12_07_1310_self_referral_open_order': selfReferralOpenOrder,
 };

@@ -18,8 +18,9 @@ import type { SelfReferralCloseReason } from '../db/database.js';
 import {
   countOpenSelfReferrals,
   findSelfReferral,
-  findSelfReferralByFormKey,
+  findSelfReferralByFormDetails,
   insertSelfReferral,
+  listSelfReferralsOfForm,
   lockOpenSelfReferral,
   markSelfReferralClosed,
   markSelfReferralReleased,
@@ -32,6 +33,8 @@ import { AppError, badRequest, conflict, forbidden, notFound, unprocessable } fr
 import { selfReferralReceivedMail } from '../mail/self-referral-templates.js';
 import { isHub, type Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
+import { fingerprint } from './fingerprint.js';
+import type { LimitVerdict } from './self-referral-limits.js';
 import { createNotification, dispatchNotifications } from './notification.service.js';
 import { submitQuestionnaire, type SubmitResult } from './submission.service.js';
 import type { SubmissionBody } from './submission.schema.js';
@@ -51,8 +54,28 @@ const confirmationKey = (selfReferralId: string) => `self-referral:${selfReferra
 export interface SelfReferralInput {
   body: SubmissionBody;
   filledInBy: 'person' | 'someone_else';
-  /** one per form shown: the same form sent again is the same self-referral */
+  /** one per form shown: the same form sent again with the same details is the same self-referral */
   formKey: string;
+}
+
+/** Spends one self-referral from the sender's allowance (self-referral-limits.ts), or says how long to wait. */
+export type Allowance = () => Promise<LimitVerdict>;
+
+export type SelfReferralReply =
+  /** stored; `sentBefore` is the first reference of this form when it was sent before with other details */
+  | { outcome: 'stored'; reference: string; sentBefore?: string }
+  /** this form was already sent with these details (a double click, a refresh): its reference; nothing stored or spent */
+  | { outcome: 'already_sent'; reference: string }
+  /** the sender's or everyone's allowance is spent: nothing stored */
+  | { outcome: 'busy'; retryAfterSeconds: number };
+
+/**
+ * What the form said, as a hash: the checklist as sent without the moment it was sent (which
+ * differs between two clicks), and who filled it in. Two sends of one form with the same
+ * fingerprint are one request; with different ones, two.
+ */
+export function detailsFingerprint(input: Pick<SelfReferralInput, 'body' | 'filledInBy'>): string {
+  return fingerprint({ ...input.body, consent: { ...input.body.consent, recordedAt: undefined }, filledInBy: input.filledInBy });
 }
 
 /** The checklist's own rules, as for any submission: 400 naming each problem. */
@@ -69,18 +92,30 @@ async function checkChecklist(deps: ServiceDeps, body: SubmissionBody) {
 /**
  * Stores the self-referral and, when an email address was given, its confirmation (the reference
  * and the hub's phone, nothing else) in one transaction; the mail is sent after commit. The reply
- * is the reference only, whoever the person is: it never tells whether they are already known.
+ * is a reference only, whoever the person is: it never tells whether they are already known.
+ *
+ * Only a request that will be stored spends the allowance: `allowance` is called after the
+ * checklist's rules have passed and once the form is known not to have been sent with these
+ * details already. A form sent again with other details (back, a typo corrected, send) is stored
+ * as a new item: what the person corrected reaches the hub, and the triage list shows both items
+ * as sent from one form (README "Ways in"); it is never dropped in favour of the first.
  */
-export async function submitSelfReferral(deps: ServiceDeps, input: SelfReferralInput, requestId?: string): Promise<{ reference: string }> {
+export async function receiveSelfReferral(deps: ServiceDeps, input: SelfReferralInput, allowance: Allowance, requestId?: string): Promise<SelfReferralReply> {
   const questionnaire = await checkChecklist(deps, input.body);
+  const details = detailsFingerprint(input);
+  const already = await findSelfReferralByFormDetails(deps.db, input.formKey, details);
+  if (already) return { outcome: 'already_sent', reference: already.reference };
+  const verdict = await allowance();
+  if (!verdict.allowed) return { outcome: 'busy', retryAfterSeconds: verdict.retryAfterSeconds };
   const now = deps.clock.now();
   const email = input.body.person.email ?? null;
-  const { stored, notificationId } = await deps.db.transaction().execute(async (trx) => {
+  const { reply, notificationId } = await deps.db.transaction().execute(async (trx) => {
     const id = deps.ids.uuid();
     const row = await insertSelfReferral(trx, {
       id,
       reference: deps.ids.reference(),
       formKey: input.formKey,
+      detailsFingerprint: details,
       questionnaireId: questionnaire.id,
       body: input.body,
       filledInBy: input.filledInBy,
@@ -89,15 +124,28 @@ export async function submitSelfReferral(deps: ServiceDeps, input: SelfReferralI
       // the same deadline its referrals will carry when released (intake.ts)
       forwardDueAt: forwardDeadline(now, { kind: deps.env.FORWARD_CLOCK, hours: deps.env.FORWARD_WITHIN_HOURS }, await deps.holidays.get()),
     });
-    if (!row) return { stored: await findSelfReferralByFormKey(trx, input.formKey), notificationId: undefined };
-    if (!email) return { stored: row, notificationId: undefined };
+    if (!row) {
+      // the same send, a moment earlier, committed in between
+      const first = await findSelfReferralByFormDetails(trx, input.formKey, details);
+      if (!first) throw new AppError(500, 'internal', 'the self-referral vanished');
+      return { reply: { outcome: 'already_sent' as const, reference: first.reference }, notificationId: undefined };
+    }
+    const sentBefore = (await listSelfReferralsOfForm(trx, input.formKey)).find((x) => x.id !== row.id)?.reference;
+    const reply = { outcome: 'stored' as const, reference: row.reference, ...(sentBefore ? { sentBefore } : {}) };
+    if (!email) return { reply, notificationId: undefined };
     const mail = selfReferralReceivedMail({ reference: row.reference, hub: deps.env });
     const n = await createNotification(trx, deps, { kind: 'self_referral_received', dedupeKey: confirmationKey(row.id), recipient: email, ...mail }, now);
-    return { stored: row, notificationId: n.id };
+    return { reply, notificationId: n.id };
   });
-  if (!stored) throw new AppError(500, 'internal', 'the self-referral vanished');
   if (notificationId) await dispatchNotifications(deps.jobs, [notificationId], requestId);
-  return { reference: stored.reference };
+  return reply;
+}
+
+/** receiveSelfReferral with no allowance to spend (the hub's own tools and tests): the reference stored or already given. */
+export async function submitSelfReferral(deps: ServiceDeps, input: SelfReferralInput, requestId?: string): Promise<{ reference: string }> {
+  const reply = await receiveSelfReferral(deps, input, async () => ({ allowed: true }), requestId);
+  if (reply.outcome === 'busy') throw new AppError(500, 'internal', 'an unlimited self-referral was refused');
+  return { reference: reply.reference };
 }
 
 function hubOnly(principal: Principal) {
@@ -150,13 +198,14 @@ export async function triageCounts(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
   return { open, overdue, nextDue };
 }
 
-/** One item, with the checklist as sent while it is open (audited). */
+/** One item, with the checklist as sent while it is open, and the other items sent from its form (audited). */
 export async function getTriageItem(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
   hubOnly(principal);
   const item = await findSelfReferral(deps.db, id);
   if (!item) throw notFound('self-referral');
   await recordAudit(deps.db, { principal: { userId: principal.userId, name: principal.name }, action: 'read', entity: 'self_referral', entityId: id, requestId, at: deps.clock.now() });
-  return { ...item, body: item.body as SubmissionBody | null };
+  const sameForm = (await listSelfReferralsOfForm(deps.db, item.formKey)).filter((x) => x.id !== id);
+  return { ...item, body: item.body as SubmissionBody | null, sameForm };
 }
 
 const notOpen = () => conflict('not_open', 'this self-referral has already been released or closed');
