@@ -3,6 +3,7 @@
  * first) that reach each open item exactly once, forwards and back, with the NHS.UK pagination
  * markup; decided items are not in it, and an item decided while someone pages skips no other.
  */
+import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../src/domain/clock.js';
 import { closeSelfReferral, submitSelfReferral, TRIAGE_PAGE_SIZE } from '../src/services/self-referral.service.js';
@@ -77,6 +78,8 @@ describe('the triage list', () => {
     expect(middle).toMatch(/<nav class="nhsuk-pagination"[^>]*aria-label="Pages of self-referrals"/);
     expect(middle).toMatch(/rel="prev"[\s\S]*?Requests 1 to 50/);
     expect(middle).toMatch(/rel="next"[\s\S]*?Requests 101 to 150/);
+    const report = await new HtmlValidate({ extends: ['html-validate:standard'] }).validateString(middle);
+    expect(report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (line ${m.line}): ${m.message}`))).toEqual([]);
     expect(link(pages[0]!, 'prev')).toBeUndefined();
     expect(link(pages.at(-1)!, 'next')).toBeUndefined();
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../config/env.js';
 import { HOUR } from '../src/domain/clock.js';
@@ -132,6 +133,12 @@ describe('a self-referral', () => {
     expect(item.text).toContain('This form was sent more than once');
     expect(item.text).toContain(`<a href="/hub/triage/${rows[0]!.id}">${firstRef}</a>`);
     expect((await c.get(`/hub/triage/${rows[0]!.id}`)).text).toContain(`<a href="/hub/triage/${rows[1]!.id}">${secondRef}</a>`);
+    // the new words are valid HTML (the browser page checks see neither)
+    const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
+    for (const html of [second.text, item.text]) {
+      const report = await validator.validateString(html);
+      expect(report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (line ${m.line}): ${m.message}`))).toEqual([]);
+    }
   });
 
   it('a form with mistakes shows them and stores nothing', async () => {
