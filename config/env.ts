@@ -3,6 +3,7 @@
  * start-up with every bad key listed. Defaults work on a developer machine with local
  * Postgres and Redis.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CLOCK_KINDS, FORWARD_CLOCKS, parseDayEnd } from '../src/domain/working-days.js';
 
@@ -17,6 +18,40 @@ const csv = z.string().transform((s) =>
     .filter(Boolean),
 );
 
+/** The names Express's 'trust proxy' knows for the private ranges. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const isProxyEntry = (x: string) => {
+  if (PROXY_RANGES.includes(x)) return true;
+  const [address, bits, more] = x.split('/');
+  const family = isIP(address ?? '');
+  if (!family || more !== undefined) return false;
+  return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
+
+/**
+ * TRUST_PROXY, as Express's 'trust proxy': which proxies in front of the app may say, in
+ * X-Forwarded-For, which address a request came from. `false` (the default): none, the address is
+ * the connection's. A number: that many proxies in front. Otherwise the proxies' addresses and
+ * subnets, and the names loopback, linklocal, uniquelocal, separated by commas. `true` is refused:
+ * every client could then choose the address it is counted under.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): false | number | string[] => {
+    if (/^(false|off|no|0)?$/i.test(v)) return false;
+    const fail = (message: string) => {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    };
+    if (/^[0-9]+$/.test(v)) return Number(v) <= 10 ? Number(v) : fail('must be at most 10 proxies');
+    if (/^(true|yes|on)$/i.test(v)) return fail('must not be true (any client could then choose its address): give the number of proxies in front of the app, or their addresses');
+    const entries = v.split(',').map((x) => x.trim());
+    const bad = entries.find((x) => !isProxyEntry(x));
+    if (bad !== undefined) return fail(`"${bad}" is not an address, a subnet (address/bits), loopback, linklocal or uniquelocal`);
+    return entries;
+  });
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -30,6 +65,8 @@ export const envSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  // which proxies in front may name the client's address (X-Forwarded-For); off by default
+  TRUST_PROXY: trustProxy.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Clocks (README "How the clocks work"). Lengths are policy: tests move the clock instead.
   // T1: `hours` (FORWARD_WITHIN_HOURS after receipt) or `next_working_day` (closing time on the next working day)

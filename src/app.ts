@@ -12,7 +12,9 @@ import { webRouter } from './web/index.js';
 export function createApp(deps: ServiceDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // who may name the client's address (X-Forwarded-For): TRUST_PROXY, none by default, so that
+  // req.ip (which the self-referral limits count) is the connection's own unless a proxy is set
+  app.set('trust proxy', deps.env.TRUST_PROXY);
   app.use(requestLogger(deps.logger));
   app.use(healthRouter(deps));
   app.use('/api/v1', apiRouter(deps));

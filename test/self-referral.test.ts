@@ -7,10 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../config/env.js';
 import { HOUR } from '../src/domain/clock.js';
 import { createApp } from '../src/app.js';
+import { createLogger } from '../src/logger.js';
 import { createProducer } from '../src/jobs/producer.js';
 import { createHttpServer, listen } from '../src/server.js';
 import { runSweep } from '../src/services/sla.service.js';
@@ -41,6 +43,8 @@ afterAll(async () => {
 const form = (yes: number[], over: Record<string, string> = {}) => selfReferralForm(q, yes, over);
 const send = sendSelfReferral;
 const count = async (table: 'selfReferrals' | 'submissions' | 'referrals') => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+const countConfirmations = async () =>
+  Number((await ctx.db.selectFrom('notifications').select((eb) => eb.fn.countAll<string>().as('n')).where('kind', '=', 'self_referral_received').executeTakeFirstOrThrow()).n);
 
 async function signedInCoordinator() {
   const c = new WebClient(ctx.baseUrl);
@@ -73,19 +77,68 @@ describe('a self-referral', () => {
     expect(mail.subject + mail.bodyText).not.toMatch(/Edna|Selfref|fire|falls/i);
   });
 
-  it('the same form sent twice is one self-referral with one reference', async () => {
+  it('the same form sent twice with the same details (a double click, a refresh) is one self-referral with one reference', async () => {
     const client = new WebClient(ctx.baseUrl);
     const page = await client.get('/self-referral');
     const csrf = WebClient.csrfOf(page.text);
     const key = /name="formKey" value="([^"]+)"/.exec(page.text)![1]!;
-    const body = `${form([1])}&_csrf=${encodeURIComponent(csrf)}&formKey=${key}`;
+    const details = form([1]);
+    const body = `${details}&_csrf=${encodeURIComponent(csrf)}&formKey=${key}`;
     const before = await count('selfReferrals');
+    const mails = await countConfirmations();
     const first = await client.post('/self-referral', body);
     expect(first.status).toBe(200);
     // the thank-you cleared the cookie: a refresh re-posts with a fresh page's token
-    const again = await send(ctx.baseUrl, form([1]), key);
+    ctx.clock.advance(5_000);
+    const again = await send(ctx.baseUrl, details, key);
+    expect(again.status).toBe(200);
     expect(referenceOf(again.text)).toBe(referenceOf(first.text));
+    expect(again.text).not.toContain('You sent this form before');
     expect(await count('selfReferrals')).toBe(before + 1);
+    expect(await countConfirmations()).toBe(mails + 1);
+  });
+
+  it('a form sent again with different details (back, a typo put right, send) is stored as a new item, never dropped, and the hub sees both as one form', async () => {
+    const key = `resent-${randomBytes(6).toString('hex')}`;
+    const typo = form([0], { phone: '020 7946 0999' });
+    const first = await send(ctx.baseUrl, typo, key);
+    const firstRef = referenceOf(first.text)!;
+    expect(firstRef).toMatch(/^SP-/);
+    // the person presses back, corrects the phone number and sends the same form again
+    ctx.clock.advance(60_000);
+    const fixed = new URLSearchParams(typo);
+    fixed.set('phone', '020 7946 0456');
+    const corrected = fixed.toString();
+    const before = await count('selfReferrals');
+    const second = await send(ctx.baseUrl, corrected, key);
+    expect(second.status).toBe(200);
+    const secondRef = referenceOf(second.text)!;
+    expect(secondRef).toMatch(/^SP-/);
+    expect(secondRef).not.toBe(firstRef);
+    expect(second.text).toContain(`You sent this form before, with reference ${firstRef}`);
+    expect(await count('selfReferrals')).toBe(before + 1);
+    const rows = await ctx.db.selectFrom('selfReferrals').selectAll().where('formKey', '=', key).orderBy('receivedAt').execute();
+    expect(rows.map((r) => [r.reference, r.status, (r.body as { person: { phone: string } }).person.phone])).toEqual([
+      [firstRef, 'open', '020 7946 0999'],
+      [secondRef, 'open', '020 7946 0456'],
+    ]);
+    // the correction sent twice is still one item
+    expect(referenceOf((await send(ctx.baseUrl, corrected, key)).text)).toBe(secondRef);
+    expect(await count('selfReferrals')).toBe(before + 1);
+    // the hub sees both, each pointing at the other
+    const c = await signedInCoordinator();
+    const list = await c.get('/hub/triage');
+    for (const ref of [firstRef, secondRef]) expect(list.text).toMatch(new RegExp(`${ref}</a>\\s*<strong class="nhsuk-tag nhsuk-tag--yellow"[^>]*>\\s*Form sent more than once`));
+    const item = await c.get(`/hub/triage/${rows[1]!.id}`);
+    expect(item.text).toContain('This form was sent more than once');
+    expect(item.text).toContain(`<a href="/hub/triage/${rows[0]!.id}">${firstRef}</a>`);
+    expect((await c.get(`/hub/triage/${rows[0]!.id}`)).text).toContain(`<a href="/hub/triage/${rows[1]!.id}">${secondRef}</a>`);
+    // the new words are valid HTML (the browser page checks see neither)
+    const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
+    for (const html of [second.text, item.text]) {
+      const report = await validator.validateString(html);
+      expect(report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (line ${m.line}): ${m.message}`))).toEqual([]);
+    }
   });
 
   it('a form with mistakes shows them and stores nothing', async () => {
@@ -212,10 +265,13 @@ describe('triage', () => {
 });
 
 /** Another app instance over the same database, with its own Redis connection (and so its own limiter). */
-async function instance(env: Record<string, string>, opts: { prefix: string; redisUrl?: string }): Promise<string> {
+async function instance(env: Record<string, string>, opts: { prefix: string; redisUrl?: string; logger?: ServiceDeps['logger'] }): Promise<string> {
   const e = loadEnv({ ...Object.fromEntries(Object.entries(ctx.env).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])), QUEUE_PREFIX: opts.prefix, ...env });
   const jobs = createProducer({ redisUrl: opts.redisUrl ?? TEST_REDIS_URL, prefix: opts.prefix, logger: ctx.logger, mode: 'fail-fast' });
-  const deps: ServiceDeps = { ...(ctx as ServiceDeps), env: e, jobs };
+  // a request made before the connection is ready is counted by the in-memory insurance limiter,
+  // not in Redis: wait for it, so that every request of a test counts in one place
+  if (!opts.redisUrl) await jobs.ping();
+  const deps: ServiceDeps = { ...(ctx as ServiceDeps), env: e, jobs, ...(opts.logger ? { logger: opts.logger } : {}) };
   const server: Server = await listen(createHttpServer(createApp(deps), e), 0, '127.0.0.1');
   cleanups.push(async () => {
     server.closeAllConnections();
@@ -266,5 +322,75 @@ describe('the rate limits', () => {
     expect(await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', referenceOf(first.text)!).executeTakeFirst()).toBeDefined();
     expect((await send(down, form([0]))).status).toBe(200);
     expect((await send(down, form([0]))).status).toBe(429);
+  });
+});
+
+describe('what spends the allowance, and whose it is', () => {
+  const limited = (env: Record<string, string> = {}, logger?: ServiceDeps['logger']) =>
+    instance({ SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '2', SELF_REFERRAL_GLOBAL_PER_HOUR: '3', ...env }, { prefix: `sp-test-rl-${randomBytes(4).toString('hex')}`, logger });
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+
+  it('robots filling the honeypot never lock a real person out, from their address or anyone’s', async () => {
+    const base = await limited();
+    for (let i = 0; i < 12; i++) {
+      const robot = await send(base, form([0], { website: 'http://spam.example', givenName: '', consent: '' }));
+      expect(robot.status).toBe(200);
+    }
+    const before = await count('selfReferrals');
+    for (let i = 0; i < 2; i++) expect((await send(base, form([0]))).status).toBe(200);
+    expect(await count('selfReferrals')).toBe(before + 2);
+    // and the allowance still holds for what is stored
+    expect((await send(base, form([0]))).status).toBe(429);
+  });
+
+  it('invalid and oversized posts do not spend it: only a request that is stored does', async () => {
+    const base = await limited();
+    for (let i = 0; i < 4; i++) {
+      // a date of birth in the future passes the form, and is refused by the checklist's rules
+      const invalid = await send(base, form([0], { 'dateOfBirth[year]': '2090' }));
+      expect(invalid.status).toBe(400);
+      expect(invalid.text).toContain('must not be in the future');
+      expect((await send(base, form([0], { accessNeeds: 'x'.repeat(40_000) }))).status).toBe(413);
+      expect((await send(base, form([0], { consent: '' }))).status).toBe(400);
+    }
+    // the same details sent twice are stored once, and spend once
+    const key = `spend-${randomBytes(6).toString('hex')}`;
+    const once = form([0]);
+    expect((await send(base, once, key)).status).toBe(200);
+    expect((await send(base, once, key)).status).toBe(200);
+    expect((await send(base, form([0]))).status).toBe(200);
+    expect((await send(base, form([0]))).status).toBe(429);
+  });
+
+  it('with TRUST_PROXY off (the default), X-Forwarded-For does not change whose allowance is spent, and is logged once', async () => {
+    const lines: string[] = [];
+    const base = await limited({}, createLogger('warn', { write: (line: string) => void lines.push(line) }));
+    expect((await send(base, form([0]), undefined, from('198.51.100.1'))).status).toBe(200);
+    expect((await send(base, form([0]), undefined, from('198.51.100.2'))).status).toBe(200);
+    expect((await send(base, form([0]), undefined, from('198.51.100.3'))).status).toBe(429);
+    const warnings = lines.filter((l) => l.includes('TRUST_PROXY'));
+    expect(warnings).toHaveLength(1);
+    expect(lines.join('')).not.toContain('198.51.100');
+  });
+
+  it('with TRUST_PROXY trusting the client (a proxy on this machine), X-Forwarded-For names the address', async () => {
+    const base = await limited({ SELF_REFERRAL_GLOBAL_PER_HOUR: '100', TRUST_PROXY: 'loopback' });
+    for (const address of ['198.51.100.1', '198.51.100.1', '198.51.100.2', '198.51.100.2']) {
+      expect((await send(base, form([0]), undefined, from(address))).status).toBe(200);
+    }
+    expect((await send(base, form([0]), undefined, from('198.51.100.1'))).status).toBe(429);
+    // an IPv4 address written as IPv6 is the same address
+    expect((await send(base, form([0]), undefined, from('::ffff:198.51.100.2'))).status).toBe(429);
+    expect((await send(base, form([0]), undefined, from('198.51.100.3'))).status).toBe(200);
+  });
+
+  it('IPv6 addresses count by /64: eight in one /64 share one allowance, eight in different /64s do not', async () => {
+    const base = await limited({ SELF_REFERRAL_PER_ADDRESS_PER_HOUR: '5', SELF_REFERRAL_GLOBAL_PER_HOUR: '100', TRUST_PROXY: 'loopback' });
+    const oneNetwork: number[] = [];
+    for (let i = 1; i <= 8; i++) oneNetwork.push((await send(base, form([0]), undefined, from(`2001:db8:77:1:${i.toString(16)}::${i}`))).status);
+    expect(oneNetwork).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    const manyNetworks: number[] = [];
+    for (let i = 1; i <= 8; i++) manyNetworks.push((await send(base, form([0]), undefined, from(`2001:db8:77:${(i + 1).toString(16)}::1`))).status);
+    expect(manyNetworks).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
   });
 });

@@ -5,11 +5,14 @@
  *
  * Redis being down must never block or crash the page: each limiter has an in-memory insurance
  * limiter with the same allowance that takes over, per process, while Redis does not answer
- * (rejectIfRedisNotReady: a command is never queued behind a reconnect). The address is kept
- * only as a keyed hash (HMAC with SESSION_SECRET), never in clear.
+ * (rejectIfRedisNotReady: a command is never queued behind a reconnect). An address counts by
+ * allowanceKey (an IPv6 address by its /64, an IPv4-mapped one as the IPv4 address), kept only
+ * as a keyed hash (HMAC with SESSION_SECRET), never in clear. Which address is the client's is
+ * Express's req.ip, under the TRUST_PROXY setting (src/app.ts).
  */
 import { createHmac } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { allowanceKey } from '../domain/client-address.js';
 import type { ServiceDeps } from './deps.js';
 
 const HOUR_S = 3600;
@@ -35,7 +38,7 @@ export function createSelfReferralLimits(deps: Pick<ServiceDeps, 'env' | 'jobs' 
     });
   const perAddress = make('address', env.SELF_REFERRAL_PER_ADDRESS_PER_HOUR);
   const global = make('global', env.SELF_REFERRAL_GLOBAL_PER_HOUR);
-  const hashed = (address: string) => createHmac('sha256', env.SESSION_SECRET).update(`self-referral:${address}`).digest('base64url').slice(0, 22);
+  const hashed = (address: string) => createHmac('sha256', env.SESSION_SECRET).update(`self-referral:${allowanceKey(address)}`).digest('base64url').slice(0, 22);
 
   const spend = async (limiter: RateLimiterRedis, key: string): Promise<LimitVerdict> => {
     try {

@@ -2,20 +2,21 @@
  * The public pages, no account needed (README "Ways in"):
  *  - /self-referral: the person, or someone on their behalf, asks for help. Anti-abuse without
  *    getting in an older person's way: a honeypot field (a filled one gets the same thank-you,
- *    with a reference that means nothing, and nothing is stored), a small body limit (web/index.ts)
- *    and the schema's field lengths, rate limits per address and for everyone (429 with
- *    Retry-After and the hub's phone number), and a double-submit CSRF cookie. The thank-you page
- *    shows the reference and nothing else: it never tells whether the person is already known.
+ *    with a reference that means nothing, and nothing is stored or spent), a small body limit
+ *    (web/index.ts) and the schema's field lengths, rate limits per address and for everyone
+ *    (429 with Retry-After and the hub's phone number) that only a request to be stored spends,
+ *    and a double-submit CSRF cookie. The thank-you page shows the reference and nothing else: it
+ *    never tells whether the person is already known.
  *  - /paper-checklist: the current checklist, blank, to print (A4, large print).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { AppError } from '../errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { currentQuestionnaire } from '../services/questionnaire.service.js';
 import { csrfMatches } from '../services/session.service.js';
 import { createSelfReferralLimits } from '../services/self-referral-limits.js';
-import { submitSelfReferral } from '../services/self-referral.service.js';
+import { receiveSelfReferral } from '../services/self-referral.service.js';
 import { formValues, sectionTicks, type FormValues } from './checklist-form.js';
 import { readCookie } from './middleware.js';
 import { page } from './render.js';
@@ -56,12 +57,20 @@ export function selfReferralRouter(deps: ServiceDeps): Router {
     );
   };
 
-  const thankYou = (res: Response, reference: string) => {
+  const thankYou = (res: Response, reference: string, sentBefore?: string) => {
     res.clearCookie(CSRF_COOKIE, { path: '/self-referral' });
-    page(res, 'self-referral-done.njk', { title: 'Thank you: we have your request', reference, hub });
+    page(res, 'self-referral-done.njk', { title: 'Thank you: we have your request', reference, sentBefore, hub });
   };
 
   r.get('/self-referral', async (_req, res) => showForm(res, {}));
+
+  // behind a proxy that TRUST_PROXY does not name, every client shares the proxy's allowance: say so, once (never the header's value)
+  let proxyWarned = false;
+  const warnUntrustedProxy = (req: Request) => {
+    if (proxyWarned || deps.env.TRUST_PROXY !== false || req.get('x-forwarded-for') === undefined) return;
+    proxyWarned = true;
+    deps.logger.warn('a self-referral came with X-Forwarded-For but TRUST_PROXY is false: the limits count the connection address, which is shared by everyone behind that proxy');
+  };
 
   r.post('/self-referral', async (req, res) => {
     const values = formValues(req.body);
@@ -90,18 +99,18 @@ export function selfReferralRouter(deps: ServiceDeps): Router {
       }
       body = { body: built.body, who };
     }
-    // only a request that would be stored spends the allowance: a mistake on the form costs nothing
-    const verdict = await limits.consume(req.ip ?? 'unknown');
-    if (!verdict.allowed) {
-      res.set('Retry-After', String(verdict.retryAfterSeconds));
-      return page(res, 'self-referral-busy.njk', { title: 'Sorry, we cannot take this request online just now', hub, minutes: Math.ceil(verdict.retryAfterSeconds / 60) }, 429);
-    }
-    // a robot filled the field people are told to leave empty: the same thank-you, nothing stored
+    warnUntrustedProxy(req);
+    // a robot filled the field people are told to leave empty: the same thank-you, nothing stored or spent
     if (!body) return thankYou(res, deps.ids.reference());
     const formKey = values.formKey && FORM_KEY.test(values.formKey) ? values.formKey : randomUUID();
     try {
-      const { reference } = await submitSelfReferral(deps, { body: body.body, filledInBy: body.who, formKey }, rid(req));
-      thankYou(res, reference);
+      // the allowance is spent in there, and only for a request that is stored
+      const reply = await receiveSelfReferral(deps, { body: body.body, filledInBy: body.who, formKey }, () => limits.consume(req.ip ?? 'unknown'), rid(req));
+      if (reply.outcome === 'busy') {
+        res.set('Retry-After', String(reply.retryAfterSeconds));
+        return page(res, 'self-referral-busy.njk', { title: 'Sorry, we cannot take this request online just now', hub, minutes: Math.ceil(reply.retryAfterSeconds / 60) }, 429);
+      }
+      thankYou(res, reply.reference, reply.outcome === 'stored' ? reply.sentBefore : undefined);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       const details = Array.isArray(err.details) ? (err.details as { path: string; message: string }[]) : [{ path: 'consent.given', message: err.message }];

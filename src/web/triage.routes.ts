@@ -21,6 +21,9 @@ import { principalFromSession, requireUser } from './middleware.js';
 import { page } from './render.js';
 
 const uuid = z.uuid();
+const triagePlace = z
+  .object({ after: z.uuid('is not a self-referral').optional(), before: z.uuid('is not a self-referral').optional() })
+  .refine((p) => p.after === undefined || p.before === undefined, { path: ['before'], message: 'cannot be given with "after"' });
 const KEY = /^[A-Za-z0-9-]{8,100}$/;
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const texts = (q: QuestionnaireView) => new Map(q.sections.flatMap((s) => s.questions.map((x) => [x.id, x.text] as const)));
@@ -32,9 +35,21 @@ export function triageRouter(deps: ServiceDeps): Router {
   const notFoundPage = (res: Response) => page(res, 'error.njk', { title: 'Page not found', message: 'There is no self-referral here.' }, 404);
   const noChecklist = (res: Response) => page(res, 'error.njk', { title: 'No checklist is published', message: 'Publish a checklist first.' }, 503);
 
+  // the list in pages, oldest first: ?after=<id> starts a page after that item, ?before=<id> ends one before it
   r.get('/hub/triage', async (req, res) => {
-    const items = await listTriage(deps, principalFromSession(res), rid(req));
-    page(res, 'hub-triage.njk', { title: 'Self-referrals to call', section: 'triage', items, done: req.query.done, reference: typeof req.query.ref === 'string' ? req.query.ref : undefined });
+    const place = triagePlace.safeParse(req.query);
+    if (!place.success) {
+      const issue = place.error.issues[0]!;
+      return page(res, 'error.njk', { title: 'There is no such page of the list', message: `The link's "${issue.path.join('.') || 'page'}" ${issue.message}. Start from the first page of self-referrals.` }, 400);
+    }
+    const list = await listTriage(deps, principalFromSession(res), place.data, rid(req));
+    page(res, 'hub-triage.njk', {
+      title: 'Self-referrals to call',
+      section: 'triage',
+      ...list,
+      previousHref: list.previous && `/hub/triage?before=${list.previous.before}`,
+      nextHref: list.next && `/hub/triage?after=${list.next.after}`,
+    });
   });
 
   // ---- one self-referral: the checklist as sent, to correct on the call and release ----

@@ -35,15 +35,15 @@ export function selfReferralForm(q: Checklist, yes: number[], over: Record<strin
   return params.toString();
 }
 
-/** GET the page (the CSRF cookie and a form key), then POST the form as a browser would. */
-export async function sendSelfReferral(baseUrl: string, body: Record<string, string> | string, formKey?: string): Promise<WebResponse> {
+/** GET the page (the CSRF cookie and a form key), then POST the form as a browser would (with `headers` on the POST). */
+export async function sendSelfReferral(baseUrl: string, body: Record<string, string> | string, formKey?: string, headers?: Record<string, string>): Promise<WebResponse> {
   const client = new WebClient(baseUrl);
   const page = await client.get('/self-referral');
   expect(page.status).toBe(200);
   const csrf = WebClient.csrfOf(page.text);
   const key = formKey ?? /name="formKey" value="([^"]+)"/.exec(page.text)![1]!;
   const text = `${typeof body === 'string' ? body : new URLSearchParams(body).toString()}&_csrf=${encodeURIComponent(csrf)}&formKey=${key}`;
-  return client.post('/self-referral', text);
+  return client.post('/self-referral', text, headers);
 }
 
 /** The reference on the thank-you page. */

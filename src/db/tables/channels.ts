@@ -11,7 +11,10 @@ export type Channel = 'web' | 'api' | 'paper' | 'phone' | 'self_referral';
 export interface SelfReferralsTable {
   id: string;
   reference: string;
+  /** one per form shown; with the details' fingerprint, one item (the same form sent again with other details is another) */
   formKey: string;
+  /** a hash of what the form said, while open (null once decided, and for items stored before it existed) */
+  detailsFingerprint: string | null;
   questionnaireId: string;
   status: SelfReferralStatus;
   /** the submission body as the person sent it; null once released or closed */
