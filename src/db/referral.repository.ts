@@ -97,6 +97,7 @@ export async function findReferralDetail(db: Executor, id: string) {
       'p.language',
       'p.accessNeeds',
       'p.nhsNumber',
+      'p.erasedAt as personErasedAt',
       consentWithdrawn,
     ])
     .where('r.id', '=', id)
