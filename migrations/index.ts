@@ -26,6 +26,7 @@ import * as reportMonths from './2026_12_02_2000_report_months.js';
 import * as reportWellbeing from './2026_12_02_2010_report_wellbeing.js';
 import * as selfReferralData from './2026_12_02_2100_self_referral_data.js';
 import * as promiseDeadlineDay from './2026_12_03_0900_promise_deadline_day.js';
+import * as redactMailErrors from './2026_12_07_1100_redact_mail_errors.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_2010_report_wellbeing': reportWellbeing,
   '2026_12_02_2100_self_referral_data': selfReferralData,
   '2026_12_03_0900_promise_deadline_day': promiseDeadlineDay,
+  '2026_12_07_1100_redact_mail_errors': redactMailErrors,
 };

@@ -5,6 +5,7 @@
  */
 import { sql, type Updateable } from 'kysely';
 import type { Executor, NewReferral, ReferralsTable } from './database.js';
+import { erasedMailError } from './mail-error-text.js';
 import { byReference } from './reference-order.js';
 
 export interface ReferralListFilters {
@@ -277,6 +278,17 @@ export async function lockLiveReferralsOfPerson(trx: Executor, personIds: string
     .where('r.status', 'not in', ['completed', 'unable_to_contact', 'declined', 'rerouted', 'cancelled']);
   if (agencyIds) q = q.where('r.agencyId', 'in', agencyIds);
   return q.orderBy('r.receivedAt').orderBy(byReference('r.reference')).forUpdate('r').execute();
+}
+
+/** Erasure: the agency's mail server's last reply to a forward (its code stays: erasedMailError). */
+export async function eraseForwardErrors(trx: Executor, referralIds: string[]): Promise<void> {
+  if (referralIds.length === 0) return;
+  await trx
+    .updateTable('referrals')
+    .set({ lastForwardError: erasedMailError('last_forward_error') })
+    .where('id', 'in', referralIds)
+    .where('lastForwardError', 'is not', null)
+    .execute();
 }
 
 /**

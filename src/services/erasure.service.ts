@@ -10,6 +10,10 @@
  * questions answered, outcomes, needs-met answers, breaches, the age band and postcode district
  * at referral (on the checklist), and the audit log (which holds ids, never personal data).
  *
+ * The mail server's replies stored with the person's mail go too (their codes stay), and after
+ * commit the person's jobs are removed from Redis (forgetJobs); the error text of a mail never
+ * held an address to begin with (mail/transport.ts), so a Redis that is down then loses nothing.
+ *
  * Erasure wins every race with the intake. Both take the person lock (a transaction-level
  * advisory lock per date of birth, person.repository.ts) before any row of the person: the intake
  * matches only people not erased, under that lock, so a checklist that comes after an erasure
@@ -43,7 +47,7 @@ import {
   setLegalHold,
   tryLockDatesOfBirth,
 } from '../db/person.repository.js';
-import { eraseEventText } from '../db/referral.repository.js';
+import { eraseEventText, eraseForwardErrors } from '../db/referral.repository.js';
 import { eraseSubmissionConsentText } from '../db/submission.repository.js';
 import { readPersonData } from '../db/subject-access.repository.js';
 import { countClosedSelfReferralNotesDue, eraseClosedSelfReferralNotes, eraseSelfReferralNotesOf } from '../db/self-referral.repository.js';
@@ -64,12 +68,20 @@ const requireAdmin = (p: Principal) => {
   if (p.role !== 'admin') throw forbidden('only an admin erases personal data or sets a legal hold');
 };
 
+/** The person's jobs in Redis (their ids derive from these rows' ids: jobs/registry.ts). */
+interface PersonJobs {
+  referralIds: string[];
+  followUpIds: string[];
+  notificationIds: string[];
+}
+
 /** Removes the person's personal data from every table (inside the caller's transaction, with the person locked). */
-async function eraseWithin(trx: Executor, personId: string, reason: string, at: Date): Promise<{ submissions: number; referrals: number; mails: number }> {
+async function eraseWithin(trx: Executor, personId: string, reason: string, at: Date): Promise<{ submissions: number; referrals: number; mails: number; jobs: PersonJobs }> {
   const data = await readPersonData(trx, personId);
   const submissionIds = data.submissions.map((s) => s.id);
   const referralIds = data.referrals.map((r) => r.id);
   await eraseEventText(trx, referralIds);
+  await eraseForwardErrors(trx, referralIds);
   await eraseFollowUpNotes(trx, data.followUps.map((f) => f.id));
   await eraseSelfReferralNotesOf(trx, submissionIds);
   await eraseNotificationBodies(trx, referralIds, submissionIds);
@@ -79,7 +91,25 @@ async function eraseWithin(trx: Executor, personId: string, reason: string, at: 
   await revokeLinksOfReferrals(trx, referralIds, at);
   await dismissMatchFlagsOf(trx, personId, at);
   await erasePersonRows(trx, personId, reason, at);
-  return { submissions: submissionIds.length, referrals: referralIds.length, mails: data.mail.length };
+  return {
+    submissions: submissionIds.length,
+    referrals: referralIds.length,
+    mails: data.mail.length,
+    jobs: { referralIds, followUpIds: data.followUps.map((f) => f.id), notificationIds: data.mail.map((m) => m.id) },
+  };
+}
+
+/**
+ * After commit: the person's jobs leave Redis, whatever their state (a failed one keeps its error
+ * text and stack for a week), with the queues' event entries about them. Best effort: the
+ * erasure stands whatever Redis says.
+ */
+async function forgetJobs(deps: Pick<ServiceDeps, 'jobs'>, jobs: PersonJobs[]): Promise<void> {
+  await deps.jobs.forgetSafely([
+    ...jobs.flatMap((j) => j.referralIds.map((referralId) => ({ name: 'forward-referral' as const, payload: { referralId } }))),
+    ...jobs.flatMap((j) => j.followUpIds.map((followUpId) => ({ name: 'follow-up-due' as const, payload: { followUpId } }))),
+    ...jobs.flatMap((j) => j.notificationIds.map((notificationId) => ({ name: 'send-notification' as const, payload: { notificationId } }))),
+  ]);
 }
 
 /** A record was merged into the person between reading their dates of birth and locking their row. */
@@ -96,7 +126,7 @@ export async function erasePerson(deps: ServiceDeps, principal: Principal, perso
   const now = deps.clock.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      const counts = await deps.db.transaction().execute(async (trx) => {
+      const { jobs, ...counts } = await deps.db.transaction().execute(async (trx) => {
         const dates = await datesOfBirthOf(trx, personId);
         await lockDatesOfBirth(trx, dates);
         const person = await lockPersonRows(trx, personId);
@@ -118,6 +148,7 @@ export async function erasePerson(deps: ServiceDeps, principal: Principal, perso
         await recordAudit(trx, { principal, action: 'person.erase', entity: 'person', entityId: personId, personId, requestId, at: now });
         return reached;
       });
+      await forgetJobs(deps, [jobs]);
       return { personId, erasedAt: now.toISOString(), ...counts };
     } catch (err) {
       if (!(err instanceof DatesMoved)) throw err;
@@ -173,7 +204,7 @@ const BATCH = 100;
  * holds such a row while waiting for a person lock (everyone takes that first), so retention
  * cannot deadlock with the intake, an erasure or a referral's change; two runs share the work.
  */
-export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env' | 'logger'>, opts: { dryRun: boolean }): Promise<RetentionResult> {
+export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env' | 'logger' | 'jobs'>, opts: { dryRun: boolean }): Promise<RetentionResult> {
   const now = deps.clock.now();
   const cutoff = retentionCutoff(now, deps.env.RETENTION_MONTHS_AFTER_CLOSE);
   const { due, held } = await countPeoplePastRetention(deps.db, cutoff);
@@ -184,8 +215,8 @@ export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env
   const passedBy: string[] = [];
   for (;;) {
     const candidates = await peoplePastRetention(deps.db, cutoff, passedBy, BATCH);
-    const n = await deps.db.transaction().execute(async (trx) => {
-      let reached = 0;
+    const jobs = await deps.db.transaction().execute(async (trx) => {
+      const reached: PersonJobs[] = [];
       for (const c of candidates) {
         const dates = await datesOfBirthOf(trx, c.id);
         const claimed =
@@ -196,13 +227,13 @@ export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env
           passedBy.push(c.id);
           continue;
         }
-        await eraseWithin(trx, c.id, reason, now);
-        reached++;
+        reached.push((await eraseWithin(trx, c.id, reason, now)).jobs);
         await recordAudit(trx, { principal: { userId: SYSTEM_ACTOR.actorUserId, name: SYSTEM_ACTOR.actorLabel }, action: 'person.retention_erase', entity: 'person', entityId: c.id, personId: c.id, at: now });
       }
       return reached;
     });
-    erased += n;
+    erased += jobs.length;
+    await forgetJobs(deps, jobs);
     if (candidates.length < BATCH) break;
   }
   const closedSelfReferrals = await eraseClosedSelfReferralsPastRetention(deps, cutoff, now);
