@@ -34,8 +34,9 @@ export interface JobProducer {
    * Forgets these jobs (erasure): each is removed from Redis whatever its state, with its data,
    * error text, stack traces and log, and so are the queue's event-stream entries about it. A job
    * running right now is locked by its worker and stays: it carries ids only, and its error text
-   * holds no address (mail/transport.ts). Never throws and never waits long: false when Redis did
-   * not answer (Postgres holds the truth; what is left expires with the queue's retention).
+   * holds no address (mail/transport.ts). A job removed while still due (a mail to an agency not
+   * yet sent) is enqueued again by the reconciliation sweep, from Postgres. Never throws and never
+   * waits long: false when Redis did not answer (what is left expires with the queue's retention).
    */
   forgetSafely(jobs: JobRef[]): Promise<boolean>;
   queue(name: QueueName): Queue;
