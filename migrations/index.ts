@@ -27,6 +27,7 @@ import * as reportWellbeing from './2026_12_02_2010_report_wellbeing.js';
 import * as selfReferralData from './2026_12_02_2100_self_referral_data.js';
 import * as promiseDeadlineDay from './2026_12_03_0900_promise_deadline_day.js';
 import * as intakeOneFunction from './2026_12_07_1000_intake_one_function.js';
+import * as redactMailErrors from './2026_12_07_1100_redact_mail_errors.js';
 import * as auditCheckpoints from './2026_12_07_1200_audit_checkpoints.js';
 import * as selfReferralFormDetails from './2026_12_07_1300_self_referral_form_details.js';
 import * as selfReferralOpenOrder from './2026_12_07_1310_self_referral_open_order.js';
@@ -57,6 +58,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_2100_self_referral_data': selfReferralData,
   '2026_12_03_0900_promise_deadline_day': promiseDeadlineDay,
   '2026_12_07_1000_intake_one_function': intakeOneFunction,
+  '2026_12_07_1100_redact_mail_errors': redactMailErrors,
   '2026_12_07_1200_audit_checkpoints': auditCheckpoints,
   '2026_12_07_1300_self_referral_form_details': selfReferralFormDetails,
   '2026_12_07_1310_self_referral_open_order': selfReferralOpenOrder,

@@ -3,6 +3,7 @@
  * never reach the output. Request bodies are never logged.
  */
 import { pino, type Logger } from 'pino';
+import { redactAddresses } from './domain/mail-redaction.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -63,12 +64,33 @@ export const REDACT_PATHS = [
  */
 const DATA_BEARING_ERROR_FIELDS = ['detail', 'where', 'hint', 'internalQuery', 'internalPosition', 'position', 'parameters'];
 
+/**
+ * Fields of an error whose text may quote a mail address: a mail server's reply ("550 5.1.1
+ * <edna@example.org>") is in nodemailer's `message`, `response` and `stack`, its recipients in
+ * `rejected` and `accepted`. Addresses in them are redacted (domain/mail-redaction.ts), whatever
+ * the error and wherever it is logged, as the `err` of a log line (an Error or its message).
+ */
+const ADDRESS_BEARING_ERROR_FIELDS = ['message', 'stack', 'response', 'rejected', 'accepted', 'rejectedErrors', 'envelope'];
+
+function scrub(v: unknown): unknown {
+  if (typeof v === 'string') return redactAddresses(v);
+  if (Array.isArray(v)) return v.map(scrub);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
+  return v;
+}
+
+function clean(out: Record<string, unknown>): void {
+  for (const k of DATA_BEARING_ERROR_FIELDS) delete out[k];
+  for (const k of ADDRESS_BEARING_ERROR_FIELDS) if (k in out) out[k] = scrub(out[k]);
+}
+
 export function errorSerializer(err: unknown): unknown {
+  if (typeof err === 'string') return redactAddresses(err);
   if (!(err instanceof Error)) return err;
   const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
-  for (const k of DATA_BEARING_ERROR_FIELDS) delete out[k];
+  clean(out);
   const cause = out.cause as Record<string, unknown> | undefined;
-  if (cause && typeof cause === 'object') for (const k of DATA_BEARING_ERROR_FIELDS) delete cause[k];
+  if (cause && typeof cause === 'object') clean(cause);
   return out;
 }
 

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor, NewNotification, Notification } from './database.js';
+import { erasedMailError } from './mail-error-text.js';
 
 /** Inserts the notification; undefined when one with this dedupe key exists already. */
 export async function insertNotificationIfNew(db: Executor, row: NewNotification): Promise<{ id: string } | undefined> {
@@ -114,7 +115,8 @@ export async function linkNotificationToSubmission(db: Executor, dedupeKey: stri
 }
 
 /**
- * Forgets the recipient of a mail to someone no record will hold (a self-referral closed). The
+ * Forgets the recipient of a mail to someone no record will hold (a self-referral closed), and
+ * the server's reply to it, which may quote the address (erasedMailError keeps its code). The
  * UPDATE waits for a send in flight (the worker holds the row lock for one SMTP send) and then
  * acts on its outcome: a mail sent or refused keeps its status; a mail still queued is not sent
  * (marked failed with `why`), since the address is gone.
@@ -125,16 +127,17 @@ export async function forgetRecipient(db: Executor, dedupeKey: string, why: stri
     .set({
       recipient: REMOVED_RECIPIENT,
       status: sql<Notification['status']>`CASE WHEN status = 'queued' THEN 'failed' ELSE status END`,
-      lastError: sql`CASE WHEN status = 'queued' THEN ${why} ELSE last_error END`,
+      lastError: sql`CASE WHEN status = 'queued' THEN ${why} ELSE ${erasedMailError('last_error')} END`,
     })
     .where('dedupeKey', '=', dedupeKey)
     .execute();
 }
 
 /**
- * Erasure: the text of every mail about the person goes; who it went to, when, and its subject
- * (references only) stay, except the recipient of mail to the person themselves (their own
- * address: MAIL_TO_THE_PERSON), which goes too, and such a mail still queued is not sent.
+ * Erasure: the text of every mail about the person goes, and the mail server's reply to it (its
+ * code stays: erasedMailError); who it went to, when, and its subject (references only) stay,
+ * except the recipient of mail to the person themselves (their own address: MAIL_TO_THE_PERSON),
+ * which goes too, and such a mail still queued is not sent.
  */
 export async function eraseNotificationBodies(db: Executor, referralIds: string[], submissionIds: string[]): Promise<void> {
   if (referralIds.length === 0 && submissionIds.length === 0) return;
@@ -146,7 +149,7 @@ export async function eraseNotificationBodies(db: Executor, referralIds: string[
       bodyHtml: null,
       recipient: sql`CASE WHEN ${toPerson} THEN ${REMOVED_RECIPIENT} ELSE recipient END`,
       status: sql<Notification['status']>`CASE WHEN ${toPerson} AND status = 'queued' THEN 'failed' ELSE status END`,
-      lastError: sql`CASE WHEN ${toPerson} AND status = 'queued' THEN ${'not sent: the person’s details were erased'} ELSE last_error END`,
+      lastError: sql`CASE WHEN ${toPerson} AND status = 'queued' THEN ${'not sent: the person’s details were erased'} ELSE ${erasedMailError('last_error')} END`,
     })
     .where((e) => e.or([...(referralIds.length ? [e('referralId', 'in', referralIds)] : []), ...(submissionIds.length ? [e('submissionId', 'in', submissionIds)] : [])]))
     .execute();

@@ -2,7 +2,7 @@
  * The people and person_versions tables. A person's first row and each checklist's version come
  * from the intake function; merges, legal holds and erasure are written here.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from './database.js';
 
 /** The columns that identify or describe a person: what erasure removes. */
@@ -27,9 +27,86 @@ export async function findPerson(db: Executor, id: string) {
   return db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The person lock: a transaction-level advisory lock per date of birth, the one the intake
+ * function takes before it matches a person (migrations: signpost_intake), keyed alike
+ * ('signpost-person:' || dob::text, computed by Postgres on both sides). Whoever takes it, takes
+ * it BEFORE any row lock of the person: the intake (one date), erasure and retention (every date
+ * of the person and of the records merged into it, in date order), a referral's change (shared).
+ * One order everywhere, so none of them can deadlock with another.
+ */
+const personLockKey = (dob: RawBuilder<unknown>) => sql`hashtextextended('signpost-person:' || ${dob}::text, 0)`;
+
+/** The dates of birth of the person's row and of every row merged into it, in order (YYYY-MM-DD). */
+export async function datesOfBirthOf(db: Executor, personId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('people')
+    .select('dateOfBirth')
+    .distinct()
+    .where((e) => e.or([e('id', '=', personId), e('mergedInto', '=', personId)]))
+    .where('dateOfBirth', 'is not', null)
+    .orderBy('dateOfBirth')
+    .execute();
+  return rows.map((r) => r.dateOfBirth!);
+}
+
+/** Waits for the person lock of each date, one after another in the order given (sorted). */
+export async function lockDatesOfBirth(trx: Executor, dates: string[]): Promise<void> {
+  for (const d of dates) await sql`SELECT pg_advisory_xact_lock(${personLockKey(sql`${d}::date`)})`.execute(trx);
+}
+
+/** Takes the person lock of each date if it is free now: false (and some may be held) if one is not. Never waits. */
+export async function tryLockDatesOfBirth(trx: Executor, dates: string[]): Promise<boolean> {
+  for (const d of dates) {
+    const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${personLockKey(sql`${d}::date`)}) AS ok`.execute(trx);
+    if (!rows[0]!.ok) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the person a checklist belongs to is erased, read under the person lock taken SHARED
+ * (so changes to different referrals of one person do not wait for each other, but an erasure or
+ * an intake for the person does): an erasure either committed before this returns, or starts
+ * after this transaction ends. Two statements: the second reads after the wait.
+ */
+export async function personOfSubmissionErased(trx: Executor, submissionId: string): Promise<boolean> {
+  await sql`
+    SELECT pg_advisory_xact_lock_shared(${personLockKey(sql`p.date_of_birth`)})
+      FROM submissions s JOIN people p ON p.id = s.person_id
+     WHERE s.id = ${submissionId} AND p.date_of_birth IS NOT NULL`.execute(trx);
+  return isPersonOfSubmissionErased(trx, submissionId);
+}
+
+/** Whether the person a checklist belongs to is erased (no lock: a first answer, before a transaction). */
+export async function isPersonOfSubmissionErased(db: Executor, submissionId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('submissions as s')
+    .innerJoin('people as p', 'p.id', 's.personId')
+    .select('p.erasedAt')
+    .where('s.id', '=', submissionId)
+    .executeTakeFirst();
+  return Boolean(row?.erasedAt);
+}
+
 /** The person row, locked for a merge, an erasure or a withdrawal. */
 export async function lockPerson(trx: Executor, id: string) {
   return trx.selectFrom('people').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/**
+ * The person row and every row merged into it, locked in id order (the order a merge locks two
+ * rows in, so the two never deadlock): erasure writes them all. Returns the person's own row.
+ */
+export async function lockPersonRows(trx: Executor, id: string) {
+  const rows = await trx
+    .selectFrom('people')
+    .selectAll()
+    .where((e) => e.or([e('id', '=', id), e('mergedInto', '=', id)]))
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.find((r) => r.id === id);
 }
 
 export interface PersonSearch {
@@ -178,22 +255,44 @@ export async function erasePersonRows(trx: Executor, id: string, reason: string,
 
 /**
  * People whose personal data is past retention: nothing open since before `cutoff`, no legal
- * hold, not yet erased. Reads the partial index on inactive_since, so its cost follows the
- * people due, not the history. Locks what it returns; SKIP LOCKED lets a second run pass by.
+ * hold, not yet erased; oldest first, but for those in `passedBy`. Reads the partial index on
+ * inactive_since, so its cost follows the people due, not the history. Locks nothing: each is
+ * then claimed with claimPersonPastRetention, under its person lock.
  */
-export async function claimPeoplePastRetention(trx: Executor, cutoff: Date, limit: number) {
-  return trx
+export async function peoplePastRetention(db: Executor, cutoff: Date, passedBy: readonly string[], limit: number) {
+  let q = db
     .selectFrom('people')
-    .select(['id', 'inactiveSince'])
+    .select('id')
+    .where('erasedAt', 'is', null)
+    .where('mergedInto', 'is', null)
+    .where('inactiveSince', '<', cutoff)
+    .where('legalHoldAt', 'is', null);
+  if (passedBy.length) q = q.where('id', 'not in', passedBy);
+  return q.orderBy('inactiveSince').orderBy('id').limit(limit).execute();
+}
+
+/**
+ * The person row, if it is still past retention (the conditions read again, now), and the rows
+ * merged into it (erasure writes them too), locked; undefined when it is no longer due, or when
+ * another transaction holds one of them (SKIP LOCKED: never waits).
+ */
+export async function claimPersonPastRetention(trx: Executor, id: string, cutoff: Date) {
+  const person = await trx
+    .selectFrom('people')
+    .select('id')
+    .where('id', '=', id)
     .where('erasedAt', 'is', null)
     .where('mergedInto', 'is', null)
     .where('inactiveSince', '<', cutoff)
     .where('legalHoldAt', 'is', null)
-    .orderBy('inactiveSince')
-    .limit(limit)
     .forUpdate()
     .skipLocked()
-    .execute();
+    .executeTakeFirst();
+  if (!person) return undefined;
+  // no record is merged into it meanwhile: a merge needs the row just locked
+  const merged = await trx.selectFrom('people').select('id').where('mergedInto', '=', id).execute();
+  const locked = await trx.selectFrom('people').select('id').where('mergedInto', '=', id).forUpdate().skipLocked().execute();
+  return locked.length === merged.length ? person : undefined;
 }
 
 /** How many people retention would erase now (the dry run's count). */

@@ -5,6 +5,7 @@
  */
 import { sql, type Updateable } from 'kysely';
 import type { Executor, NewReferral, ReferralsTable } from './database.js';
+import { erasedMailError } from './mail-error-text.js';
 import { byReference, compareReferences } from './reference-order.js';
 
 export interface ReferralListFilters {
@@ -97,6 +98,7 @@ export async function findReferralDetail(db: Executor, id: string) {
       'p.language',
       'p.accessNeeds',
       'p.nhsNumber',
+      'p.erasedAt as personErasedAt',
       consentWithdrawn,
     ])
     .where('r.id', '=', id)
@@ -325,6 +327,17 @@ export async function lockLiveReferralsOfPerson(trx: Executor, personIds: string
   if (agencyIds) q = q.where('r.agencyId', 'in', agencyIds);
   const rows = await q.orderBy('r.id').forNoKeyUpdate('r').execute();
   return rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || compareReferences(a.reference, b.reference));
+}
+
+/** Erasure: the agency's mail server's last reply to a forward (its code stays: erasedMailError). */
+export async function eraseForwardErrors(trx: Executor, referralIds: string[]): Promise<void> {
+  if (referralIds.length === 0) return;
+  await trx
+    .updateTable('referrals')
+    .set({ lastForwardError: erasedMailError('last_forward_error') })
+    .where('id', 'in', referralIds)
+    .where('lastForwardError', 'is not', null)
+    .execute();
 }
 
 /**

@@ -12,6 +12,9 @@ import { JOBS, type JobName, type JobPayload, type QueueName } from './registry.
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
+/** One job by its name and payload (its id derives from the payload). */
+export type JobRef = { [N in JobName]: { name: N; payload: JobPayload<N> } }[JobName];
+
 export interface EnqueueOptions {
   delayMs?: number;
 }
@@ -28,6 +31,15 @@ export interface JobProducer {
    * add as a duplicate and drop it.
    */
   requeueSafely<N extends JobName>(name: N, payload: JobPayload<N>, opts?: EnqueueOptions): Promise<boolean>;
+  /**
+   * Forgets these jobs (erasure): each is removed from Redis whatever its state, with its data,
+   * error text, stack traces and log, and so are the queue's event-stream entries about it. A job
+   * running right now is locked by its worker and stays: it carries ids only, and its error text
+   * holds no address (mail/transport.ts). A job removed while still due (a mail to an agency not
+   * yet sent) is enqueued again by the reconciliation sweep, from Postgres. Never throws and never
+   * waits long: false when Redis did not answer (what is left expires with the queue's retention).
+   */
+  forgetSafely(jobs: JobRef[]): Promise<boolean>;
   queue(name: QueueName): Queue;
   /** Resolves when Redis answers PING (readiness). */
   ping(): Promise<void>;
@@ -51,6 +63,24 @@ export function redisOptions(mode: 'fail-fast' | 'wait'): RedisOptions {
   return mode === 'wait'
     ? { maxRetriesPerRequest: null, enableReadyCheck: true }
     : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
+}
+
+const FORGET_TIMEOUT_MS = 5_000;
+/** Entries of a queue's event stream read per round trip (BullMQ keeps about 10,000). */
+const EVENTS_PAGE = 1_000;
+
+/** Removes the jobs, then the event-stream entries that name them (a 'failed' event carries its error text). */
+async function forgetInQueue(queue: Queue, redis: Redis, jobIds: Set<string>): Promise<void> {
+  await Promise.all([...jobIds].map((id) => queue.remove(id)));
+  const key = queue.toKey('events');
+  let start = '-';
+  for (;;) {
+    const page = await redis.xrange(key, start, '+', 'COUNT', EVENTS_PAGE);
+    const doomed = page.filter(([, fields]) => fields.some((f, i) => i % 2 === 1 && fields[i - 1] === 'jobId' && jobIds.has(f))).map(([id]) => id);
+    if (doomed.length) await redis.xdel(key, ...doomed);
+    if (page.length < EVENTS_PAGE) return;
+    start = `(${page.at(-1)![0]}`;
+  }
 }
 
 export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptions): JobProducer {
@@ -144,6 +174,31 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
         }
       }
       return this.enqueueSafely(name, payload, opts);
+    },
+    async forgetSafely(list) {
+      const byQueue = new Map<QueueName, Set<string>>();
+      for (const { name, payload } of list) {
+        const def = JOBS[name];
+        const jobId = def.jobId(def.payload.parse(payload) as never);
+        if (!jobId) continue;
+        byQueue.set(def.queue, (byQueue.get(def.queue) ?? new Set()).add(jobId));
+      }
+      if (byQueue.size === 0) return true;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          Promise.all([...byQueue].map(([name, ids]) => forgetInQueue(queue(name), connection, ids))),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timed out')), FORGET_TIMEOUT_MS);
+          }),
+        ]);
+        return true;
+      } catch (err) {
+        logger.warn({ err: (err as Error).message, jobs: list.length }, 'could not forget jobs in Redis; they expire with the queue retention');
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     queue,
     async ping() {

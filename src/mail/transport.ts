@@ -8,6 +8,7 @@
 import nodemailer from 'nodemailer';
 import type { Env } from '../../config/env.js';
 import { flattenToOneLine } from '../domain/one-line.js';
+import { redactAddresses } from '../domain/mail-redaction.js';
 
 export interface OutgoingMail {
   to: string;
@@ -37,13 +38,18 @@ export class MailError extends Error {
   }
 }
 
-/** 4xx, 503 and connection errors are temporary; other 5xx replies are permanent. */
-export function classifyMailError(err: unknown): MailError {
+/**
+ * 4xx, 503 and connection errors are temporary; other 5xx replies are permanent. The text has no
+ * address in it (domain/mail-redaction.ts: a server's reply quotes the recipient, and this text
+ * is stored, kept with a failed job and logged); `recipients` are the mail's, removed wherever
+ * they appear. Nothing else of the library's error (its `response`, `rejected` list) is kept.
+ */
+export function classifyMailError(err: unknown, recipients: readonly string[] = []): MailError {
   if (err instanceof MailError) return err;
   const e = err as { message?: string; responseCode?: number; permanent?: boolean; code?: string };
   const code = typeof e.responseCode === 'number' ? e.responseCode : null;
   const permanent = e.permanent ?? (code !== null && code >= 500 && code !== 503);
-  const text = (e.message ?? String(err)).slice(0, 500);
+  const text = redactAddresses(e.message ?? String(err), recipients).slice(0, 500);
   return new MailError(code ? text : `${e.code ?? 'ERROR'}: ${text}`, permanent, code);
 }
 
@@ -78,7 +84,7 @@ export function createMailer(env: Pick<Env, 'SMTP_URL' | 'MAIL_FROM' | 'MAIL_REP
         });
         return { messageId: mail.messageId, response: String(info.response ?? '') };
       } catch (err) {
-        throw classifyMailError(err);
+        throw classifyMailError(err, [mail.to]);
       }
     },
     close() {

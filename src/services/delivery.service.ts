@@ -34,7 +34,7 @@ export async function sendClaimed(trx: Executor, deps: DeliveryDeps, n: Notifica
   try {
     await deps.mailer.send({ to: n.recipient, subject: n.subject, text, html: n.bodyHtml, messageId: n.messageId });
   } catch (err) {
-    const error = classifyMailError(err);
+    const error = classifyMailError(err, [n.recipient]);
     await recordNotificationFailure(trx, n.id, error.message, error.permanent);
     return { ok: false, error, at: deps.clock.now() };
   }

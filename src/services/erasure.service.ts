@@ -10,6 +10,17 @@
  * questions answered, outcomes, needs-met answers, breaches, the age band and postcode district
  * at referral (on the checklist), and the audit log (which holds ids, never personal data).
  *
+ * The mail server's replies stored with the person's mail go too (their codes stay), and after
+ * commit the person's jobs are removed from Redis (forgetJobs); the error text of a mail never
+ * held an address to begin with (mail/transport.ts), so a Redis that is down then loses nothing.
+ *
+ * Erasure wins every race with the intake. Both take the person lock (a transaction-level
+ * advisory lock per date of birth, person.repository.ts) before any row of the person: the intake
+ * matches only people not erased, under that lock, so a checklist that comes after an erasure
+ * makes a new person, and one that came before is refused with the rest ('still_open') or erased
+ * with the rest. A change to one of the person's referrals takes it too (shared), so an erased
+ * person's referral is never reopened or written to (referral-transition.service.ts).
+ *
  * Retention (RETENTION_MONTHS_AFTER_CLOSE after the person's last checklist closed, the
  * scheduled 'retention' job and `signpost retention:run`) and erasure on request (an admin,
  * refused while anything is open or a legal hold is set) share one routine. Retention also
@@ -24,8 +35,19 @@ import type { Executor } from '../db/database.js';
 import { eraseFollowUpNotes } from '../db/follow-up.repository.js';
 import { eraseNotificationBodies } from '../db/notification.repository.js';
 import { dismissMatchFlagsOf } from '../db/person-match.repository.js';
-import { claimPeoplePastRetention, countPeoplePastRetention, erasePersonRows, lockPerson, setLegalHold } from '../db/person.repository.js';
-import { eraseEventText } from '../db/referral.repository.js';
+import {
+  claimPersonPastRetention,
+  countPeoplePastRetention,
+  datesOfBirthOf,
+  erasePersonRows,
+  lockDatesOfBirth,
+  lockPerson,
+  lockPersonRows,
+  peoplePastRetention,
+  setLegalHold,
+  tryLockDatesOfBirth,
+} from '../db/person.repository.js';
+import { eraseEventText, eraseForwardErrors } from '../db/referral.repository.js';
 import { eraseSubmissionConsentText } from '../db/submission.repository.js';
 import { readPersonData } from '../db/subject-access.repository.js';
 import { countClosedSelfReferralNotesDue, eraseClosedSelfReferralNotes, eraseSelfReferralNotesOf } from '../db/self-referral.repository.js';
@@ -46,12 +68,20 @@ const requireAdmin = (p: Principal) => {
   if (p.role !== 'admin') throw forbidden('only an admin erases personal data or sets a legal hold');
 };
 
-/** Removes the person's personal data from every table (inside the caller's transaction). */
-async function eraseWithin(trx: Executor, personId: string, reason: string, at: Date): Promise<{ submissions: number; referrals: number; mails: number }> {
+/** The person's jobs in Redis (their ids derive from these rows' ids: jobs/registry.ts). */
+interface PersonJobs {
+  referralIds: string[];
+  followUpIds: string[];
+  notificationIds: string[];
+}
+
+/** Removes the person's personal data from every table (inside the caller's transaction, with the person locked). */
+async function eraseWithin(trx: Executor, personId: string, reason: string, at: Date): Promise<{ submissions: number; referrals: number; mails: number; jobs: PersonJobs }> {
   const data = await readPersonData(trx, personId);
   const submissionIds = data.submissions.map((s) => s.id);
   const referralIds = data.referrals.map((r) => r.id);
   await eraseEventText(trx, referralIds);
+  await eraseForwardErrors(trx, referralIds);
   await eraseFollowUpNotes(trx, data.followUps.map((f) => f.id));
   await eraseSelfReferralNotesOf(trx, submissionIds);
   await eraseNotificationBodies(trx, referralIds, submissionIds);
@@ -61,32 +91,70 @@ async function eraseWithin(trx: Executor, personId: string, reason: string, at: 
   await revokeLinksOfReferrals(trx, referralIds, at);
   await dismissMatchFlagsOf(trx, personId, at);
   await erasePersonRows(trx, personId, reason, at);
-  return { submissions: submissionIds.length, referrals: referralIds.length, mails: data.mail.length };
+  return {
+    submissions: submissionIds.length,
+    referrals: referralIds.length,
+    mails: data.mail.length,
+    jobs: { referralIds, followUpIds: data.followUps.map((f) => f.id), notificationIds: data.mail.map((m) => m.id) },
+  };
 }
 
-/** Erasure on request: at once, unless a referral is live, a checklist still open, or a legal hold set. */
+/**
+ * After commit: the person's jobs leave Redis, whatever their state (a failed one keeps its error
+ * text and stack for a week), with the queues' event entries about them. Best effort: the
+ * erasure stands whatever Redis says.
+ */
+async function forgetJobs(deps: Pick<ServiceDeps, 'jobs'>, jobs: PersonJobs[]): Promise<void> {
+  await deps.jobs.forgetSafely([
+    ...jobs.flatMap((j) => j.referralIds.map((referralId) => ({ name: 'forward-referral' as const, payload: { referralId } }))),
+    ...jobs.flatMap((j) => j.followUpIds.map((followUpId) => ({ name: 'follow-up-due' as const, payload: { followUpId } }))),
+    ...jobs.flatMap((j) => j.notificationIds.map((notificationId) => ({ name: 'send-notification' as const, payload: { notificationId } }))),
+  ]);
+}
+
+/** A record was merged into the person between reading their dates of birth and locking their row. */
+class DatesMoved extends Error {}
+
+/**
+ * Erasure on request: at once, unless a referral is live, a checklist still open, or a legal hold set.
+ * Lock order (as the intake's): the person lock of each of their dates of birth, in date order,
+ * then their rows (the person and the records merged into it, in id order, as a merge takes
+ * them). A record merged in meanwhile brings a date not locked: the transaction starts again.
+ */
 export async function erasePerson(deps: ServiceDeps, principal: Principal, personId: string, body: z.infer<typeof erasureSchema>, requestId?: string) {
   requireAdmin(principal);
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const person = await lockPerson(trx, personId);
-    if (!person) throw notFound('person');
-    if (person.mergedInto) throw conflict('person_merged', 'this record was merged into another; erase that one', { mergedInto: person.mergedInto });
-    if (person.erasedAt) throw conflict('already_erased', "this person's details were already erased");
-    if (person.legalHoldAt) throw conflict('legal_hold', 'a legal hold is set on this person: lift it before erasing', { reason: person.legalHoldReason });
-    const data = await readPersonData(trx, personId);
-    const live = data.referrals.filter((r) => !TERMINAL_STATUSES.has(r.status as never));
-    const open = data.submissions.filter((s) => s.status === 'open');
-    if (live.length || open.length) {
-      throw conflict('still_open', 'the person has live referrals or an open checklist: cancel them (withdrawing consent does) and wait for the checklist to close', {
-        liveReferrals: live.map((r) => ({ id: r.id, reference: r.reference, status: r.status })),
-        openChecklists: open.map((s) => ({ id: s.id, reference: s.reference })),
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { jobs, ...counts } = await deps.db.transaction().execute(async (trx) => {
+        const dates = await datesOfBirthOf(trx, personId);
+        await lockDatesOfBirth(trx, dates);
+        const person = await lockPersonRows(trx, personId);
+        if (!person) throw notFound('person');
+        if (person.mergedInto) throw conflict('person_merged', 'this record was merged into another; erase that one', { mergedInto: person.mergedInto });
+        if (person.erasedAt) throw conflict('already_erased', "this person's details were already erased");
+        if (person.legalHoldAt) throw conflict('legal_hold', 'a legal hold is set on this person: lift it before erasing', { reason: person.legalHoldReason });
+        if ((await datesOfBirthOf(trx, personId)).some((d) => !dates.includes(d))) throw new DatesMoved();
+        const data = await readPersonData(trx, personId);
+        const live = data.referrals.filter((r) => !TERMINAL_STATUSES.has(r.status as never));
+        const open = data.submissions.filter((s) => s.status === 'open');
+        if (live.length || open.length) {
+          throw conflict('still_open', 'the person has live referrals or an open checklist: cancel them (withdrawing consent does) and wait for the checklist to close', {
+            liveReferrals: live.map((r) => ({ id: r.id, reference: r.reference, status: r.status })),
+            openChecklists: open.map((s) => ({ id: s.id, reference: s.reference })),
+          });
+        }
+        const reached = await eraseWithin(trx, personId, body.reason, now);
+        await recordAudit(trx, { principal, action: 'person.erase', entity: 'person', entityId: personId, personId, requestId, at: now });
+        return reached;
       });
+      await forgetJobs(deps, [jobs]);
+      return { personId, erasedAt: now.toISOString(), ...counts };
+    } catch (err) {
+      if (!(err instanceof DatesMoved)) throw err;
+      if (attempt === 3) throw conflict('try_again', 'records were being merged into this person meanwhile: try again');
     }
-    const counts = await eraseWithin(trx, personId, body.reason, now);
-    await recordAudit(trx, { principal, action: 'person.erase', entity: 'person', entityId: personId, personId, requestId, at: now });
-    return { personId, erasedAt: now.toISOString(), ...counts };
-  });
+  }
 }
 
 export async function setPersonLegalHold(deps: ServiceDeps, principal: Principal, personId: string, hold: { reason: string } | null, requestId?: string) {
@@ -124,27 +192,49 @@ export interface RetentionResult {
 const BATCH = 100;
 
 /**
- * Erases everyone past retention, in batches of 100 (each batch one transaction; SKIP LOCKED lets
- * two runs share the work). A dry run only counts. Reads the partial index on inactive_since:
- * its cost follows the people due, not the history.
+ * Erases everyone past retention, in batches of 100 (each batch one transaction). A dry run only
+ * counts. Reads the partial index on inactive_since: its cost follows the people due, not the
+ * history.
+ *
+ * Lock order, as erasePerson's and the intake's: the candidates are read without a lock, then each
+ * is taken in turn: the person lock of each of their dates of birth, then their row and the rows
+ * merged into it, and the conditions are read again. None of these waits (try-lock, SKIP LOCKED):
+ * a person someone else is busy with (a checklist arriving, a merge, another run) is passed by,
+ * for the next run. What the batch then waits for is only a row of a person it holds, and no one
+ * holds such a row while waiting for a person lock (everyone takes that first), so retention
+ * cannot deadlock with the intake, an erasure or a referral's change; two runs share the work.
  */
-export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env' | 'logger'>, opts: { dryRun: boolean }): Promise<RetentionResult> {
+export async function runRetention(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env' | 'logger' | 'jobs'>, opts: { dryRun: boolean }): Promise<RetentionResult> {
   const now = deps.clock.now();
   const cutoff = retentionCutoff(now, deps.env.RETENTION_MONTHS_AFTER_CLOSE);
   const { due, held } = await countPeoplePastRetention(deps.db, cutoff);
   if (opts.dryRun) return { cutoff: cutoff.toISOString(), dryRun: true, erased: due, heldBack: held, closedSelfReferrals: await countClosedSelfReferralNotesDue(deps.db, cutoff) };
+  const reason = `retention: ${deps.env.RETENTION_MONTHS_AFTER_CLOSE} months after the last checklist closed`;
   let erased = 0;
+  // people passed by (busy, or no longer due): left for the next run, and out of the next pages
+  const passedBy: string[] = [];
   for (;;) {
-    const n = await deps.db.transaction().execute(async (trx) => {
-      const batch = await claimPeoplePastRetention(trx, cutoff, BATCH);
-      for (const p of batch) {
-        await eraseWithin(trx, p.id, `retention: ${deps.env.RETENTION_MONTHS_AFTER_CLOSE} months after the last checklist closed`, now);
-        await recordAudit(trx, { principal: { userId: SYSTEM_ACTOR.actorUserId, name: SYSTEM_ACTOR.actorLabel }, action: 'person.retention_erase', entity: 'person', entityId: p.id, personId: p.id, at: now });
+    const candidates = await peoplePastRetention(deps.db, cutoff, passedBy, BATCH);
+    const jobs = await deps.db.transaction().execute(async (trx) => {
+      const reached: PersonJobs[] = [];
+      for (const c of candidates) {
+        const dates = await datesOfBirthOf(trx, c.id);
+        const claimed =
+          (await tryLockDatesOfBirth(trx, dates)) &&
+          (await claimPersonPastRetention(trx, c.id, cutoff)) !== undefined &&
+          (await datesOfBirthOf(trx, c.id)).every((d) => dates.includes(d));
+        if (!claimed) {
+          passedBy.push(c.id);
+          continue;
+        }
+        reached.push((await eraseWithin(trx, c.id, reason, now)).jobs);
+        await recordAudit(trx, { principal: { userId: SYSTEM_ACTOR.actorUserId, name: SYSTEM_ACTOR.actorLabel }, action: 'person.retention_erase', entity: 'person', entityId: c.id, personId: c.id, at: now });
       }
-      return batch.length;
+      return reached;
     });
-    erased += n;
-    if (n < BATCH) break;
+    erased += jobs.length;
+    await forgetJobs(deps, jobs);
+    if (candidates.length < BATCH) break;
   }
   const closedSelfReferrals = await eraseClosedSelfReferralsPastRetention(deps, cutoff, now);
   if (erased || closedSelfReferrals) deps.logger.info({ erased, closedSelfReferrals, cutoff }, 'retention: personal data erased');

@@ -6,7 +6,9 @@
  *  - an append-only event (who, when, from, to, reason, outcome, note) in the same transaction;
  *  - the side effects that belong to the step, in the same transaction (breach resolution,
  *    closing the submission, the rejection alert, the re-routed replacement referral);
- *  - mail and forward jobs enqueued only AFTER commit (README reliability rule 1).
+ *  - mail and forward jobs enqueued only AFTER commit (README reliability rule 1);
+ *  - an erased person's referral is never moved (409 person_erased): checked under the person
+ *    lock that erasure takes, so a move and an erasure never interleave.
  */
 import { z } from 'zod';
 import { AppError, badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../errors.js';
@@ -26,6 +28,7 @@ import { dispatchNotifications } from './notification.service.js';
 import { accessTo, allowedFor } from './referral-access.js';
 import { closeSubmissionIfDone } from './submission-closure.service.js';
 import { reopenSubmission } from '../db/submission.repository.js';
+import { isPersonOfSubmissionErased, personOfSubmissionErased } from '../db/person.repository.js';
 import type { Updateable } from 'kysely';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable();
@@ -51,6 +54,12 @@ export type TransitionResult = Referral & {
 /** Thrown inside the transaction when the referral moved under us; rolls everything back. */
 class MovedMeanwhile extends Error {}
 
+/**
+ * The person's details were erased: their referrals are never reopened nor written to again
+ * (erasure cannot reach what is written after it).
+ */
+const personErased = () => conflict('person_erased', 'This person’s details were erased, so their referrals cannot be reopened or changed.');
+
 function illegal(from: string, allowed: ReferralStatus[], to: string) {
   return conflict('illegal_transition', `a referral that is ${from} cannot move to ${to}`, { from, allowed });
 }
@@ -66,6 +75,8 @@ export async function transitionReferral(
   const current = await findReferral(deps.db, referralId);
   const who = current ? accessTo(principal, current)?.actor : undefined;
   if (!current || !who) throw notFound('referral');
+  // before anything else is judged; read again under the person lock below
+  if (await isPersonOfSubmissionErased(deps.db, current.submissionId)) throw personErased();
 
   const now = deps.clock.now();
   const decision = decideTransition(current.status as ReferralStatus, {
@@ -135,6 +146,9 @@ export async function transitionReferral(
   let updated: Referral;
   try {
     updated = await deps.db.transaction().execute(async (trx) => {
+      // First, before any row is locked (the intake's and erasure's order): the person lock,
+      // shared. An erasure of the person committed before it, or starts after this commits.
+      if (await personOfSubmissionErased(trx, current.submissionId)) throw personErased();
       if (replacement) {
         // the replacement first: the old row's rerouted_to_id references it
         await insertReferral(trx, {

@@ -197,6 +197,8 @@ export async function getReferralForActor(
     outcome: r.outcome,
     onHoldUntil: r.onHoldUntil,
     updatedAt: r.updatedAt,
-    allowedNext: allowedFor(r, actor),
+    // an erased person's referral moves no more (referral-transition.service.ts)
+    personErased: r.personErasedAt !== null,
+    allowedNext: r.personErasedAt ? [] : allowedFor(r, actor),
   };
 }

@@ -63,7 +63,7 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
   }
 }
 
-export async function createTestContext(overrides: Partial<Record<keyof Env, string>> = {}): Promise<TestContext> {
+export async function createTestContext(overrides: Partial<Record<keyof Env, string>> = {}, opts: { poolSize?: number } = {}): Promise<TestContext> {
   const database = await createTestDatabase();
   const prefix = `sp-test-${randomBytes(6).toString('hex')}`;
   const env = loadEnv({
@@ -76,7 +76,8 @@ export async function createTestContext(overrides: Partial<Record<keyof Env, str
     ...overrides,
   });
   const logger = createLogger(env.LOG_LEVEL);
-  const db = createDb({ connectionString: env.DATABASE_URL, poolSize: 5 });
+  // small by default (many files run at once); a file that races requests asks for more
+  const db = createDb({ connectionString: env.DATABASE_URL, poolSize: opts.poolSize ?? 5 });
   const jobs = createProducer({ redisUrl: env.REDIS_URL, prefix, logger, mode: 'fail-fast' });
   const clock = new ManualClock();
   const deps: ServiceDeps = { env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db), holidays: new HolidayCalendar(db, clock, env), capacities: new AgencyCapacities(db, clock, env.CAPACITY_CACHE_TTL_MS) };
