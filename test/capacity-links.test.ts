@@ -144,7 +144,7 @@ describe('an agency that gets a staff account', () => {
     // the reminder mail carries the signed-in page, no link of its own
     const s = await submit(api, worker, q, [q.questions.findIndex((x) => x.agencyId === agencyId)]);
     await forward(ctx, [s.referrals[0]!.id]);
-    ctx.clock.advance(11 * DAY);
+    ctx.clock.set(new Date(new Date(s.referrals[0]!.contactDueAt).getTime() - 2 * DAY));
     await sendContactReminders(ctx);
     const mail = await ctx.db.selectFrom('notifications').select('bodyText').where('kind', '=', 'contact_reminder').where('agencyId', '=', agencyId).executeTakeFirstOrThrow();
     expect(mail.bodyText).toContain('/agency/capacity');
