@@ -66,12 +66,13 @@ describe('list', () => {
     // every cursor the hub is handed, walking its list one referral at a time (newest first)
     const order: string[] = [];
     const cursors: string[] = [];
-    for (let cursor: string | null = null, first = true; first || cursor; first = false) {
-      const page = await api.get(`/api/v1/referrals?limit=1${cursor ? `&cursor=${cursor}` : ''}`, coordinator.token);
+    for (let query = '?limit=1'; ; ) {
+      const page = await api.get<{ items: { id: string }[]; nextCursor: string | null }>(`/api/v1/referrals${query}`, coordinator.token);
       expect(page.status).toBe(200);
-      order.push(...page.body.items.map((x: any) => x.id));
-      cursor = page.body.nextCursor;
-      if (cursor) cursors.push(cursor);
+      order.push(...page.body.items.map((x) => x.id));
+      if (!page.body.nextCursor) break;
+      cursors.push(page.body.nextCursor);
+      query = `?limit=1&cursor=${page.body.nextCursor}`;
     }
     expect(order).toHaveLength(4);
     expect(cursors).toHaveLength(3);
