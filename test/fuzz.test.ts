@@ -6,6 +6,9 @@
  * triage release form, each sent a valid form with hostile changes (arrays for strings, deep
  * nesting, lone surrogates, huge values, prototype keys). Not one may answer 5xx, and afterwards the
  * server is healthy and still takes a valid checklist.
+ * Every fuzzed form goes with a live session (or link) and the CSRF token its page gave, and
+ * each form's answers are counted to show that most came from its handler, not from a guard
+ * before it; a separate set of posts with missing or wrong tokens must get the expired-form answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from './helpers/context.js';
@@ -13,8 +16,11 @@ import { submissionBody, type TestUser } from './helpers/factories.js';
 import { markForwarded, submit } from './helpers/referrals.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
+import { AnswerTally, formAnswer } from './helpers/form-answers.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { referenceOf, releaseFields, selfReferralForm } from './helpers/self-referral.js';
+import { createAgencyLink } from '../src/services/agency-link.service.js';
+import { capacityLinkFor } from '../src/services/capacity-link.js';
 import { currentQuestionnaire } from '../src/services/questionnaire.service.js';
 import { submitSelfReferral } from '../src/services/self-referral.service.js';
 import type { SubmissionBody } from '../src/services/submission.schema.js';
@@ -198,6 +204,15 @@ let referralId: string;
 let followUpId: string;
 let agencyId: string;
 let draftId: string;
+/** the forwarding mail's link to a referral of its own (another person's, at another agency) */
+let agencyLinkPath: string;
+/** the capacity reminder's link of an agency without accounts */
+let capacityLinkPath: string;
+let organisationId: string;
+/** an open self-referral in triage, for the close form */
+let triageItemId: string;
+/** a user for the admin's user form to change (never one the fuzz posts as) */
+let throwawayUserId: string;
 
 beforeAll(async () => {
   // the self-referral limits out of the way: the fuzz is about what the form does with what it is sent
@@ -220,6 +235,17 @@ beforeAll(async () => {
   webCoordinator = await makeWebUser(ctx, 'coordinator');
   webAdmin = await makeWebUser(ctx, 'admin');
   webAgency = await makeWebUser(ctx, 'agency', agencyId);
+  throwawayUserId = (await makeWebUser(ctx, 'link_worker')).id;
+  const linked = await submit(api, linkWorker, q, [q.questions[15]!.id]);
+  await markForwarded(ctx, linked.referrals[0]!.id);
+  agencyLinkPath = new URL(await createAgencyLink(ctx.db, ctx, linked.referrals[0]!.id, ctx.clock.now())).pathname;
+  capacityLinkPath = new URL(await capacityLinkFor(ctx.db, ctx.env, q.questions[2]!.agencyId, ctx.clock.now())).pathname;
+  expect(capacityLinkPath).toMatch(/^\/capacity\//);
+  const org = await api.post('/api/v1/organisations', coordinator.token, { name: 'Fuzz surgery', type: 'nhs' });
+  expect(org.status, JSON.stringify(org.body)).toBe(201);
+  organisationId = org.body.id;
+  const triaged = await submitSelfReferral(ctx, { body: submissionBody(q, [q.questions[0]!.id], { person: { email: 'fuzz@example.org' } }) as SubmissionBody, filledInBy: 'person', formKey: `fuzz-close-${crypto.randomUUID()}` });
+  triageItemId = (await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', triaged.reference).executeTakeFirstOrThrow()).id;
 }, 120_000);
 afterAll(async () => ctx?.close());
 
@@ -227,6 +253,106 @@ afterAll(async () => ctx?.close());
 async function current(): Promise<Checklist> {
   const view = (await currentQuestionnaire(ctx))!;
   return { ...view, questions: view.sections.flatMap((x) => x.questions) };
+}
+
+/** Encoded text the body checks refuse before any route: NUL, and the bytes of a lone surrogate. */
+const UNSTORABLE = /%00|%ED%[AB]/i;
+
+/** Ordinary values a form field might hold: its options, dates, ids, names. */
+const plainFormValues = (cur: Checklist) => [
+  '', 'yes', 'no', 'none', 'all', 'on', 'true', '0', '1', '7', '14', '31', '12', '2026', '2027', '09:30', '2026-01-20',
+  'calendar_days', 'working_days', 'accepting', 'waiting_list', 'closed', 'paused', 'active',
+  'acknowledged', 'contacted', 'completed', 'rejected', 'on_hold', 'cancelled', 'rerouted', 'service_provided',
+  'phone', 'email', 'person', 'representative', 'paper', 'agency', 'coordinator', 'link_worker', 'other', 'council',
+  'merge', 'dismiss', 'disable', 'place', 'lift', 'publish', 'save', 'not_genuine',
+  'Fuzz Name', 'A reason given', 'fuzz@example.org', '020 7946 0000', 'SE1 7PB', 'a long enough password 123',
+  agencyId, referralId, personId, otherPersonId, cur.id, ...cur.questions.slice(0, 4).map((x) => x.id),
+];
+
+/** A form a signed-in user (or a link's holder, or a visitor signing in) posts. */
+interface FormTarget {
+  /** the path without its secrets, for messages */
+  name: string;
+  client: WebClient;
+  path: string;
+  fields: string[];
+  /** fields its page always sends right (the checklist version): without them every case meets the same first check */
+  always?: Record<string, string>;
+  /** the token this client's form carries now (read from its page) */
+  csrf: () => Promise<string>;
+  /** a token valid for someone else: another session, another link, another visitor */
+  foreign: string;
+}
+
+let targets: Promise<FormTarget[]> | undefined;
+/** Every form of the web pages, each posted by a client that may post it. Built once, on first use. */
+function formTargets(): Promise<FormTarget[]> {
+  targets ??= (async () => {
+    const signedIn = async (u: WebUser) => {
+      const c = new WebClient(ctx.baseUrl);
+      expect((await c.signIn(u.email, u.password)).status).toBe(303);
+      return c;
+    };
+    const tokenOf = async (c: WebClient, page: string) => {
+      const res = await c.get(page);
+      expect(res.status, page).toBe(200);
+      return WebClient.csrfOf(res.text);
+    };
+    const [coord, agency, adm] = [await signedIn(webCoordinator), await signedIn(webAgency), await signedIn(webAdmin)];
+    const [coordCsrf, agencyCsrf, admCsrf] = [await tokenOf(coord, '/hub/agencies'), await tokenOf(agency, `/agency/referrals/${referralId}`), await tokenOf(adm, '/hub/users')];
+    const session = (client: WebClient, csrf: string, foreign: string) => ({ client, csrf: async () => csrf, foreign });
+    const [asCoord, asAgency, asAdmin] = [session(coord, coordCsrf, agencyCsrf), session(agency, agencyCsrf, coordCsrf), session(adm, admCsrf, coordCsrf)];
+    // the mailed links' pages carry tokens of their own; the sign-in page a pre-session one, new on each page
+    const linkVisitor = new WebClient(ctx.baseUrl);
+    const linkCsrf = await tokenOf(linkVisitor, agencyLinkPath);
+    const capacityVisitor = new WebClient(ctx.baseUrl);
+    const capacityCsrf = await tokenOf(capacityVisitor, capacityLinkPath);
+    const visitor = new WebClient(ctx.baseUrl);
+    const otherVisitorCsrf = await tokenOf(new WebClient(ctx.baseUrl), '/sign-in');
+    const referralFields = ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'];
+    const withdrawFields = ['scope', 'reason', 'when[day]', 'when[month]', 'when[year]', 'whenTime'];
+    const capacityFields = ['status', 'waitWeeks', 'closedUntil[day]', 'closedUntil[month]', 'closedUntil[year]'];
+    // the JSON fuzz may have published a new checklist version: the forms are the current one's
+    const cur = await current();
+    const checklist = { questionnaireId: cur.id };
+    const forms: (Omit<FormTarget, 'name'> & { name?: string })[] = [
+      { ...asCoord, path: '/checklist', always: checklist, fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[month]', 'dateOfBirth[year]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'consentRecordedAt', 'idempotencyKey', 'wb_lifeSatisfaction', 'wb_anxious', ...cur.sections.map((x) => `s_${x.id}`)] },
+      { ...asAgency, path: `/agency/referrals/${referralId}`, fields: referralFields },
+      { ...asAgency, path: '/agency/capacity', fields: capacityFields },
+      { ...asAgency, path: '/agency/capacity/confirm', fields: [] },
+      { ...asCoord, path: `/hub/referrals/${referralId}`, fields: referralFields },
+      { ...asCoord, path: `/hub/referrals/${referralId}/revoke-links`, fields: [] },
+      { ...asCoord, path: `/hub/follow-ups/${followUpId}`, fields: ['contactMade', 'note', `needsMet_${referralId}`, 'wb_happy', 'wb_worthwhile'] },
+      { ...asCoord, path: '/hub/agencies', fields: ['name', 'email', 'phone', 'contactDays', 'contactClock'] },
+      { ...asCoord, path: `/hub/agencies/${agencyId}`, fields: ['email', 'phone', 'status', 'contactDays', 'contactClock'] },
+      { ...asCoord, path: `/hub/agencies/${agencyId}/capacity`, fields: capacityFields },
+      { ...asCoord, path: `/hub/agencies/${agencyId}/capacity/confirm`, fields: [] },
+      { client: capacityVisitor, csrf: async () => capacityCsrf, foreign: linkCsrf, name: '/capacity/:agency/:expires/:signature', path: capacityLinkPath, fields: capacityFields },
+      { client: capacityVisitor, csrf: async () => capacityCsrf, foreign: linkCsrf, name: '/capacity/:agency/:expires/:signature/confirm', path: `${capacityLinkPath}/confirm`, fields: [] },
+      { ...asAdmin, path: '/hub/users', fields: ['role', 'name', 'email', 'agencyId', 'organisationId', 'password'] },
+      // another user than the ones posting: a disabled account would end a session of the fuzz
+      { ...asAdmin, path: `/hub/users/${throwawayUserId}`, fields: ['action', 'password'] },
+      { ...asCoord, path: '/hub/people', fields: ['q'] },
+      { ...asCoord, path: `/hub/people/matches/${personId}`, fields: ['action', 'keepId', 'otherId'] },
+      { ...asCoord, path: `/hub/people/${personId}/withdraw-consent`, fields: withdrawFields },
+      { ...asCoord, path: `/submissions/${personSubmissionId}/withdraw-consent`, fields: withdrawFields },
+      { ...asAdmin, path: `/hub/people/${otherPersonId}/legal-hold`, fields: ['action', 'reason'] },
+      { ...asAdmin, path: `/hub/people/${otherPersonId}/erase`, fields: ['reason'] },
+      { ...asCoord, path: '/hub/organisations', fields: ['name', 'type'] },
+      { ...asCoord, path: `/hub/organisations/${organisationId}`, fields: ['name', 'type', 'active'] },
+      { ...asCoord, path: '/hub/outcomes', fields: ['code', 'label', 'snomedCode', 'snomedTerm'] },
+      { ...asCoord, path: '/hub/outcomes/service_provided', fields: ['label', 'active', 'snomedCode', 'snomedTerm'] },
+      { ...asCoord, path: '/hub/checklists/new', always: checklist, fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'channel', 'receivedOn[day]', 'receivedOn[month]', 'receivedOn[year]', 'receivedTime', 'referrerOrganisationId', 'referrerOrganisationText', 'referrerName', ...cur.sections.map((x) => `s_${x.id}`)] },
+      { ...asCoord, path: `/hub/triage/${triageItemId}/close`, fields: ['reason', 'note'] },
+      { ...asAdmin, path: '/hub/agencies', name: '/hub/agencies (as an admin)', fields: ['name', 'email', 'phone', 'contactDays', 'contactClock', 'personFields', 'personFieldsShown'] },
+      { ...asCoord, path: `/hub/questionnaires/${draftId}`, fields: ['action', 'title', 's0_title', 's0_q0_text', 's0_q0_agency', 's99999_title'] },
+      // a new visitor each time (a case that signs in a user the fuzz made would leave a session)
+      { client: visitor, csrf: async () => (visitor.cookies.clear(), tokenOf(visitor, '/sign-in')), foreign: otherVisitorCsrf, path: '/sign-in', fields: ['email', 'password', 'next'] },
+      { client: linkVisitor, csrf: async () => linkCsrf, foreign: capacityCsrf, name: '/a/:token', path: agencyLinkPath, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil'] },
+    ];
+    return forms.map((f) => ({ ...f, name: f.name ?? f.path }));
+  })();
+  return targets;
 }
 
 describe('fuzzing every JSON endpoint and every form', () => {
@@ -271,6 +397,8 @@ describe('fuzzing every JSON endpoint and every form', () => {
     ];
     const failures: string[] = [];
     const statuses = new Map<number, number>();
+    /** refusals naming a field of the body: the endpoint's own checks, past the parser and the shape check */
+    let fieldRefusals = 0;
     for (let i = 0; i < JSON_CASES; i++) {
       const kind = rng.int(10);
       let method = 'GET';
@@ -291,80 +419,87 @@ describe('fuzzing every JSON endpoint and every form', () => {
         if (rng.next() < 0.1) headers['idempotency-key'] = String(rng.pick(ODD_STRINGS)).replace(/[^\x20-\x7e]/g, '') || 'k';
       }
       const res = await fetch(ctx.baseUrl + path, { method, headers: { ...headers, authorization: `Bearer ${token}` }, body });
-      await res.arrayBuffer();
+      const text = await res.text();
+      if (res.status === 400 && /"path":"(?!\(body\)")[^"]+"/.test(text)) fieldRefusals++;
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status >= 500) failures.push(`#${i} ${method} ${path} -> ${res.status} (${(body ?? '').slice(0, 120)})`);
     }
     expect(failures).toEqual([]);
-    // the cases reached the handlers: many refusals, and some requests that were fine
-    expect(statuses.get(400) ?? 0).toBeGreaterThan(JSON_CASES / 4);
-    expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
+    // the cases reached the handlers: many refusals of a field (not of unreadable JSON, which
+    // the parser refuses before any route), and some requests that were fine
+    const counts = JSON.stringify(Object.fromEntries(statuses));
+    expect(fieldRefusals, counts).toBeGreaterThan(JSON_CASES / 4);
+    expect([...statuses].filter(([s]) => s >= 200 && s < 300).reduce((n, [, c]) => n + c, 0), counts).toBeGreaterThan(JSON_CASES / 50);
   });
 
-  it(`answers ${FORM_CASES} malformed form posts without a 5xx`, { timeout: 180_000 }, async () => {
+  it(`answers ${FORM_CASES} malformed form posts, signed in and with the session's CSRF token, without a 5xx, most of them from the forms' own handlers`, { timeout: 180_000 }, async () => {
     const rng = prng(SEED + 1);
-    const coord = new WebClient(ctx.baseUrl);
-    await coord.signIn(webCoordinator.email, webCoordinator.password);
-    const agency = new WebClient(ctx.baseUrl);
-    await agency.signIn(webAgency.email, webAgency.password);
-    const csrfOf = async (c: WebClient, page: string) => WebClient.csrfOf((await c.get(page)).text);
-    const coordCsrf = await csrfOf(coord, '/hub/agencies');
-    const adm = new WebClient(ctx.baseUrl);
-    await adm.signIn(webAdmin.email, webAdmin.password);
-    const admCsrf = await csrfOf(adm, '/hub/users');
-    const agencyCsrf = await csrfOf(agency, `/agency/referrals/${referralId}`);
-    const forms: { client: WebClient; csrf: string; path: string; fields: string[] }[] = [
-      { client: coord, csrf: coordCsrf, path: '/checklist', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'dateOfBirth[month]', 'dateOfBirth[year]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'consentRecordedAt', 'idempotencyKey', 'wb_lifeSatisfaction', 'wb_anxious', ...q.sections.map((x) => `s_${x.id}`)] },
-      { client: agency, csrf: agencyCsrf, path: `/agency/referrals/${referralId}`, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/referrals/${referralId}`, fields: ['to', 'reason', 'outcome', 'note', 'onHoldUntil', 'targetAgencyId'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/follow-ups/${followUpId}`, fields: ['contactMade', 'note', `needsMet_${referralId}`, 'wb_happy', 'wb_worthwhile'] },
-      { client: coord, csrf: coordCsrf, path: '/hub/agencies', fields: ['name', 'email', 'phone', 'contactDays', 'contactClock'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/agencies/${agencyId}`, fields: ['email', 'phone', 'status', 'contactDays', 'contactClock'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/agencies/${agencyId}/capacity`, fields: ['status', 'waitWeeks', 'closedUntil[day]', 'closedUntil[month]', 'closedUntil[year]'] },
-      { client: new WebClient(ctx.baseUrl), csrf: 'x', path: `/capacity/${agencyId}/9999999999/${'A'.repeat(43)}`, fields: ['status', 'waitWeeks'] },
-      { client: adm, csrf: admCsrf, path: '/hub/users', fields: ['role', 'name', 'email', 'agencyId', 'organisationId', 'password'] },
-      { client: adm, csrf: admCsrf, path: `/hub/users/${webAgency.id}`, fields: ['action', 'password'] },
-      { client: coord, csrf: coordCsrf, path: '/hub/people', fields: ['q'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/people/matches/${personId}`, fields: ['action', 'keepId', 'otherId'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/people/${personId}/withdraw-consent`, fields: ['scope', 'reason', 'when[day]', 'when[month]', 'when[year]', 'whenTime'] },
-      { client: coord, csrf: coordCsrf, path: `/submissions/${personSubmissionId}/withdraw-consent`, fields: ['scope', 'reason', 'when[day]', 'when[month]', 'when[year]', 'whenTime'] },
-      { client: adm, csrf: admCsrf, path: `/hub/people/${otherPersonId}/legal-hold`, fields: ['action', 'reason'] },
-      { client: adm, csrf: admCsrf, path: `/hub/people/${otherPersonId}/erase`, fields: ['reason'] },
-      { client: coord, csrf: coordCsrf, path: '/hub/organisations', fields: ['name', 'type'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/organisations/${crypto.randomUUID()}`, fields: ['name', 'type', 'active'] },
-      { client: coord, csrf: coordCsrf, path: '/hub/outcomes', fields: ['code', 'label', 'snomedCode', 'snomedTerm'] },
-      { client: coord, csrf: coordCsrf, path: '/hub/outcomes/service_provided', fields: ['label', 'active', 'snomedCode', 'snomedTerm'] },
-      { client: coord, csrf: coordCsrf, path: '/hub/checklists/new', fields: ['questionnaireId', 'givenName', 'familyName', 'dateOfBirth[day]', 'postcode', 'preferredContact', 'consentGiven', 'consentBy', 'channel', 'receivedOn[day]', 'receivedOn[month]', 'receivedOn[year]', 'receivedTime', 'referrerOrganisationId', 'referrerOrganisationText', 'referrerName', ...q.sections.map((x) => `s_${x.id}`)] },
-      { client: coord, csrf: coordCsrf, path: `/hub/triage/${crypto.randomUUID()}/close`, fields: ['reason', 'note'] },
-      { client: adm, csrf: admCsrf, path: '/hub/agencies', fields: ['name', 'email', 'phone', 'contactDays', 'contactClock', 'personFields', 'personFieldsShown'] },
-      { client: coord, csrf: coordCsrf, path: `/hub/questionnaires/${draftId}`, fields: ['action', 'title', 's0_title', 's0_q0_text', 's0_q0_agency', 's99999_title'] },
-      { client: new WebClient(ctx.baseUrl), csrf: 'x', path: '/sign-in', fields: ['email', 'password', 'next'] },
-      { client: new WebClient(ctx.baseUrl), csrf: 'x', path: `/a/${'A'.repeat(43)}`, fields: ['to', 'note'] },
-    ];
-    const rawValue = () =>
-      rng.pick([
-        enc(value(rng)),
-        '%00',
-        '%ED%A0%80',
-        '%E0%A4%A',
-        '%',
-        '%%%',
-        'a'.repeat(rng.pick([10, 5_000, 90_000])),
-        enc(rng.pick(ODD_STRINGS)),
-      ]);
+    const forms = await formTargets();
+    const plainValues = plainFormValues(await current());
+    /** a hostile value (already URL-encoded); in a 'deep' case one the body checks let through to the handler */
+    const rawValue = (deep: boolean): string => {
+      for (;;) {
+        const v = rng.pick([enc(value(rng)), '%00', '%ED%A0%80', '%E0%A4%A', '%', '%%%', 'a'.repeat(rng.pick([10, 5_000, 90_000])), enc(rng.pick(ODD_STRINGS))]);
+        if (!deep || !UNSTORABLE.test(v)) return v;
+      }
+    };
     const failures: string[] = [];
+    const tallies = new Map(forms.map((f) => [f.name, new AnswerTally()]));
     for (let i = 0; i < FORM_CASES; i++) {
       const f = rng.pick(forms);
-      const parts: string[] = [];
-      if (rng.next() < 0.85) parts.push(`_csrf=${enc(f.csrf)}`);
+      // most cases are 'deep': plain or storable hostile values, which reach the handler's own
+      // checks; the rest send only hostile values, which the body checks mostly refuse first
+      const deep = rng.next() < 0.75;
+      const parts = [`_csrf=${enc(await f.csrf())}`, ...(deep ? Object.entries(f.always ?? {}).map(([k, v]) => `${enc(k)}=${enc(v)}`) : [])];
       for (let j = 0, n = rng.int(f.fields.length + 3); j < n; j++) {
-        const key = rng.next() < 0.8 ? rng.pick(f.fields) : rng.pick([...PROTO_KEYS, '_csrf', 'a[b][c]', 'a[]', '%00', '%ED%A0%80']);
-        parts.push(`${key.startsWith('%') ? key : enc(key)}=${rawValue()}`);
+        const key = f.fields.length && rng.next() < 0.8 ? rng.pick(f.fields) : rng.pick(deep ? [...PROTO_KEYS, 'a[b][c]', 'a[]'] : [...PROTO_KEYS, 'a[b][c]', 'a[]', '%00', '%ED%A0%80']);
+        const v = deep && rng.next() < 0.6 ? enc(rng.pick(plainValues)) : rawValue(deep);
+        parts.push(`${key.startsWith('%') ? key : enc(key)}=${v}`);
       }
       const res = await f.client.post(f.path, parts.join('&'));
-      if (res.status >= 500) failures.push(`#${i} POST ${f.path} -> ${res.status} (${parts.join('&').slice(0, 160)})`);
+      const answer = formAnswer(res);
+      tallies.get(f.name)!.add(answer);
+      if (res.status >= 500) failures.push(`#${i} POST ${f.name} -> ${res.status} (${parts.slice(1).join('&').slice(0, 160)})`);
+      // the token was the session's (or the link's) own: never refused as expired, and no session or link was lost
+      else if (['csrf', 'signed-out', 'role', 'link-expired'].includes(answer)) failures.push(`#${i} POST ${f.name} -> ${res.status}: ${answer}`);
     }
     expect(failures).toEqual([]);
+    // the cases got past the guards: for every form, most answers are its handler's own (its
+    // error page, a redirect, a 404 or 409 of its own), not a refusal before it
+    const reached = Object.fromEntries([...tallies].map(([name, t]) => [name, `${t.get('handler')} of ${t.total}`]));
+    for (const [name, t] of tallies) {
+      expect(t.total, `${name}: ${reached[name]}`).toBeGreaterThanOrEqual(FORM_CASES / forms.length / 2);
+      expect(t.get('handler') / t.total, `${name}: ${reached[name]} reached the handler`).toBeGreaterThanOrEqual(0.5);
+    }
+  });
+
+  it("refuses each form posted with a missing, made-up, altered or someone else's CSRF token with the expired-form answer", async () => {
+    const forms = await formTargets();
+    const plainValues = plainFormValues(await current());
+    const failures: string[] = [];
+    let sent = 0;
+    for (const [n, f] of forms.entries()) {
+      const good = await f.csrf();
+      const fields = [...Object.entries(f.always ?? {}), ...f.fields.map((k, j) => [k, plainValues[(n + j) % plainValues.length]!])].map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+      const changed = good.slice(0, -1) + (good.endsWith('A') ? 'B' : 'A');
+      for (const [what, csrf] of [
+        ['no token', ''],
+        ['an empty token', '_csrf='],
+        ["'x'", '_csrf=x'],
+        ['the token with one character changed', `_csrf=${enc(changed)}`],
+        ['two wrong tokens', `_csrf=x&_csrf=${enc(f.foreign)}`],
+        ["someone else's token", `_csrf=${enc(f.foreign)}`],
+      ] as const) {
+        const res = await f.client.post(f.path, [csrf, fields].filter(Boolean).join('&'));
+        sent++;
+        if (formAnswer(res) !== 'csrf') failures.push(`POST ${f.name} with ${what} -> ${res.status} ${formAnswer(res)}`);
+      }
+      // and the same form with its own token is let through (the refusals above are the token's)
+      const ok = await f.client.post(f.path, `_csrf=${enc(await f.csrf())}&${fields}`);
+      if (formAnswer(ok) !== 'handler') failures.push(`POST ${f.name} with its own token -> ${ok.status} ${formAnswer(ok)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(sent).toBe(forms.length * 6);
   });
 
   it(`answers ${SELF_REFERRAL_CASES} hostile public self-referral forms with the form's errors or a 4xx, never a 5xx`, { timeout: 180_000 }, async () => {
@@ -372,7 +507,8 @@ describe('fuzzing every JSON endpoint and every form', () => {
     // the fuzzing above may have published a new checklist version: the form is the current one's
     const cur = await current();
     const failures: string[] = [];
-    const statuses = new Map<number, number>();
+    const answers = new AnswerTally();
+    let formErrors = 0;
     for (let i = 0; i < SELF_REFERRAL_CASES; i++) {
       // each case a visitor of its own: the page's CSRF cookie and form key
       const visitor = new WebClient(ctx.baseUrl);
@@ -381,14 +517,17 @@ describe('fuzzing every JSON endpoint and every form', () => {
       const formKey = /name="formKey" value="([^"]+)"/.exec(page.text)![1]!;
       const body = `${hostileForm(rng, selfReferralForm(cur, [rng.int(cur.questions.length)]))}&_csrf=${enc(csrf)}&formKey=${rng.next() < 0.9 ? formKey : hostileValue(rng)}`;
       const res = await visitor.post('/self-referral', body);
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const answer = formAnswer(res);
+      answers.add(answer);
+      if (answer === 'handler' && res.status === 400 && res.text.includes('nhsuk-error-summary')) formErrors++;
       // a change that left the form valid is a thank-you with a reference; anything else is refused
-      const ok = res.status === 200 ? referenceOf(res.text) !== undefined : res.status >= 400 && res.status < 500;
-      if (!ok) failures.push(`#${i} POST /self-referral -> ${res.status} (${body.slice(0, 160)})`);
+      // (never as an expired form: the token sent was the page's own)
+      const ok = res.status === 200 ? referenceOf(res.text) !== undefined : res.status >= 400 && res.status < 500 && answer !== 'csrf';
+      if (!ok) failures.push(`#${i} POST /self-referral -> ${res.status} ${answer} (${body.slice(0, 160)})`);
     }
     expect(failures).toEqual([]);
-    // the cases reached the form's checks: the page with its errors, often
-    expect(statuses.get(400) ?? 0).toBeGreaterThan(SELF_REFERRAL_CASES / 4);
+    // the cases reached the form's checks: the page with its own errors, often (not a refusal of the body before it)
+    expect(formErrors, JSON.stringify(Object.fromEntries(answers.counts))).toBeGreaterThan(SELF_REFERRAL_CASES / 4);
   });
 
   it(`answers ${SELF_REFERRAL_CASES} hostile triage releases without a 5xx, each release making one checklist`, { timeout: 180_000 }, async () => {
@@ -400,23 +539,33 @@ describe('fuzzing every JSON endpoint and every form', () => {
     const item = async () => {
       const sent = await submitSelfReferral(ctx, { body: submissionBody(cur, [cur.questions[rng.int(cur.questions.length)]!.id], { person: { email: 'fuzz@example.org' } }) as SubmissionBody, filledInBy: 'person', formKey: `fuzz-${crypto.randomUUID()}` });
       const { id } = await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', sent.reference).executeTakeFirstOrThrow();
-      return { id, form: (await releaseFields(coord, id)).toString() };
+      const form = await releaseFields(coord, id);
+      // the token goes with every case as the page sent it: the hostile changes are to the release's fields
+      const csrf = form.get('_csrf')!;
+      form.delete('_csrf');
+      return { id, form: form.toString(), csrf };
     };
     const pool = [await item(), await item(), await item()];
     const failures: string[] = [];
-    const statuses = new Map<number, number>();
+    const answers = new AnswerTally();
+    let formErrors = 0;
     for (let i = 0; i < SELF_REFERRAL_CASES; i++) {
       const slot = rng.int(pool.length);
       const cur = pool[slot]!;
-      const body = hostileForm(rng, cur.form);
+      const body = `${hostileForm(rng, cur.form)}&_csrf=${enc(cur.csrf)}`;
       const res = await coord.post(`/hub/triage/${cur.id}/release`, body);
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const answer = formAnswer(res);
+      answers.add(answer);
+      if (answer === 'handler' && res.status === 400 && res.text.includes('nhsuk-error-summary')) formErrors++;
       if (res.status >= 500) failures.push(`#${i} POST /hub/triage/${cur.id}/release -> ${res.status} (${body.slice(0, 160)})`);
+      // the page's own token went with every case: never refused as expired
+      else if (answer !== 'handler' && answer !== 'body-check') failures.push(`#${i} POST /hub/triage/${cur.id}/release -> ${res.status}: ${answer}`);
       // released: a fresh item takes its place
       if (res.status === 303 && res.location?.startsWith('/submissions/')) pool[slot] = await item();
     }
     expect(failures).toEqual([]);
-    expect(statuses.get(400) ?? 0).toBeGreaterThan(SELF_REFERRAL_CASES / 4);
+    // the form's own error page, often: the cases reached the release's checks
+    expect(formErrors, JSON.stringify(Object.fromEntries(answers.counts))).toBeGreaterThan(SELF_REFERRAL_CASES / 4);
     // every release made a checklist of its own, and nothing came through the prototype
     const released = await ctx.db.selectFrom('selfReferrals').select(['submissionId']).where('status', '=', 'released').execute();
     expect(new Set(released.map((r) => r.submissionId)).size).toBe(released.length);

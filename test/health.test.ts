@@ -13,6 +13,7 @@ import { AgencyCapacities } from '../src/services/capacity-cache.js';
 import { PublishedQuestionnaires } from '../src/services/questionnaire-cache.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
+import { makeUser } from './helpers/factories.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -60,10 +61,16 @@ describe('health', () => {
     expect(bad.headers.get('x-request-id')).not.toBe('<script>');
   });
 
-  it('answers 404 in the error shape for an unknown API route', async () => {
-    const res = await apiClient(ctx.baseUrl).get('/api/v1/nothing-here', 'sp_x');
-    expect([401, 404]).toContain(res.status);
-    expect(res.body.error.code).toMatch(/not_found|unauthenticated/);
+  it('answers 404 in the error shape for an unknown API route, and 401 to a caller it does not know', async () => {
+    const api = apiClient(ctx.baseUrl);
+    const user = await makeUser(ctx, 'coordinator');
+    const res = await api.get('/api/v1/nothing-here', user.token);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: { code: 'not_found', message: 'no route for GET /api/v1/nothing-here' }, requestId: res.headers.get('x-request-id') });
+    // authentication comes first: a stranger learns nothing of which routes exist
+    const stranger = await api.get('/api/v1/nothing-here', 'sp_x');
+    expect(stranger.status).toBe(401);
+    expect(stranger.body.error.code).toBe('unauthenticated');
   });
 
   it('is not ready, and answers 503 rather than 500, when the backing services are down', async () => {

@@ -19,6 +19,7 @@ let policeUser: TestUser;
 let fireRef: SubmittedReferral;
 let policeRef: SubmittedReferral;
 let adviceRef: SubmittedReferral;
+let laterPoliceId: string;
 
 beforeAll(async () => {
   ({ ctx, api, q, worker, coordinator, fireUser, policeUser } = await createWorld({
@@ -34,9 +35,11 @@ beforeAll(async () => {
   policeRef = s.byAgency.get(police.agencyId)!;
   adviceRef = s.byAgency.get(benefits.agencyId)!;
   for (const r of [fireRef, policeRef, adviceRef]) await markForwarded(ctx, r.id);
-  // a second submission for police only
+  // a second submission for police only, a minute later: the newest in every list
+  ctx.clock.advance(60_000);
   const other = await submit(api, worker, q, [police.id]);
-  await markForwarded(ctx, other.referrals[0]!.id);
+  laterPoliceId = other.referrals[0]!.id;
+  await markForwarded(ctx, laterPoliceId);
 });
 afterAll(async () => ctx?.close());
 
@@ -60,9 +63,28 @@ describe('list', () => {
   });
 
   it('does not let a cursor carry an agency past its own referrals', async () => {
-    const hubPage = await api.get('/api/v1/referrals?limit=1', coordinator.token);
-    const page = await api.get(`/api/v1/referrals?cursor=${hubPage.body.nextCursor}`, fireUser.token);
-    expect(page.body.items.every((x: any) => x.agencyId === fireRef.agencyId)).toBe(true);
+    // every cursor the hub is handed, walking its list one referral at a time (newest first)
+    const order: string[] = [];
+    const cursors: string[] = [];
+    for (let query = '?limit=1'; ; ) {
+      const page = await api.get<{ items: { id: string }[]; nextCursor: string | null }>(`/api/v1/referrals${query}`, coordinator.token);
+      expect(page.status).toBe(200);
+      order.push(...page.body.items.map((x) => x.id));
+      if (!page.body.nextCursor) break;
+      cursors.push(page.body.nextCursor);
+      query = `?limit=1&cursor=${page.body.nextCursor}`;
+    }
+    expect(order).toHaveLength(4);
+    expect(cursors).toHaveLength(3);
+    // the later police referral comes first, so the first cursor lies before the fire service's referral
+    expect(order[0]).toBe(laterPoliceId);
+    expect(order.indexOf(fireRef.id)).toBeGreaterThan(0);
+    // with each of them the fire service sees exactly its own referrals after that point
+    for (const [i, cursor] of cursors.entries()) {
+      const page = await api.get(`/api/v1/referrals?cursor=${cursor}`, fireUser.token);
+      expect(page.status).toBe(200);
+      expect(page.body.items.map((x: any) => x.id), `after ${i + 1} of the hub's referrals`).toEqual(order.slice(i + 1).filter((id) => id === fireRef.id));
+    }
   });
 
   it('forbids link workers', async () => {

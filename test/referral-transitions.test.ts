@@ -111,7 +111,7 @@ describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects',
     expect(mail).toMatchObject({ kind: 'coordinator_alert', recipient: ctx.env.COORDINATOR_ALERT_EMAIL, status: 'queued' });
     expect(mail.bodyText).not.toContain('Ada');
     const notify = new Queue('notify', { connection: redis, prefix: ctx.env.QUEUE_PREFIX });
-    expect(await notify.getJob(`notify-${mail.id}`)).toBeTruthy();
+    expect((await notify.getJob(`notify-${mail.id}`))?.data).toMatchObject({ notificationId: mail.id });
     await notify.close();
 
     // re-routing is the hub's; the target must be another, active agency
@@ -178,7 +178,7 @@ describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects',
     expect(mail.kind).toBe('submission_closed');
     expect(mail.bodyText).toContain(`- ${ref.reference}: completed (advice given); needs met at follow-up: yes\n  Agency: Fire & rescue: home fire safety visits\n`);
     const notify = new Queue('notify', { connection: redis, prefix: ctx.env.QUEUE_PREFIX });
-    expect(await notify.getJob(`notify-${mail.id}`)).toBeTruthy();
+    expect((await notify.getJob(`notify-${mail.id}`))?.data).toMatchObject({ notificationId: mail.id });
     await notify.close();
   });
 

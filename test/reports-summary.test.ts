@@ -89,6 +89,8 @@ describe('the summary report', () => {
     const r3 = b.referrals.find((r) => r.agencyId === advice)!;
     const withdrawn = await api.post(`/api/v1/people/${b.personId}/consent-withdrawals`, coordinator.token, { agencyIds: [advice], recordedAt: ctx.clock.now().toISOString() });
     expect(withdrawn.status).toBe(201);
+    // the withdrawal cancelled the advice referral before anyone forwarded it
+    expect(withdrawn.body.cancelled.map((c: { id: string }) => c.id)).toEqual([r3.id]);
     ctx.clock.advance(30 * HOUR);
     await markForwarded(ctx, r2.id);
     await moveThrough(api, coordinator.token, r2.id, [{ to: 'rejected', reason: 'Not our area' }, { to: 'rerouted', reason: 'Better placed elsewhere', targetAgencyId: other }]);
@@ -134,7 +136,7 @@ describe('the summary report', () => {
     expect(clock(byAgency.get(fire), 'forward')).toMatchObject({ onTime: 1, late: 0, overdue: 0, onTimeRate: 100 });
     expect(clock(byAgency.get(other), 'forward')).toMatchObject({ onTime: 0, overdue: 1, onTimeRate: 0, medianHours: null });
 
-    expect(cur.outcomes).toEqual([{ code: 'service_provided', label: expect.any(String), snomedCode: expect.toBeOneOf([null, expect.any(String)]), referrals: 1 }]);
+    expect(cur.outcomes).toEqual([{ code: 'service_provided', label: expect.any(String), snomedCode: null, referrals: 1 }]);
     expect(byAgency.get(fire).outcomes).toEqual([{ code: 'service_provided', label: expect.any(String), referrals: 1 }]);
     expect(cur.needsMet).toEqual({ yes: 1, partly: 0, no: 0, notYet: 0 });
     // Ada's ONS4 pair: life satisfaction up 2, worthwhile the same, happier by 1, less anxious by 3
@@ -167,8 +169,9 @@ describe('the summary report', () => {
     // an old day changes (the re-route is forwarded now, late): the report follows
     await markForwarded(ctx, r4);
     const again = (await summary('from=2026-04-01&to=2026-06-30')).body.current;
-    expect(clock(again, 'forward')).toMatchObject({ onTime: 1, late: 2, overdue: 0, onTimeRate: 33.3 });
-    expect(r3.id).toBeTruthy();
+    // the cancelled advice referral still counts as ended before its deadline, never forwarded
+    expect(clock(again, 'forward')).toMatchObject({ onTime: 1, late: 2, ended: 1, overdue: 0, onTimeRate: 33.3 });
+    expect(await ctx.db.selectFrom('referrals').select(['status', 'forwardedAt']).where('id', '=', r3.id).executeTakeFirstOrThrow()).toEqual({ status: 'cancelled', forwardedAt: null });
 
     // one agency: the fire service's own figures
     const fireOnly = (await summary(`from=2026-04-01&to=2026-06-30&agencyId=${fire}`)).body.current;
@@ -191,7 +194,12 @@ describe('the summary report', () => {
     for (const one of [fireOnly, council, both]) expect(one.wellbeing).toEqual(cur.wellbeing);
     const fallsOnly = (await summary(`from=2026-04-01&to=2026-06-30&agencyId=${falls}`)).body.current;
     expect(fallsOnly.wellbeing.people).toBe(0);
-    expect(fallsOnly.wellbeing.measures.every((m: any) => m.n === 0 && m.meanImprovement === null)).toBe(true);
+    expect(fallsOnly.wellbeing.measures.map((m: any) => [m.measure, m.n, m.meanImprovement])).toEqual([
+      ['life_satisfaction', 0, null],
+      ['worthwhile', 0, null],
+      ['happy', 0, null],
+      ['anxious', 0, null],
+    ]);
     // an answer corrected after the day was rolled up: the report follows
     await ctx.db.updateTable('wellbeingScores').set({ lifeSatisfaction: 9 }).where('submissionId', '=', a.id).where('occasion', '=', 'follow_up').execute();
     const corrected = (await summary('from=2026-04-01&to=2026-06-30')).body.current;

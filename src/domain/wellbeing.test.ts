@@ -28,6 +28,7 @@ describe('summariseWellbeing', () => {
   it('gives n 0 and null means when nothing pairs', () => {
     const s = summariseWellbeing([{ personId: 'c', before: { happy: 5 }, after: { anxious: 6 } }]);
     expect(s.people).toBe(0);
+    expect(s.measures.map((m) => m.measure)).toEqual(['life_satisfaction', 'worthwhile', 'happy', 'anxious']);
     for (const m of s.measures) expect(m).toMatchObject({ n: 0, meanBefore: null, meanAfter: null, meanImprovement: null, improved: 0, same: 0, worse: 0 });
     expect(summariseWellbeing([]).measures.map((m) => m.measure)).toEqual(['life_satisfaction', 'worthwhile', 'happy', 'anxious']);
   });

@@ -4,7 +4,7 @@
  *   - at 320 px and 390 px wide: no sideways scroll (scrollWidth <= innerWidth);
  *   - no request to another origin, no console error, no page error;
  *   - axe-core: no serious or critical finding;
- *   - the HTML the server sent passes html-validate;
+ *   - the HTML the server sent for that very page (its address, response and heading) passes html-validate;
  *   - a screenshot at 390 px under test/artifacts/.
  * The journeys (link-worker, agency, hub tests) exercise behaviour; this file audits the pages.
  */
@@ -112,16 +112,41 @@ afterAll(async () => {
   await ctx?.close();
 });
 
+/** The HTML the server sent for a document the page loaded, and where from. */
+interface SentDocument {
+  url: string;
+  html: string;
+}
+
 interface Watch {
-  html: () => string;
+  /** the last document the page loaded (not a redirect), once its body has arrived */
+  document: () => Promise<SentDocument>;
   problems: string[];
 }
+
+/** Opens a path and checks the page is the one asked for: no redirect (to sign-in, say) in between. */
+async function open(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  expect(page.url(), `opened ${path}`).toBe(new URL(path, ctx.baseUrl).href);
+}
+
+const textOf = (html: string) =>
+  html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** A page as someone signed in (or no one) sees it, with what the audit watches for. */
 async function as(user: WebUser | null, fn: (page: Page, watch: Watch) => Promise<void>): Promise<void> {
   const context: BrowserContext = await newContext(browser, ctx.baseUrl, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const origin = new URL(ctx.baseUrl).origin;
-  let html = '';
+  let sent: Promise<SentDocument> | undefined;
   const problems: string[] = [];
   try {
     const page = await context.newPage();
@@ -135,16 +160,24 @@ async function as(user: WebUser | null, fn: (page: Page, watch: Watch) => Promis
       if (m.type() === 'error' && !documentStatus) problems.push(`console error: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    // the body is read as the response arrives (it is gone once the page moves on) and awaited
+    // by the audit, so the HTML validated is that of the page on screen, never the one before
     page.on('response', (r) => {
-      if (r.request().resourceType() === 'document' && r.request().frame() === page.mainFrame()) {
-        r.text().then(
-          (t) => (html = t),
-          () => undefined,
-        );
+      const redirect = r.status() >= 300 && r.status() < 400;
+      if (r.request().resourceType() === 'document' && r.request().frame() === page.mainFrame() && !redirect) {
+        const url = r.url();
+        sent = r.text().then((html) => ({ url, html }));
+        sent.catch(() => undefined); // a failure surfaces where the audit awaits it
       }
     });
     if (user) await signIn(page, user);
-    await fn(page, { html: () => html, problems });
+    await fn(page, {
+      document: async () => {
+        if (!sent) throw new Error('no document has loaded');
+        return sent;
+      },
+      problems,
+    });
   } finally {
     await context.close();
   }
@@ -160,7 +193,17 @@ async function audit(page: Page, watch: Watch, name: string): Promise<void> {
     expect(scroll, `${name} at ${width} px scrolls sideways (${scroll} > ${inner})`).toBeLessThanOrEqual(inner);
   }
   await expectAccessible(page, name);
-  const report = await validator.validateString(watch.html());
+  // the HTML to validate is the page's own: its address, the CSP nonce its response was sent with
+  // (new on every response) and its heading are those of the document on screen
+  const sent = await watch.document();
+  expect(sent.url, `${name}: the HTML's address`).toBe(page.url());
+  const nonce = /<script nonce="([^"]+)"/.exec(sent.html)?.[1];
+  expect(nonce, `${name}: the HTML's script nonce`).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+  expect(await page.evaluate('document.querySelector("script[nonce]").nonce'), `${name}: the same response as the page on screen`).toBe(nonce);
+  const heading = /<h1[^>]*>([\s\S]*?)<\/h1>/.exec(sent.html)?.[1];
+  expect(heading, `${name}: a heading in the HTML`).toBeTypeOf('string');
+  expect(textOf(heading!), `${name}: the HTML's heading`).toBe(((await page.locator('h1').first().textContent()) ?? '').replace(/\s+/g, ' ').trim());
+  const report = await validator.validateString(sent.html);
   const messages = report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (line ${m.line}): ${m.message}`));
   expect(messages, `html-validate on ${name}`).toEqual([]);
   expect(watch.problems, name).toEqual([]);
@@ -171,24 +214,24 @@ async function audit(page: Page, watch: Watch, name: string): Promise<void> {
 describe('every page of every role, at 320 and 390 px', () => {
   it('pages anyone can reach', async () => {
     await as(null, async (page, w) => {
-      await page.goto('/sign-in');
+      await open(page, '/sign-in');
       await audit(page, w, 'sign-in');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'sign-in-errors');
-      await page.goto('/accessibility');
+      await open(page, '/accessibility');
       await audit(page, w, 'accessibility-statement');
-      await page.goto('/no-such-page');
+      await open(page, '/no-such-page');
       await audit(page, w, 'not-found');
-      await page.goto(linkPath);
+      await open(page, linkPath);
       await audit(page, w, 'agency-link-referral');
-      await page.goto(capacityLinkPath);
+      await open(page, capacityLinkPath);
       await audit(page, w, 'capacity-link');
-      await page.goto('/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      await open(page, '/a/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
       await audit(page, w, 'agency-link-expired');
-      await page.goto('/paper-checklist');
+      await open(page, '/paper-checklist');
       await audit(page, w, 'paper-checklist');
-      await page.goto('/self-referral');
+      await open(page, '/self-referral');
       await audit(page, w, 'self-referral');
       await page.getByRole('button', { name: 'Send my request' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
@@ -212,26 +255,26 @@ describe('every page of every role, at 320 and 390 px', () => {
 
   it("a link worker's pages", async () => {
     await as(users.linkWorker, async (page, w) => {
-      await page.goto('/submissions');
+      await open(page, '/submissions');
       await audit(page, w, 'my-submissions-empty');
-      await page.goto('/checklist');
+      await open(page, '/checklist');
       await audit(page, w, 'checklist');
       await page.getByRole('button', { name: 'Send checklist' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'checklist-errors');
-      await page.goto('/hub');
+      await open(page, '/hub');
       await audit(page, w, 'forbidden');
     });
     // a link worker's submissions in their states, seen by the hub's user (who sees them all)
     await as(users.coordinator, async (page, w) => {
-      await page.goto(`/submissions/${subs.open.id}?sent=1`);
+      await open(page, `/submissions/${subs.open.id}?sent=1`);
       await audit(page, w, 'confirmation');
-      await page.goto(`/submissions/${subs.open.id}/postcard`);
+      await open(page, `/submissions/${subs.open.id}/postcard`);
       await audit(page, w, 'postcard');
-      await page.goto(`/submissions/${subs.closed.id}`);
+      await open(page, `/submissions/${subs.closed.id}`);
       await audit(page, w, 'submission-closed');
       // a second checklist for someone already referred: "already with an agency"
-      await page.goto(`/submissions/${repeatId}`);
+      await open(page, `/submissions/${repeatId}`);
       await audit(page, w, 'submission-already-open');
       await page.getByText('Record that they withdrew their consent').click();
       await page.locator('input[name="scope"][value="all"]').uncheck();
@@ -243,27 +286,27 @@ describe('every page of every role, at 320 and 390 px', () => {
 
   it("an agency's pages", async () => {
     await as(users.agency, async (page, w) => {
-      await page.goto('/agency');
+      await open(page, '/agency');
       await audit(page, w, 'agency-inbox');
-      await page.goto(`/agency/referrals/${subs.open.referrals[0]!.id}`);
+      await open(page, `/agency/referrals/${subs.open.referrals[0]!.id}`);
       await audit(page, w, 'agency-referral');
       await page.getByText('Put it on hold', { exact: true }).first().click();
       await page.locator('#action-on_hold').getByRole('button', { name: 'Put it on hold' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'agency-referral-errors');
-      await page.goto(`/agency/referrals/${subs.withdrawn.referrals[0]!.id}`);
+      await open(page, `/agency/referrals/${subs.withdrawn.referrals[0]!.id}`);
       await audit(page, w, 'agency-referral-withdrawn');
-      await page.goto('/agency/performance');
+      await open(page, '/agency/performance');
       await audit(page, w, 'agency-performance');
-      await page.goto('/agency/performance?from%5Bday%5D=31&from%5Bmonth%5D=2&from%5Byear%5D=2026&to=2026-03-01');
+      await open(page, '/agency/performance?from%5Bday%5D=31&from%5Bmonth%5D=2&from%5Byear%5D=2026&to=2026-03-01');
       await audit(page, w, 'agency-performance-errors');
-      await page.goto('/agency/capacity');
+      await open(page, '/agency/capacity');
       await audit(page, w, 'agency-capacity');
       await page.getByRole('radio', { name: 'No, we are closed to new referrals until a date' }).check();
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'agency-capacity-errors');
-      await page.goto('/agency/capacity');
+      await open(page, '/agency/capacity');
       await page.getByRole('button', { name: 'Yes, this is still right' }).click();
       await page.waitForURL(/done=confirmed/);
       await audit(page, w, 'agency-capacity-confirmed');
@@ -299,10 +342,10 @@ describe('every page of every role, at 320 and 390 px', () => {
         [`/hub/people/${people.erased}`, 'hub-person-erased'],
         ['/hub/mail?failed=1', 'hub-mail-failed'],
       ] as const) {
-        await page.goto(path);
+        await open(page, path);
         await audit(page, w, name);
       }
-      await page.goto(`/hub/follow-ups/${openFollowUp}`);
+      await open(page, `/hub/follow-ups/${openFollowUp}`);
       await audit(page, w, 'hub-follow-up-call');
       await page.getByRole('radio', { name: 'Yes', exact: true }).first().check();
       await page.getByRole('button', { name: 'Record the call' }).click();
@@ -314,19 +357,19 @@ describe('every page of every role, at 320 and 390 px', () => {
       await page.waitForURL(/done=completed/);
       await audit(page, w, 'hub-follow-up-recorded');
 
-      await page.goto('/hub/agencies');
+      await open(page, '/hub/agencies');
       await page.getByRole('button', { name: 'Add agency' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-agencies-errors');
-      await page.goto('/hub/organisations');
+      await open(page, '/hub/organisations');
       await page.getByRole('button', { name: 'Add organisation' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-organisations-errors');
-      await page.goto('/hub/outcomes');
+      await open(page, '/hub/outcomes');
       await page.getByRole('button', { name: 'Add outcome' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-outcomes-errors');
-      await page.goto('/hub/people');
+      await open(page, '/hub/people');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-people-errors');
@@ -338,18 +381,18 @@ describe('every page of every role, at 320 and 390 px', () => {
       await page.getByRole('button', { name: 'Search' }).click();
       await page.waitForSelector('#results');
       await audit(page, w, 'hub-people-none');
-      await page.goto(`/hub/people/${people.open}`);
+      await open(page, `/hub/people/${people.open}`);
       await page.getByText('Record that they withdrew their consent').click();
       await page.locator('#withdraw-when').fill('31');
       await page.locator('#withdraw-when-month').fill('2');
       await page.getByRole('button', { name: 'Withdraw consent' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-person-withdraw-errors');
-      await page.goto('/hub/checklists/new');
+      await open(page, '/hub/checklists/new');
       await page.getByRole('button', { name: 'Send checklist' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-paper-phone-entry-errors');
-      await page.goto(`/hub/triage/${triage.toClose}/close`);
+      await open(page, `/hub/triage/${triage.toClose}/close`);
       await audit(page, w, 'hub-triage-close');
       await page.getByRole('button', { name: 'Close it' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
@@ -358,7 +401,7 @@ describe('every page of every role, at 320 and 390 px', () => {
       await page.getByRole('button', { name: 'Close it' }).click();
       await page.waitForURL(new RegExp(`/hub/triage/${triage.toClose}$`));
       await audit(page, w, 'hub-triage-closed');
-      await page.goto('/hub/questionnaires');
+      await open(page, '/hub/questionnaires');
       await page.getByRole('button', { name: 'Make a draft from the current version' }).click();
       await page.waitForSelector('#q-form');
       await audit(page, w, 'hub-questionnaire-draft');
@@ -376,11 +419,11 @@ describe('every page of every role, at 320 and 390 px', () => {
         ['/hub/reports/return', 'hub-report-return'],
         [`/hub/agencies/${q.questions[0]!.agencyId}/performance`, 'hub-agency-performance'],
       ] as const) {
-        await page.goto(path);
+        await open(page, path);
         await audit(page, w, name);
       }
       // printed, the quarterly return is one A4 sheet with no menus, links back or instructions
-      await page.goto('/hub/reports/return');
+      await open(page, '/hub/reports/return');
       await page.emulateMedia({ media: 'print' });
       for (const hidden of ['.nhsuk-header', '.nhsuk-footer-container', '.sp-return .no-print']) expect(await page.locator(hidden).first().isVisible(), hidden).toBe(false);
       const pdf = await page.pdf({ preferCSSPageSize: true });
@@ -392,38 +435,38 @@ describe('every page of every role, at 320 and 390 px', () => {
   // its own case: the coordinator's case above is long already on a busy machine
   it("a coordinator's capacity pages", async () => {
     await as(users.coordinator, async (page, w) => {
-      await page.goto(`/hub/agencies/${q.questions[0]!.agencyId}/capacity`);
+      await open(page, `/hub/agencies/${q.questions[0]!.agencyId}/capacity`);
       await audit(page, w, 'hub-agency-capacity');
     });
   });
 
   it("an admin's pages", async () => {
     await as(users.admin, async (page, w) => {
-      await page.goto('/hub/users');
+      await open(page, '/hub/users');
       await audit(page, w, 'hub-users');
       await page.getByRole('button', { name: 'Add user' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-users-errors');
-      await page.goto('/hub/audit');
+      await open(page, '/hub/audit');
       await audit(page, w, 'hub-audit');
-      await page.goto(`/hub/audit?personId=${people.open}`);
+      await open(page, `/hub/audit?personId=${people.open}`);
       await audit(page, w, 'hub-audit-person');
-      await page.goto('/hub/audit?personId=nonsense&from%5Bday%5D=40');
+      await open(page, '/hub/audit?personId=nonsense&from%5Bday%5D=40');
       await audit(page, w, 'hub-audit-errors');
-      await page.goto(`/hub/people/${people.duplicate}`);
+      await open(page, `/hub/people/${people.duplicate}`);
       await audit(page, w, 'hub-person-admin');
       await page.getByRole('button', { name: 'Erase their details' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-person-erase-errors');
       // merged, the newer record points to the older
-      await page.goto('/hub/people/matches');
+      await open(page, '/hub/people/matches');
       await page.getByRole('button', { name: 'Same person: merge' }).first().click();
       await page.waitForURL(/done=merged/);
       await audit(page, w, 'hub-people-matches-none');
-      await page.goto(`/hub/people/${people.duplicate}`);
+      await open(page, `/hub/people/${people.duplicate}`);
       await audit(page, w, 'hub-person-merged');
       // consent withdrawn for every agency: the confirmation
-      await page.goto(`/hub/people/${people.open}`);
+      await open(page, `/hub/people/${people.open}`);
       await page.getByText('Record that they withdrew their consent').click();
       await page.getByRole('button', { name: 'Withdraw consent' }).click();
       await page.waitForURL(/done=withdrawn/);
