@@ -112,6 +112,11 @@ export async function countOpenFollowUps(db: Executor, now: Date, horizon: Date)
   return { due: Number(row.due), upcoming: Number(row.upcoming) };
 }
 
+/** The checklist a follow-up belongs to (it never changes). */
+export async function findFollowUpSubmission(db: Executor, id: string) {
+  return db.selectFrom('followUps').select('submissionId').where('id', '=', id).executeTakeFirst();
+}
+
 /** The follow-up, locked for the recording transaction. */
 export async function lockFollowUp(db: Executor, id: string) {
   return db.selectFrom('followUps').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

@@ -75,7 +75,23 @@ export async function personOfSubmissionErased(trx: Executor, submissionId: stri
     SELECT pg_advisory_xact_lock_shared(${personLockKey(sql`p.date_of_birth`)})
       FROM submissions s JOIN people p ON p.id = s.person_id
      WHERE s.id = ${submissionId} AND p.date_of_birth IS NOT NULL`.execute(trx);
-  return isPersonOfSubmissionErased(trx, submissionId);
+  return (await lockPersonOfSubmission(trx, submissionId))?.erasedAt != null;
+}
+
+/**
+ * The person a checklist belongs to, locked (FOR NO KEY UPDATE) before any referral, follow-up
+ * or checklist row is: whatever may close or reopen a checklist changes the person's row too (the
+ * submissions_person_activity trigger), and the intake, a consent withdrawal and erasure all take
+ * the person before the referrals. One order for every writer, so none can deadlock another.
+ */
+export async function lockPersonOfSubmission(trx: Executor, submissionId: string) {
+  return trx
+    .selectFrom('submissions as s')
+    .innerJoin('people as p', 'p.id', 's.personId')
+    .select(['p.id', 'p.erasedAt'])
+    .where('s.id', '=', submissionId)
+    .forNoKeyUpdate('p')
+    .executeTakeFirst();
 }
 
 /** Whether the person a checklist belongs to is erased (no lock: a first answer, before a transaction). */

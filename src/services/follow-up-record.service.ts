@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { callsDueBy } from '../domain/promise.js';
 import { recordAudit, recordAudits } from '../db/audit.repository.js';
+import { lockPersonOfSubmission } from '../db/person.repository.js';
 import { resolveBreach } from '../db/breach.repository.js';
 import {
   completeFollowUp,
@@ -18,6 +19,7 @@ import {
   insertOutcomes,
   listFollowUps,
   countOpenFollowUps,
+  findFollowUpSubmission,
   lockFollowUp,
   referralsOfSubmission,
   type FollowUpState,
@@ -62,7 +64,11 @@ export async function listFollowUpWorklist(deps: ServiceDeps, principal: Princip
 
 export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id: string, body: RecordFollowUpBody, requestId?: string) {
   const now = deps.clock.now();
+  // the person first (the order every writer keeps: the call may close the checklist, which
+  // changes the person's row), then the follow-up; its checklist never changes, so it is read unlocked
+  const ofSubmission = (await findFollowUpSubmission(deps.db, id))?.submissionId;
   const result = await deps.db.transaction().execute(async (tx) => {
+    if (ofSubmission) await lockPersonOfSubmission(tx, ofSubmission);
     const f = await lockFollowUp(tx, id);
     if (!f) throw notFound('follow-up');
     if (f.status !== 'scheduled') {
