@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DAY, HOUR } from '../../src/domain/clock.js';
+import { HOUR } from '../../src/domain/clock.js';
 import { runSweep } from '../../src/services/sla.service.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
@@ -54,8 +54,9 @@ const breachesOf = (referralId: string) => ctx.db.selectFrom('slaBreaches').sele
 
 describe('a coordinator', () => {
   it('sees a breach on the dashboard and handles it', async () => {
-    // past the agencies' 14 days and the hub's follow-up date; the sweep records the breaches
-    ctx.clock.advance(14 * DAY + HOUR);
+    // past the agencies' contact dates and the hub's follow-up date; the sweep records the breaches
+    const followUp = await ctx.db.selectFrom('followUps').select('dueAt').where('submissionId', '=', submission.id).executeTakeFirstOrThrow();
+    ctx.clock.set(new Date(followUp.dueAt.getTime() + HOUR));
     await runSweep(ctx, { reconcile: false });
     const [fire] = submission.referrals;
     expect((await breachesOf(fire!.id)).map((b) => b.clock)).toContain('contact');
