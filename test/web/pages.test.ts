@@ -36,7 +36,7 @@ let adminToken: TestUser;
 const people = {} as Record<'open' | 'duplicate' | 'held' | 'erased', string>;
 let repeatId: string;
 /** open (forwarded to two agencies), closed (every referral done, the call made), cancelled */
-const subs = {} as Record<'open' | 'closed' | 'withdrawn', { id: string; reference: string; personId: string; referrals: { id: string; reference: string; agencyId: string }[] }>;
+const subs = {} as Record<'open' | 'closed' | 'withdrawn' | 'held', { id: string; reference: string; personId: string; referrals: { id: string; reference: string; agencyId: string }[] }>;
 let openFollowUp: string;
 let closedFollowUp: string;
 let linkPath: string;
@@ -70,6 +70,8 @@ beforeAll(async () => {
   const setCapacity = (i: number, body: object) => api.call('PUT', `/api/v1/agencies/${q.questions[i]!.agencyId}/capacity`, { token: coordinatorToken.token, body });
   expect((await setCapacity(0, { status: 'waiting_list', waitWeeks: 6 })).status).toBe(200);
   expect((await setCapacity(2, { status: 'closed', closedUntil: '2026-04-01' })).status).toBe(200);
+  // held: telecare is closed and its question has no fallback, so the referral waits for it
+  subs.held = await submitVia(submissionBody(q, [q.questions[2]!.id], { person: { familyName: 'Heldfor' } }));
   // open: forwarded to the fire service and the advice team
   const pagecheck = { familyName: 'Pagecheck', dateOfBirth: '1940-02-02', addressLine: '1 High Street, Flat 22, A Rather Long Building Name With Many Words' };
   subs.open = await submitVia(submissionBody(q, [q.questions[0]!.id, q.questions[15]!.id], { person: pagecheck, wellbeing: { lifeSatisfaction: 5, worthwhile: 6, anxious: 7 } }));
@@ -273,6 +275,10 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'postcard');
       await open(page, `/submissions/${subs.closed.id}`);
       await audit(page, w, 'submission-closed');
+      await open(page, `/submissions/${subs.held.id}`);
+      await audit(page, w, 'submission-held');
+      await open(page, `/submissions/${subs.held.id}/postcard`);
+      await audit(page, w, 'postcard-held');
       // a second checklist for someone already referred: "already with an agency"
       await open(page, `/submissions/${repeatId}`);
       await audit(page, w, 'submission-already-open');
@@ -327,6 +333,8 @@ describe('every page of every role, at 320 and 390 px', () => {
         ['/hub/follow-ups?state=upcoming', 'hub-follow-ups-upcoming'],
         ['/hub/follow-ups?state=completed', 'hub-follow-ups-made'],
         [`/hub/follow-ups/${closedFollowUp}`, 'hub-follow-up-made'],
+        ['/hub/held', 'hub-held'],
+        [`/hub/referrals/${subs.held.referrals[0]!.id}`, 'hub-referral-held'],
         ['/hub/referrals', 'hub-referrals'],
         [`/hub/referrals/${subs.open.referrals[1]!.id}`, 'hub-referral'],
         ['/hub/questionnaires', 'hub-questionnaires'],
