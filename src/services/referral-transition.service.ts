@@ -18,6 +18,7 @@ import type { Referral, ReferralsTable } from '../db/database.js';
 import { resolveReferralAlerts } from '../db/alert.repository.js';
 import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from '../db/referral.repository.js';
 import { promiseSettings, referralPromise, type AgencyClock } from '../domain/promise.js';
+import { ukDate } from '../domain/uk-dates.js';
 import { cachedCapacities } from './capacity.service.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../domain/referral-state.js';
 import { raiseAlert } from './alert.service.js';
@@ -110,7 +111,7 @@ export async function transitionReferral(
     if (target) targetClock = { contactDays: target.contactDays, contactClock: target.contactClock };
     if (!target) problems.push({ path: 'targetAgencyId', message: 'no agency has this id' });
     else if (target.status !== 'active') problems.push({ path: 'targetAgencyId', message: 'this agency is paused' });
-    else if (closedUntil) problems.push({ path: 'targetAgencyId', message: `this agency is closed to new referrals until ${closedUntil}` });
+    else if (closedUntil) problems.push({ path: 'targetAgencyId', message: `this agency is closed to new referrals until ${ukDate(closedUntil)}` });
     else if (target.id === current.agencyId) problems.push({ path: 'targetAgencyId', message: 'must be another agency than this referral’s' });
     else if (await hasLiveReferralForAgency(deps.db, current.submissionId, target.id)) {
       problems.push({ path: 'targetAgencyId', message: 'this agency already has a live referral for this person from the same checklist' });

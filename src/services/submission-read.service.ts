@@ -62,7 +62,15 @@ export async function submissionWithPromises(deps: ServiceDeps, principal: Princ
     // what the agency said of its capacity when the referral was made (none: it was accepting)
     const routing = routings.get(r.id);
     const a = agencies.get(r.agencyId);
-    return { ...r, agencyPhone: a?.phone ?? null, likelyWait: routing ? likelyWait({ status: routing.capacity, waitWeeks: routing.waitWeeks, closedUntil: routing.closedUntil }) : null, routedFrom: routing?.fallbacks.map((f) => f.fromAgencyName) ?? [] };
+    // A held referral waits for the day its agency now says it reopens (held-referral.service.ts
+    // moves held_until when the agency changes its word): the words follow that day, and say
+    // nothing of a closure that ended early (held_until brought before the day first given).
+    const reopenedEarly = r.heldUntil !== null && routing?.closedUntil != null && r.heldUntil < routing.closedUntil;
+    const waitsUntil = r.heldUntil !== null && !reopenedEarly ? r.heldUntil : null;
+    const said = routing ? { status: routing.capacity, waitWeeks: routing.waitWeeks, closedUntil: routing.closedUntil } : null;
+    let wait = said ? likelyWait(said) : null;
+    if (said?.status === 'closed' && r.heldUntil !== null) wait = waitsUntil ? likelyWait({ ...said, closedUntil: waitsUntil }) : null;
+    return { ...r, waitsUntil, agencyPhone: a?.phone ?? null, likelyWait: wait, routedFrom: routing?.fallbacks.map((f) => f.fromAgencyName) ?? [] };
   });
   // the hub's call: the one scheduled for the referrals already with their agencies, moved later
   // by any still to be sent (as forwarding them will move it)

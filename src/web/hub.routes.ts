@@ -19,7 +19,7 @@ import { ukDayMonth } from '../domain/uk-dates.js';
 import { principalFromSession, requireUser } from './middleware.js';
 import { WELLBEING_FIELDS, wellbeingError, wellbeingFromForm } from './wellbeing-form.js';
 import { page } from './render.js';
-import { doneMessage, handleAction, showReferral } from './referral-actions.js';
+import { agencyProblem, doneMessage, handleAction, showReferral } from './referral-actions.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const uuid = z.uuid();
@@ -187,7 +187,7 @@ export function hubRouter(deps: ServiceDeps): Router {
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       const detail = Array.isArray(err.details) ? (err.details as { message: string }[])[0]?.message : undefined;
-      return refuse(detail ? `The agency ${detail}` : err.status === 404 ? 'This referral is no longer held' : err.message, err.status === 404 ? 409 : err.status);
+      return refuse(detail ? agencyProblem(detail) : err.status === 404 ? 'This referral is no longer held' : err.message, err.status === 404 ? 409 : err.status);
     }
     res.redirect(303, `/hub/held?done=rerouted&page=${pageNo}`);
   });

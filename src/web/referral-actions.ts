@@ -151,11 +151,17 @@ const MISSING: Record<string, string> = {
   'rerouted.targetAgencyId': 'Choose the agency to send it to',
 };
 
+/**
+ * Why the chosen agency cannot take a re-route, as a sentence: the service's words already name
+ * it ('this agency is closed to new referrals until 20 July 2026'), so they are the sentence.
+ */
+export const agencyProblem = (message: string) => message.replace(/^./, (c) => c.toUpperCase());
+
 function plainMessage(to: string, field: string, message: string): string {
   if (field === 'onHoldUntil' && /past/.test(message)) return 'The date must be today or later';
   if (field === 'onHoldUntil' && /date/.test(message)) return 'Enter a real date, for example 1 3 2027';
   if (field === 'outcome') return MISSING['completed.outcome']!;
-  if (field === 'targetAgencyId' && !/required/.test(message)) return `The agency ${message}`;
+  if (field === 'targetAgencyId' && !/required/.test(message)) return agencyProblem(message);
   return MISSING[`${to}.${field}`] ?? `${humanise(field)} ${message}`;
 }
 
