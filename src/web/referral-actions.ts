@@ -4,6 +4,7 @@
  * fields decideTransition requires; the service is the judge of what is legal.
  */
 import type { Response } from 'express';
+import { londonDay } from '../domain/uk-dates.js';
 import { TERMINAL_STATUSES } from '../domain/referral-state.js';
 import { listOutcomes } from '../services/outcome.service.js';
 import { AppError } from '../errors.js';
@@ -107,6 +108,8 @@ export async function showReferral(
       others,
       history: historyOf(r.events),
       routingNote: await referralRoutingNote(deps, r.id),
+      // a held referral waits until its day; from that day it is simply being sent
+      today: londonDay(deps.clock.now()),
       outcomes,
       agencies,
       actionBase: o.actionBase,
