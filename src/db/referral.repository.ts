@@ -179,17 +179,17 @@ export async function appendReferralEvent(
 // ---- forwarding (services/forward.service.ts) ----
 
 /**
- * The forward worker's locks once the agency's mail server accepted the referral: the referral
- * and the submission's referrals already forwarded (whose follow-up time the call may move), in
- * id order, the order every writer of several referrals keeps (the intake too), so that none
- * of them can deadlock with another. Returns the referral's status now.
+ * The forward worker's locks once the agency's mail server accepted the referral: every
+ * referral of the submission (the call's time is written on each one forwarded, and a sibling
+ * still pending now may be forwarded by another worker before this one writes), in id order,
+ * the order every writer of several referrals keeps (the intake too), so that none of them can
+ * deadlock with another. Returns the referral's status now.
  */
 export async function lockForRecordingForward(trx: Executor, r: { id: string; submissionId: string }): Promise<string | undefined> {
   const rows = await trx
     .selectFrom('referrals')
     .select(['id', 'status'])
     .where('submissionId', '=', r.submissionId)
-    .where((e) => e.or([e('id', '=', r.id), e('forwardedAt', 'is not', null)]))
     .orderBy('id')
     .forNoKeyUpdate()
     .execute();

@@ -36,7 +36,8 @@ function isRetryableConflict(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
-async function retryOnConflict<T>(run: () => Promise<T>): Promise<T> {
+/** Runs `run` again (up to CONFLICT_ATTEMPTS in all) while it fails with a deadlock or a serialization failure; exported for its test. */
+export async function retryOnConflict<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
