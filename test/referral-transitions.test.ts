@@ -183,3 +183,34 @@ describe('POST /api/v1/referrals/:id/transitions: concurrency and side effects',
   });
 
 });
+
+describe('the hub ends a referral its agency has', () => {
+  const endedMail = (referralId: string) =>
+    ctx.db.selectFrom('notifications').select(['kind', 'recipient', 'subject', 'bodyText']).where('referralId', '=', referralId).where('kind', '=', 'referral_ended').execute();
+
+  it('tells the agency to stop work on it, by reference only, when it was cancelled or declined', async () => {
+    const { ref } = await forwardedFireReferral();
+    const res = await move(ref.id, coordinator.token, { to: 'cancelled', reason: 'She died last week; her son rang' });
+    expect(res.status).toBe(200);
+    const agency = await ctx.db.selectFrom('agencies').select(['email', 'name']).where('id', '=', fireQ().agencyId).executeTakeFirstOrThrow();
+    const [mail, ...more] = await endedMail(ref.id);
+    expect(more).toEqual([]);
+    expect(mail).toMatchObject({ recipient: agency.email, subject: `Signpost referral ${ref.reference}: cancelled, please stop work on it` });
+    expect(mail!.bodyText).toContain(`The referral ${ref.reference} has ended. The hub has cancelled it.`);
+    // the coordinator's words and the person stay in Signpost
+    expect(mail!.bodyText).not.toMatch(/died|son rang|Ada|Test-|020 7946 0123/);
+
+    const second = await forwardedFireReferral();
+    expect((await move(second.ref.id, coordinator.token, { to: 'declined', reason: 'does not want a visit' })).status).toBe(200);
+    expect((await endedMail(second.ref.id)).map((m) => m.subject)).toEqual([`Signpost referral ${second.ref.reference}: the person declined, please stop work on it`]);
+  });
+
+  it('sends nothing for a referral its agency never had, or a step the agency took itself', async () => {
+    const pending = (await submit(api, worker, q, [policeQ().id])).referrals[0]!;
+    expect((await move(pending.id, coordinator.token, { to: 'cancelled', reason: 'entered in error' })).status).toBe(200);
+    expect(await endedMail(pending.id)).toEqual([]);
+    const { ref } = await forwardedFireReferral();
+    expect((await move(ref.id, fireUser.token, { to: 'declined', reason: 'the person said no' })).status).toBe(200);
+    expect(await endedMail(ref.id)).toEqual([]);
+  });
+});

@@ -70,7 +70,9 @@ function mailsAbout(r: OneReferral) {
   const toAgency = sink.messages.filter((m) => m.envelope.to.includes(r.email));
   return {
     forward: toAgency.filter((m) => m.messageId.startsWith(`<forward-${r.id}@`)),
-    ended: toAgency.filter((m) => m.subject === `Signpost referral ${r.reference}: consent withdrawn` || m.subject === `Signpost referral ${r.reference}: cancelled, please do not act on it`),
+    ended: toAgency.filter((m) =>
+      [`Signpost referral ${r.reference}: consent withdrawn`, `Signpost referral ${r.reference}: cancelled, please do not act on it`, `Signpost referral ${r.reference}: cancelled, please stop work on it`].includes(m.subject),
+    ),
     all: toAgency.filter((m) => m.subject.startsWith(`Signpost referral ${r.reference} `) || m.subject.startsWith(`Signpost referral ${r.reference}:`)),
   };
 }
@@ -265,10 +267,9 @@ describe('a withdrawal, a cancel or a re-route, racing the forward', () => {
         // the forward was recorded first, and the referral ended afterwards, with its agency
         seen.forwardedThenEnded++;
         if (!forwardedAt || forwardedAt.id > endedAt.id || endedAt.fromStatus !== 'forwarded') say(`ended from ${endedAt.fromStatus}`);
-        // a withdrawal tells an agency that had the referral; a coordinator's cancel of a referral
-        // its agency has shows on the agency's page and in its API (README "What an agency sees")
+        // a withdrawal, or a coordinator's cancel, of a referral its agency has: the agency is told to stop
         if (ending === 'withdrawal' && mails.ended.map((m) => m.subject).join() !== `Signpost referral ${r.reference}: consent withdrawn`) say('withdrawn after the forward, and the agency not told');
-        if (ending === 'cancel' && mails.ended.length) say(`cancelled after the forward: ${mails.ended[0]!.subject}`);
+        if (ending === 'cancel' && mails.ended.map((m) => m.subject).join() !== `Signpost referral ${r.reference}: cancelled, please stop work on it`) say('cancelled after the forward, and the agency not told');
         if (ending === 'reroute') say('re-routed after it reached its agency');
       }
     }

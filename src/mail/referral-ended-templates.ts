@@ -41,3 +41,22 @@ export function renderEndedWhileSendingMail(r: EndedReferral, hub: HubContact): 
     ].join('\n'),
   };
 }
+
+/**
+ * The hub ended a referral the agency already has: cancelled (the person moved or died, entered
+ * in error) or declined (the person told the hub they do not want this help). By reference only:
+ * the coordinator's reason may say more about the person than the agency needs.
+ */
+export function renderEndedByHubMail(r: EndedReferral, to: 'cancelled' | 'declined', hub: HubContact): RenderedMail {
+  const why = to === 'declined' ? 'The person has told the hub that they do not want this help.' : 'The hub has cancelled it.';
+  return {
+    subject: `Signpost referral ${r.reference}: ${to === 'declined' ? 'the person declined' : 'cancelled'}, please stop work on it`,
+    text: [
+      `Hello ${oneLine(r.agencyName)},`,
+      '',
+      `The referral ${r.reference} has ended. ${why}`,
+      'Please stop work on it. Its status in Signpost says the same.',
+      ...closing(r, hub),
+    ].join('\n'),
+  };
+}

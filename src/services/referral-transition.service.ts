@@ -25,7 +25,8 @@ import { raiseAlert } from './alert.service.js';
 import { activeOutcomeCodes } from './outcome.service.js';
 import type { Principal } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
-import { dispatchNotifications } from './notification.service.js';
+import { createNotification, dispatchNotifications } from './notification.service.js';
+import { renderEndedByHubMail } from '../mail/referral-ended-templates.js';
 import { accessTo, allowedFor } from './referral-access.js';
 import { closeSubmissionIfDone } from './submission-closure.service.js';
 import { reopenSubmission } from '../db/submission.repository.js';
@@ -62,7 +63,11 @@ class MovedMeanwhile extends Error {}
 const personErased = () => conflict('person_erased', 'This person’s details were erased, so their referrals cannot be reopened or changed.');
 
 function illegal(from: string, allowed: ReferralStatus[], to: string) {
-  return conflict('illegal_transition', `a referral that is ${from} cannot move to ${to}`, { from, allowed });
+  // lost a race to another move: the step may still be allowed from where it is now
+  const message = allowed.includes(to as ReferralStatus)
+    ? `the referral was changed meanwhile and is now ${from}; check it, then repeat the step if it still applies`
+    : `a referral that is ${from} cannot move to ${to}`;
+  return conflict('illegal_transition', message, { from, allowed });
 }
 
 export async function transitionReferral(
@@ -199,6 +204,20 @@ export async function transitionReferral(
           now,
         );
         if (n) notificationIds.push(n);
+      }
+      // the hub ended a referral its agency already has: the agency is told to stop work on it
+      if ((to === 'cancelled' || to === 'declined') && who === 'hub' && row.forwardedAt !== null) {
+        const agency = await findAgency(trx, current.agencyId);
+        if (agency) {
+          const m = renderEndedByHubMail({ reference: current.reference, agencyName: agency.name }, to, deps.env);
+          const n = await createNotification(
+            trx,
+            deps,
+            { kind: 'referral_ended', dedupeKey: `ended-by-hub:${current.id}:${to}:${now.getTime()}`, recipient: agency.email, subject: m.subject, bodyText: m.text, referralId: current.id, agencyId: current.agencyId },
+            now,
+          );
+          if (n.created) notificationIds.push(n.id);
+        }
       }
       if (decision.reopen) await reopenSubmission(trx, current.submissionId);
       if (decision.closes) {
