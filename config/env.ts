@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { CLOCK_KINDS, FORWARD_CLOCKS, parseDayEnd } from '../src/domain/working-days.js';
+import { CLOCK_KINDS, FORWARD_CLOCKS, parseDayEnd } from '../src/kernel/working-days.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -76,7 +76,7 @@ export const envSchema = z.object({
   // the contact clock kind a new agency gets (each agency has its own)
   CONTACT_CLOCK: z.enum(CLOCK_KINDS).default('calendar_days'),
   // T3: the hub's call falls due this many working days after the day the agency's contact
-  // deadline closes (src/domain/promise.ts), so it never comes before the date the person was given
+  // deadline closes (src/kernel/promise.ts), so it never comes before the date the person was given
   FOLLOW_UP_WORKING_DAYS_AFTER_CONTACT: z.coerce.number().int().min(1).max(20).default(1),
   // when a working day ends, London time ('HH:MM', up to 24:00 for midnight): working-day deadlines fall then
   WORKING_DAY_ENDS_AT: z.string().refine((v) => parseDayEnd(v) !== undefined, 'must be a time from 00:01 to 24:00, HH:MM').default('17:00'),

@@ -10,20 +10,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Env } from '../config/env.js';
 import { createContext } from '../src/context.js';
-import { createDb } from '../src/db/kysely.js';
-import { ensureDatabase, migrateToLatest } from '../src/db/migrate.js';
-import { seedDemo, seedUuid, SEED_QUESTIONNAIRE_ID } from '../src/db/seed.js';
-import { findUserByEmail } from '../src/db/user.repository.js';
-import { findQuestionnaire } from '../src/db/questionnaire.repository.js';
-import type { Role } from '../src/db/database.js';
+import { createDb } from '../src/platform/db/kysely.js';
+import { ensureDatabase, migrateToLatest } from '../src/platform/db/migrate.js';
+import { seedDemo, seedUuid, SEED_QUESTIONNAIRE_ID } from '../src/cli/seed.js';
+import { findUserByEmail } from '../src/modules/accounts/user.repository.js';
+import { findQuestionnaire } from '../src/modules/questionnaires/questionnaire.repository.js';
+import type { Role } from '../src/platform/db/database.js';
 import { startSinkPage } from './mail-page.js';
 import { SmtpSink } from './smtp-sink.js';
 import { startServer } from '../src/server.js';
-import { loadEnvOrExit, onShutdownSignals } from '../src/process.js';
-import { createUserWithToken, issueToken, revokeUserTokens, type UserDeps } from '../src/services/user.service.js';
-import { setPassword } from '../src/services/password.service.js';
+import { loadEnvOrExit, onShutdownSignals } from '../src/platform/process.js';
+import { createUserWithToken, issueToken, revokeUserTokens, type UserDeps } from '../src/modules/accounts/user.service.js';
+import { setPassword } from '../src/modules/accounts/password.service.js';
 import { startWorkers } from '../workers/index.js';
-import { createWorkerDeps } from '../workers/worker-deps.js';
+import { createWorkerDeps } from '../src/platform/jobs/worker.js';
 
 const DEMO_USERS: { role: Role; name: string; email: string; agency?: string; organisation?: string }[] = [
   { role: 'link_worker', name: 'Demo link worker', email: 'link-worker@demo.signpost.example.org', organisation: 'voluntary' },

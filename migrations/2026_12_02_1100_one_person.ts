@@ -21,7 +21,7 @@
 import { sql, type Kysely } from 'kysely';
 import { INTAKE_FUNCTION_WITH_PROMISE } from './2026_12_02_1000_contact_promise.js';
 
-// A copy of domain/person-match.ts's rules as they stood when this migration was written (a
+// A copy of kernel/person-match.ts's rules as they stood when this migration was written (a
 // migration never imports app code): letters of any script, lower case, no accents.
 const normName = (s: string) =>
   s

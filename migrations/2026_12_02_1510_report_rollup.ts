@@ -1,12 +1,12 @@
 /**
- * The summary report's daily rollup (src/db/report-summary.repository.ts): what the referrals
+ * The summary report's daily rollup (src/modules/reports/report-summary.repository.ts): what the referrals
  * and checklists received on each London day came to, so that a report of a quarter or a year
  * adds up days, not referrals, however long the history.
  *
  *  - report_days: per (day, agency, referrer organisation): referrals, re-routed, and for each
  *    clock (fwd, con, fup) the steps done on time, late, and clocks that ended without the step,
  *    with the durations of the done steps in 16 buckets (b0..b15: the upper edges in hours are
- *    domain/report-summary.ts's DURATION_BUCKETS_HOURS; b15 is everything longer); and needs met
+ *    modules/reports/report-summary.ts's DURATION_BUCKETS_HOURS; b15 is everything longer); and needs met
  *    at the follow-up. Clocks still running are not rolled up: the report counts them live
  *    through the sweep's partial indexes (they are the open items).
  *  - report_facet_days: per (day, agency or none, organisation, facet, key) counts: checklists,
@@ -22,7 +22,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 
-// 16 buckets: a copy of domain/report-summary.ts's BUCKET_COUNT (a migration never imports app code)
+// 16 buckets: a copy of modules/reports/report-summary.ts's BUCKET_COUNT (a migration never imports app code)
 const BUCKETS = 16;
 const clockColumns = (c: string) =>
   [`${c}_on_time integer NOT NULL`, `${c}_late integer NOT NULL`, `${c}_ended integer NOT NULL`, ...Array.from({ length: BUCKETS }, (_, i) => `${c}_b${i} integer NOT NULL`)].join(',\n      ');

@@ -8,7 +8,7 @@
  * from the agency's contact days in calendar days. It is wrapped, not copied: the new
  * signpost_intake calls the old one (renamed signpost_intake_before_workdays) and, when the
  * checklist was stored, sets the promise of the referrals to working-day agencies on the same
- * rule as src/domain/working-days.ts (the Nth working day after the London day of the forward
+ * rule as src/kernel/working-days.ts (the Nth working day after the London day of the forward
  * deadline). Still one statement, one round trip, one commit.
  */
 import { sql, type Kysely } from 'kysely';

@@ -37,7 +37,7 @@ BEGIN
       SELECT 1
         FROM jsonb_to_recordset(p->'capacitySeen') AS x(agency_id uuid, status text, wait_weeks int, closed_until date)
         LEFT JOIN agency_capacity c ON c.agency_id = x.agency_id
-        -- as domain/capacity.ts reads it: no row, or a closing date that has come, is accepting
+        -- as kernel/capacity.ts reads it: no row, or a closing date that has come, is accepting
         CROSS JOIN LATERAL (SELECT CASE WHEN c.agency_id IS NULL OR (c.status = 'closed' AND c.closed_until <= today)
                                         THEN 'accepting' ELSE c.status END AS status) e
        WHERE x.status IS DISTINCT FROM e.status

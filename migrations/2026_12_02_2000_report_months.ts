@@ -11,7 +11,7 @@
  *    day tells "before the period" from it exactly; any other period reads people from the days.
  *
  * A month's rows are always the sum of its days' rows: the roll-up that replaces days replaces
- * their months in the same transaction (src/db/report-summary.repository.ts). Here the months are
+ * their months in the same transaction (src/modules/reports/report-summary.repository.ts). Here the months are
  * made from the days already rolled up.
  */
 import { sql, type Kysely } from 'kysely';

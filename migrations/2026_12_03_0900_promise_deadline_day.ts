@@ -3,7 +3,7 @@
  * closes, not the day its instant falls on. With a closing time of 24:00
  * (WORKING_DAY_ENDS_AT=24:00) a "next working day" deadline is midnight, the first instant of
  * the following day, and the promise counted one day too many, and differed from a re-route's
- * (src/domain/working-days.ts contactPromiseDay, the same rule in TypeScript).
+ * (src/kernel/working-days.ts contactPromiseDay, the same rule in TypeScript).
  *
  * signpost_deadline_day(t) is that day, signpost_contact_promise the promise. The working-day wrapper of the intake function (since
  * 2026_12_02_1700 named signpost_intake_before_capacity) now sets the promise of every referral

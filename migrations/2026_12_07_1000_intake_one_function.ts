@@ -6,7 +6,7 @@
  * promise existed twice: in SQL (signpost_contact_promise, for the intake) and in TypeScript
  * (for a re-route). This migration folds the chain into one signpost_intake() with every feature
  * kept, and moves the promise out of SQL: the application computes each referral's forward
- * deadline, contact deadline and hold (src/domain/promise.ts) and the function stores them.
+ * deadline, contact deadline and hold (src/kernel/promise.ts) and the function stores them.
  *
  *  - referrals.contact_due_at is now set when the referral is made (it was set at forwarding,
  *    from the moment of forwarding, one day away from the date the person had been told);
@@ -67,7 +67,7 @@ BEGIN
     END IF;
   END IF;
 
-  -- What routing and the promise were built on: each agency's capacity (as src/domain/capacity.ts
+  -- What routing and the promise were built on: each agency's capacity (as src/kernel/capacity.ts
   -- reads it: never said, or closed until a day that has come, is accepting) and its contact
   -- clock. If any changed since the application read them, it routes again from a fresh read.
   -- Not locked (FOR SHARE on rows every intake reads would make each intake a MultiXact writer):
@@ -89,7 +89,7 @@ BEGIN
 
   -- One person. Every rule below needs the same date of birth (or the same NHS number with the
   -- same date of birth), so checklists that could be the same person wait for each other here,
-  -- and so does the erasure of a person with this date of birth (src/services/erasure.service.ts).
+  -- and so does the erasure of a person with this date of birth (src/modules/people/erasure.service.ts).
   PERFORM pg_advisory_xact_lock(hashtextextended('signpost-person:' || dob::text, 0));
   -- A record merged into another keeps its details, so that they still find the person: a
   -- match on it is a match on the record it was merged into. An erased record matches nothing.
@@ -228,7 +228,7 @@ BEGIN
           (con->>'given_at')::timestamptz, uid, received);
 
   -- the referrals this checklist makes, with the hub's promise computed for each by the
-  -- application (src/domain/promise.ts): stored, and read by every surface from here on
+  -- application (src/kernel/promise.ts): stored, and read by every surface from here on
   WITH ins AS (
     INSERT INTO referrals (id, reference, submission_id, agency_id, question_ids, status, received_at,
                            forward_due_at, contact_due_at, held_until, updated_at)
@@ -576,7 +576,7 @@ BEGIN
       SELECT 1
         FROM jsonb_to_recordset(p->'capacitySeen') AS x(agency_id uuid, status text, wait_weeks int, closed_until date)
         LEFT JOIN agency_capacity c ON c.agency_id = x.agency_id
-        -- as domain/capacity.ts reads it: no row, or a closing date that has come, is accepting
+        -- as kernel/capacity.ts reads it: no row, or a closing date that has come, is accepting
         CROSS JOIN LATERAL (SELECT CASE WHEN c.agency_id IS NULL OR (c.status = 'closed' AND c.closed_until <= today)
                                         THEN 'accepting' ELSE c.status END AS status) e
        WHERE x.status IS DISTINCT FROM e.status

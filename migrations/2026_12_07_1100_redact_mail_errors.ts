@@ -3,8 +3,8 @@
  *
  * A refusal such as "550 5.1.1 <edna@example.org>: Recipient address rejected" was stored as it
  * came, in notifications.last_error and referrals.last_forward_error, and erasure left it there.
- * Now the text of a mail error has no address in it (src/domain/mail-redaction.ts), and erasure
- * keeps only a reply's code and enhanced status (src/db/mail-error-text.ts). This brings the rows
+ * Now the text of a mail error has no address in it (src/kernel/mail-redaction.ts), and erasure
+ * keeps only a reply's code and enhanced status (src/platform/db/mail-error-text.ts). This brings the rows
  * already written into line: the replies about people already erased, and to a closed
  * self-referral's address, as erasure leaves them now; every other reply with its addresses
  * redacted. A copy of those rules as they stood (a migration never imports app code).
@@ -13,13 +13,13 @@ import { sql, type Kysely } from 'kysely';
 
 const ERASED_REPLY = 'the rest of the server’s reply was removed with the person’s details';
 
-/** The erasure rule of src/db/mail-error-text.ts on column `c`. */
+/** The erasure rule of src/platform/db/mail-error-text.ts on column `c`. */
 const erased = (c: string) => {
   const m = `regexp_match(${c}, '(?:^|[^0-9.:])([245][0-9]{2})[ -]([245]\\.[0-9]{1,3}\\.[0-9]{1,3})')`;
   return sql.raw(`coalesce((${m})[1] || ' ' || (${m})[2] || ': ', '') || '${ERASED_REPLY}'`);
 };
 
-/** The redaction of src/domain/mail-redaction.ts (without the known recipients) on column `c`. */
+/** The redaction of src/kernel/mail-redaction.ts (without the known recipients) on column `c`. */
 const redacted = (c: string) =>
   sql.raw(`regexp_replace(regexp_replace(${c}, '<[^<>\\s]{1,254}>', '<[address]>', 'g'),
                           '(?:"[^"\\r\\n]{0,64}"|[^\\s<>()\\[\\]{}",;:@]+)@[^\\s<>()\\[\\]{}",;:@]+', '[address]', 'g')`);

@@ -1,6 +1,6 @@
 /**
  * The "still accepting?" link in an agency's reminder mail can be stopped. The link is an HMAC
- * of the agency, this counter and an expiry (src/services/capacity-link.ts): raising the counter
+ * of the agency, this counter and an expiry (src/modules/capacity/capacity-link.ts): raising the counter
  * stops every link made before, at once and on every process, since each use reads it here.
  * It is raised when a coordinator stops the links (capacity_links_revoked_at says when) and when
  * the agency gets a staff account (it signs in from then on). Links made before this migration

@@ -4,10 +4,10 @@
  * other. Request ids and logging come first; the JSON error handler last.
  */
 import express, { type Express } from 'express';
-import { apiRouter, errorHandler, healthRouter, notFoundHandler } from './http/api.js';
-import { requestLogger } from './middleware/request-log.js';
-import type { ServiceDeps } from './services/deps.js';
-import { webRouter } from './web/index.js';
+import { apiRouter, errorHandler, healthRouter, notFoundHandler } from './api.js';
+import { requestLogger } from './platform/http/request-log.js';
+import type { ServiceDeps } from './platform/deps.js';
+import { webRouter } from './pages.js';
 
 export function createApp(deps: ServiceDeps): Express {
   const app = express();

@@ -4,15 +4,15 @@
  * (a per-file database, a ManualClock, a prefixed queue).
  */
 import type { Env } from '../config/env.js';
-import { systemClock, type Clock } from './domain/clock.js';
-import { randomIds, type IdGenerator } from './domain/ids.js';
-import { createDb } from './db/kysely.js';
-import { createProducer } from './jobs/producer.js';
-import { createLogger, type Logger } from './logger.js';
-import { HolidayCalendar } from './services/holiday-calendar.js';
-import { PublishedQuestionnaires } from './services/questionnaire-cache.js';
-import { AgencyCapacities } from './services/capacity-cache.js';
-import type { ServiceDeps } from './services/deps.js';
+import { systemClock, type Clock } from './kernel/clock.js';
+import { randomIds, type IdGenerator } from './kernel/ids.js';
+import { createDb } from './platform/db/kysely.js';
+import { createProducer } from './platform/jobs/producer.js';
+import { createLogger, type Logger } from './platform/logger.js';
+import { HolidayCalendar } from './modules/clocks/holiday-calendar.js';
+import { PublishedQuestionnaires } from './modules/questionnaires/questionnaire-cache.js';
+import { AgencyCapacities } from './modules/capacity/capacity-cache.js';
+import type { ServiceDeps } from './platform/deps.js';
 
 export interface ContextOptions {
   env: Env;

@@ -7,7 +7,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Env } from '../config/env.js';
 import { createContext } from './context.js';
 import { createApp } from './app.js';
-import { exitOnUnhandledErrors, isEntryPoint, loadEnvOrExit, onShutdownSignals } from './process.js';
+import { exitOnUnhandledErrors, isEntryPoint, loadEnvOrExit, onShutdownSignals } from './platform/process.js';
 
 /**
  * Bounds on what one client can hold: the headers, then the whole request (body included), must

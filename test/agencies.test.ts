@@ -1,4 +1,4 @@
-import { PERSON_FIELDS } from '../src/domain/person-fields.js';
+import { PERSON_FIELDS } from '../src/kernel/person-fields.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
@@ -65,14 +65,14 @@ describe('POST /api/v1/agencies', () => {
   });
 
   it('takes its default contact window from CONTACT_WITHIN_DAYS', async () => {
-    const { createAgency } = await import('../src/services/agency.service.js');
+    const { createAgency } = await import('../src/modules/directory/agency.service.js');
     const principal = { userId: coordinator.id, name: coordinator.name, role: 'coordinator' as const, agencyId: null };
     const a = await createAgency({ ...ctx, env: { ...ctx.env, CONTACT_WITHIN_DAYS: 21 } }, principal, { ...newAgency(), status: 'active' });
     expect(a.contactDays).toBe(21);
   });
 
   it('counts contact days as calendar days unless told working days (CONTACT_CLOCK, or per agency)', async () => {
-    const { createAgency } = await import('../src/services/agency.service.js');
+    const { createAgency } = await import('../src/modules/directory/agency.service.js');
     const principal = { userId: coordinator.id, name: coordinator.name, role: 'coordinator' as const, agencyId: null };
     const a = await createAgency({ ...ctx, env: { ...ctx.env, CONTACT_CLOCK: 'working_days' } }, principal, { ...newAgency(), status: 'active' });
     expect(a.contactClock).toBe('working_days');

@@ -4,7 +4,7 @@
  * that flagged it) through the API and in its full-content mail; the hub sees everything.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERSON_FIELDS } from '../src/domain/person-fields.js';
+import { PERSON_FIELDS } from '../src/kernel/person-fields.js';
 import { apiClient } from './helpers/api.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';

@@ -27,8 +27,8 @@ describe('the import rules (npm run lint)', () => {
     ['src/domain/probe.ts', "import { createDb as x } from '../db/kysely.js';"],
     ['src/server-probe.ts', "import { startWorkers as x } from '../workers/index.js';"],
     ['src/mail/probe.ts', "import { SmtpSink as x } from '../../dev/smtp-sink.js';"],
-    ['workers/probe.worker.ts', "import { findAgency as x } from '../src/db/agency.repository.js';"],
-    ['workers/probe.worker.ts', "import { page as x } from '../src/web/render.js';"],
+    ['workers/probe.worker.ts', "import { findAgency as x } from '../src/modules/directory/agency.repository.js';"],
+    ['workers/probe.worker.ts', "import { page as x } from '../src/platform/pages/render.js';"],
   ];
   it.each(violations)('refuses, in %s: %s', async (file, code) => {
     expect(await importErrors(file, code)).toHaveLength(1);
@@ -39,7 +39,7 @@ describe('the import rules (npm run lint)', () => {
     ['src/web/probe.routes.ts', "import type { Role as x } from '../db/database.js';"],
     ['src/services/probe.service.ts', "import { findAgency as x } from '../db/agency.repository.js';"],
     ['src/app-probe.ts', "import { webRouter as x } from './web/index.js';"],
-    ['workers/probe.worker.ts', "import { runSweep as x } from '../src/services/sla.service.js';"],
+    ['workers/probe.worker.ts', "import { runSweep as x } from '../src/modules/clocks/sla.service.js';"],
     ['dev/probe.ts', "import { startWorkers as x } from '../workers/index.js';"],
   ];
   it.each(allowed)('allows, in %s: %s', async (file, code) => {

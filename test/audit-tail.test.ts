@@ -9,12 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli/index.js';
-import { recordAudits } from '../src/db/audit.repository.js';
-import { DAY } from '../src/domain/clock.js';
-import { createLogger } from '../src/logger.js';
-import { sealAudit, verifyAuditChain } from '../src/services/audit.service.js';
-import { JOBS } from '../src/jobs/registry.js';
-import { processRecords } from '../workers/records.worker.js';
+import { recordAudits } from '../src/modules/audit/audit.repository.js';
+import { DAY } from '../src/kernel/clock.js';
+import { createLogger } from '../src/platform/logger.js';
+import { sealAudit, verifyAuditChain } from '../src/modules/audit/audit.service.js';
+import { JOBS } from '../src/platform/jobs/registry.js';
+import { processRecords } from '../workers/records.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { startTestWorkers } from './helpers/workers.js';
 

@@ -6,9 +6,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli/index.js';
-import { createAgencyLink } from '../src/services/agency-link.service.js';
-import { sealAudit, verifyAuditChain } from '../src/services/audit.service.js';
-import { processRecords } from '../workers/records.worker.js';
+import { createAgencyLink } from '../src/modules/referrals/agency-link.service.js';
+import { sealAudit, verifyAuditChain } from '../src/modules/audit/audit.service.js';
+import { processRecords } from '../workers/records.js';
 import { apiClient } from './helpers/api.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';

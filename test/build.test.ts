@@ -63,8 +63,8 @@ describe('npm run build', () => {
     const files = jsFiles(join(ROOT, 'dist'));
     expect(files.length).toBeGreaterThan(50);
     const bad: string[] = [];
-    // the browser's own scripts (web/static) load by URL, not from node_modules
-    for (const f of files.filter((x) => !x.includes('/web/static/'))) {
+    // the browser's own scripts (platform/pages/static) load by URL, not from node_modules
+    for (const f of files.filter((x) => !x.includes('/pages/static/'))) {
       const src = readFileSync(f, 'utf8');
       for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
         const spec = (m[1] ?? m[2])!;

@@ -6,13 +6,13 @@
  * the API, the signed-in page and the link's page. Real Postgres; time by the ManualClock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY } from '../src/domain/clock.js';
-import { writeCapacity } from '../src/db/capacity.repository.js';
-import { capacityLinkFor, capacityLinkScope, revokeCapacityLinks } from '../src/services/capacity-link.js';
-import { setAgencyCapacity } from '../src/services/capacity.service.js';
-import { setPassword } from '../src/services/password.service.js';
-import { disableUser } from '../src/services/user.service.js';
-import { sendContactReminders } from '../src/services/reminder.service.js';
+import { DAY } from '../src/kernel/clock.js';
+import { writeCapacity } from '../src/modules/capacity/capacity.repository.js';
+import { capacityLinkFor, capacityLinkScope, revokeCapacityLinks } from '../src/modules/capacity/capacity-link.js';
+import { setAgencyCapacity } from '../src/modules/capacity/capacity.service.js';
+import { setPassword } from '../src/modules/accounts/password.service.js';
+import { disableUser } from '../src/modules/accounts/user.service.js';
+import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
 import { makeWebUser } from './helpers/browser.js';
 import { makeUser, type TestUser } from './helpers/factories.js';
 import { forward, submit } from './helpers/sla-fixtures.js';

@@ -7,11 +7,11 @@
  * time moved by the ManualClock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR } from '../src/domain/clock.js';
-import { writeCapacity } from '../src/db/capacity.repository.js';
-import { capacityLinkFor } from '../src/services/capacity-link.js';
-import { capacityOverview } from '../src/services/capacity.service.js';
-import { sendContactReminders } from '../src/services/reminder.service.js';
+import { DAY, HOUR } from '../src/kernel/clock.js';
+import { writeCapacity } from '../src/modules/capacity/capacity.repository.js';
+import { capacityLinkFor } from '../src/modules/capacity/capacity-link.js';
+import { capacityOverview } from '../src/modules/capacity/capacity.service.js';
+import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
 import { apiClient } from './helpers/api.js';
 import { makeWebUser } from './helpers/browser.js';
 import { createTestContext, type TestContext } from './helpers/context.js';

@@ -6,9 +6,9 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR } from '../src/domain/clock.js';
-import { slaCompliance, weeklyReferralVolume } from '../src/db/sla-report.repository.js';
-import { runSweep } from '../src/services/sla.service.js';
+import { HOUR } from '../src/kernel/clock.js';
+import { slaCompliance, weeklyReferralVolume } from '../src/modules/clocks/sla-report.repository.js';
+import { runSweep } from '../src/modules/clocks/sla.service.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { submit } from './helpers/sla-fixtures.js';

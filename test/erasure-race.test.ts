@@ -8,8 +8,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY } from '../src/domain/clock.js';
-import { runRetention } from '../src/services/erasure.service.js';
+import { DAY } from '../src/kernel/clock.js';
+import { runRetention } from '../src/modules/people/erasure.service.js';
 import { apiClient } from './helpers/api.js';
 import { makeWebUser } from './helpers/browser.js';
 import { createTestContext, type TestContext } from './helpers/context.js';

@@ -7,13 +7,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY } from '../src/domain/clock.js';
-import { runRetention } from '../src/services/erasure.service.js';
+import { DAY } from '../src/kernel/clock.js';
+import { runRetention } from '../src/modules/people/erasure.service.js';
 import { apiClient } from './helpers/api.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
 import { buildHistory, closeHistory, type History, type HistoryWorld } from './helpers/person-history.js';
-import { processRecords } from '../workers/records.worker.js';
+import { processRecords } from '../workers/records.js';
 
 let ctx: TestContext;
 let w: HistoryWorld;

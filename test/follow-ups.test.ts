@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR } from '../src/domain/clock.js';
-import { runSweep } from '../src/services/sla.service.js';
-import { processFollowUpDue } from '../workers/follow-up.worker.js';
+import { HOUR } from '../src/kernel/clock.js';
+import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { processFollowUpDue } from '../src/modules/follow-up/follow-up.worker.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';

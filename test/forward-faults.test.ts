@@ -16,8 +16,8 @@ import { apiClient } from './helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
 import { startTestSink, to, settle, type SmtpSink } from './helpers/smtp-sink.js';
 import { startTestWorkers, waitUntil, type TestWorkers } from './helpers/workers.js';
-import { JOBS } from '../src/jobs/registry.js';
-import { HOUR } from '../src/domain/clock.js';
+import { JOBS } from '../src/platform/jobs/registry.js';
+import { HOUR } from '../src/kernel/clock.js';
 
 let ctx: TestContext;
 let sink: SmtpSink;

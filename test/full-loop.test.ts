@@ -8,9 +8,9 @@
  * sweep records after 24 h and that the SLA API shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR } from '../src/domain/clock.js';
-import { londonDay, londonMoment } from '../src/domain/uk-dates.js';
-import { runSweep } from '../src/services/sla.service.js';
+import { DAY, HOUR } from '../src/kernel/clock.js';
+import { londonDay, londonMoment } from '../src/kernel/uk-dates.js';
+import { runSweep } from '../src/modules/clocks/sla.service.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';

@@ -19,11 +19,11 @@ import { WebClient } from './helpers/web-client.js';
 import { AnswerTally, formAnswer } from './helpers/form-answers.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { referenceOf, releaseFields, selfReferralForm } from './helpers/self-referral.js';
-import { createAgencyLink } from '../src/services/agency-link.service.js';
-import { capacityLinkFor } from '../src/services/capacity-link.js';
-import { currentQuestionnaire } from '../src/services/questionnaire.service.js';
-import { submitSelfReferral } from '../src/services/self-referral.service.js';
-import type { SubmissionBody } from '../src/services/submission.schema.js';
+import { createAgencyLink } from '../src/modules/referrals/agency-link.service.js';
+import { capacityLinkFor } from '../src/modules/capacity/capacity-link.js';
+import { currentQuestionnaire } from '../src/modules/questionnaires/questionnaire.service.js';
+import { submitSelfReferral } from '../src/modules/self-referral/self-referral.service.js';
+import type { SubmissionBody } from '../src/modules/intake/submission.schema.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5150);
 const JSON_CASES = Number(process.env.FUZZ_JSON_CASES ?? 2400);

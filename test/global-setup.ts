@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createDb } from '../src/db/kysely.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { createDb } from '../src/platform/db/kysely.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { TEST_PG_URL, dbUrl } from './helpers/env.js';
 
 declare module 'vitest' {

@@ -1,5 +1,5 @@
 /**
- * A closed agency holds the clock (src/domain/promise.ts, services/held-referral.service.ts): a
+ * A closed agency holds the clock (src/kernel/promise.ts, modules/referrals/held-referral.service.ts): a
  * referral to an agency closed to new referrals, for a question with no fallback, waits until
  * the day the agency reopens. Its dates count from midnight (London) that day, and every
  * surface gives those dates: the submission reply and the API, the person's confirmation and
@@ -12,11 +12,11 @@
  * is written out here, worked by hand from the rule, not computed by the code under test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR } from '../src/domain/clock.js';
-import { JOBS } from '../src/jobs/registry.js';
-import { createMailer, type Mailer } from '../src/mail/transport.js';
-import { forwardReferral } from '../src/services/forward.service.js';
-import { runSweep } from '../src/services/sla.service.js';
+import { DAY, HOUR } from '../src/kernel/clock.js';
+import { JOBS } from '../src/platform/jobs/registry.js';
+import { createMailer, type Mailer } from '../src/platform/mail/transport.js';
+import { forwardReferral } from '../src/modules/forwarding/forward.service.js';
+import { runSweep } from '../src/modules/clocks/sla.service.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import { makeUser, submissionBody, type TestUser } from './helpers/factories.js';

@@ -5,7 +5,7 @@
  * in one step (migrations/2026_12_07_1000_intake_one_function.ts), so a referral completed
  * meanwhile is never joined; and should Postgres still choose the intake to give way (a
  * deadlock or a serialization failure), the intake is tried again
- * (src/services/submission.service.ts retryOnConflict): neither reaches the person filling in
+ * (src/modules/intake/submission.service.ts retryOnConflict): neither reaches the person filling in
  * the checklist as a 500.
  *
  *  - checklists joining live referrals while the forward worker forwards them and coordinators
@@ -19,10 +19,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../src/db/kysely.js';
-import { createMailer } from '../src/mail/transport.js';
-import { forwardReferral } from '../src/services/forward.service.js';
-import { retryOnConflict } from '../src/services/submission.service.js';
+import { createDb } from '../src/platform/db/kysely.js';
+import { createMailer } from '../src/platform/mail/transport.js';
+import { forwardReferral } from '../src/modules/forwarding/forward.service.js';
+import { retryOnConflict } from '../src/modules/intake/submission.service.js';
 import { apiClient } from './helpers/api.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';

@@ -10,8 +10,8 @@ import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { markForwarded, moveThrough, submit } from './helpers/referrals.js';
-import { scheduleFollowUp } from '../src/services/follow-up.service.js';
-import { addDays } from '../src/domain/clock.js';
+import { scheduleFollowUp } from '../src/modules/follow-up/follow-up.service.js';
+import { addDays } from '../src/kernel/clock.js';
 
 let ctx: TestContext;
 let api: Api;

@@ -5,8 +5,8 @@
  * on the call script.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR } from '../src/domain/clock.js';
-import { sendContactReminders } from '../src/services/reminder.service.js';
+import { DAY, HOUR } from '../src/kernel/clock.js';
+import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { markForwarded, moveThrough, submit } from './helpers/referrals.js';

@@ -8,8 +8,8 @@
  * withdrawal notice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY } from '../src/domain/clock.js';
-import { sendContactReminders } from '../src/services/reminder.service.js';
+import { DAY } from '../src/kernel/clock.js';
+import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
 import { apiClient } from './helpers/api.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';

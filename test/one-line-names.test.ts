@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { HOUR } from '../src/domain/clock.js';
-import { createUserWithToken } from '../src/services/user.service.js';
+import { HOUR } from '../src/kernel/clock.js';
+import { createUserWithToken } from '../src/modules/accounts/user.service.js';
 import { makeWebUser } from './helpers/browser.js';
 import { submissionBody } from './helpers/factories.js';
 import { selfReferralForm, sendSelfReferral } from './helpers/self-referral.js';

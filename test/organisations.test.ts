@@ -5,7 +5,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserWithToken } from '../src/services/user.service.js';
+import { createUserWithToken } from '../src/modules/accounts/user.service.js';
 import { makeWebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';

@@ -4,8 +4,8 @@
  * offered, still on the referrals that used it), the refusals, and the hub's page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPLETION_OUTCOMES } from '../src/domain/referral-state.js';
-import { snomedConceptProblem, verhoeffValid } from '../src/domain/snomed.js';
+import { COMPLETION_OUTCOMES } from '../src/kernel/referral-state.js';
+import { snomedConceptProblem, verhoeffValid } from '../src/modules/directory/snomed.js';
 import { makeWebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';

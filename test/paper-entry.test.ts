@@ -4,7 +4,7 @@
  * claim what: a link worker's checklist is the API's own, and only the web form is 'web'.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR } from '../src/domain/clock.js';
+import { DAY, HOUR } from '../src/kernel/clock.js';
 import { apiClient } from './helpers/api.js';
 import { makeWebUser } from './helpers/browser.js';
 import { createTestContext, type TestContext } from './helpers/context.js';

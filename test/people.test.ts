@@ -4,7 +4,7 @@
  * per person per agency, the person API (search, record, merge, dismiss) and who may use it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY } from '../src/domain/clock.js';
+import { DAY } from '../src/kernel/clock.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
 import { randomDateOfBirth, randomNhsNumber, uniqueLetters } from './helpers/people.js';
@@ -97,7 +97,7 @@ describe('one person, many checklists', () => {
     const cat = someone();
     const first = await submit(cat, [0]);
     await ctx.db.transaction().execute(async (trx) => {
-      const { updateReferralIfStatus } = await import('../src/db/referral.repository.js');
+      const { updateReferralIfStatus } = await import('../src/modules/referrals/referral.repository.js');
       await updateReferralIfStatus(trx, first.referrals[0]!.id, 'pending', { status: 'cancelled', closedAt: ctx.clock.now(), updatedAt: ctx.clock.now() });
     });
     const second = await submit(cat, [0]);

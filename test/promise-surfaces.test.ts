@@ -6,13 +6,13 @@
  * show those dates: the API's reply and referral, the person's confirmation page and printed
  * record, the agency's mail, inbox and referral page, the hub's referral page, the follow-up
  * call scheduled when the referral is forwarded. And the one function that computes them
- * (src/domain/promise.ts) must give the same, so no surface can carry a date of its own.
+ * (src/kernel/promise.ts) must give the same, so no surface can carry a date of its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referralPromise, promiseSettings } from '../src/domain/promise.js';
-import { ukDeadlineDate } from '../src/domain/uk-dates.js';
-import { createMailer, type Mailer } from '../src/mail/transport.js';
-import { forwardReferral } from '../src/services/forward.service.js';
+import { referralPromise, promiseSettings } from '../src/kernel/promise.js';
+import { ukDeadlineDate } from '../src/kernel/uk-dates.js';
+import { createMailer, type Mailer } from '../src/platform/mail/transport.js';
+import { forwardReferral } from '../src/modules/forwarding/forward.service.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';

@@ -5,9 +5,9 @@
  * for calendar-day and working-day agencies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadlineDay, ukDeadlineDate, ukDeadlineTime } from '../src/domain/uk-dates.js';
-import { referralPromise } from '../src/domain/promise.js';
-import { createViews } from '../src/web/render.js';
+import { deadlineDay, ukDeadlineDate, ukDeadlineTime } from '../src/kernel/uk-dates.js';
+import { referralPromise } from '../src/kernel/promise.js';
+import { createViews } from '../src/platform/pages/render.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { submissionBody } from './helpers/factories.js';

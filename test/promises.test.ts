@@ -6,7 +6,7 @@
  * agency; a re-route (a new agency) makes a new promise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR } from '../src/domain/clock.js';
+import { HOUR } from '../src/kernel/clock.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';

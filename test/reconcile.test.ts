@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { runSweep } from '../src/services/sla.service.js';
-import { createNotification } from '../src/services/notification.service.js';
+import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { createNotification } from '../src/modules/notifications/notification.service.js';
 import { createTestContext, deleteRedisPrefix, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
 import { TEST_REDIS_URL } from './helpers/env.js';

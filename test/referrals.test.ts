@@ -3,7 +3,7 @@ import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { inDays, markForwarded, moveThrough, submit, referralKit } from './helpers/referrals.js';
-import { COMPLETION_OUTCOMES } from '../src/domain/referral-state.js';
+import { COMPLETION_OUTCOMES } from '../src/kernel/referral-state.js';
 
 let ctx: TestContext;
 let api: Api;

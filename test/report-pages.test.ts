@@ -7,7 +7,7 @@
  * small-number threshold), who may open which page, and bad periods.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR } from '../src/domain/clock.js';
+import { HOUR } from '../src/kernel/clock.js';
 import type { TestContext } from './helpers/context.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';

@@ -4,12 +4,12 @@
  */
 import { HtmlValidate } from 'html-validate';
 import { describe, expect, it } from 'vitest';
-import type { AgencyPerformance } from '../src/domain/report-summary.js';
+import type { AgencyPerformance } from '../src/modules/reports/report-summary.js';
 import { clock, fullQuarter, report } from './helpers/report-fixture.js';
-import { performanceFigures } from '../src/web/performance-view.js';
-import { changeText, hoursText, pointsText } from '../src/web/report-format.js';
-import { headlineFigure, returnFigures, summarySections } from '../src/web/report-view.js';
-import { createViews } from '../src/web/render.js';
+import { performanceFigures } from '../src/modules/reports/pages/performance-view.js';
+import { changeText, hoursText, pointsText } from '../src/modules/reports/pages/report-format.js';
+import { headlineFigure, returnFigures, summarySections } from '../src/modules/reports/pages/report-view.js';
+import { createViews } from '../src/platform/pages/render.js';
 
 const previous = () => report({ period: { from: '2026-01-01', to: '2026-03-31', days: 90 }, checklists: 10, noNeeds: 2, people: 10, referrals: 20, byAgency: [] });
 const cells = (html: string) => [...html.matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/g)].map((m) => m[1]!.replace(/<span class="nhsuk-table__heading"[^>]*>[\s\S]*?<\/span>/g, '').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim());

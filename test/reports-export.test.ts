@@ -8,15 +8,15 @@
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, HOUR } from '../src/domain/clock.js';
-import { EXPORT_COLUMNS, clockCell } from '../src/services/report-export.service.js';
+import { DAY, HOUR } from '../src/kernel/clock.js';
+import { EXPORT_COLUMNS, clockCell } from '../src/modules/reports/report-export.service.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { markForwarded, moveThrough } from './helpers/referrals.js';
 import { makeWebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
-import { presetPeriods } from '../src/web/reports.routes.js';
+import { presetPeriods } from '../src/modules/reports/pages/reports.routes.js';
 
 let ctx: TestContext;
 let api: Api;

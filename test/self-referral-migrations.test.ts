@@ -6,10 +6,10 @@ import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../migrations/index.js';
-import { HOUR } from '../src/domain/clock.js';
-import { migrateToLatest } from '../src/db/migrate.js';
-import { submitSelfReferral } from '../src/services/self-referral.service.js';
-import type { SubmissionBody } from '../src/services/submission.schema.js';
+import { HOUR } from '../src/kernel/clock.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { submitSelfReferral } from '../src/modules/self-referral/self-referral.service.js';
+import type { SubmissionBody } from '../src/modules/intake/submission.schema.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { seedChecklist, submissionBody } from './helpers/factories.js';
 

@@ -5,9 +5,9 @@
  */
 import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR } from '../src/domain/clock.js';
-import { closeSelfReferral, submitSelfReferral, TRIAGE_PAGE_SIZE } from '../src/services/self-referral.service.js';
-import type { SubmissionBody } from '../src/services/submission.schema.js';
+import { HOUR } from '../src/kernel/clock.js';
+import { closeSelfReferral, submitSelfReferral, TRIAGE_PAGE_SIZE } from '../src/modules/self-referral/self-referral.service.js';
+import type { SubmissionBody } from '../src/modules/intake/submission.schema.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { seedChecklist, submissionBody } from './helpers/factories.js';

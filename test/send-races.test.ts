@@ -1,7 +1,7 @@
 /**
  * Ending a referral while it is being sent to its agency, against the real Postgres, Redis and
  * an SMTP sink: a consent withdrawal, a coordinator's cancel and a coordinator's re-route, each
- * racing the forward (src/services/forward.service.ts). The promise kept: either the forward
+ * racing the forward (src/modules/forwarding/forward.service.ts). The promise kept: either the forward
  * mail never goes, or it goes and the agency is told at once not to act on it; and whoever
  * ends the referral never waits for the agency's mail server.
  *
@@ -15,8 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer, type Mailer } from '../src/mail/transport.js';
-import { forwardReferral, type ForwardDeps } from '../src/services/forward.service.js';
+import { createMailer, type Mailer } from '../src/platform/mail/transport.js';
+import { forwardReferral, type ForwardDeps } from '../src/modules/forwarding/forward.service.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
 import { randomDateOfBirth, uniqueLetters } from './helpers/people.js';
 import { startTestSink, type SmtpSink } from './helpers/smtp-sink.js';

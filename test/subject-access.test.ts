@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PersonExport } from '../src/services/subject-access.service.js';
+import type { PersonExport } from '../src/modules/people/subject-access.service.js';
 import { apiClient } from './helpers/api.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';

@@ -233,7 +233,7 @@ describe('atomicity', () => {
     const before = await Promise.all((['submissions', 'referrals', 'people', 'referral_events', 'person_versions', 'consents'] as const).map(count));
     // an agency id that does not exist makes the referral insert violate its foreign key after
     // the person and the submission rows were written by the same statement
-    const { insertIntake } = await import('../src/db/submission.repository.js');
+    const { insertIntake } = await import('../src/modules/intake/submission.repository.js');
     const id = () => crypto.randomUUID();
     await expect(
       insertIntake(ctx.db, {

@@ -9,7 +9,7 @@ import { createWorld, type World } from './helpers/world.js';
 import { markForwarded, submit } from './helpers/referrals.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
-import { createAgencyLink } from '../src/services/agency-link.service.js';
+import { createAgencyLink } from '../src/modules/referrals/agency-link.service.js';
 import { referenceOf, releaseFields, selfReferralForm, sendSelfReferral } from './helpers/self-referral.js';
 
 let w: World<'lw'>;
@@ -216,7 +216,7 @@ describe('an agency link', () => {
 
 describe('revoking email links', () => {
   it('ends every live link of the referral and is audited as the coordinator who did it', async () => {
-    const { createAgencyLink } = await import('../src/services/agency-link.service.js');
+    const { createAgencyLink } = await import('../src/modules/referrals/agency-link.service.js');
     const url = await createAgencyLink(w.ctx.db, w.ctx, refA, w.ctx.clock.now());
     const path = new URL(url).pathname;
     expect((await new WebClient(w.ctx.baseUrl).get(path)).status).toBe(200);

@@ -8,7 +8,7 @@ import { createWorld, type World } from './helpers/world.js';
 import { markForwarded, submit } from './helpers/referrals.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
-import { SESSION_COOKIE } from '../src/services/session.service.js';
+import { SESSION_COOKIE } from '../src/modules/accounts/session.service.js';
 
 let w: World<'lw'>;
 let coordinator: WebUser;

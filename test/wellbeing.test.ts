@@ -6,10 +6,10 @@
  * retention.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY } from '../src/domain/clock.js';
-import { runRetention } from '../src/services/erasure.service.js';
-import { createUserWithToken } from '../src/services/user.service.js';
-import { wellbeingChange } from '../src/services/wellbeing.service.js';
+import { DAY } from '../src/kernel/clock.js';
+import { runRetention } from '../src/modules/people/erasure.service.js';
+import { createUserWithToken } from '../src/modules/accounts/user.service.js';
+import { wellbeingChange } from '../src/modules/people/wellbeing.service.js';
 import { makeWebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';

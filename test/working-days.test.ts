@@ -2,7 +2,7 @@
  * Working-day clocks end to end, against the real Postgres and an SMTP sink: the hub forwards
  * "by the end of the next working day" (FORWARD_CLOCK=next_working_day), one agency counts its
  * contact days as working days, and the hub's call falls due the working day after the
- * agency's contact deadline (the promise, src/domain/promise.ts). A checklist received (by the injected clock) on the Friday
+ * agency's contact deadline (the promise, src/kernel/promise.ts). A checklist received (by the injected clock) on the Friday
  * before the August bank holiday Monday, and deadlines across the October clock change. Then
  * the calendar import (good file, bad files, a refresh the running process picks up), and the
  * warnings on the dashboard, in the API and in the agency's reminder.
@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli/index.js';
-import { HOUR } from '../src/domain/clock.js';
-import { createMailer, type Mailer } from '../src/mail/transport.js';
-import { CALENDAR_CACHE_TTL_MS } from '../src/services/holiday-calendar.js';
-import { forwardReferral } from '../src/services/forward.service.js';
-import { sendContactReminders } from '../src/services/reminder.service.js';
-import { runSweep } from '../src/services/sla.service.js';
+import { HOUR } from '../src/kernel/clock.js';
+import { createMailer, type Mailer } from '../src/platform/mail/transport.js';
+import { CALENDAR_CACHE_TTL_MS } from '../src/modules/clocks/holiday-calendar.js';
+import { forwardReferral } from '../src/modules/forwarding/forward.service.js';
+import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
+import { runSweep } from '../src/modules/clocks/sla.service.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { submissionBody } from './helpers/factories.js';
 import { markForwarded } from './helpers/referrals.js';

@@ -4,14 +4,14 @@
  *   GET /healthz  200 while the process answers;
  *   GET /readyz   200 when Postgres and Redis answer now and every worker is running, else 503,
  *                 with { checks: { postgres, redis, workers } } either way.
- * It reads the same checks as the API's /readyz (services/health.service.ts), so during an
+ * It reads the same checks as the API's /readyz (platform/health/health.service.ts), so during an
  * outage both say which service is down, and both recover with it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readiness } from '../src/services/health.service.js';
+import { readiness } from '../src/platform/health/health.service.js';
 import type { RunningWorkers } from './index.js';
-import type { WorkerDeps } from './worker-deps.js';
+import type { WorkerDeps } from '../src/platform/jobs/worker.js';
 
 export async function startWorkerHealth(deps: WorkerDeps, running: RunningWorkers, port: number, host: string): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {

@@ -11,16 +11,16 @@
  */
 import type { Worker } from 'bullmq';
 import { ConfigError } from '../config/env.js';
-import { QUEUE_NAMES, type QueueName } from '../src/jobs/registry.js';
-import { exitOnUnhandledErrors, isEntryPoint, loadEnvOrExit, onShutdownSignals } from '../src/process.js';
+import { QUEUE_NAMES, type QueueName } from '../src/platform/jobs/registry.js';
+import { exitOnUnhandledErrors, isEntryPoint, loadEnvOrExit, onShutdownSignals } from '../src/platform/process.js';
 import { startWorkerHealth } from './health-server.js';
-import { createForwardWorker } from './forward-referral.worker.js';
-import { createSendNotificationWorker } from './send-notification.worker.js';
-import { createSlaSweepWorker } from './sla-sweep.worker.js';
-import { createFollowUpWorker } from './follow-up.worker.js';
-import { createRecordsWorker } from './records.worker.js';
-import { createRemindersWorker } from './reminders.worker.js';
-import { createWorkerDeps, type WorkerDeps } from './worker-deps.js';
+import { createForwardWorker } from '../src/modules/forwarding/forward-referral.worker.js';
+import { createSendNotificationWorker } from '../src/modules/notifications/send-notification.worker.js';
+import { createSlaSweepWorker } from '../src/modules/clocks/sla-sweep.worker.js';
+import { createFollowUpWorker } from '../src/modules/follow-up/follow-up.worker.js';
+import { createRecordsWorker } from './records.js';
+import { createRemindersWorker } from '../src/modules/clocks/reminders.worker.js';
+import { createWorkerDeps, type WorkerDeps } from '../src/platform/jobs/worker.js';
 
 export const WORKER_FACTORIES: Record<QueueName, (deps: WorkerDeps) => Worker | Promise<Worker>> = {
   forward: createForwardWorker,

@@ -14,12 +14,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { loadEnv } from '../../config/env.js';
 import { createContext } from '../../src/context.js';
-import { ensureDatabase, migrateToLatest } from '../../src/db/migrate.js';
-import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/db/seed.js';
-import { findQuestionnaire } from '../../src/db/questionnaire.repository.js';
-import { createUserWithToken } from '../../src/services/user.service.js';
-import { submitQuestionnaire } from '../../src/services/submission.service.js';
-import { submissionBodySchema } from '../../src/services/submission.schema.js';
+import { ensureDatabase, migrateToLatest } from '../../src/platform/db/migrate.js';
+import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/cli/seed.js';
+import { findQuestionnaire } from '../../src/modules/questionnaires/questionnaire.repository.js';
+import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
+import { submitQuestionnaire } from '../../src/modules/intake/submission.service.js';
+import { submissionBodySchema } from '../../src/modules/intake/submission.schema.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
 import { productionArgs } from './production-command.js';
 

@@ -14,9 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { loadEnv } from '../../config/env.js';
 import { createContext } from '../../src/context.js';
-import { ensureDatabase, migrateToLatest } from '../../src/db/migrate.js';
-import { seedDemo } from '../../src/db/seed.js';
-import { createUserWithToken } from '../../src/services/user.service.js';
+import { ensureDatabase, migrateToLatest } from '../../src/platform/db/migrate.js';
+import { seedDemo } from '../../src/cli/seed.js';
+import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
 import { productionArgs } from './production-command.js';
 

@@ -12,14 +12,14 @@
 import pg from 'pg';
 import { CamelCasePlugin, CompiledQuery, Kysely, PostgresDialect, sql, type CompiledQuery as CQ } from 'kysely';
 import { loadEnv } from '../../config/env.js';
-import type { Database } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { seedDemo } from '../../src/db/seed.js';
-import { ManualClock } from '../../src/domain/clock.js';
-import { randomIds } from '../../src/domain/ids.js';
-import { createLogger } from '../../src/logger.js';
-import { runSweep } from '../../src/services/sla.service.js';
-import type { ServiceDeps } from '../../src/services/deps.js';
+import type { Database } from '../../src/platform/db/database.js';
+import { migrateToLatest } from '../../src/platform/db/migrate.js';
+import { seedDemo } from '../../src/cli/seed.js';
+import { ManualClock } from '../../src/kernel/clock.js';
+import { randomIds } from '../../src/kernel/ids.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { runSweep } from '../../src/modules/clocks/sla.service.js';
+import type { ServiceDeps } from '../../src/platform/deps.js';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = 'signpost_bench_sweep';

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { Role } from '../../src/db/database.js';
-import { hashPassword } from '../../src/services/password.service.js';
-import { createUserWithToken } from '../../src/services/user.service.js';
-import type { ServiceDeps } from '../../src/services/deps.js';
+import type { Role } from '../../src/platform/db/database.js';
+import { hashPassword } from '../../src/modules/accounts/password.service.js';
+import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
+import type { ServiceDeps } from '../../src/platform/deps.js';
 
 export const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 export const PHONE = { width: 390, height: 844 };

@@ -10,17 +10,17 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadEnv, type Env } from '../../config/env.js';
-import { ManualClock } from '../../src/domain/clock.js';
-import { randomIds } from '../../src/domain/ids.js';
-import { createDb } from '../../src/db/kysely.js';
-import { createProducer } from '../../src/jobs/producer.js';
-import { createLogger } from '../../src/logger.js';
+import { ManualClock } from '../../src/kernel/clock.js';
+import { randomIds } from '../../src/kernel/ids.js';
+import { createDb } from '../../src/platform/db/kysely.js';
+import { createProducer } from '../../src/platform/jobs/producer.js';
+import { createLogger } from '../../src/platform/logger.js';
 import { createApp } from '../../src/app.js';
 import { createHttpServer, listen } from '../../src/server.js';
-import { HolidayCalendar } from '../../src/services/holiday-calendar.js';
-import { PublishedQuestionnaires } from '../../src/services/questionnaire-cache.js';
-import { AgencyCapacities } from '../../src/services/capacity-cache.js';
-import type { ServiceDeps } from '../../src/services/deps.js';
+import { HolidayCalendar } from '../../src/modules/clocks/holiday-calendar.js';
+import { PublishedQuestionnaires } from '../../src/modules/questionnaires/questionnaire-cache.js';
+import { AgencyCapacities } from '../../src/modules/capacity/capacity-cache.js';
+import type { ServiceDeps } from '../../src/platform/deps.js';
 import { TEST_PG_URL, TEST_REDIS_URL, dbUrl } from './env.js';
 
 export interface TestContext extends ServiceDeps {

@@ -2,11 +2,11 @@
  * Factories: valid rows with unique defaults, so that a test states only what it is about.
  */
 import { randomBytes } from 'node:crypto';
-import type { Role } from '../../src/db/database.js';
-import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/db/seed.js';
-import { findQuestionnaire, type QuestionnaireView } from '../../src/db/questionnaire.repository.js';
-import { createUserWithToken } from '../../src/services/user.service.js';
-import type { ServiceDeps } from '../../src/services/deps.js';
+import type { Role } from '../../src/platform/db/database.js';
+import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/cli/seed.js';
+import { findQuestionnaire, type QuestionnaireView } from '../../src/modules/questionnaires/questionnaire.repository.js';
+import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
+import type { ServiceDeps } from '../../src/platform/deps.js';
 import { randomDateOfBirth, uniqueLetters } from './people.js';
 
 const uniq = () => randomBytes(4).toString('hex');

@@ -5,8 +5,8 @@
  * seen as stalled in about a second rather than thirty.
  */
 import { loadEnv } from '../../config/env.js';
-import { createForwardWorker } from '../../workers/forward-referral.worker.js';
-import { createWorkerDeps } from '../../workers/worker-deps.js';
+import { createForwardWorker } from '../../src/modules/forwarding/forward-referral.worker.js';
+import { createWorkerDeps } from '../../src/platform/jobs/worker.js';
 
 const deps = createWorkerDeps(loadEnv());
 deps.workerOptions = { lockDuration: 1_000, stalledInterval: 500 };

@@ -1,5 +1,5 @@
 /**
- * Made-up people that the intake's person matching (domain/person-match.ts) tells apart: names
+ * Made-up people that the intake's person matching (kernel/person-match.ts) tells apart: names
  * are matched on their letters only, so a number in a test name ("Test-12") does not make it
  * another person; these give each person letters of their own and a date of birth of their own.
  */

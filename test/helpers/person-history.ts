@@ -8,12 +8,12 @@
  * erasure tests run against it: what it builds is the reach they must cover.
  */
 import { expect } from 'vitest';
-import { DAY } from '../../src/domain/clock.js';
-import { createAgencyLink } from '../../src/services/agency-link.service.js';
-import { createNotification } from '../../src/services/notification.service.js';
-import { releaseSelfReferral, submitSelfReferral } from '../../src/services/self-referral.service.js';
-import { runSweep } from '../../src/services/sla.service.js';
-import type { SubmissionBody } from '../../src/services/submission.schema.js';
+import { DAY } from '../../src/kernel/clock.js';
+import { createAgencyLink } from '../../src/modules/referrals/agency-link.service.js';
+import { createNotification } from '../../src/modules/notifications/notification.service.js';
+import { releaseSelfReferral, submitSelfReferral } from '../../src/modules/self-referral/self-referral.service.js';
+import { runSweep } from '../../src/modules/clocks/sla.service.js';
+import type { SubmissionBody } from '../../src/modules/intake/submission.schema.js';
 import type { apiClient } from './api.js';
 import type { TestContext } from './context.js';
 import { submissionBody, type seedChecklist, type TestUser } from './factories.js';

@@ -4,8 +4,8 @@
  * the very function that worker records it with (forward.service.ts recordForwarded): status,
  * forwarded_at, the agency's contact clock, the event, and the hub's follow-up.
  */
-import { addDays } from '../../src/domain/clock.js';
-import { recordForwarded } from '../../src/services/forward.service.js';
+import { addDays } from '../../src/kernel/clock.js';
+import { recordForwarded } from '../../src/modules/forwarding/forward.service.js';
 import type { TestContext } from './context.js';
 import type { apiClient } from './api.js';
 import { submissionBody, type seedChecklist, type TestUser } from './factories.js';

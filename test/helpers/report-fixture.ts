@@ -2,7 +2,7 @@
  * Hand-made summary reports for the report pages' view tests: every figure chosen, so that a
  * view test can say exactly what a page must show.
  */
-import { BUCKET_COUNT, type ClockFigures, type ClockName, type SummaryReport } from '../../src/domain/report-summary.js';
+import { BUCKET_COUNT, type ClockFigures, type ClockName, type SummaryReport } from '../../src/modules/reports/report-summary.js';
 
 /** A clock's figures with `timed` durations in the bucket `at` (index into the buckets). */
 export function clock(name: ClockName, f: Partial<Omit<ClockFigures, 'clock' | 'buckets'>> & { timed?: number; at?: number } = {}): ClockFigures {

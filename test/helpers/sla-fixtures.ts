@@ -4,7 +4,7 @@
  * contact or completion) written the way those parts write them, so that these tests do not
  * depend on a mail round trip to put a referral in the state they are about.
  */
-import { resolveBreach } from '../../src/db/breach.repository.js';
+import { resolveBreach } from '../../src/modules/clocks/breach.repository.js';
 import type { TestContext } from './context.js';
 import { markForwarded } from './referrals.js';
 import type { apiClient } from './api.js';

@@ -4,11 +4,11 @@
  */
 import { Redis } from 'ioredis';
 import type { Env } from '../../config/env.js';
-import { redisOptions } from '../../src/jobs/producer.js';
-import type { QueueName } from '../../src/jobs/registry.js';
-import { createMailer } from '../../src/mail/transport.js';
+import { redisOptions } from '../../src/platform/jobs/producer.js';
+import type { QueueName } from '../../src/platform/jobs/registry.js';
+import { createMailer } from '../../src/platform/mail/transport.js';
 import { startWorkers, type RunningWorkers } from '../../workers/index.js';
-import type { WorkerDeps } from '../../workers/worker-deps.js';
+import type { WorkerDeps } from '../../src/platform/jobs/worker.js';
 import type { TestContext } from './context.js';
 
 export interface TestWorkers extends RunningWorkers {

@@ -11,16 +11,16 @@
 import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DAY, HOUR } from '../../src/domain/clock.js';
-import { createAgencyLink } from '../../src/services/agency-link.service.js';
-import { capacityLinkFor } from '../../src/services/capacity-link.js';
-import { submitSelfReferral } from '../../src/services/self-referral.service.js';
+import { DAY, HOUR } from '../../src/kernel/clock.js';
+import { createAgencyLink } from '../../src/modules/referrals/agency-link.service.js';
+import { capacityLinkFor } from '../../src/modules/capacity/capacity-link.js';
+import { submitSelfReferral } from '../../src/modules/self-referral/self-referral.service.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
 import { markForwarded, moveThrough } from '../helpers/referrals.js';
-import { londonDay } from '../../src/domain/uk-dates.js';
-import { presetPeriods } from '../../src/web/report-period.js';
+import { londonDay } from '../../src/kernel/uk-dates.js';
+import { presetPeriods } from '../../src/modules/reports/pages/report-period.js';
 import { expectAccessible, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
 
 const WIDTHS = [320, 390];

@@ -1,0 +1,62 @@
+/**
+ * API tokens: 32 random bytes shown once, stored as a SHA-256 hash (a token has full entropy,
+ * so a slow password hash adds nothing). Verified tokens are cached in-process for
+ * AUTH_CACHE_TTL_MS so that the hot intake path does not pay a round trip per request;
+ * revocation and disabling therefore take effect within that TTL (default 5 s).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../../kernel/clock.js';
+import type { DB, Role } from '../../platform/db/database.js';
+import { findPrincipalByTokenHash } from './user.repository.js';
+
+export interface Principal {
+  userId: string;
+  name: string;
+  role: Role;
+  agencyId: string | null;
+}
+
+export const TOKEN_PREFIX = 'sp_';
+
+export function newToken(): { token: string; hash: Buffer } {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  return { token, hash: hashToken(token) };
+}
+
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+export function isHub(p: Principal): boolean {
+  return p.role === 'coordinator' || p.role === 'admin';
+}
+
+export class TokenVerifier {
+  private cache = new Map<string, { principal: Principal | null; until: number }>();
+
+  constructor(
+    private db: DB,
+    private clock: Clock,
+    private ttlMs: number,
+  ) {}
+
+  async verify(token: string): Promise<Principal | null> {
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return null;
+    const key = hashToken(token);
+    const cacheKey = key.toString('base64');
+    const now = this.clock.now().getTime();
+    const hit = this.cache.get(cacheKey);
+    if (hit && hit.until > now) return hit.principal;
+    const principal = (await findPrincipalByTokenHash(this.db, key)) ?? null;
+    if (this.ttlMs > 0) {
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(cacheKey, { principal, until: now + this.ttlMs });
+    }
+    return principal;
+  }
+
+  /** Forget cached verdicts (after a revocation in this process). */
+  clear(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,49 @@
+/** The web_sessions table: written here only. */
+import type { Executor, Role } from '../../platform/db/database.js';
+
+export interface SessionUser {
+  userId: string;
+  name: string;
+  email: string;
+  role: Role;
+  agencyId: string | null;
+  csrfToken: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+}
+
+export async function insertSession(
+  db: Executor,
+  row: { idHash: Buffer; userId: string; csrfToken: string; createdAt: Date; lastSeenAt: Date; expiresAt: Date },
+) {
+  await db.insertInto('webSessions').values(row).execute();
+}
+
+/** The live session's user; a disabled user or an expired session reads as none. */
+export async function findSessionUser(db: Executor, idHash: Buffer, now: Date): Promise<SessionUser | undefined> {
+  return db
+    .selectFrom('webSessions as s')
+    .innerJoin('users as u', 'u.id', 's.userId')
+    .select(['u.id as userId', 'u.name', 'u.email', 'u.role', 'u.agencyId', 's.csrfToken', 's.createdAt', 's.lastSeenAt'])
+    .where('s.idHash', '=', idHash)
+    .where('s.expiresAt', '>', now)
+    .where('u.disabledAt', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Executor, idHash: Buffer, lastSeenAt: Date, expiresAt: Date) {
+  await db.updateTable('webSessions').set({ lastSeenAt, expiresAt }).where('idHash', '=', idHash).execute();
+}
+
+export async function deleteSession(db: Executor, idHash: Buffer) {
+  await db.deleteFrom('webSessions').where('idHash', '=', idHash).execute();
+}
+
+export async function deleteSessionsOfUser(db: Executor, userId: string) {
+  await db.deleteFrom('webSessions').where('userId', '=', userId).execute();
+}
+
+export async function deleteExpiredSessions(db: Executor, now: Date): Promise<number> {
+  const r = await db.deleteFrom('webSessions').where('expiresAt', '<=', now).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -1,0 +1,70 @@
+/**
+ * Web sessions: a 32-byte random id in an HttpOnly, SameSite=Lax cookie; Postgres keeps only
+ * its SHA-256, the user, an expiry that slides with use (SESSION_IDLE_HOURS), and the CSRF
+ * token that every form must echo back. A session also ends absoluteMs after sign-in, however busy.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Env } from '../../../config/env.js';
+import type { DB } from '../../platform/db/database.js';
+import { deleteSession, findSessionUser, insertSession, touchSession, type SessionUser } from './session.repository.js';
+import type { Clock } from '../../kernel/clock.js';
+
+export const SESSION_COOKIE = 'signpost_session';
+// touching the row on every request would write on every page view; once a minute is enough
+const TOUCH_EVERY_MS = 60_000;
+
+type SessionDeps = { db: DB; clock: Clock; env: Env };
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+function idleMs(env: Env): number {
+  return env.SESSION_IDLE_HOURS * 3_600_000;
+}
+
+/** However busy, a session ends this long after sign-in (a working day, or the idle time if longer). */
+export function absoluteMs(env: Env): number {
+  return Math.max(12, env.SESSION_IDLE_HOURS) * 3_600_000;
+}
+
+export async function createSession(deps: SessionDeps, userId: string): Promise<{ cookieValue: string; csrfToken: string }> {
+  const cookieValue = randomBytes(32).toString('base64url');
+  const csrfToken = randomBytes(32).toString('base64url');
+  const now = deps.clock.now();
+  await insertSession(deps.db, {
+    idHash: sha256(cookieValue),
+    userId,
+    csrfToken,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: new Date(now.getTime() + idleMs(deps.env)),
+  });
+  return { cookieValue, csrfToken };
+}
+
+export async function loadSession(deps: SessionDeps, cookieValue: string | undefined): Promise<SessionUser | null> {
+  if (!cookieValue || cookieValue.length > 100) return null;
+  const idHash = sha256(cookieValue);
+  const now = deps.clock.now();
+  const s = await findSessionUser(deps.db, idHash, now);
+  if (!s) return null;
+  if (now.getTime() - s.createdAt.getTime() >= absoluteMs(deps.env)) {
+    await deleteSession(deps.db, idHash);
+    return null;
+  }
+  if (now.getTime() - s.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+    await touchSession(deps.db, idHash, now, new Date(now.getTime() + idleMs(deps.env)));
+  }
+  return s;
+}
+
+export async function endSession(deps: { db: DB }, cookieValue: string | undefined): Promise<void> {
+  if (cookieValue && cookieValue.length <= 100) await deleteSession(deps.db, sha256(cookieValue));
+}
+
+/** Constant-time comparison of a submitted CSRF token with the expected one. */
+export function csrfMatches(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,14 @@
+/** The audit log (admins only): who saw a person, what a user saw, within a time range. */
+import { Router } from 'express';
+import { auditQuerySchema, listAudit } from './audit.service.js';
+import type { ServiceDeps } from '../../platform/deps.js';
+import { principalOf, requestIdOf, requireRole } from '../accounts/api-auth.js';
+
+export function auditRouter(deps: ServiceDeps): Router {
+  const r = Router();
+  r.get('/audit', requireRole('admin'), async (req, res) => {
+    const q = auditQuerySchema.parse(req.query);
+    res.json(await listAudit(deps, principalOf(res), q, requestIdOf(req)));
+  });
+  return r;
+}

@@ -1,0 +1,159 @@
+/**
+ * Consent withdrawn: a first-class act, for every agency or some. In ONE transaction, every live
+ * referral in scope is cancelled with reason `consent_withdrawn` (an event each; its breaches
+ * resolved; its agency link no longer shows the person, by referral-access.ts), each agency that
+ * had received one is told by mail (its reference only: no personal data), the hub's follow-up
+ * is cancelled where nothing is left to ask, a checklist with nothing left open closes, and the
+ * withdrawal is recorded on the person. Mail goes after commit (README rule 1); the dedupe key
+ * makes it one mail per referral however often this runs.
+ */
+import { z } from 'zod';
+import { findAgency } from '../directory/agency.repository.js';
+import { recordAudit } from '../audit/audit.repository.js';
+import { resolveReferralAlerts } from '../notifications/alert.repository.js';
+import { resolveBreach } from '../clocks/breach.repository.js';
+import { insertConsentWithdrawal } from './consent.repository.js';
+import type { Executor } from '../../platform/db/database.js';
+import { cancelFollowUpOf, referralsOfSubmission } from '../follow-up/follow-up.repository.js';
+import { lockPerson } from './person.repository.js';
+import { appendReferralEvent, lockLiveReferralsOfPerson, updateReferralIfStatus } from '../referrals/referral.repository.js';
+import { submittedFor } from '../intake/submission.repository.js';
+import { personIdsOf } from './subject-access.repository.js';
+import { decideTransition, type ReferralStatus } from '../../kernel/referral-state.js';
+import { badRequest, conflict, notFound, type ErrorDetail } from '../../kernel/errors.js';
+import type { HubContact } from '../../platform/mail/hub-signature.js';
+import { renderConsentWithdrawnMail } from '../referrals/referral-ended-mail.js';
+import { isHub, type Principal } from '../accounts/auth.service.js';
+import type { ServiceDeps } from '../../platform/deps.js';
+import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
+import { closeSubmissionIfDone } from '../intake/submission-closure.service.js';
+
+export const consentWithdrawalSchema = z.strictObject({
+  /** the agencies the person no longer agrees to share with; every agency when left out */
+  agencyIds: z.array(z.uuid('must be an agency id')).min(1, 'must name at least one agency, or be left out for every agency').max(100).optional(),
+  reason: z.string().trim().max(1000).optional().nullable(),
+  /** when the person said so */
+  recordedAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date and time' }),
+});
+export type ConsentWithdrawalBody = z.infer<typeof consentWithdrawalSchema>;
+
+export const CONSENT_WITHDRAWN = 'consent_withdrawn';
+/** a withdrawal may be recorded a little ahead of the server's clock, no more */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface WithdrawalResult {
+  id: string;
+  personId: string;
+  agencyIds: string[] | null;
+  withdrawnAt: string;
+  cancelled: { id: string; reference: string; agencyId: string; agencyName: string; agencyTold: boolean }[];
+}
+
+/**
+ * Who may record it: the hub, or a link worker who submitted a checklist for this person (from
+ * their submission page). Anyone else gets 404, as for a person they cannot see.
+ */
+export async function withdrawConsent(
+  deps: ServiceDeps,
+  principal: Principal,
+  personId: string,
+  body: ConsentWithdrawalBody,
+  requestId?: string,
+): Promise<WithdrawalResult> {
+  const ids = await personIdsOf(deps.db, personId);
+  if (!isHub(principal) && !(principal.role === 'link_worker' && (await submittedFor(deps.db, principal.userId, ids)))) throw notFound('person');
+  const now = deps.clock.now();
+  const withdrawnAt = new Date(body.recordedAt);
+  const problems: ErrorDetail[] = [];
+  if (withdrawnAt.getTime() > now.getTime() + CLOCK_SKEW_MS) problems.push({ path: 'recordedAt', message: 'must not be in the future' });
+  const agencyIds = body.agencyIds ? [...new Set(body.agencyIds)] : null;
+  for (const [i, a] of (agencyIds ?? []).entries()) {
+    if (!(await findAgency(deps.db, a))) problems.push({ path: `agencyIds.${i}`, message: 'no agency has this id' });
+  }
+  if (problems.length) throw badRequest('invalid withdrawal', problems);
+
+  const notificationIds: string[] = [];
+  const id = deps.ids.uuid();
+  const cancelled = await deps.db.transaction().execute(async (trx) => {
+    const person = await lockPerson(trx, personId);
+    if (!person) throw notFound('person');
+    if (person.mergedInto) throw conflict('person_merged', 'this record was merged into another; withdraw consent on that one', { mergedInto: person.mergedInto });
+    if (person.erasedAt) throw conflict('person_erased', "this person's details were erased; there is nothing left to withdraw");
+    const live = await lockLiveReferralsOfPerson(trx, ids, agencyIds);
+    const done: WithdrawalResult['cancelled'] = [];
+    for (const r of live) {
+      const told = await cancelReferral(trx, deps, principal, r, body.reason ?? null, now);
+      if (told) notificationIds.push(told);
+      done.push({ id: r.id, reference: r.reference, agencyId: r.agencyId, agencyName: r.agencyName, agencyTold: told !== null });
+    }
+    for (const submissionId of new Set(live.map((r) => r.submissionId))) {
+      // nothing left to ask the person about: no referral that reached its agency still stands
+      const rest = await referralsOfSubmission(trx, submissionId);
+      if (!rest.some((x) => x.forwardedAt !== null && x.status !== 'cancelled' && x.status !== 'rerouted')) await cancelFollowUpOf(trx, submissionId);
+      const closed = await closeSubmissionIfDone(trx, deps, submissionId, now);
+      if (closed.notificationId) notificationIds.push(closed.notificationId);
+    }
+    await insertConsentWithdrawal(trx, {
+      id,
+      personId,
+      agencyIds,
+      reason: body.reason ?? null,
+      withdrawnAt,
+      recordedBy: principal.userId,
+      createdAt: now,
+      cancelledReferralIds: done.map((d) => d.id),
+    });
+    await recordAudit(trx, { principal, action: 'person.consent_withdrawn', entity: 'person', entityId: personId, personId, requestId, at: now });
+    return done;
+  });
+  await dispatchNotifications(deps.jobs, notificationIds, requestId);
+  return { id, personId, agencyIds, withdrawnAt: withdrawnAt.toISOString(), cancelled };
+}
+
+/** One referral cancelled for the withdrawal; returns the agency's mail when it had been told of it. */
+async function cancelReferral(
+  trx: Executor,
+  deps: ServiceDeps,
+  principal: Principal,
+  r: Awaited<ReturnType<typeof lockLiveReferralsOfPerson>>[number],
+  words: string | null,
+  now: Date,
+): Promise<string | null> {
+  const decision = decideTransition(r.status as ReferralStatus, { to: 'cancelled', actor: 'hub', reason: CONSENT_WITHDRAWN });
+  // every live status may be cancelled by the hub (kernel/referral-state.ts); locked, so it cannot have moved
+  if (!decision.ok) throw new Error(`a ${r.status} referral cannot be cancelled`);
+  await updateReferralIfStatus(trx, r.id, r.status, { status: 'cancelled', closedAt: now, onHoldUntil: null, updatedAt: now });
+  await appendReferralEvent(trx, {
+    referralId: r.id,
+    at: now,
+    actorUserId: principal.userId,
+    actorLabel: principal.name,
+    fromStatus: r.status,
+    toStatus: 'cancelled',
+    reason: CONSENT_WITHDRAWN,
+    note: words,
+  });
+  await resolveBreach(trx, r.id, 'contact', now);
+  if (r.status === 'pending' || r.status === 'forward_failed') await resolveBreach(trx, r.id, 'forward', now);
+  if (r.status === 'rejected') await resolveReferralAlerts(trx, r.id, 'referral_rejected', principal.userId, now);
+  if (r.forwardedAt === null) return null;
+  const n = await createNotification(
+    trx,
+    deps,
+    {
+      kind: 'consent_withdrawn',
+      dedupeKey: `consent-withdrawn:${r.id}`,
+      recipient: r.agencyEmail,
+      ...consentMail(r, deps.env),
+      referralId: r.id,
+      agencyId: r.agencyId,
+    },
+    now,
+  );
+  return n.created ? n.id : null;
+}
+
+const consentMail = (r: { reference: string; agencyName: string }, hub: HubContact) => {
+  const m = renderConsentWithdrawnMail(r, hub);
+  return { subject: m.subject, bodyText: m.text };
+};

@@ -1,0 +1,327 @@
+/**
+ * The people and person_versions tables. A person's first row and each checklist's version come
+ * from the intake function; merges, legal holds and erasure are written here.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { Executor } from '../../platform/db/database.js';
+
+/** The columns that identify or describe a person: what erasure removes. */
+const PERSONAL_COLUMNS = {
+  givenName: null,
+  familyName: null,
+  dateOfBirth: null,
+  postcode: null,
+  phone: null,
+  email: null,
+  addressLine: null,
+  preferredContact: null,
+  language: null,
+  accessNeeds: null,
+  nhsNumber: null,
+  normGiven: null,
+  normFamily: null,
+  normPostcode: null,
+} as const;
+
+export async function findPerson(db: Executor, id: string) {
+  return db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The person lock: a transaction-level advisory lock per date of birth, the one the intake
+ * function takes before it matches a person (migrations: signpost_intake), keyed alike
+ * ('signpost-person:' || dob::text, computed by Postgres on both sides). Whoever takes it, takes
+ * it BEFORE any row lock of the person: the intake (one date), erasure and retention (every date
+ * of the person and of the records merged into it, in date order), a referral's change (shared).
+ * One order everywhere, so none of them can deadlock with another.
+ */
+const personLockKey = (dob: RawBuilder<unknown>) => sql`hashtextextended('signpost-person:' || ${dob}::text, 0)`;
+
+/** The dates of birth of the person's row and of every row merged into it, in order (YYYY-MM-DD). */
+export async function datesOfBirthOf(db: Executor, personId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('people')
+    .select('dateOfBirth')
+    .distinct()
+    .where((e) => e.or([e('id', '=', personId), e('mergedInto', '=', personId)]))
+    .where('dateOfBirth', 'is not', null)
+    .orderBy('dateOfBirth')
+    .execute();
+  return rows.map((r) => r.dateOfBirth!);
+}
+
+/** Waits for the person lock of each date, one after another in the order given (sorted). */
+export async function lockDatesOfBirth(trx: Executor, dates: string[]): Promise<void> {
+  for (const d of dates) await sql`SELECT pg_advisory_xact_lock(${personLockKey(sql`${d}::date`)})`.execute(trx);
+}
+
+/** Takes the person lock of each date if it is free now: false (and some may be held) if one is not. Never waits. */
+export async function tryLockDatesOfBirth(trx: Executor, dates: string[]): Promise<boolean> {
+  for (const d of dates) {
+    const { rows } = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(${personLockKey(sql`${d}::date`)}) AS ok`.execute(trx);
+    if (!rows[0]!.ok) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the person a checklist belongs to is erased, read under the person lock taken SHARED
+ * (so changes to different referrals of one person do not wait for each other, but an erasure or
+ * an intake for the person does): an erasure either committed before this returns, or starts
+ * after this transaction ends. Two statements: the second reads after the wait.
+ */
+export async function personOfSubmissionErased(trx: Executor, submissionId: string): Promise<boolean> {
+  await sql`
+    SELECT pg_advisory_xact_lock_shared(${personLockKey(sql`p.date_of_birth`)})
+      FROM submissions s JOIN people p ON p.id = s.person_id
+     WHERE s.id = ${submissionId} AND p.date_of_birth IS NOT NULL`.execute(trx);
+  return (await lockPersonOfSubmission(trx, submissionId))?.erasedAt != null;
+}
+
+/**
+ * The person a checklist belongs to, locked (FOR NO KEY UPDATE) before any referral, follow-up
+ * or checklist row is: whatever may close or reopen a checklist changes the person's row too (the
+ * submissions_person_activity trigger), and the intake, a consent withdrawal and erasure all take
+ * the person before the referrals. One order for every writer, so none can deadlock another.
+ */
+export async function lockPersonOfSubmission(trx: Executor, submissionId: string) {
+  return trx
+    .selectFrom('submissions as s')
+    .innerJoin('people as p', 'p.id', 's.personId')
+    .select(['p.id', 'p.erasedAt'])
+    .where('s.id', '=', submissionId)
+    .forNoKeyUpdate('p')
+    .executeTakeFirst();
+}
+
+/** Whether the person a checklist belongs to is erased (no lock: a first answer, before a transaction). */
+export async function isPersonOfSubmissionErased(db: Executor, submissionId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('submissions as s')
+    .innerJoin('people as p', 'p.id', 's.personId')
+    .select('p.erasedAt')
+    .where('s.id', '=', submissionId)
+    .executeTakeFirst();
+  return Boolean(row?.erasedAt);
+}
+
+/** The person row, locked for a merge, an erasure or a withdrawal. */
+export async function lockPerson(trx: Executor, id: string) {
+  return trx.selectFrom('people').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/**
+ * The person row and every row merged into it, locked in id order (the order a merge locks two
+ * rows in, so the two never deadlock): erasure writes them all. Returns the person's own row.
+ */
+export async function lockPersonRows(trx: Executor, id: string) {
+  const rows = await trx
+    .selectFrom('people')
+    .selectAll()
+    .where((e) => e.or([e('id', '=', id), e('mergedInto', '=', id)]))
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.find((r) => r.id === id);
+}
+
+export interface PersonSearch {
+  /** normalised name parts: each must begin the given or the family name */
+  names: string[];
+  dateOfBirth?: string | undefined;
+  normPostcode?: string | undefined;
+  /** a checklist or referral reference, or its beginning */
+  reference?: string | undefined;
+  limit: number;
+}
+
+export async function searchPeopleRows(db: Executor, q: PersonSearch) {
+  let query = db
+    .selectFrom('people as p')
+    .select(['p.id', 'p.givenName', 'p.familyName', 'p.dateOfBirth', 'p.postcode', 'p.erasedAt', 'p.createdAt', 'p.updatedAt'])
+    .where('p.mergedInto', 'is', null);
+  for (const n of q.names) {
+    query = query.where((eb) => eb.or([eb('p.normFamily', 'like', `${n}%`), eb('p.normGiven', 'like', `${n}%`)]));
+  }
+  if (q.dateOfBirth) query = query.where('p.dateOfBirth', '=', q.dateOfBirth);
+  if (q.normPostcode) query = query.where('p.normPostcode', '=', q.normPostcode);
+  if (q.reference) {
+    // the checklists whose reference, or whose referral's, begins so (both prefix indexes)
+    const ref = q.reference;
+    query = query.where('p.id', 'in', (eb) =>
+      eb
+        .selectFrom('submissions as s')
+        .select('s.personId')
+        .where('s.reference', 'like', `${ref}%`)
+        .union(eb.selectFrom('referrals as r').innerJoin('submissions as s2', 's2.id', 'r.submissionId').select('s2.personId').where('r.reference', 'like', `${ref}%`)),
+    );
+  }
+  return query.orderBy('p.familyName').orderBy('p.givenName').orderBy('p.id').limit(q.limit).execute();
+}
+
+/** The details as given on each checklist, oldest first. */
+export async function listPersonVersions(db: Executor, personId: string) {
+  return db
+    .selectFrom('personVersions as v')
+    .leftJoin('submissions as s', 's.id', 'v.submissionId')
+    .select([
+      'v.id',
+      'v.submissionId',
+      's.reference as submissionReference',
+      'v.recordedAt',
+      'v.givenName',
+      'v.familyName',
+      'v.dateOfBirth',
+      'v.postcode',
+      'v.phone',
+      'v.email',
+      'v.addressLine',
+      'v.preferredContact',
+      'v.language',
+      'v.accessNeeds',
+      'v.nhsNumber',
+    ])
+    .where('v.personId', '=', personId)
+    .orderBy('v.recordedAt')
+    .orderBy('v.id')
+    .execute();
+}
+
+/** The records merged into this one. */
+export async function listMergedInto(db: Executor, personId: string) {
+  return db
+    .selectFrom('people as p')
+    .leftJoin('users as u', 'u.id', 'p.mergedBy')
+    .select(['p.id', 'p.mergedAt', 'u.name as mergedByName'])
+    .where('p.mergedInto', '=', personId)
+    .orderBy('p.mergedAt')
+    .execute();
+}
+
+/**
+ * A person known from one checklist has no version: their row is what it said. Before the row
+ * stops being the only record of it (a merge), it becomes that checklist's version, as the
+ * intake function does when a second checklist changes the row.
+ */
+export async function keepFirstVersion(trx: Executor, personId: string): Promise<void> {
+  await sql`
+    INSERT INTO person_versions (id, person_id, submission_id, recorded_at, given_name, family_name, date_of_birth, postcode,
+                                 phone, email, address_line, preferred_contact, language, access_needs, nhs_number)
+      SELECT gen_random_uuid(), o.id, f.id, f.received_at, o.given_name, o.family_name, o.date_of_birth, o.postcode,
+             o.phone, o.email, o.address_line, o.preferred_contact, o.language, o.access_needs, o.nhs_number
+        FROM people o
+        JOIN LATERAL (SELECT s.id, s.received_at FROM submissions s WHERE s.person_id = o.id
+                       ORDER BY s.received_at, s.id LIMIT 1) f ON true
+       WHERE o.id = ${personId} AND o.erased_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM person_versions v WHERE v.person_id = o.id)`.execute(trx);
+}
+
+/**
+ * `otherId` becomes part of `keepId`: its versions move over, and its own row points at the one
+ * kept. It keeps its details, so that a later checklist giving them still finds the person
+ * (the intake function follows the pointer); erasing the kept person erases it too. Call with
+ * both rows locked.
+ */
+export async function mergePersonRows(trx: Executor, keepId: string, otherId: string, by: string, at: Date): Promise<void> {
+  // the one kept takes the other's NHS number when it has none, and its legal hold if it had one
+  await sql`
+    UPDATE people k SET
+      nhs_number = coalesce(k.nhs_number, o.nhs_number),
+      legal_hold_reason = coalesce(k.legal_hold_reason, o.legal_hold_reason),
+      legal_hold_at = coalesce(k.legal_hold_at, o.legal_hold_at),
+      legal_hold_by = coalesce(k.legal_hold_by, o.legal_hold_by),
+      updated_at = ${at}
+    FROM people o
+    WHERE k.id = ${keepId} AND o.id = ${otherId}`.execute(trx);
+  await trx.updateTable('personVersions').set({ personId: keepId }).where('personId', '=', otherId).execute();
+  // records merged into the other earlier now point at the one kept
+  await trx.updateTable('people').set({ mergedInto: keepId }).where('mergedInto', '=', otherId).execute();
+  await trx
+    .updateTable('people')
+    .set({ mergedInto: keepId, mergedAt: at, mergedBy: by, inactiveSince: null, legalHoldReason: null, legalHoldAt: null, legalHoldBy: null, updatedAt: at })
+    .where('id', '=', otherId)
+    .execute();
+}
+
+/** Recomputes when the person's last open checklist closed (after their checklists moved). */
+export async function refreshPersonActivity(db: Executor, id: string): Promise<void> {
+  await sql`SELECT signpost_person_activity(${id}::uuid)`.execute(db);
+}
+
+export async function setLegalHold(db: Executor, id: string, hold: { reason: string; by: string; at: Date } | null): Promise<void> {
+  await db
+    .updateTable('people')
+    .set(hold ? { legalHoldReason: hold.reason, legalHoldAt: hold.at, legalHoldBy: hold.by } : { legalHoldReason: null, legalHoldAt: null, legalHoldBy: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Erasure of the person row and its versions: every identifying column emptied, the erasure
+ * stamped. Records merged into this one are emptied too (they hold only the pointer already).
+ */
+export async function erasePersonRows(trx: Executor, id: string, reason: string, at: Date): Promise<void> {
+  await trx.deleteFrom('personVersions').where('personId', 'in', (eb) => eb.selectFrom('people').select('id').where((e) => e.or([e('id', '=', id), e('mergedInto', '=', id)]))).execute();
+  await trx
+    .updateTable('people')
+    .set({ ...PERSONAL_COLUMNS, erasedAt: at, erasureReason: reason, updatedAt: at })
+    .where((e) => e.or([e('id', '=', id), e('mergedInto', '=', id)]))
+    .execute();
+}
+
+/**
+ * People whose personal data is past retention: nothing open since before `cutoff`, no legal
+ * hold, not yet erased; oldest first, but for those in `passedBy`. Reads the partial index on
+ * inactive_since, so its cost follows the people due, not the history. Locks nothing: each is
+ * then claimed with claimPersonPastRetention, under its person lock.
+ */
+export async function peoplePastRetention(db: Executor, cutoff: Date, passedBy: readonly string[], limit: number) {
+  let q = db
+    .selectFrom('people')
+    .select('id')
+    .where('erasedAt', 'is', null)
+    .where('mergedInto', 'is', null)
+    .where('inactiveSince', '<', cutoff)
+    .where('legalHoldAt', 'is', null);
+  if (passedBy.length) q = q.where('id', 'not in', passedBy);
+  return q.orderBy('inactiveSince').orderBy('id').limit(limit).execute();
+}
+
+/**
+ * The person row, if it is still past retention (the conditions read again, now), and the rows
+ * merged into it (erasure writes them too), locked; undefined when it is no longer due, or when
+ * another transaction holds one of them (SKIP LOCKED: never waits).
+ */
+export async function claimPersonPastRetention(trx: Executor, id: string, cutoff: Date) {
+  const person = await trx
+    .selectFrom('people')
+    .select('id')
+    .where('id', '=', id)
+    .where('erasedAt', 'is', null)
+    .where('mergedInto', 'is', null)
+    .where('inactiveSince', '<', cutoff)
+    .where('legalHoldAt', 'is', null)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (!person) return undefined;
+  // no record is merged into it meanwhile: a merge needs the row just locked
+  const merged = await trx.selectFrom('people').select('id').where('mergedInto', '=', id).execute();
+  const locked = await trx.selectFrom('people').select('id').where('mergedInto', '=', id).forUpdate().skipLocked().execute();
+  return locked.length === merged.length ? person : undefined;
+}
+
+/** How many people retention would erase now (the dry run's count). */
+export async function countPeoplePastRetention(db: Executor, cutoff: Date): Promise<{ due: number; held: number }> {
+  const row = await db
+    .selectFrom('people')
+    .select((eb) => [
+      eb.fn.countAll<string>().filterWhere('legalHoldAt', 'is', null).as('due'),
+      eb.fn.countAll<string>().filterWhere('legalHoldAt', 'is not', null).as('held'),
+    ])
+    .where('erasedAt', 'is', null)
+    .where('mergedInto', 'is', null)
+    .where('inactiveSince', '<', cutoff)
+    .executeTakeFirstOrThrow();
+  return { due: Number(row.due), held: Number(row.held) };
+}

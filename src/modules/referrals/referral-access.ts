@@ -1,0 +1,51 @@
+/**
+ * Who may see and move a referral, and how much of it they see. One rule, used by every read
+ * and write (API, pages, agency links):
+ *  - the hub sees everything;
+ *  - an agency user sees its own agency's referrals, and only from the moment one was forwarded
+ *    to it (a referral still pending, say while the agency is paused, is not the agency's yet);
+ *  - once a referral is cancelled (consent withdrawn, entered in error) or re-routed away, or
+ *    the person has withdrawn their consent for its agency (even after the referral finished),
+ *    its agency keeps the reference, status and dates but no longer sees the person or the answers;
+ *    through an emailed link (a bearer credential), the same once the referral is finished;
+ *  - anyone else sees nothing: the referral reads as not found (404), so its existence does
+ *    not leak.
+ */
+import { allowedNext, isTerminal, type Actor, type ReferralStatus } from '../../kernel/referral-state.js';
+import { isHub, type Principal } from '../accounts/auth.service.js';
+
+export type View = 'full' | 'summary';
+/** How the caller came: signed in (API token or web session), or through an agency's emailed link. */
+export type Channel = 'account' | 'link';
+
+const WITHDRAWN_FROM_AGENCY = new Set<string>(['cancelled', 'rerouted']);
+
+export interface ReferralAccess {
+  actor: Exclude<Actor, 'system'>;
+  view: View;
+}
+
+export function accessTo(
+  principal: Principal,
+  referral: { agencyId: string; status: string; forwardedAt: Date | null; consentWithdrawn?: boolean },
+  channel: Channel = 'account',
+): ReferralAccess | null {
+  if (isHub(principal)) return { actor: 'hub', view: 'full' };
+  if (principal.role !== 'agency' || principal.agencyId === null || principal.agencyId !== referral.agencyId) return null;
+  if (referral.forwardedAt === null) return null;
+  const summaryOnly =
+    !agencyListShowsPerson(referral.status, referral.consentWithdrawn === true) || (channel === 'link' && isTerminal(referral.status as ReferralStatus));
+  return { actor: 'agency', view: summaryOnly ? 'summary' : 'full' };
+}
+
+/** Whether an agency's list shows the person on this row (the same rule as a single read). */
+export function agencyListShowsPerson(status: string, consentWithdrawn: boolean): boolean {
+  return !WITHDRAWN_FROM_AGENCY.has(status) && !consentWithdrawn;
+}
+
+/** The statuses this actor may move the referral to now (a reopen needs one that was forwarded). */
+export function allowedFor(referral: { status: string; forwardedAt: Date | null }, actor: Actor): ReferralStatus[] {
+  const status = referral.status as ReferralStatus;
+  const next = allowedNext(status, actor);
+  return isTerminal(status) && referral.forwardedAt === null ? next.filter((s) => s !== 'accepted') : next;
+}

@@ -1,0 +1,243 @@
+/**
+ * Moving a referral through its lifecycle (README), for the API, the web pages and workers.
+ * decideTransition is the only judge of what is legal; this persists its verdict:
+ *  - a conditional UPDATE ... WHERE status = <what we read> RETURNING, so of two concurrent
+ *    moves exactly one wins and the other gets 409 with the fresh allowed list;
+ *  - an append-only event (who, when, from, to, reason, outcome, note) in the same transaction;
+ *  - the side effects that belong to the step, in the same transaction (breach resolution,
+ *    closing the submission, the rejection alert, the re-routed replacement referral);
+ *  - mail and forward jobs enqueued only AFTER commit (README reliability rule 1);
+ *  - an erased person's referral is never moved (409 person_erased): checked under the person
+ *    lock that erasure takes, so a move and an erasure never interleave.
+ */
+import { z } from 'zod';
+import { AppError, badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../../kernel/errors.js';
+import { findAgency } from '../directory/agency.repository.js';
+import { resolveBreach } from '../clocks/breach.repository.js';
+import type { Referral, ReferralsTable } from '../../platform/db/database.js';
+import { resolveReferralAlerts } from '../notifications/alert.repository.js';
+import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from './referral.repository.js';
+import { promiseSettings, referralPromise, type AgencyClock } from '../../kernel/promise.js';
+import { ukDate } from '../../kernel/uk-dates.js';
+import { cachedCapacities } from '../capacity/capacity.service.js';
+import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
+import { raiseAlert } from '../notifications/alert.service.js';
+import { activeOutcomeCodes } from '../directory/outcome.service.js';
+import type { Principal } from '../accounts/auth.service.js';
+import type { ServiceDeps } from '../../platform/deps.js';
+import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
+import { renderEndedByHubMail } from './referral-ended-mail.js';
+import { accessTo, allowedFor } from './referral-access.js';
+import { closeSubmissionIfDone } from '../intake/submission-closure.service.js';
+import { reopenSubmission } from '../intake/submission.repository.js';
+import { isPersonOfSubmissionErased, personOfSubmissionErased } from '../people/person.repository.js';
+import type { Updateable } from 'kysely';
+
+const optionalText = (max: number) => z.string().trim().max(max).optional().nullable();
+
+/** The body of a transition request, shared by the JSON API and the web forms. */
+export const transitionSchema = z.strictObject({
+  to: z.enum(REFERRAL_STATUSES, { message: `must be one of: ${REFERRAL_STATUSES.join(', ')}` }),
+  reason: optionalText(1000),
+  outcome: optionalText(100),
+  note: optionalText(4000),
+  onHoldUntil: z.iso.date('must be a date in the form YYYY-MM-DD').optional().nullable(),
+  targetAgencyId: z.uuid('must be an agency id').optional().nullable(),
+});
+export type TransitionInput = z.infer<typeof transitionSchema>;
+
+export type TransitionResult = Referral & {
+  status: ReferralStatus;
+  allowedNext: ReferralStatus[];
+  /** the replacement referral when this move re-routed the referral */
+  replacement: { id: string; reference: string; agencyId: string; status: 'pending'; forwardDueAt: Date; contactDueAt: Date } | null;
+};
+
+/** Thrown inside the transaction when the referral moved under us; rolls everything back. */
+class MovedMeanwhile extends Error {}
+
+/**
+ * The person's details were erased: their referrals are never reopened nor written to again
+ * (erasure cannot reach what is written after it).
+ */
+const personErased = () => conflict('person_erased', 'This person’s details were erased, so their referrals cannot be reopened or changed.');
+
+function illegal(from: string, allowed: ReferralStatus[], to: string) {
+  // lost a race to another move: the step may still be allowed from where it is now
+  const message = allowed.includes(to as ReferralStatus)
+    ? `the referral was changed meanwhile and is now ${from}; check it, then repeat the step if it still applies`
+    : `a referral that is ${from} cannot move to ${to}`;
+  return conflict('illegal_transition', message, { from, allowed });
+}
+
+export async function transitionReferral(
+  deps: ServiceDeps,
+  actor: { principal: Principal; requestId?: string | undefined },
+  referralId: string,
+  request: TransitionInput,
+): Promise<TransitionResult> {
+  const { principal } = actor;
+  if (principal.role === 'link_worker') throw forbidden('link workers do not change referrals');
+  const current = await findReferral(deps.db, referralId);
+  const who = current ? accessTo(principal, current)?.actor : undefined;
+  if (!current || !who) throw notFound('referral');
+  // before anything else is judged; read again under the person lock below
+  if (await isPersonOfSubmissionErased(deps.db, current.submissionId)) throw personErased();
+
+  const now = deps.clock.now();
+  const decision = decideTransition(current.status as ReferralStatus, {
+    ...request,
+    actor: who,
+    wasForwarded: current.forwardedAt !== null,
+    // a completion is judged against the codes the hub offers now
+    ...(request.to === 'completed' ? { outcomes: await activeOutcomeCodes(deps.db) } : {}),
+  });
+  if (!decision.ok) {
+    switch (decision.code) {
+      case 'illegal_transition':
+        throw illegal(decision.from, allowedFor(current, who), request.to);
+      case 'missing_field':
+        throw badRequest(decision.message, [{ path: decision.field, message: `is required to move a referral to ${request.to}` }]);
+      case 'invalid_outcome':
+        throw new AppError(400, 'invalid_request', 'unknown outcome', [
+          { path: 'outcome', message: `must be one of: ${decision.allowed.join(', ')}`, allowed: decision.allowed },
+        ]);
+    }
+  }
+  const to = decision.to;
+  const problems: ErrorDetail[] = [];
+  if (to === 'on_hold' && request.onHoldUntil! < now.toISOString().slice(0, 10)) {
+    problems.push({ path: 'onHoldUntil', message: 'must not be in the past' });
+  }
+  let targetClock: AgencyClock | undefined;
+  if (to === 'rerouted') {
+    const target = await findAgency(deps.db, request.targetAgencyId!);
+    const closedUntil = target ? (await cachedCapacities(deps, now, true)).get(target.id)?.closedUntil : null;
+    if (target) targetClock = { contactDays: target.contactDays, contactClock: target.contactClock };
+    if (!target) problems.push({ path: 'targetAgencyId', message: 'no agency has this id' });
+    else if (target.status !== 'active') problems.push({ path: 'targetAgencyId', message: 'this agency is paused' });
+    else if (closedUntil) problems.push({ path: 'targetAgencyId', message: `this agency is closed to new referrals until ${ukDate(closedUntil)}` });
+    else if (target.id === current.agencyId) problems.push({ path: 'targetAgencyId', message: 'must be another agency than this referral’s' });
+    else if (await hasLiveReferralForAgency(deps.db, current.submissionId, target.id)) {
+      problems.push({ path: 'targetAgencyId', message: 'this agency already has a live referral for this person from the same checklist' });
+    }
+  }
+  if (problems.length) throw badRequest('invalid transition', problems);
+
+  const set: Updateable<ReferralsTable> = {
+    status: to,
+    updatedAt: now,
+    // only meaningful while on hold
+    onHoldUntil: to === 'on_hold' ? request.onHoldUntil! : null,
+  };
+  if (to === 'contacted') set.contactedAt = current.contactedAt ?? now;
+  if (decision.closes) set.closedAt = now;
+  if (decision.reopen) Object.assign(set, { closedAt: null, outcome: null });
+  if (to === 'completed') set.outcome = request.outcome!;
+
+  // a new agency: a new promise to the person, by the same rule as at intake
+  const promise = targetClock ? referralPromise({ from: now, heldUntil: null, agency: targetClock }, promiseSettings(deps.env), await deps.holidays.get()) : null;
+  const replacement: TransitionResult['replacement'] = promise
+    ? {
+        id: deps.ids.uuid(),
+        reference: `${current.reference}R`,
+        agencyId: request.targetAgencyId!,
+        status: 'pending',
+        forwardDueAt: promise.forwardDueAt,
+        contactDueAt: promise.contactDueAt,
+      }
+    : null;
+  if (replacement) set.reroutedToId = replacement.id;
+  const notificationIds: string[] = [];
+  let updated: Referral;
+  try {
+    updated = await deps.db.transaction().execute(async (trx) => {
+      // First, before any row is locked (the intake's and erasure's order): the person lock,
+      // shared. An erasure of the person committed before it, or starts after this commits.
+      if (await personOfSubmissionErased(trx, current.submissionId)) throw personErased();
+      if (replacement) {
+        // the replacement first: the old row's rerouted_to_id references it
+        await insertReferral(trx, {
+          ...replacement,
+          submissionId: current.submissionId,
+          questionIds: current.questionIds,
+          receivedAt: now,
+          reroutedFromId: current.id,
+          updatedAt: now,
+        });
+        await appendReferralEvent(trx, {
+          referralId: replacement.id,
+          at: now,
+          actorUserId: principal.userId,
+          actorLabel: principal.name,
+          fromStatus: null,
+          toStatus: 'pending',
+          note: `re-routed from ${current.reference}`,
+        });
+      }
+      const row = await updateReferralIfStatus(trx, current.id, decision.from, set);
+      if (!row) throw new MovedMeanwhile();
+      await appendReferralEvent(trx, {
+        referralId: current.id,
+        at: now,
+        actorUserId: principal.userId,
+        actorLabel: principal.name,
+        fromStatus: decision.from,
+        toStatus: to,
+        reason: request.reason,
+        outcome: to === 'completed' ? request.outcome : null,
+        note: request.note,
+      });
+      // T2 stops when the person is reached or the referral closes; T1 stops if it closes unforwarded
+      if (to === 'contacted' || decision.closes) await resolveBreach(trx, current.id, 'contact', now);
+      if (decision.closes && (decision.from === 'pending' || decision.from === 'forward_failed')) await resolveBreach(trx, current.id, 'forward', now);
+      if (decision.from === 'rejected') await resolveReferralAlerts(trx, current.id, 'referral_rejected', principal.userId, now);
+      // it will not go to its agency now: the alerts about sending it are answered
+      if (decision.closes && (decision.from === 'pending' || decision.from === 'forward_failed')) {
+        for (const kind of ['agency_paused', 'agency_closed', 'forward_failed']) await resolveReferralAlerts(trx, current.id, kind, principal.userId, now);
+      }
+      if (to === 'rejected') {
+        const n = await raiseAlert(
+          trx,
+          deps,
+          { kind: 'referral_rejected', referralId: current.id, agencyId: current.agencyId, message: `Referral ${current.reference} was rejected; re-route it` },
+          now,
+        );
+        if (n) notificationIds.push(n);
+      }
+      // the hub ended a referral its agency already has: the agency is told to stop work on it
+      if ((to === 'cancelled' || to === 'declined') && who === 'hub' && row.forwardedAt !== null) {
+        const agency = await findAgency(trx, current.agencyId);
+        if (agency) {
+          const m = renderEndedByHubMail({ reference: current.reference, agencyName: agency.name }, to, deps.env);
+          const n = await createNotification(
+            trx,
+            deps,
+            { kind: 'referral_ended', dedupeKey: `ended-by-hub:${current.id}:${to}:${now.getTime()}`, recipient: agency.email, subject: m.subject, bodyText: m.text, referralId: current.id, agencyId: current.agencyId },
+            now,
+          );
+          if (n.created) notificationIds.push(n.id);
+        }
+      }
+      if (decision.reopen) await reopenSubmission(trx, current.submissionId);
+      if (decision.closes) {
+        const closed = await closeSubmissionIfDone(trx, deps, current.submissionId, now);
+        if (closed.notificationId) notificationIds.push(closed.notificationId);
+      }
+      return row;
+    });
+  } catch (err) {
+    if (!(err instanceof MovedMeanwhile)) throw err;
+    const fresh = (await findReferral(deps.db, current.id))!;
+    throw illegal(fresh.status, allowedFor(fresh, who), to);
+  }
+
+  // After commit: a lost enqueue is picked up by the reconciliation sweep.
+  await dispatchNotifications(deps.jobs, notificationIds, actor.requestId);
+  if (replacement) {
+    await deps.jobs.enqueueSafely('forward-referral', { referralId: replacement.id, requestId: actor.requestId });
+  }
+  // a coordinator sends a refused referral again (after fixing the agency's address)
+  if (to === 'pending') await deps.jobs.requeueSafely('forward-referral', { referralId: current.id, requestId: actor.requestId });
+  return { ...updated, status: updated.status as ReferralStatus, allowedNext: allowedFor(updated, who), replacement };
+}

@@ -1,0 +1,204 @@
+/**
+ * Reading referrals: the agency inbox and the hub's lists (keyset pages), and one referral with
+ * the person's contact details. Every read of personal data is audited, whoever reads it: a
+ * list audits each row it shows a person on (a name beside the service it was referred to is
+ * special-category data). What an agency may see follows referral-access.ts; it sees only the
+ * questions that flagged ITS referral, never the rest of the answers. Status changes live in
+ * referral-transition.service.ts (re-exported here).
+ */
+import { minimisePerson, PERSON_FIELDS } from '../../kernel/person-fields.js';
+import { z } from 'zod';
+import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
+import { recordAudit, recordAudits } from '../audit/audit.repository.js';
+import type { Consent } from '../../platform/db/database.js';
+import { findQuestionTexts, findReferralDetail, listReferralEvents, listReferralRows } from './referral.repository.js';
+import { REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
+import { isHub, type Principal } from '../accounts/auth.service.js';
+import type { ServiceDeps } from '../../platform/deps.js';
+import { accessTo, agencyListShowsPerson, allowedFor, type Channel } from './referral-access.js';
+
+export { transitionReferral, transitionSchema, type TransitionInput, type TransitionResult } from './referral-transition.service.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** The list's query string, shared by the JSON API and the web pages. */
+export const referralListQuerySchema = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(REFERRAL_STATUSES, { message: `must be a comma-separated list of: ${REFERRAL_STATUSES.join(', ')}` })))
+    .optional(),
+  agencyId: z.uuid('must be an agency id').optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+});
+/** Parsed filters (referralListQuerySchema's output); limit defaults to 50, at most 200. */
+export interface ReferralListQuery {
+  status?: ReferralStatus[] | undefined;
+  agencyId?: string | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface ReferralListItem {
+  id: string;
+  reference: string;
+  submissionId: string;
+  agencyId: string;
+  agencyName: string;
+  status: ReferralStatus;
+  /** null where the caller may no longer see the person (an agency's cancelled or re-routed referral) */
+  person: { givenName: string | null; familyName: string | null } | null;
+  receivedAt: Date;
+  forwardDueAt: Date;
+  forwardedAt: Date | null;
+  contactDueAt: Date | null;
+  contactedAt: Date | null;
+  closedAt: Date | null;
+}
+
+/** An opaque position in the list: base64url of [receivedAt, id] of the page's last item. */
+export function encodeCursor(item: { receivedAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([item.receivedAt.toISOString(), item.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
+  const bad = () => badRequest('invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const shape = z.tuple([z.iso.datetime(), z.uuid()]).safeParse(parsed);
+  if (!shape.success) throw bad();
+  return { receivedAt: new Date(shape.data[0]), id: shape.data[1] };
+}
+
+/**
+ * Agency users: their own agency's referrals that were forwarded to it, always. The hub: all,
+ * optionally one agency's. Audited: one row per referral whose person the page shows.
+ */
+export async function listReferrals(
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  principal: Principal,
+  query: ReferralListQuery,
+  requestId?: string,
+): Promise<{ items: ReferralListItem[]; nextCursor: string | null }> {
+  if (!isHub(principal) && principal.role !== 'agency') throw forbidden('only agencies and the hub see referrals');
+  const f = { ...query, limit: Math.min(Math.max(1, Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE) };
+  if (principal.role === 'agency' && f.agencyId !== undefined && f.agencyId !== principal.agencyId) {
+    // an agency's filter can only narrow to itself; asking for another agency finds nothing
+    return { items: [], nextCursor: null };
+  }
+  const agencyId = principal.role === 'agency' ? principal.agencyId! : f.agencyId;
+  const isAgency = principal.role === 'agency';
+  const rows = await listReferralRows(deps.db, {
+    agencyId,
+    forwardedOnly: isAgency,
+    statuses: f.status,
+    after: f.cursor ? decodeCursor(f.cursor) : undefined,
+    limit: f.limit,
+  });
+  const page = rows.slice(0, f.limit);
+  const items: ReferralListItem[] = page.map(({ givenName, familyName, status, personId: _p, consentWithdrawn, ...r }) => ({
+    ...r,
+    status: status as ReferralStatus,
+    person: !isAgency || agencyListShowsPerson(status, consentWithdrawn) ? { givenName, familyName } : null,
+  }));
+  const shown = page.filter((x, i) => items[i]!.person !== null);
+  if (shown.length) {
+    const at = deps.clock.now();
+    await recordAudits(deps.db, shown.map((x) => ({ principal, action: 'list', entity: 'referral', entityId: x.id, personId: x.personId, requestId, at })));
+  }
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
+}
+
+function minimiseFor<T extends Parameters<typeof minimisePerson>[0]>(actor: 'agency' | 'hub', fields: readonly string[], person: T): T {
+  return actor === 'agency' ? minimisePerson(person, fields) : person;
+}
+
+export type ReferralDetail = NonNullable<Awaited<ReturnType<typeof getReferralForActor>>>;
+
+/**
+ * One referral for its agency or the hub, with the person's contact details, the questions that
+ * flagged it (only those), its history and what the caller may do next. Audited. Where the
+ * caller may see only a summary (referral-access.ts), `person`, `consent` and `questions` are
+ * null and the history keeps its dates and statuses but not its free text.
+ */
+export async function getReferralForActor(
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  principal: Principal,
+  id: string,
+  requestId?: string,
+  channel: Channel = 'account',
+) {
+  const r = await findReferralDetail(deps.db, id);
+  const access = r ? accessTo(principal, r, channel) : null;
+  if (!r || !access) throw notFound('referral');
+  const full = access.view === 'full';
+  const [questions, events] = await Promise.all([full ? findQuestionTexts(deps.db, r.questionIds) : null, listReferralEvents(deps.db, id)]);
+  // written before the data is returned: no read of personal data goes unaudited
+  if (full) await recordAudit(deps.db, { principal, action: 'read', entity: 'referral', entityId: id, personId: r.personId, requestId, at: deps.clock.now() });
+  const consent = r.consent as Consent;
+  const actor = access.actor;
+  return {
+    id: r.id,
+    reference: r.reference,
+    submissionId: r.submissionId,
+    submissionReference: r.submissionReference,
+    agencyId: r.agencyId,
+    agencyName: r.agencyName,
+    status: r.status as ReferralStatus,
+    view: access.view,
+    /** the person's details this caller is given besides the name (an agency's configured fields; the hub: all) */
+    personFields: actor === 'agency' ? r.personFields : [...PERSON_FIELDS],
+    // an agency sees only the details it is configured to receive (kernel/person-fields.ts)
+    person: full
+      ? minimiseFor(actor, r.personFields, {
+          givenName: r.givenName,
+          familyName: r.familyName,
+          dateOfBirth: r.dateOfBirth,
+          postcode: r.postcode,
+          phone: r.phone,
+          email: r.email,
+          addressLine: r.addressLine,
+          preferredContact: r.preferredContact,
+          language: r.language,
+          accessNeeds: r.accessNeeds,
+          nhsNumber: r.nhsNumber,
+        })
+      : null,
+    consent: full ? { by: consent.by, representativeName: consent.representativeName ?? null, recordedAt: consent.recordedAt } : null,
+    questions,
+    events: events.map((e) => ({
+      at: e.at,
+      actorLabel: e.actorLabel,
+      fromStatus: e.fromStatus,
+      toStatus: e.toStatus,
+      reason: full ? e.reason : null,
+      outcome: e.outcome,
+      note: full ? e.note : null,
+    })),
+    reroutedFromId: r.reroutedFromId,
+    reroutedToId: r.reroutedToId,
+    receivedAt: r.receivedAt,
+    // the hub's promise (src/kernel/promise.ts): the same dates the person was given
+    heldUntil: r.heldUntil,
+    forwardDueAt: r.forwardDueAt,
+    forwardedAt: r.forwardedAt,
+    contactDueAt: r.contactDueAt,
+    contactedAt: r.contactedAt,
+    followUpDueAt: r.followUpDueAt,
+    followedUpAt: r.followedUpAt,
+    closedAt: r.closedAt,
+    outcome: r.outcome,
+    onHoldUntil: r.onHoldUntil,
+    updatedAt: r.updatedAt,
+    // an erased person's referral moves no more (referral-transition.service.ts)
+    personErased: r.personErasedAt !== null,
+    allowedNext: r.personErasedAt ? [] : allowedFor(r, actor),
+  };
+}

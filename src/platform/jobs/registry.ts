@@ -1,0 +1,147 @@
+/**
+ * The job registry: the one source of every queue, job and schedule. Each job has its queue, a
+ * payload schema (ids only: never personal data, README), its job id (derived from the row id,
+ * so that enqueueing twice is a no-op), attempts, backoff and retention; each queue its
+ * concurrency; each schedule its job and timing. Producers, workers and the reconciliation sweep
+ * all read it: nothing else spells a queue name, and a worker process refuses to start when a
+ * queue has no handler (workers/index.ts).
+ */
+import type { JobsOptions, RepeatOptions } from 'bullmq';
+import { z } from 'zod';
+
+/** Each queue, and how many of its jobs one worker process runs at once. */
+export const QUEUES = {
+  forward: { concurrency: 'configured' },
+  'follow-up': { concurrency: 'configured' },
+  notify: { concurrency: 'configured' },
+  // one at a time per process; the sweep's advisory lock makes it one at a time everywhere
+  'sla-sweep': { concurrency: 1 },
+  reminders: { concurrency: 1 },
+  // the person's data: sealing the audit chain and its daily checkpoint, retention (one at a time; each also locks)
+  records: { concurrency: 1 },
+} as const satisfies Record<string, { concurrency: 'configured' | number }>;
+
+export type QueueName = keyof typeof QUEUES;
+export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
+
+/** How many jobs of this queue one process runs at once (WORKER_CONCURRENCY where configured). */
+export function queueConcurrency(queue: QueueName, configured: number): number {
+  const c = QUEUES[queue].concurrency;
+  return c === 'configured' ? configured : c;
+}
+
+const requestId = z.string().max(200).optional();
+
+// Bounded retention (README reliability rule 3): Redis keeps a day of finished jobs, a week of failures.
+const retention = {
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+} satisfies JobsOptions;
+
+export const JOBS = {
+  'forward-referral': {
+    queue: 'forward',
+    payload: z.object({ referralId: z.uuid(), requestId }),
+    jobId: (p: { referralId: string }) => `forward-${p.referralId}`,
+    // Temporary SMTP failures back off 5 s, 10 s, 20 s ... for about 2.8 hours in all; the
+    // reconciliation sweep re-enqueues a referral still pending after that, and T1 is watched.
+    options: { attempts: 12, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
+  },
+  'follow-up-due': {
+    queue: 'follow-up',
+    payload: z.object({ followUpId: z.uuid(), requestId }),
+    jobId: (p: { followUpId: string }) => `follow-up-${p.followUpId}`,
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, ...retention },
+  },
+  'send-notification': {
+    queue: 'notify',
+    payload: z.object({ notificationId: z.uuid(), requestId }),
+    jobId: (p: { notificationId: string }) => `notify-${p.notificationId}`,
+    options: { attempts: 12, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
+  },
+  // scheduled (SCHEDULES below): one run at a time; the next tick is the retry
+  'sla-sweep': {
+    queue: 'sla-sweep',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 1, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: retention.removeOnFail },
+  },
+  // scheduled: every agency's reminder mail for the day (idempotent by its dedupe key)
+  'contact-reminders': {
+    queue: 'reminders',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 30_000 }, ...retention },
+  },
+  // scheduled: new audit rows sealed into the hash chain (an advisory lock keeps it one sealer)
+  'audit-seal': {
+    queue: 'records',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 1, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: retention.removeOnFail },
+  },
+  // scheduled: the audit chain's head verified and kept as a checkpoint (a second run the same day
+  // writes a second checkpoint of the same head, which is harmless)
+  'audit-checkpoint': {
+    queue: 'records',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 }, ...retention },
+  },
+  // scheduled: personal data past retention erased (idempotent: an erased person is not claimed again)
+  'retention-run': {
+    queue: 'records',
+    payload: z.object({ requestId }),
+    jobId: () => undefined,
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 }, ...retention },
+  },
+} as const satisfies Record<
+  string,
+  {
+    queue: QueueName;
+    payload: z.ZodType;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    jobId: (p: any) => string | undefined;
+    options: JobsOptions;
+  }
+>;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+
+/**
+ * Job schedulers live in Redis, so a Redis flush deletes them; the worker that owns a schedule
+ * registers it at start and again every `reregisterEveryMs` (src/platform/jobs/schedulers.ts).
+ */
+export const SCHEDULES = {
+  'sla-sweep': {
+    job: 'sla-sweep',
+    repeat: (env: { SLA_SWEEP_EVERY_MS: number }): RepeatOptions => ({ every: env.SLA_SWEEP_EVERY_MS }),
+    reregisterEveryMs: (env: { SLA_SWEEP_EVERY_MS: number }) => env.SLA_SWEEP_EVERY_MS,
+  },
+  // 08:00 in the hub's time zone: the mail is there when the agency's day starts
+  'daily-contact-reminders': {
+    job: 'contact-reminders',
+    repeat: (): RepeatOptions => ({ pattern: '0 8 * * *', tz: 'Europe/London' }),
+    reregisterEveryMs: () => 10 * 60_000,
+  },
+  'audit-seal': {
+    job: 'audit-seal',
+    repeat: (env: { AUDIT_SEAL_EVERY_MS: number }): RepeatOptions => ({ every: env.AUDIT_SEAL_EVERY_MS }),
+    reregisterEveryMs: (env: { AUDIT_SEAL_EVERY_MS: number }) => Math.max(env.AUDIT_SEAL_EVERY_MS, 60_000),
+  },
+  // 02:30 in the hub's time zone, when nobody is working
+  'daily-retention': {
+    job: 'retention-run',
+    repeat: (): RepeatOptions => ({ pattern: '30 2 * * *', tz: 'Europe/London' }),
+    reregisterEveryMs: () => 10 * 60_000,
+  },
+  // 03:00 in the hub's time zone: after the retention run, so its audit rows are in the checkpoint
+  'daily-audit-checkpoint': {
+    job: 'audit-checkpoint',
+    repeat: (): RepeatOptions => ({ pattern: '0 3 * * *', tz: 'Europe/London' }),
+    reregisterEveryMs: () => 10 * 60_000,
+  },
+} as const satisfies Record<string, { job: JobName; repeat: (env: never) => RepeatOptions; reregisterEveryMs: (env: never) => number }>;
+
+export type ScheduleName = keyof typeof SCHEDULES;
