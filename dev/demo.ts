@@ -15,7 +15,7 @@ import { ensureDatabase, migrateToLatest } from '../src/platform/db/migrate.js';
 import { seedDemo, seedUuid, SEED_QUESTIONNAIRE_ID } from '../src/cli/seed.js';
 import { findUserByEmail } from '../src/modules/accounts/user.repository.js';
 import { findQuestionnaire } from '../src/modules/questionnaires/questionnaire.repository.js';
-import type { Role } from '../src/platform/db/database.js';
+import type { Role } from '../src/kernel/principal.js';
 import { startSinkPage } from './mail-page.js';
 import { SmtpSink } from './smtp-sink.js';
 import { startServer } from '../src/server.js';

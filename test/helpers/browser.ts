@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { Role } from '../../src/platform/db/database.js';
+import type { Role } from '../../src/kernel/principal.js';
 import { hashPassword } from '../../src/modules/accounts/password.service.js';
 import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
 import type { ServiceDeps } from '../../src/platform/deps.js';

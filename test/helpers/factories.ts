@@ -2,7 +2,7 @@
  * Factories: valid rows with unique defaults, so that a test states only what it is about.
  */
 import { randomBytes } from 'node:crypto';
-import type { Role } from '../../src/platform/db/database.js';
+import type { Role } from '../../src/kernel/principal.js';
 import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/cli/seed.js';
 import { findQuestionnaire, type QuestionnaireView } from '../../src/modules/questionnaires/questionnaire.repository.js';
 import { createUserWithToken } from '../../src/modules/accounts/user.service.js';

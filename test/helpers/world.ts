@@ -3,7 +3,7 @@
  * demo checklist published, and the named users, made one after another in the order given.
  * The caller still closes it: `afterAll(async () => ctx?.close())`.
  */
-import type { Role } from '../../src/platform/db/database.js';
+import type { Role } from '../../src/kernel/principal.js';
 import { createTestContext, type TestContext } from './context.js';
 import { apiClient } from './api.js';
 import { makeUser, seedChecklist, type TestUser } from './factories.js';

@@ -1,8 +1,7 @@
-/** Bearer-token authentication and role checks for the JSON API. */
-import type { Request, RequestHandler, Response } from 'express';
-import type { Role } from '../../platform/db/database.js';
-import { forbidden, unauthorized } from '../../kernel/errors.js';
-import type { Principal, TokenVerifier } from './auth.service.js';
+/** Bearer-token authentication for the JSON API: the principal a request acts as, from its header alone. */
+import type { RequestHandler } from 'express';
+import { unauthorized } from '../../kernel/errors.js';
+import type { TokenVerifier } from './auth.service.js';
 
 export function authenticate(verifier: TokenVerifier): RequestHandler {
   return async (req, res, next) => {
@@ -15,24 +14,3 @@ export function authenticate(verifier: TokenVerifier): RequestHandler {
     next();
   };
 }
-
-export function requireRole(...roles: Role[]): RequestHandler {
-  return (_req, res, next) => {
-    const p = res.locals.principal as Principal | undefined;
-    if (!p) throw unauthorized();
-    if (!roles.includes(p.role)) throw forbidden(`this needs one of the roles: ${roles.join(', ')}`);
-    next();
-  };
-}
-
-export function principalOf(res: Response): Principal {
-  const p = res.locals.principal as Principal | undefined;
-  if (!p) throw unauthorized();
-  return p;
-}
-
-export function requestIdOf(req: Request): string | undefined {
-  return req.id === undefined ? undefined : String(req.id);
-}
-
-export const HUB: Role[] = ['coordinator', 'admin'];

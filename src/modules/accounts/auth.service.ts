@@ -6,15 +6,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../kernel/clock.js';
-import type { DB, Role } from '../../platform/db/database.js';
+import type { DB } from '../../platform/db/database.js';
+import type { Principal } from '../../kernel/principal.js';
 import { findPrincipalByTokenHash } from './user.repository.js';
 
-export interface Principal {
-  userId: string;
-  name: string;
-  role: Role;
-  agencyId: string | null;
-}
 
 export const TOKEN_PREFIX = 'sp_';
 
@@ -27,9 +22,6 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-export function isHub(p: Principal): boolean {
-  return p.role === 'coordinator' || p.role === 'admin';
-}
 
 export class TokenVerifier {
   private cache = new Map<string, { principal: Principal | null; until: number }>();

@@ -9,7 +9,8 @@
  */
 import argon2 from 'argon2';
 import { z } from 'zod';
-import type { DB, Role } from '../../platform/db/database.js';
+import type { DB } from '../../platform/db/database.js';
+import type { Role } from '../../kernel/principal.js';
 import { claimSignInAttempt, findUserByEmail, lockAccount, resetLoginFailures, setPasswordHash } from './user.repository.js';
 import { deleteSessionsOfUser } from './session.repository.js';
 import type { Clock } from '../../kernel/clock.js';

@@ -1,16 +1,6 @@
 /** The web_sessions table: written here only. */
-import type { Executor, Role } from '../../platform/db/database.js';
-
-export interface SessionUser {
-  userId: string;
-  name: string;
-  email: string;
-  role: Role;
-  agencyId: string | null;
-  csrfToken: string;
-  createdAt: Date;
-  lastSeenAt: Date;
-}
+import type { SessionUser } from '../../kernel/principal.js';
+import type { Executor } from '../../platform/db/database.js';
 
 export async function insertSession(
   db: Executor,

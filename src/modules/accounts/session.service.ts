@@ -3,10 +3,11 @@
  * its SHA-256, the user, an expiry that slides with use (SESSION_IDLE_HOURS), and the CSRF
  * token that every form must echo back. A session also ends absoluteMs after sign-in, however busy.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Env } from '../../../config/env.js';
 import type { DB } from '../../platform/db/database.js';
-import { deleteSession, findSessionUser, insertSession, touchSession, type SessionUser } from './session.repository.js';
+import { deleteSession, findSessionUser, insertSession, touchSession } from './session.repository.js';
+import { type SessionUser } from '../../kernel/principal.js';
 import type { Clock } from '../../kernel/clock.js';
 
 export const SESSION_COOKIE = 'signpost_session';
@@ -61,10 +62,4 @@ export async function endSession(deps: { db: DB }, cookieValue: string | undefin
   if (cookieValue && cookieValue.length <= 100) await deleteSession(deps.db, sha256(cookieValue));
 }
 
-/** Constant-time comparison of a submitted CSRF token with the expected one. */
-export function csrfMatches(expected: string, given: unknown): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+

@@ -3,7 +3,8 @@
  * password_hash), their tokens, and the agencies' email-link users, written here only.
  */
 import { sql } from 'kysely';
-import type { Executor, Role } from '../../platform/db/database.js';
+import type { Executor } from '../../platform/db/database.js';
+import type { Role } from '../../kernel/principal.js';
 
 export async function findPrincipalByTokenHash(db: Executor, tokenHash: Buffer) {
   return db

@@ -4,13 +4,15 @@
  */
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.repository.js';
-import type { DB, Executor, Role } from '../../platform/db/database.js';
+import type { DB, Executor } from '../../platform/db/database.js';
+import type { Role } from '../../kernel/principal.js';
 import { deleteSessionsOfUser } from './session.repository.js';
 import { disableUserRow, findUserId, findUserRoleAndEmail, insertApiToken, insertUser, listUserRows, revokeTokens } from './user.repository.js';
 import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
-import { newToken, type Principal } from './auth.service.js';
+import { newToken } from './auth.service.js';
+import { type Principal } from '../../kernel/principal.js';
 import { hashPassword, setPassword } from './password.service.js';
 import { oneLineText } from '../../kernel/text-fields.js';
 import { stopCapacityLinksForStaff } from '../capacity/capacity-link.js';

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { auditQuerySchema, listAudit } from './audit.service.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { principalOf, requestIdOf, requireRole } from '../accounts/api-auth.js';
+import { principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 
 export function auditRouter(deps: ServiceDeps): Router {
   const r = Router();

@@ -10,7 +10,7 @@ import { countUnsealed, listAuditRows, readChain, recordAudit, sealAuditRows, ty
 import { listAuditCheckpoints, type AuditCheckpoint } from './audit-checkpoint.repository.js';
 import { personIdsOf } from '../people/subject-access.repository.js';
 import { badRequest, forbidden } from '../../kernel/errors.js';
-import type { Principal } from '../accounts/auth.service.js';
+import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { organisationOf } from '../people/subject-access.service.js';
 

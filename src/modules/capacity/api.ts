@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { capacityActorOf, capacityInputSchema, getAgencyCapacity, setAgencyCapacity } from './capacity.service.js';
-import { HUB, principalOf, requireRole } from '../accounts/api-auth.js';
+import { HUB, principalOf, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
 /** An agency's capacity: its own users and the hub read and set it (modules/capacity/capacity.service.ts). */

@@ -20,10 +20,10 @@ import { agencyHasAccounts } from './capacity.repository.js';
 import type { Executor } from '../../platform/db/database.js';
 import { addDays, type Clock } from '../../kernel/clock.js';
 import { AppError, forbidden, notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { CapacityActor } from './capacity.service.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { csrfMatches } from '../accounts/session.service.js';
+import { csrfMatches } from '../../platform/pages/guards.js';
 
 const mac = (env: Pick<Env, 'SESSION_SECRET'>, label: string, text: string) => createHmac('sha256', env.SESSION_SECRET).update(`${label}:${text}`).digest('base64url');
 

@@ -13,7 +13,7 @@ import { CAPACITY_STATUSES, capacityWords, closedUntilProblem, effectiveCapacity
 import type { AgencyClock } from '../../kernel/promise.js';
 import { londonDay } from '../../kernel/uk-dates.js';
 import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { replanHeldReferrals, retimeHeldForwards } from '../referrals/held-referral.service.js';
 import { holdCapacityLink } from './capacity-link.js';

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { getBreaches, getSlaSummary } from './sla-report.service.js';
-import { HUB, requireRole } from '../accounts/api-auth.js';
+import { HUB, requireRole } from '../../platform/http/guards.js';
 
 const breachQuery = z.object({
   open: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),

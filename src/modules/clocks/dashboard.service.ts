@@ -7,7 +7,7 @@ import { callsDueBy } from '../../kernel/promise.js';
 import { countHeldReferrals } from '../referrals/referral.repository.js';
 import { slaCompliance, weeklyReferralVolume } from './sla-report.repository.js';
 import { forbidden } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { listReferrals } from '../referrals/referral.service.js';
 import { getBreaches, getDueSoon, getSlaRisk } from './sla-report.service.js';

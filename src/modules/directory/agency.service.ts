@@ -7,7 +7,7 @@ import { conflict, forbidden, notFound } from '../../kernel/errors.js';
 import { insertAgency, listAgencies as listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow } from './agency.repository.js';
 import { PERSON_FIELDS } from '../../kernel/person-fields.js';
 import { CLOCK_KINDS } from '../../kernel/working-days.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { oneLineText } from '../../kernel/text-fields.js';
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { findOrganisation, insertOrganisation, listOrganisationRows, updateOrganisationRow } from './organisation.repository.js';
 import { ORGANISATION_TYPES } from '../../kernel/organisation-types.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { oneLineText } from '../../kernel/text-fields.js';
 

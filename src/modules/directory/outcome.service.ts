@@ -11,7 +11,7 @@ import { findOutcomeCode, insertOutcomeCode, listOutcomeCodes, updateOutcomeCode
 import type { Executor } from '../../platform/db/database.js';
 import { snomedConceptProblem } from './snomed.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { oneLineText } from '../../kernel/text-fields.js';
 

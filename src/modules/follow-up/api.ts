@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { badRequest } from '../../kernel/errors.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from './follow-up-record.service.js';
-import { HUB, principalOf, requestIdOf, requireRole } from '../accounts/api-auth.js';
+import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 
 const listQuery = z.object({
   state: z.enum(['due', 'upcoming', 'completed']).default('due'),

@@ -29,7 +29,7 @@ import { findSubmissionState } from '../intake/submission.repository.js';
 import { listWellbeingOfSubmission, upsertFollowUpWellbeing } from '../people/wellbeing.repository.js';
 import { hasWellbeing } from '../../kernel/wellbeing.js';
 import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import { addDays } from '../../kernel/clock.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { dispatchNotifications } from '../notifications/notification.service.js';

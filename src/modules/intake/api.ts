@@ -6,7 +6,7 @@ import { channelFieldsSchema, resolveChannel } from './channel.service.js';
 import { submitQuestionnaire } from './submission.service.js';
 import { getSubmission } from './submission-read.service.js';
 import { submissionBodySchema } from './submission.schema.js';
-import { HUB, principalOf, requestIdOf, requireRole } from '../accounts/api-auth.js';
+import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 
 // Idempotency-Key (IETF httpapi draft): an opaque string; we accept up to 255 visible characters.
 const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/);

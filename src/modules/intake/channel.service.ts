@@ -9,7 +9,7 @@ import { CHANNELS, channelProblems } from './channels.js';
 import { findOrganisation } from '../directory/organisation.repository.js';
 import type { IntakeChannel } from './submission.repository.js';
 import { badRequest } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { oneLineText } from '../../kernel/text-fields.js';
 

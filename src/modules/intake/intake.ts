@@ -11,7 +11,7 @@ import { hasWellbeing } from '../../kernel/wellbeing.js';
 import { normaliseName, normalisePostcode } from '../../kernel/person-match.js';
 import type { RoutedReferral } from './routing.js';
 import type { IntakeRow } from './submission.repository.js';
-import type { Principal } from '../accounts/auth.service.js';
+import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { fingerprint } from './fingerprint.js';
 import type { SubmissionBody } from './submission.schema.js';

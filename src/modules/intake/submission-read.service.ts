@@ -12,7 +12,7 @@ import { findFollowUpOfSubmission } from '../follow-up/follow-up.repository.js';
 import { followUpDueAt, promiseSettings } from '../../kernel/promise.js';
 import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
 import { notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 
 /** A submission with each referral's current status: its submitter, or the hub. */

@@ -12,7 +12,7 @@ import { AppError, badRequest, conflict, forbidden, unprocessable } from '../../
 import type { Database, Executor } from '../../platform/db/database.js';
 import type { Transaction } from 'kysely';
 import { findIdempotencyKey, insertIntake, type IntakeChannel, type IntakeResult } from './submission.repository.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { buildIntake, type IntakeInput, type SubmissionReply } from './intake.js';
 import type { SubmissionBody } from './submission.schema.js';

@@ -10,7 +10,7 @@ import { readPersonData } from '../people/subject-access.repository.js';
 import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
 import { notFound } from '../../kernel/errors.js';
 import { withdrawConsent, type ConsentWithdrawalBody, type WithdrawalResult } from '../people/consent.service.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 
 /** The submission, if this caller may see it (its submitter, or the hub); otherwise 404, as getSubmission. */

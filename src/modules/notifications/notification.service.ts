@@ -7,7 +7,7 @@
 import type { DB, Executor } from '../../platform/db/database.js';
 import { findNotificationIdByDedupeKey, insertNotificationIfNew, listNotificationRows } from './notification.repository.js';
 import { forbidden } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Env } from '../../../config/env.js';
 import { messageId } from '../../platform/mail/message-id.js';

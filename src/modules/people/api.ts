@@ -9,7 +9,7 @@ import { consentWithdrawalSchema, withdrawConsent } from './consent.service.js';
 import { erasePerson, erasureSchema, legalHoldSchema, setPersonLegalHold } from './erasure.service.js';
 import { dismissMatch, getPersonRecord, listMatches, mergePeople, mergeSchema, personSearchSchema, searchPeople } from './person.service.js';
 import { exportPerson } from './subject-access.service.js';
-import { HUB, principalOf, requestIdOf, requireRole } from '../accounts/api-auth.js';
+import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
 export function peopleRouter(deps: ServiceDeps): Router {

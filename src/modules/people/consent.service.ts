@@ -23,7 +23,7 @@ import { decideTransition, type ReferralStatus } from '../../kernel/referral-sta
 import { badRequest, conflict, notFound, type ErrorDetail } from '../../kernel/errors.js';
 import type { HubContact } from '../../platform/mail/hub-signature.js';
 import { renderConsentWithdrawnMail } from '../referrals/referral-ended-mail.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
 import { closeSubmissionIfDone } from '../intake/submission-closure.service.js';

@@ -55,7 +55,7 @@ import { deleteWellbeingOf } from './wellbeing.repository.js';
 import { SYSTEM_ACTOR } from '../../kernel/actors.js';
 import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
-import type { Principal } from '../accounts/auth.service.js';
+import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 
 export const erasureSchema = z.strictObject({

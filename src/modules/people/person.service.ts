@@ -13,7 +13,7 @@ import { listAccessToPerson, readPersonData } from './subject-access.repository.
 import { moveWellbeingOnMerge } from './wellbeing.repository.js';
 import { normaliseName, normalisePostcode } from '../../kernel/person-match.js';
 import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { organisationOf } from './subject-access.service.js';
 import { personTimeline } from './person-timeline.js';

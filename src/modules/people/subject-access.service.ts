@@ -7,7 +7,7 @@ import { AGENCY_LINK_ACTOR, recordAudit } from '../audit/audit.repository.js';
 import { findPerson } from './person.repository.js';
 import { listAccessToPerson, readPersonData, type PersonData } from './subject-access.repository.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 
 /** Every audit row about a person goes in the export; a cap keeps one request bounded. */

@@ -5,7 +5,7 @@
  */
 import { countOpenMatchFlags } from './person-match.repository.js';
 import { forbidden } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 
 /** The number of open likely-duplicate flags; no person is read, so nothing to audit. */

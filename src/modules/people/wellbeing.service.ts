@@ -8,7 +8,7 @@
 import { listWellbeingPairs } from './wellbeing.repository.js';
 import { summariseWellbeing, type WellbeingChange } from '../../kernel/wellbeing.js';
 import { forbidden } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 
 export interface WellbeingChangeFilter {

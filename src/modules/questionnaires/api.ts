@@ -11,7 +11,7 @@ import {
   questionnairePatchSchema,
   updateQuestionnaireDraft,
 } from './questionnaire.service.js';
-import { HUB, requireRole } from '../accounts/api-auth.js';
+import { HUB, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
 export function questionnairesRouter(deps: ServiceDeps): Router {

@@ -13,7 +13,7 @@ import { findOrCreateLinkUser } from '../accounts/user.repository.js';
 import { addDays, type Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { forbidden, notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 
 export interface AgencyLinkScope {
   linkId: string;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { getReferralForActor, listReferrals, referralListQuerySchema, transitionReferral, transitionSchema } from './referral.service.js';
-import { HUB, principalOf, requestIdOf, requireRole } from '../accounts/api-auth.js';
+import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
 export function referralsRouter(deps: ServiceDeps): Router {

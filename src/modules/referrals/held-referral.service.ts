@@ -18,7 +18,7 @@ import { promiseSettings, referralPromise, type AgencyClock } from '../../kernel
 import { londonDay, ukDate } from '../../kernel/uk-dates.js';
 import type { WorkingCalendar } from '../../kernel/working-days.js';
 import { forbidden } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { heldDelayMs } from '../../kernel/promise.js';
 

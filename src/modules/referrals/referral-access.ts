@@ -12,7 +12,7 @@
  *    not leak.
  */
 import { allowedNext, isTerminal, type Actor, type ReferralStatus } from '../../kernel/referral-state.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 
 export type View = 'full' | 'summary';
 /** How the caller came: signed in (API token or web session), or through an agency's emailed link. */

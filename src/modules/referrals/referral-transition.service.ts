@@ -23,7 +23,7 @@ import { cachedCapacities } from '../capacity/capacity.service.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
 import { raiseAlert } from '../notifications/alert.service.js';
 import { activeOutcomeCodes } from '../directory/outcome.service.js';
-import type { Principal } from '../accounts/auth.service.js';
+import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
 import { renderEndedByHubMail } from './referral-ended-mail.js';

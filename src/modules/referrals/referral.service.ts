@@ -13,7 +13,7 @@ import { recordAudit, recordAudits } from '../audit/audit.repository.js';
 import type { Consent } from '../../platform/db/database.js';
 import { findQuestionTexts, findReferralDetail, listReferralEvents, listReferralRows } from './referral.repository.js';
 import { REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { accessTo, agencyListShowsPerson, allowedFor, type Channel } from './referral-access.js';
 

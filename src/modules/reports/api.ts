@@ -10,7 +10,7 @@ import { referralExportRecords, referralExportSchema } from './report-export.ser
 import { DURATION_BUCKETS_HOURS } from './report-summary.js';
 import { summaryQuerySchema, summaryReport } from './report-summary.service.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { principalOf, requestIdOf, requireRole } from '../accounts/api-auth.js';
+import { principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 
 export function reportsRouter(deps: ServiceDeps): Router {
   const r = Router();

@@ -12,7 +12,7 @@ import { recordAudit } from '../audit/audit.repository.js';
 import { exportRowsAfter, londonDayBounds, type ExportRow } from './report.repository.js';
 import { londonDateTime } from '../../kernel/uk-dates.js';
 import { forbidden } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 
 const BATCH = 2000;

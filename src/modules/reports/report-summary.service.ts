@@ -43,7 +43,7 @@ import {
   type WellbeingChange,
 } from './report-summary.js';
 import { forbidden, notFound } from '../../kernel/errors.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import { wellbeingChange } from '../people/wellbeing.service.js';
 import { wellbeingFromSums, type WellbeingMeasure, type WellbeingSums } from '../../kernel/wellbeing.js';
 import type { ServiceDeps } from '../../platform/deps.js';

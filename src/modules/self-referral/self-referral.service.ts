@@ -31,7 +31,7 @@ import {
 import { forgetRecipient, linkNotificationToSubmission } from '../notifications/notification.repository.js';
 import { AppError, badRequest, conflict, forbidden, notFound, unprocessable } from '../../kernel/errors.js';
 import { selfReferralReceivedMail } from './self-referral-mail.js';
-import { isHub, type Principal } from '../accounts/auth.service.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { fingerprint } from '../intake/fingerprint.js';
 import type { LimitVerdict } from './self-referral-limits.js';

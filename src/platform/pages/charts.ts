@@ -3,7 +3,6 @@
  * them). Each chart is decorative next to a table of the same figures, which is what screen
  * readers use; the SVG has a title and role="img".
  */
-export const HUB_ROLES = ['coordinator', 'admin'] as const;
 
 export interface Bar {
   label: string;

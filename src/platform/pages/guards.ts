@@ -1,15 +1,15 @@
 /**
- * Web-only middleware: security headers, the cookie session, CSRF checks and role guards.
- * Pages are server-rendered; every POST carries the session's CSRF token in `_csrf`.
+ * The page kit's guards: security headers, CSRF checks and role guards over the signed-in user
+ * that the accounts module's session middleware puts in res.locals.user. Pages are
+ * server-rendered; every POST carries the session's CSRF token in `_csrf`.
  */
 import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Role } from '../db/database.js';
-import type { SessionUser } from '../../modules/accounts/session.repository.js';
-import type { Principal } from '../../modules/accounts/auth.service.js';
+import type { Role } from '../../kernel/principal.js';
+import type { SessionUser } from '../../kernel/principal.js';
+import type { Principal } from '../../kernel/principal.js';
 import type { Env } from '../../../config/env.js';
-import type { ServiceDeps } from '../deps.js';
-import { SESSION_COOKIE, csrfMatches, loadSession } from '../../modules/accounts/session.service.js';
+import { timingSafeEqual } from 'node:crypto';
 import { page } from './render.js';
 
 export function readCookie(req: Request, name: string): string | undefined {
@@ -26,14 +26,6 @@ export function readCookie(req: Request, name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-export function setSessionCookie(res: Response, value: string, secure: boolean): void {
-  res.cookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
-}
-
-export function clearSessionCookie(res: Response, secure: boolean): void {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
 }
 
 /**
@@ -65,18 +57,6 @@ export function securityHeaders(env: Pick<Env, 'PUBLIC_URL'>): RequestHandler {
       'Permissions-Policy': 'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()',
       ...(https ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
     });
-    next();
-  };
-}
-
-/** Loads the signed-in user (if any) into res.locals.user, with its CSRF token. */
-export function webSession(deps: ServiceDeps): RequestHandler {
-  return async (req, res, next) => {
-    const user = await loadSession(deps, readCookie(req, SESSION_COOKIE));
-    if (user) {
-      res.locals.user = user;
-      res.locals.csrfToken = user.csrfToken;
-    }
     next();
   };
 }
@@ -122,6 +102,14 @@ export function checkCsrf(expected: (res: Response) => string | undefined) {
     }
     next();
   };
+}
+
+/** Constant-time comparison of a submitted CSRF token with the expected one. */
+export function csrfMatches(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A safe place to go after signing in: a local path only. */

@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { signIn } from '../password.service.js';
-import { SESSION_COOKIE, createSession, csrfMatches, endSession } from '../session.service.js';
-import { clearSessionCookie, homeFor, readCookie, safeNext, sameOriginOnly, sessionUserOf, setSessionCookie } from '../../../platform/pages/guards.js';
+import { SESSION_COOKIE, createSession, endSession } from '../session.service.js';
+import { csrfMatches } from '../../../platform/pages/guards.js';
+import { homeFor, readCookie, safeNext, sameOriginOnly, sessionUserOf } from '../../../platform/pages/guards.js';
+import { clearSessionCookie, setSessionCookie } from './session.js';
 import { page } from '../../../platform/pages/render.js';
 
 // Before sign-in there is no session: the sign-in form is protected by a double-submit cookie.

@@ -7,7 +7,7 @@ import { Router, type Request } from 'express';
 import { AppError } from '../../../kernel/errors.js';
 import { auditQuerySchema, listAudit } from '../audit.service.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { formValues } from '../../intake/pages/checklist-form.js';
+import { formValues } from '../../../platform/pages/forms.js';
 import { dateFromInput, londonTime } from '../../../platform/pages/form-dates.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';

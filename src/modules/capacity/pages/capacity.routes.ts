@@ -12,11 +12,11 @@ import type { CapacityVia } from '../../../platform/db/database.js';
 import { AppError } from '../../../kernel/errors.js';
 import { capacityLinkScope, capacityLinkStatus, revokeCapacityLinks } from '../capacity-link.js';
 import { capacityActorOf, capacityInputSchema, confirmAgencyCapacity, getAgencyCapacity, setAgencyCapacity, type CapacityActor } from '../capacity.service.js';
-import { csrfMatches } from '../../accounts/session.service.js';
+import { csrfMatches } from '../../../platform/pages/guards.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { formValues, type FormValues } from '../../intake/pages/checklist-form.js';
+import { formValues, type FormValues } from '../../../platform/pages/forms.js';
 import { dateFromInput } from '../../../platform/pages/form-dates.js';
-import { HUB_ROLES } from '../../../platform/pages/charts.js';
+import { HUB_ROLES } from '../../../kernel/principal.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateAgency } from '../agency.service.js';
-import { HUB, principalOf, requireRole } from '../../accounts/api-auth.js';
+import { HUB, principalOf, requireRole } from '../../../platform/http/guards.js';
 import { uuidParam } from '../../../platform/http/params.js';
 
 export function agenciesRouter(deps: ServiceDeps): Router {

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { createOrganisation, listOrganisations, newOrganisationSchema, organisationPatchSchema, updateOrganisation } from '../organisation.service.js';
-import { HUB, principalOf, requireRole } from '../../accounts/api-auth.js';
+import { HUB, principalOf, requireRole } from '../../../platform/http/guards.js';
 import { uuidParam } from '../../../platform/http/params.js';
 
 export function organisationsRouter(deps: ServiceDeps): Router {

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { createOutcome, listOutcomes, newOutcomeSchema, outcomePatchSchema, updateOutcome } from '../outcome.service.js';
 import { notFound } from '../../../kernel/errors.js';
-import { HUB, principalOf, requireRole } from '../../accounts/api-auth.js';
+import { HUB, principalOf, requireRole } from '../../../platform/http/guards.js';
 
 const CODE = /^[a-z][a-z0-9_]{1,39}$/;
 

@@ -8,15 +8,7 @@ import { submissionBodySchema, type SubmissionBody } from '../submission.schema.
 import type { QuestionnaireView } from '../../questionnaires/questionnaire.repository.js';
 import { wellbeingError, wellbeingFromForm } from '../../people/pages/wellbeing-form.js';
 
-export type FormValues = Record<string, string>;
-export interface FormError {
-  text: string;
-  href: string;
-}
-export interface FormProblems {
-  errors: FormError[];
-  fieldErrors: Record<string, string>;
-}
+import type { FormProblems, FormValues } from '../../../platform/pages/forms.js';
 
 const LABELS: Record<string, string> = {
   givenName: 'First name',
@@ -162,13 +154,3 @@ export function bodyFromForm(form: FormValues, ticks: SectionTicks, questionnair
 }
 
 /** Only string fields survive (a repeated field keeps its last value); nothing typed is lost on an error. */
-export function formValues(body: unknown): FormValues {
-  const out: FormValues = {};
-  if (body && typeof body === 'object') {
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-      if (typeof v === 'string') out[k] = v;
-      else if (Array.isArray(v) && typeof v.at(-1) === 'string') out[k] = v.at(-1) as string;
-    }
-  }
-  return out;
-}

@@ -10,7 +10,8 @@ import type { ChannelFields } from '../channel.service.js';
 import { londonWallTime } from '../channels.js';
 import { isOneLine } from '../../../kernel/one-line.js';
 import { ONE_LINE_MESSAGE } from '../../../kernel/text-fields.js';
-import type { FormValues, SectionTicks } from './checklist-form.js';
+import type { SectionTicks } from './checklist-form.js';
+import type { FormValues } from '../../../platform/pages/forms.js';
 
 /** The checklist form's values for a stored body; a section with no "yes" shows None of these. */
 export function formFromBody(body: SubmissionBody, questionnaire: QuestionnaireView): { values: FormValues; sections: SectionTicks } {

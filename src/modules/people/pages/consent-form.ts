@@ -6,7 +6,7 @@
  */
 import { consentWithdrawalSchema, type ConsentWithdrawalBody } from '../consent.service.js';
 import { AppError } from '../../../kernel/errors.js';
-import { formValues, type FormValues } from '../../intake/pages/checklist-form.js';
+import { formValues, type FormValues } from '../../../platform/pages/forms.js';
 import { dateFromInput, inputValuesFor, londonParts, londonTime, timeFromInput } from '../../../platform/pages/form-dates.js';
 
 /** The field ids of the form (the error summary links to them). */

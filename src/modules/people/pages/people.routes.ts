@@ -17,13 +17,13 @@ import { erasePerson, erasureSchema, legalHoldSchema, setPersonLegalHold } from 
 import { dismissMatch, getPersonRecord, listMatches, mergePeople, personSearchSchema, searchPeople, type PersonRecord } from '../person.service.js';
 import { exportPerson } from '../subject-access.service.js';
 import { countOpenMatches } from '../web-people.js';
-import { formValues } from '../../intake/pages/checklist-form.js';
+import { formValues } from '../../../platform/pages/forms.js';
 import { withdrawDefaults, withdrawValuesOf, withdrawalFromForm, withdrawalRefusal } from './consent-form.js';
 import { exportSections } from './export-view.js';
-import { HUB_ROLES } from '../../../platform/pages/charts.js';
+import { HUB_ROLES } from '../../../kernel/principal.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { personView } from './people-view.js';
-import { flashFor } from '../../referrals/pages/referral-actions.js';
+import { flashFor } from '../../../platform/pages/forms.js';
 import { page } from '../../../platform/pages/render.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));

@@ -4,7 +4,7 @@
  * `wellbeing` object, validated by the same schema (modules/intake/submission.schema.ts).
  */
 import { WELLBEING_MEASURES } from '../../../kernel/wellbeing.js';
-import type { FormValues } from '../../intake/pages/checklist-form.js';
+import type { FormValues } from '../../../platform/pages/forms.js';
 
 /** What the fieldset shows: the question as the ONS words it, its scale, its field id. */
 export const WELLBEING_FIELDS = WELLBEING_MEASURES.map((m) => ({ id: `wb_${m.key}`, key: m.key, label: m.label, question: m.question, scale: m.scale }));

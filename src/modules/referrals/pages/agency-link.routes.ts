@@ -7,8 +7,8 @@
 import { Router, type Request } from 'express';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { linkPrincipal, useAgencyLink } from '../agency-link.service.js';
-import { csrfMatches } from '../../accounts/session.service.js';
-import { formValues } from '../../intake/pages/checklist-form.js';
+import { csrfMatches } from '../../../platform/pages/guards.js';
+import { formValues } from '../../../platform/pages/forms.js';
 import { page } from '../../../platform/pages/render.js';
 import { doneMessage, handleAction, showReferral } from './referral-actions.js';
 

@@ -9,12 +9,12 @@ import { TERMINAL_STATUSES } from '../../../kernel/referral-state.js';
 import { listOutcomes } from '../../directory/outcome.service.js';
 import { AppError } from '../../../kernel/errors.js';
 import { listAgencies } from '../../directory/agency.service.js';
-import type { Principal } from '../../accounts/auth.service.js';
+import type { Principal } from '../../../kernel/principal.js';
 import type { Channel } from '../referral-access.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { referralRoutingNote } from '../../capacity/capacity.service.js';
 import { getReferralForActor, transitionReferral, transitionSchema } from '../referral.service.js';
-import { formValues } from '../../intake/pages/checklist-form.js';
+import { flashFor, formValues } from '../../../platform/pages/forms.js';
 import { page, STATUS_LABELS } from '../../../platform/pages/render.js';
 
 export type ActionField = 'reason' | 'outcome' | 'note' | 'onHoldUntil' | 'targetAgencyId';
@@ -222,10 +222,6 @@ export async function handleAction(deps: ServiceDeps, res: Response, id: string,
   res.redirect(303, `${o.actionBase}?done=${encodeURIComponent(to)}`);
 }
 
-/** The flash for `?done=` from a table; a key that is not the table's own (e.g. `constructor`) shows none. */
-export function flashFor(done: unknown, table: Record<string, string>): string | undefined {
-  return typeof done === 'string' && Object.hasOwn(table, done) ? table[done] : undefined;
-}
 
 /** A referral page's flash after an action (plus the page's own extra messages). */
 export function doneMessage(done: unknown, extra: Record<string, string> = {}): string | undefined {

@@ -6,7 +6,8 @@
 import type { QuestionnaireView } from '../../questionnaires/questionnaire.repository.js';
 import type { SubmissionBody } from '../../intake/submission.schema.js';
 import { ONE_LINE_MESSAGE } from '../../../kernel/text-fields.js';
-import { bodyFromForm, problemsFrom, type FormProblems, type FormValues, type SectionTicks } from '../../intake/pages/checklist-form.js';
+import { bodyFromForm, problemsFrom, type SectionTicks } from '../../intake/pages/checklist-form.js';
+import { type FormProblems, type FormValues } from '../../../platform/pages/forms.js';
 
 const FIELD_OF: Record<string, string> = {
   consentBy: 'fillingIn',

@@ -14,8 +14,9 @@ import { CLOSE_REASONS, closeSelfReferral, getTriageItem, listTriage, releaseSel
 import { submitQuestionnaire } from '../../intake/submission.service.js';
 import type { QuestionnaireView } from '../../questionnaires/questionnaire.repository.js';
 import type { SelfReferralCloseReason } from '../../../platform/db/database.js';
-import { bodyFromForm, formValues, problemsFrom, sectionTicks, type FormValues, type SectionTicks } from '../../intake/pages/checklist-form.js';
-import { HUB_ROLES } from '../../../platform/pages/charts.js';
+import { bodyFromForm, problemsFrom, sectionTicks, type SectionTicks } from '../../intake/pages/checklist-form.js';
+import { formValues, type FormValues } from '../../../platform/pages/forms.js';
+import { HUB_ROLES } from '../../../kernel/principal.js';
 import { entryFieldsFromForm, formFromBody } from '../../intake/pages/hub-entry-form.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';

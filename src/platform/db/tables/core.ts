@@ -8,7 +8,8 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DateOnly = ColumnType<string, string, string>;
 type Json<T> = ColumnType<T, string, string>;
 
-export type Role = 'link_worker' | 'agency' | 'coordinator' | 'admin';
+import type { Role } from '../../../kernel/principal.js';
+export type { Role };
 export type AgencyStatus = 'active' | 'paused';
 export type PreferredContact = 'phone' | 'email' | 'post' | 'visit';
 
