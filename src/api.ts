@@ -20,7 +20,7 @@ import { peopleRouter } from './modules/people/api.js';
 import { questionnairesRouter } from './modules/questionnaires/api.js';
 import { referralsRouter } from './modules/referrals/api.js';
 import { reportsRouter } from './modules/reports/api.js';
-import { slaRouter } from './modules/clocks/api.js';
+import { slaRouter } from './modules/sla/api.js';
 import { submissionsRouter } from './modules/intake/api.js';
 
 export function apiRouter(deps: ServiceDeps): Router {

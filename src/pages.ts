@@ -17,8 +17,9 @@ import { questionnairePagesRouter } from './modules/questionnaires/pages/questio
 import { mailRouter } from './modules/notifications/pages/mail.routes.js';
 import { usersRouter } from './modules/accounts/pages/users.routes.js';
 import { hubReferralsRouter } from './modules/referrals/pages/hub.routes.js';
-import { dashboardRouter } from './modules/clocks/pages/dashboard.routes.js';
+import { dashboardRouter } from './modules/sla/pages/dashboard.routes.js';
 import { followUpsRouter } from './modules/follow-up/pages/follow-ups.routes.js';
+import { checklistRecordRouter } from './modules/people/pages/checklist-record.routes.js';
 import { linkWorkerRouter } from './modules/intake/pages/checklist.routes.js';
 import { peopleRouter } from './modules/people/pages/people.routes.js';
 import { performanceRouter } from './modules/reports/pages/performance.routes.js';
@@ -58,6 +59,7 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(selfReferralRouter(deps));
   pages.use(checkCsrf((res) => res.locals.csrfToken as string | undefined));
   pages.use(linkWorkerRouter(deps));
+  pages.use(checklistRecordRouter(deps));
   pages.use(agencyRouter(deps));
   pages.use(capacityRouter(deps));
   pages.use(dashboardRouter(deps));

@@ -39,7 +39,7 @@ describe('the import rules (npm run lint)', () => {
     ['src/web/probe.routes.ts', "import type { Role as x } from '../db/database.js';"],
     ['src/services/probe.service.ts', "import { findAgency as x } from '../db/agency.repository.js';"],
     ['src/app-probe.ts', "import { webRouter as x } from './web/index.js';"],
-    ['workers/probe.worker.ts', "import { runSweep as x } from '../src/modules/clocks/sla.service.js';"],
+    ['workers/probe.worker.ts', "import { runSweep as x } from '../src/modules/sla/sla.service.js';"],
     ['dev/probe.ts', "import { startWorkers as x } from '../workers/index.js';"],
   ];
   it.each(allowed)('allows, in %s: %s', async (file, code) => {

@@ -12,7 +12,7 @@ import { capacityLinkFor, capacityLinkScope, revokeCapacityLinks } from '../src/
 import { setAgencyCapacity } from '../src/modules/capacity/capacity.service.js';
 import { setPassword } from '../src/modules/accounts/password.service.js';
 import { disableUser } from '../src/modules/accounts/user.service.js';
-import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
+import { sendContactReminders } from '../src/modules/sla/reminder.service.js';
 import { makeWebUser } from './helpers/browser.js';
 import { makeUser, type TestUser } from './helpers/factories.js';
 import { forward, submit } from './helpers/sla-fixtures.js';

@@ -11,7 +11,7 @@ import { DAY, HOUR } from '../src/kernel/clock.js';
 import { writeCapacity } from '../src/modules/capacity/capacity.repository.js';
 import { capacityLinkFor } from '../src/modules/capacity/capacity-link.js';
 import { capacityOverview } from '../src/modules/capacity/capacity.service.js';
-import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
+import { sendContactReminders } from '../src/modules/sla/reminder.service.js';
 import { apiClient } from './helpers/api.js';
 import { makeWebUser } from './helpers/browser.js';
 import { createTestContext, type TestContext } from './helpers/context.js';

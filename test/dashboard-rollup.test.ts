@@ -7,8 +7,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../src/kernel/clock.js';
-import { slaCompliance, weeklyReferralVolume } from '../src/modules/clocks/sla-report.repository.js';
-import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { slaCompliance, weeklyReferralVolume } from '../src/modules/sla/sla-report.repository.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { submit } from './helpers/sla-fixtures.js';

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/kernel/clock.js';
 import { londonDay, londonMoment } from '../src/kernel/uk-dates.js';
-import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';

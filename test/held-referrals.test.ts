@@ -16,7 +16,7 @@ import { DAY, HOUR } from '../src/kernel/clock.js';
 import { JOBS } from '../src/platform/jobs/registry.js';
 import { createMailer, type Mailer } from '../src/platform/mail/transport.js';
 import { forwardReferral } from '../src/modules/forwarding/forward.service.js';
-import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import { makeUser, submissionBody, type TestUser } from './helpers/factories.js';

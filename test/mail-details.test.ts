@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/kernel/clock.js';
-import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
+import { sendContactReminders } from '../src/modules/sla/reminder.service.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { markForwarded, moveThrough, submit } from './helpers/referrals.js';

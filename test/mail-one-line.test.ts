@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../src/kernel/clock.js';
-import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
+import { sendContactReminders } from '../src/modules/sla/reminder.service.js';
 import { apiClient } from './helpers/api.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 import { createNotification } from '../src/modules/notifications/notification.service.js';
 import { createTestContext, deleteRedisPrefix, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createProducer } from '../src/platform/jobs/producer.js';
-import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
 import type { TestContext } from './helpers/context.js';

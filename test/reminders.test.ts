@@ -1,8 +1,8 @@
 import { JOBS } from '../src/platform/jobs/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../src/kernel/clock.js';
-import { sendContactReminders } from '../src/modules/clocks/reminder.service.js';
-import { processReminders } from '../src/modules/clocks/reminders.worker.js';
+import { sendContactReminders } from '../src/modules/sla/reminder.service.js';
+import { processReminders } from '../src/modules/sla/reminders.worker.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';

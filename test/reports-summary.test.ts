@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, DAY } from '../src/kernel/clock.js';
 import { bucketOf, percentileFromBuckets, previousPeriod, smallNumber, wholeMonths } from '../src/modules/reports/report-summary.js';
-import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
 import { markForwarded, moveThrough } from './helpers/referrals.js';

@@ -15,7 +15,7 @@ import { createApp } from '../src/app.js';
 import { createLogger } from '../src/platform/logger.js';
 import { createProducer } from '../src/platform/jobs/producer.js';
 import { createHttpServer, listen } from '../src/server.js';
-import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 import type { ServiceDeps } from '../src/platform/deps.js';
 import { createTestContext, deleteRedisPrefix, type TestContext } from './helpers/context.js';
 import { TEST_REDIS_URL } from './helpers/env.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../src/kernel/clock.js';
-import { runSweep } from '../src/modules/clocks/sla.service.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';

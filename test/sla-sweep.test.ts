@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { DAY, HOUR } from '../src/kernel/clock.js';
-import { runSweep, SWEEP_LOCK_KEY } from '../src/modules/clocks/sla.service.js';
-import { processSlaSweep } from '../src/modules/clocks/sla-sweep.worker.js';
+import { runSweep, SWEEP_LOCK_KEY } from '../src/modules/sla/sla.service.js';
+import { processSlaSweep } from '../src/modules/sla/sla-sweep.worker.js';
 import { deleteRedisPrefix, type TestContext } from './helpers/context.js';
 import { makeUser, submissionBody, type TestUser } from './helpers/factories.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../src/kernel/clock.js';
 import { runRetention } from '../src/modules/people/erasure.service.js';
 import { createUserWithToken } from '../src/modules/accounts/user.service.js';
-import { wellbeingChange } from '../src/modules/people/wellbeing.service.js';
+import { wellbeingChange } from '../src/modules/wellbeing/wellbeing.service.js';
 import { makeWebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';

@@ -16,10 +16,10 @@ import { exitOnUnhandledErrors, isEntryPoint, loadEnvOrExit, onShutdownSignals }
 import { startWorkerHealth } from './health-server.js';
 import { createForwardWorker } from '../src/modules/forwarding/forward-referral.worker.js';
 import { createSendNotificationWorker } from '../src/modules/notifications/send-notification.worker.js';
-import { createSlaSweepWorker } from '../src/modules/clocks/sla-sweep.worker.js';
+import { createSlaSweepWorker } from '../src/modules/sla/sla-sweep.worker.js';
 import { createFollowUpWorker } from '../src/modules/follow-up/follow-up.worker.js';
 import { createRecordsWorker } from './records.js';
-import { createRemindersWorker } from '../src/modules/clocks/reminders.worker.js';
+import { createRemindersWorker } from '../src/modules/sla/reminders.worker.js';
 import { createWorkerDeps, type WorkerDeps } from '../src/platform/jobs/worker.js';
 
 export const WORKER_FACTORIES: Record<QueueName, (deps: WorkerDeps) => Worker | Promise<Worker>> = {

@@ -17,7 +17,7 @@ import type { ServiceDeps } from '../platform/deps.js';
 import { createUserWithToken, revokeUserTokens } from '../modules/accounts/user.service.js';
 import { hashPassword, setPassword } from '../modules/accounts/password.service.js';
 import { findUserByEmail } from '../modules/accounts/user.repository.js';
-import { runSweep } from '../modules/clocks/sla.service.js';
+import { runSweep } from '../modules/sla/sla.service.js';
 import { runRetention } from '../modules/people/erasure.service.js';
 import { sealAudit, verifyAuditChain } from '../modules/audit/audit.service.js';
 import { takeAuditCheckpoint } from '../modules/audit/audit-checkpoint.service.js';

@@ -11,6 +11,8 @@
  * always wait; a closed agency's go to a question's fallback when there is one.
  */
 import { DAY } from './clock.js';
+import type { AgencyClock } from './promise.js';
+import type { QuestionnaireView } from './questionnaire.js';
 import { londonDay, ukDate } from './uk-dates.js';
 import { addDaysToDay } from './working-days.js';
 
@@ -78,4 +80,36 @@ export function closedUntilProblem(closedUntil: string, today: string, maxDays: 
   const last = addDaysToDay(today, maxDays);
   if (closedUntil > last) return `must be at most ${maxDays} days from today (${ukDate(last)} at the latest)`;
   return null;
+}
+
+/** What routing and the promise read of every agency, cached per process. */
+export interface AgencyFacts {
+  /** what each agency last said of its capacity; an agency that never said is absent */
+  capacity: Map<string, CapacityRecord>;
+  /** each agency's contact clock (T2), which the promise counts with */
+  clocks: Map<string, AgencyClock>;
+}
+
+/** Every agency's capacity as it reads at `now`, from what each last said. */
+export function capacitiesAt(records: ReadonlyMap<string, CapacityRecord>, now: Date, unconfirmedAfterDays: number): Map<string, Capacity> {
+  const out = new Map<string, Capacity>();
+  for (const [id, r] of records) out.set(id, effectiveCapacity(r, now, unconfirmedAfterDays));
+  return out;
+}
+
+/** The words shown beside each question of the checklist: its agency's wait, or where it goes while closed. */
+export function checklistWaits(caps: ReadonlyMap<string, Capacity>, q: QuestionnaireView): Record<string, string> {
+  const names = new Map<string, string>();
+  for (const s of q.sections) for (const x of s.questions) names.set(x.agencyId, x.agencyName);
+  const out: Record<string, string> = {};
+  for (const s of q.sections) {
+    for (const x of s.questions) {
+      const c = caps.get(x.agencyId);
+      if (!c) continue;
+      const fb = x.fallbackAgencyId && caps.get(x.fallbackAgencyId)?.status !== 'closed' ? (x.fallbackAgencyName ?? names.get(x.fallbackAgencyId) ?? null) : null;
+      const words = capacityWords(c, fb);
+      if (words) out[x.id] = words;
+    }
+  }
+  return out;
 }

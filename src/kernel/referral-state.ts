@@ -21,6 +21,9 @@ export const REFERRAL_STATUSES = [
 ] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
+/** The reason a referral cancelled by a consent withdrawal carries (its agency then no longer sees the person). */
+export const CONSENT_WITHDRAWN = 'consent_withdrawn';
+
 /** Maps onto FHIR Task.status for interoperability. */
 export const FHIR_TASK_STATUS: Record<ReferralStatus, string> = {
   pending: 'requested',

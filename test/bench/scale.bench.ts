@@ -23,7 +23,7 @@ import pg from 'pg';
 import { loadEnv } from '../../config/env.js';
 import { createContext } from '../../src/context.js';
 import { ensureDatabase, migrateToLatest } from '../../src/platform/db/migrate.js';
-import { rollUpReferralDays } from '../../src/modules/clocks/referral-day.repository.js';
+import { rollUpReferralDays } from '../../src/modules/sla/referral-day.repository.js';
 import { rollUpReportDays } from '../../src/modules/reports/report-summary.repository.js';
 import { readFile } from 'node:fs/promises';
 import { seedDemo } from '../../src/cli/seed.js';

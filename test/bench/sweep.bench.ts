@@ -18,7 +18,7 @@ import { seedDemo } from '../../src/cli/seed.js';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { randomIds } from '../../src/kernel/ids.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { runSweep } from '../../src/modules/clocks/sla.service.js';
+import { runSweep } from '../../src/modules/sla/sla.service.js';
 import type { ServiceDeps } from '../../src/platform/deps.js';
 
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Role } from '../../src/kernel/principal.js';
 import { seedDemo, SEED_QUESTIONNAIRE_ID } from '../../src/cli/seed.js';
-import { findQuestionnaire, type QuestionnaireView } from '../../src/modules/questionnaires/questionnaire.repository.js';
+import { findQuestionnaire } from '../../src/modules/questionnaires/questionnaire.repository.js';
+import { type QuestionnaireView } from '../../src/kernel/questionnaire.js';
 import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
 import type { ServiceDeps } from '../../src/platform/deps.js';
 import { randomDateOfBirth, uniqueLetters } from './people.js';

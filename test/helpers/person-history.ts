@@ -12,7 +12,7 @@ import { DAY } from '../../src/kernel/clock.js';
 import { createAgencyLink } from '../../src/modules/referrals/agency-link.service.js';
 import { createNotification } from '../../src/modules/notifications/notification.service.js';
 import { releaseSelfReferral, submitSelfReferral } from '../../src/modules/self-referral/self-referral.service.js';
-import { runSweep } from '../../src/modules/clocks/sla.service.js';
+import { runSweep } from '../../src/modules/sla/sla.service.js';
 import type { SubmissionBody } from '../../src/modules/intake/submission.schema.js';
 import type { apiClient } from './api.js';
 import type { TestContext } from './context.js';

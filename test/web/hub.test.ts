@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { HOUR } from '../../src/kernel/clock.js';
-import { runSweep } from '../../src/modules/clocks/sla.service.js';
+import { runSweep } from '../../src/modules/sla/sla.service.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';

@@ -15,7 +15,7 @@ import { newToken } from './auth.service.js';
 import { type Principal } from '../../kernel/principal.js';
 import { hashPassword, setPassword } from './password.service.js';
 import { oneLineText } from '../../kernel/text-fields.js';
-import { stopCapacityLinksForStaff } from '../capacity/capacity-link.js';
+import { stopCapacityLinksForStaff } from '../directory/agency.service.js';
 
 export const newUserSchema = z
   .object({

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 
 /** How an agency's emailed link is named in the audit log: it has no user, so the label says whose it is. */
-export const AGENCY_LINK_ACTOR = 'agency link: ';
+
 
 export interface AuditEntry {
   /** who: a user, or (userId null) an agency's signed link or the hub itself, named by `name` */

@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { countUnsealed, listAuditRows, readChain, recordAudit, sealAuditRows, type ChainRow } from './audit.repository.js';
 import { listAuditCheckpoints, type AuditCheckpoint } from './audit-checkpoint.repository.js';
-import { personIdsOf } from '../people/subject-access.repository.js';
+import { personIdsOf } from '../../platform/db/person-keys.js';
 import { badRequest, forbidden } from '../../kernel/errors.js';
 import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { organisationOf } from '../people/subject-access.service.js';
+import { organisationOf } from '../../kernel/actors.js';
 
 export const auditQuerySchema = z
   .object({

@@ -6,17 +6,10 @@
  * migrations/2026_12_02_1700_capacity.ts) and the service routes again from a fresh read.
  */
 import type { Clock } from '../../kernel/clock.js';
-import type { CapacityRecord } from '../../kernel/capacity.js';
-import type { AgencyClock } from '../../kernel/promise.js';
+import type { AgencyFacts, CapacityRecord } from '../../kernel/capacity.js';
 import type { DB } from '../../platform/db/database.js';
 import { listAgencyClocks, listCapacityRecords } from './capacity.repository.js';
 
-export interface AgencyFacts {
-  /** what each agency last said of its capacity; an agency that never said is absent */
-  capacity: Map<string, CapacityRecord>;
-  /** each agency's contact clock (T2), which the promise counts with */
-  clocks: Map<string, AgencyClock>;
-}
 
 export class AgencyCapacities {
   private cached: { at: number; value: Promise<AgencyFacts> } | undefined;

@@ -15,7 +15,8 @@
 import { createHmac } from 'node:crypto';
 import type { Env } from '../../../config/env.js';
 import { advanceCapacityLinkGeneration, findCapacityLinkState, lockCapacityLinkState } from '../directory/agency.repository.js';
-import { AGENCY_LINK_ACTOR, recordAudit } from '../audit/audit.repository.js';
+import { recordAudit } from '../audit/audit.repository.js';
+import { AGENCY_LINK_ACTOR } from '../../kernel/actors.js';
 import { agencyHasAccounts } from './capacity.repository.js';
 import type { Executor } from '../../platform/db/database.js';
 import { addDays, type Clock } from '../../kernel/clock.js';
@@ -77,15 +78,6 @@ export async function holdCapacityLink(trx: Executor, actor: CapacityActor): Pro
   if (actor.linkAgencyId === undefined) return;
   const state = await lockCapacityLinkState(trx, actor.linkAgencyId);
   if (!state || state.generation !== actor.linkGeneration || (await agencyHasAccounts(trx, actor.linkAgencyId))) throw linkStopped();
-}
-
-/**
- * In the transaction that makes a staff account able to sign in (created with a password, or
- * given one): for an agency user, every capacity link of the agency stops for good, so that none
- * works again should its accounts later be disabled. The account's own audit row records the act.
- */
-export async function stopCapacityLinksForStaff(trx: Executor, user: { role: string; agencyId: string | null; disabledAt?: Date | null }): Promise<void> {
-  if (user.role === 'agency' && user.agencyId && !user.disabledAt) await advanceCapacityLinkGeneration(trx, user.agencyId, null);
 }
 
 /** A coordinator stops every capacity link sent to the agency so far; audited. The next reminder brings a new one. */

@@ -2,7 +2,6 @@
  * The agency_capacity and agency_capacity_changes tables, written here only (referral_routings
  * is written by the intake function and read here). Few agencies: every read is small.
  */
-import { sql } from 'kysely';
 import type { CapacityRecord, CapacityStatus } from '../../kernel/capacity.js';
 import type { ClockKind } from '../../kernel/working-days.js';
 import type { CapacityVia, Executor } from '../../platform/db/database.js';
@@ -82,30 +81,3 @@ export async function agencyHasAccounts(db: Executor, agencyId: string): Promise
   return row !== undefined;
 }
 
-/** The routing records of these referrals, with the names of the agencies they came from. */
-export async function findReferralRoutings(db: Executor, referralIds: string[]) {
-  if (referralIds.length === 0) return new Map<string, RoutingView>();
-  const rows = await db
-    .selectFrom('referralRoutings as x')
-    .select([
-      'x.referralId',
-      'x.capacity',
-      'x.waitWeeks',
-      'x.closedUntil',
-      'x.note',
-      sql<{ fromAgencyId: string; fromAgencyName: string; questionIds: string[]; closedUntil: string }[]>`(
-        SELECT coalesce(jsonb_agg(f || jsonb_build_object('fromAgencyName', a.name) ORDER BY ord), '[]')
-          FROM jsonb_array_elements(x.fallbacks) WITH ORDINALITY AS t(f, ord)
-          JOIN agencies a ON a.id = (f->>'fromAgencyId')::uuid)`.as('fallbacks'),
-    ])
-    .where('x.referralId', 'in', referralIds)
-    .execute();
-  return new Map(rows.map(({ referralId, ...r }) => [referralId, r]));
-}
-export type RoutingView = {
-  capacity: CapacityStatus;
-  waitWeeks: number | null;
-  closedUntil: string | null;
-  note: string;
-  fallbacks: { fromAgencyId: string; fromAgencyName: string; questionIds: string[]; closedUntil: string }[];
-};

@@ -6,11 +6,9 @@
  */
 import { z } from 'zod';
 import { findAgency, listAgencies } from '../directory/agency.repository.js';
-import { findCapacityRecord, findReferralRoutings, listCapacityChanges, listCapacityRecords, writeCapacity } from './capacity.repository.js';
+import { findCapacityRecord, listCapacityChanges, listCapacityRecords, writeCapacity } from './capacity.repository.js';
 import type { CapacityVia } from '../../platform/db/database.js';
-import type { QuestionnaireView } from '../questionnaires/questionnaire.repository.js';
-import { CAPACITY_STATUSES, capacityWords, closedUntilProblem, effectiveCapacity, type Capacity } from '../../kernel/capacity.js';
-import type { AgencyClock } from '../../kernel/promise.js';
+import { CAPACITY_STATUSES, closedUntilProblem, effectiveCapacity, type Capacity } from '../../kernel/capacity.js';
 import { londonDay } from '../../kernel/uk-dates.js';
 import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
@@ -122,45 +120,4 @@ export async function capacityOverview(deps: Pick<ServiceDeps, 'db' | 'clock' | 
   const [agencies, records] = await Promise.all([listAgencies(deps.db), listCapacityRecords(deps.db)]);
   const now = deps.clock.now();
   return agencies.map((a) => view(a, effectiveCapacity(records.get(a.id), now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS)));
-}
-
-/** Every agency's capacity now, from the process's cached read (checklist page, intake). */
-export async function cachedCapacities(deps: Pick<ServiceDeps, 'capacities' | 'env'>, now: Date, fresh = false): Promise<Map<string, Capacity>> {
-  return (await cachedAgencyFacts(deps, now, fresh)).capacity;
-}
-
-/** Each agency's capacity as it reads now, and its contact clock: what routing and the promise need. */
-export async function cachedAgencyFacts(
-  deps: Pick<ServiceDeps, 'capacities' | 'env'>,
-  now: Date,
-  fresh = false,
-): Promise<{ capacity: Map<string, Capacity>; clocks: ReadonlyMap<string, AgencyClock> }> {
-  if (fresh) deps.capacities.invalidate();
-  const facts = await deps.capacities.facts();
-  const capacity = new Map<string, Capacity>();
-  for (const [id, r] of facts.capacity) capacity.set(id, effectiveCapacity(r, now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS));
-  return { capacity, clocks: facts.clocks };
-}
-
-/** The words shown beside each question of the checklist: its agency's wait, or where it goes while closed. */
-export async function checklistWaits(deps: Pick<ServiceDeps, 'capacities' | 'env' | 'clock'>, q: QuestionnaireView): Promise<Record<string, string>> {
-  const caps = await cachedCapacities(deps, deps.clock.now());
-  const names = new Map<string, string>();
-  for (const s of q.sections) for (const x of s.questions) names.set(x.agencyId, x.agencyName);
-  const out: Record<string, string> = {};
-  for (const s of q.sections) {
-    for (const x of s.questions) {
-      const c = caps.get(x.agencyId);
-      if (!c) continue;
-      const fb = x.fallbackAgencyId && caps.get(x.fallbackAgencyId)?.status !== 'closed' ? (x.fallbackAgencyName ?? names.get(x.fallbackAgencyId) ?? null) : null;
-      const words = capacityWords(c, fb);
-      if (words) out[x.id] = words;
-    }
-  }
-  return out;
-}
-
-/** How capacity shaped a referral when it was made (a fallback used and why, a wait), for its page; the caller has authorised the read. */
-export async function referralRoutingNote(deps: Pick<ServiceDeps, 'db'>, referralId: string): Promise<string | null> {
-  return (await findReferralRoutings(deps.db, [referralId])).get(referralId)?.note ?? null;
 }

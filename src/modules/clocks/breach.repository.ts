@@ -2,13 +2,19 @@
 import { sql } from 'kysely';
 import type { Executor, SlaClock } from '../../platform/db/database.js';
 import type { IdGenerator } from '../../kernel/ids.js';
-import type { BreachCandidate } from './sla.repository.js';
 
 /**
  * Marks the open breach of this referral's clock resolved at `at`, keeping how late the step
  * was (for reporting). A no-op when there is no open breach. Call it wherever the late step
  * happens: forwarded (forward), contacted or closed (contact), follow-up recorded (follow_up).
  */
+/** A referral past one of its deadlines, as the sweep finds it. */
+export interface BreachCandidate {
+  referralId: string;
+  agencyId: string;
+  dueAt: Date;
+}
+
 export async function resolveBreach(db: Executor, referralIds: string | string[], clock: SlaClock, at: Date): Promise<number> {
   const ids = Array.isArray(referralIds) ? referralIds : [referralIds];
   if (ids.length === 0) return 0;

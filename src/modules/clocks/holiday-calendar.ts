@@ -9,6 +9,7 @@ import type { Env } from '../../../config/env.js';
 import type { Clock } from '../../kernel/clock.js';
 import { parseDayEnd, type WorkingCalendar } from '../../kernel/working-days.js';
 import { listBankHolidayDays, replaceBankHolidaysInSpan } from './bank-holiday.repository.js';
+import type { CalendarSource } from '../../platform/deps.js';
 import type { DB } from '../../platform/db/database.js';
 import { AppError } from '../../kernel/errors.js';
 
@@ -59,10 +60,10 @@ export function parseGovUkCalendar(text: string): { day: string; title: string }
 }
 
 /** Imports a calendar file's text in one transaction (all or nothing); the next read of every process's cache sees it. */
-export async function importHolidayCalendar(deps: { db: DB; clock: Clock; holidays?: HolidayCalendar }, text: string) {
+export async function importHolidayCalendar(deps: { db: DB; clock: Clock; holidays?: CalendarSource }, text: string) {
   const events = parseGovUkCalendar(text);
   const result = await deps.db.transaction().execute((trx) => replaceBankHolidaysInSpan(trx, events, deps.clock.now()));
-  deps.holidays?.invalidate();
+  deps.holidays?.invalidate?.();
   return { division: DIVISION, days: events.length, ...result };
 }
 

@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
-import { insertAgency, listAgencies as listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow } from './agency.repository.js';
+import { insertAgency, listAgencies as listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow, advanceCapacityLinkGeneration } from './agency.repository.js';
 import { PERSON_FIELDS } from '../../kernel/person-fields.js';
 import { CLOCK_KINDS } from '../../kernel/working-days.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
+import type { Executor } from '../../platform/db/database.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { oneLineText } from '../../kernel/text-fields.js';
 
@@ -101,4 +102,13 @@ export async function updateAgency(deps: ServiceDeps, principal: Principal, id: 
     if (duplicateName(err)) throw conflict('duplicate_name', `an agency named "${patch.name}" already exists`, [{ path: 'name', message: 'is already used' }]);
     throw err;
   }
+}
+
+/**
+ * In the transaction that makes a staff account able to sign in (created with a password, or
+ * given one): for an agency user, every capacity link of the agency stops for good, so that none
+ * works again should its accounts later be disabled. The account's own audit row records the act.
+ */
+export async function stopCapacityLinksForStaff(trx: Executor, user: { role: string; agencyId: string | null; disabledAt?: Date | null }): Promise<void> {
+  if (user.role === 'agency' && user.agencyId && !user.disabledAt) await advanceCapacityLinkGeneration(trx, user.agencyId, null);
 }

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { callsDueBy } from '../../kernel/promise.js';
 import { recordAudit, recordAudits } from '../audit/audit.repository.js';
-import { lockPersonOfSubmission } from '../people/person.repository.js';
+import { lockPersonOfSubmission } from '../../platform/db/person-keys.js';
 import { resolveBreach } from '../clocks/breach.repository.js';
 import {
   completeFollowUp,
@@ -26,7 +26,7 @@ import {
 } from './follow-up.repository.js';
 import { listEventsOfReferrals, markFollowedUp } from '../referrals/referral.repository.js';
 import { findSubmissionState } from '../intake/submission.repository.js';
-import { listWellbeingOfSubmission, upsertFollowUpWellbeing } from '../people/wellbeing.repository.js';
+import { listWellbeingOfSubmission, upsertFollowUpWellbeing } from '../wellbeing/wellbeing.repository.js';
 import { hasWellbeing } from '../../kernel/wellbeing.js';
 import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';

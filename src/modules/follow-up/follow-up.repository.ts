@@ -181,15 +181,7 @@ export async function upsertFollowUp(
     .executeTakeFirstOrThrow();
 }
 
-/** The submission's follow-up call, if it has one: its status and when it is due. */
-export async function findFollowUpOfSubmission(db: Executor, submissionId: string) {
-  return db.selectFrom('followUps').select(['status', 'dueAt']).where('submissionId', '=', submissionId).executeTakeFirst();
-}
 
-/** The status of the submission's follow-up, if it has one. */
-export async function findFollowUpStatusOfSubmission(db: Executor, submissionId: string) {
-  return db.selectFrom('followUps').select('status').where('submissionId', '=', submissionId).executeTakeFirst();
-}
 
 /** A follow-up's status and due time, as the 'follow-up-due' job re-reads them. */
 export async function findFollowUpDue(db: Executor, id: string) {

@@ -10,13 +10,11 @@ import type { ForwardContext } from './forward.repository.js';
 import { flattenToOneLine } from '../../kernel/one-line.js';
 import { ukDeadlineDate } from '../../kernel/uk-dates.js';
 import { hubSignature, type HubContact } from '../../platform/mail/hub-signature.js';
+import type { RenderedMail } from '../../platform/mail/transport.js';
 
 export type ForwardContent = 'full' | 'minimal';
 
-export interface RenderedMail {
-  subject: string;
-  text: string;
-}
+export type { RenderedMail };
 
 const CONTACT_WORDS: Record<string, string> = { phone: 'by phone', email: 'by email', post: 'by post', visit: 'a home visit' };
 

@@ -52,7 +52,7 @@ import { busyError, claimForSending, sendClaimed } from '../notifications/delive
 import type { ServiceDeps } from '../../platform/deps.js';
 import type { HolidayCalendar } from '../clocks/holiday-calendar.js';
 import { scheduleFollowUp } from '../follow-up/follow-up.service.js';
-import { CONSENT_WITHDRAWN } from '../people/consent.service.js';
+import { CONSENT_WITHDRAWN } from '../../kernel/referral-state.js';
 import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
 
 /** Where the forward mail's signed link goes; replaced at send time, never stored filled in. */

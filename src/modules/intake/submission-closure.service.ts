@@ -6,7 +6,7 @@
  */
 import type { Env } from '../../../config/env.js';
 import type { Executor } from '../../platform/db/database.js';
-import { findFollowUpStatusOfSubmission } from '../follow-up/follow-up.repository.js';
+import { findFollowUpStatusOfSubmission } from './submission.repository.js';
 import { closeSubmission, findReferralsForClosure } from './submission.repository.js';
 import { findUserMailContact } from '../accounts/user.repository.js';
 import type { IdGenerator } from '../../kernel/ids.js';

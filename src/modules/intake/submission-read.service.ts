@@ -5,10 +5,9 @@
  */
 import { recordAudit, recordAudits } from '../audit/audit.repository.js';
 import { agencyContactDays } from '../directory/agency.repository.js';
-import { findReferralsOfSubmission, findSubmission, listSubmissionsBy } from './submission.repository.js';
+import { findReferralRoutings, findReferralsOfSubmission, findSubmission, listSubmissionsBy } from './submission.repository.js';
 import { likelyWait } from '../../kernel/capacity.js';
-import { findReferralRoutings } from '../capacity/capacity.repository.js';
-import { findFollowUpOfSubmission } from '../follow-up/follow-up.repository.js';
+import { findFollowUpOfSubmission } from './submission.repository.js';
 import { followUpDueAt, promiseSettings } from '../../kernel/promise.js';
 import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
 import { notFound } from '../../kernel/errors.js';

@@ -3,6 +3,7 @@
  * and their events) come from the one-statement intake function; later changes are written here.
  */
 import { sql } from 'kysely';
+import type { CapacityStatus } from '../../kernel/capacity.js';
 import type { Consent, Executor, PreferredContact } from '../../platform/db/database.js';
 import { byReference } from '../../platform/db/reference-order.js';
 
@@ -338,4 +339,46 @@ export async function eraseSubmissionConsentText(trx: Executor, submissionIds: s
 export async function submittedFor(db: Executor, userId: string, personIds: string[]): Promise<boolean> {
   const row = await db.selectFrom('submissions').select('id').where('submittedBy', '=', userId).where('personId', 'in', personIds).limit(1).executeTakeFirst();
   return row !== undefined;
+}
+
+// ---- referral_routings (written by the intake function) ----
+
+/** The routing records of these referrals, with the names of the agencies they came from. */
+export async function findReferralRoutings(db: Executor, referralIds: string[]) {
+  if (referralIds.length === 0) return new Map<string, RoutingView>();
+  const rows = await db
+    .selectFrom('referralRoutings as x')
+    .select([
+      'x.referralId',
+      'x.capacity',
+      'x.waitWeeks',
+      'x.closedUntil',
+      'x.note',
+      sql<{ fromAgencyId: string; fromAgencyName: string; questionIds: string[]; closedUntil: string }[]>`(
+        SELECT coalesce(jsonb_agg(f || jsonb_build_object('fromAgencyName', a.name) ORDER BY ord), '[]')
+          FROM jsonb_array_elements(x.fallbacks) WITH ORDINALITY AS t(f, ord)
+          JOIN agencies a ON a.id = (f->>'fromAgencyId')::uuid)`.as('fallbacks'),
+    ])
+    .where('x.referralId', 'in', referralIds)
+    .execute();
+  return new Map(rows.map(({ referralId, ...r }) => [referralId, r]));
+}
+export type RoutingView = {
+  capacity: CapacityStatus;
+  waitWeeks: number | null;
+  closedUntil: string | null;
+  note: string;
+  fallbacks: { fromAgencyId: string; fromAgencyName: string; questionIds: string[]; closedUntil: string }[];
+};
+
+// ---- the checklist's follow-up call (follow_ups is written by the follow-up module) ----
+
+/** The submission's follow-up call, if it has one: its status and when it is due. */
+export async function findFollowUpOfSubmission(db: Executor, submissionId: string) {
+  return db.selectFrom('followUps').select(['status', 'dueAt']).where('submissionId', '=', submissionId).executeTakeFirst();
+}
+
+/** The status of the submission's follow-up, if it has one. */
+export async function findFollowUpStatusOfSubmission(db: Executor, submissionId: string) {
+  return db.selectFrom('followUps').select('status').where('submissionId', '=', submissionId).executeTakeFirst();
 }

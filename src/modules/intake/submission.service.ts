@@ -16,7 +16,7 @@ import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { buildIntake, type IntakeInput, type SubmissionReply } from './intake.js';
 import type { SubmissionBody } from './submission.schema.js';
-import { cachedAgencyFacts } from '../capacity/capacity.service.js';
+import { readAgencyFacts } from '../../platform/deps.js';
 import { capacitySeen, intakeCapacity } from './intake-capacity.js';
 
 export type { SubmissionReply } from './intake.js';
@@ -92,7 +92,7 @@ export async function submitQuestionnaire(
   // ('capacity_changed') and the checklist is routed again from a fresh one.
   const calendar = await deps.holidays.get();
   const build = async (freshCapacity: boolean) => {
-    const { capacity: caps, clocks } = await cachedAgencyFacts(deps, now, freshCapacity);
+    const { capacity: caps, clocks } = await readAgencyFacts(deps, now, freshCapacity);
     const closed = closedAgencies(caps);
     const routed = routeAnswers(questions, body.answers, closed);
     const input: IntakeInput = {

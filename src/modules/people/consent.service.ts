@@ -18,8 +18,8 @@ import { cancelFollowUpOf, referralsOfSubmission } from '../follow-up/follow-up.
 import { lockPerson } from './person.repository.js';
 import { appendReferralEvent, lockLiveReferralsOfPerson, updateReferralIfStatus } from '../referrals/referral.repository.js';
 import { submittedFor } from '../intake/submission.repository.js';
-import { personIdsOf } from './subject-access.repository.js';
-import { decideTransition, type ReferralStatus } from '../../kernel/referral-state.js';
+import { personIdsOf } from '../../platform/db/person-keys.js';
+import { CONSENT_WITHDRAWN, decideTransition, type ReferralStatus } from '../../kernel/referral-state.js';
 import { badRequest, conflict, notFound, type ErrorDetail } from '../../kernel/errors.js';
 import type { HubContact } from '../../platform/mail/hub-signature.js';
 import { renderConsentWithdrawnMail } from '../referrals/referral-ended-mail.js';
@@ -37,7 +37,6 @@ export const consentWithdrawalSchema = z.strictObject({
 });
 export type ConsentWithdrawalBody = z.infer<typeof consentWithdrawalSchema>;
 
-export const CONSENT_WITHDRAWN = 'consent_withdrawn';
 /** a withdrawal may be recorded a little ahead of the server's clock, no more */
 const CLOCK_SKEW_MS = 5 * 60_000;
 

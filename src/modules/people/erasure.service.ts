@@ -35,23 +35,13 @@ import type { Executor } from '../../platform/db/database.js';
 import { eraseFollowUpNotes } from '../follow-up/follow-up.repository.js';
 import { eraseNotificationBodies } from '../notifications/notification.repository.js';
 import { dismissMatchFlagsOf } from './person-match.repository.js';
-import {
-  claimPersonPastRetention,
-  countPeoplePastRetention,
-  datesOfBirthOf,
-  erasePersonRows,
-  lockDatesOfBirth,
-  lockPerson,
-  lockPersonRows,
-  peoplePastRetention,
-  setLegalHold,
-  tryLockDatesOfBirth,
-} from './person.repository.js';
+import { claimPersonPastRetention, countPeoplePastRetention, erasePersonRows, lockPerson, lockPersonRows, peoplePastRetention, setLegalHold } from './person.repository.js';
+import { datesOfBirthOf, lockDatesOfBirth, tryLockDatesOfBirth } from '../../platform/db/person-keys.js';
 import { eraseEventText, eraseForwardErrors } from '../referrals/referral.repository.js';
 import { eraseSubmissionConsentText } from '../intake/submission.repository.js';
 import { readPersonData } from './subject-access.repository.js';
 import { countClosedSelfReferralNotesDue, eraseClosedSelfReferralNotes, eraseSelfReferralNotesOf } from '../self-referral/self-referral.repository.js';
-import { deleteWellbeingOf } from './wellbeing.repository.js';
+import { deleteWellbeingOf } from '../wellbeing/wellbeing.repository.js';
 import { SYSTEM_ACTOR } from '../../kernel/actors.js';
 import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';

@@ -10,12 +10,12 @@ import { findMatchFlag, listOpenMatchFlags, moveMatchFlagsOnMerge, resolveMatchF
 import { keepFirstVersion, lockPerson, mergePersonRows, refreshPersonActivity, searchPeopleRows } from './person.repository.js';
 import { movePersonSubmissions } from '../intake/submission.repository.js';
 import { listAccessToPerson, readPersonData } from './subject-access.repository.js';
-import { moveWellbeingOnMerge } from './wellbeing.repository.js';
+import { moveWellbeingOnMerge } from '../wellbeing/wellbeing.repository.js';
 import { normaliseName, normalisePostcode } from '../../kernel/person-match.js';
 import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { organisationOf } from './subject-access.service.js';
+import { organisationOf } from '../../kernel/actors.js';
 import { personTimeline } from './person-timeline.js';
 
 const requireHub = (p: Principal) => {

@@ -7,13 +7,10 @@
  * when a table appears that is neither read here nor listed as holding nothing about a person.
  */
 import { sql } from 'kysely';
+import { personIdsOf } from '../../platform/db/person-keys.js';
 import type { Executor } from '../../platform/db/database.js';
 import { byReference } from '../../platform/db/reference-order.js';
 
-export async function personIdsOf(db: Executor, personId: string): Promise<string[]> {
-  const merged = await db.selectFrom('people').select('id').where('mergedInto', '=', personId).execute();
-  return [personId, ...merged.map((m) => m.id)];
-}
 
 export async function readPersonData(db: Executor, personId: string) {
   const ids = await personIdsOf(db, personId);

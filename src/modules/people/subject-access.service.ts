@@ -3,7 +3,8 @@
  * as a printable page, for a coordinator or admin to give them. Each export is audited, before
  * it is read, so the export lists itself among the reads of the record.
  */
-import { AGENCY_LINK_ACTOR, recordAudit } from '../audit/audit.repository.js';
+import { recordAudit } from '../audit/audit.repository.js';
+import { organisationOf } from '../../kernel/actors.js';
 import { findPerson } from './person.repository.js';
 import { listAccessToPerson, readPersonData, type PersonData } from './subject-access.repository.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
@@ -13,13 +14,6 @@ import type { ServiceDeps } from '../../platform/deps.js';
 /** Every audit row about a person goes in the export; a cap keeps one request bounded. */
 const MAX_ACCESS_ROWS = 100_000;
 
-/** The organisation an audit row's actor acted for, as the person would understand it. */
-export function organisationOf(row: { actorRole: string | null; actorAgencyName: string | null; actorLabel?: string }, hubName: string): string {
-  if (row.actorAgencyName) return row.actorAgencyName;
-  if (row.actorRole === null && row.actorLabel?.startsWith(AGENCY_LINK_ACTOR)) return row.actorLabel.slice(AGENCY_LINK_ACTOR.length);
-  if (row.actorRole === 'coordinator' || row.actorRole === 'admin' || row.actorRole === null) return hubName;
-  return row.actorRole === 'link_worker' ? 'A link worker (the person who filled in the checklist, or a colleague)' : row.actorRole;
-}
 
 export async function exportPerson(deps: ServiceDeps, principal: Principal, personId: string, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins export a person’s data');

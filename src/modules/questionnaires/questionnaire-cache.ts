@@ -4,7 +4,8 @@
  * version is still the current one is NOT cached: the intake statement checks it.
  */
 import type { DB } from '../../platform/db/database.js';
-import { findQuestionnaire, type QuestionnaireView } from './questionnaire.repository.js';
+import { findQuestionnaire } from './questionnaire.repository.js';
+import { type QuestionnaireView } from '../../kernel/questionnaire.js';
 
 export class PublishedQuestionnaires {
   private byId = new Map<string, Promise<QuestionnaireView | undefined>>();

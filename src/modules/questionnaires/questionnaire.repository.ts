@@ -1,29 +1,7 @@
+import type { QuestionnaireView } from '../../kernel/questionnaire.js';
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 
-export interface QuestionnaireView {
-  id: string;
-  version: number;
-  title: string;
-  status: 'draft' | 'published' | 'retired';
-  isCurrent: boolean;
-  publishedAt: Date | null;
-  sections: {
-    id: string;
-    position: number;
-    title: string;
-    questions: {
-      id: string;
-      position: number;
-      text: string;
-      agencyId: string;
-      agencyName: string;
-      /** where a "yes" goes while the agency is closed (2026_12_02_1700) */
-      fallbackAgencyId: string | null;
-      fallbackAgencyName: string | null;
-    }[];
-  }[];
-}
 
 /** One questionnaire with its sections and questions, in order (two round trips). */
 export async function findQuestionnaire(db: Executor, id: string): Promise<QuestionnaireView | undefined> {

@@ -4,7 +4,8 @@
  * needed); Postgres keeps only its SHA-256, the referral and agency it is scoped to, an expiry
  * (AGENCY_LINK_TTL_DAYS), a revocation time, and use counts. Every use is audited.
  */
-import { AGENCY_LINK_ACTOR, recordAudit } from '../audit/audit.repository.js';
+import { recordAudit } from '../audit/audit.repository.js';
+import { AGENCY_LINK_ACTOR } from '../../kernel/actors.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Env } from '../../../config/env.js';
 import type { DB, Executor } from '../../platform/db/database.js';

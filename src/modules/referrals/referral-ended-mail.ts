@@ -3,7 +3,8 @@
  * person withdrew their consent, or the referral was cancelled (or sent elsewhere) while its
  * mail was on its way. By reference only: no personal data.
  */
-import { oneLine, type RenderedMail } from '../forwarding/forward-mail.js';
+import { flattenToOneLine as oneLine } from '../../kernel/one-line.js';
+import type { RenderedMail } from '../../platform/mail/transport.js';
 import { hubSignature, type HubContact } from '../../platform/mail/hub-signature.js';
 
 interface EndedReferral {

@@ -19,7 +19,7 @@ import { resolveReferralAlerts } from '../notifications/alert.repository.js';
 import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from './referral.repository.js';
 import { promiseSettings, referralPromise, type AgencyClock } from '../../kernel/promise.js';
 import { ukDate } from '../../kernel/uk-dates.js';
-import { cachedCapacities } from '../capacity/capacity.service.js';
+import { readAgencyFacts } from '../../platform/deps.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
 import { raiseAlert } from '../notifications/alert.service.js';
 import { activeOutcomeCodes } from '../directory/outcome.service.js';
@@ -30,7 +30,7 @@ import { renderEndedByHubMail } from './referral-ended-mail.js';
 import { accessTo, allowedFor } from './referral-access.js';
 import { closeSubmissionIfDone } from '../intake/submission-closure.service.js';
 import { reopenSubmission } from '../intake/submission.repository.js';
-import { isPersonOfSubmissionErased, personOfSubmissionErased } from '../people/person.repository.js';
+import { isPersonOfSubmissionErased, personOfSubmissionErased } from '../../platform/db/person-keys.js';
 import type { Updateable } from 'kysely';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable();
@@ -112,7 +112,7 @@ export async function transitionReferral(
   let targetClock: AgencyClock | undefined;
   if (to === 'rerouted') {
     const target = await findAgency(deps.db, request.targetAgencyId!);
-    const closedUntil = target ? (await cachedCapacities(deps, now, true)).get(target.id)?.closedUntil : null;
+    const closedUntil = target ? (await readAgencyFacts(deps, now, true)).capacity.get(target.id)?.closedUntil : null;
     if (target) targetClock = { contactDays: target.contactDays, contactClock: target.contactClock };
     if (!target) problems.push({ path: 'targetAgencyId', message: 'no agency has this id' });
     else if (target.status !== 'active') problems.push({ path: 'targetAgencyId', message: 'this agency is paused' });

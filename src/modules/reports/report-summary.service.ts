@@ -44,7 +44,7 @@ import {
 } from './report-summary.js';
 import { forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
-import { wellbeingChange } from '../people/wellbeing.service.js';
+import { wellbeingChange } from '../wellbeing/wellbeing.service.js';
 import { wellbeingFromSums, type WellbeingMeasure, type WellbeingSums } from '../../kernel/wellbeing.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 

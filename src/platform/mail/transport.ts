@@ -10,6 +10,12 @@ import type { Env } from '../../../config/env.js';
 import { flattenToOneLine } from '../../kernel/one-line.js';
 import { redactAddresses } from '../../kernel/mail-redaction.js';
 
+/** A mail as a template renders it: its subject and plain text. */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+}
+
 export interface OutgoingMail {
   to: string;
   subject: string;

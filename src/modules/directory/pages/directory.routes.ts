@@ -3,7 +3,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { ORGANISATION_TYPES, ORGANISATION_TYPE_LABELS } from '../../../kernel/organisation-types.js';
 import { PERSON_FIELDS, PERSON_FIELD_LABELS } from '../../../kernel/person-fields.js';
-import { capacityOverview } from '../../capacity/capacity.service.js';
+import { effectiveCapacity } from '../../../kernel/capacity.js';
 import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateAgency } from '../agency.service.js';
 import { createOutcome, listOutcomes, newOutcomeSchema, outcomePatchSchema, updateOutcome } from '../outcome.service.js';
 import { createOrganisation, listOrganisations, newOrganisationSchema, organisationPatchSchema, updateOrganisation } from '../organisation.service.js';
@@ -42,8 +42,12 @@ export function directoryRouter(deps: ServiceDeps): Router {
 
   // ---- agencies ----
   const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    const [agencies, capacity] = await Promise.all([listAgencies(deps), capacityOverview(deps, principalFromSession(res))]);
-    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies, capacity: Object.fromEntries(capacity.map((c) => [c.agencyId, c])), values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
+    // a fresh read: a coordinator may have just changed one
+    deps.capacities.invalidate();
+    const [agencies, records] = await Promise.all([listAgencies(deps), deps.capacities.records()]);
+    const now = deps.clock.now();
+    const capacity = Object.fromEntries(agencies.map((a) => [a.id, effectiveCapacity(records.get(a.id), now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS)]));
+    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies, capacity, values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
   };
 
   r.get('/hub/agencies', async (req, res) => showAgencies(res, { flash: req.query.done ? 'Agency saved.' : undefined }));

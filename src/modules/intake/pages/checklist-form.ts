@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { submissionBodySchema, type SubmissionBody } from '../submission.schema.js';
-import type { QuestionnaireView } from '../../questionnaires/questionnaire.repository.js';
-import { wellbeingError, wellbeingFromForm } from '../../people/pages/wellbeing-form.js';
+import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
+import { wellbeingError, wellbeingFromForm } from '../../wellbeing/pages/wellbeing-form.js';
 
 import type { FormProblems, FormValues } from '../../../platform/pages/forms.js';
 

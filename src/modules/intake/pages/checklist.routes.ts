@@ -1,19 +1,17 @@
 /** The link worker's pages: the checklist, the confirmation and postcard, and "My submissions". */
 import { randomUUID } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
+import { Router } from 'express';
 import { AppError } from '../../../kernel/errors.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { currentQuestionnaire } from '../../questionnaires/questionnaire.service.js';
-import { checklistWaits } from '../../capacity/capacity.service.js';
+import { checklistWaits } from '../../../kernel/capacity.js';
+import { readAgencyFacts } from '../../../platform/deps.js';
 import { submitQuestionnaire } from '../submission.service.js';
-import { listMySubmissions, submissionWithPromises } from '../submission-read.service.js';
-import { submissionPersonView, withdrawConsentForSubmission } from '../web-submission.js';
-import { withdrawDefaults, withdrawValuesOf, withdrawalFromForm, withdrawalRefusal } from '../../people/pages/consent-form.js';
+import { listMySubmissions } from '../submission-read.service.js';
 import { bodyFromForm, problemsFrom, sectionTicks } from './checklist-form.js';
 import { formValues, type FormValues } from '../../../platform/pages/forms.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
-import { WELLBEING_FIELDS } from '../../people/pages/wellbeing-form.js';
+import { WELLBEING_FIELDS } from '../../wellbeing/pages/wellbeing-form.js';
 import { page } from '../../../platform/pages/render.js';
 
 const SUBMITTERS = ['link_worker', 'coordinator', 'admin'] as const;
@@ -45,7 +43,7 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
         sections: {},
         wellbeingQuestions: WELLBEING_FIELDS,
         // beside each question: its agency's wait, or where it goes while closed (a cached read)
-        waits: await checklistWaits(deps, questionnaire),
+        waits: checklistWaits((await readAgencyFacts(deps, deps.clock.now())).capacity, questionnaire),
         hub: hubContact,
         fieldErrors: {},
         ...extra,
@@ -97,69 +95,6 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
   r.get('/submissions', async (req, res) => {
     const submissions = await listMySubmissions(deps, principalFromSession(res), req.id === undefined ? undefined : String(req.id));
     page(res, 'submissions.njk', { title: 'My submissions', section: 'submissions', submissions });
-  });
-
-  const idParam = z.uuid();
-  const loadSubmission = async (req: Request, res: Response) => {
-    const id = idParam.safeParse(req.params.id);
-    if (!id.success) return undefined;
-    try {
-      return await submissionWithPromises(deps, principalFromSession(res), id.data, req.id === undefined ? undefined : String(req.id));
-    } catch (err) {
-      if (err instanceof AppError && err.status === 404) return undefined;
-      throw err;
-    }
-  };
-
-  const showSubmission = async (req: Request, res: Response, s: NonNullable<Awaited<ReturnType<typeof loadSubmission>>>, extra: Record<string, unknown> = {}, status = 200) => {
-    const withdrawalId = req.query.done === 'withdrawn' && idParam.safeParse(req.query.withdrawal).success ? String(req.query.withdrawal) : undefined;
-    const pv = await submissionPersonView(deps, principalFromSession(res), s.id, withdrawalId);
-    page(
-      res,
-      'submission.njk',
-      {
-        title: pv.withdrawal ? 'Consent withdrawal recorded' : req.query.sent ? 'Checklist sent' : `Submission ${s.reference}`,
-        section: 'submissions',
-        s,
-        pv,
-        sent: Boolean(req.query.sent) && !pv.withdrawal,
-        hub: hubContact,
-        withdrawValues: withdrawDefaults(deps.clock.now()),
-        withdrawErrors: {},
-        ...extra,
-      },
-      status,
-    );
-  };
-
-  r.get('/submissions/:id', async (req, res) => {
-    const s = await loadSubmission(req, res);
-    if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
-    await showSubmission(req, res, s);
-  });
-
-  /** Consent withdrawn from the submission's page: for the person it is about (consent.service.ts). */
-  r.post('/submissions/:id/withdraw-consent', async (req, res) => {
-    const s = await loadSubmission(req, res);
-    if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
-    const principal = principalFromSession(res);
-    const { liveAgencies } = await submissionPersonView(deps, principal, s.id);
-    const form = withdrawalFromForm(req.body, liveAgencies.map((a) => a.agencyId), deps.clock.now());
-    if (!form.ok) return showSubmission(req, res, s, { withdrawValues: form.values, withdrawErrors: form.problems.fieldErrors, errors: form.problems.errors, withdrawOpen: true }, 400);
-    try {
-      const done = await withdrawConsentForSubmission(deps, principal, s.id, form.body, req.id === undefined ? undefined : String(req.id));
-      res.redirect(303, `/submissions/${s.id}?done=withdrawn&withdrawal=${done.id}`);
-    } catch (err) {
-      const p = withdrawalRefusal(err);
-      if (!p) throw err;
-      await showSubmission(req, res, s, { withdrawValues: withdrawValuesOf(req.body), withdrawErrors: p.fieldErrors, errors: p.errors, withdrawOpen: true }, (err as AppError).status);
-    }
-  });
-
-  r.get('/submissions/:id/postcard', async (req, res) => {
-    const s = await loadSubmission(req, res);
-    if (!s) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no submission here that you can see.' }, 404);
-    page(res, 'postcard.njk', { title: `Your referral record ${s.reference}`, s, hub: hubContact, back: { href: `/submissions/${s.id}` } });
   });
 
   return r;

@@ -4,7 +4,7 @@
  * and time, referrer) read from the form.
  */
 import { z } from 'zod';
-import type { QuestionnaireView } from '../../questionnaires/questionnaire.repository.js';
+import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
 import type { SubmissionBody } from '../submission.schema.js';
 import type { ChannelFields } from '../channel.service.js';
 import { londonWallTime } from '../channels.js';

@@ -6,7 +6,7 @@ import { AppError } from '../../../kernel/errors.js';
 import { listAgencyLinks, revokeAgencyLinks } from '../agency-link.service.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { listReferrals } from '../referral.service.js';
-import { capacityOverview } from '../../capacity/capacity.service.js';
+import { readAgencyFacts } from '../../../platform/deps.js';
 import { listAgencies } from '../../directory/agency.service.js';
 import { listHeldReferrals } from '../held-referral.service.js';
 import { transitionReferral } from '../referral-transition.service.js';
@@ -76,9 +76,9 @@ export function hubReferralsRouter(deps: ServiceDeps): Router {
   // ---- referrals held for a closed agency ----
   const showHeld = async (req: Request, res: Parameters<typeof page>[0], pageNo: number, extra: { errors?: Record<string, string>; values?: Record<string, string>; flash?: string } = {}, status = 200) => {
     const principal = principalFromSession(res);
-    const [held, capacity] = await Promise.all([listHeldReferrals(deps, principal, pageNo, rid(req)), capacityOverview(deps, principal)]);
+    const [held, facts] = await Promise.all([listHeldReferrals(deps, principal, pageNo, rid(req)), readAgencyFacts(deps, deps.clock.now(), true)]);
     // where a held referral can go instead: agencies taking referrals now
-    const closed = new Set(capacity.filter((c) => c.status === 'closed').map((c) => c.agencyId));
+    const closed = new Set([...facts.capacity].filter(([, c]) => c.status === 'closed').map(([id]) => id));
     const agencies = (await listAgencies(deps)).filter((a) => a.status === 'active' && !closed.has(a.id));
     page(res, 'hub-held.njk', { title: 'Held for a closed agency', section: 'hub', ...held, agencies, csrfToken: res.locals.csrfToken as string, errors: extra.errors ?? {}, values: extra.values ?? {}, flash: extra.flash }, status);
   };

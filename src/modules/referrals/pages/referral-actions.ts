@@ -12,7 +12,7 @@ import { listAgencies } from '../../directory/agency.service.js';
 import type { Principal } from '../../../kernel/principal.js';
 import type { Channel } from '../referral-access.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { referralRoutingNote } from '../../capacity/capacity.service.js';
+import { findReferralRoutings } from '../../intake/submission.repository.js';
 import { getReferralForActor, transitionReferral, transitionSchema } from '../referral.service.js';
 import { flashFor, formValues } from '../../../platform/pages/forms.js';
 import { page, STATUS_LABELS } from '../../../platform/pages/render.js';
@@ -107,7 +107,7 @@ export async function showReferral(
       main,
       others,
       history: historyOf(r.events),
-      routingNote: await referralRoutingNote(deps, r.id),
+      routingNote: (await findReferralRoutings(deps.db, [r.id])).get(r.id)?.note ?? null,
       // a held referral waits until its day; from that day it is simply being sent
       today: londonDay(deps.clock.now()),
       outcomes,

@@ -3,7 +3,7 @@
  * filling this in?", one consent box); this maps its fields onto the checklist form's, so that
  * the checklist's one schema validates both, and maps the problems back onto its own fields.
  */
-import type { QuestionnaireView } from '../../questionnaires/questionnaire.repository.js';
+import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
 import type { SubmissionBody } from '../../intake/submission.schema.js';
 import { ONE_LINE_MESSAGE } from '../../../kernel/text-fields.js';
 import { bodyFromForm, problemsFrom, type SectionTicks } from '../../intake/pages/checklist-form.js';

@@ -12,7 +12,7 @@ import { listOrganisations } from '../../directory/organisation.service.js';
 import { currentQuestionnaire } from '../../questionnaires/questionnaire.service.js';
 import { CLOSE_REASONS, closeSelfReferral, getTriageItem, listTriage, releaseSelfReferral } from '../self-referral.service.js';
 import { submitQuestionnaire } from '../../intake/submission.service.js';
-import type { QuestionnaireView } from '../../questionnaires/questionnaire.repository.js';
+import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
 import type { SelfReferralCloseReason } from '../../../platform/db/database.js';
 import { bodyFromForm, problemsFrom, sectionTicks, type SectionTicks } from '../../intake/pages/checklist-form.js';
 import { formValues, type FormValues } from '../../../platform/pages/forms.js';

@@ -17,7 +17,7 @@
  */
 import type { Executor, SlaClock } from '../../platform/db/database.js';
 import { overdueContact, overdueFollowUps, overdueForward, type BreachCandidate } from './sla.repository.js';
-import { insertBreaches, resolveMissedBreaches } from './breach.repository.js';
+import { insertBreaches, resolveMissedBreaches } from '../clocks/breach.repository.js';
 import { deleteExpiredIdempotencyKeys } from '../intake/submission.repository.js';
 import { deleteExpiredSessions } from '../accounts/session.repository.js';
 import { rollUpReferralDays } from './referral-day.repository.js';

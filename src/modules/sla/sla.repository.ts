@@ -7,12 +7,9 @@
  */
 import { sql } from 'kysely';
 import type { Executor, SlaClock } from '../../platform/db/database.js';
+import type { BreachCandidate } from '../clocks/breach.repository.js';
+export type { BreachCandidate };
 
-export interface BreachCandidate {
-  referralId: string;
-  agencyId: string;
-  dueAt: Date;
-}
 
 /**
  * "This referral (alias r) has no breach of this clock yet", probed through the unique
