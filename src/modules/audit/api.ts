@@ -4,7 +4,7 @@ import { auditQuerySchema, listAudit } from './audit.service.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 
-export function auditRouter(deps: ServiceDeps): Router {
+export function auditApiRouter(deps: ServiceDeps): Router {
   const r = Router();
   r.get('/audit', requireRole('admin'), async (req, res) => {
     const q = auditQuerySchema.parse(req.query);

@@ -5,7 +5,7 @@ import { HUB, principalOf, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
 /** An agency's capacity: its own users and the hub read and set it (modules/capacity/capacity.service.ts). */
-export function capacityRouter(deps: ServiceDeps): Router {
+export function capacityApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   r.get('/agencies/:id/capacity', requireRole('agency', ...HUB), async (req, res) => {

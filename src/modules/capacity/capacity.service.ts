@@ -5,7 +5,7 @@
  * reading: kernel/capacity.ts.
  */
 import { z } from 'zod';
-import { findAgency, listAgencies } from '../directory/agency.repository.js';
+import { findAgency, listAgencyRows } from '../directory/agency.repository.js';
 import { findCapacityRecord, listCapacityChanges, listCapacityRecords, writeCapacity } from './capacity.repository.js';
 import type { CapacityVia } from '../../platform/db/database.js';
 import { CAPACITY_STATUSES, closedUntilProblem, effectiveCapacity, type Capacity } from '../../kernel/capacity.js';
@@ -117,7 +117,7 @@ export async function confirmAgencyCapacity(deps: ServiceDeps, actor: CapacityAc
 /** Every agency's capacity now, for the hub's dashboard and agencies page (a fresh read: few rows). */
 export async function capacityOverview(deps: Pick<ServiceDeps, 'db' | 'clock' | 'env'>, principal: Principal): Promise<CapacityView[]> {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see every agency');
-  const [agencies, records] = await Promise.all([listAgencies(deps.db), listCapacityRecords(deps.db)]);
+  const [agencies, records] = await Promise.all([listAgencyRows(deps.db), listCapacityRecords(deps.db)]);
   const now = deps.clock.now();
   return agencies.map((a) => view(a, effectiveCapacity(records.get(a.id), now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS)));
 }

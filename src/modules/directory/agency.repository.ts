@@ -19,7 +19,7 @@ export interface AgencyRow {
   personFields: PersonField[];
 }
 
-export async function listAgencies(db: Executor): Promise<AgencyRow[]> {
+export async function listAgencyRows(db: Executor): Promise<AgencyRow[]> {
   return db.selectFrom('agencies').select(COLUMNS).orderBy('name').execute();
 }
 

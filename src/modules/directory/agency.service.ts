@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
-import { insertAgency, listAgencies as listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow, advanceCapacityLinkGeneration } from './agency.repository.js';
+import { insertAgency, listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow, advanceCapacityLinkGeneration } from './agency.repository.js';
 import { PERSON_FIELDS } from '../../kernel/person-fields.js';
 import { CLOCK_KINDS } from '../../kernel/working-days.js';
 import { isHub, type Principal } from '../../kernel/principal.js';

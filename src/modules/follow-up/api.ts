@@ -11,7 +11,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export function followUpsRouter(deps: ServiceDeps): Router {
+export function followUpsApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   r.get('/follow-ups', requireRole(...HUB), async (req, res) => {

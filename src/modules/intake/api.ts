@@ -11,7 +11,7 @@ import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/
 // Idempotency-Key (IETF httpapi draft): an opaque string; we accept up to 255 visible characters.
 const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/);
 
-export function submissionsRouter(deps: ServiceDeps): Router {
+export function submissionsApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   r.post('/submissions', requireRole('link_worker', ...HUB), async (req, res) => {

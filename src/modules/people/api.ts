@@ -12,7 +12,7 @@ import { exportPerson } from './subject-access.service.js';
 import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
-export function peopleRouter(deps: ServiceDeps): Router {
+export function peopleApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   r.get('/people', requireRole(...HUB), async (req, res) => {

@@ -14,7 +14,7 @@ import {
 import { HUB, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
-export function questionnairesRouter(deps: ServiceDeps): Router {
+export function questionnairesApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   /** The current published version, as link workers fill it in. */

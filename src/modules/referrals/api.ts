@@ -4,7 +4,7 @@ import { getReferralForActor, listReferrals, referralListQuerySchema, transition
 import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
-export function referralsRouter(deps: ServiceDeps): Router {
+export function referralsApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   /** The agency inbox (own agency only, always) and the hub's list: newest first, keyset pages. */

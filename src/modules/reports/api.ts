@@ -12,7 +12,7 @@ import { summaryQuerySchema, summaryReport } from './report-summary.service.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 
-export function reportsRouter(deps: ServiceDeps): Router {
+export function reportsApiRouter(deps: ServiceDeps): Router {
   const r = Router();
   r.get('/reports/referrals.csv', requireRole('coordinator', 'admin'), async (req, res) => {
     const q = referralExportSchema.parse(req.query);

@@ -12,7 +12,7 @@ const breachQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export function slaRouter(deps: ServiceDeps): Router {
+export function slaApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   r.get('/sla/breaches', requireRole(...HUB), async (req, res) => {

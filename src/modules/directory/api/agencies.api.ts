@@ -4,7 +4,7 @@ import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateA
 import { HUB, principalOf, requireRole } from '../../../platform/http/guards.js';
 import { uuidParam } from '../../../platform/http/params.js';
 
-export function agenciesRouter(deps: ServiceDeps): Router {
+export function agenciesApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   /** Every signed-in user: the questionnaire and the referral lists name agencies. */

@@ -5,7 +5,7 @@ import { createOrganisation, listOrganisations, newOrganisationSchema, organisat
 import { HUB, principalOf, requireRole } from '../../../platform/http/guards.js';
 import { uuidParam } from '../../../platform/http/params.js';
 
-export function organisationsRouter(deps: ServiceDeps): Router {
+export function organisationsApiRouter(deps: ServiceDeps): Router {
   const r = Router();
   r.get('/organisations', async (_req, res) => {
     res.json({ items: await listOrganisations(deps) });

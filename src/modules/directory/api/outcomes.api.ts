@@ -7,7 +7,7 @@ import { HUB, principalOf, requireRole } from '../../../platform/http/guards.js'
 
 const CODE = /^[a-z][a-z0-9_]{1,39}$/;
 
-export function outcomesRouter(deps: ServiceDeps): Router {
+export function outcomesApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
   r.get('/outcomes', async (_req, res) => {
