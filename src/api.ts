@@ -6,22 +6,19 @@
  */
 import express, { Router } from 'express';
 import { checkRequestBody, refuseMisshapenJson } from './platform/http/body-shape.js';
-import { TokenVerifier } from './modules/accounts/auth.service.js';
 import type { ServiceDeps } from './platform/deps.js';
 import { apiHeaders } from './platform/http/api-headers.js';
-import { authenticate } from './modules/accounts/api-auth.js';
-import { agenciesApiRouter } from './modules/directory/api/agencies.api.js';
-import { auditApiRouter } from './modules/audit/api.js';
-import { capacityApiRouter } from './modules/capacity/api.js';
-import { followUpsApiRouter } from './modules/follow-up/api.js';
-import { organisationsApiRouter } from './modules/directory/api/organisations.api.js';
-import { outcomesApiRouter } from './modules/directory/api/outcomes.api.js';
-import { peopleApiRouter } from './modules/people/api.js';
-import { questionnairesApiRouter } from './modules/questionnaires/api.js';
-import { referralsApiRouter } from './modules/referrals/api.js';
-import { reportsApiRouter } from './modules/reports/api.js';
-import { slaApiRouter } from './modules/sla/api.js';
-import { submissionsApiRouter } from './modules/intake/api.js';
+import { TokenVerifier, authenticate } from './modules/accounts/index.js';
+import { agenciesApiRouter, organisationsApiRouter, outcomesApiRouter } from './modules/directory/index.js';
+import { auditApiRouter } from './modules/audit/index.js';
+import { capacityApiRouter } from './modules/capacity/index.js';
+import { followUpsApiRouter } from './modules/follow-up/index.js';
+import { peopleApiRouter } from './modules/people/index.js';
+import { questionnairesApiRouter } from './modules/questionnaires/index.js';
+import { referralsApiRouter } from './modules/referrals/index.js';
+import { reportsApiRouter } from './modules/reports/index.js';
+import { slaApiRouter } from './modules/sla/index.js';
+import { submissionsApiRouter } from './modules/intake/index.js';
 
 export function apiRouter(deps: ServiceDeps): Router {
   const api = Router();

@@ -9,10 +9,10 @@ import { randomIds, type IdGenerator } from './kernel/ids.js';
 import { createDb } from './platform/db/kysely.js';
 import { createProducer } from './platform/jobs/producer.js';
 import { createLogger, type Logger } from './platform/logger.js';
-import { HolidayCalendar } from './modules/clocks/holiday-calendar.js';
-import { PublishedQuestionnaires } from './modules/questionnaires/questionnaire-cache.js';
-import { AgencyCapacities } from './modules/capacity/capacity-cache.js';
 import type { ServiceDeps } from './platform/deps.js';
+import { HolidayCalendar } from './modules/clocks/index.js';
+import { PublishedQuestionnaires } from './modules/questionnaires/index.js';
+import { AgencyCapacities } from './modules/capacity/index.js';
 
 export interface ContextOptions {
   env: Env;

@@ -14,13 +14,12 @@ import { ConfigError } from '../config/env.js';
 import { QUEUE_NAMES, type QueueName } from '../src/platform/jobs/registry.js';
 import { exitOnUnhandledErrors, isEntryPoint, loadEnvOrExit, onShutdownSignals } from '../src/platform/process.js';
 import { startWorkerHealth } from './health-server.js';
-import { createForwardWorker } from '../src/modules/forwarding/forward-referral.worker.js';
-import { createSendNotificationWorker } from '../src/modules/notifications/send-notification.worker.js';
-import { createSlaSweepWorker } from '../src/modules/sla/sla-sweep.worker.js';
-import { createFollowUpWorker } from '../src/modules/follow-up/follow-up.worker.js';
 import { createRecordsWorker } from './records.js';
-import { createRemindersWorker } from '../src/modules/sla/reminders.worker.js';
 import { createWorkerDeps, type WorkerDeps } from '../src/platform/jobs/worker.js';
+import { createForwardWorker } from '../src/modules/forwarding/index.js';
+import { createSendNotificationWorker } from '../src/modules/notifications/index.js';
+import { createSlaSweepWorker, createRemindersWorker } from '../src/modules/sla/index.js';
+import { createFollowUpWorker } from '../src/modules/follow-up/index.js';
 
 export const WORKER_FACTORIES: Record<QueueName, (deps: WorkerDeps) => Worker | Promise<Worker>> = {
   forward: createForwardWorker,

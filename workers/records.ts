@@ -14,12 +14,11 @@
 import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { JOBS, type JobName } from '../src/platform/jobs/registry.js';
 import type { Logger } from '../src/platform/logger.js';
-import { takeAuditCheckpoint } from '../src/modules/audit/audit-checkpoint.service.js';
-import { sealAudit } from '../src/modules/audit/audit.service.js';
 import type { ServiceDeps } from '../src/platform/deps.js';
-import { runRetention } from '../src/modules/people/erasure.service.js';
 import { keepSchedule } from '../src/platform/jobs/schedulers.js';
 import { createQueueWorker, type WorkerDeps } from '../src/platform/jobs/worker.js';
+import { takeAuditCheckpoint, sealAudit } from '../src/modules/audit/index.js';
+import { runRetention } from '../src/modules/people/index.js';
 
 const QUEUE = JOBS['audit-seal'].queue;
 type RecordsJob = { [N in JobName]: (typeof JOBS)[N]['queue'] extends typeof QUEUE ? N : never }[JobName];

@@ -5,19 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { OrganisationType } from '../kernel/organisation-types.js';
-import { insertOrganisationsIfMissing } from '../modules/directory/organisation.repository.js';
-import { insertAgenciesIfMissing } from '../modules/directory/agency.repository.js';
 import type { DB } from '../platform/db/database.js';
-import {
-  findCurrentQuestionnaireId,
-  insertQuestionnaire,
-  lockQuestionnaireChanges,
-  markQuestionnairePublished,
-  nextQuestionnaireVersion,
-  questionnaireExists,
-  replaceQuestionnaireContent,
-} from '../modules/questionnaires/questionnaire.repository.js';
 import { SEED_AGENCIES, SEED_SECTIONS } from './seed-data.js';
+import { insertOrganisationsIfMissing, insertAgenciesIfMissing } from '../modules/directory/index.js';
+import { findCurrentQuestionnaireId, insertQuestionnaire, lockQuestionnaireChanges, markQuestionnairePublished, nextQuestionnaireVersion, questionnaireExists, replaceQuestionnaireContent } from '../modules/questionnaires/index.js';
 
 /** A name-based UUID (version 5 layout over SHA-1), stable across runs and machines. */
 export function seedUuid(name: string): string {

@@ -15,7 +15,7 @@ import { claimSignInAttempt, findUserByEmail, lockAccount, resetLoginFailures, s
 import { deleteSessionsOfUser } from './session.repository.js';
 import type { Clock } from '../../kernel/clock.js';
 import { notFound } from '../../kernel/errors.js';
-import { stopCapacityLinksForStaff } from '../directory/agency.service.js';
+import { stopCapacityLinksForStaff } from '../directory/index.js';
 
 export const MAX_FAILURES = 5;
 export const LOCK_MINUTES = 15;

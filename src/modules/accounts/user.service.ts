@@ -3,7 +3,6 @@
  * disable or set the password of whom (every such act audited).
  */
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit.repository.js';
 import type { DB, Executor } from '../../platform/db/database.js';
 import type { Role } from '../../kernel/principal.js';
 import { deleteSessionsOfUser } from './session.repository.js';
@@ -15,7 +14,8 @@ import { newToken } from './auth.service.js';
 import { type Principal } from '../../kernel/principal.js';
 import { hashPassword, setPassword } from './password.service.js';
 import { oneLineText } from '../../kernel/text-fields.js';
-import { stopCapacityLinksForStaff } from '../directory/agency.service.js';
+import { recordAudit } from '../audit/index.js';
+import { stopCapacityLinksForStaff } from '../directory/index.js';
 
 export const newUserSchema = z
   .object({

@@ -14,8 +14,6 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Env } from '../../../config/env.js';
-import { advanceCapacityLinkGeneration, findCapacityLinkState, lockCapacityLinkState } from '../directory/agency.repository.js';
-import { recordAudit } from '../audit/audit.repository.js';
 import { AGENCY_LINK_ACTOR } from '../../kernel/actors.js';
 import { agencyHasAccounts } from './capacity.repository.js';
 import type { Executor } from '../../platform/db/database.js';
@@ -25,6 +23,8 @@ import { isHub, type Principal } from '../../kernel/principal.js';
 import type { CapacityActor } from './capacity.service.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { csrfMatches } from '../../platform/pages/guards.js';
+import { advanceCapacityLinkGeneration, findCapacityLinkState, lockCapacityLinkState } from '../directory/index.js';
+import { recordAudit } from '../audit/index.js';
 
 const mac = (env: Pick<Env, 'SESSION_SECRET'>, label: string, text: string) => createHmac('sha256', env.SESSION_SECRET).update(`${label}:${text}`).digest('base64url');
 

@@ -5,7 +5,6 @@
  * reading: kernel/capacity.ts.
  */
 import { z } from 'zod';
-import { findAgency, listAgencyRows } from '../directory/agency.repository.js';
 import { findCapacityRecord, listCapacityChanges, listCapacityRecords, writeCapacity } from './capacity.repository.js';
 import type { CapacityVia } from '../../platform/db/database.js';
 import { CAPACITY_STATUSES, closedUntilProblem, effectiveCapacity, type Capacity } from '../../kernel/capacity.js';
@@ -13,8 +12,9 @@ import { londonDay } from '../../kernel/uk-dates.js';
 import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { replanHeldReferrals, retimeHeldForwards } from '../referrals/held-referral.service.js';
 import { holdCapacityLink } from './capacity-link.js';
+import { findAgency, listAgencyRows } from '../directory/index.js';
+import { replanHeldReferrals, retimeHeldForwards } from '../referrals/index.js';
 
 /** Who is saying it: a signed-in user, or an agency through its emailed link (no user). */
 export interface CapacityActor {

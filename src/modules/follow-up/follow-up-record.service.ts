@@ -10,9 +10,7 @@
  */
 import { z } from 'zod';
 import { callsDueBy } from '../../kernel/promise.js';
-import { recordAudit, recordAudits } from '../audit/audit.repository.js';
 import { lockPersonOfSubmission } from '../../platform/db/person-keys.js';
-import { resolveBreach } from '../clocks/breach.repository.js';
 import {
   completeFollowUp,
   insertAttempt,
@@ -24,17 +22,17 @@ import {
   referralsOfSubmission,
   type FollowUpState,
 } from './follow-up.repository.js';
-import { listEventsOfReferrals, markFollowedUp } from '../referrals/referral.repository.js';
-import { findSubmissionState } from '../intake/submission.repository.js';
-import { listWellbeingOfSubmission, upsertFollowUpWellbeing } from '../wellbeing/wellbeing.repository.js';
 import { hasWellbeing } from '../../kernel/wellbeing.js';
 import { badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import { addDays } from '../../kernel/clock.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { dispatchNotifications } from '../notifications/notification.service.js';
-import { closeSubmissionIfDone } from '../intake/submission-closure.service.js';
-import { wellbeingSchema } from '../intake/submission.schema.js';
+import { recordAudit, recordAudits } from '../audit/index.js';
+import { resolveBreach } from '../clocks/index.js';
+import { listEventsOfReferrals, markFollowedUp } from '../referrals/index.js';
+import { findSubmissionState, closeSubmissionIfDone, wellbeingSchema } from '../intake/index.js';
+import { listWellbeingOfSubmission, upsertFollowUpWellbeing } from '../wellbeing/index.js';
+import { dispatchNotifications } from '../notifications/index.js';
 
 export const recordFollowUpSchema = z.object({
   contactMade: z.boolean(),

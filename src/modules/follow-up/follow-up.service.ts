@@ -8,9 +8,9 @@
  */
 import type { DB, Executor } from '../../platform/db/database.js';
 import { findFollowUpDue, upsertFollowUp } from './follow-up.repository.js';
-import { setFollowUpDueOnForwardedReferrals } from '../referrals/referral.repository.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { callsDueBy } from '../../kernel/promise.js';
+import { setFollowUpDueOnForwardedReferrals } from '../referrals/index.js';
 
 export async function scheduleFollowUp(
   db: Executor,

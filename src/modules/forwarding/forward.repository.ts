@@ -5,7 +5,7 @@
  */
 import { minimisePerson } from '../../kernel/person-fields.js';
 import type { Executor } from '../../platform/db/database.js';
-import { referralsWithParties } from '../referrals/referral.repository.js';
+import { referralsWithParties } from '../referrals/index.js';
 
 export async function findForwardContext(db: Executor, referralId: string) {
   const row = await referralsWithParties(db)

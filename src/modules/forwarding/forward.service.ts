@@ -25,35 +25,20 @@
  */
 import { SYSTEM_ACTOR } from '../../kernel/actors.js';
 import { callDayStarts, followUpDueAt, promiseSettings } from '../../kernel/promise.js';
-import { resolveReferralAlerts } from '../notifications/alert.repository.js';
-import { resolveBreach } from '../clocks/breach.repository.js';
 import type { Executor } from '../../platform/db/database.js';
 import { findForwardContext, type ForwardContext } from './forward.repository.js';
-import { findCapacityRecord } from '../capacity/capacity.repository.js';
 import { effectiveCapacity } from '../../kernel/capacity.js';
 import { londonDay, ukDate } from '../../kernel/uk-dates.js';
-import { ensureForwardNotification, markForwardNotificationUnsent, requeueFailedForwardNotification } from '../notifications/notification.repository.js';
-import {
-  appendReferralEvent,
-  findReferralStatus,
-  lockForRecordingForward,
-  markForwarded,
-  markForwardFailed,
-  markSentAfterEnding,
-  recordForwardAttempt,
-} from '../referrals/referral.repository.js';
 import { renderForwardMail } from './forward-mail.js';
-import { renderConsentWithdrawnMail, renderEndedWhileSendingMail } from '../referrals/referral-ended-mail.js';
 import { forwardMessageId } from '../../platform/mail/message-id.js';
 import type { MailError, Mailer } from '../../platform/mail/transport.js';
-import { createAgencyLink } from '../referrals/agency-link.service.js';
-import { raiseAlert } from '../notifications/alert.service.js';
-import { busyError, claimForSending, sendClaimed } from '../notifications/delivery.service.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import type { HolidayCalendar } from '../clocks/holiday-calendar.js';
-import { scheduleFollowUp } from '../follow-up/follow-up.service.js';
 import { CONSENT_WITHDRAWN } from '../../kernel/referral-state.js';
-import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
+import { resolveReferralAlerts, ensureForwardNotification, markForwardNotificationUnsent, requeueFailedForwardNotification, raiseAlert, busyError, claimForSending, sendClaimed, createNotification, dispatchNotifications } from '../notifications/index.js';
+import { resolveBreach, type HolidayCalendar } from '../clocks/index.js';
+import { findCapacityRecord } from '../capacity/index.js';
+import { appendReferralEvent, findReferralStatus, lockForRecordingForward, markForwarded, markForwardFailed, markSentAfterEnding, recordForwardAttempt, renderConsentWithdrawnMail, renderEndedWhileSendingMail, createAgencyLink } from '../referrals/index.js';
+import { scheduleFollowUp } from '../follow-up/index.js';
 
 /** Where the forward mail's signed link goes; replaced at send time, never stored filled in. */
 export const AGENCY_LINK_PLACEHOLDER = '[agency link]';

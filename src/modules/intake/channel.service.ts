@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import { CHANNELS, channelProblems } from './channels.js';
-import { findOrganisation } from '../directory/organisation.repository.js';
 import type { IntakeChannel } from './submission.repository.js';
 import { badRequest } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { oneLineText } from '../../kernel/text-fields.js';
+import { findOrganisation } from '../directory/index.js';
 
 const text = (max: number) => oneLineText().trim().min(1, 'must not be empty').max(max);
 

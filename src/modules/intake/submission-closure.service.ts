@@ -8,12 +8,12 @@ import type { Env } from '../../../config/env.js';
 import type { Executor } from '../../platform/db/database.js';
 import { findFollowUpStatusOfSubmission } from './submission.repository.js';
 import { closeSubmission, findReferralsForClosure } from './submission.repository.js';
-import { findUserMailContact } from '../accounts/user.repository.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
-import { createNotification } from '../notifications/notification.service.js';
 import { hubSignature, type HubContact } from '../../platform/mail/hub-signature.js';
 import { flattenToOneLine as oneLine } from '../../kernel/one-line.js';
+import { findUserMailContact } from '../accounts/index.js';
+import { createNotification } from '../notifications/index.js';
 
 const STATUS_WORDS: Record<string, string> = {
   completed: 'completed',

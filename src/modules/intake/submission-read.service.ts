@@ -3,8 +3,6 @@
  * audited when the hub reads another's), a submitter's own list, and the confirmation page's
  * view with who will contact the person and by when.
  */
-import { recordAudit, recordAudits } from '../audit/audit.repository.js';
-import { agencyContactDays } from '../directory/agency.repository.js';
 import { findReferralRoutings, findReferralsOfSubmission, findSubmission, listSubmissionsBy } from './submission.repository.js';
 import { likelyWait } from '../../kernel/capacity.js';
 import { findFollowUpOfSubmission } from './submission.repository.js';
@@ -13,6 +11,8 @@ import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
 import { notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { recordAudit, recordAudits } from '../audit/index.js';
+import { agencyContactDays } from '../directory/index.js';
 
 /** A submission with each referral's current status: its submitter, or the hub. */
 export async function getSubmission(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {

@@ -5,13 +5,13 @@
  * recorded from the page did. The person's id stays on the server: the page posts to the
  * submission, never to the person.
  */
-import { findSubmission } from '../intake/submission.repository.js';
 import { readPersonData } from './subject-access.repository.js';
 import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
 import { notFound } from '../../kernel/errors.js';
 import { withdrawConsent, type ConsentWithdrawalBody, type WithdrawalResult } from './consent.service.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { findSubmission } from '../intake/index.js';
 
 /** The submission, if this caller may see it (its submitter, or the hub); otherwise 404, as getSubmission. */
 async function submissionFor(deps: Pick<ServiceDeps, 'db'>, principal: Principal, submissionId: string) {

@@ -8,25 +8,22 @@
  * makes it one mail per referral however often this runs.
  */
 import { z } from 'zod';
-import { findAgency } from '../directory/agency.repository.js';
-import { recordAudit } from '../audit/audit.repository.js';
-import { resolveReferralAlerts } from '../notifications/alert.repository.js';
-import { resolveBreach } from '../clocks/breach.repository.js';
 import { insertConsentWithdrawal } from './consent.repository.js';
 import type { Executor } from '../../platform/db/database.js';
-import { cancelFollowUpOf, referralsOfSubmission } from '../follow-up/follow-up.repository.js';
 import { lockPerson } from './person.repository.js';
-import { appendReferralEvent, lockLiveReferralsOfPerson, updateReferralIfStatus } from '../referrals/referral.repository.js';
-import { submittedFor } from '../intake/submission.repository.js';
 import { personIdsOf } from '../../platform/db/person-keys.js';
 import { CONSENT_WITHDRAWN, decideTransition, type ReferralStatus } from '../../kernel/referral-state.js';
 import { badRequest, conflict, notFound, type ErrorDetail } from '../../kernel/errors.js';
 import type { HubContact } from '../../platform/mail/hub-signature.js';
-import { renderConsentWithdrawnMail } from '../referrals/referral-ended-mail.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
-import { closeSubmissionIfDone } from '../intake/submission-closure.service.js';
+import { findAgency } from '../directory/index.js';
+import { recordAudit } from '../audit/index.js';
+import { resolveReferralAlerts, createNotification, dispatchNotifications } from '../notifications/index.js';
+import { resolveBreach } from '../clocks/index.js';
+import { cancelFollowUpOf, referralsOfSubmission } from '../follow-up/index.js';
+import { appendReferralEvent, lockLiveReferralsOfPerson, updateReferralIfStatus, renderConsentWithdrawnMail } from '../referrals/index.js';
+import { submittedFor, closeSubmissionIfDone } from '../intake/index.js';
 
 export const consentWithdrawalSchema = z.strictObject({
   /** the agencies the person no longer agrees to share with; every agency when left out */

@@ -28,25 +28,24 @@
  * holds them, so nothing else would.
  */
 import { z } from 'zod';
-import { revokeLinksOfReferrals } from '../referrals/agency-link.repository.js';
-import { recordAudit, recordAudits } from '../audit/audit.repository.js';
 import { eraseConsentText } from './consent.repository.js';
 import type { Executor } from '../../platform/db/database.js';
-import { eraseFollowUpNotes } from '../follow-up/follow-up.repository.js';
-import { eraseNotificationBodies } from '../notifications/notification.repository.js';
 import { dismissMatchFlagsOf } from './person-match.repository.js';
 import { claimPersonPastRetention, countPeoplePastRetention, erasePersonRows, lockPerson, lockPersonRows, peoplePastRetention, setLegalHold } from './person.repository.js';
 import { datesOfBirthOf, lockDatesOfBirth, tryLockDatesOfBirth } from '../../platform/db/person-keys.js';
-import { eraseEventText, eraseForwardErrors } from '../referrals/referral.repository.js';
-import { eraseSubmissionConsentText } from '../intake/submission.repository.js';
 import { readPersonData } from './subject-access.repository.js';
-import { countClosedSelfReferralNotesDue, eraseClosedSelfReferralNotes, eraseSelfReferralNotesOf } from '../self-referral/self-referral.repository.js';
-import { deleteWellbeingOf } from '../wellbeing/wellbeing.repository.js';
 import { SYSTEM_ACTOR } from '../../kernel/actors.js';
 import { TERMINAL_STATUSES } from '../../kernel/referral-state.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
 import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { revokeLinksOfReferrals, eraseEventText, eraseForwardErrors } from '../referrals/index.js';
+import { recordAudit, recordAudits } from '../audit/index.js';
+import { eraseFollowUpNotes } from '../follow-up/index.js';
+import { eraseNotificationBodies } from '../notifications/index.js';
+import { eraseSubmissionConsentText } from '../intake/index.js';
+import { countClosedSelfReferralNotesDue, eraseClosedSelfReferralNotes, eraseSelfReferralNotesOf } from '../self-referral/index.js';
+import { deleteWellbeingOf } from '../wellbeing/index.js';
 
 export const erasureSchema = z.strictObject({
   /** why, in words that name no one (kept on the person's anonymous record) */

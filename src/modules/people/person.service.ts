@@ -4,19 +4,19 @@
  * is audited with the person's id, so "who has seen this person" can be answered.
  */
 import { z } from 'zod';
-import { recordAudit, recordAudits } from '../audit/audit.repository.js';
 import { moveConsentsOnMerge } from './consent.repository.js';
 import { findMatchFlag, listOpenMatchFlags, moveMatchFlagsOnMerge, resolveMatchFlag } from './person-match.repository.js';
 import { keepFirstVersion, lockPerson, mergePersonRows, refreshPersonActivity, searchPeopleRows } from './person.repository.js';
-import { movePersonSubmissions } from '../intake/submission.repository.js';
 import { listAccessToPerson, readPersonData } from './subject-access.repository.js';
-import { moveWellbeingOnMerge } from '../wellbeing/wellbeing.repository.js';
 import { normaliseName, normalisePostcode } from '../../kernel/person-match.js';
 import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { organisationOf } from '../../kernel/actors.js';
 import { personTimeline } from './person-timeline.js';
+import { recordAudit, recordAudits } from '../audit/index.js';
+import { movePersonSubmissions } from '../intake/index.js';
+import { moveWellbeingOnMerge } from '../wellbeing/index.js';
 
 const requireHub = (p: Principal) => {
   if (!isHub(p)) throw forbidden('only coordinators and admins see people’s records');

@@ -3,13 +3,13 @@
  * as a printable page, for a coordinator or admin to give them. Each export is audited, before
  * it is read, so the export lists itself among the reads of the record.
  */
-import { recordAudit } from '../audit/audit.repository.js';
 import { organisationOf } from '../../kernel/actors.js';
 import { findPerson } from './person.repository.js';
 import { listAccessToPerson, readPersonData, type PersonData } from './subject-access.repository.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { recordAudit } from '../audit/index.js';
 
 /** Every audit row about a person goes in the export; a cap keeps one request bounded. */
 const MAX_ACCESS_ROWS = 100_000;

@@ -6,12 +6,12 @@
  */
 import { z } from 'zod';
 import { badRequest, conflict, notFound, unprocessable, type ErrorDetail } from '../../kernel/errors.js';
-import { agencyStatusesForShare, existingAgencyIds } from '../directory/agency.repository.js';
 import type { Executor } from '../../platform/db/database.js';
 import { findCurrentQuestionnaireId, findQuestionnaire, findQuestionnaireForUpdate, insertQuestionnaire, listQuestionnaires as listQuestionnaireRows, lockQuestionnaireChanges, markQuestionnairePublished, nextQuestionnaireVersion, replaceQuestionnaireContent, retireCurrentQuestionnaire, setQuestionnaireTitle, type ContentRow, type QuestionnaireSummary } from './questionnaire.repository.js';
 import { type QuestionnaireView } from '../../kernel/questionnaire.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { oneLineText } from '../../kernel/text-fields.js';
+import { agencyStatusesForShare, existingAgencyIds } from '../directory/index.js';
 
 const title = oneLineText().trim().min(1, 'must not be empty').max(200);
 

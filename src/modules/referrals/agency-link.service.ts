@@ -4,17 +4,17 @@
  * needed); Postgres keeps only its SHA-256, the referral and agency it is scoped to, an expiry
  * (AGENCY_LINK_TTL_DAYS), a revocation time, and use counts. Every use is audited.
  */
-import { recordAudit } from '../audit/audit.repository.js';
 import { AGENCY_LINK_ACTOR } from '../../kernel/actors.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Env } from '../../../config/env.js';
 import type { DB, Executor } from '../../platform/db/database.js';
 import { findLiveAgencyLink, findReferralAgency, insertAgencyLink, listAgencyLinksOf, recordAgencyLinkUse, revokeAgencyLinksOf } from './agency-link.repository.js';
-import { findOrCreateLinkUser } from '../accounts/user.repository.js';
 import { addDays, type Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
+import { recordAudit } from '../audit/index.js';
+import { findOrCreateLinkUser } from '../accounts/index.js';
 
 export interface AgencyLinkScope {
   linkId: string;

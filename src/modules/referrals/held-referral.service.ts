@@ -10,7 +10,6 @@
  * and the forward job is timed again after commit. Coordinators see every held referral in one
  * list (/hub/held), from which re-routing one is one step.
  */
-import { recordAudits } from '../audit/audit.repository.js';
 import type { Executor } from '../../platform/db/database.js';
 import { appendReferralEvent, listHeldReferralRows, lockHeldReferralsOfAgency, updateHeldPromise, type EventActor } from './referral.repository.js';
 import type { Capacity } from '../../kernel/capacity.js';
@@ -21,6 +20,7 @@ import { forbidden } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { heldDelayMs } from '../../kernel/promise.js';
+import { recordAudits } from '../audit/index.js';
 
 export interface Replanned {
   id: string;

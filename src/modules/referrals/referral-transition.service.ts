@@ -12,26 +12,22 @@
  */
 import { z } from 'zod';
 import { AppError, badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../../kernel/errors.js';
-import { findAgency } from '../directory/agency.repository.js';
-import { resolveBreach } from '../clocks/breach.repository.js';
 import type { Referral, ReferralsTable } from '../../platform/db/database.js';
-import { resolveReferralAlerts } from '../notifications/alert.repository.js';
 import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from './referral.repository.js';
 import { promiseSettings, referralPromise, type AgencyClock } from '../../kernel/promise.js';
 import { ukDate } from '../../kernel/uk-dates.js';
 import { readAgencyFacts } from '../../platform/deps.js';
 import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
-import { raiseAlert } from '../notifications/alert.service.js';
-import { activeOutcomeCodes } from '../directory/outcome.service.js';
 import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
 import { renderEndedByHubMail } from './referral-ended-mail.js';
 import { accessTo, allowedFor } from './referral-access.js';
-import { closeSubmissionIfDone } from '../intake/submission-closure.service.js';
-import { reopenSubmission } from '../intake/submission.repository.js';
 import { isPersonOfSubmissionErased, personOfSubmissionErased } from '../../platform/db/person-keys.js';
 import type { Updateable } from 'kysely';
+import { findAgency, activeOutcomeCodes } from '../directory/index.js';
+import { resolveBreach } from '../clocks/index.js';
+import { resolveReferralAlerts, raiseAlert, createNotification, dispatchNotifications } from '../notifications/index.js';
+import { closeSubmissionIfDone, reopenSubmission } from '../intake/index.js';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable();
 

@@ -9,13 +9,13 @@
 import { minimisePerson, PERSON_FIELDS } from '../../kernel/person-fields.js';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
-import { recordAudit, recordAudits } from '../audit/audit.repository.js';
 import type { Consent } from '../../platform/db/database.js';
 import { findQuestionTexts, findReferralDetail, listReferralEvents, listReferralRows } from './referral.repository.js';
 import { REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { accessTo, agencyListShowsPerson, allowedFor, type Channel } from './referral-access.js';
+import { recordAudit, recordAudits } from '../audit/index.js';
 
 export { transitionReferral, transitionSchema, type TransitionInput, type TransitionResult } from './referral-transition.service.js';
 

@@ -8,12 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit.repository.js';
 import { exportRowsAfter, londonDayBounds, type ExportRow } from './report.repository.js';
 import { londonDateTime } from '../../kernel/uk-dates.js';
 import { forbidden } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { recordAudit } from '../audit/index.js';
 
 const BATCH = 2000;
 const HOUR = 3_600_000;

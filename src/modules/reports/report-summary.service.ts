@@ -10,7 +10,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit.repository.js';
 import { londonDayBounds } from './report.repository.js';
 import {
   countPeople,
@@ -44,9 +43,10 @@ import {
 } from './report-summary.js';
 import { forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
-import { wellbeingChange } from '../wellbeing/wellbeing.service.js';
 import { wellbeingFromSums, type WellbeingMeasure, type WellbeingSums } from '../../kernel/wellbeing.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { recordAudit } from '../audit/index.js';
+import { wellbeingChange } from '../wellbeing/index.js';
 
 const DAY = 86_400_000;
 /** The longest period a summary covers: five years of days. */

@@ -12,8 +12,6 @@
  * confirmation not yet sent is not sent (it promises a call that has been made or given up).
  */
 import { forwardDueAt as forwardDeadline } from '../../kernel/working-days.js';
-import { checklistProblems, consentProblems } from '../intake/submission-rules.js';
-import { recordAudit, recordAudits } from '../audit/audit.repository.js';
 import type { SelfReferralCloseReason } from '../../platform/db/database.js';
 import {
   countOpenSelfReferrals,
@@ -28,16 +26,14 @@ import {
   selfReferralExists,
   type TriagePlace,
 } from './self-referral.repository.js';
-import { forgetRecipient, linkNotificationToSubmission } from '../notifications/notification.repository.js';
 import { AppError, badRequest, conflict, forbidden, notFound, unprocessable } from '../../kernel/errors.js';
 import { selfReferralReceivedMail } from './self-referral-mail.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { fingerprint } from '../intake/fingerprint.js';
 import type { LimitVerdict } from './self-referral-limits.js';
-import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
-import { submitQuestionnaire, type SubmitResult } from '../intake/submission.service.js';
-import type { SubmissionBody } from '../intake/submission.schema.js';
+import { checklistProblems, consentProblems, fingerprint, submitQuestionnaire, type SubmitResult, type SubmissionBody } from '../intake/index.js';
+import { recordAudit, recordAudits } from '../audit/index.js';
+import { forgetRecipient, linkNotificationToSubmission, createNotification, dispatchNotifications } from '../notifications/index.js';
 
 export const CLOSE_REASONS: { value: SelfReferralCloseReason; text: string }[] = [
   { value: 'could_not_reach', text: 'We could not reach them' },

@@ -1,17 +1,16 @@
 /** The coordinators' dashboard: what is at risk now, and the charts of the last weeks. */
-import { countOpenFollowUps } from '../follow-up/follow-up.repository.js';
-import { listNotificationRows } from '../notifications/notification.repository.js';
 import { addDays } from '../../kernel/clock.js';
 import { londonDay } from '../../kernel/uk-dates.js';
 import { callsDueBy } from '../../kernel/promise.js';
-import { countHeldReferrals } from '../referrals/referral.repository.js';
 import { slaCompliance, weeklyReferralVolume } from './sla-report.repository.js';
 import { forbidden } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { listReferrals } from '../referrals/referral.service.js';
 import { getBreaches, getDueSoon, getSlaRisk } from './sla-report.service.js';
-import { triageCounts } from '../self-referral/self-referral.service.js';
+import { countOpenFollowUps } from '../follow-up/index.js';
+import { listNotificationRows } from '../notifications/index.js';
+import { countHeldReferrals, listReferrals } from '../referrals/index.js';
+import { triageCounts } from '../self-referral/index.js';
 
 export async function hubDashboard(deps: ServiceDeps, principal: Principal, requestId?: string) {
   if (!isHub(principal)) throw forbidden('only coordinators and admins see this');

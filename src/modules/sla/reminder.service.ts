@@ -7,16 +7,15 @@
  * guarantee: a second run the same day (a retry, a second worker) writes and sends nothing.
  * Reads through referrals_contact_open_idx (its literal predicate, rule 8).
  */
-import { listReferralsAwaitingContactDueBy } from '../referrals/referral.repository.js';
 import { addDays } from '../../kernel/clock.js';
 import { londonDay, ukDeadlineDate, ukDeadlineTime } from '../../kernel/uk-dates.js';
 import { hubSignature } from '../../platform/mail/hub-signature.js';
 import { flattenToOneLine as oneLine } from '../../kernel/one-line.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { capacityLinkFor } from '../capacity/capacity-link.js';
-import { capacityReminderLines } from '../capacity/capacity-lines.js';
-import { createNotification, dispatchNotifications } from '../notifications/notification.service.js';
 import { warnUntil } from './sla-report.service.js';
+import { listReferralsAwaitingContactDueBy } from '../referrals/index.js';
+import { capacityLinkFor, capacityReminderLines } from '../capacity/index.js';
+import { createNotification, dispatchNotifications } from '../notifications/index.js';
 
 export interface ReminderResult {
   day: string;

@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor, SlaClock } from '../../platform/db/database.js';
-import type { BreachCandidate } from '../clocks/breach.repository.js';
+import type { BreachCandidate } from '../clocks/index.js';
 export type { BreachCandidate };
 
 

@@ -17,14 +17,14 @@
  */
 import type { Executor, SlaClock } from '../../platform/db/database.js';
 import { overdueContact, overdueFollowUps, overdueForward, type BreachCandidate } from './sla.repository.js';
-import { insertBreaches, resolveMissedBreaches } from '../clocks/breach.repository.js';
-import { deleteExpiredIdempotencyKeys } from '../intake/submission.repository.js';
-import { deleteExpiredSessions } from '../accounts/session.repository.js';
 import { rollUpReferralDays } from './referral-day.repository.js';
 import { sql } from 'kysely';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { reconcile, type ReconcileCounts } from './sla-reconcile.service.js';
-import { rollUpReportBacklog } from '../reports/report-summary.service.js';
+import { insertBreaches, resolveMissedBreaches } from '../clocks/index.js';
+import { deleteExpiredIdempotencyKeys } from '../intake/index.js';
+import { deleteExpiredSessions } from '../accounts/index.js';
+import { rollUpReportBacklog } from '../reports/index.js';
 
 /** The advisory lock key of the sweep: any constant shared by every process ('SLA1'). */
 export const SWEEP_LOCK_KEY = 0x534c4131;

@@ -6,10 +6,9 @@ import type { ServiceDeps } from '../../../platform/deps.js';
 import { flashFor, formProblems, formValues } from '../../../platform/pages/forms.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
-import { listAgencies } from '../../directory/agency.service.js';
-import { listOrganisations } from '../../directory/organisation.service.js';
 import { passwordSchema } from '../password.service.js';
 import { createUserWithPassword, disableUser, listUsersForHub, newUserSchema, setUserPassword } from '../user.service.js';
+import { listAgencies, listOrganisations } from '../../directory/index.js';
 
 const uuid = z.uuid();
 const blank = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s.trim());

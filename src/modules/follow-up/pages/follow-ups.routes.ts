@@ -7,8 +7,8 @@ import { HUB_ROLES } from '../../../kernel/principal.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
 import { formValues } from '../../../platform/pages/forms.js';
-import { WELLBEING_FIELDS, wellbeingError, wellbeingFromForm } from '../../wellbeing/pages/wellbeing-form.js';
 import { followUpCounts, followUpForCall, listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../follow-up-record.service.js';
+import { WELLBEING_FIELDS, wellbeingError, wellbeingFromForm } from '../../wellbeing/index.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const uuid = z.uuid();

@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { submissionBodySchema, type SubmissionBody } from '../submission.schema.js';
 import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
-import { wellbeingError, wellbeingFromForm } from '../../wellbeing/pages/wellbeing-form.js';
 
 import type { FormProblems, FormValues } from '../../../platform/pages/forms.js';
+import { wellbeingError, wellbeingFromForm } from '../../wellbeing/index.js';
 
 const LABELS: Record<string, string> = {
   givenName: 'First name',

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { AppError } from '../../../kernel/errors.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { currentQuestionnaire } from '../../questionnaires/questionnaire.service.js';
 import { checklistWaits } from '../../../kernel/capacity.js';
 import { readAgencyFacts } from '../../../platform/deps.js';
 import { submitQuestionnaire } from '../submission.service.js';
@@ -11,8 +10,9 @@ import { listMySubmissions } from '../submission-read.service.js';
 import { bodyFromForm, problemsFrom, sectionTicks } from './checklist-form.js';
 import { formValues, type FormValues } from '../../../platform/pages/forms.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
-import { WELLBEING_FIELDS } from '../../wellbeing/pages/wellbeing-form.js';
 import { page } from '../../../platform/pages/render.js';
+import { currentQuestionnaire } from '../../questionnaires/index.js';
+import { WELLBEING_FIELDS } from '../../wellbeing/index.js';
 
 const SUBMITTERS = ['link_worker', 'coordinator', 'admin'] as const;
 const KEY = /^[A-Za-z0-9-]{8,100}$/;

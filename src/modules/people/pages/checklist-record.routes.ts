@@ -9,9 +9,9 @@ import { AppError } from '../../../kernel/errors.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
-import { submissionWithPromises } from '../../intake/submission-read.service.js';
 import { submissionPersonView, withdrawConsentForSubmission } from '../checklist-record.service.js';
 import { withdrawDefaults, withdrawValuesOf, withdrawalFromForm, withdrawalRefusal } from './consent-form.js';
+import { submissionWithPromises } from '../../intake/index.js';
 
 const SUBMITTERS = ['link_worker', 'coordinator', 'admin'] as const;
 

@@ -10,7 +10,6 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { TERMINAL_STATUSES } from '../../../kernel/referral-state.js';
 import { AppError } from '../../../kernel/errors.js';
-import { listAgencies } from '../../directory/agency.service.js';
 import { withdrawConsent } from '../consent.service.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { erasePerson, erasureSchema, legalHoldSchema, setPersonLegalHold } from '../erasure.service.js';
@@ -25,6 +24,7 @@ import { principalFromSession, requireUser } from '../../../platform/pages/guard
 import { personView } from './people-view.js';
 import { flashFor } from '../../../platform/pages/forms.js';
 import { page } from '../../../platform/pages/render.js';
+import { listAgencies } from '../../directory/index.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const uuid = z.uuid();

@@ -6,8 +6,8 @@ import { HUB_ROLES } from '../../../kernel/principal.js';
 import { formProblems, formValues } from '../../../platform/pages/forms.js';
 import { requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
-import { listAgencies } from '../../directory/agency.service.js';
 import { createQuestionnaireDraft, getQuestionnaire, listQuestionnaires, publishQuestionnaire, questionnairePatchSchema, updateQuestionnaireDraft } from '../questionnaire.service.js';
+import { listAgencies } from '../../directory/index.js';
 
 const uuid = z.uuid();
 const problems = (err: unknown, prefix: string) => formProblems(err, prefix, { title: 'Title', sections: 'Sections' });

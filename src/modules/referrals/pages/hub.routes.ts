@@ -7,7 +7,6 @@ import { listAgencyLinks, revokeAgencyLinks } from '../agency-link.service.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { listReferrals } from '../referral.service.js';
 import { readAgencyFacts } from '../../../platform/deps.js';
-import { listAgencies } from '../../directory/agency.service.js';
 import { listHeldReferrals } from '../held-referral.service.js';
 import { transitionReferral } from '../referral-transition.service.js';
 import { groupInbox } from './agency.routes.js';
@@ -16,6 +15,7 @@ import { HUB_ROLES } from '../../../kernel/principal.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
 import { agencyProblem, doneMessage, handleAction, showReferral } from './referral-actions.js';
+import { listAgencies } from '../../directory/index.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const uuid = z.uuid();

@@ -6,16 +6,15 @@
 import type { Response } from 'express';
 import { londonDay } from '../../../kernel/uk-dates.js';
 import { TERMINAL_STATUSES } from '../../../kernel/referral-state.js';
-import { listOutcomes } from '../../directory/outcome.service.js';
 import { AppError } from '../../../kernel/errors.js';
-import { listAgencies } from '../../directory/agency.service.js';
 import type { Principal } from '../../../kernel/principal.js';
 import type { Channel } from '../referral-access.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { findReferralRoutings } from '../../intake/submission.repository.js';
 import { getReferralForActor, transitionReferral, transitionSchema } from '../referral.service.js';
 import { flashFor, formValues } from '../../../platform/pages/forms.js';
 import { page, STATUS_LABELS } from '../../../platform/pages/render.js';
+import { listOutcomes, listAgencies } from '../../directory/index.js';
+import { findReferralRoutings } from '../../intake/index.js';
 
 export type ActionField = 'reason' | 'outcome' | 'note' | 'onHoldUntil' | 'targetAgencyId';
 

@@ -8,9 +8,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { londonDay } from '../../../kernel/uk-dates.js';
 import { sendCsv } from '../../../platform/http/csv-response.js';
-import { listAgencies } from '../../directory/agency.service.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { listOrganisations } from '../../directory/organisation.service.js';
 import { referralExportRecords, referralExportSchema } from '../report-export.service.js';
 import { MAX_SUMMARY_DAYS, summaryQuerySchema, summaryReport } from '../report-summary.service.js';
 import { formValues } from '../../../platform/pages/forms.js';
@@ -19,6 +17,7 @@ import { principalFromSession, requireUser } from '../../../platform/pages/guard
 import { errorList, periodValues, presetPeriods, readPeriod } from './report-period.js';
 import { headlineFigure, returnFigures, summarySections } from './report-view.js';
 import { page } from '../../../platform/pages/render.js';
+import { listAgencies, listOrganisations } from '../../directory/index.js';
 
 export { presetPeriods } from './report-period.js';
 

@@ -4,10 +4,9 @@
  * the checklist's one schema validates both, and maps the problems back onto its own fields.
  */
 import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
-import type { SubmissionBody } from '../../intake/submission.schema.js';
 import { ONE_LINE_MESSAGE } from '../../../kernel/text-fields.js';
-import { bodyFromForm, problemsFrom, type SectionTicks } from '../../intake/pages/checklist-form.js';
 import { type FormProblems, type FormValues } from '../../../platform/pages/forms.js';
+import { type SubmissionBody, bodyFromForm, problemsFrom, type SectionTicks } from '../../intake/index.js';
 
 const FIELD_OF: Record<string, string> = {
   consentBy: 'fillingIn',

@@ -13,15 +13,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../../kernel/errors.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { currentQuestionnaire } from '../../questionnaires/questionnaire.service.js';
 import { csrfMatches } from '../../../platform/pages/guards.js';
 import { createSelfReferralLimits } from '../self-referral-limits.js';
 import { receiveSelfReferral } from '../self-referral.service.js';
-import { sectionTicks } from '../../intake/pages/checklist-form.js';
 import { formValues, type FormValues } from '../../../platform/pages/forms.js';
 import { readCookie } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
 import { filledInBy, publicProblems, selfReferralBody } from './self-referral-form.js';
+import { currentQuestionnaire } from '../../questionnaires/index.js';
+import { sectionTicks } from '../../intake/index.js';
 
 const CSRF_COOKIE = 'signpost_self_referral_csrf';
 const FORM_KEY = /^[A-Za-z0-9-]{8,100}$/;

@@ -7,19 +7,16 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../../kernel/errors.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { resolveChannel } from '../../intake/channel.service.js';
-import { listOrganisations } from '../../directory/organisation.service.js';
-import { currentQuestionnaire } from '../../questionnaires/questionnaire.service.js';
 import { CLOSE_REASONS, closeSelfReferral, getTriageItem, listTriage, releaseSelfReferral } from '../self-referral.service.js';
-import { submitQuestionnaire } from '../../intake/submission.service.js';
 import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
 import type { SelfReferralCloseReason } from '../../../platform/db/database.js';
-import { bodyFromForm, problemsFrom, sectionTicks, type SectionTicks } from '../../intake/pages/checklist-form.js';
 import { formValues, type FormValues } from '../../../platform/pages/forms.js';
 import { HUB_ROLES } from '../../../kernel/principal.js';
-import { entryFieldsFromForm, formFromBody } from '../../intake/pages/hub-entry-form.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
+import { resolveChannel, submitQuestionnaire, bodyFromForm, problemsFrom, sectionTicks, type SectionTicks, entryFieldsFromForm, formFromBody } from '../../intake/index.js';
+import { listOrganisations } from '../../directory/index.js';
+import { currentQuestionnaire } from '../../questionnaires/index.js';
 
 const uuid = z.uuid();
 const triagePlace = z

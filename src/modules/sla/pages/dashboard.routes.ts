@@ -6,8 +6,8 @@ import { barChart } from '../../../platform/pages/charts.js';
 import { HUB_ROLES } from '../../../kernel/principal.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
-import { capacityOverview } from '../../capacity/capacity.service.js';
 import { hubDashboard } from '../dashboard.service.js';
+import { capacityOverview } from '../../capacity/index.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 

@@ -1,0 +1,10 @@
+/** The accounts module's public surface: what other modules and the composition roots may use. */
+export { authenticate } from './api-auth.js';
+export { TokenVerifier } from './auth.service.js';
+export { authRouter } from './pages/auth.routes.js';
+export { webSession } from './pages/session.js';
+export { usersRouter } from './pages/users.routes.js';
+export { hashPassword, setPassword } from './password.service.js';
+export { deleteExpiredSessions } from './session.repository.js';
+export { findOrCreateLinkUser, findUserByEmail, findUserMailContact } from './user.repository.js';
+export { createUserWithToken, revokeUserTokens } from './user.service.js';

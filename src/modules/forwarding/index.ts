@@ -1,0 +1,2 @@
+/** The forwarding module's public surface: what other modules and the composition roots may use. */
+export { createForwardWorker } from './forward-referral.worker.js';
