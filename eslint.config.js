@@ -3,23 +3,60 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+import { readdirSync } from 'node:fs';
+
 /**
- * The architecture, as lint rules (CONVENTIONS.md "Layout shows the architecture"):
- *   http | web  ->  services  ->  domain | db | jobs | mail
- *   workers     ->  services (and jobs, mail, the process helpers); only entry points import workers/
- *   middleware  ->  errors and the logger only; src/app.ts is the one composition root
- *   nothing in src/ or workers/ imports dev/ (the demo, the SMTP sink) or test/
- * Each rule matches the import specifier: a relative path that climbs into the forbidden folder.
- * Type-only imports of the Database types are allowed where marked.
+ * The architecture, as lint rules (CONVENTIONS.md "Layout shows the architecture"; the picture is
+ * in docs/architecture.md). Dependencies point one way:
+ *   composition roots (src/*.ts, src/cli/, workers/)  ->  src/modules/<feature>/  ->  src/platform/  ->  src/kernel/
+ *   - src/kernel/ (shared words, pure rules) imports nothing else of src/ and no I/O library;
+ *   - src/platform/ (database, jobs, mail transport, logger, the HTTP and page kits) imports the kernel only;
+ *   - a module reaches another module only through that module's index.ts, types included, and never a composition root;
+ *   - a module's routes and pages (api.ts, api/, pages/) never import kysely or pg, or a repository;
+ *   - migrations/ and config/ import nothing from src/; nothing in production imports dev/ or test/.
+ * Each rule matches the import specifier (a relative path that climbs into what is forbidden),
+ * and type-only imports are held to the same rules. test/architecture.test.ts proves that each
+ * rule refuses a deliberate violation and lets the same import through where it belongs.
  */
+const MODULES = readdirSync(new URL('./src/modules', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 const into = (...folders) => `^(\\.\\./)+(${folders.join('|')})/`;
-const layer = (files, message, patterns, allowTypeImports = false) => ({
-  files,
-  rules: {
-    '@typescript-eslint/no-restricted-imports': ['error', { patterns: patterns.map((regex) => ({ regex, message, allowTypeImports })) }],
-  },
-});
+const ROOT_FILES = '^(\\.\\./)+(app|api|pages|context|server)\\.js$';
 const NOT_PURE = ['pg', 'kysely', 'express', 'bullmq', 'ioredis', 'nodemailer', 'pino', 'nunjucks'];
+const NO_DEV_OR_TEST = { regex: into('dev', 'test'), message: 'production code never imports the demo tooling (dev/) or the tests' };
+const rule = (files, patterns, paths = []) => ({
+  files,
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns: patterns.map((p) => ({ allowTypeImports: false, ...p })) }] },
+});
+
+/** A module's block: the common rules, and every OTHER module only through its index.ts. */
+const moduleRules = (name) => {
+  const others = MODULES.filter((m) => m !== name);
+  return rule(
+    [`src/modules/${name}/**/*.ts`],
+    [
+      NO_DEV_OR_TEST,
+      { regex: into('workers', 'cli'), message: 'a module never imports a composition root (workers/, src/cli/)' },
+      { regex: ROOT_FILES, message: 'a module never imports a composition root (src/app.ts, api.ts, pages.ts, context.ts, server.ts)' },
+      ...(others.length ? [{ regex: `^(\\.\\./)+(${others.join('|')})/(?!index\\.js$)`, message: `a module uses another only through its index.ts (src/modules/<other>/index.ts)` }] : []),
+    ],
+  );
+};
+/** Routes and pages call services: never the database directly, nor a repository (their own module's either). */
+const routeRules = (name) =>
+  rule(
+    [`src/modules/${name}/api.ts`, `src/modules/${name}/api/**/*.ts`, `src/modules/${name}/pages/**/*.ts`],
+    [
+      NO_DEV_OR_TEST,
+      { regex: into('workers', 'cli'), message: 'a module never imports a composition root (workers/, src/cli/)' },
+      { regex: ROOT_FILES, message: 'a module never imports a composition root (src/app.ts, api.ts, pages.ts, context.ts, server.ts)' },
+      ...(MODULES.length > 1 ? [{ regex: `^(\\.\\./)+(${MODULES.filter((m) => m !== name).join('|')})/(?!index\\.js$)`, message: 'a module uses another only through its index.ts (src/modules/<other>/index.ts)' }] : []),
+      { regex: '\\.repository\\.js$', message: 'routes and pages call services, never a repository' },
+    ],
+    ['kysely', 'pg'].map((n) => ({ name: n, message: 'routes and pages call services, never the database', allowTypeImports: false })),
+  );
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'test/artifacts/', '.demo/', '.tools/'] },
@@ -33,97 +70,25 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
-  // ---- boundaries (each folder's block replaces the rule for its files; src/** comes first) ----
-  layer(['src/**/*.ts', 'workers/**/*.ts', 'config/**/*.ts', 'migrations/**/*.ts'], 'production code never imports the demo tooling (dev/) or the tests', [
-    into('dev', 'test'),
+  // ---- boundaries (a later block replaces the rule for its files) ----
+  rule(['src/**/*.ts', 'workers/**/*.ts'], [NO_DEV_OR_TEST, { regex: into('workers'), message: 'only the entry points (dev/demo.ts, the tests) import workers/' }]),
+  rule(['workers/**/*.ts'], [
+    NO_DEV_OR_TEST,
+    { regex: `^\\.\\./src/modules/(${MODULES.join('|')})/(?!index\\.js$)`, message: 'workers/ composes the handlers each module exports from its index.ts' },
   ]),
-  layer(['src/**/*.ts'], 'only the entry points (dev/demo.ts, the tests) import workers/; production code never imports dev/ or test/', [
-    into('workers', 'dev', 'test'),
+  rule(['config/**/*.ts', 'migrations/**/*.ts'], [NO_DEV_OR_TEST, { regex: '^(\\.\\./)+src/', message: 'migrations and configuration import nothing from src/' }]),
+  rule(
+    ['src/kernel/**/*.ts'],
+    [NO_DEV_OR_TEST, { regex: into('platform', 'modules', 'cli', 'workers'), message: 'src/kernel is shared words and pure rules: it imports nothing else of src/' }, { regex: ROOT_FILES, message: 'src/kernel imports nothing else of src/' }],
+    NOT_PURE.map((name) => ({ name, message: 'src/kernel is pure rules: no I/O libraries', allowTypeImports: false })),
+  ),
+  rule(['src/platform/**/*.ts'], [
+    NO_DEV_OR_TEST,
+    { regex: into('modules', 'cli', 'workers'), message: 'src/platform imports only the kernel (and itself): the modules are above it' },
+    { regex: ROOT_FILES, message: 'src/platform never imports a composition root' },
   ]),
-  {
-    files: ['src/domain/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: NOT_PURE.map((name) => ({ name, message: 'src/domain is pure rules: no I/O libraries' })),
-          patterns: [{ regex: into('db', 'services', 'http', 'web', 'jobs', 'mail', 'middleware', 'cli', 'config', 'workers', 'dev', 'test'), message: 'src/domain is pure rules: it imports nothing but itself' }],
-        },
-      ],
-    },
-  },
-  layer(['src/db/**/*.ts'], 'src/db (repositories) is below the services: it imports the domain and migrations only', [
-    into('services', 'http', 'web', 'jobs', 'mail', 'middleware', 'cli', 'workers', 'dev', 'test'),
-  ]),
-  layer(['src/jobs/**/*.ts'], 'src/jobs (the job registry and producer) is below the services', [
-    into('db', 'services', 'http', 'web', 'mail', 'middleware', 'cli', 'workers', 'dev', 'test'),
-  ]),
-  {
-    files: ['src/mail/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { regex: into('services', 'http', 'web', 'jobs', 'middleware', 'cli', 'workers', 'dev', 'test'), message: 'src/mail (transport, templates) is below the services' },
-            { regex: into('db'), message: 'src/mail may use the Database types only', allowTypeImports: true },
-          ],
-        },
-      ],
-    },
-  },
-  layer(['src/services/**/*.ts'], 'services are called by http, web and workers, never the other way', [
-    into('http', 'web', 'middleware', 'cli', 'workers', 'dev', 'test'),
-  ]),
-  layer(['src/middleware/**/*.ts'], 'src/middleware is shared by http and web: it knows errors and the logger only', [
-    into('db', 'services', 'http', 'web', 'jobs', 'mail', 'cli', 'workers', 'dev', 'test'),
-  ]),
-  {
-    // the rules match climbs out of a folder (../web/), so a folder importing itself is fine
-    files: ['src/http/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { regex: '^(\\.\\./)+web/', message: 'the API (src/http) and the pages (src/web) never import each other: src/app.ts mounts both' },
-            { regex: into('jobs', 'mail', 'cli', 'workers', 'dev', 'test'), message: 'routes call services; they do not reach past them' },
-            { regex: into('db'), message: 'routes call services; only the Database types may be imported from src/db', allowTypeImports: true },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/web/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { regex: '^(\\.\\./)+http/', message: 'the API (src/http) and the pages (src/web) never import each other: src/app.ts mounts both' },
-            { regex: into('jobs', 'mail', 'cli', 'workers', 'dev', 'test'), message: 'routes call services; they do not reach past them' },
-            { regex: into('db'), message: 'routes call services; only the Database types may be imported from src/db', allowTypeImports: true },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['workers/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { regex: '^\\.\\./src/(http|web|middleware|cli)/', message: 'workers call services; they have no HTTP' },
-            { regex: '^\\.\\./src/db/', message: 'workers call services, not repositories (only the Database types may be imported)', allowTypeImports: true },
-            { regex: into('dev', 'test'), message: 'production code never imports the demo tooling (dev/) or the tests' },
-          ],
-        },
-      ],
-    },
-  },
+  ...MODULES.map(moduleRules),
+  ...MODULES.map(routeRules),
   {
     // response bodies in tests are read loosely; the assertions say what they must hold
     files: ['test/**', '**/*.test.ts'],

@@ -5,7 +5,19 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { CLOCK_KINDS, FORWARD_CLOCKS, parseDayEnd } from '../src/kernel/working-days.js';
+
+/** How a clock of days is counted (an agency's contact clock): the settings' own words, which the kernel's clocks use. */
+export const CLOCK_KINDS = ['calendar_days', 'working_days'] as const;
+/** How the hub's forward clock (T1) is counted. */
+export const FORWARD_CLOCKS = ['hours', 'next_working_day'] as const;
+
+/** 'HH:MM' (00:01 to 24:00) as minutes past midnight; undefined when it is not such a time. */
+export function parseDayEnd(hhmm: string): number | undefined {
+  const m = /^([01]\d|2[0-4]):([0-5]\d)$/.exec(hhmm);
+  if (!m) return undefined;
+  const minutes = Number(m[1]) * 60 + Number(m[2]);
+  return minutes >= 1 && minutes <= 1440 ? minutes : undefined;
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -23,7 +23,7 @@ import { loadEnvOrExit, onShutdownSignals } from '../src/platform/process.js';
 import { createUserWithToken, issueToken, revokeUserTokens, type UserDeps } from '../src/modules/accounts/user.service.js';
 import { setPassword } from '../src/modules/accounts/password.service.js';
 import { startWorkers } from '../workers/index.js';
-import { createWorkerDeps } from '../src/platform/jobs/worker.js';
+import { createWorkerDeps } from '../src/context.js';
 
 const DEMO_USERS: { role: Role; name: string; email: string; agency?: string; organisation?: string }[] = [
   { role: 'link_worker', name: 'Demo link worker', email: 'link-worker@demo.signpost.example.org', organisation: 'voluntary' },

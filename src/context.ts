@@ -7,7 +7,10 @@ import type { Env } from '../config/env.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { randomIds, type IdGenerator } from './kernel/ids.js';
 import { createDb } from './platform/db/kysely.js';
-import { createProducer } from './platform/jobs/producer.js';
+import { Redis } from 'ioredis';
+import { createProducer, redisOptions } from './platform/jobs/producer.js';
+import type { WorkerDeps } from './platform/jobs/worker.js';
+import { createMailer } from './platform/mail/transport.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import type { ServiceDeps } from './platform/deps.js';
 import { HolidayCalendar } from './modules/clocks/index.js';
@@ -54,6 +57,28 @@ export function createContext({ env, role, logger, clock, ids }: ContextOptions)
     async close() {
       await jobs.close();
       await db.destroy();
+    },
+  };
+}
+
+/** Builds the real dependencies for a worker process; close() ends the mailer, the pool and Redis. */
+export function createWorkerDeps(env: Env, logger?: Logger): WorkerDeps & { close(): Promise<void> } {
+  const ctx = createContext({ env, role: 'worker', logger });
+  const mailer = createMailer(env, (err) => ctx.logger.warn({ err: err.message }, 'mail transport error; the next send opens a new connection'));
+  const connections: Redis[] = [];
+  return {
+    ...ctx,
+    mailer,
+    redis() {
+      const r = new Redis(env.REDIS_URL, redisOptions('wait'));
+      r.on('error', (err) => ctx.logger.warn({ err: err.message }, 'redis connection error (worker)'));
+      connections.push(r);
+      return r;
+    },
+    async close() {
+      mailer.close();
+      await ctx.close();
+      await Promise.all(connections.map((r) => r.quit().catch(() => r.disconnect())));
     },
   };
 }

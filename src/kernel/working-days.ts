@@ -12,13 +12,13 @@
  * - Calendar-day promises are days, not moments: src/kernel/promise.ts counts them.
  * - Hours (the forward clock's `hours`) are elapsed time: 24 hours is 24 hours.
  */
+import type { CLOCK_KINDS, FORWARD_CLOCKS } from '../../config/env.js';
 import { HOUR } from './clock.js';
 import { londonDay, londonMoment } from './uk-dates.js';
 
-export const CLOCK_KINDS = ['calendar_days', 'working_days'] as const;
+// the settings' words for the clocks (config/env.ts validates them; the kernel counts with them)
+export { CLOCK_KINDS, FORWARD_CLOCKS, parseDayEnd } from '../../config/env.js';
 export type ClockKind = (typeof CLOCK_KINDS)[number];
-
-export const FORWARD_CLOCKS = ['hours', 'next_working_day'] as const;
 export type ForwardClock = (typeof FORWARD_CLOCKS)[number];
 
 export interface WorkingCalendar {
@@ -28,13 +28,6 @@ export interface WorkingCalendar {
   dayEndsAtMinute: number;
 }
 
-/** 'HH:MM' (00:01 to 24:00) as minutes past midnight; undefined when it is not such a time. */
-export function parseDayEnd(hhmm: string): number | undefined {
-  const m = /^([01]\d|2[0-4]):([0-5]\d)$/.exec(hhmm);
-  if (!m) return undefined;
-  const minutes = Number(m[1]) * 60 + Number(m[2]);
-  return minutes >= 1 && minutes <= 1440 ? minutes : undefined;
-}
 
 function dayNumber(day: string): number {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];

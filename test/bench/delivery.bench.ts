@@ -17,7 +17,7 @@ import { SmtpSink } from '../../dev/smtp-sink.js';
 import { startServer } from '../../src/server.js';
 import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
 import { startWorkers } from '../../workers/index.js';
-import { createWorkerDeps } from '../../src/platform/jobs/worker.js';
+import { createWorkerDeps } from '../../src/context.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
 
 const DB_NAME = 'signpost_bench_delivery';

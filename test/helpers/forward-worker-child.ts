@@ -6,7 +6,7 @@
  */
 import { loadEnv } from '../../config/env.js';
 import { createForwardWorker } from '../../src/modules/forwarding/forward-referral.worker.js';
-import { createWorkerDeps } from '../../src/platform/jobs/worker.js';
+import { createWorkerDeps } from '../../src/context.js';
 
 const deps = createWorkerDeps(loadEnv());
 deps.workerOptions = { lockDuration: 1_000, stalledInterval: 500 };

@@ -13,6 +13,7 @@ import type { Consent } from '../../platform/db/database.js';
 import { findQuestionTexts, findReferralDetail, listReferralEvents, listReferralRows } from './referral.repository.js';
 import { REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
+import { findReferralRoutings } from '../intake/index.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { accessTo, agencyListShowsPerson, allowedFor, type Channel } from './referral-access.js';
 import { recordAudit, recordAudits } from '../audit/index.js';
@@ -201,4 +202,9 @@ export async function getReferralForActor(
     personErased: r.personErasedAt !== null,
     allowedNext: r.personErasedAt ? [] : allowedFor(r, actor),
   };
+}
+
+/** How capacity shaped a referral when it was made (a fallback used and why, a wait), for its page; the caller has authorised the read. */
+export async function referralRoutingNote(deps: Pick<ServiceDeps, 'db'>, referralId: string): Promise<string | null> {
+  return (await findReferralRoutings(deps.db, [referralId])).get(referralId)?.note ?? null;
 }

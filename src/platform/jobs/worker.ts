@@ -4,12 +4,9 @@
  * Redis restart instead of failing jobs), and a child logger per job.
  */
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
-import { Redis } from 'ioredis';
-import type { Env } from '../../../config/env.js';
-import { createContext } from '../../context.js';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { redisOptions } from './producer.js';
-import { createMailer, type Mailer } from '../mail/transport.js';
+import type { Mailer } from '../mail/transport.js';
 import type { ServiceDeps } from '../deps.js';
 import { queueConcurrency, type QueueName } from './registry.js';
 
@@ -41,26 +38,4 @@ export function createQueueWorker<R>(deps: WorkerDeps, queue: QueueName, process
 export function jobLogger(deps: Pick<WorkerDeps, 'logger'>, queue: QueueName, job: Job): Logger {
   const data = job.data as { requestId?: string } | undefined;
   return deps.logger.child({ queue, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, requestId: data?.requestId });
-}
-
-/** Builds the real dependencies for a worker process; close() ends the mailer, the pool and Redis. */
-export function createWorkerDeps(env: Env, logger?: Logger): WorkerDeps & { close(): Promise<void> } {
-  const ctx = createContext({ env, role: 'worker', logger });
-  const mailer = createMailer(env, (err) => ctx.logger.warn({ err: err.message }, 'mail transport error; the next send opens a new connection'));
-  const connections: Redis[] = [];
-  return {
-    ...ctx,
-    mailer,
-    redis() {
-      const r = new Redis(env.REDIS_URL, redisOptions('wait'));
-      r.on('error', (err) => ctx.logger.warn({ err: err.message }, 'redis connection error (worker)'));
-      connections.push(r);
-      return r;
-    },
-    async close() {
-      mailer.close();
-      await ctx.close();
-      await Promise.all(connections.map((r) => r.quit().catch(() => r.disconnect())));
-    },
-  };
 }

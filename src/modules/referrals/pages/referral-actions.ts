@@ -10,11 +10,10 @@ import { AppError } from '../../../kernel/errors.js';
 import type { Principal } from '../../../kernel/principal.js';
 import type { Channel } from '../referral-access.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { getReferralForActor, transitionReferral, transitionSchema } from '../referral.service.js';
+import { getReferralForActor, referralRoutingNote, transitionReferral, transitionSchema } from '../referral.service.js';
 import { flashFor, formValues } from '../../../platform/pages/forms.js';
 import { page, STATUS_LABELS } from '../../../platform/pages/render.js';
 import { listOutcomes, listAgencies } from '../../directory/index.js';
-import { findReferralRoutings } from '../../intake/index.js';
 
 export type ActionField = 'reason' | 'outcome' | 'note' | 'onHoldUntil' | 'targetAgencyId';
 
@@ -106,7 +105,7 @@ export async function showReferral(
       main,
       others,
       history: historyOf(r.events),
-      routingNote: (await findReferralRoutings(deps.db, [r.id])).get(r.id)?.note ?? null,
+      routingNote: await referralRoutingNote(deps, r.id),
       // a held referral waits until its day; from that day it is simply being sent
       today: londonDay(deps.clock.now()),
       outcomes,
