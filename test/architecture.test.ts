@@ -168,8 +168,10 @@ describe('each table is written by one repository', () => {
       }
     }
     expect(writers.size).toBeGreaterThan(15);
+    // the platform's own bookkeeping: which version of each SQL file the database runs
+    const PLATFORM_WRITERS: Record<string, string> = { sqlFiles: 'src/platform/db/sql-files.ts' };
     const problems = [...writers]
-      .filter(([, files]) => files.size !== 1 || ![...files][0]!.match(/^src\/modules\/[a-z-]+\/[a-z-]+\.repository\.ts$/))
+      .filter(([table, files]) => files.size !== 1 || ![...files][0]!.match(/^src\/modules\/[a-z-]+\/[a-z-]+\.repository\.ts$/) && [...files][0] !== PLATFORM_WRITERS[table])
       .map(([table, files]) => `${table}: ${[...files].join(', ')}`);
     expect(problems).toEqual([]);
   });

@@ -108,6 +108,7 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   report_rolled_days: 'the days the report rollup has made',
   report_stale_days: 'the days whose report rollup is out of date',
   bank_holidays: 'the England and Wales bank holidays the working-day clocks skip',
+  sql_files: 'which version (SHA-256) of each function and trigger file the database runs',
   audit_checkpoints: "the audit chain's daily heads (a place in the chain and its hash): no person",
   kysely_migration: 'the schema version',
   kysely_migration_lock: 'the schema version',

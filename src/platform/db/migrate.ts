@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type MigrationResult } from 'kysely/migration';
 import pg from 'pg';
+import { applySqlFiles } from './sql-files.js';
 import { migrations } from '../../../migrations/index.js';
 
 /** CREATE DATABASE when the one named in the URL does not exist (connects to `postgres`). */
@@ -34,5 +35,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) throw error;
+  // the functions and triggers, as their .sql files say now (sql-files.ts)
+  await applySqlFiles(db, { all: results.length > 0 });
   return results;
 }
