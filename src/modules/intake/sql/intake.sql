@@ -81,8 +81,7 @@ BEGIN
       FROM jsonb_to_recordset(coalesce(p->'capacitySeen', '[]')) AS x(agency_id uuid, status text, wait_weeks int, closed_until date, contact_days int, contact_clock text)
       JOIN agencies a ON a.id = x.agency_id
       LEFT JOIN agency_capacity c ON c.agency_id = x.agency_id
-      CROSS JOIN LATERAL (SELECT CASE WHEN c.agency_id IS NULL OR (c.status = 'closed' AND c.closed_until <= today)
-                                      THEN 'accepting' ELSE c.status END AS status) e
+      CROSS JOIN LATERAL (SELECT signpost_capacity_now(c.status, c.closed_until, today) AS status) e
      WHERE x.status IS DISTINCT FROM e.status
         OR (e.status = 'waiting_list' AND x.wait_weeks IS DISTINCT FROM c.wait_weeks)
         OR (e.status = 'closed' AND x.closed_until IS DISTINCT FROM c.closed_until)
