@@ -151,6 +151,23 @@ describe('the modules', () => {
   });
 });
 
+describe('a referral’s step', () => {
+  it('is decided and applied in one place (referrals/referral-step.ts), whoever asks', () => {
+    const files = tsFiles(join(ROOT, 'src'));
+    const calling = (name: string) =>
+      files.filter((f) => new RegExp(`\\b${name}\\(`).test(readFileSync(f, 'utf8').replace(new RegExp(`export (async )?function ${name}\\(`), ''))).map((f) => relative(ROOT, f));
+    // the lifecycle's judge is called by the step alone, and so is the one status-changing write
+    expect(calling('decideTransition')).toEqual(['src/modules/referrals/referral-step.ts']);
+    expect(calling('updateReferralIfStatus')).toEqual(['src/modules/referrals/referral-step.ts']);
+    // and those who ask for a step (an agency or the hub, a consent withdrawal, the forward worker) go through it
+    expect(calling('applyReferralStep').sort()).toEqual([
+      'src/modules/forwarding/forward.service.ts',
+      'src/modules/people/consent.service.ts',
+      'src/modules/referrals/referral-transition.service.ts',
+    ]);
+  });
+});
+
 const camel = (s: string) => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 describe('each table is written by one repository', () => {

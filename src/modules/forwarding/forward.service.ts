@@ -23,6 +23,7 @@
  * never goes, or it went and the referral had ended meanwhile: then the agency is told at once,
  * in the same transaction, not to act on it (recordSentAfterEnding).
  */
+import { sql } from 'kysely';
 import { SYSTEM_ACTOR } from '../../kernel/actors.js';
 import { callDayStarts, followUpDueAt, promiseSettings } from '../../kernel/promise.js';
 import type { Executor } from '../../platform/db/database.js';
@@ -35,9 +36,9 @@ import type { MailError, Mailer } from '../../platform/mail/transport.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { CONSENT_WITHDRAWN } from '../../kernel/referral-state.js';
 import { resolveReferralAlerts, ensureForwardNotification, markForwardNotificationUnsent, requeueFailedForwardNotification, raiseAlert, busyError, claimForSending, sendClaimed, createNotification, dispatchNotifications } from '../notifications/index.js';
-import { resolveBreach, type HolidayCalendar } from '../clocks/index.js';
+import type { HolidayCalendar } from '../clocks/index.js';
 import { findCapacityRecord } from '../capacity/index.js';
-import { appendReferralEvent, findReferralStatus, lockForRecordingForward, markForwarded, markForwardFailed, markSentAfterEnding, recordForwardAttempt, renderConsentWithdrawnMail, renderEndedWhileSendingMail, createAgencyLink } from '../referrals/index.js';
+import { appendReferralEvent, applyReferralStep, findReferralStatus, lockForRecordingForward, markSentAfterEnding, recordForwardAttempt, renderConsentWithdrawnMail, renderEndedWhileSendingMail, createAgencyLink } from '../referrals/index.js';
 import { scheduleFollowUp } from '../follow-up/index.js';
 
 /** Where the forward mail's signed link goes; replaced at send time, never stored filled in. */
@@ -65,10 +66,17 @@ export async function recordForwarded(
 ): Promise<{ followUpId: string; dueAt: Date } | null | 'ended'> {
   const status = await lockForRecordingForward(trx, referral);
   if (status !== 'pending') return status === 'forwarded' ? null : 'ended';
-  const updated = await markForwarded(trx, { id: referral.id, at, messageId: mail.messageId });
-  if (!updated) return null;
-  await appendReferralEvent(trx, { ...SYSTEM_ACTOR, referralId: referral.id, at, fromStatus: 'pending', toStatus: 'forwarded', note: `mail ${mail.messageId} to ${mail.recipient}` });
-  await resolveBreach(trx, referral.id, 'forward', at);
+  const step = await applyReferralStep(trx, {
+    referral: { id: referral.id, status: 'pending', forwardedAt: null, contactedAt: null },
+    to: 'forwarded',
+    actor: 'system',
+    by: SYSTEM_ACTOR,
+    at,
+    note: `mail ${mail.messageId} to ${mail.recipient}`,
+    set: { forwardedAt: at, forwardMessageId: mail.messageId, forwardAttempts: sql<number>`forward_attempts + 1`, lastForwardError: null },
+  });
+  if (!step.ok) return null;
+  const updated = step.row;
   await resolveReferralAlerts(trx, referral.id, 'agency_paused', null, at);
   await resolveReferralAlerts(trx, referral.id, 'agency_closed', null, at);
   if (!updated.contactDueAt) throw new Error(`referral ${referral.id} has no contact deadline`);
@@ -115,8 +123,16 @@ export async function recordRefusedForGood(
   err: MailError,
   at: Date,
 ): Promise<string | null> {
-  if (!(await markForwardFailed(trx, { id: referral.id, at, error: err.message }))) return null;
-  await appendReferralEvent(trx, { ...SYSTEM_ACTOR, referralId: referral.id, at, fromStatus: 'pending', toStatus: 'forward_failed', reason: `mail refused: ${err.message}` });
+  const step = await applyReferralStep(trx, {
+    referral: { id: referral.id, status: 'pending', forwardedAt: null, contactedAt: null },
+    to: 'forward_failed',
+    actor: 'system',
+    by: SYSTEM_ACTOR,
+    at,
+    reason: `mail refused: ${err.message}`,
+    set: { forwardAttempts: sql<number>`forward_attempts + 1`, lastForwardError: err.message.slice(0, 1000) },
+  });
+  if (!step.ok) return null;
   return raiseAlert(
     trx,
     deps,

@@ -12,7 +12,7 @@ import { insertConsentWithdrawal } from './consent.repository.js';
 import type { Executor } from '../../platform/db/database.js';
 import { lockPerson } from './person.repository.js';
 import { personIdsOf } from '../../platform/db/person-keys.js';
-import { CONSENT_WITHDRAWN, decideTransition, type ReferralStatus } from '../../kernel/referral-state.js';
+import { CONSENT_WITHDRAWN } from '../../kernel/referral-state.js';
 import { badRequest, conflict, notFound, type ErrorDetail } from '../../kernel/errors.js';
 import type { HubContact } from '../../platform/mail/hub-signature.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
@@ -20,9 +20,8 @@ import type { ServiceDeps } from '../../platform/deps.js';
 import { findAgency } from '../directory/index.js';
 import { recordAudit } from '../audit/index.js';
 import { resolveReferralAlerts, createNotification, dispatchNotifications } from '../notifications/index.js';
-import { resolveBreach } from '../clocks/index.js';
 import { cancelFollowUpOf, referralsOfSubmission } from '../follow-up/index.js';
-import { appendReferralEvent, lockLiveReferralsOfPerson, updateReferralIfStatus, renderConsentWithdrawnMail } from '../referrals/index.js';
+import { applyReferralStep, lockLiveReferralsOfPerson, renderConsentWithdrawnMail } from '../referrals/index.js';
 import { submittedFor, closeSubmissionIfDone } from '../intake/index.js';
 
 export const consentWithdrawalSchema = z.strictObject({
@@ -115,22 +114,17 @@ async function cancelReferral(
   words: string | null,
   now: Date,
 ): Promise<string | null> {
-  const decision = decideTransition(r.status as ReferralStatus, { to: 'cancelled', actor: 'hub', reason: CONSENT_WITHDRAWN });
   // every live status may be cancelled by the hub (kernel/referral-state.ts); locked, so it cannot have moved
-  if (!decision.ok) throw new Error(`a ${r.status} referral cannot be cancelled`);
-  await updateReferralIfStatus(trx, r.id, r.status, { status: 'cancelled', closedAt: now, onHoldUntil: null, updatedAt: now });
-  await appendReferralEvent(trx, {
-    referralId: r.id,
+  const step = await applyReferralStep(trx, {
+    referral: r,
+    to: 'cancelled',
+    actor: 'hub',
+    by: { actorUserId: principal.userId, actorLabel: principal.name },
     at: now,
-    actorUserId: principal.userId,
-    actorLabel: principal.name,
-    fromStatus: r.status,
-    toStatus: 'cancelled',
     reason: CONSENT_WITHDRAWN,
     note: words,
   });
-  await resolveBreach(trx, r.id, 'contact', now);
-  if (r.status === 'pending' || r.status === 'forward_failed') await resolveBreach(trx, r.id, 'forward', now);
+  if (!step.ok) throw new Error(`a ${r.status} referral could not be cancelled for the withdrawal`);
   if (r.status === 'rejected') await resolveReferralAlerts(trx, r.id, 'referral_rejected', principal.userId, now);
   if (r.forwardedAt === null) return null;
   const n = await createNotification(

@@ -7,5 +7,6 @@ export { agencyLinkRouter } from './pages/agency-link.routes.js';
 export { agencyRouter } from './pages/agency.routes.js';
 export { hubReferralsRouter } from './pages/hub.routes.js';
 export { renderConsentWithdrawnMail, renderEndedWhileSendingMail } from './referral-ended-mail.js';
-export { appendReferralEvent, countHeldReferrals, eraseEventText, eraseForwardErrors, findReferralStatus, listEventsOfReferrals, listReferralsAwaitingContactDueBy, lockForRecordingForward, lockLiveReferralsOfPerson, markFollowedUp, markForwardFailed, markForwarded, markSentAfterEnding, recordForwardAttempt, referralsWithParties, setFollowUpDueOnForwardedReferrals, updateReferralIfStatus } from './referral.repository.js';
+export { appendReferralEvent, countHeldReferrals, eraseEventText, eraseForwardErrors, findReferralStatus, listEventsOfReferrals, listReferralsAwaitingContactDueBy, lockForRecordingForward, lockLiveReferralsOfPerson, markFollowedUp, markSentAfterEnding, recordForwardAttempt, referralsWithParties, setFollowUpDueOnForwardedReferrals, updateReferralIfStatus } from './referral.repository.js';
 export { listReferrals } from './referral.service.js';
+export { applyReferralStep, type ReferralStep, type StepOutcome } from './referral-step.js';

@@ -12,20 +12,19 @@
  */
 import { z } from 'zod';
 import { AppError, badRequest, conflict, forbidden, notFound, type ErrorDetail } from '../../kernel/errors.js';
-import type { Referral, ReferralsTable } from '../../platform/db/database.js';
-import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral, updateReferralIfStatus } from './referral.repository.js';
+import type { Referral } from '../../platform/db/database.js';
+import { appendReferralEvent, findReferral, hasLiveReferralForAgency, insertReferral } from './referral.repository.js';
+import { applyReferralStep, judgeStep, type Refusal } from './referral-step.js';
 import { promiseSettings, referralPromise, type AgencyClock } from '../../kernel/promise.js';
 import { ukDate } from '../../kernel/uk-dates.js';
 import { readAgencyFacts } from '../../platform/deps.js';
-import { decideTransition, REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
+import { REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
 import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { renderEndedByHubMail } from './referral-ended-mail.js';
 import { accessTo, allowedFor } from './referral-access.js';
 import { isPersonOfSubmissionErased, personOfSubmissionErased } from '../../platform/db/person-keys.js';
-import type { Updateable } from 'kysely';
 import { findAgency, activeOutcomeCodes } from '../directory/index.js';
-import { resolveBreach } from '../clocks/index.js';
 import { resolveReferralAlerts, raiseAlert, createNotification, dispatchNotifications } from '../notifications/index.js';
 import { closeSubmissionIfDone, reopenSubmission } from '../intake/index.js';
 
@@ -58,6 +57,18 @@ class MovedMeanwhile extends Error {}
  */
 const personErased = () => conflict('person_erased', 'This person’s details were erased, so their referrals cannot be reopened or changed.');
 
+/** A refused step as the API answers it: 409 with the allowed next states, or 400 naming the field. */
+function refusal(r: Refusal, allowed: ReferralStatus[], to: string): AppError {
+  switch (r.code) {
+    case 'illegal_transition':
+      return illegal(r.from, allowed, to);
+    case 'missing_field':
+      return badRequest(r.message, [{ path: r.field, message: `is required to move a referral to ${to}` }]);
+    case 'invalid_outcome':
+      return new AppError(400, 'invalid_request', 'unknown outcome', [{ path: 'outcome', message: `must be one of: ${r.allowed.join(', ')}`, allowed: r.allowed }]);
+  }
+}
+
 function illegal(from: string, allowed: ReferralStatus[], to: string) {
   // lost a race to another move: the step may still be allowed from where it is now
   const message = allowed.includes(to as ReferralStatus)
@@ -81,25 +92,12 @@ export async function transitionReferral(
   if (await isPersonOfSubmissionErased(deps.db, current.submissionId)) throw personErased();
 
   const now = deps.clock.now();
-  const decision = decideTransition(current.status as ReferralStatus, {
-    ...request,
-    actor: who,
-    wasForwarded: current.forwardedAt !== null,
-    // a completion is judged against the codes the hub offers now
-    ...(request.to === 'completed' ? { outcomes: await activeOutcomeCodes(deps.db) } : {}),
-  });
-  if (!decision.ok) {
-    switch (decision.code) {
-      case 'illegal_transition':
-        throw illegal(decision.from, allowedFor(current, who), request.to);
-      case 'missing_field':
-        throw badRequest(decision.message, [{ path: decision.field, message: `is required to move a referral to ${request.to}` }]);
-      case 'invalid_outcome':
-        throw new AppError(400, 'invalid_request', 'unknown outcome', [
-          { path: 'outcome', message: `must be one of: ${decision.allowed.join(', ')}`, allowed: decision.allowed },
-        ]);
-    }
-  }
+  // a completion is judged against the codes the hub offers now
+  const outcomes = request.to === 'completed' ? await activeOutcomeCodes(deps.db) : undefined;
+  const asked = { ...request, referral: current, actor: who, outcomes };
+  // the early answer, before anything is written; the step is judged again as it is applied
+  const decision = judgeStep(asked);
+  if (!decision.ok) throw refusal(decision, allowedFor(current, who), request.to);
   const to = decision.to;
   const problems: ErrorDetail[] = [];
   if (to === 'on_hold' && request.onHoldUntil! < now.toISOString().slice(0, 10)) {
@@ -120,17 +118,6 @@ export async function transitionReferral(
   }
   if (problems.length) throw badRequest('invalid transition', problems);
 
-  const set: Updateable<ReferralsTable> = {
-    status: to,
-    updatedAt: now,
-    // only meaningful while on hold
-    onHoldUntil: to === 'on_hold' ? request.onHoldUntil! : null,
-  };
-  if (to === 'contacted') set.contactedAt = current.contactedAt ?? now;
-  if (decision.closes) set.closedAt = now;
-  if (decision.reopen) Object.assign(set, { closedAt: null, outcome: null });
-  if (to === 'completed') set.outcome = request.outcome!;
-
   // a new agency: a new promise to the person, by the same rule as at intake
   const promise = targetClock ? referralPromise({ from: now, heldUntil: null, agency: targetClock }, promiseSettings(deps.env), await deps.holidays.get()) : null;
   const replacement: TransitionResult['replacement'] = promise
@@ -143,7 +130,6 @@ export async function transitionReferral(
         contactDueAt: promise.contactDueAt,
       }
     : null;
-  if (replacement) set.reroutedToId = replacement.id;
   const notificationIds: string[] = [];
   let updated: Referral;
   try {
@@ -171,25 +157,17 @@ export async function transitionReferral(
           note: `re-routed from ${current.reference}`,
         });
       }
-      const row = await updateReferralIfStatus(trx, current.id, decision.from, set);
-      if (!row) throw new MovedMeanwhile();
-      await appendReferralEvent(trx, {
-        referralId: current.id,
+      const step = await applyReferralStep(trx, {
+        ...asked,
+        by: { actorUserId: principal.userId, actorLabel: principal.name },
         at: now,
-        actorUserId: principal.userId,
-        actorLabel: principal.name,
-        fromStatus: decision.from,
-        toStatus: to,
-        reason: request.reason,
-        outcome: to === 'completed' ? request.outcome : null,
-        note: request.note,
+        set: replacement ? { reroutedToId: replacement.id } : undefined,
       });
-      // T2 stops when the person is reached or the referral closes; T1 stops if it closes unforwarded
-      if (to === 'contacted' || decision.closes) await resolveBreach(trx, current.id, 'contact', now);
-      if (decision.closes && (decision.from === 'pending' || decision.from === 'forward_failed')) await resolveBreach(trx, current.id, 'forward', now);
-      if (decision.from === 'rejected') await resolveReferralAlerts(trx, current.id, 'referral_rejected', principal.userId, now);
+      if (!step.ok) throw 'moved' in step ? new MovedMeanwhile() : refusal(step.refused, allowedFor(current, who), to);
+      const row = step.row;
+      if (step.from === 'rejected') await resolveReferralAlerts(trx, current.id, 'referral_rejected', principal.userId, now);
       // it will not go to its agency now: the alerts about sending it are answered
-      if (decision.closes && (decision.from === 'pending' || decision.from === 'forward_failed')) {
+      if (step.closes && (step.from === 'pending' || step.from === 'forward_failed')) {
         for (const kind of ['agency_paused', 'agency_closed', 'forward_failed']) await resolveReferralAlerts(trx, current.id, kind, principal.userId, now);
       }
       if (to === 'rejected') {
@@ -215,8 +193,8 @@ export async function transitionReferral(
           if (n.created) notificationIds.push(n.id);
         }
       }
-      if (decision.reopen) await reopenSubmission(trx, current.submissionId);
-      if (decision.closes) {
+      if (step.reopen) await reopenSubmission(trx, current.submissionId);
+      if (step.closes) {
         const closed = await closeSubmissionIfDone(trx, deps, current.submissionId, now);
         if (closed.notificationId) notificationIds.push(closed.notificationId);
       }

@@ -3,8 +3,8 @@
  * event of its history, is written here (the intake function writes the first rows, in one
  * round trip: submission.repository.ts). Events are append-only (a trigger refuses the rest).
  */
-import { sql, type Updateable } from 'kysely';
-import type { Executor, NewReferral, ReferralsTable } from '../../platform/db/database.js';
+import { sql, type UpdateObject } from 'kysely';
+import type { Database, Executor, NewReferral } from '../../platform/db/database.js';
 import { erasedMailError } from '../../platform/db/mail-error-text.js';
 import { byReference, compareReferences } from '../../platform/db/reference-order.js';
 
@@ -142,7 +142,7 @@ export async function listEventsOfReferrals(db: Executor, referralIds: string[])
  * The conditional update every status change goes through: it applies only while the referral
  * is still in `from`, so two concurrent moves cannot both win. Undefined when it moved meanwhile.
  */
-export async function updateReferralIfStatus(trx: Executor, id: string, from: string, set: Updateable<ReferralsTable>) {
+export async function updateReferralIfStatus(trx: Executor, id: string, from: string, set: UpdateObject<Database, 'referrals'>) {
   return trx.updateTable('referrals').set(set).where('id', '=', id).where('status', '=', from).returningAll().executeTakeFirst();
 }
 
@@ -219,35 +219,6 @@ export async function markSentAfterEnding(trx: Executor, r: { id: string; at: Da
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;
-}
-
-/** pending -> forwarded (its contact clock, stored since it was made, starts running); undefined when no longer pending. */
-export async function markForwarded(trx: Executor, r: { id: string; at: Date; messageId: string }) {
-  return trx
-    .updateTable('referrals')
-    .set({
-      status: 'forwarded',
-      forwardedAt: r.at,
-      forwardMessageId: r.messageId,
-      forwardAttempts: sql`forward_attempts + 1`,
-      lastForwardError: null,
-      updatedAt: r.at,
-    })
-    .where('id', '=', r.id)
-    .where('status', '=', 'pending')
-    .returning(['id', 'status', 'submissionId', 'forwardedAt', 'contactDueAt'])
-    .executeTakeFirst();
-}
-
-/** pending -> forward_failed after a permanent refusal; undefined when no longer pending. */
-export async function markForwardFailed(trx: Executor, r: { id: string; at: Date; error: string }) {
-  return trx
-    .updateTable('referrals')
-    .set({ status: 'forward_failed', forwardAttempts: sql`forward_attempts + 1`, lastForwardError: r.error.slice(0, 1000), updatedAt: r.at })
-    .where('id', '=', r.id)
-    .where('status', '=', 'pending')
-    .returning(['id'])
-    .executeTakeFirst();
 }
 
 /** A temporary failure: the referral stays pending, the attempt and error are kept. */
