@@ -141,17 +141,9 @@ BEGIN
   END IF;
 
   IF matched = 'sure' THEN
-    -- The latest details; what each checklist said stays in person_versions. A person known
-    -- from one checklist has no version (the people row is what it said): the first time a
-    -- second checklist changes the row, the details it replaces become the first one's version.
-    INSERT INTO person_versions (id, person_id, submission_id, recorded_at, given_name, family_name, date_of_birth, postcode,
-                                 phone, email, address_line, preferred_contact, language, access_needs, nhs_number)
-      SELECT gen_random_uuid(), o.id, f.id, f.received_at, o.given_name, o.family_name, o.date_of_birth, o.postcode,
-             o.phone, o.email, o.address_line, o.preferred_contact, o.language, o.access_needs, o.nhs_number
-        FROM people o
-        JOIN LATERAL (SELECT s.id, s.received_at FROM submissions s WHERE s.person_id = o.id
-                       ORDER BY s.received_at, s.id LIMIT 1) f ON true
-       WHERE o.id = pid AND NOT EXISTS (SELECT 1 FROM person_versions v WHERE v.person_id = pid);
+    -- The latest details; what each checklist said stays in person_versions: the details this
+    -- checklist replaces become the first one's version if it has none (people/sql/person-versions.sql).
+    PERFORM signpost_keep_first_version(pid);
     UPDATE people SET
       given_name = per->>'given_name', family_name = per->>'family_name', postcode = per->>'postcode',
       norm_given = ng, norm_family = nf, norm_postcode = npc,
