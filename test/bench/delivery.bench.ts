@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { loadEnv } from '../../config/env.js';
-import { createContext } from '../../src/context.js';
+import { createContext, createWorkerDeps } from '../../src/context.js';
 import { createDb } from '../../src/platform/db/kysely.js';
 import { ensureDatabase, migrateToLatest } from '../../src/platform/db/migrate.js';
 import { findQuestionnaire } from '../../src/modules/questionnaires/questionnaire.repository.js';
@@ -17,8 +17,8 @@ import { SmtpSink } from '../../dev/smtp-sink.js';
 import { startServer } from '../../src/server.js';
 import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
 import { startWorkers } from '../../workers/index.js';
-import { createWorkerDeps } from '../../src/context.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
+import { distinctPerson } from '../helpers/people.js';
 
 const DB_NAME = 'signpost_bench_delivery';
 const DB_URL = `${process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432'}/${DB_NAME}`;
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     ...process.env,
     NODE_ENV: 'production',
     SESSION_SECRET: 'bench-only-session-secret-0123456789abcdef',
+    HUB_PHONE: '020 7946 0999',
     DATABASE_URL: DB_URL,
     QUEUE_PREFIX: PREFIX,
     SMTP_URL: sink.url,
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     const yes = new Set(Array.from({ length: 1 + (i % 3) }, (_, k) => questions[(i * 7 + k * 5) % questions.length]!.id));
     const body = {
       questionnaireId: SEED_QUESTIONNAIRE_ID,
-      person: { givenName: 'Bench', familyName: `Person ${i}`, dateOfBirth: '1940-01-01', postcode: 'SE1 7PB', phone: '020 7946 0123', preferredContact: 'phone' },
+      person: distinctPerson(), // a new person each time: one person sent again would join their live referrals
       consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
       answers: Object.fromEntries(questions.map((q) => [q.id, yes.has(q.id)])),
     };

@@ -21,6 +21,7 @@ import { createUserWithToken } from '../../src/modules/accounts/user.service.js'
 import { submitQuestionnaire } from '../../src/modules/intake/submission.service.js';
 import { submissionBodySchema } from '../../src/modules/intake/submission.schema.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
+import { distinctPerson } from '../helpers/people.js';
 import { productionArgs } from './production-command.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench_runtime';
@@ -58,7 +59,7 @@ async function prepare(): Promise<string> {
         const yes = new Set([questions[i % questions.length]!.id, questions[(i * 7) % questions.length]!.id]);
         const body = submissionBodySchema.parse({
           questionnaireId: q.id,
-          person: { givenName: 'Bench', familyName: `Person ${i}`, dateOfBirth: '1944-04-04', postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
+          person: distinctPerson(),
           consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
           answers: Object.fromEntries(questions.map((x) => [x.id, yes.has(x.id)])),
         });

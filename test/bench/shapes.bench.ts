@@ -18,6 +18,7 @@ import { ensureDatabase, migrateToLatest } from '../../src/platform/db/migrate.j
 import { seedDemo } from '../../src/cli/seed.js';
 import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
+import { distinctPerson } from '../helpers/people.js';
 import { productionArgs } from './production-command.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench_shapes';
@@ -27,7 +28,7 @@ const PER_SHAPE = 200;
 const AT_ONCE = 4;
 
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
-const SHAPES: { name: string; body: string | Buffer; gzip?: boolean }[] = [
+const SHAPES: { name: string; body: string | Buffer | (() => string); gzip?: boolean }[] = [
   { name: 'nested 5,000 levels (10 kB)', body: deep(5_000) },
   { name: 'nested 50,000 levels (100 kB)', body: deep(49_000) },
   { name: 'nested 1,000,000 levels, gzip', body: gzipSync(deep(1_000_000)), gzip: true },
@@ -48,12 +49,14 @@ async function main() {
   const q = (await ctx.questionnaires.get(seeded.questionnaireId))!;
   await ctx.close();
   const questions = q.sections.flatMap((s) => s.questions);
-  SHAPES.at(-1)!.body = JSON.stringify({
-    questionnaireId: q.id,
-    person: { givenName: 'Bench', familyName: 'Shapes', dateOfBirth: '1944-04-04', postcode: 'SE1 7PB', phone: '020 7946 0000', preferredContact: 'phone' },
-    consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
-    answers: Object.fromEntries(questions.map((x, i) => [x.id, i === 0])),
-  });
+  // a new person in each valid checklist: one person sent again would join their live referrals
+  SHAPES.at(-1)!.body = () =>
+    JSON.stringify({
+      questionnaireId: q.id,
+      person: distinctPerson(),
+      consent: { given: true, by: 'person', sharingAgreed: true, recordedAt: new Date().toISOString() },
+      answers: Object.fromEntries(questions.map((x, i) => [x.id, i === 0])),
+    });
 
   const file = join(tmpdir(), `signpost-loop-${process.pid}.json`);
   const args = productionArgs('start');
@@ -80,7 +83,7 @@ async function main() {
             const res = await fetch(`http://127.0.0.1:${PORT}/api/v1/submissions`, {
               method: 'POST',
               headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json', ...(shape.gzip ? { 'content-encoding': 'gzip' } : {}) },
-              body: shape.body,
+              body: typeof shape.body === 'function' ? shape.body() : shape.body,
             });
             await res.arrayBuffer();
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);

@@ -10,7 +10,7 @@
  * follows the pending referrals and queued mail, which this bench keeps at DUE.
  */
 import pg from 'pg';
-import { CamelCasePlugin, CompiledQuery, Kysely, PostgresDialect, sql, type CompiledQuery as CQ } from 'kysely';
+import { CamelCasePlugin, CompiledQuery, Kysely, PostgresDialect, sql, type CompiledQuery as CQ, type RawBuilder } from 'kysely';
 import { loadEnv } from '../../config/env.js';
 import type { Database } from '../../src/platform/db/database.js';
 import { migrateToLatest } from '../../src/platform/db/migrate.js';
@@ -35,12 +35,24 @@ async function admin(q: string) {
   await c.end();
 }
 
+/**
+ * One person for each submission reference made from `g` in from..from+n-1, with the id
+ * md5('sweep-person-' || reference): every referral in the bench is another person's, as a hub's are.
+ */
+function personFor(reference: RawBuilder<string>, from: number, n: number) {
+  return sql`
+    INSERT INTO people (id, given_name, family_name, date_of_birth, postcode, preferred_contact, created_at, updated_at)
+    SELECT md5('sweep-person-' || ${reference})::uuid, 'Bench', translate(${reference}, '0123456789-', 'abcdefghij'),
+           DATE '1926-01-01' + (g % 10950), 'SE1 7PB', 'phone', ${NOW}, ${NOW}
+    FROM generate_series(${from}::int, ${from + n - 1}::int) g`;
+}
+
 /** Adds `n` background referrals (closed, or open but not yet due), one submission each. */
 async function addBackground(db: Kysely<Database>, from: number, n: number) {
   await sql`
-    WITH s AS (
+    WITH p AS (${personFor(sql`'BG-' || g`, from, n)}), s AS (
       INSERT INTO submissions (id, reference, questionnaire_id, person_id, submitted_by, answers, consent, status, received_at, closed_at)
-      SELECT gen_random_uuid(), 'BG-' || g, (SELECT id FROM questionnaires LIMIT 1), (SELECT id FROM people LIMIT 1),
+      SELECT gen_random_uuid(), 'BG-' || g, (SELECT id FROM questionnaires LIMIT 1), md5('sweep-person-BG-' || g)::uuid,
              (SELECT id FROM users LIMIT 1), '{}', '{}', CASE WHEN g % 10 < 6 THEN 'closed' ELSE 'open' END,
              ${NOW}::timestamptz - (g % 60) * interval '1 day', CASE WHEN g % 10 < 6 THEN ${NOW}::timestamptz ELSE NULL END
       FROM generate_series(${from}::int, ${from + n - 1}::int) g
@@ -91,9 +103,9 @@ async function addDue(db: Kysely<Database>) {
     ['T3', 'contacted'],
   ] as const) {
     await sql`
-      WITH s AS (
+      WITH p AS (${personFor(sql`${kind} || '-' || g`, 1, DUE)}), s AS (
         INSERT INTO submissions (id, reference, questionnaire_id, person_id, submitted_by, answers, consent, status, received_at)
-        SELECT gen_random_uuid(), ${kind} || '-' || g, (SELECT id FROM questionnaires LIMIT 1), (SELECT id FROM people LIMIT 1),
+        SELECT gen_random_uuid(), ${kind} || '-' || g, (SELECT id FROM questionnaires LIMIT 1), md5('sweep-person-' || ${kind} || '-' || g)::uuid,
                (SELECT id FROM users LIMIT 1), '{}', '{}', 'open', ${NOW}::timestamptz - interval '15 days'
         FROM generate_series(1, ${DUE}::int) g RETURNING id, reference
       )
@@ -140,8 +152,6 @@ async function main() {
   });
   await migrateToLatest(db);
   await seedDemo(db, NOW);
-  await sql`INSERT INTO people (id, given_name, family_name, date_of_birth, postcode, preferred_contact, created_at)
-            VALUES (gen_random_uuid(), 'Bench', 'Person', '1940-01-01', 'SE1 7PB', 'phone', ${NOW})`.execute(db);
   await sql`INSERT INTO users (id, name, email, role, created_at) VALUES (gen_random_uuid(), 'bench', 'bench@example.org', 'link_worker', ${NOW})`.execute(db);
   await addDue(db);
 

@@ -36,3 +36,12 @@ export function randomNhsNumber(): string {
     return [...nine, check === 11 ? 0 : check].join('');
   }
 }
+
+/**
+ * A made-up person the intake will not match to anyone else a benchmark or test made: letters of
+ * their own in both names and a random date of birth (kernel/person-match.ts matches on letters
+ * only, so "Person 1" and "Person 2" would be one person).
+ */
+export function distinctPerson(): { givenName: string; familyName: string; dateOfBirth: string; postcode: string; phone: string; preferredContact: 'phone' } {
+  return { givenName: `Bench${uniqueLetters()}`, familyName: `Person${uniqueLetters()}`, dateOfBirth: randomDateOfBirth(), postcode: 'SE1 7PB', phone: '020 7946 0123', preferredContact: 'phone' };
+}
