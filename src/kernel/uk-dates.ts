@@ -48,7 +48,9 @@ export function ukDayMonth(day: string): string {
 
 /** The calendar day ('YYYY-MM-DD') a moment falls on in London. */
 export function londonDay(d: Date): string {
-  return isoDayFmt.format(d);
+  const t = d.getTime();
+  if (!Number.isFinite(t)) return isoDayFmt.format(d); // Intl's RangeError, as before
+  return new Date(t + londonOffsetMinutes(d) * 60_000).toISOString().slice(0, 10);
 }
 
 const dateTimeFmt = new Intl.DateTimeFormat('sv-SE', { timeZone: UK_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -62,11 +64,31 @@ const partsFmt = new Intl.DateTimeFormat('en-GB', {
   timeZone: UK_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
 });
 
-/** How far London's wall clock is ahead of UTC at a moment, in minutes (0 in winter, 60 in summer). */
-export function londonOffsetMinutes(d: Date): number {
+function offsetFromIntl(d: Date): number {
   const p = Object.fromEntries(partsFmt.formatToParts(d).map((x) => [x.type, x.value]));
   const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
   return Math.round((wall - Math.floor(d.getTime() / 1000) * 1000) / 60_000);
+}
+
+/**
+ * London's offset for each UTC hour asked about. Its clock has changed only on whole UTC hours
+ * since 1847 (01:00 UTC today), so one reading holds for the hour; Intl is slow enough that the
+ * intake's promises spent more time here than in the rest of building a checklist.
+ */
+const offsetByHour = new Map<number, number>();
+const OFFSET_HOURS_KEPT = 20_000;
+
+/** How far London's wall clock is ahead of UTC at a moment, in minutes (0 in winter, 60 in summer). */
+export function londonOffsetMinutes(d: Date): number {
+  const hour = Math.floor(d.getTime() / 3_600_000);
+  if (!Number.isFinite(hour)) return offsetFromIntl(d);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    offset = offsetFromIntl(new Date(hour * 3_600_000));
+    if (offsetByHour.size >= OFFSET_HOURS_KEPT) offsetByHour.clear();
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
 }
 
 /**

@@ -2,10 +2,11 @@
  * Intake benchmark (`npm run bench:intake`). Side by side in one run, on this machine:
  *   A. a bare Express 5 endpoint doing one INSERT of the same JSON through a pg pool;
  *   B. POST /api/v1/submissions (auth, validation, routing, the one-statement intake, enqueue),
- *      served by the compiled API (`npm run build` first), as in production.
+ *      served by the compiled API (the script builds it first), as in production.
  * Prints, for each: throughput at saturation (closed loop, same connections, same duration),
  * the ratio B/A (target >= 60 %), latency percentiles at a fixed 200 submissions/s (target p99
- * < 50 ms), and commits per request counted from pg_stat_database. Uses its own database and
+ * < 50 ms), commits per request counted from pg_stat_database, and the CPU time per request of
+ * the server, PostgreSQL, Redis and the load generator (cpu.ts). Uses its own database and
  * queue prefix; no workers run, so queued forward jobs are removed afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,7 @@ import { systemClock } from '../../src/kernel/clock.js';
 import { randomIds } from '../../src/kernel/ids.js';
 import { deleteRedisPrefix } from '../helpers/context.js';
 import { randomDateOfBirth, uniqueLetters } from '../helpers/people.js';
+import { cpuBetween, cpuSnapshot, type CpuKind } from './cpu.js';
 import { productionArgs } from './production-command.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench';
@@ -95,20 +97,25 @@ async function main() {
   const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' };
   const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], { ...common, PORT: '3901' }, 'http://127.0.0.1:3901/bare');
   // the API as production runs it: the compiled JavaScript (npm run build)
-  const api = await start(productionArgs('start'), { ...common, PORT: '3902', QUEUE_PREFIX: PREFIX }, 'http://127.0.0.1:3902/healthz');
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the API, written there when it stops
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const api = await start([...profile, ...productionArgs('start')], { ...common, PORT: '3902', QUEUE_PREFIX: PREFIX }, 'http://127.0.0.1:3902/healthz');
 
   const targets = {
     bare: { url: 'http://127.0.0.1:3901/bare', headers: { 'content-type': 'application/json' } },
     signpost: { url: 'http://127.0.0.1:3902/api/v1/submissions', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` } },
   };
-  const results: Record<string, { rps: number; commitsPerReq: number; non2xx: number; p50: number; p99: number; fixedNon2xx: number }> = {};
+  const results: Record<string, { rps: number; commitsPerReq: number; non2xx: number; p50: number; p99: number; fixedNon2xx: number; cpuPerReq: Record<CpuKind, number> }> = {};
+  const pids: Record<string, number> = { bare: bare.pid!, signpost: api.pid! };
   try {
     for (const [name, t] of Object.entries(targets)) {
       // a new person in every request's body
       const requests = [{ method: 'POST' as const, setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }];
       await run({ ...t, requests, connections: CONNECTIONS, duration: 3 }); // warm-up
       const before = await commits();
+      const cpuBefore = cpuSnapshot(pids[name]!);
       const sat = await run({ ...t, requests, connections: CONNECTIONS, duration: DURATION });
+      const cpu = cpuBetween(cpuBefore, cpuSnapshot(pids[name]!));
       const after = await commits();
       const fixed = await run({ ...t, requests, connections: 20, overallRate: 200, duration: DURATION });
       results[name] = {
@@ -118,6 +125,7 @@ async function main() {
         p50: fixed.latency.p50,
         p99: fixed.latency.p99,
         fixedNon2xx: fixed.non2xx + fixed.errors,
+        cpuPerReq: Object.fromEntries(Object.entries(cpu).map(([k, ms]) => [k, ms / Math.max(1, sat.requests.total)])) as Record<CpuKind, number>,
       };
     }
   } finally {
@@ -134,6 +142,11 @@ async function main() {
     console.log(
       `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(17)}  ${r.commitsPerReq.toFixed(2).padStart(11)}  ${String(r.non2xx).padStart(6)} | ${r.p50.toFixed(1).padStart(13)}  ${r.p99.toFixed(1).padStart(6)}  ${String(r.fixedNon2xx).padStart(6)}`,
     );
+  }
+  console.log('\nCPU ms per request at saturation (from /proc): server   postgres   redis   load generator');
+  for (const [name, r] of Object.entries(results)) {
+    const c = r.cpuPerReq;
+    console.log(`${name.padEnd(10)} ${' '.repeat(36)}${c.server.toFixed(2).padStart(6)} ${c.postgres.toFixed(2).padStart(10)} ${c.redis.toFixed(2).padStart(7)} ${c.client.toFixed(2).padStart(16)}`);
   }
   const ratio = s.rps / b.rps;
   console.log(`\nsignpost / bare throughput: ${(ratio * 100).toFixed(1)} % (target >= 60 %): ${ratio >= 0.6 ? 'MET' : 'NOT MET'}`);

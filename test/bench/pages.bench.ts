@@ -1,7 +1,7 @@
 /**
  * Page speed (`npm run bench:pages`): signs in as each role and times every page's server
  * response (request sent to last byte received, on loopback) against the compiled API, as
- * `npm start` runs it (`npm run build` first), with the demo checklist and a small hub's worth
+ * `npm start` runs it (the script builds it first), with the demo checklist and a small hub's worth
  * of referrals in every state. Prints p50 and p95 per page; the target is p95 under 50 ms on
  * this machine when idle. BENCH_ROUNDS sets the requests per page (default 100).
  */

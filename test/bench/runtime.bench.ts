@@ -6,7 +6,7 @@
  *   - RSS when idle (5 s after ready), and while a coordinator's list read
  *     (`GET /api/v1/referrals?limit=50`) is driven at saturation: mean and peak RSS, req/s.
  * RSS is read from /proc/<pid>/status (VmRSS, VmHWM). The target is under 200 MB under load.
- * Uses its own database (BENCH_DATABASE_URL) and queue prefix; `built` needs `npm run build`.
+ * Uses its own database (BENCH_DATABASE_URL) and queue prefix; `built` is what `npm run build` made (the script builds first).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * History at scale (`npm run bench:scale`): times every coordinator page and the API's lists
- * against the compiled API (`npm run build` first) with a small history and a large one. Each
+ * against the compiled API (the script builds it first) with a small history and a large one. Each
  * is its own database holding the demo checklist, a small hub's live work (as bench:pages makes
  * it) and closed history made with set-based SQL (scale-history.ts), spread over three years:
  * 1,500 checklists (about 3,200 referrals, so that every list on a page is as full as it gets)
