@@ -20,7 +20,8 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 # The heap settings `npm start` and `npm run worker` use: each process stays under 200 MB RSS
-# under load (README, "Figures"). Source maps point stack traces at the TypeScript.
+# under load (docs/benchmarks.md#the-runtime-before-and-after-the-build). Source maps point
+# stack traces at the TypeScript.
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 \
     NODE_OPTIONS="--enable-source-maps --max-old-space-size=160 --max-semi-space-size=8"
 WORKDIR /app

@@ -80,7 +80,7 @@ export const envSchema = z.object({
   // which proxies in front may name the client's address (X-Forwarded-For); off by default
   TRUST_PROXY: trustProxy.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Clocks (README "How the clocks work"). Lengths are policy: tests move the clock instead.
+  // Clocks (docs/clocks.md). Lengths are policy: tests move the clock instead.
   // T1: `hours` (FORWARD_WITHIN_HOURS after receipt) or `next_working_day` (closing time on the next working day)
   FORWARD_CLOCK: z.enum(FORWARD_CLOCKS).default('hours'),
   FORWARD_WITHIN_HOURS: z.coerce.number().positive().default(24),
@@ -117,7 +117,8 @@ export const envSchema = z.object({
   // the hub's postal address, on the printable blank checklist (lines separated by commas)
   HUB_ADDRESS: z.string().trim().min(5).max(300).default('Signpost hub, 1 Example Street, London SE1 7PB'),
   // Ways in: how old a paper or phone checklist's receipt may be when the hub keys it in, and the
-  // public self-referral page's limits per address and for everyone (per hour; README "Ways in")
+  // public self-referral page's limits per address and for everyone (per hour; docs/ways-in.md,
+  // docs/security.md)
   HUB_ENTRY_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(365).default(60),
   SELF_REFERRAL_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(5),
   SELF_REFERRAL_GLOBAL_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(200),

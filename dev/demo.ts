@@ -4,7 +4,7 @@
  * them and prints fresh tokens), starts an embedded SMTP sink on SMTP_URL's port (2525 by
  * default; each message also saved under .demo/mail/), a page listing the mail it received
  * (DEMO_MAIL_PORT, 8025 by default), the API and the workers. Ctrl-C stops everything in the
- * order README reliability rule 9 gives.
+ * order reliability rule 9 gives (docs/failure.md).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

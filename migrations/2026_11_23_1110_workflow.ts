@@ -1,8 +1,8 @@
 /**
  * The hub's promise: follow-ups, SLA breaches, sent mail and coordinator alerts, and the partial
  * indexes the SLA sweep reads through. Each partial index has a literal predicate that the
- * sweep's queries repeat word for word (README reliability rule 8), so a sweep's cost follows the
- * number of open items, not the size of the tables.
+ * sweep's queries repeat word for word (docs/failure.md, reliability rule 8), so a sweep's cost
+ * follows the number of open items, not the size of the tables.
  */
 import { sql, type Kysely } from 'kysely';
 

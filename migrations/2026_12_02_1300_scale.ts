@@ -1,6 +1,6 @@
 /**
- * Fast at a million referrals (README "Figures": `npm run bench:scale`). The coordinators'
- * pages read what is open or recent, never the whole history:
+ * Fast at a million referrals (docs/benchmarks.md#history-at-scale: `npm run bench:scale`). The
+ * coordinators' pages read what is open or recent, never the whole history:
  *   - referral_days: referrals received per UTC day, per agency and in all (agency_id NULL, a
  *     row written for every day rolled up, even an empty one, so the latest such row says how
  *     far the rollup has got). The dashboard's weekly volume and 30-day compliance add these

@@ -1,7 +1,7 @@
 /**
- * The API process. Graceful shutdown in the order README reliability rule 9 gives: stop accepting
- * HTTP and let in-flight requests finish (up to SHUTDOWN_GRACE_MS), then close the queues and
- * the Redis connection, then destroy the Postgres pool (context.ts close()).
+ * The API process. Graceful shutdown in the order reliability rule 9 gives (docs/failure.md): stop
+ * accepting HTTP and let in-flight requests finish (up to SHUTDOWN_GRACE_MS), then close the
+ * queues and the Redis connection, then destroy the Postgres pool (context.ts close()).
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Env } from '../config/env.js';

@@ -1,6 +1,7 @@
 /**
  * The security review's findings (issue [1/5], H1 to L7 and I), one describe each. Every test
- * here failed before its fix (see README "Security"); it must keep failing if the fix goes.
+ * here failed before its fix (see docs/security.md#the-security-review); it must keep failing if
+ * the fix goes.
  */
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';

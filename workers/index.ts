@@ -5,7 +5,7 @@
  * start-up refuses it too); WORKER_QUEUES naming a queue the registry does not know stops
  * start-up with exit code 78, as a bad setting does.
  *
- * Shutdown (README reliability rule 9), on SIGINT/SIGTERM: close the workers, letting active jobs finish
+ * Shutdown (docs/failure.md, reliability rule 9), on SIGINT/SIGTERM: close the workers, letting active jobs finish
  * until SHUTDOWN_GRACE_MS, then force (an unfinished job is picked up again as stalled by
  * another worker: every handler is idempotent); then close the queues, destroy the pool, quit Redis.
  */

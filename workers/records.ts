@@ -1,5 +1,5 @@
 /**
- * records queue: the person's data kept as the README promises.
+ * records queue: the person's data kept as docs/security.md#the-persons-data promises.
  *  - 'audit-seal' (every AUDIT_SEAL_EVERY_MS): seals new audit rows into the hash chain.
  *    Idempotent: only unsealed rows are sealed, one sealer at a time (an advisory lock; a second
  *    one seals nothing). No retry: the next tick is the retry.

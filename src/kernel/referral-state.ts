@@ -1,7 +1,7 @@
 /**
- * The referral lifecycle (README): one table, one pure function. Every status change in the
- * product goes through decideTransition; the service persists what it returns and appends an
- * event. Pure: no I/O, no clock.
+ * The referral lifecycle (README "How a checklist becomes referrals"): one table, one pure
+ * function. Every status change in the product goes through decideTransition; the service
+ * persists what it returns and appends an event. Pure: no I/O, no clock.
  */
 
 export const REFERRAL_STATUSES = [

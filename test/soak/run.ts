@@ -317,7 +317,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   }
 }
 
-/** The report as the table the README and the notes show. */
+/** The report as the table docs/benchmarks.md#the-fault-soak shows. */
 export function formatReport(r: SoakReport): string {
   const rows: [string, string][] = [
     ['checklists sent / accepted / stored', `${r.checklistsSent} / ${r.checklistsAccepted} / ${r.checklistsStored}`],

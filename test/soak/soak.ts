@@ -6,7 +6,7 @@
  * while it runs, each fault strikes once:
  *   a worker SIGKILLed (and another started), Redis flushed, Redis stopped for 30 s and started
  *   empty, SMTP answering 451 for 15 s, SMTP answering 550 for one agency for 10 s (the hub's
- *   coordinator then sends those referrals again, as the README says to), Postgres restarted.
+ *   coordinator then sends those referrals again, as docs/failure.md says to), Postgres restarted.
  * Then it waits for every referral to be forwarded and prints one table. It exits non-zero if
  * any referral is never mailed, any checklist is stored twice or lost, a referral is mailed
  * under two Message-IDs, or any process exited without being told to.

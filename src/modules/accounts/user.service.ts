@@ -86,7 +86,8 @@ export async function revokeUserTokens(deps: UserDeps, by: { userId?: string; to
 
 // ---- accounts managed from the hub's users page ----
 
-// Admins manage accounts; coordinators do casework (README "Security and privacy").
+// Admins manage accounts; coordinators do casework (docs/security.md#the-persons-data, "Admins and
+// coordinators apart").
 const requireHub = (p: Principal) => {
   if (p.role !== 'admin') throw forbidden('only an admin manages users');
 };

@@ -21,7 +21,10 @@ export interface AuditEntry {
   at: Date;
 }
 
-/** Every read of personal data, and every act on accounts, is audited (README): who, what, when, which request. */
+/**
+ * Every read of personal data, and every act on accounts, is audited
+ * (docs/security.md#the-persons-data): who, what, when, which request.
+ */
 export async function recordAudit(db: Executor, entry: AuditEntry) {
   await recordAudits(db, [entry]);
 }

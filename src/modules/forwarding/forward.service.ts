@@ -245,7 +245,7 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     return { kind: 'refused', error: sent.error, alertMail: await recordRefusedForGood(trx, deps, ctx, sent.error, sent.at) };
   });
 
-  // After commit (README reliability rule 1).
+  // After commit (docs/failure.md, reliability rule 1).
   switch (step.kind) {
     case 'missing':
     case 'not_pending':

@@ -1,5 +1,5 @@
 /**
- * Ways in (README "Ways in"): what a caller may say about how a checklist came in. A link
+ * Ways in (docs/ways-in.md): what a caller may say about how a checklist came in. A link
  * worker's checklist is the API's own; a coordinator keys in paper and phone checklists on the
  * referrer's behalf, with the referrer and the time the hub received them (the clocks run from
  * receipt, not entry). The rules are modules/intake/channels.ts; this checks the referrer organisation.

@@ -4,8 +4,8 @@
  * resolved; its agency link no longer shows the person, by referral-access.ts), each agency that
  * had received one is told by mail (its reference only: no personal data), the hub's follow-up
  * is cancelled where nothing is left to ask, a checklist with nothing left open closes, and the
- * withdrawal is recorded on the person. Mail goes after commit (README rule 1); the dedupe key
- * makes it one mail per referral however often this runs.
+ * withdrawal is recorded on the person. Mail goes after commit (docs/failure.md, reliability
+ * rule 1); the dedupe key makes it one mail per referral however often this runs.
  */
 import { z } from 'zod';
 import { insertConsentWithdrawal } from './consent.repository.js';

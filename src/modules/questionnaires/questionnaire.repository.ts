@@ -80,7 +80,7 @@ export async function listQuestionnaires(db: Executor): Promise<QuestionnaireSum
 /**
  * Serialises every change to the set of questionnaires (new drafts take max(version) + 1;
  * publishing swaps the current one) for the rest of the transaction. A transaction-level lock,
- * so a pooler can never strand it (README reliability rule 7).
+ * so a pooler can never strand it (docs/failure.md, reliability rule 7).
  */
 export async function lockQuestionnaireChanges(trx: Executor): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(hashtextextended('signpost:questionnaires', 0))`.execute(trx);

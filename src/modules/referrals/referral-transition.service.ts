@@ -1,11 +1,12 @@
 /**
- * Moving a referral through its lifecycle (README) at the request of an agency or the hub (the
- * API, the web pages). The step itself is decided and applied by referral-step.ts, as every step
- * is; this answers the request (400 naming the field, 409 with the fresh allowed list when two
- * moves race) and adds what the request's step sets off, in the same transaction:
+ * Moving a referral through its lifecycle (README "How a checklist becomes referrals"; the API's
+ * side in docs/api.md#moving-a-referral) at the request of an agency or the hub (the API, the web
+ * pages). The step itself is decided and applied by referral-step.ts, as every step is; this
+ * answers the request (400 naming the field, 409 with the fresh allowed list when two moves race)
+ * and adds what the request's step sets off, in the same transaction:
  *  - the side effects that belong to it (closing or reopening the checklist, the rejection
  *    alert, the re-routed replacement referral, the agency told when the hub ends its referral);
- *  - mail and forward jobs enqueued only AFTER commit (README reliability rule 1);
+ *  - mail and forward jobs enqueued only AFTER commit (docs/failure.md, reliability rule 1);
  *  - an erased person's referral is never moved (409 person_erased): checked under the person
  *    lock that erasure takes, so a move and an erasure never interleave.
  */

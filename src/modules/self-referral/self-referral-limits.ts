@@ -1,5 +1,6 @@
 /**
- * The public self-referral page's rate limits (README "Self-referral: resisting abuse"), with
+ * The public self-referral page's rate limits
+ * (docs/security.md#self-referral-resisting-abuse-without-getting-in-an-older-persons-way), with
  * rate-limiter-flexible: atomic counters in Redis shared by every API process, per address
  * (SELF_REFERRAL_PER_ADDRESS_PER_HOUR) and for everyone (SELF_REFERRAL_GLOBAL_PER_HOUR).
  *

@@ -1,9 +1,9 @@
 /**
- * Self-referral (README "Ways in"): the person, or someone on their behalf, fills in the checklist
- * on a public page. Nothing reaches an agency yet: the checklist waits in the hub's triage list
- * until a coordinator has called to confirm it. Release runs the normal intake with the
- * self-referral's receipt time (so the 24-hour forward clock counts the triage) and the
- * reference the person was given; close records why, and erases what was sent.
+ * Self-referral (docs/ways-in.md#self-referral-and-triage): the person, or someone on their
+ * behalf, fills in the checklist on a public page. Nothing reaches an agency yet: the checklist
+ * waits in the hub's triage list until a coordinator has called to confirm it. Release runs the
+ * normal intake with the self-referral's receipt time (so the 24-hour forward clock counts the
+ * triage) and the reference the person was given; close records why, and erases what was sent.
  *
  * The confirmation mail (to the address the person gave) follows the decision, so that its
  * recipient is never left in a row that no person's record reaches: release links it to the
@@ -94,7 +94,8 @@ async function checkChecklist(deps: ServiceDeps, body: SubmissionBody) {
  * checklist's rules have passed and once the form is known not to have been sent with these
  * details already. A form sent again with other details (back, a typo corrected, send) is stored
  * as a new item: what the person corrected reaches the hub, and the triage list shows both items
- * as sent from one form (README "Ways in"); it is never dropped in favour of the first.
+ * as sent from one form (docs/ways-in.md#the-same-form-sent-twice); it is never dropped in favour
+ * of the first.
  */
 export async function receiveSelfReferral(deps: ServiceDeps, input: SelfReferralInput, allowance: Allowance, requestId?: string): Promise<SelfReferralReply> {
   const questionnaire = await checkChecklist(deps, input.body);

@@ -1,5 +1,5 @@
 /**
- * Reconciliation (README reliability rule 5): Postgres is the truth, Redis only makes things prompt. For
+ * Reconciliation (docs/failure.md, reliability rule 5): Postgres is the truth, Redis only makes things prompt. For
  * what Postgres says is still due, check that Redis holds a live job (waiting, delayed,
  * prioritized or active) under the row's job id, and enqueue it again when it does not:
  *   - every pending referral of an active agency  -> 'forward-referral' (one held for a closed

@@ -1,6 +1,6 @@
 /**
  * The SLA sweep's reads (its writes are the breach repository's). Every query over an open set repeats, word for word, the
- * literal predicate of the partial index it is meant to use (README reliability rule 8:
+ * literal predicate of the partial index it is meant to use (docs/failure.md, reliability rule 8:
  * referrals_forward_open_idx, referrals_contact_open_idx, follow_ups_open_idx,
  * sla_breaches_open_idx, notifications_queued_idx), so its cost follows the number of open,
  * due items and not the size of the tables. Every read is a bounded batch.

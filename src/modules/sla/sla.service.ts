@@ -1,8 +1,8 @@
 /**
- * The SLA sweep (README "How the clocks work", reliability rules 5, 7 and 8). One sweep at a time
- * across every worker: it runs inside a transaction holding pg_try_advisory_xact_lock, and a
- * sweep that does not get the lock returns { skipped: true } at once (the lock is released by
- * the commit, so a pooler can never strand it).
+ * The SLA sweep (docs/clocks.md#the-sla-sweep-warnings-and-reminders; reliability rules 5, 7 and 8
+ * of docs/failure.md). One sweep at a time across every worker: it runs inside a transaction
+ * holding pg_try_advisory_xact_lock, and a sweep that does not get the lock returns
+ * { skipped: true } at once (the lock is released by the commit, so a pooler can never strand it).
  *
  * Inside the lock, in bounded batches through the partial indexes:
  *   - T1 forward, T2 contact, T3 follow-up: one breach per (referral, clock), ON CONFLICT DO NOTHING;

@@ -1,6 +1,6 @@
 /**
- * Enqueueing, always AFTER the transaction that made the rows has committed (README reliability rule 1),
- * with the job id derived from the row id so that enqueueing twice is a no-op.
+ * Enqueueing, always AFTER the transaction that made the rows has committed (docs/failure.md,
+ * reliability rule 1), with the job id derived from the row id so that enqueueing twice is a no-op.
  *
  * The API's producer fails fast: if Redis is down the caller logs and carries on, because the
  * row is committed and the reconciliation sweep enqueues whatever Postgres says is due.

@@ -1,10 +1,10 @@
 /**
  * The job registry: the one source of every queue, job and schedule. Each job has its queue, a
- * payload schema (ids only: never personal data, README), its job id (derived from the row id,
- * so that enqueueing twice is a no-op), attempts, backoff and retention; each queue its
- * concurrency; each schedule its job and timing. Producers, workers and the reconciliation sweep
- * all read it: nothing else spells a queue name, and a worker process refuses to start when a
- * queue has no handler (workers/index.ts).
+ * payload schema (ids only: never personal data, docs/architecture.md#postgres-is-the-truth), its
+ * job id (derived from the row id, so that enqueueing twice is a no-op), attempts, backoff and
+ * retention; each queue its concurrency; each schedule its job and timing. Producers, workers and
+ * the reconciliation sweep all read it: nothing else spells a queue name, and a worker process
+ * refuses to start when a queue has no handler (workers/index.ts).
  */
 import type { JobsOptions, RepeatOptions } from 'bullmq';
 import { z } from 'zod';
@@ -32,7 +32,7 @@ export function queueConcurrency(queue: QueueName, configured: number): number {
 
 const requestId = z.string().max(200).optional();
 
-// Bounded retention (README reliability rule 3): Redis keeps a day of finished jobs, a week of failures.
+// Bounded retention (docs/failure.md, reliability rule 3): Redis keeps a day of finished jobs, a week of failures.
 const retention = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },

@@ -31,7 +31,7 @@ export interface Mailer {
   close(): void;
 }
 
-/** Why a send failed, in the terms the workers act on (README reliability rule 6). */
+/** Why a send failed, in the terms the workers act on (docs/failure.md, reliability rule 6). */
 export class MailError extends Error {
   constructor(
     message: string,

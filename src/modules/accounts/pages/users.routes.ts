@@ -16,7 +16,7 @@ const problems = (err: unknown, prefix: string) => formProblems(err, prefix, { n
 
 export function usersRouter(deps: ServiceDeps): Router {
   const r = Router();
-  // accounts are an admin's, not a coordinator's (README "Security and privacy")
+  // accounts are an admin's, not a coordinator's (docs/web-pages.md, "Signing in")
   r.use('/hub/users', requireUser('admin'));
 
   // ---- users ----

@@ -1,5 +1,5 @@
 /**
- * The public pages, no account needed (README "Ways in"):
+ * The public pages, no account needed (docs/ways-in.md; the defences in docs/security.md):
  *  - /self-referral: the person, or someone on their behalf, asks for help. Anti-abuse without
  *    getting in an older person's way: a honeypot field (a filled one gets the same thank-you,
  *    with a reference that means nothing, and nothing is stored or spent), a small body limit
