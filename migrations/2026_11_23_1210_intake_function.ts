@@ -1,7 +1,7 @@
 /**
  * The intake write as one PL/pgSQL function: one short statement on the wire, plans cached per
  * connection, one round trip and one commit per submission. Routing and validation stay in
- * TypeScript (src/domain, src/services); this function only stores what it is handed,
+ * TypeScript (src/modules/intake/); this function only stores what it is handed,
  * atomically, under the guards below. It returns one word: inserted | in_flight |
  * not_current | key_exists.
  *  - in_flight: another request holds the (user, Idempotency-Key) advisory lock right now;

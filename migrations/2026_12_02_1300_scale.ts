@@ -25,7 +25,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE INDEX follow_ups_completed_idx ON follow_ups (completed_at DESC, id) WHERE status = 'completed';
     CREATE INDEX sla_breaches_open_latest_idx ON sla_breaches (detected_at DESC, id) WHERE resolved_at IS NULL;
   `.execute(db);
-  // every day of the history that ended an hour ago or more (the sweep's rule, modules/clocks/sla.service.ts)
+  // every day of the history that ended an hour ago or more (the sweep's rule, src/modules/sla/sla.service.ts)
   await sql`
     WITH span AS (
       SELECT (min(received_at) AT TIME ZONE 'UTC')::date AS first, ((now() - interval '1 hour') AT TIME ZONE 'UTC')::date AS until FROM referrals

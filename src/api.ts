@@ -2,7 +2,7 @@
  * The JSON API at /api/v1. A request is authenticated (from its header alone) before its body
  * is read, then the body is parsed (100 kB at most; too-deep or too-big JSON is refused before parsing) and
  * its shape checked, then one router per
- * resource. Errors are JSON (middleware/errors.ts).
+ * resource. Errors are JSON (src/platform/http/errors.ts).
  */
 import express, { Router } from 'express';
 import { checkRequestBody, refuseMisshapenJson } from './platform/http/body-shape.js';

@@ -1,6 +1,6 @@
 /**
  * The composition root: the one place that builds the Express app and mounts its parts, the
- * health probes, the JSON API (src/http) and the web pages (src/web), which never import each
+ * health probes, the JSON API (api.ts) and the web pages (pages.ts), which never import each
  * other. Request ids and logging come first; the JSON error handler last.
  */
 import express, { type Express } from 'express';

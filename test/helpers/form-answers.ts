@@ -8,7 +8,10 @@ import type { WebResponse } from './web-client.js';
 
 export type FormAnswer = 'csrf' | 'body-check' | 'signed-out' | 'role' | 'link-expired' | 'handler';
 
-/** The texts of the guards' pages (src/web: middleware, auth, self-referral and link routes, index; body-shape). */
+/**
+ * The texts of the guards' pages: src/platform/pages/guards.ts, the sign-in, self-referral,
+ * agency-link and capacity routes' own, src/pages.ts and src/platform/http/body-shape.ts.
+ */
 const CSRF_REFUSAL = /<h1>Your form has expired<\/h1>|Your sign-in form expired\. Try again\.|This form had expired\. Check your answers and send it again\./;
 const BODY_REFUSAL = /the request is not valid|the body nests deeper than|the body holds more than|The form could not be read/;
 const LINK_EXPIRED = /<h1>This link has (expired or been withdrawn|expired)<\/h1>/;

@@ -1,5 +1,5 @@
 /**
- * The tests' SMTP sink: the real `smtp-server` sink from src/mail/sink.ts on a free port,
+ * The tests' SMTP sink: the real `smtp-server` sink from dev/smtp-sink.ts on a free port,
  * nothing written to disk. Point a context at it with `createTestContext({ SMTP_URL: sink.url })`.
  *
  *   const sink = await startTestSink();

@@ -3,7 +3,7 @@
  * and worker processes against one Postgres, one Redis and one SMTP server), a client sending a
  * steady stream of checklists that retries with its Idempotency-Key on any failure, and faults
  * struck while the stream runs. Then it waits for everything to be forwarded and reports.
- * Used by `npm run soak` (test/soak/soak.ts) and, shortened, by test/soak.test.ts.
+ * Used by `npm run soak` (test/soak/soak.ts) and, shortened, by test/soak/soak.test.ts.
  *
  * Postgres and Redis are private servers (services.ts), so that the faults strike only the soak.
  */

@@ -1,5 +1,5 @@
 /**
- * Private Postgres and Redis servers for the fault soak (`npm run soak` and test/soak.test.ts):
+ * Private Postgres and Redis servers for the fault soak (`npm run soak` and test/soak/soak.test.ts):
  * started from this machine's own installation (Debian's PostgreSQL binaries, redis-server) on
  * their own ports and in their own folders, so that restarting, stopping and flushing them
  * strikes only the soak, never the machine's shared servers or a test running beside it.

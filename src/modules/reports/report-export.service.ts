@@ -3,7 +3,8 @@
  * row per referral, no names or contact details (reference, dates, agency, status, coded
  * outcome, the referrer's organisation and its type, each clock on time or late and by how many hours, needs met, age band and postcode
  * district at referral). Streamed a batch at a time, so a year's export holds one batch in
- * memory; the cells are made safe to open in a spreadsheet by the CSV writer (http/routes).
+ * memory; the cells are made safe to open in a spreadsheet by the CSV writer
+ * (src/platform/http/csv-response.ts).
  * Every export is audited before its first row is read.
  */
 import { randomUUID } from 'node:crypto';
