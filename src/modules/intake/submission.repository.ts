@@ -53,9 +53,9 @@ export interface IntakeRow {
   };
   /** each with the hub's promise (src/kernel/promise.ts), stored as it is */
   referrals: { id: string; reference: string; agencyId: string; questionIds: string[]; forwardDueAt: Date; contactDueAt: Date; heldUntil: string | null }[];
-  /** ONS4 answers at the checklist (health data), written by the intake function's wrapper; null when none was answered */
+  /** ONS4 answers at the checklist (health data); null when none was answered */
   wellbeing?: { id: string; lifeSatisfaction: number | null; worthwhile: number | null; happy: number | null; anxious: number | null } | null;
-  /** the capacities routing relied on, checked by the intake function (2026_12_02_1700) */
+  /** the capacities routing relied on, checked by the intake function */
   capacitySeen?: CapacitySeen[];
   /** what capacity meant for each referral that needs saying */
   routing?: RoutingRow[];
@@ -82,10 +82,7 @@ export interface RoutingRow {
   note: string;
 }
 
-/**
- * How a checklist came in, when it is not the API's own path: recorded by the intake function's
- * wrapper (migrations/2026_12_02_1800_channels.ts) in the same statement.
- */
+/** How a checklist came in, when it is not the API's own path: recorded by the intake function. */
 export interface IntakeChannel {
   channel: 'web' | 'api' | 'paper' | 'phone' | 'self_referral';
   referrer?: { organisationId?: string; organisationText?: string; name?: string } | undefined;
@@ -99,22 +96,39 @@ export type IntakeResult =
   | { outcome: 'not_current' }
   /** a capacity routing relied on changed meanwhile: route again from a fresh read */
   | { outcome: 'capacity_changed' }
-  | { outcome: 'key_exists' };
+  | { outcome: 'key_exists' }
+  /** another checklist of the same batch could be the same person or request: store it again, on its own */
+  | { outcome: 'retry' };
 
 /**
- * The whole intake in ONE statement, so ONE round trip and ONE commit: the idempotency key,
- * the person, the submission, its referrals and their `created` events, written by the
- * signpost_intake() function (migrations/2026_12_02_1100_one_person.ts, wrapped by
- * migrations/2026_12_02_1520_wellbeing.ts to write the ONS4 answers too). A statement is
- * atomic: it all lands or nothing does. Its guards: the questionnaire must still be current;
- * with an Idempotency-Key, a transaction-level advisory lock on (user, key) tells a request still
- * in flight (lock held) from a replay (the key row exists).
+ * Checklists stored in ONE statement, so ONE round trip and ONE commit for all of them: for each,
+ * the idempotency key, the person, the submission, its referrals and their events, written by
+ * the signpost_intake() function (src/modules/intake/sql/intake.sql). A statement is atomic: it
+ * all lands or nothing does; within it each checklist has its own outcome (a checklist stopped by
+ * a check writes nothing). The checks: the questionnaire must still be current; with an
+ * Idempotency-Key, a transaction-level advisory lock on (user, key) tells a request still in
+ * flight (lock held) from a replay (the key row exists); the capacities routing read must hold;
+ * two checklists of one batch that could be one person or one request ('retry') are never
+ * stored together. Results come back in the order given.
  */
+export async function insertIntakes(db: Executor, items: { row: IntakeRow; via?: IntakeChannel | undefined }[]): Promise<IntakeResult[]> {
+  const payload = JSON.stringify(items.map((i) => intakePayload(i.row, i.via)));
+  const { rows } = await sql<{ result: IntakeResult[] }>`SELECT signpost_intake(${payload}::jsonb) AS result`.execute(db);
+  return rows[0]!.result;
+}
+
+/** One checklist alone (inside a caller's transaction, or in a test): a batch of one. */
 export async function insertIntake(db: Executor, row: IntakeRow, via?: IntakeChannel): Promise<IntakeResult> {
+  const [result] = await insertIntakes(db, [{ row, via }]);
+  return result!;
+}
+
+/** What the intake function reads of one checklist (snake_case where it reads a column by name). */
+export function intakePayload(row: IntakeRow, via?: IntakeChannel) {
   const k = row.idempotency;
   const p = row.person;
   const s = row.submission;
-  const payload = {
+  return {
     userId: row.userId,
     actorLabel: row.actorLabel,
     receivedAt: s.receivedAt.toISOString(),
@@ -181,9 +195,8 @@ export async function insertIntake(db: Executor, row: IntakeRow, via?: IntakeCha
     // left out when absent, so that the API's own path does no extra write
     ...(via && { channel: via.channel, referrer: via.referrer, enteredAt: via.enteredAt?.toISOString() }),
   };
-  const { rows } = await sql<{ result: IntakeResult }>`SELECT signpost_intake(${JSON.stringify(payload)}::jsonb) AS result`.execute(db);
-  return rows[0]!.result;
 }
+
 
 export async function findIdempotencyKey(db: Executor, userId: string, key: string) {
   return db

@@ -2,7 +2,8 @@
  * Intake: a person's checklist becomes a submission and one referral per flagged agency,
  * durably and once. The rules are checked (modules/intake/submission-rules.ts), the answers routed
  * (modules/intake/routing.ts), the rows built (intake.ts), then stored in ONE statement (the intake
- * function) and the forwards enqueued after commit in one Redis call. Reads: submission-read.service.ts.
+ * function, with the checklists that arrived meanwhile: intake-batcher.ts) and the forwards
+ * enqueued after commit in one Redis call. Reads: submission-read.service.ts.
  */
 import { closedAgencies } from '../../kernel/capacity.js';
 import { heldDelayMs } from '../../kernel/promise.js';
@@ -12,6 +13,7 @@ import { AppError, badRequest, conflict, forbidden, unprocessable } from '../../
 import type { Database, Executor } from '../../platform/db/database.js';
 import type { Transaction } from 'kysely';
 import { findIdempotencyKey, insertIntake, type IntakeChannel, type IntakeResult } from './submission.repository.js';
+import { intakeBatcherFor } from './intake-batcher.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { buildIntake, type IntakeInput, type SubmissionReply } from './intake.js';
@@ -123,7 +125,8 @@ export async function submitQuestionnaire(
     let redrawn = false;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        r = await insertIntake(db, intake.row, opts.via);
+        // inside a caller's transaction: alone; otherwise with the checklists arriving meanwhile
+        r = db.isTransaction ? await insertIntake(db, intake.row, opts.via) : await intakeBatcherFor(db).store(intake.row, opts.via);
       } catch (err) {
         // a 40-bit reference collided: draw new ones once (outside a transaction, which the
         // failed statement would have aborted: there the caller sees an error and tries again)
@@ -154,6 +157,8 @@ export async function submitQuestionnaire(
   switch (result.outcome) {
     case 'in_flight':
       throw conflict('request_in_flight', 'a request with this Idempotency-Key is still being processed; retry shortly');
+    case 'retry': // the batcher stores such a checklist again on its own: it never ends here
+      throw new AppError(503, 'try_again', 'the checklist could not be stored just now and nothing was stored; send it again');
     case 'capacity_changed':
       throw new AppError(503, 'capacity_changing', 'agencies are changing what they can take; try again in a moment');
     case 'not_current':
