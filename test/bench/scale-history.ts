@@ -138,7 +138,7 @@ export async function growHistory(url: string, o: GrowOptions): Promise<void> {
     );
     const refCols = `id, reference, submission_id, agency_id, question_ids, status, received_at, forward_due_at, forwarded_at, contact_due_at,
                      contacted_at, follow_up_due_at, followed_up_at, closed_at, outcome, forward_attempts, forward_message_id, rerouted_from_id, rerouted_to_id,
-                     updated_at, contact_promised_on`;
+                     updated_at`;
     // a re-routed referral and its replacement point at each other: one statement, so the
     // foreign keys are checked once both rows are in
     await step(
@@ -148,14 +148,13 @@ export async function growHistory(url: string, o: GrowOptions): Promise<void> {
               r.contacted, f.due, CASE WHEN f.status = 'completed' THEN f.done END, r.closed,
               CASE WHEN r.status = 'completed' THEN (ARRAY['service_provided','advice_given','signposted_elsewhere','need_met_by_other_service','no_longer_needed'])[r.h % 5 + 1] END,
               1, '<forward-' || r.id || '@signpost.example.org>', NULL::uuid,
-              CASE WHEN r.status = 'rerouted' THEN md5('scale-ref-' || r.i || '-' || r.k || 'R')::uuid END, r.closed, (r.fwd + interval '15 days')::date
+              CASE WHEN r.status = 'rerouted' THEN md5('scale-ref-' || r.i || '-' || r.k || 'R')::uuid END, r.closed
          FROM h_ref r JOIN h_fu f ON f.i = r.i
        UNION ALL
        SELECT md5('scale-ref-' || r.i || '-' || r.k || 'R')::uuid, r.reference || 'R', r.submission_id, r.reroute_agency_id, ARRAY[r.question_id], 'completed',
               r.closed, r.closed + interval '1 day', r.closed + interval '10 minutes', r.closed + interval '14 days 10 minutes',
               r.closed + r.f * interval '2 days', f.due, CASE WHEN f.status = 'completed' THEN f.done END, r.closed + r.f * interval '4 days', 'advice_given',
-              1, '<forward-' || md5('scale-ref-' || r.i || '-' || r.k || 'R')::uuid || '@signpost.example.org>', r.id, NULL, r.closed + r.f * interval '4 days',
-              (r.closed + interval '15 days')::date
+              1, '<forward-' || md5('scale-ref-' || r.i || '-' || r.k || 'R')::uuid || '@signpost.example.org>', r.id, NULL, r.closed + r.f * interval '4 days'
          FROM h_ref r JOIN h_fu f ON f.i = r.i WHERE r.status = 'rerouted'`,
     );
     // every referral's events, one statement per step so that ids follow each referral's time

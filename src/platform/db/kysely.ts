@@ -23,6 +23,10 @@ export function createDb({ connectionString, poolSize = 10, applicationName = 's
     // fail a request quickly instead of queueing forever when Postgres is gone
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // A session keeps what it planned (the intake function's generic plans among it) until the
+    // statistics it planned from change; a busy connection never idles out, so it is renewed
+    // after half an hour whatever happens, and nothing planned on a nearly empty table lives on.
+    maxLifetimeSeconds: 30 * 60,
   });
   // A connection that Postgres ends (a restart: 57P01 "terminating connection due to
   // administrator command") emits 'error' on its client. The pool listens only while the client
