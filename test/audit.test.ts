@@ -83,6 +83,24 @@ describe('GET /api/v1/audit', () => {
     expect((await api.get(`/api/v1/audit?from=${encodeURIComponent(from)}`, admin.token)).body.items).toEqual([]);
   });
 
+  it('pages past rows written in the same millisecond without skipping one (the cursor keeps microseconds)', async () => {
+    const about = crypto.randomUUID();
+    const at = new Date(ctx.clock.now().getTime() - 86_400_000).toISOString();
+    const { rows } = await sql<{ id: string }>`
+      INSERT INTO audit_log (at, actor_user_id, actor_label, action, entity, entity_id, person_id)
+      SELECT ${at}::timestamptz + g * interval '1 microsecond', ${admin.id}::uuid, 'test', 'read', 'person', ${about}::uuid, ${about}::uuid
+        FROM generate_series(1, 3) g ORDER BY g RETURNING id::text`.execute(ctx.db);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const res: { body: { items: { action: string; id: string }[]; nextCursor: string | null } } = await api.get(`/api/v1/audit?personId=${about}&limit=1${cursor ? `&cursor=${cursor}` : ''}`, admin.token);
+      seen.push(...res.body.items.filter((r: { action: string }) => r.action === 'read').map((r: { id: string }) => String(r.id)));
+      cursor = res.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(rows.map((r) => r.id).reverse());
+  });
+
   it('names the agency whose emailed link was used, though the link has no user', async () => {
     const link = await createAgencyLink(ctx.db, ctx, referralId, ctx.clock.now());
     expect((await fetch(ctx.baseUrl + new URL(link).pathname)).status).toBe(200);

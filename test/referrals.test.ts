@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
@@ -69,6 +70,24 @@ describe('GET /api/v1/referrals', () => {
     const forwarded = await api.get('/api/v1/referrals?status=forwarded,on_hold', coordinator.token);
     expect(forwarded.body.items.map((x: any) => x.id)).toEqual([made[1]]);
     expect(forwarded.body.nextCursor).toBeNull();
+  });
+
+  it('pages past rows received in the same millisecond without skipping one (the cursor keeps microseconds)', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) made.push((await submit(api, worker, q, [fireQ().id])).referrals[0]!.id);
+    // the newest three, a microsecond apart within one millisecond
+    const base = new Date(ctx.clock.now().getTime() + 86_400_000).toISOString();
+    for (const [i, id] of made.entries()) {
+      await sql`UPDATE referrals SET received_at = ${base}::timestamptz + ${i + 1} * interval '1 microsecond' WHERE id = ${id}`.execute(ctx.db);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 3; page++) {
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.get(`/api/v1/referrals?agencyId=${fireQ().agencyId}&limit=1${cursor ? `&cursor=${cursor}` : ''}`, coordinator.token);
+      seen.push(...res.body.items.map((x: { id: string }) => x.id));
+      cursor = res.body.nextCursor;
+    }
+    expect(seen).toEqual([...made].reverse());
   });
 
   it('answers 400 for a bad status, limit or cursor, and 403 for link workers', async () => {

@@ -131,16 +131,18 @@ describe('the referrals CSV', () => {
     expect(audit).toEqual([{ action: 'report.referrals_csv', entity: 'report', actorUserId: coordinator.id }]);
   });
 
-  it('streams a period of thousands of referrals in batches, the same rows as counted', async () => {
-    // 4,100 referrals on one day: more than two batches of 2,000
+  it('streams a period of thousands of referrals in batches, the same rows as counted, each once', async () => {
+    // 4,100 referrals on one day: several batches of 500
     ctx.clock.set('2026-05-04T09:00:00Z');
     const s = await submit([0]);
-    // copies of its checklist, each with one cancelled referral a second apart
+    // copies of its checklist, each with one cancelled referral, three a second, a microsecond
+    // apart: a page that ends inside a millisecond must not start the next one again there
     await sql`
       WITH subs AS (
         INSERT INTO submissions (id, reference, questionnaire_id, person_id, submitted_by, answers, consent, status, received_at, closed_at)
         SELECT gen_random_uuid(), 'SP-BULK-' || lpad(g::text, 4, '0'), questionnaire_id, person_id, submitted_by, answers, consent, 'closed',
-               received_at + g * interval '1 second', received_at + g * interval '1 second'
+               received_at + (g / 3) * interval '1 second' + (g % 3) * interval '1 microsecond',
+               received_at + (g / 3) * interval '1 second' + (g % 3) * interval '1 microsecond'
           FROM submissions, generate_series(1, 4100) g WHERE id = ${s.id}
         RETURNING id, reference, received_at)
       INSERT INTO referrals (id, reference, submission_id, agency_id, question_ids, status, received_at, forward_due_at, closed_at, updated_at)

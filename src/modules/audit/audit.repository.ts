@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
+import { exactMoment, type KeysetPlace } from '../../platform/db/keyset.js';
 
 /** How an agency's emailed link is named in the audit log: it has no user, so the label says whose it is. */
 
@@ -56,7 +57,7 @@ export interface AuditQuery {
   from?: Date | undefined;
   to?: Date | undefined;
   /** keyset: the last row of the previous page (newest first) */
-  before?: { at: Date; id: string } | undefined;
+  before?: KeysetPlace | undefined;
   limit: number;
 }
 
@@ -66,7 +67,8 @@ export async function listAuditRows(db: Executor, q: AuditQuery) {
     .selectFrom('auditLog as l')
     .leftJoin('users as u', 'u.id', 'l.actorUserId')
     .leftJoin('agencies as a', 'a.id', 'u.agencyId')
-    .select(['l.id', 'l.at', 'l.actorUserId', 'l.actorLabel', 'u.role as actorRole', 'a.name as actorAgencyName', 'l.action', 'l.entity', 'l.entityId', 'l.personId', 'l.requestId', 'l.seq']);
+    .select(['l.id', 'l.at', 'l.actorUserId', 'l.actorLabel', 'u.role as actorRole', 'a.name as actorAgencyName', 'l.action', 'l.entity', 'l.entityId', 'l.personId', 'l.requestId', 'l.seq'])
+    .select(exactMoment('l.at').as('cursorAt'));
   if (q.personIds) query = query.where('l.personId', 'in', q.personIds);
   if (q.userId) query = query.where('l.actorUserId', '=', q.userId);
   if (q.from) query = query.where('l.at', '>=', q.from);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { countUnsealed, listAuditRows, readChain, recordAudit, sealAuditRows, type ChainRow } from './audit.repository.js';
 import { listAuditCheckpoints, type AuditCheckpoint } from './audit-checkpoint.repository.js';
 import { personIdsOf } from '../../platform/db/person-keys.js';
+import { EXACT_MOMENT, type KeysetPlace } from '../../platform/db/keyset.js';
 import { badRequest, forbidden } from '../../kernel/errors.js';
 import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
@@ -25,13 +26,15 @@ export const auditQuerySchema = z
   })
   .refine((q) => !q.from || !q.to || q.from < q.to, { path: ['to'], message: 'must be after from' });
 
-function decodeCursor(c: string): { at: Date; id: string } {
+/** base64url of 'moment to the microsecond|id' of the page's last row (platform/db/keyset.ts). */
+function decodeCursor(c: string): KeysetPlace {
   const [at, id] = Buffer.from(c, 'base64url').toString('utf8').split('|');
-  const when = new Date(at ?? '');
-  if (!id || !/^[0-9]{1,19}$/.test(id) || Number.isNaN(when.getTime())) throw badRequest('invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
-  return { at: when, id };
+  if (!id || !/^[0-9]{1,19}$/.test(id) || !at || !EXACT_MOMENT.test(at) || Number.isNaN(Date.parse(at))) {
+    throw badRequest('invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+  }
+  return { at, id };
 }
-const encodeCursor = (r: { at: Date; id: string }) => Buffer.from(`${r.at.toISOString()}|${r.id}`).toString('base64url');
+const encodeCursor = (r: KeysetPlace) => Buffer.from(`${r.at}|${r.id}`).toString('base64url');
 
 /** Admins only: the audit log, newest first, filtered by person (and the records merged into it), user and time. */
 export async function listAudit(deps: ServiceDeps, principal: Principal, q: z.infer<typeof auditQuerySchema>, requestId?: string) {
@@ -70,7 +73,7 @@ export async function listAudit(deps: ServiceDeps, principal: Principal, q: z.in
       requestId: r.requestId,
       sealed: r.seq !== null,
     })),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
   };
 }
 

@@ -7,6 +7,7 @@ import { sql, type UpdateObject } from 'kysely';
 import type { Database, Executor, NewReferral } from '../../platform/db/database.js';
 import { erasedMailError } from '../../platform/db/mail-error-text.js';
 import { byReference, compareReferences } from '../../platform/db/reference-order.js';
+import { exactMoment, type KeysetPlace } from '../../platform/db/keyset.js';
 
 export interface ReferralListFilters {
   /** always set for agency users */
@@ -15,7 +16,7 @@ export interface ReferralListFilters {
   forwardedOnly?: boolean | undefined;
   statuses?: string[] | undefined;
   /** keyset: the last item of the previous page */
-  after?: { receivedAt: Date; id: string } | undefined;
+  after?: KeysetPlace | undefined;
   limit: number;
 }
 
@@ -64,11 +65,12 @@ export async function listReferralRows(db: Executor, f: ReferralListFilters) {
       'r.contactedAt',
       'r.closedAt',
       consentWithdrawn,
+      exactMoment('r.received_at').as('cursorAt'),
     ]);
   if (f.agencyId) q = q.where('r.agencyId', '=', f.agencyId);
   if (f.forwardedOnly) q = q.where('r.forwardedAt', 'is not', null);
   if (f.statuses?.length) q = q.where('r.status', 'in', f.statuses);
-  if (f.after) q = q.where(sql<boolean>`(r.received_at, r.id) < (${f.after.receivedAt}::timestamptz, ${f.after.id}::uuid)`);
+  if (f.after) q = q.where(sql<boolean>`(r.received_at, r.id) < (${f.after.at}::timestamptz, ${f.after.id}::uuid)`);
   return q.orderBy('r.receivedAt', 'desc').orderBy('r.id', 'desc').limit(f.limit + 1).execute();
 }
 

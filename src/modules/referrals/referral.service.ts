@@ -10,6 +10,7 @@ import { minimisePerson, PERSON_FIELDS } from '../../kernel/person-fields.js';
 import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
 import type { Consent } from '../../platform/db/database.js';
+import { EXACT_MOMENT, type KeysetPlace } from '../../platform/db/keyset.js';
 import { findQuestionTexts, findReferralDetail, listReferralEvents, listReferralRows } from './referral.repository.js';
 import { REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
@@ -59,12 +60,12 @@ export interface ReferralListItem {
   closedAt: Date | null;
 }
 
-/** An opaque position in the list: base64url of [receivedAt, id] of the page's last item. */
-export function encodeCursor(item: { receivedAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([item.receivedAt.toISOString(), item.id])).toString('base64url');
+/** An opaque position in the list: base64url of [receivedAt to the microsecond, id] of the page's last item (platform/db/keyset.ts). */
+export function encodeCursor(item: KeysetPlace): string {
+  return Buffer.from(JSON.stringify([item.at, item.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
+export function decodeCursor(cursor: string): KeysetPlace {
   const bad = () => badRequest('invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
   let parsed: unknown;
   try {
@@ -72,9 +73,9 @@ export function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   } catch {
     throw bad();
   }
-  const shape = z.tuple([z.iso.datetime(), z.uuid()]).safeParse(parsed);
-  if (!shape.success) throw bad();
-  return { receivedAt: new Date(shape.data[0]), id: shape.data[1] };
+  const shape = z.tuple([z.string().regex(EXACT_MOMENT), z.uuid()]).safeParse(parsed);
+  if (!shape.success || Number.isNaN(Date.parse(shape.data[0]))) throw bad();
+  return { at: shape.data[0], id: shape.data[1] };
 }
 
 /**
@@ -103,7 +104,7 @@ export async function listReferrals(
     limit: f.limit,
   });
   const page = rows.slice(0, f.limit);
-  const items: ReferralListItem[] = page.map(({ givenName, familyName, status, personId: _p, consentWithdrawn, ...r }) => ({
+  const items: ReferralListItem[] = page.map(({ givenName, familyName, status, personId: _p, consentWithdrawn, cursorAt: _c, ...r }) => ({
     ...r,
     status: status as ReferralStatus,
     person: !isAgency || agencyListShowsPerson(status, consentWithdrawn) ? { givenName, familyName } : null,
@@ -114,7 +115,7 @@ export async function listReferrals(
     await recordAudits(deps.db, shown.map((x) => ({ principal, action: 'list', entity: 'referral', entityId: x.id, personId: x.personId, requestId, at })));
   }
   const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
+  return { items, nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null };
 }
 
 function minimiseFor<T extends Parameters<typeof minimisePerson>[0]>(actor: 'agency' | 'hub', fields: readonly string[], person: T): T {

@@ -4,11 +4,17 @@
  * year costs the same memory as one of a day. No names or contact details are selected.
  */
 import { sql } from 'kysely';
+import { exactMoment, type KeysetPlace } from '../../platform/db/keyset.js';
 import type { Executor } from '../../platform/db/database.js';
+
+/** Where a page of the export ends (platform/db/keyset.ts). */
+export type ExportCursor = KeysetPlace;
 
 export interface ExportRow {
   id: string;
   receivedAt: Date;
+  /** received_at to the microsecond, for the next page's cursor */
+  cursorAt: string;
   reference: string;
   checklistReference: string;
   agency: string;
@@ -33,10 +39,12 @@ export interface ExportRow {
 const BEFORE_ALL = '00000000-0000-0000-0000-000000000000';
 
 /** Referrals received from `from` (inclusive) to `to` (exclusive), after the cursor, oldest first. */
-export async function exportRowsAfter(db: Executor, from: Date, to: Date, after: { receivedAt: Date; id: string } | null, limit: number): Promise<ExportRow[]> {
-  const cursor = after ?? { receivedAt: from, id: BEFORE_ALL };
+export async function exportRowsAfter(db: Executor, from: Date, to: Date, after: ExportCursor | null, limit: number): Promise<ExportRow[]> {
+  const cursor = after ?? { at: from.toISOString(), id: BEFORE_ALL };
   const { rows } = await sql<ExportRow>`
-    SELECT r.id, r.received_at AS "receivedAt", r.reference, s.reference AS "checklistReference", a.name AS agency,
+    SELECT r.id, r.received_at AS "receivedAt",
+           ${exactMoment('r.received_at')} AS "cursorAt",
+           r.reference, s.reference AS "checklistReference", a.name AS agency,
            org.name AS organisation, org.type AS "organisationType",
            r.status, r.outcome, rr.reference AS "reroutedTo",
            r.forward_due_at AS "forwardDueAt", r.forwarded_at AS "forwardedAt",
@@ -52,7 +60,7 @@ export async function exportRowsAfter(db: Executor, from: Date, to: Date, after:
       LEFT JOIN follow_ups f ON f.submission_id = r.submission_id
       LEFT JOIN follow_up_outcomes o ON o.follow_up_id = f.id AND o.referral_id = r.id
      WHERE r.received_at >= ${from} AND r.received_at < ${to}
-       AND (r.received_at, r.id) > (${cursor.receivedAt}::timestamptz, ${cursor.id}::uuid)
+       AND (r.received_at, r.id) > (${cursor.at}::timestamptz, ${cursor.id}::uuid)
      ORDER BY r.received_at, r.id
      LIMIT ${limit}`.execute(db);
   return rows;
