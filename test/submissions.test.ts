@@ -176,6 +176,22 @@ describe('Idempotency-Key', () => {
     expect([await count('submissions'), await count('referrals')]).toEqual(before);
   });
 
+  it('replays a checklist that joined a live referral and made another exactly as it first answered', async () => {
+    // the same person again: the fire "yes" joins the live fire referral, the benefits "yes" makes one
+    const person = { familyName: `Again-${Date.now().toString(36).replace(/[0-9]/g, 'x')}`, dateOfBirth: '1941-02-03' };
+    const [fire, benefits] = [q.questions[0]!, q.questions[15]!];
+    expect((await api.post('/api/v1/submissions', worker.token, submissionBody(q, [fire.id], { person }))).status).toBe(201);
+    const key = `key-again-${Date.now()}`;
+    const body = submissionBody(q, [fire.id, benefits.id], { person });
+    const first = await api.post('/api/v1/submissions', worker.token, body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(first.body.alreadyOpen.map((r: { agencyId: string }) => r.agencyId)).toEqual([fire.agencyId]);
+    expect(first.body.referrals.map((r: { agencyId: string }) => r.agencyId)).toEqual([benefits.agencyId]);
+    const again = await api.post('/api/v1/submissions', worker.token, body, { 'idempotency-key': key });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+  });
+
   it('answers 422 for the same key with a different body', async () => {
     const key = `key-diff-${Date.now()}`;
     await api.post('/api/v1/submissions', worker.token, submissionBody(q, [q.questions[1]!.id]), { 'idempotency-key': key });

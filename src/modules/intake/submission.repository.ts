@@ -113,8 +113,29 @@ export type IntakeResult =
  */
 export async function insertIntakes(db: Executor, items: { row: IntakeRow; via?: IntakeChannel | undefined }[]): Promise<IntakeResult[]> {
   const payload = JSON.stringify(items.map((i) => intakePayload(i.row, i.via)));
-  const { rows } = await sql<{ result: IntakeResult[] }>`SELECT signpost_intake(${payload}::jsonb) AS result`.execute(db);
-  return rows[0]!.result;
+  const { rows } = await sql<{ result: StoredIntake[] }>`SELECT signpost_intake(${payload}::jsonb) AS result`.execute(db);
+  return rows[0]!.result.map((r, i) => (r.outcome === 'inserted' ? completeReply(items[i]!.row.responseBody, r) : r));
+}
+
+/** What the intake function answers for one checklist: an outcome, and for one it stored, what only the database knew. */
+type StoredIntake =
+  | Exclude<IntakeResult, { outcome: 'inserted' }>
+  | { outcome: 'inserted'; match: 'new' | 'sure' | 'likely'; personId: string; status: string; alreadyOpen: unknown[]; made: string[] };
+
+/**
+ * The reply as built, completed with what the database knew: the person, the status, the live
+ * referrals the checklist joined, and of the referrals built only those it made. The intake
+ * function keeps the same completion for a checklist with an Idempotency-Key (its replay), so
+ * the two must agree (test/submissions.test.ts replays one of each kind).
+ */
+function completeReply(built: unknown, r: Extract<StoredIntake, { outcome: 'inserted' }>): IntakeResult {
+  const reply = built as { referrals: { id: string }[] };
+  const made = new Set(r.made);
+  return {
+    outcome: 'inserted',
+    match: r.match,
+    reply: { ...reply, personId: r.personId, status: r.status, alreadyOpen: r.alreadyOpen, referrals: reply.referrals.filter((x) => made.has(x.id)) },
+  };
 }
 
 /** One checklist alone (inside a caller's transaction, or in a test): a batch of one. */
@@ -136,8 +157,9 @@ export function intakePayload(row: IntakeRow, via?: IntakeChannel) {
     now: row.now.toISOString(),
     idempotencyKey: k?.key ?? null,
     fingerprint: k?.fingerprint ?? null,
-    // the reply as built, which the function completes (person, already open referrals)
-    responseBody: row.responseBody,
+    // the reply as built, which the function completes and keeps for a replay: sent only when
+    // there is a key to keep it under (otherwise the application completes it: insertIntakes)
+    ...(k && { responseBody: row.responseBody }),
     expiresAt: k?.expiresAt.toISOString() ?? null,
     // snake_case: the intake function reads each column by name
     person: {

@@ -338,25 +338,28 @@ BEGIN
        WHERE jsonb_typeof(w) = 'object';
   END IF;
 
-  -- each reply as the application built it, completed with what only the database knew; the
-  -- Idempotency-Key keeps it, for a replay
-  WITH reply AS (
+  -- What only the database knew, for the application to complete each reply with (the person,
+  -- the status, the live referrals joined, the referrals made); and, for a checklist sent with an
+  -- Idempotency-Key, the whole reply as the application will give it, kept for a replay.
+  WITH result AS (
     SELECT n, CASE WHEN outcome[n] IS NOT NULL THEN jsonb_build_object('outcome', outcome[n])
-                ELSE jsonb_build_object('outcome', 'inserted', 'match', matched[n], 'reply',
-                  (it[n]->'responseBody') || jsonb_build_object(
-                    'personId', pid[n],
-                    'status', sub_status[n],
-                    'alreadyOpen', already[n],
-                    'referrals', (SELECT coalesce(jsonb_agg(t.e ORDER BY t.ord), '[]')
-                                    FROM jsonb_array_elements(it[n]->'responseBody'->'referrals') WITH ORDINALITY AS t(e, ord)
-                                   WHERE made[n] @> (t.e->'id')))) END AS r
+                ELSE jsonb_build_object('outcome', 'inserted', 'match', matched[n], 'personId', pid[n],
+                                        'status', sub_status[n], 'alreadyOpen', already[n], 'made', made[n]) END AS r
       FROM generate_series(1, size) AS n),
   idempotency AS (
     INSERT INTO idempotency_keys (user_id, key, fingerprint, response_status, response_body, created_at, expires_at)
-      SELECT uid[n], it[n]->>'idempotencyKey', it[n]->>'fingerprint', 201, r->'reply', received[n], (it[n]->>'expiresAt')::timestamptz
-        FROM reply
+      SELECT uid[n], it[n]->>'idempotencyKey', it[n]->>'fingerprint', 201,
+             (it[n]->'responseBody') || jsonb_build_object(
+               'personId', pid[n],
+               'status', sub_status[n],
+               'alreadyOpen', already[n],
+               'referrals', (SELECT coalesce(jsonb_agg(t.e ORDER BY t.ord), '[]')
+                               FROM jsonb_array_elements(it[n]->'responseBody'->'referrals') WITH ORDINALITY AS t(e, ord)
+                              WHERE made[n] @> (t.e->'id'))),
+             received[n], (it[n]->>'expiresAt')::timestamptz
+        FROM generate_series(1, size) AS n
        WHERE outcome[n] IS NULL AND it[n]->>'idempotencyKey' IS NOT NULL)
-  SELECT jsonb_agg(r ORDER BY n) INTO replies FROM reply;
+  SELECT jsonb_agg(r ORDER BY n) INTO replies FROM result;
   RETURN replies;
 END
 $function$;
