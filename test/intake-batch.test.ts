@@ -103,8 +103,14 @@ describe('the intake function with several checklists', () => {
 
   it('takes one checklist as an object too (from a process started before batching), and answers with its one result', async () => {
     const r = row();
-    const { rows } = await sql<{ result: IntakeResult }>`SELECT signpost_intake(${JSON.stringify(intakePayload(r))}::jsonb) AS result`.execute(ctx.db);
-    expect(rows[0]!.result).toMatchObject({ outcome: 'inserted', match: 'new' });
+    // such a process sends the reply it built and reads the whole reply back
+    const old = { ...intakePayload(r), responseBody: r.responseBody };
+    const { rows } = await sql<{ result: IntakeResult }>`SELECT signpost_intake(${JSON.stringify(old)}::jsonb) AS result`.execute(ctx.db);
+    expect(rows[0]!.result).toEqual({
+      outcome: 'inserted',
+      match: 'new',
+      reply: { referrals: [{ id: r.referrals[0]!.id, reference: r.referrals[0]!.reference, agencyId: r.referrals[0]!.agencyId }], personId: r.person.id, status: 'open', alreadyOpen: [] },
+    });
     expect(await submissionsOf([r])).toBe(1);
   });
 

@@ -56,7 +56,18 @@ DECLARE
   replies jsonb;
 BEGIN
   IF jsonb_typeof(p) = 'object' THEN
-    RETURN signpost_intake(jsonb_build_array(p))->0;
+    -- one checklist from a process started before batching: its result as that process reads
+    -- it, with the whole reply (such a process always sends the reply it built)
+    replies := signpost_intake(jsonb_build_array(p))->0;
+    IF replies->>'outcome' <> 'inserted' THEN
+      RETURN replies;
+    END IF;
+    RETURN jsonb_build_object('outcome', 'inserted', 'match', replies->'match', 'reply',
+      (p->'responseBody') || jsonb_build_object(
+        'personId', replies->'personId', 'status', replies->'status', 'alreadyOpen', replies->'alreadyOpen',
+        'referrals', (SELECT coalesce(jsonb_agg(t.e ORDER BY t.ord), '[]')
+                        FROM jsonb_array_elements(p->'responseBody'->'referrals') WITH ORDINALITY AS t(e, ord)
+                       WHERE (replies->'made') @> (t.e->'id'))));
   END IF;
 
   -- What stops a checklist before anything is written, checked in this order:
