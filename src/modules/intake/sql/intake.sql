@@ -108,7 +108,7 @@ BEGIN
                  (e.c->>'userId')::uuid AS uid, (e.c->'submission'->>'id')::uuid AS sid, (e.c->>'receivedAt')::timestamptz AS received,
                  (e.c->'person'->>'date_of_birth')::date AS dob, e.c->'person'->>'nhs_number' AS nhs,
                  e.c->'person'->>'norm_family' AS nf, e.c->'person'->>'norm_given' AS ng, e.c->'person'->>'norm_postcode' AS npc,
-                 row_number() OVER (PARTITION BY e.c->'person'->>'date_of_birth' ORDER BY e.n) > 1
+                 row_number() OVER (PARTITION BY (e.c->'person'->>'date_of_birth')::date ORDER BY e.n) > 1
                  OR (e.c->'person'->>'nhs_number' IS NOT NULL
                      AND row_number() OVER (PARTITION BY e.c->'person'->>'nhs_number' ORDER BY e.n) > 1)
                  OR (e.c->>'idempotencyKey' IS NOT NULL
