@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { signIn } from '../password.service.js';
-import { SESSION_COOKIE, createSession, endSession } from '../session.service.js';
+import { SESSION_COOKIE, endSession } from '../session.service.js';
 import { csrfMatches } from '../../../platform/pages/guards.js';
 import { homeFor, readCookie, safeNext, sameOriginOnly, sessionUserOf } from '../../../platform/pages/guards.js';
-import { clearSessionCookie, setSessionCookie } from './session.js';
+import { clearSessionCookie } from './session.js';
+import { completeFirstFactor } from './sign-in-flow.js';
 import { page } from '../../../platform/pages/render.js';
 
 // Before sign-in there is no session: the sign-in form is protected by a double-submit cookie.
@@ -55,12 +56,8 @@ export function authRouter(deps: ServiceDeps): Router {
       const text = 'Enter a correct email address and password';
       return showSignIn(res, { next, values: { email }, refused: true, fieldErrors: { email: text }, errors: [{ text, href: '#email' }] }, 401);
     }
-    // a fresh session id at every sign-in (no fixation)
-    await endSession(deps, readCookie(req, SESSION_COOKIE));
-    const session = await createSession(deps, result.user.userId);
     res.clearCookie(PRE_CSRF_COOKIE, { path: '/sign-in' });
-    setSessionCookie(res, session.cookieValue, secure);
-    res.redirect(303, next || homeFor(result.user.role));
+    await completeFirstFactor(deps, req, res, { user: result.user, method: 'password', secondFactorDone: false, next });
   });
 
   // the header's sign-out form (built by the NHS.UK header) has no hidden field: same origin only
