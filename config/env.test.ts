@@ -34,6 +34,12 @@ describe('configuration', () => {
     expect(() => loadEnv({ DEMO_PASSWORD: 'short' })).toThrow(/DEMO_PASSWORD/);
     expect(() => loadEnv({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
   });
+  it('refuses a session lifetime shorter than its idle time, at start-up', () => {
+    expect(loadEnv({}).SESSION_ABSOLUTE_HOURS).toBe(12);
+    expect(loadEnv({ SESSION_IDLE_HOURS: '12', SESSION_ABSOLUTE_HOURS: '12' }).SESSION_ABSOLUTE_HOURS).toBe(12);
+    expect(() => loadEnv({ SESSION_IDLE_HOURS: '24' })).toThrow(/SESSION_ABSOLUTE_HOURS: must be at least SESSION_IDLE_HOURS \(24\)/);
+    expect(() => loadEnv({ SESSION_ABSOLUTE_HOURS: '4' })).toThrow(/SESSION_ABSOLUTE_HOURS/);
+  });
   it('reads TRUST_PROXY as Express takes it, off by default, naming the key when it is bad', () => {
     expect(loadEnv({}).TRUST_PROXY).toBe(false);
     expect(loadEnv({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);

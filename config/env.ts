@@ -144,6 +144,8 @@ export const envSchema = z.object({
   SECURE_COOKIES: bool.default(false),
   AGENCY_LINK_TTL_DAYS: z.coerce.number().int().positive().default(28),
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 7).default(8),
+  // however busy, a web session ends this long after sign-in; never shorter than the idle time
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
 });
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
@@ -175,6 +177,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (retired.length) throw new ConfigError(retired.map(([key, message]) => ({ key, message })));
   if (result.data.HTTP_HEADERS_TIMEOUT_MS > result.data.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError([{ key: 'HTTP_HEADERS_TIMEOUT_MS', message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS' }]);
+  }
+  if (result.data.SESSION_ABSOLUTE_HOURS < result.data.SESSION_IDLE_HOURS) {
+    throw new ConfigError([{ key: 'SESSION_ABSOLUTE_HOURS', message: `must be at least SESSION_IDLE_HOURS (${result.data.SESSION_IDLE_HOURS}): a session cannot outlast its own lifetime by lying idle` }]);
   }
   if (result.data.NODE_ENV === 'production') {
     const problems: { key: string; message: string }[] = [];

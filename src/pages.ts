@@ -12,7 +12,7 @@ import { NHSUK_DIST_DIR, STATIC_DIR, nhsukCssWithoutWebFonts, page, warmViews } 
 import { agencyLinkRouter, agencyRouter, hubReferralsRouter } from './modules/referrals/index.js';
 import { auditRouter } from './modules/audit/index.js';
 import { capacityLinkRouter, capacityRouter } from './modules/capacity/index.js';
-import { authRouter, usersRouter, webSession } from './modules/accounts/index.js';
+import { accountRouter, authRouter, hubAccountSecurityRouter, usersRouter, webSession } from './modules/accounts/index.js';
 import { directoryRouter } from './modules/directory/index.js';
 import { questionnairePagesRouter } from './modules/questionnaires/index.js';
 import { mailRouter } from './modules/notifications/index.js';
@@ -63,6 +63,8 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(questionnairePagesRouter(deps));
   pages.use(mailRouter(deps));
   pages.use(usersRouter(deps));
+  pages.use(accountRouter(deps));
+  pages.use(hubAccountSecurityRouter(deps));
   pages.use(peopleRouter(deps));
   pages.use(auditRouter(deps));
   pages.use(reportsRouter(deps));

@@ -213,6 +213,7 @@ let organisationId: string;
 let triageItemId: string;
 /** a user for the admin's user form to change (never one the fuzz posts as) */
 let throwawayUserId: string;
+let throwawayTokenId: string;
 
 beforeAll(async () => {
   // the self-referral limits out of the way: the fuzz is about what the form does with what it is sent
@@ -236,6 +237,7 @@ beforeAll(async () => {
   webAdmin = await makeWebUser(ctx, 'admin');
   webAgency = await makeWebUser(ctx, 'agency', agencyId);
   throwawayUserId = (await makeWebUser(ctx, 'link_worker')).id;
+  throwawayTokenId = (await ctx.db.selectFrom('apiTokens').select('id').where('userId', '=', throwawayUserId).executeTakeFirstOrThrow()).id;
   const linked = await submit(api, linkWorker, q, [q.questions[15]!.id]);
   await markForwarded(ctx, linked.referrals[0]!.id);
   agencyLinkPath = new URL(await createAgencyLink(ctx.db, ctx, linked.referrals[0]!.id, ctx.clock.now())).pathname;
@@ -332,6 +334,10 @@ function formTargets(): Promise<FormTarget[]> {
       { ...asAdmin, path: '/hub/users', fields: ['role', 'name', 'email', 'agencyId', 'organisationId', 'password'] },
       // another user than the ones posting: a disabled account would end a session of the fuzz
       { ...asAdmin, path: `/hub/users/${throwawayUserId}`, fields: ['action', 'password'] },
+      // sessions and API tokens ([2/6]); ending one's own sessions would end the fuzz's, so the admin ends another user's
+      { ...asCoord, path: '/account/tokens', fields: ['label', 'expiresInDays'] },
+      { ...asAdmin, path: `/hub/users/${throwawayUserId}/sessions/end`, fields: [] },
+      { ...asAdmin, path: `/hub/tokens/${throwawayTokenId}/revoke`, fields: ['from'] },
       { ...asCoord, path: '/hub/people', fields: ['q'] },
       { ...asCoord, path: `/hub/people/matches/${personId}`, fields: ['action', 'keepId', 'otherId'] },
       { ...asCoord, path: `/hub/people/${personId}/withdraw-consent`, fields: withdrawFields },

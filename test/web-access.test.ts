@@ -49,6 +49,31 @@ async function signedIn(u: WebUser) {
   return c;
 }
 
+describe('the account pages (sessions and API tokens)', () => {
+  it('send the signed-out to sign in, and are refused to a coordinator acting on another user (403)', async () => {
+    const anon = new WebClient(w.ctx.baseUrl);
+    for (const path of ['/account/sessions', '/account/tokens']) {
+      const res = await anon.get(path);
+      expect(res.status, path).toBe(303);
+      expect(res.location).toBe(`/sign-in?next=${encodeURIComponent(path)}`);
+    }
+    for (const u of [agencyA, linkWorker, coordinator]) {
+      const c = await signedIn(u);
+      expect((await c.get('/account/sessions')).status).toBe(200);
+      expect((await c.get('/account/tokens')).status).toBe(200);
+    }
+    const c = await signedIn(coordinator);
+    const victim = await signedIn(otherLinkWorker);
+    const csrf = WebClient.csrfOf((await c.get('/account/sessions')).text);
+    expect((await c.post(`/hub/users/${otherLinkWorker.id}/sessions/end`, { _csrf: csrf })).status).toBe(403);
+    // another person's session id is "not found" on one's own page, and stays
+    const theirs = (await w.ctx.db.selectFrom('webSessions').select('id').where('userId', '=', otherLinkWorker.id).execute()).map((s) => s.id);
+    expect(theirs.length).toBeGreaterThan(0);
+    expect((await c.post(`/account/sessions/${theirs[0]}/end`, { _csrf: csrf })).status).toBe(404);
+    expect((await victim.get('/submissions')).status).toBe(200);
+  });
+});
+
 describe('an agency user', () => {
   it("can neither read nor act on another agency's referral", async () => {
     const c = await signedIn(agencyA);
@@ -65,7 +90,7 @@ describe('an agency user', () => {
   it('gets no hub page, read or write', async () => {
     const c = await signedIn(agencyA);
     const csrf = WebClient.csrfOf((await c.get(`/agency/referrals/${refA}`)).text);
-    for (const path of ['/hub', '/hub/referrals', `/hub/referrals/${refB}`, '/hub/users', '/hub/agencies', '/hub/mail', '/hub/questionnaires', '/hub/follow-ups', '/hub/people', '/hub/people/matches', '/hub/outcomes', '/hub/organisations', '/hub/reports', '/hub/reports/referrals.csv?from=2026-01-01&to=2026-12-31', '/hub/audit']) {
+    for (const path of ['/hub', '/hub/referrals', `/hub/referrals/${refB}`, '/hub/users', '/hub/agencies', '/hub/mail', '/hub/questionnaires', '/hub/follow-ups', '/hub/people', '/hub/people/matches', '/hub/outcomes', '/hub/organisations', '/hub/reports', '/hub/reports/referrals.csv?from=2026-01-01&to=2026-12-31', '/hub/audit', '/hub/tokens']) {
       expect((await c.get(path)).status, path).toBe(403);
     }
     for (const path of ['/hub/people', '/hub/outcomes', '/hub/organisations']) {

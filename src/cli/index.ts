@@ -3,6 +3,7 @@
  * signpost CLI. Each command prints one JSON line on success (easy to script) and a plain
  * message on stderr with a non-zero exit on failure.
  *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] [--organisation ID] [--password P] | user:password --email E --password P | token:revoke --user ID | --token ID
+ *   tokens list [--user EMAIL] | tokens create --user EMAIL [--label L] [--expires-days N] | tokens revoke TOKEN_ID
  *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify [--expect-head HASH] | audit:checkpoint | holidays:import FILE
  */
 import { readFile } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { ensureDatabase, migrateToLatest } from '../platform/db/migrate.js';
 import { seedDemo } from './seed.js';
 import type { ServiceDeps } from '../platform/deps.js';
 import { ZodError } from 'zod';
-import { createUserWithToken, revokeUserTokens, hashPassword, setPassword, findUserByEmail } from '../modules/accounts/index.js';
+import { createUserWithToken, hashPassword, setPassword, findUserByEmail, createTokenForEmail, listTokensForAdmin, revokeAllTokensOfUser, revokeToken, userIdForEmail, CLI_ACTOR } from '../modules/accounts/index.js';
 import { runSweep } from '../modules/sla/index.js';
 import { runRetention } from '../modules/people/index.js';
 import { sealAudit, verifyAuditChain, takeAuditCheckpoint } from '../modules/audit/index.js';
@@ -116,11 +117,38 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   'token:revoke': {
-    usage: 'token:revoke (--user USER_ID | --token TOKEN_ID)',
+    usage: 'token:revoke (--user USER_ID | --token TOKEN_ID)   (revokes every live token of a user, or one; audited)',
     run: async (ctx, args) => {
       const o = opts(args, { user: { type: 'string' }, token: { type: 'string' } });
       if (!o.user && !o.token) throw new AppError(400, 'usage', 'give --user or --token');
-      return { revoked: await revokeUserTokens(ctx, { userId: o.user as string, tokenId: o.token as string }) };
+      if (o.token) return { revoked: (await revokeToken(ctx, CLI_ACTOR, String(o.token))).revoked ? 1 : 0 };
+      return { revoked: await revokeAllTokensOfUser(ctx, String(o.user)) };
+    },
+  },
+  tokens: {
+    usage: 'tokens list [--user EMAIL] | tokens create --user EMAIL [--label LABEL] [--expires-days N] | tokens revoke TOKEN_ID   (API tokens: list with last use, make one (printed once), revoke one; audited)',
+    run: async (ctx, args) => {
+      const [sub, ...rest] = args;
+      if (sub === 'list') {
+        const o = opts(rest, { user: { type: 'string' } });
+        const userId = o.user === undefined ? undefined : await userIdForEmail(ctx, String(o.user));
+        const tokens = await listTokensForAdmin(ctx, CLI_ACTOR, { userId });
+        return tokens.map((t) => ({ id: t.id, user: t.userEmail, label: t.label, state: t.state, createdAt: t.createdAt, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt }));
+      }
+      if (sub === 'create') {
+        const o = opts(rest, { user: { type: 'string' }, label: { type: 'string' }, 'expires-days': { type: 'string' } });
+        if (!o.user) throw new AppError(400, 'usage', 'give --user EMAIL');
+        const days = o['expires-days'];
+        const made = await createTokenForEmail(ctx, String(o.user), { label: String(o.label ?? 'cli'), expiresInDays: days === undefined ? undefined : (String(days) as unknown as number) });
+        return { id: made.id, userId: made.userId, label: made.label, expiresAt: made.expiresAt, token: made.token };
+      }
+      if (sub === 'revoke') {
+        const ids = parseArgs({ args: rest, options: {}, allowPositionals: true, strict: true }).positionals;
+        if (ids.length !== 1) throw new AppError(400, 'usage', 'give one token id: tokens revoke TOKEN_ID');
+        const r = await revokeToken(ctx, CLI_ACTOR, ids[0]!);
+        return { id: ids[0], revoked: r.revoked };
+      }
+      throw new AppError(400, 'usage', 'tokens takes list, create or revoke');
     },
   },
 };

@@ -26,4 +26,6 @@ export interface SessionUser {
   csrfToken: string;
   createdAt: Date;
   lastSeenAt: Date;
+  /** the session's own id (not its cookie): "This session" on /account/sessions */
+  sessionId: string;
 }

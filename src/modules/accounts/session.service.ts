@@ -1,7 +1,9 @@
 /**
  * Web sessions: a 32-byte random id in an HttpOnly, SameSite=Lax cookie; Postgres keeps only
  * its SHA-256, the user, an expiry that slides with use (SESSION_IDLE_HOURS), and the CSRF
- * token that every form must echo back. A session also ends absoluteMs after sign-in, however busy.
+ * token that every form must echo back. A session also ends SESSION_ABSOLUTE_HOURS after sign-in,
+ * however busy (config/env.ts refuses a lifetime shorter than the idle time). Each session also has
+ * an id that a form may name, and the short name of the browser it was started in.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Env } from '../../../config/env.js';
@@ -9,12 +11,14 @@ import type { DB } from '../../platform/db/database.js';
 import { deleteSession, findSessionUser, insertSession, touchSession } from './session.repository.js';
 import { type SessionUser } from '../../kernel/principal.js';
 import type { Clock } from '../../kernel/clock.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import { browserName } from './browser-name.js';
 
 export const SESSION_COOKIE = 'signpost_session';
 // touching the row on every request would write on every page view; once a minute is enough
 const TOUCH_EVERY_MS = 60_000;
 
-type SessionDeps = { db: DB; clock: Clock; env: Env };
+type SessionDeps = { db: DB; clock: Clock; env: Env; ids: IdGenerator };
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
@@ -22,17 +26,20 @@ function idleMs(env: Env): number {
   return env.SESSION_IDLE_HOURS * 3_600_000;
 }
 
-/** However busy, a session ends this long after sign-in (a working day, or the idle time if longer). */
+/** However busy, a session ends this long after sign-in (SESSION_ABSOLUTE_HOURS, default a working day). */
 export function absoluteMs(env: Env): number {
-  return Math.max(12, env.SESSION_IDLE_HOURS) * 3_600_000;
+  return env.SESSION_ABSOLUTE_HOURS * 3_600_000;
 }
 
-export async function createSession(deps: SessionDeps, userId: string): Promise<{ cookieValue: string; csrfToken: string }> {
+/** Starts a session; `userAgent` is read for the browser's short name only, and not kept. */
+export async function createSession(deps: SessionDeps, userId: string, userAgent: string | undefined): Promise<{ cookieValue: string; csrfToken: string }> {
   const cookieValue = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const now = deps.clock.now();
   await insertSession(deps.db, {
     idHash: sha256(cookieValue),
+    id: deps.ids.uuid(),
+    browser: browserName(userAgent),
     userId,
     csrfToken,
     createdAt: now,
@@ -61,5 +68,3 @@ export async function loadSession(deps: SessionDeps, cookieValue: string | undef
 export async function endSession(deps: { db: DB }, cookieValue: string | undefined): Promise<void> {
   if (cookieValue && cookieValue.length <= 100) await deleteSession(deps.db, sha256(cookieValue));
 }
-
-

@@ -6,15 +6,24 @@ import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
 import type { Role } from '../../kernel/principal.js';
 
-export async function findPrincipalByTokenHash(db: Executor, tokenHash: Buffer) {
-  return db
-    .selectFrom('apiTokens as t')
-    .innerJoin('users as u', 'u.id', 't.userId')
-    .select(['u.id as userId', 'u.name', 'u.role', 'u.agencyId'])
-    .where('t.tokenHash', '=', tokenHash)
-    .where('t.revokedAt', 'is', null)
-    .where('u.disabledAt', 'is', null)
-    .executeTakeFirst();
+/**
+ * The token check's one statement, on a cache miss: the principal of a live token (not revoked,
+ * not expired, its user not disabled) and its expiry, recording its last use in the same round
+ * trip. An unknown, revoked or expired token updates nothing and reads as none.
+ */
+export async function useApiToken(db: Executor, tokenHash: Buffer, now: Date) {
+  const r = await sql<{ userId: string; name: string; role: Role; agencyId: string | null; expiresAt: Date | null }>`
+    UPDATE api_tokens t
+    SET last_used_at = GREATEST(t.last_used_at, ${now}::timestamptz)
+    FROM users u
+    WHERE t.token_hash = ${tokenHash}
+      AND t.revoked_at IS NULL
+      AND (t.expires_at IS NULL OR t.expires_at > ${now}::timestamptz)
+      AND u.id = t.user_id
+      AND u.disabled_at IS NULL
+    RETURNING u.id AS user_id, u.name, u.role, u.agency_id, t.expires_at
+  `.execute(db);
+  return r.rows[0];
 }
 
 export interface NewUserRow {
@@ -40,8 +49,38 @@ export async function findUserByEmail(db: Executor, email: string) {
     .executeTakeFirst();
 }
 
-export async function insertApiToken(db: Executor, row: { id: string; userId: string; tokenHash: Buffer; label: string; createdAt: Date }) {
+export async function insertApiToken(db: Executor, row: { id: string; userId: string; tokenHash: Buffer; label: string; createdAt: Date; expiresAt?: Date | null }) {
   await db.insertInto('apiTokens').values(row).execute();
+}
+
+/** API tokens with their owners, newest first: one user's, or everyone's (never the hash). */
+export async function listApiTokens(db: Executor, by: { userId?: string | undefined; limit: number }) {
+  let q = db
+    .selectFrom('apiTokens as t')
+    .innerJoin('users as u', 'u.id', 't.userId')
+    .select(['t.id', 't.label', 't.userId', 'u.name as userName', 'u.email as userEmail', 't.createdAt', 't.expiresAt', 't.lastUsedAt', 't.revokedAt'])
+    .orderBy('t.createdAt', 'desc')
+    .orderBy('t.id')
+    .limit(by.limit);
+  if (by.userId) q = q.where('t.userId', '=', by.userId);
+  return q.execute();
+}
+
+/** One token's owner and state, for deciding who may revoke it. */
+export async function findApiToken(db: Executor, id: string) {
+  return db.selectFrom('apiTokens').select(['id', 'userId', 'revokedAt']).where('id', '=', id).executeTakeFirst();
+}
+
+/** How many tokens of the user are live now (not revoked, not expired). */
+export async function countLiveApiTokens(db: Executor, userId: string, now: Date): Promise<number> {
+  const r = await db
+    .selectFrom('apiTokens')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('userId', '=', userId)
+    .where('revokedAt', 'is', null)
+    .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)]))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 /** Revokes every live token of a user, or one token by id; returns how many were revoked. */
@@ -61,6 +100,11 @@ export async function findUserId(db: Executor, id: string) {
 /** A user's role and email, for deciding who may manage the account. */
 export async function findUserRoleAndEmail(db: Executor, id: string) {
   return db.selectFrom('users').select(['role', 'email']).where('id', '=', id).executeTakeFirst();
+}
+
+/** A user's id, email and state by id, for the token pages and the command line. */
+export async function findUserForTokens(db: Executor, id: string) {
+  return db.selectFrom('users').select(['id', 'email', 'disabledAt']).where('id', '=', id).executeTakeFirst();
 }
 
 /** Where to mail a user (who must exist). */

@@ -100,8 +100,13 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'user.create': 'Created the account',
   'user.disable': 'Disabled the account',
   'user.password': 'Set the password',
+  'session.end': 'Ended one of their own sessions',
+  'session.end_others': 'Signed out everywhere else (ended their other sessions)',
+  'session.end_all': 'Ended all the account’s sessions',
+  'token.create': 'Made an API token',
+  'token.revoke': 'Revoked an API token',
 };
-const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', audit_log: 'audit log', self_referral: 'self-referral' };
+const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', api_token: 'API token', audit_log: 'audit log', self_referral: 'self-referral' };
 
 export function auditWhat(action: string, entity: string): string {
   const words = AUDIT_ACTIONS[action] ?? action.replace(/[._]/g, ' ').replace(/^./, (c) => c.toUpperCase());

@@ -26,7 +26,7 @@ export interface FirstFactorDone {
 /** Starts the person's session (a fresh id at every sign-in: no fixation) and sends them on. */
 export async function completeFirstFactor(deps: ServiceDeps, req: Request, res: Response, done: FirstFactorDone): Promise<void> {
   await endSession(deps, readCookie(req, SESSION_COOKIE));
-  const session = await createSession(deps, done.user.userId);
+  const session = await createSession(deps, done.user.userId, req.get('user-agent'));
   setSessionCookie(res, session.cookieValue, deps.env.SECURE_COOKIES);
   res.redirect(303, done.next || homeFor(done.user.role));
 }

@@ -23,7 +23,7 @@ export function usersRouter(deps: ServiceDeps): Router {
   const showUsers = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
     page(res, 'hub-users.njk', { title: 'Users', section: 'users', users: await listUsersForHub(deps, principalFromSession(res)), agencies: await listAgencies(deps), organisations: (await listOrganisations(deps)).filter((o) => o.active), values: {}, fieldErrors: {}, ...extra }, status);
 
-  r.get('/hub/users', async (req, res) => showUsers(res, { flash: flashFor(req.query.done, { created: 'User created.', password: 'Password set.', disabled: 'User disabled.' }) }));
+  r.get('/hub/users', async (req, res) => showUsers(res, { flash: flashFor(req.query.done, { created: 'User created.', password: 'Password set.', disabled: 'User disabled.', sessions: 'All their sessions ended: they must sign in again.' }) }));
 
   r.post('/hub/users', async (req: Request, res) => {
     const v = formValues(req.body);

@@ -56,6 +56,10 @@ export interface ApiTokensTable {
   label: Generated<string>;
   createdAt: Timestamp;
   revokedAt: Timestamp | null;
+  /** none: the token lasts until revoked (2026_12_07_2200) */
+  expiresAt: Timestamp | null;
+  /** when the token check last read it from Postgres: accurate to AUTH_CACHE_TTL_MS (2026_12_07_2200) */
+  lastUsedAt: Timestamp | null;
 }
 
 export interface QuestionnairesTable {

@@ -10,6 +10,11 @@ export interface WebSessionsTable {
   createdAt: Timestamp;
   lastSeenAt: Timestamp;
   expiresAt: Timestamp;
+  // sessions a person can see and end (2026_12_07_2200)
+  /** names the session in a form (the cookie's hash never leaves the server) */
+  id: Generated<string>;
+  /** "Firefox on Android", made from the User-Agent at sign-in; never the raw header */
+  browser: Generated<string>;
 }
 
 export interface AgencyLinksTable {
