@@ -49,4 +49,25 @@ describe('configuration', () => {
       expect(() => loadEnv({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: /);
     }
   });
+  it('takes single sign-on as all three of issuer, client id and secret, or none; https only in production', () => {
+    const sso = { OIDC_ISSUER: 'https://login.example.org/tenant/v2.0', OIDC_CLIENT_ID: 'signpost', OIDC_CLIENT_SECRET: 's3cret' };
+    expect(loadEnv({}).OIDC_ISSUER).toBeUndefined();
+    expect(loadEnv({ OIDC_ISSUER: '', OIDC_CLIENT_ID: '', OIDC_CLIENT_SECRET: '' }).OIDC_ISSUER).toBeUndefined();
+    const on = loadEnv({ ...sso, OIDC_ALLOWED_DOMAINS: 'Example.org, hub.example.net' });
+    expect(on.OIDC_ISSUER).toBe(sso.OIDC_ISSUER);
+    expect(on.OIDC_ALLOWED_DOMAINS).toEqual(['example.org', 'hub.example.net']);
+    expect(on.OIDC_TRUST_MFA).toBe(false);
+    try {
+      loadEnv({ OIDC_ISSUER: sso.OIDC_ISSUER });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).issues.map((i) => i.key)).toEqual(['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET']);
+      expect((err as ConfigError).message).toMatch(/set all three/);
+    }
+    expect(() => loadEnv({ ...sso, OIDC_ISSUER: 'ftp://login.example.org' })).toThrow(/OIDC_ISSUER/);
+    expect(() => loadEnv({ ...sso, OIDC_ALLOWED_DOMAINS: 'example' })).toThrow(/OIDC_ALLOWED_DOMAINS/);
+    const prod = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), HUB_PHONE: '0161 496 0000' };
+    expect(() => loadEnv({ ...prod, ...sso, OIDC_ISSUER: 'http://login.example.org' })).toThrow(/OIDC_ISSUER: must be https in production/);
+    expect(loadEnv({ ...prod, ...sso }).OIDC_CLIENT_ID).toBe('signpost');
+  });
 });

@@ -30,6 +30,9 @@ const csv = z.string().transform((s) =>
     .filter(Boolean),
 );
 
+/** An empty value (`KEY=` in a .env file) means the setting is not set. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+
 /** The names Express's 'trust proxy' knows for the private ranges. */
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
 const isProxyEntry = (x: string) => {
@@ -146,6 +149,19 @@ export const envSchema = z.object({
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 7).default(8),
   // however busy, a web session ends this long after sign-in; never shorter than the idle time
   SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  // Single sign-on through the hub's own identity provider (OpenID Connect; docs/configuration.md):
+  // off unless the issuer, the client id and the secret are all set
+  OIDC_ISSUER: unsetIfEmpty(z.url({ protocol: /^https?$/, error: 'must be the provider\'s issuer, an http(s) URL' }).optional()),
+  OIDC_CLIENT_ID: unsetIfEmpty(z.string().trim().min(1).max(500).optional()),
+  OIDC_CLIENT_SECRET: unsetIfEmpty(z.string().min(1).max(2000).optional()),
+  // the words on the sign-in page's button
+  OIDC_LABEL: z.string().trim().min(2).max(60).default('Sign in with your organisation’s account'),
+  // when set, only emails at these domains may sign in this way (comma-separated)
+  OIDC_ALLOWED_DOMAINS: csv.pipe(z.array(z.string().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be domains separated by commas, such as example.org'))).default([]),
+  // the provider's second factor (its ID token's amr) counts as Signpost's own
+  OIDC_TRUST_MFA: bool.default(false),
+  // how long a request to the provider may take before the sign-in is refused (discovery, token, userinfo)
+  OIDC_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
 });
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
@@ -181,6 +197,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (result.data.SESSION_ABSOLUTE_HOURS < result.data.SESSION_IDLE_HOURS) {
     throw new ConfigError([{ key: 'SESSION_ABSOLUTE_HOURS', message: `must be at least SESSION_IDLE_HOURS (${result.data.SESSION_IDLE_HOURS}): a session cannot outlast its own lifetime by lying idle` }]);
   }
+  const sso = [['OIDC_ISSUER', result.data.OIDC_ISSUER], ['OIDC_CLIENT_ID', result.data.OIDC_CLIENT_ID], ['OIDC_CLIENT_SECRET', result.data.OIDC_CLIENT_SECRET]] as const;
+  const ssoSet = sso.filter(([, v]) => v !== undefined);
+  if (ssoSet.length > 0 && ssoSet.length < sso.length) {
+    const missing = sso.filter(([, v]) => v === undefined).map(([k]) => k);
+    throw new ConfigError(missing.map((key) => ({ key, message: `must be set for single sign-on, with ${ssoSet.map(([k]) => k).join(' and ')} (set all three of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, or none)` })));
+  }
   if (result.data.NODE_ENV === 'production') {
     const problems: { key: string; message: string }[] = [];
     if (result.data.SESSION_SECRET.startsWith('dev-only')) problems.push({ key: 'SESSION_SECRET', message: 'must be set in production' });
@@ -189,6 +211,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     if (result.data.PUBLIC_URL.startsWith('https:') && !result.data.SECURE_COOKIES) {
       problems.push({ key: 'SECURE_COOKIES', message: 'must be true when PUBLIC_URL is https (session cookies would travel in clear)' });
     }
+    if (result.data.OIDC_ISSUER?.startsWith('http:')) problems.push({ key: 'OIDC_ISSUER', message: 'must be https in production (the ID token and the secret would travel in clear)' });
     if (problems.length) throw new ConfigError(problems);
   }
   return Object.freeze(result.data);

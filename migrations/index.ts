@@ -34,6 +34,7 @@ import * as selfReferralOpenOrder from './2026_12_07_1310_self_referral_open_ord
 import * as capacityLinkRevocation from './2026_12_07_1400_capacity_link_revocation.js';
 import * as sqlFiles from './2026_12_07_2000_sql_files.js';
 import * as sessionsTokens from './2026_12_07_2200_sessions_tokens.js';
+import * as singleSignOn from './2026_12_07_2300_single_sign_on.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -67,4 +68,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_1400_capacity_link_revocation': capacityLinkRevocation,
   '2026_12_07_2000_sql_files': sqlFiles,
   '2026_12_07_2200_sessions_tokens': sessionsTokens,
+  '2026_12_07_2300_single_sign_on': singleSignOn,
 };

@@ -67,7 +67,7 @@ export async function signIn(page: Page, user: { email: string; password: string
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForLoadState('domcontentloaded');
 }
 

@@ -63,7 +63,7 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
   }
 }
 
-export async function createTestContext(overrides: Partial<Record<keyof Env, string>> = {}, opts: { poolSize?: number } = {}): Promise<TestContext> {
+export async function createTestContext(overrides: Partial<Record<keyof Env, string>> = {}, opts: { poolSize?: number; port?: number } = {}): Promise<TestContext> {
   const database = await createTestDatabase();
   const prefix = `sp-test-${randomBytes(6).toString('hex')}`;
   const env = loadEnv({
@@ -81,7 +81,7 @@ export async function createTestContext(overrides: Partial<Record<keyof Env, str
   const jobs = createProducer({ redisUrl: env.REDIS_URL, prefix, logger, mode: 'fail-fast' });
   const clock = new ManualClock();
   const deps: ServiceDeps = { env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db), holidays: new HolidayCalendar(db, clock, env), capacities: new AgencyCapacities(db, clock, env.CAPACITY_CACHE_TTL_MS) };
-  const server = await listen(createHttpServer(createApp(deps), env), 0, '127.0.0.1');
+  const server = await listen(createHttpServer(createApp(deps), env), opts.port ?? 0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return {
     ...deps,

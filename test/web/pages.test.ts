@@ -21,6 +21,7 @@ import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpe
 import { markForwarded, moveThrough } from '../helpers/referrals.js';
 import { londonDay } from '../../src/kernel/uk-dates.js';
 import { presetPeriods } from '../../src/modules/reports/pages/report-period.js';
+import { freePort } from '../helpers/free-port.js';
 import { expectAccessible, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
 
 const WIDTHS = [320, 390];
@@ -55,7 +56,10 @@ async function submitVia(body: object) {
 }
 
 beforeAll(async () => {
-  [ctx, browser] = await Promise.all([createTestContext(), launchBrowser()]);
+  // single sign-on is configured (its button is on the sign-in page) with a provider that is down,
+  // so that the page of its refusal is audited too
+  const sso = { OIDC_ISSUER: `http://127.0.0.1:${await freePort()}`, OIDC_CLIENT_ID: 'signpost', OIDC_CLIENT_SECRET: 'a-secret', OIDC_LABEL: 'Sign in with your organisation' };
+  [ctx, browser] = await Promise.all([createTestContext(sso), launchBrowser()]);
   q = await seedChecklist(ctx);
   users.linkWorker = await makeWebUser(ctx, 'link_worker');
   users.agency = await makeWebUser(ctx, 'agency', q.questions[0]!.agencyId);
@@ -218,9 +222,12 @@ describe('every page of every role, at 320 and 390 px', () => {
     await as(null, async (page, w) => {
       await open(page, '/sign-in');
       await audit(page, w, 'sign-in');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'sign-in-errors');
+      await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'sign-in-sso-unreachable');
       await open(page, '/accessibility');
       await audit(page, w, 'accessibility-statement');
       await open(page, '/no-such-page');

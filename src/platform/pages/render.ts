@@ -105,8 +105,17 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'session.end_all': 'Ended all the account’s sessions',
   'token.create': 'Made an API token',
   'token.revoke': 'Revoked an API token',
+  'user.sso_sign_in': 'Signed in by single sign-on (the provider’s second factor not counted: Signpost’s own applies)',
+  'user.sso_sign_in_mfa': 'Signed in by single sign-on, the provider’s second factor counted (OIDC_TRUST_MFA)',
+  'sso.refused.no_account': 'Refused a single sign-on: no active account has the provider’s email',
+  'sso.refused.email_unverified': 'Refused a single sign-on: the provider did not say the email is verified',
+  'sso.refused.domain_not_allowed': 'Refused a single sign-on: the email’s domain is not one the hub allows',
+  'sso.refused.state_mismatch': 'Refused a single sign-on: the answer matched no sign-in this browser started (expired, used twice or forged)',
+  'sso.refused.cancelled': 'Refused a single sign-on: cancelled at the provider',
+  'sso.refused.provider_error': 'Refused a single sign-on: the provider answered with an error',
+  'sso.refused.provider_unreachable': 'Refused a single sign-on: the provider could not be reached in time',
 };
-const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', api_token: 'API token', audit_log: 'audit log', self_referral: 'self-referral' };
+const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', api_token: 'API token', audit_log: 'audit log', self_referral: 'self-referral', sign_in: 'sign-in' };
 
 export function auditWhat(action: string, entity: string): string {
   const words = AUDIT_ACTIONS[action] ?? action.replace(/[._]/g, ' ').replace(/^./, (c) => c.toUpperCase());

@@ -9,6 +9,8 @@ import { homeFor, readCookie, safeNext, sameOriginOnly, sessionUserOf } from '..
 import { clearSessionCookie } from './session.js';
 import { completeFirstFactor } from './sign-in-flow.js';
 import { page } from '../../../platform/pages/render.js';
+import { ssoConfigured } from '../sso.service.js';
+import { mountSingleSignOn } from './sso.routes.js';
 
 // Before sign-in there is no session: the sign-in form is protected by a double-submit cookie.
 const PRE_CSRF_COOKIE = 'signpost_signin_csrf';
@@ -16,6 +18,7 @@ const PRE_CSRF_COOKIE = 'signpost_signin_csrf';
 export function authRouter(deps: ServiceDeps): Router {
   const r = Router();
   const secure = deps.env.SECURE_COOKIES;
+  const sso = ssoConfigured(deps.env);
 
   r.get('/', (_req, res) => {
     const u = sessionUserOf(res);
@@ -25,8 +28,14 @@ export function authRouter(deps: ServiceDeps): Router {
   const showSignIn = (res: Parameters<typeof page>[0], ctx: Record<string, unknown> = {}, status = 200) => {
     const token = randomBytes(24).toString('base64url');
     res.cookie(PRE_CSRF_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/sign-in' });
-    page(res, 'sign-in.njk', { title: 'Sign in', csrfToken: token, values: {}, fieldErrors: {}, ...ctx }, status);
+    page(res, 'sign-in.njk', { title: 'Sign in', csrfToken: token, values: {}, fieldErrors: {}, ssoLabel: sso ? deps.env.OIDC_LABEL : undefined, ...ctx }, status);
   };
+  if (sso) {
+    mountSingleSignOn(r, deps, {
+      show: showSignIn,
+      clear: (res) => res.clearCookie(PRE_CSRF_COOKIE, { path: '/sign-in' }),
+    });
+  }
 
   r.get('/sign-in', (req, res) => {
     const u = sessionUserOf(res);

@@ -29,7 +29,21 @@ export interface AgencyLinksTable {
   useCount: Generated<number>;
 }
 
+/** A single sign-on waiting for the provider's answer (2026_12_07_2300): ten minutes, single use. */
+export interface SsoSignInsTable {
+  /** SHA-256 of the random value in the browser's cookie */
+  idHash: Buffer;
+  codeVerifier: string;
+  state: string;
+  nonce: string;
+  /** where to go after sign-in (a path checked by safeNext), or '' */
+  next: Generated<string>;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+}
+
 export interface WebTables {
   webSessions: WebSessionsTable;
   agencyLinks: AgencyLinksTable;
+  ssoSignIns: SsoSignInsTable;
 }
