@@ -26,3 +26,14 @@ export function providerGaveSecondFactor(amr: unknown): boolean {
   if (!Array.isArray(amr)) return false;
   return amr.some((m) => typeof m === 'string' && SECOND_FACTORS.has(m.toLowerCase()));
 }
+
+/**
+ * Whether the provider vouches for the email it gives: the standard `email_verified: true`, or,
+ * from Microsoft Entra ID, which does not send that claim, its optional claim `xms_edov: true`
+ * (the email's domain is verified by the tenant's owner; the claim Microsoft gives for exactly
+ * this check). Anything else, a string "true" included, does not.
+ */
+export function providerVerifiedEmail(claims: Readonly<Record<string, unknown>>): boolean {
+  if (claims.email_verified !== undefined) return claims.email_verified === true;
+  return claims.xms_edov === true;
+}

@@ -21,7 +21,7 @@ import type { Env } from '../../../config/env.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { recordAudit } from '../audit/index.js';
 import type { SignedInUser } from './password.service.js';
-import { providerGaveSecondFactor } from './sso-amr.js';
+import { providerGaveSecondFactor, providerVerifiedEmail } from './sso-amr.js';
 import { insertSsoSignIn, takeSsoSignIn } from './sso-sign-in.repository.js';
 import { findUserByEmail } from './user.repository.js';
 
@@ -143,18 +143,18 @@ export class SingleSignOn {
     }
     const claims = tokens.claims()!;
     let email: unknown = claims.email;
-    let verified: unknown = claims.email_verified;
-    if (typeof email !== 'string' || verified === undefined) {
+    let verified = providerVerifiedEmail(claims);
+    if (typeof email !== 'string' || !verified) {
       // many providers put the email at the userinfo endpoint only (the ID token stays small)
       try {
         const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
         email = info.email;
-        verified = info.email_verified;
+        verified = providerVerifiedEmail(info);
       } catch (err) {
         return refused(refusalFor(err), err);
       }
     }
-    if (typeof email !== 'string' || email.length > 254 || verified !== true) return refused('email_unverified');
+    if (typeof email !== 'string' || email.length > 254 || !verified) return refused('email_unverified');
     const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
     const allowed = this.deps.env.OIDC_ALLOWED_DOMAINS;
     if (allowed.length > 0 && !allowed.includes(domain)) return refused('domain_not_allowed');
