@@ -144,6 +144,10 @@ export const envSchema = z.object({
   SECURE_COOKIES: bool.default(false),
   AGENCY_LINK_TTL_DAYS: z.coerce.number().int().positive().default(28),
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 7).default(8),
+  // A second factor (docs/security.md#a-second-factor): the key that encrypts the authenticator
+  // secrets (AES-256-GCM) and keys the recovery codes' hashes, and the roles that must have one
+  MFA_KEY: z.string().min(32).default('dev-only-mfa-key-change-me-0123456789abcdef'),
+  MFA_REQUIRED_ROLES: csv.pipe(z.array(z.enum(['link_worker', 'agency', 'coordinator', 'admin'], 'must be roles separated by commas: link_worker, agency, coordinator, admin'))).default(['admin', 'coordinator']),
 });
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
@@ -179,6 +183,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (result.data.NODE_ENV === 'production') {
     const problems: { key: string; message: string }[] = [];
     if (result.data.SESSION_SECRET.startsWith('dev-only')) problems.push({ key: 'SESSION_SECRET', message: 'must be set in production' });
+    if (result.data.MFA_KEY.startsWith('dev-only')) problems.push({ key: 'MFA_KEY', message: 'must be set in production (it encrypts the authenticator secrets)' });
     // the default is a number reserved for drama: people must never be told to ring it
     if (source.HUB_PHONE === undefined) problems.push({ key: 'HUB_PHONE', message: "must be set in production (the hub's phone number, printed on every record and mail)" });
     if (result.data.PUBLIC_URL.startsWith('https:') && !result.data.SECURE_COOKIES) {

@@ -33,6 +33,7 @@ import * as selfReferralFormDetails from './2026_12_07_1300_self_referral_form_d
 import * as selfReferralOpenOrder from './2026_12_07_1310_self_referral_open_order.js';
 import * as capacityLinkRevocation from './2026_12_07_1400_capacity_link_revocation.js';
 import * as sqlFiles from './2026_12_07_2000_sql_files.js';
+import * as secondFactor from './2026_12_07_2100_second_factor.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -65,4 +66,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_1310_self_referral_open_order': selfReferralOpenOrder,
   '2026_12_07_1400_capacity_link_revocation': capacityLinkRevocation,
   '2026_12_07_2000_sql_files': sqlFiles,
+  '2026_12_07_2100_second_factor': secondFactor,
 };

@@ -26,4 +26,8 @@ export interface SessionUser {
   csrfToken: string;
   createdAt: Date;
   lastSeenAt: Date;
+  /** how this session's second factor was proved; null: none was asked */
+  secondFactor: 'totp' | 'recovery' | 'idp' | null;
+  /** the session may reach only the enrolment page (and sign-out) until a second factor is confirmed */
+  mustEnrol: boolean;
 }
