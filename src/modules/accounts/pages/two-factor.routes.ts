@@ -75,7 +75,7 @@ export function twoFactorRouter(deps: ServiceDeps): Router {
     page(res, 'account-two-factor.njk', { title: 'Two-factor sign-in', state, enrolment, mustEnrol: u.mustEnrol, required: secondFactorRequired(deps.env, u.role), fieldErrors: {}, ...extra }, status);
   };
   const showCodes = (res: Response, codes: string[], enrolled: boolean) =>
-    page(res, 'account-recovery-codes.njk', { title: 'Your recovery codes', codes, enrolled, home: homeFor(sessionUserOf(res)!.role) });
+    page(res, 'account-recovery-codes.njk', { title: 'Your recovery codes', codes, flash: enrolled ? 'Two-factor sign-in is on.' : 'New recovery codes made: the old ones no longer work.', home: homeFor(sessionUserOf(res)!.role) });
   const refusal = (check: Exclude<CodeCheck, { ok: true }>, id: string) =>
     check.reason === 'locked' ? problem(id, 'Too many wrong codes: your account is locked for 15 minutes') : problem(id, REFUSED[check.reason]);
 
