@@ -332,6 +332,8 @@ function formTargets(): Promise<FormTarget[]> {
       { ...asAdmin, path: '/hub/users', fields: ['role', 'name', 'email', 'agencyId', 'organisationId', 'password'] },
       // another user than the ones posting: a disabled account would end a session of the fuzz
       { ...asAdmin, path: `/hub/users/${throwawayUserId}`, fields: ['action', 'password'] },
+      // the person's own two-factor page (no role here must have it: turning it on takes a right code)
+      { ...asCoord, path: '/account/two-factor', fields: ['action', 'code'] },
       { ...asCoord, path: '/hub/people', fields: ['q'] },
       { ...asCoord, path: `/hub/people/matches/${personId}`, fields: ['action', 'keepId', 'otherId'] },
       { ...asCoord, path: `/hub/people/${personId}/withdraw-consent`, fields: withdrawFields },

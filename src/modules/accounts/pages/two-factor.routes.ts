@@ -44,7 +44,7 @@ export function signInCodeRouter(deps: ServiceDeps): Router {
     const pending = await pendingOf(req);
     if (!pending) return res.redirect(303, '/sign-in');
     const body = formValues(req.body);
-    if (!csrfMatches(pending.csrfToken, body._csrf)) return show(res, pending.csrfToken, problem('code', 'Your form expired. Enter the code again'), 403);
+    if (!csrfMatches(pending.csrfToken, body._csrf)) return show(res, pending.csrfToken, problem('code', 'Your sign-in form expired. Try again.'), 403);
     const entry = readCode(body.code);
     if (entry.kind === 'missing') return show(res, pending.csrfToken, problem('code', ENTER_CODE), 400);
     if (entry.kind === 'bad') return show(res, pending.csrfToken, problem('code', CODE_FORMAT), 400);
