@@ -11,7 +11,7 @@ import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
 import { enrolWithKnownSecret } from '../src/modules/accounts/index.js';
 import { openSecret, totpCode } from '../src/modules/accounts/totp.js';
-import { MAX_FAILURES } from '../src/modules/accounts/password.service.js';
+import { MAX_FAILURES, setPassword } from '../src/modules/accounts/password.service.js';
 
 const SECRET = 'TESTSECRETFORTWOFACTORTESTSABCDE';
 const STEP = 30_000;
@@ -102,6 +102,17 @@ describe('the code after the password', () => {
     const late = await c.post('/sign-in/code', { _csrf: csrf, code: await totpCode(SECRET, ctx.clock.now()) });
     expect(late.status).toBe(303);
     expect(late.location).toBe('/sign-in');
+    expect(await ctx.db.selectFrom('webSessions').select('userId').where('userId', '=', u.id).execute()).toEqual([]);
+  });
+
+  it('ends a sign-in awaiting its code when the password is set anew', async () => {
+    ctx.clock.advance(STEP);
+    const u = await enrolled();
+    const c = new WebClient(ctx.baseUrl);
+    const csrf = await passwordStep(c, u);
+    await setPassword(ctx, u.id, 'a brand new password');
+    const res = await c.post('/sign-in/code', { _csrf: csrf, code: await totpCode(SECRET, ctx.clock.now()) });
+    expect(res.location).toBe('/sign-in');
     expect(await ctx.db.selectFrom('webSessions').select('userId').where('userId', '=', u.id).execute()).toEqual([]);
   });
 

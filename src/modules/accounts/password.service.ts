@@ -15,6 +15,7 @@ import type { Role } from '../../kernel/principal.js';
 import { claimSignInAttempt, findUserByEmail, lockAccount, releaseSignInAttempt, resetLoginFailures, setPasswordHash } from './user.repository.js';
 import { hasConfirmedSecondFactor } from './second-factor.repository.js';
 import { deleteSessionsOfUser } from './session.repository.js';
+import { deletePendingSignInsOfUser } from './pending-sign-in.repository.js';
 import type { Clock } from '../../kernel/clock.js';
 import { notFound } from '../../kernel/errors.js';
 import { stopCapacityLinksForStaff } from '../directory/index.js';
@@ -87,7 +88,7 @@ export async function signInCompleted(deps: { db: DB }, userId: string): Promise
   await resetLoginFailures(deps.db, userId);
 }
 
-/** Sets (or replaces) a password, clears any lock, and ends the user's existing web sessions. */
+/** Sets (or replaces) a password, clears any lock, and ends the user's existing web sessions (and sign-ins awaiting a code). */
 export async function setPassword(deps: { db: DB }, userId: string, plain: string): Promise<void> {
   const hash = await hashPassword(plain);
   await deps.db.transaction().execute(async (trx) => {
@@ -96,5 +97,7 @@ export async function setPassword(deps: { db: DB }, userId: string, plain: strin
     // an agency's staff now sign in: its emailed capacity links stop
     await stopCapacityLinksForStaff(trx, user);
     await deleteSessionsOfUser(trx, userId);
+    // a sign-in that passed the old password and awaits its code ends too
+    await deletePendingSignInsOfUser(trx, userId);
   });
 }

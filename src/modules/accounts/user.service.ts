@@ -143,6 +143,7 @@ export async function disableUser(deps: AccountDeps, principal: Principal, id: s
   await deps.db.transaction().execute(async (trx) => {
     if (!(await disableUserRow(trx, id, now))) throw notFound('user');
     await deleteSessionsOfUser(trx, id);
+    await deletePendingSignInsOfUser(trx, id);
     await revokeTokens(trx, { userId: id }, now);
     await auditUserAct(trx, principal, 'user.disable', id, now);
   });
