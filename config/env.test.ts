@@ -23,9 +23,18 @@ describe('configuration', () => {
     expect(() => loadEnv({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
     expect(() => loadEnv({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/HUB_PHONE/);
   });
+  it('refuses the development MFA key in production, and reads the roles that need a second factor', () => {
+    expect(() => loadEnv({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), HUB_PHONE: '0161 496 0000' })).toThrow(/MFA_KEY/);
+    expect(loadEnv({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), HUB_PHONE: '0161 496 0000', MFA_KEY: 'y'.repeat(40) }).MFA_KEY).toBe('y'.repeat(40));
+    expect(loadEnv({}).MFA_REQUIRED_ROLES).toEqual(['admin', 'coordinator']);
+    expect(loadEnv({ MFA_REQUIRED_ROLES: '' }).MFA_REQUIRED_ROLES).toEqual([]);
+    expect(loadEnv({ MFA_REQUIRED_ROLES: 'admin, agency' }).MFA_REQUIRED_ROLES).toEqual(['admin', 'agency']);
+    expect(() => loadEnv({ MFA_REQUIRED_ROLES: 'admin,boss' })).toThrow(/MFA_REQUIRED_ROLES/);
+    expect(() => loadEnv({ MFA_KEY: 'short' })).toThrow(/MFA_KEY/);
+  });
   it('refuses insecure cookies behind an https address in production', () => {
     const secret = 'x'.repeat(40);
-    const hub = { HUB_PHONE: '0161 496 0000' };
+    const hub = { HUB_PHONE: '0161 496 0000', MFA_KEY: 'y'.repeat(40) };
     expect(() => loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org', ...hub })).toThrow(/SECURE_COOKIES/);
     expect(loadEnv({ NODE_ENV: 'production', SESSION_SECRET: secret, PUBLIC_URL: 'https://hub.example.org', SECURE_COOKIES: 'true', ...hub }).SECURE_COOKIES).toBe(true);
   });

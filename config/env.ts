@@ -162,6 +162,10 @@ export const envSchema = z.object({
   OIDC_TRUST_MFA: bool.default(false),
   // how long a request to the provider may take before the sign-in is refused (discovery, token, userinfo)
   OIDC_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+  // A second factor (docs/security.md#a-second-factor): the key that encrypts the authenticator
+  // secrets (AES-256-GCM) and keys the recovery codes' hashes, and the roles that must have one
+  MFA_KEY: z.string().min(32).default('dev-only-mfa-key-change-me-0123456789abcdef'),
+  MFA_REQUIRED_ROLES: csv.pipe(z.array(z.enum(['link_worker', 'agency', 'coordinator', 'admin'], 'must be roles separated by commas: link_worker, agency, coordinator, admin'))).default(['admin', 'coordinator']),
 });
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
@@ -206,6 +210,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (result.data.NODE_ENV === 'production') {
     const problems: { key: string; message: string }[] = [];
     if (result.data.SESSION_SECRET.startsWith('dev-only')) problems.push({ key: 'SESSION_SECRET', message: 'must be set in production' });
+    if (result.data.MFA_KEY.startsWith('dev-only')) problems.push({ key: 'MFA_KEY', message: 'must be set in production (it encrypts the authenticator secrets)' });
     // the default is a number reserved for drama: people must never be told to ring it
     if (source.HUB_PHONE === undefined) problems.push({ key: 'HUB_PHONE', message: "must be set in production (the hub's phone number, printed on every record and mail)" });
     if (result.data.PUBLIC_URL.startsWith('https:') && !result.data.SECURE_COOKIES) {

@@ -23,6 +23,14 @@ import { loadEnvOrExit, onShutdownSignals } from '../src/platform/process.js';
 import { createUserWithToken, issueToken, revokeUserTokens, type UserDeps } from '../src/modules/accounts/user.service.js';
 import { setPassword } from '../src/modules/accounts/password.service.js';
 import { startWorkers } from '../workers/index.js';
+import { currentCodeFor, enrolWithKnownSecret } from '../src/modules/accounts/index.js';
+
+/**
+ * The demo's fixed second-factor secret (base32), enrolled for every demo user whose role must
+ * have one (MFA_REQUIRED_ROLES): add it to an authenticator app once, or ask
+ * `npm run cli -- totp-code --email <email>` for the current code. A demo secret, never a real one.
+ */
+export const DEMO_TOTP_SECRET = 'SIGNPOSTDEMOTOTPSECRETFORDEMOUSE';
 import { createWorkerDeps } from '../src/context.js';
 
 const DEMO_USERS: { role: Role; name: string; email: string; agency?: string; organisation?: string }[] = [
@@ -33,7 +41,7 @@ const DEMO_USERS: { role: Role; name: string; email: string; agency?: string; or
 ];
 
 /** Each demo user, created on the first run; every run revokes its old tokens and prints a new one. */
-async function demoUsers(deps: UserDeps, password: string): Promise<{ role: Role; email: string; token: string }[]> {
+async function demoUsers(deps: UserDeps & { env: Env }, password: string): Promise<{ role: Role; email: string; token: string; twoFactor: boolean }[]> {
   const out = [];
   for (const u of DEMO_USERS) {
     const existing = await findUserByEmail(deps.db, u.email);
@@ -46,8 +54,11 @@ async function demoUsers(deps: UserDeps, password: string): Promise<{ role: Role
       const organisationId = u.organisation ? seedUuid(`organisation:${u.organisation}`) : null;
       token = (await createUserWithToken(deps, { role: u.role, name: u.name, email: u.email, agencyId, organisationId })).token;
     }
-    await setPassword(deps, existing?.id ?? (await findUserByEmail(deps.db, u.email))!.id, password);
-    out.push({ role: u.role, email: u.email, token });
+    const id = existing?.id ?? (await findUserByEmail(deps.db, u.email))!.id;
+    await setPassword(deps, id, password);
+    const twoFactor = deps.env.MFA_REQUIRED_ROLES.includes(u.role);
+    if (twoFactor) await enrolWithKnownSecret(deps, { userId: id, name: u.name, role: u.role }, DEMO_TOTP_SECRET);
+    out.push({ role: u.role, email: u.email, token, twoFactor });
   }
   return out;
 }
@@ -97,6 +108,17 @@ async function main(): Promise<void> {
   const apiUrl = env.PUBLIC_URL.replace(/\/+$/, '');
   const token = (role: Role) => users.find((u) => u.role === role)!.token;
   const example = await writeExampleSubmission(api.db);
+  const withCode = users.filter((u) => u.twoFactor);
+  const codes = await Promise.all(withCode.map((u) => currentCodeFor(api, u.email)));
+  const twoFactorLines = withCode.length
+    ? `
+Two-factor sign-in (${withCode.map((u) => u.role).join(', ')}: MFA_REQUIRED_ROLES): after the password, enter the code an
+authenticator app shows for the fixed demo secret ${DEMO_TOTP_SECRET.replace(/(.{4})(?=.)/g, '$1 ')}
+(add it to the app once), or ask for the current code:
+  npm run cli -- totp-code --email ${withCode[0]!.email}
+Codes right now: ${withCode.map((u, i) => `${u.role} ${codes[i]}`).join(', ')} (each new every 30 seconds, and each accepted once)
+`
+    : '';
   console.log(`
 Signpost demo is running.
 
@@ -109,7 +131,7 @@ Signpost demo is running.
 
 Demo users (web password for all: ${env.DEMO_PASSWORD}; API tokens are new on every run):
 ${users.map((u) => `  ${u.role.padEnd(12)} ${u.email.padEnd(42)} ${u.token}`).join('\n')}
-
+${twoFactorLines}
 Try it: fetch the checklist, then submit one (answer "yes" to the fire safety question):
 
   curl -s -H "Authorization: Bearer ${token('link_worker')}" ${apiUrl}/api/v1/questionnaire

@@ -33,6 +33,7 @@ import * as selfReferralFormDetails from './2026_12_07_1300_self_referral_form_d
 import * as selfReferralOpenOrder from './2026_12_07_1310_self_referral_open_order.js';
 import * as capacityLinkRevocation from './2026_12_07_1400_capacity_link_revocation.js';
 import * as sqlFiles from './2026_12_07_2000_sql_files.js';
+import * as secondFactor from './2026_12_07_2100_second_factor.js';
 import * as sessionsTokens from './2026_12_07_2200_sessions_tokens.js';
 import * as singleSignOn from './2026_12_07_2300_single_sign_on.js';
 
@@ -67,6 +68,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_1310_self_referral_open_order': selfReferralOpenOrder,
   '2026_12_07_1400_capacity_link_revocation': capacityLinkRevocation,
   '2026_12_07_2000_sql_files': sqlFiles,
+  '2026_12_07_2100_second_factor': secondFactor,
   '2026_12_07_2200_sessions_tokens': sessionsTokens,
   '2026_12_07_2300_single_sign_on': singleSignOn,
 };

@@ -12,7 +12,7 @@ import { NHSUK_DIST_DIR, STATIC_DIR, nhsukCssWithoutWebFonts, page, warmViews } 
 import { agencyLinkRouter, agencyRouter, hubReferralsRouter } from './modules/referrals/index.js';
 import { auditRouter } from './modules/audit/index.js';
 import { capacityLinkRouter, capacityRouter } from './modules/capacity/index.js';
-import { accountRouter, authRouter, hubAccountSecurityRouter, usersRouter, webSession } from './modules/accounts/index.js';
+import { accountRouter, authRouter, hubAccountSecurityRouter, signInCodeRouter, twoFactorRouter, usersRouter, webSession } from './modules/accounts/index.js';
 import { directoryRouter } from './modules/directory/index.js';
 import { questionnairePagesRouter } from './modules/questionnaires/index.js';
 import { mailRouter } from './modules/notifications/index.js';
@@ -48,6 +48,8 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(capacityLinkRouter(deps));
   pages.use(webSession(deps));
   pages.use(authRouter(deps));
+  // the code after the password: its form carries the pending sign-in's own CSRF token (no session yet)
+  pages.use(signInCodeRouter(deps));
   // public, with its own double-submit CSRF cookie (no session)
   pages.use(selfReferralRouter(deps));
   pages.use(checkCsrf((res) => res.locals.csrfToken as string | undefined));
@@ -65,6 +67,7 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(usersRouter(deps));
   pages.use(accountRouter(deps));
   pages.use(hubAccountSecurityRouter(deps));
+  pages.use(twoFactorRouter(deps));
   pages.use(peopleRouter(deps));
   pages.use(auditRouter(deps));
   pages.use(reportsRouter(deps));

@@ -25,7 +25,7 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 const children: ChildProcess[] = [];
 
 function env(extra: Record<string, string> = {}) {
-  return { ...process.env, NODE_ENV: 'production', SESSION_SECRET: 'build-test-secret-0123456789-abcdefghijkl', HUB_PHONE: '020 7946 0999', DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'info', SMTP_URL: 'smtp://127.0.0.1:9', ...extra };
+  return { ...process.env, NODE_ENV: 'production', SESSION_SECRET: 'build-test-secret-0123456789-abcdefghijkl', MFA_KEY: 'build-test-mfa-key-0123456789-abcdefghijkl', HUB_PHONE: '020 7946 0999', DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: PREFIX, LOG_LEVEL: 'info', SMTP_URL: 'smtp://127.0.0.1:9', ...extra };
 }
 
 function start(args: string[], extraEnv: Record<string, string> = {}): ChildProcess & { output: () => string } {

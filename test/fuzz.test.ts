@@ -338,6 +338,8 @@ function formTargets(): Promise<FormTarget[]> {
       { ...asCoord, path: '/account/tokens', fields: ['label', 'expiresInDays'] },
       { ...asAdmin, path: `/hub/users/${throwawayUserId}/sessions/end`, fields: [] },
       { ...asAdmin, path: `/hub/tokens/${throwawayTokenId}/revoke`, fields: ['from'] },
+      // the person's own two-factor page (no role here must have it: turning it on takes a right code)
+      { ...asCoord, path: '/account/two-factor', fields: ['action', 'code'] },
       { ...asCoord, path: '/hub/people', fields: ['q'] },
       { ...asCoord, path: `/hub/people/matches/${personId}`, fields: ['action', 'keepId', 'otherId'] },
       { ...asCoord, path: `/hub/people/${personId}/withdraw-consent`, fields: withdrawFields },

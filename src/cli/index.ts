@@ -4,6 +4,7 @@
  * message on stderr with a non-zero exit on failure.
  *   migrate | seed:demo | user:create --role R --name N --email E [--agency ID] [--organisation ID] [--password P] | user:password --email E --password P | token:revoke --user ID | --token ID
  *   tokens list [--user EMAIL] | tokens create --user EMAIL [--label L] [--expires-days N] | tokens revoke TOKEN_ID
+ *   totp-code --email E (development and the demo only)
  *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify [--expect-head HASH] | audit:checkpoint | holidays:import FILE
  */
 import { readFile } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { ensureDatabase, migrateToLatest } from '../platform/db/migrate.js';
 import { seedDemo } from './seed.js';
 import type { ServiceDeps } from '../platform/deps.js';
 import { ZodError } from 'zod';
-import { createUserWithToken, hashPassword, setPassword, findUserByEmail, createTokenForEmail, listTokensForAdmin, revokeAllTokensOfUser, revokeToken, userIdForEmail, CLI_ACTOR } from '../modules/accounts/index.js';
+import { createUserWithToken, hashPassword, setPassword, findUserByEmail, createTokenForEmail, listTokensForAdmin, revokeAllTokensOfUser, revokeToken, userIdForEmail, CLI_ACTOR, currentCodeFor } from '../modules/accounts/index.js';
 import { runSweep } from '../modules/sla/index.js';
 import { runRetention } from '../modules/people/index.js';
 import { sealAudit, verifyAuditChain, takeAuditCheckpoint } from '../modules/audit/index.js';
@@ -64,6 +65,17 @@ export const COMMANDS: Record<string, Command> = {
       if (!user) throw new AppError(404, 'not_found', 'no user has this email');
       await setPassword(ctx, user.id, String(o.password ?? ''));
       return { id: user.id, passwordSet: true };
+    },
+  },
+  'totp-code': {
+    usage: 'totp-code --email EMAIL   (the code the user\'s authenticator app shows now; not in production: it is for the demo and development)',
+    run: async (ctx, args) => {
+      const o = opts(args, { email: { type: 'string' } });
+      if (!o.email) throw new AppError(400, 'usage', 'give --email');
+      if (ctx.env.NODE_ENV === 'production') throw new AppError(403, 'forbidden', 'totp-code is for the demo and development, never production');
+      const code = await currentCodeFor(ctx, String(o.email));
+      if (!code) throw new AppError(404, 'not_found', 'no user with this email has two-factor sign-in on');
+      return { email: o.email, code };
     },
   },
   'sla:sweep': {

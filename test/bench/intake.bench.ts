@@ -121,7 +121,7 @@ async function main() {
       .replace('FAMILY', `Person${uniqueLetters()}`)
       .replace('DOB', randomDateOfBirth());
 
-  const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' };
+  const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', MFA_KEY: 'bench-mfa-key-0123456789-abcdefghijklmnop', HUB_PHONE: '020 7946 0999' };
   const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], { ...common, PORT: '3901' }, 'http://127.0.0.1:3901/bare');
   // the API as production runs it: the compiled JavaScript (npm run build)
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the API, written there when it stops

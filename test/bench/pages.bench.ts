@@ -99,7 +99,7 @@ function pct(sorted: number[], p: number): number {
 async function main() {
   const data = await prepare();
   const api = spawn(process.execPath, productionArgs('start'), {
-    env: { ...process.env, DATABASE_URL: DB_URL, QUEUE_PREFIX: PREFIX, PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' },
+    env: { ...process.env, DATABASE_URL: DB_URL, QUEUE_PREFIX: PREFIX, PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', MFA_KEY: 'bench-mfa-key-0123456789-abcdefghijklmnop', MFA_REQUIRED_ROLES: '', HUB_PHONE: '020 7946 0999' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {

@@ -77,7 +77,7 @@ async function prepare(): Promise<string> {
 async function startAndTime(args: string[]): Promise<{ child: ChildProcess; startupMs: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, DATABASE_URL: DB_URL, QUEUE_PREFIX: PREFIX, PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' },
+    env: { ...process.env, DATABASE_URL: DB_URL, QUEUE_PREFIX: PREFIX, PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', MFA_KEY: 'bench-mfa-key-0123456789-abcdefghijklmnop', HUB_PHONE: '020 7946 0999' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 2_000; i++) {

@@ -160,7 +160,7 @@ async function startApi(url: string, port: number) {
   const live = await findLive(url);
   const base = `http://127.0.0.1:${port}`;
   const proc = spawn(process.execPath, productionArgs('start'), {
-    env: { ...process.env, DATABASE_URL: url, QUEUE_PREFIX: `${PREFIX}-${port}`, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999' },
+    env: { ...process.env, DATABASE_URL: url, QUEUE_PREFIX: `${PREFIX}-${port}`, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', MFA_KEY: 'bench-mfa-key-0123456789-abcdefghijklmnop', MFA_REQUIRED_ROLES: '', HUB_PHONE: '020 7946 0999' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 300; i++) {

@@ -61,7 +61,7 @@ async function main() {
   const file = join(tmpdir(), `signpost-loop-${process.pid}.json`);
   const args = productionArgs('start');
   const api = spawn(process.execPath, ['--import', './test/bench/loop-monitor.mjs', ...args], {
-    env: { ...process.env, DATABASE_URL: DB_URL, QUEUE_PREFIX: PREFIX, PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', HUB_PHONE: '020 7946 0999', LOOP_MONITOR_FILE: file },
+    env: { ...process.env, DATABASE_URL: DB_URL, QUEUE_PREFIX: PREFIX, PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', MFA_KEY: 'bench-mfa-key-0123456789-abcdefghijklmnop', HUB_PHONE: '020 7946 0999', LOOP_MONITOR_FILE: file },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {

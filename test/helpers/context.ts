@@ -73,6 +73,8 @@ export async function createTestContext(overrides: Partial<Record<keyof Env, str
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     AUTH_CACHE_TTL_MS: '0',
+    // no role must have a second factor unless a test says so: the other tests' sign-ins stay one step
+    MFA_REQUIRED_ROLES: '',
     ...overrides,
   });
   const logger = createLogger(env.LOG_LEVEL);

@@ -134,6 +134,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       NODE_ENV: 'production',
       HUB_PHONE: '020 7946 0999',
       SESSION_SECRET,
+      MFA_KEY: 'soak-mfa-key-0123456789-abcdefghijklmnopq',
       DATABASE_URL: dbUrl,
       REDIS_URL: redis.url,
       QUEUE_PREFIX: 'soak',

@@ -23,6 +23,7 @@ import { londonDay } from '../../src/kernel/uk-dates.js';
 import { presetPeriods } from '../../src/modules/reports/pages/report-period.js';
 import { freePort } from '../helpers/free-port.js';
 import { expectAccessible, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
+import { totpCode } from '../../src/modules/accounts/totp.js';
 
 const WIDTHS = [320, 390];
 
@@ -505,6 +506,36 @@ describe('every page of every role, at 320 and 390 px', () => {
       await page.getByRole('button', { name: 'Withdraw consent' }).click();
       await page.waitForURL(/done=withdrawn/);
       await audit(page, w, 'hub-person-withdrawn');
+    });
+  });
+
+  it('the two-factor pages', async () => {
+    const person = await makeWebUser(ctx, 'link_worker');
+    let secret = '';
+    await as(person, async (page, w) => {
+      await open(page, '/account/two-factor');
+      await audit(page, w, 'account-two-factor-enrol');
+      await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'account-two-factor-enrol-errors');
+      secret = ((await page.locator('.sp-secret code').textContent()) ?? '').replace(/\s/g, '');
+      await page.getByLabel('Code', { exact: true }).fill(await totpCode(secret, ctx.clock.now()));
+      await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
+      await page.waitForSelector('.sp-recovery-codes');
+      await audit(page, w, 'account-recovery-codes');
+      await open(page, '/account/two-factor');
+      await audit(page, w, 'account-two-factor-on');
+      await page.getByRole('button', { name: 'Turn off two-factor sign-in' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'account-two-factor-off-errors');
+    });
+    // signing in now asks for the code
+    await as(person, async (page, w) => {
+      expect(new URL(page.url()).pathname).toBe('/sign-in/code');
+      await audit(page, w, 'sign-in-code');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForSelector('.nhsuk-error-summary');
+      await audit(page, w, 'sign-in-code-errors');
     });
   });
 

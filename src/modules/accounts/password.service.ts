@@ -5,14 +5,17 @@
  * of concurrent guesses cannot slip past the limit: only the first MAX_FAILURES are ever
  * checked against the hash. What a caller learns is the same for an unknown email, a wrong
  * password and a locked account (one answer, 'invalid', after the same hash work), so sign-in
- * reveals neither which emails have accounts nor which are locked.
+ * reveals neither which emails have accounts nor which are locked. Codes of a second factor
+ * count towards the same limit (second-factor.service.ts).
  */
 import argon2 from 'argon2';
 import { z } from 'zod';
 import type { DB } from '../../platform/db/database.js';
 import type { Role } from '../../kernel/principal.js';
-import { claimSignInAttempt, findUserByEmail, lockAccount, resetLoginFailures, setPasswordHash } from './user.repository.js';
+import { claimSignInAttempt, findUserByEmail, lockAccount, releaseSignInAttempt, resetLoginFailures, setPasswordHash } from './user.repository.js';
+import { hasConfirmedSecondFactor } from './second-factor.repository.js';
 import { deleteSessionsOfUser } from './session.repository.js';
+import { deletePendingSignInsOfUser } from './pending-sign-in.repository.js';
 import type { Clock } from '../../kernel/clock.js';
 import { notFound } from '../../kernel/errors.js';
 import { stopCapacityLinksForStaff } from '../directory/index.js';
@@ -73,11 +76,19 @@ export async function signIn(deps: { db: DB; clock: Clock }, email: string, pass
     if (attempt >= MAX_FAILURES) await lockAccount(deps.db, user.id, lockUntil);
     return { ok: false, reason: 'invalid' };
   }
-  await resetLoginFailures(deps.db, user.id);
+  // with a second factor to come, this attempt's claim is given back and the failures stay: wrong
+  // codes then count on from wrong passwords, and only a whole sign-in clears them
+  if (await hasConfirmedSecondFactor(deps.db, user.id)) await releaseSignInAttempt(deps.db, user.id);
+  else await resetLoginFailures(deps.db, user.id);
   return { ok: true, user: { userId: user.id, name: user.name, role: user.role, agencyId: user.agencyId } };
 }
 
-/** Sets (or replaces) a password, clears any lock, and ends the user's existing web sessions. */
+/** A whole sign-in (the second factor too): the failures in a row start again from none. */
+export async function signInCompleted(deps: { db: DB }, userId: string): Promise<void> {
+  await resetLoginFailures(deps.db, userId);
+}
+
+/** Sets (or replaces) a password, clears any lock, and ends the user's existing web sessions (and sign-ins awaiting a code). */
 export async function setPassword(deps: { db: DB }, userId: string, plain: string): Promise<void> {
   const hash = await hashPassword(plain);
   await deps.db.transaction().execute(async (trx) => {
@@ -86,5 +97,7 @@ export async function setPassword(deps: { db: DB }, userId: string, plain: strin
     // an agency's staff now sign in: its emailed capacity links stop
     await stopCapacityLinksForStaff(trx, user);
     await deleteSessionsOfUser(trx, userId);
+    // a sign-in that passed the old password and awaits its code ends too
+    await deletePendingSignInsOfUser(trx, userId);
   });
 }

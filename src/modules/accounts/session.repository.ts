@@ -1,10 +1,10 @@
 /** The web_sessions table: written here only. */
 import type { SessionUser } from '../../kernel/principal.js';
-import type { Executor } from '../../platform/db/database.js';
+import type { Executor, SessionSecondFactor } from '../../platform/db/database.js';
 
 export async function insertSession(
   db: Executor,
-  row: { idHash: Buffer; id: string; browser: string; userId: string; csrfToken: string; createdAt: Date; lastSeenAt: Date; expiresAt: Date },
+  row: { idHash: Buffer; id: string; browser: string; userId: string; csrfToken: string; createdAt: Date; lastSeenAt: Date; expiresAt: Date; secondFactor: SessionSecondFactor | null; mustEnrol: boolean },
 ) {
   await db.insertInto('webSessions').values(row).execute();
 }
@@ -14,7 +14,7 @@ export async function findSessionUser(db: Executor, idHash: Buffer, now: Date): 
   return db
     .selectFrom('webSessions as s')
     .innerJoin('users as u', 'u.id', 's.userId')
-    .select(['u.id as userId', 'u.name', 'u.email', 'u.role', 'u.agencyId', 's.csrfToken', 's.createdAt', 's.lastSeenAt', 's.id as sessionId'])
+    .select(['u.id as userId', 'u.name', 'u.email', 'u.role', 'u.agencyId', 's.csrfToken', 's.createdAt', 's.lastSeenAt', 's.id as sessionId', 's.secondFactor', 's.mustEnrol'])
     .where('s.idHash', '=', idHash)
     .where('s.expiresAt', '>', now)
     .where('u.disabledAt', 'is', null)
@@ -23,6 +23,11 @@ export async function findSessionUser(db: Executor, idHash: Buffer, now: Date): 
 
 export async function touchSession(db: Executor, idHash: Buffer, lastSeenAt: Date, expiresAt: Date) {
   await db.updateTable('webSessions').set({ lastSeenAt, expiresAt }).where('idHash', '=', idHash).execute();
+}
+
+/** The session's second factor is now proved (an enrolment confirmed in it): it may go anywhere its role may. */
+export async function markSessionSecondFactor(db: Executor, idHash: Buffer, secondFactor: SessionSecondFactor) {
+  await db.updateTable('webSessions').set({ secondFactor, mustEnrol: false }).where('idHash', '=', idHash).execute();
 }
 
 export async function deleteSession(db: Executor, idHash: Buffer) {

@@ -8,7 +8,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Env } from '../../../config/env.js';
 import type { DB } from '../../platform/db/database.js';
-import { deleteSession, findSessionUser, insertSession, touchSession } from './session.repository.js';
+import { deleteExpiredSessions as deleteExpiredSessionRows, deleteSession, findSessionUser, insertSession, markSessionSecondFactor, touchSession } from './session.repository.js';
+import { deleteExpiredPendingSignIns } from './pending-sign-in.repository.js';
+import type { Executor, SessionSecondFactor } from '../../platform/db/database.js';
 import { type SessionUser } from '../../kernel/principal.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
@@ -20,7 +22,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 type SessionDeps = { db: DB; clock: Clock; env: Env; ids: IdGenerator };
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
+export const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 function idleMs(env: Env): number {
   return env.SESSION_IDLE_HOURS * 3_600_000;
@@ -31,8 +33,14 @@ export function absoluteMs(env: Env): number {
   return env.SESSION_ABSOLUTE_HOURS * 3_600_000;
 }
 
+/** What the new session's second factor is: how it was proved, or that the person must enrol first. */
+export interface SessionFactor {
+  secondFactor: SessionSecondFactor | null;
+  mustEnrol: boolean;
+}
+
 /** Starts a session; `userAgent` is read for the browser's short name only, and not kept. */
-export async function createSession(deps: SessionDeps, userId: string, userAgent: string | undefined): Promise<{ cookieValue: string; csrfToken: string }> {
+export async function createSession(deps: SessionDeps, userId: string, userAgent: string | undefined, factor: SessionFactor = { secondFactor: null, mustEnrol: false }): Promise<{ cookieValue: string; csrfToken: string }> {
   const cookieValue = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
   const now = deps.clock.now();
@@ -45,6 +53,7 @@ export async function createSession(deps: SessionDeps, userId: string, userAgent
     createdAt: now,
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + idleMs(deps.env)),
+    ...factor,
   });
   return { cookieValue, csrfToken };
 }
@@ -67,4 +76,15 @@ export async function loadSession(deps: SessionDeps, cookieValue: string | undef
 
 export async function endSession(deps: { db: DB }, cookieValue: string | undefined): Promise<void> {
   if (cookieValue && cookieValue.length <= 100) await deleteSession(deps.db, sha256(cookieValue));
+}
+
+/** The session in this cookie has proved a second factor (an enrolment confirmed in it). */
+export async function sessionProvedSecondFactor(db: Executor, cookieValue: string | undefined, secondFactor: SessionSecondFactor): Promise<void> {
+  if (cookieValue && cookieValue.length <= 100) await markSessionSecondFactor(db, sha256(cookieValue), secondFactor);
+}
+
+/** Expired sessions and expired pending sign-ins (both are refused already; this keeps the tables small): the sessions deleted. */
+export async function deleteExpiredSessions(db: Executor, now: Date): Promise<number> {
+  await deleteExpiredPendingSignIns(db, now);
+  return deleteExpiredSessionRows(db, now);
 }

@@ -140,6 +140,11 @@ export async function lockAccount(db: Executor, userId: string, until: Date): Pr
     .execute();
 }
 
+/** Gives back one claimed attempt (a right password, with a second factor still to come). */
+export async function releaseSignInAttempt(db: Executor, userId: string) {
+  await db.updateTable('users').set({ failedLogins: sql<number>`GREATEST(failed_logins - 1, 0)` }).where('id', '=', userId).execute();
+}
+
 export async function resetLoginFailures(db: Executor, userId: string) {
   await db.updateTable('users').set({ failedLogins: 0, lockedUntil: null }).where('id', '=', userId).execute();
 }
@@ -159,7 +164,9 @@ export async function listUserRows(db: Executor) {
     .selectFrom('users as u')
     .leftJoin('agencies as a', 'a.id', 'u.agencyId')
     .leftJoin('organisations as o', 'o.id', 'u.organisationId')
-    .select(['u.id', 'u.name', 'u.email', 'u.role', 'a.name as agencyName', 'o.name as organisationName', 'u.disabledAt', 'u.lockedUntil', sql<boolean>`u.password_hash IS NOT NULL`.as('hasPassword')])
+    .select(['u.id', 'u.name', 'u.email', 'u.role', 'a.name as agencyName', 'o.name as organisationName', 'u.disabledAt', 'u.lockedUntil', sql<boolean>`u.password_hash IS NOT NULL`.as('hasPassword'),
+      // two-factor sign-in ([2/6]): whether a confirmed factor is on
+      sql<boolean>`EXISTS (SELECT 1 FROM user_second_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)`.as('twoFactorOn')])
     // the per-agency email-link users are not people: they are listed on the referral pages
     .where('u.email', 'not like', 'agency-link+%@signpost.invalid')
     .orderBy('u.name')

@@ -16,6 +16,8 @@ import { hashPassword, setPassword } from './password.service.js';
 import { oneLineText } from '../../kernel/text-fields.js';
 import { recordAudit } from '../audit/index.js';
 import { stopCapacityLinksForStaff } from '../directory/index.js';
+import { removeSecondFactor } from './second-factor.service.js';
+import { deletePendingSignInsOfUser } from './pending-sign-in.repository.js';
 
 export const newUserSchema = z
   .object({
@@ -141,6 +143,7 @@ export async function disableUser(deps: AccountDeps, principal: Principal, id: s
   await deps.db.transaction().execute(async (trx) => {
     if (!(await disableUserRow(trx, id, now))) throw notFound('user');
     await deleteSessionsOfUser(trx, id);
+    await deletePendingSignInsOfUser(trx, id);
     await revokeTokens(trx, { userId: id }, now);
     await auditUserAct(trx, principal, 'user.disable', id, now);
   });
@@ -155,4 +158,23 @@ export async function setUserPassword(deps: AccountDeps, principal: Principal, i
   if (target.email.endsWith(LINK_USER_DOMAIN)) throw forbidden('an agency email link user cannot have a password');
   await setPassword(deps, id, password);
   await auditUserAct(deps.db, principal, 'user.password', id, deps.clock.now());
+}
+
+/**
+ * Resets a person's second factor (a lost phone and lost recovery codes): the factor and its
+ * codes go, their sessions and any sign-in awaiting a code end. At their next sign-in they enrol
+ * again if their role must have one. Only an admin, audited under the admin's name.
+ */
+export async function resetUserSecondFactor(deps: AccountDeps, principal: Principal, id: string) {
+  requireHub(principal);
+  const target = await findUserRoleAndEmail(deps.db, id);
+  if (!target) throw notFound('user');
+  mayManage(principal, target, 'reset the two-factor sign-in of');
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await removeSecondFactor(trx, id))) throw badRequest('invalid action', [{ path: 'action', message: 'this user has no two-factor sign-in to reset' }]);
+    await deletePendingSignInsOfUser(trx, id);
+    await deleteSessionsOfUser(trx, id);
+    await auditUserAct(trx, principal, 'user.two_factor_reset', id, now);
+  });
 }

@@ -114,10 +114,20 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'sso.refused.cancelled': 'Refused a single sign-on: cancelled at the provider',
   'sso.refused.provider_error': 'Refused a single sign-on: the provider answered with an error',
   'sso.refused.provider_unreachable': 'Refused a single sign-on: the provider could not be reached in time',
+  'user.two_factor_enrolled': 'Turned on two-factor sign-in (an authenticator app)',
+  'user.two_factor_code_refused': 'Refused a wrong two-factor code',
+  'user.two_factor_code_reused': 'Refused a two-factor code that had been used already',
+  'user.two_factor_recovery_used': 'Signed in with a recovery code ({n} left)',
+  'user.two_factor_recovery_codes_renewed': 'Made new recovery codes (the old ones stopped working)',
+  'user.two_factor_turned_off': 'Turned off two-factor sign-in',
+  'user.two_factor_reset': 'Reset the two-factor sign-in (their sessions ended)',
 };
 const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', api_token: 'API token', audit_log: 'audit log', self_referral: 'self-referral', sign_in: 'sign-in' };
 
 export function auditWhat(action: string, entity: string): string {
+  // an action may carry a count after a colon ('user.two_factor_recovery_used:7'): its words say {n}
+  const count = /^([^:]+):(\d{1,6})$/.exec(action);
+  if (count && AUDIT_ACTIONS[count[1]!]?.includes('{n}')) return AUDIT_ACTIONS[count[1]!]!.replace('{n}', count[2]!);
   const words = AUDIT_ACTIONS[action] ?? action.replace(/[._]/g, ' ').replace(/^./, (c) => c.toUpperCase());
   const thing = AUDIT_ENTITIES[entity] ?? entity.replace(/_/g, ' ');
   return action.includes('.') ? words : `${words}: ${thing}`;

@@ -7,7 +7,7 @@ import { flashFor, formProblems, formValues } from '../../../platform/pages/form
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
 import { passwordSchema } from '../password.service.js';
-import { createUserWithPassword, disableUser, listUsersForHub, newUserSchema, setUserPassword } from '../user.service.js';
+import { createUserWithPassword, disableUser, listUsersForHub, newUserSchema, resetUserSecondFactor, setUserPassword } from '../user.service.js';
 import { listAgencies, listOrganisations } from '../../directory/index.js';
 
 const uuid = z.uuid();
@@ -23,7 +23,7 @@ export function usersRouter(deps: ServiceDeps): Router {
   const showUsers = async (res: Response, extra: Record<string, unknown> = {}, status = 200) =>
     page(res, 'hub-users.njk', { title: 'Users', section: 'users', users: await listUsersForHub(deps, principalFromSession(res)), agencies: await listAgencies(deps), organisations: (await listOrganisations(deps)).filter((o) => o.active), values: {}, fieldErrors: {}, ...extra }, status);
 
-  r.get('/hub/users', async (req, res) => showUsers(res, { flash: flashFor(req.query.done, { created: 'User created.', password: 'Password set.', disabled: 'User disabled.', sessions: 'All their sessions ended: they must sign in again.' }) }));
+  r.get('/hub/users', async (req, res) => showUsers(res, { flash: flashFor(req.query.done, { created: 'User created.', password: 'Password set.', disabled: 'User disabled.', sessions: 'All their sessions ended: they must sign in again.', 'two-factor-reset': 'Two-factor sign-in reset: their sessions have ended.' }) }));
 
   r.post('/hub/users', async (req: Request, res) => {
     const v = formValues(req.body);
@@ -49,6 +49,11 @@ export function usersRouter(deps: ServiceDeps): Router {
       if (v.action === 'disable') {
         await disableUser(deps, principalFromSession(res), id.data);
         return res.redirect(303, '/hub/users?done=disabled');
+      }
+      // two-factor sign-in ([2/6]): a lost phone and lost recovery codes
+      if (v.action === 'reset-two-factor') {
+        await resetUserSecondFactor(deps, principalFromSession(res), id.data);
+        return res.redirect(303, '/hub/users?done=two-factor-reset');
       }
       await setUserPassword(deps, principalFromSession(res), id.data, z.object({ password: passwordSchema }).parse({ password: v.password ?? '' }).password);
       res.redirect(303, '/hub/users?done=password');

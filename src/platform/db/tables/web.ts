@@ -15,6 +15,42 @@ export interface WebSessionsTable {
   id: Generated<string>;
   /** "Firefox on Android", made from the User-Agent at sign-in; never the raw header */
   browser: Generated<string>;
+  /** how the session's second factor was proved; null: none was asked (2026_12_07_2100) */
+  secondFactor: Generated<SessionSecondFactor | null>;
+  /** a session that may reach only the enrolment page until a factor is confirmed */
+  mustEnrol: Generated<boolean>;
+}
+
+export type SessionSecondFactor = 'totp' | 'recovery' | 'idp';
+
+/** A user's authenticator app (TOTP); the secret is AES-256-GCM ciphertext (2026_12_07_2100). */
+export interface UserSecondFactorsTable {
+  userId: string;
+  kind: Generated<'totp'>;
+  secretEncrypted: Buffer;
+  createdAt: Timestamp;
+  confirmedAt: Timestamp | null;
+  /** the last TOTP time step accepted: a code of this step or an earlier one is refused */
+  lastTimeStep: ColumnType<string | null, number | string | null, number | string | null>;
+}
+
+/** Single-use recovery codes, as keyed hashes. */
+export interface RecoveryCodesTable {
+  userId: string;
+  codeHash: Buffer;
+  createdAt: Timestamp;
+  usedAt: Timestamp | null;
+}
+
+/** A sign-in whose password (or identity provider) is done and whose second factor is awaited. */
+export interface PendingSignInsTable {
+  idHash: Buffer;
+  userId: string;
+  method: 'password' | 'oidc';
+  next: Generated<string>;
+  csrfToken: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
 }
 
 export interface AgencyLinksTable {
@@ -46,4 +82,7 @@ export interface WebTables {
   webSessions: WebSessionsTable;
   agencyLinks: AgencyLinksTable;
   ssoSignIns: SsoSignInsTable;
+  userSecondFactors: UserSecondFactorsTable;
+  recoveryCodes: RecoveryCodesTable;
+  pendingSignIns: PendingSignInsTable;
 }
