@@ -13,6 +13,10 @@ import { startTestProvider, type ProviderAccount, type TestProvider } from '../h
 import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
 import { findOrCreateLinkUser } from '../../src/modules/accounts/index.js';
 import { seedChecklist } from '../helpers/factories.js';
+import { enrolWithKnownSecret } from '../../src/modules/accounts/index.js';
+import { totpCode } from '../../src/modules/accounts/totp.js';
+
+const SECRET = 'SINGLESIGNONTWOFACTORTESTSECRETA';
 
 const LABEL = 'Sign in with the test provider';
 const CANNOT = 'This account cannot sign in here. Ask your hub’s admin.';
@@ -125,6 +129,48 @@ describe('single sign-on through the hub’s identity provider', () => {
     await notTrusted.close();
     expect(notTrusted.status).toBe(303);
     expect(await latestAudit(plainHub)).toMatchObject({ action: 'user.sso_sign_in', actorUserId: untrusted.id });
+  });
+
+  it('asks a person with Signpost’s second factor for its code after the provider, unless the hub trusts the provider’s own', async () => {
+    const secondFactorOf = async (ctx: TestContext, userId: string) =>
+      (await ctx.db.selectFrom('webSessions').select('secondFactor').where('userId', '=', userId).execute()).map((r) => r.secondFactor);
+
+    // trusted and shown in amr: the provider's second factor is the session's, no code asked
+    const a = await makeWebUser(hub, 'link_worker');
+    await enrolWithKnownSecret(hub, { userId: a.id, name: a.name, role: 'link_worker' }, SECRET);
+    const trusted = await ssoAttempt(hub, providerAccount({ email: a.email, email_verified: true, amr: ['pwd', 'mfa'] }));
+    try {
+      expect(new URL(trusted.page.url()).pathname).toBe('/submissions');
+      expect(await secondFactorOf(hub, a.id)).toEqual(['idp']);
+    } finally {
+      await trusted.close();
+    }
+
+    // the same person, a password at the provider only: Signpost's code is asked, then the session starts
+    const pwdOnly = await ssoAttempt(hub, providerAccount({ email: a.email, email_verified: true, amr: ['pwd'] }));
+    try {
+      expect(new URL(pwdOnly.page.url()).pathname).toBe('/sign-in/code');
+      expect(await secondFactorOf(hub, a.id)).toEqual(['idp']); // only the first browser's
+      hub.clock.advance(30_000); // a new time step: a code is accepted once
+      await pwdOnly.page.getByLabel(/code/i).first().fill(await totpCode(SECRET, hub.clock.now()));
+      await pwdOnly.page.getByRole('button', { name: /continue|sign in/i }).click();
+      await pwdOnly.page.waitForLoadState('load');
+      expect(new URL(pwdOnly.page.url()).pathname).toBe('/submissions');
+      expect((await secondFactorOf(hub, a.id)).sort()).toEqual(['idp', 'totp']);
+    } finally {
+      await pwdOnly.close();
+    }
+
+    // a hub that does not trust the provider asks for the code whatever amr says
+    const b = await makeWebUser(plainHub, 'link_worker');
+    await enrolWithKnownSecret(plainHub, { userId: b.id, name: b.name, role: 'link_worker' }, SECRET);
+    const untrusted = await ssoAttempt(plainHub, providerAccount({ email: b.email, email_verified: true, amr: ['pwd', 'mfa'] }));
+    try {
+      expect(new URL(untrusted.page.url()).pathname).toBe('/sign-in/code');
+      expect(await secondFactorOf(plainHub, b.id)).toEqual([]);
+    } finally {
+      await untrusted.close();
+    }
   });
 
   it('refuses an email no account has, an unverified email, and a domain the hub does not allow, in the same words, with a 403', async () => {
