@@ -75,7 +75,7 @@ describe('configuration', () => {
     }
     expect(() => loadEnv({ ...sso, OIDC_ISSUER: 'ftp://login.example.org' })).toThrow(/OIDC_ISSUER/);
     expect(() => loadEnv({ ...sso, OIDC_ALLOWED_DOMAINS: 'example' })).toThrow(/OIDC_ALLOWED_DOMAINS/);
-    const prod = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), HUB_PHONE: '0161 496 0000' };
+    const prod = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), MFA_KEY: 'k'.repeat(40), HUB_PHONE: '0161 496 0000' };
     expect(() => loadEnv({ ...prod, ...sso, OIDC_ISSUER: 'http://login.example.org' })).toThrow(/OIDC_ISSUER: must be https in production/);
     expect(loadEnv({ ...prod, ...sso }).OIDC_CLIENT_ID).toBe('signpost');
   });
