@@ -1,4 +1,4 @@
-/* global document, fetch, FormData, URLSearchParams */
+/* global document */
 // Passkeys (WebAuthn): a form marked data-passkey="sign-in" or "register" asks its own action
 // for the ceremony's options (action=passkey-options, JSON), lets the browser make or use the
 // passkey, then posts the form itself with the browser's answer in `credential`. The server
