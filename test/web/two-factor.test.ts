@@ -75,8 +75,10 @@ describe('two-factor sign-in', () => {
     const page = await freshPage();
     await signIn(page, linkWorker);
     expect(path(page)).toBe('/submissions');
-    // the header's name leads to the account's two-factor page
+    // the header's name leads to the account pages, whose menu leads to two-factor sign-in
     await page.locator('.nhsuk-header__account').getByRole('link', { name: linkWorker.name }).click();
+    await page.waitForURL(/\/account\/sessions$/);
+    await page.getByRole('link', { name: 'Two-factor sign-in' }).click();
     await page.waitForURL(/\/account\/two-factor$/);
     const svg = page.locator('svg.sp-qr');
     await expect.poll(() => svg.count()).toBe(1);
