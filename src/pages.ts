@@ -8,7 +8,7 @@ import { AppError, isServiceUnavailable } from './kernel/errors.js';
 import { checkRequestBody } from './platform/http/body-shape.js';
 import type { ServiceDeps } from './platform/deps.js';
 import { checkCsrf, securityHeaders } from './platform/pages/guards.js';
-import { NHSUK_DIST_DIR, STATIC_DIR, nhsukCssWithoutWebFonts, page, warmViews } from './platform/pages/render.js';
+import { NHSUK_DIST_DIR, STATIC_DIR, WEBAUTHN_BROWSER_DIR, nhsukCssWithoutWebFonts, page, warmViews } from './platform/pages/render.js';
 import { agencyLinkRouter, agencyRouter, hubReferralsRouter } from './modules/referrals/index.js';
 import { auditRouter } from './modules/audit/index.js';
 import { capacityLinkRouter, capacityRouter } from './modules/capacity/index.js';
@@ -35,6 +35,8 @@ export function webRouter(deps: ServiceDeps): Router {
   r.use('/assets', express.static(join(NHSUK_DIST_DIR, 'nhsuk', 'assets'), assets));
   r.use('/nhsuk', express.static(join(NHSUK_DIST_DIR, 'nhsuk'), { ...assets, index: false }));
   r.use('/static', express.static(STATIC_DIR, assets));
+  // the browser half of passkeys (@simplewebauthn/browser's ES modules), served by Signpost itself
+  r.use('/webauthn', express.static(WEBAUTHN_BROWSER_DIR, { ...assets, index: false }));
 
   const pages = Router();
   pages.use(securityHeaders(deps.env));

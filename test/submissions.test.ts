@@ -217,6 +217,7 @@ describe('Idempotency-Key', () => {
     expect(await count('submissions')).toBe(before + 1);
     const ok = results.filter((r) => r.status === 201);
     const inFlight = results.filter((r) => r.status === 409);
+    expect(results.map((r) => `${r.status} ${JSON.stringify(r.body).slice(0, 200)}`).filter((x) => !/^(201|409) /.test(x))).toEqual([]);
     expect(ok.length + inFlight.length).toBe(8);
     expect(new Set(ok.map((r) => r.body.id)).size).toBe(1);
     for (const r of inFlight) expect(r.body.error.code).toBe('request_in_flight');

@@ -29,7 +29,7 @@ export interface SessionUser {
   /** the session's own id (not its cookie): "This session" on /account/sessions */
   sessionId: string;
   /** how this session's second factor was proved; null: none was asked */
-  secondFactor: 'totp' | 'recovery' | 'idp' | null;
+  secondFactor: 'totp' | 'recovery' | 'idp' | 'passkey' | null;
   /** the session may reach only the enrolment page (and sign-out) until a second factor is confirmed */
   mustEnrol: boolean;
 }

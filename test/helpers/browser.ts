@@ -34,8 +34,9 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       // only the app under test resolves (request interception would also turn off the HTTP
-      // cache, which the back-button test relies on)
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      // cache, which the back-button test relies on); localhost for the passkey tests, as
+      // WebAuthn's relying party must be a domain
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
     ],
   });
 }

@@ -43,10 +43,14 @@ export async function acceptTimeStep(db: Executor, userId: string, timeStep: num
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function deleteSecondFactor(db: Executor, userId: string): Promise<boolean> {
-  await db.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
+/** The authenticator app's row (confirmed or not); true when there was one. */
+export async function deleteAppFactor(db: Executor, userId: string): Promise<boolean> {
   const r = await db.deleteFrom('userSecondFactors').where('userId', '=', userId).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
+}
+
+export async function deleteRecoveryCodes(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
 }
 
 /** Replaces every recovery code of the user with these (keyed hashes). */

@@ -1,8 +1,9 @@
 /**
- * A second factor for staff sign-in: an authenticator app (TOTP, RFC 6238) and ten single-use
- * recovery codes. The secret is stored sealed (totp.ts); a code is accepted at most once (the
+ * A second factor for staff sign-in: an authenticator app (TOTP, RFC 6238), passkeys
+ * (passkey.service.ts), and ten single-use recovery codes, made when the first factor of either
+ * kind is set up and kept while any factor is. The secret is stored sealed (totp.ts); a code is accepted at most once (the
  * last accepted time step is kept per user and moved forward atomically in Postgres); every
- * wrong or reused code counts towards the same lock-out as a wrong password (MAX_FAILURES in a
+ * wrong or reused code (and every refused passkey) counts towards the same lock-out as a wrong password (MAX_FAILURES in a
  * row, password.service.ts). Every act is audited; the hub's own rules for who must have one
  * (MFA_REQUIRED_ROLES) are read in the sign-in flow and here.
  */
@@ -13,10 +14,12 @@ import type { Role } from '../../kernel/principal.js';
 import type { DB, Executor } from '../../platform/db/database.js';
 import { recordAudit } from '../audit/index.js';
 import { LOCK_MINUTES, MAX_FAILURES } from './password.service.js';
+import { countPasskeys, deletePasskeysOfUser, listPasskeys } from './passkey.repository.js';
 import {
   acceptTimeStep,
   countRecoveryCodesLeft,
-  deleteSecondFactor,
+  deleteAppFactor,
+  deleteRecoveryCodes,
   findSecondFactor,
   hasConfirmedSecondFactor,
   insertUnconfirmedFactor,
@@ -48,7 +51,7 @@ export interface Person {
 }
 
 export type CodeEntry = { kind: 'totp' | 'recovery'; code: string };
-export type CodeCheck = { ok: true; via: 'totp' | 'recovery'; recoveryLeft?: number } | { ok: false; reason: 'wrong' | 'reused' | 'locked' };
+export type CodeCheck = { ok: true; via: 'totp' | 'recovery' | 'passkey'; recoveryLeft?: number } | { ok: false; reason: 'wrong' | 'reused' | 'locked' };
 
 const audit = (db: Executor, who: Person, action: string, at: Date, actor: { userId: string | null; name: string } = who) =>
   recordAudit(db, { principal: { userId: actor.userId, name: actor.name }, action, entity: 'user', entityId: who.userId, at });
@@ -57,20 +60,26 @@ export function secondFactorRequired(env: Env, role: Role): boolean {
   return env.MFA_REQUIRED_ROLES.includes(role);
 }
 
+/** A confirmed authenticator app or any passkey: the person is asked for one at sign-in. */
 export async function hasSecondFactor(deps: Pick<Deps, 'db'>, userId: string): Promise<boolean> {
-  return hasConfirmedSecondFactor(deps.db, userId);
+  return (await hasConfirmedSecondFactor(deps.db, userId)) || (await countPasskeys(deps.db, userId)) > 0;
 }
 
 export interface TwoFactorState {
+  /** any factor is on (the app or a passkey) */
   on: boolean;
+  appOn: boolean;
   since: Date | null;
+  passkeys: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null }[];
   recoveryLeft: number;
 }
 
 export async function twoFactorState(deps: Pick<Deps, 'db'>, userId: string): Promise<TwoFactorState> {
   const f = await findSecondFactor(deps.db, userId);
-  if (!f?.confirmedAt) return { on: false, since: null, recoveryLeft: 0 };
-  return { on: true, since: f.confirmedAt, recoveryLeft: await countRecoveryCodesLeft(deps.db, userId) };
+  const passkeys = (await listPasskeys(deps.db, userId)).map(({ id, name, createdAt, lastUsedAt }) => ({ id, name, createdAt, lastUsedAt }));
+  const appOn = Boolean(f?.confirmedAt);
+  const on = appOn || passkeys.length > 0;
+  return { on, appOn, since: f?.confirmedAt ?? null, passkeys, recoveryLeft: on ? await countRecoveryCodesLeft(deps.db, userId) : 0 };
 }
 
 /** What the enrolment page shows: the secret awaiting its first code (made once, kept until confirmed). */
@@ -88,7 +97,8 @@ export async function enrolmentFor(deps: Deps, user: { userId: string; email: st
   return { secretGroups: groupSecret(secret), uri, qrSvg: await qrSvg(uri) };
 }
 
-async function makeRecoveryCodes(deps: Deps, trx: Executor, userId: string, at: Date): Promise<string[]> {
+/** Ten new recovery codes for the user (the old ones stop working), returned to be shown once. */
+export async function makeRecoveryCodes(deps: Deps, trx: Executor, userId: string, at: Date): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await replaceRecoveryCodes(trx, userId, codes.map((c) => recoveryCodeHash(deps.env.MFA_KEY, userId, c)), at);
   return codes;
@@ -96,7 +106,8 @@ async function makeRecoveryCodes(deps: Deps, trx: Executor, userId: string, at: 
 
 /**
  * Confirms the enrolment with a first code: the factor is on, ten recovery codes are made (and
- * returned, to be shown once), and the session it was done in counts as having proved it.
+ * returned, to be shown once) unless a passkey came first and made them (then none: the person
+ * keeps theirs), and the session it was done in counts as having proved it.
  */
 export async function confirmEnrolment(deps: Deps, who: Person, code: string, sessionCookie: string | undefined): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false }> {
   const f = await findSecondFactor(deps.db, who.userId);
@@ -106,7 +117,7 @@ export async function confirmEnrolment(deps: Deps, who: Person, code: string, se
   if (step === undefined) return { ok: false };
   const recoveryCodes = await deps.db.transaction().execute(async (trx) => {
     if (!(await acceptTimeStep(trx, who.userId, step, { confirmAt: now }))) return undefined;
-    const codes = await makeRecoveryCodes(deps, trx, who.userId, now);
+    const codes = (await countPasskeys(trx, who.userId)) > 0 ? [] : await makeRecoveryCodes(deps, trx, who.userId, now);
     await sessionProvedSecondFactor(trx, sessionCookie, 'totp');
     await audit(trx, who, 'user.two_factor_enrolled', now);
     return codes;
@@ -121,6 +132,14 @@ export async function confirmEnrolment(deps: Deps, who: Person, code: string, se
  * failures for the caller to clear (a full sign-in clears them).
  */
 export async function checkSecondFactor(deps: Deps, who: Person, entry: CodeEntry): Promise<CodeCheck> {
+  return asSignInAttempt(deps, who, (now) => checkCode(deps, who, entry, now), (reason) => (reason === 'reused' ? 'user.two_factor_code_reused' : 'user.two_factor_code_refused'));
+}
+
+/**
+ * Runs one check of a second factor (a code, a recovery code, a passkey) as one sign-in attempt,
+ * with its refusal audited as `refusedAction` says; see checkSecondFactor.
+ */
+export async function asSignInAttempt(deps: Deps, who: Person, check: (now: Date) => Promise<CodeCheck>, refusedAction: (reason: 'wrong' | 'reused' | 'locked') => string): Promise<CodeCheck> {
   const now = deps.clock.now();
   const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000);
   const attempt = await claimSignInAttempt(deps.db, who.userId, now);
@@ -128,10 +147,10 @@ export async function checkSecondFactor(deps: Deps, who: Person, entry: CodeEntr
     if (attempt !== undefined) await lockAccount(deps.db, who.userId, lockUntil);
     return { ok: false, reason: 'locked' };
   }
-  const result = await checkCode(deps, who, entry, now);
+  const result = await check(now);
   if (!result.ok) {
     if (attempt >= MAX_FAILURES) await lockAccount(deps.db, who.userId, lockUntil);
-    await audit(deps.db, who, result.reason === 'reused' ? 'user.two_factor_code_reused' : 'user.two_factor_code_refused', now);
+    await audit(deps.db, who, refusedAction(result.reason), now);
     return attempt >= MAX_FAILURES ? { ok: false, reason: 'locked' } : result;
   }
   return result;
@@ -139,13 +158,15 @@ export async function checkSecondFactor(deps: Deps, who: Person, entry: CodeEntr
 
 async function checkCode(deps: Deps, who: Person, entry: CodeEntry, now: Date): Promise<CodeCheck> {
   const f = await findSecondFactor(deps.db, who.userId);
-  if (!f?.confirmedAt) return { ok: false, reason: 'wrong' };
   if (entry.kind === 'recovery') {
+    // recovery codes stand in for whichever factor the person has (the app or a passkey)
+    if (!(await hasSecondFactor(deps, who.userId))) return { ok: false, reason: 'wrong' };
     const left = await useRecoveryCode(deps.db, who.userId, recoveryCodeHash(deps.env.MFA_KEY, who.userId, entry.code), now);
     if (left === undefined) return { ok: false, reason: 'wrong' };
     await audit(deps.db, who, `user.two_factor_recovery_used:${left}`, now);
     return { ok: true, via: 'recovery', recoveryLeft: left };
   }
+  if (!f?.confirmedAt) return { ok: false, reason: 'wrong' };
   const secret = openSecret(deps.env.MFA_KEY, who.userId, f.secretEncrypted);
   const last = f.lastTimeStep === null ? null : Number(f.lastTimeStep);
   const step = await matchTotp(secret, entry.code, now, last);
@@ -163,30 +184,36 @@ async function checkCode(deps: Deps, who: Person, entry: CodeEntry, now: Date): 
 export async function renewRecoveryCodes(deps: Deps, who: Person): Promise<string[]> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
-    const f = await findSecondFactor(trx, who.userId);
-    if (!f?.confirmedAt) throw forbidden('turn on two-factor sign-in first');
+    if (!(await hasSecondFactor({ db: trx }, who.userId))) throw forbidden('turn on two-factor sign-in first');
     const codes = await makeRecoveryCodes(deps, trx, who.userId, now);
     await audit(trx, who, 'user.two_factor_recovery_codes_renewed', now);
     return codes;
   });
 }
 
-/** Turns the person's own factor off, with a current code; not for a role that must have one. */
+/**
+ * Turns the person's own authenticator app off, with a current code; not for a role that must
+ * have a second factor unless a passkey stays. The recovery codes go with the last factor.
+ */
 export async function turnOffSecondFactor(deps: Deps, who: Person, entry: CodeEntry): Promise<CodeCheck> {
-  if (secondFactorRequired(deps.env, who.role)) throw forbidden('your role must sign in with a second factor');
+  if (secondFactorRequired(deps.env, who.role) && (await countPasskeys(deps.db, who.userId)) === 0) throw forbidden('your role must sign in with a second factor');
   const check = await checkSecondFactor(deps, who, entry);
   if (!check.ok) return check;
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    await deleteSecondFactor(trx, who.userId);
+    await deleteAppFactor(trx, who.userId);
+    if ((await countPasskeys(trx, who.userId)) === 0) await deleteRecoveryCodes(trx, who.userId);
     await audit(trx, who, 'user.two_factor_turned_off', now);
   });
   return check;
 }
 
-/** An admin's reset (users page): the factor and recovery codes go; the caller ends the sessions. */
+/** An admin's reset (users page): the app, every passkey and the recovery codes go; the caller ends the sessions. */
 export async function removeSecondFactor(trx: Executor, userId: string): Promise<boolean> {
-  return deleteSecondFactor(trx, userId);
+  const app = await deleteAppFactor(trx, userId);
+  const passkeys = await deletePasskeysOfUser(trx, userId);
+  await deleteRecoveryCodes(trx, userId);
+  return app || passkeys > 0;
 }
 
 // ---- the demo and the CLI (never reached from a page) ----
@@ -195,7 +222,7 @@ export async function removeSecondFactor(trx: Executor, userId: string): Promise
 export async function enrolWithKnownSecret(deps: Deps, who: Person, secret: string): Promise<void> {
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    await deleteSecondFactor(trx, who.userId);
+    await deleteAppFactor(trx, who.userId);
     await insertUnconfirmedFactor(trx, { userId: who.userId, secretEncrypted: sealSecret(deps.env.MFA_KEY, who.userId, secret), createdAt: now });
     await acceptTimeStep(trx, who.userId, 0, { confirmAt: now });
     await audit(trx, who, 'user.two_factor_enrolled', now, { userId: null, name: 'The demo set-up' });

@@ -10,6 +10,7 @@ import type { Env } from '../../../config/env.js';
 import type { DB } from '../../platform/db/database.js';
 import { deleteExpiredSessions as deleteExpiredSessionRows, deleteSession, findSessionUser, insertSession, markSessionSecondFactor, touchSession } from './session.repository.js';
 import { deleteExpiredPendingSignIns } from './pending-sign-in.repository.js';
+import { deleteExpiredChallenges } from './passkey.repository.js';
 import type { Executor, SessionSecondFactor } from '../../platform/db/database.js';
 import { type SessionUser } from '../../kernel/principal.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -83,8 +84,9 @@ export async function sessionProvedSecondFactor(db: Executor, cookieValue: strin
   if (cookieValue && cookieValue.length <= 100) await markSessionSecondFactor(db, sha256(cookieValue), secondFactor);
 }
 
-/** Expired sessions and expired pending sign-ins (both are refused already; this keeps the tables small): the sessions deleted. */
+/** Expired sessions, pending sign-ins and passkey challenges (all are refused already; this keeps the tables small): the sessions deleted. */
 export async function deleteExpiredSessions(db: Executor, now: Date): Promise<number> {
   await deleteExpiredPendingSignIns(db, now);
+  await deleteExpiredChallenges(db, now);
   return deleteExpiredSessionRows(db, now);
 }

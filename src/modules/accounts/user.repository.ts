@@ -165,8 +165,8 @@ export async function listUserRows(db: Executor) {
     .leftJoin('agencies as a', 'a.id', 'u.agencyId')
     .leftJoin('organisations as o', 'o.id', 'u.organisationId')
     .select(['u.id', 'u.name', 'u.email', 'u.role', 'a.name as agencyName', 'o.name as organisationName', 'u.disabledAt', 'u.lockedUntil', sql<boolean>`u.password_hash IS NOT NULL`.as('hasPassword'),
-      // two-factor sign-in ([2/6]): whether a confirmed factor is on
-      sql<boolean>`EXISTS (SELECT 1 FROM user_second_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL)`.as('twoFactorOn')])
+      // two-factor sign-in ([2/6]): whether a confirmed app or any passkey is on
+      sql<boolean>`(EXISTS (SELECT 1 FROM user_second_factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) OR EXISTS (SELECT 1 FROM user_passkeys p WHERE p.user_id = u.id))`.as('twoFactorOn')])
     // the per-agency email-link users are not people: they are listed on the referral pages
     .where('u.email', 'not like', 'agency-link+%@signpost.invalid')
     .orderBy('u.name')

@@ -28,6 +28,8 @@ export const VIEW_DIRS = [
 ];
 export const STATIC_DIR = fileURLToPath(new URL('./static', import.meta.url));
 export const NHSUK_DIST_DIR = join(dirname(createRequire(import.meta.url).resolve('nhsuk-frontend/package.json')), 'dist');
+/** @simplewebauthn/browser's ES modules (the package's require entry is script/index.js; its esm/ sits beside it). */
+export const WEBAUTHN_BROWSER_DIR = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '..', 'esm');
 
 const UK = 'Europe/London';
 const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: UK, day: 'numeric', month: 'long', year: 'numeric' });
@@ -121,6 +123,10 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'user.two_factor_recovery_codes_renewed': 'Made new recovery codes (the old ones stopped working)',
   'user.two_factor_turned_off': 'Turned off two-factor sign-in',
   'user.two_factor_reset': 'Reset the two-factor sign-in (their sessions ended)',
+  'user.passkey_added': 'Added a passkey for two-factor sign-in',
+  'user.passkey_removed': 'Removed a passkey',
+  'user.passkey_used': 'Signed in with a passkey',
+  'user.passkey_refused': 'Refused a passkey at sign-in',
 };
 const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', api_token: 'API token', audit_log: 'audit log', self_referral: 'self-referral', sign_in: 'sign-in' };
 

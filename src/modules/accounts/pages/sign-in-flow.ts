@@ -55,7 +55,7 @@ export async function completeFirstFactor(deps: ServiceDeps, req: Request, res: 
 }
 
 /** The second factor proved at /sign-in/code (its pending sign-in ended by the caller): the whole session, and on to where the person was going. */
-export async function completeSecondFactor(deps: ServiceDeps, req: Request, res: Response, user: SignedInUser, via: 'totp' | 'recovery', next: string): Promise<void> {
+export async function completeSecondFactor(deps: ServiceDeps, req: Request, res: Response, user: SignedInUser, via: 'totp' | 'recovery' | 'passkey', next: string): Promise<void> {
   await signInCompleted(deps, user.userId);
   await startSession(deps, req, res, user, { secondFactor: via, mustEnrol: false });
   res.redirect(303, next || homeFor(user.role));

@@ -21,7 +21,7 @@ export interface WebSessionsTable {
   mustEnrol: Generated<boolean>;
 }
 
-export type SessionSecondFactor = 'totp' | 'recovery' | 'idp';
+export type SessionSecondFactor = 'totp' | 'recovery' | 'idp' | 'passkey';
 
 /** A user's authenticator app (TOTP); the secret is AES-256-GCM ciphertext (2026_12_07_2100). */
 export interface UserSecondFactorsTable {
@@ -49,6 +49,33 @@ export interface PendingSignInsTable {
   method: 'password' | 'oidc';
   next: Generated<string>;
   csrfToken: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+}
+
+/** A user's passkey (WebAuthn credential): its public key only (2026_12_08_0900). */
+export interface UserPasskeysTable {
+  id: string;
+  userId: string;
+  /** base64url, as WebAuthn sends it */
+  credentialId: string;
+  publicKey: Buffer;
+  /** the authenticator's signature counter (0 for authenticators that keep none) */
+  counter: ColumnType<string, number | string | undefined, number | string>;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  name: string;
+  createdAt: Timestamp;
+  lastUsedAt: Timestamp | null;
+}
+
+/** A WebAuthn challenge awaiting the browser's answer: one session's or one pending sign-in's, single use. */
+export interface WebauthnChallengesTable {
+  id: string;
+  purpose: 'registration' | 'authentication';
+  userId: string;
+  sessionIdHash: Buffer | null;
+  pendingIdHash: Buffer | null;
+  challenge: string;
   createdAt: Timestamp;
   expiresAt: Timestamp;
 }
@@ -85,4 +112,6 @@ export interface WebTables {
   userSecondFactors: UserSecondFactorsTable;
   recoveryCodes: RecoveryCodesTable;
   pendingSignIns: PendingSignInsTable;
+  userPasskeys: UserPasskeysTable;
+  webauthnChallenges: WebauthnChallengesTable;
 }
