@@ -75,7 +75,8 @@ BEGIN
   --    so the two could be one person or one request: the application sends it again on its own;
   --  'in_flight': a request with its Idempotency-Key holds the key's lock;
   --  'not_current': its questionnaire version is no longer current;
-  --  'key_exists': its Idempotency-Key was used (read under the key's lock);
+  --  'key_exists': its Idempotency-Key was used (read under the key's lock, in a statement of its
+  --    own: see below);
   --  'capacity_changed': an agency's capacity (as src/kernel/capacity.ts reads it: never said, or
   --    closed until a day that has come, is accepting) or contact clock changed since routing read
   --    it, and the application routes it again from a fresh read. Not locked (FOR SHARE on rows
@@ -88,7 +89,6 @@ BEGIN
            WHEN b.twin THEN 'retry'
            WHEN b.k IS NOT NULL AND NOT pg_try_advisory_xact_lock(hashtextextended(b.uid::text || ':' || b.k, 0)) THEN 'in_flight'
            WHEN NOT EXISTS (SELECT 1 FROM questionnaires q WHERE q.id = (b.c->'submission'->>'questionnaire_id')::uuid AND q.is_current) THEN 'not_current'
-           WHEN b.k IS NOT NULL AND EXISTS (SELECT 1 FROM idempotency_keys i WHERE i.user_id = b.uid AND i.key = b.k) THEN 'key_exists'
            WHEN EXISTS (
              SELECT 1
                FROM jsonb_to_recordset(coalesce(b.c->'capacitySeen', '[]'))
@@ -115,6 +115,18 @@ BEGIN
                      AND row_number() OVER (PARTITION BY e.c->>'userId', e.c->>'idempotencyKey' ORDER BY e.n) > 1) AS twin
             FROM jsonb_array_elements(p) WITH ORDINALITY AS e(c, n)) b;
   size := coalesce(cardinality(it), 0);
+  -- Whether the key was used is read only now, in a new statement: the one above took its snapshot
+  -- before it took the key's lock, and a request holding that lock may have stored its key and
+  -- committed in between (its lock goes only after its commit is visible). Read in that old
+  -- snapshot, the key looked unused, and the insert below met its row: a unique violation, a 500
+  -- for a request that should have had the stored reply.
+  SELECT array_agg(CASE
+           WHEN (outcome[n] IS NULL OR outcome[n] = 'capacity_changed')
+            AND it[n]->>'idempotencyKey' IS NOT NULL
+            AND EXISTS (SELECT 1 FROM idempotency_keys i WHERE i.user_id = uid[n] AND i.key = it[n]->>'idempotencyKey')
+           THEN 'key_exists' ELSE outcome[n] END ORDER BY n)
+    INTO outcome
+    FROM generate_series(1, size) AS n;
   IF NOT EXISTS (SELECT 1 FROM unnest(outcome) AS o WHERE o IS NULL) THEN
     RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object('outcome', o) ORDER BY n), '[]') FROM unnest(outcome) WITH ORDINALITY AS x(o, n));
   END IF;
