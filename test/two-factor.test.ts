@@ -12,6 +12,8 @@ import { WebClient } from './helpers/web-client.js';
 import { enrolWithKnownSecret } from '../src/modules/accounts/index.js';
 import { openSecret, totpCode } from '../src/modules/accounts/totp.js';
 import { MAX_FAILURES, setPassword } from '../src/modules/accounts/password.service.js';
+import { createSession } from '../src/modules/accounts/session.service.js';
+import { endAllSessionsOfUser } from '../src/modules/accounts/account-sessions.service.js';
 
 const SECRET = 'TESTSECRETFORTWOFACTORTESTSABCDE';
 const STEP = 30_000;
@@ -164,5 +166,93 @@ describe('a person’s own two-factor page', () => {
     expect(openSecret(ctx.env.MFA_KEY, u.id, row.secretEncrypted)).toBe(SECRET);
     expect(() => openSecret('another key of at least thirty-two characters', u.id, row.secretEncrypted)).toThrow();
     expect(() => openSecret(ctx.env.MFA_KEY, '00000000-0000-4000-8000-000000000000', row.secretEncrypted)).toThrow();
+  });
+});
+
+describe('what the security review of the sign-in found', () => {
+  const sessionsOf = async (id: string) => ctx.db.selectFrom('webSessions').select(['secondFactor', 'mustEnrol']).where('userId', '=', id).execute();
+
+  it('ends the sessions opened with the password alone when the first factor is set up elsewhere, so none of them can renew its codes', async () => {
+    ctx.clock.advance(STEP);
+    const u = await makeWebUser(ctx, 'coordinator'); // a role that must have one: its sign-ins must enrol
+    const [stale, enrolling] = [new WebClient(ctx.baseUrl), new WebClient(ctx.baseUrl)];
+    for (const c of [stale, enrolling]) expect((await c.signIn(u.email, u.password)).location).toBe('/account/two-factor');
+    const staleCsrf = WebClient.csrfOf((await stale.get('/account/two-factor')).text);
+    // the second browser enrols
+    const page = await enrolling.get('/account/two-factor');
+    const key = /<code>([A-Z2-7 ]+)<\/code>/.exec(page.text)![1]!.replace(/\s/g, '');
+    const on = await enrolling.post('/account/two-factor', { _csrf: WebClient.csrfOf(page.text), action: 'confirm', code: await totpCode(key, ctx.clock.now()) });
+    expect(on.status).toBe(200);
+    expect(await sessionsOf(u.id)).toEqual([{ secondFactor: 'totp', mustEnrol: false }]);
+    const codes = await ctx.db.selectFrom('recoveryCodes').select('codeHash').where('userId', '=', u.id).execute();
+    // the first browser's session is gone: asking for new codes with its form gets nothing
+    const renew = await stale.post('/account/two-factor', { _csrf: staleCsrf, action: 'recovery-codes' });
+    expect(renew.status).not.toBe(200);
+    expect(renew.text).not.toContain('Your recovery codes');
+    expect(await ctx.db.selectFrom('recoveryCodes').select('codeHash').where('userId', '=', u.id).execute()).toEqual(codes);
+    expect((await stale.get('/account/two-factor')).location).toMatch(/^\/sign-in/);
+  });
+
+  it('lets a session that proved no second factor look at the page, not change a factor that is on', async () => {
+    ctx.clock.advance(STEP);
+    const u = await enrolled();
+    // a session from before this version (or any made with the password alone): no factor proved
+    const { cookieValue } = await createSession(ctx, u.id, 'test', { secondFactor: null, mustEnrol: false });
+    const c = new WebClient(ctx.baseUrl);
+    c.cookies.set('signpost_session', cookieValue);
+    const before = await ctx.db.selectFrom('recoveryCodes').select('codeHash').where('userId', '=', u.id).execute();
+    const res = await c.postWithCsrf('/account/two-factor', '/account/two-factor', { action: 'recovery-codes' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('sign in again with your code or passkey');
+    expect(await ctx.db.selectFrom('recoveryCodes').select('codeHash').where('userId', '=', u.id).execute()).toEqual(before);
+  });
+
+  it('keeps the failures of a passkey-only account across a right password, as for the app', async () => {
+    ctx.clock.advance(STEP);
+    const u = await makeWebUser(ctx, 'link_worker');
+    await ctx.db.insertInto('userPasskeys').values({ id: ctx.ids.uuid(), userId: u.id, credentialId: `cred-${u.id}`, publicKey: Buffer.alloc(77, 1), counter: 0, transports: ['internal'], name: 'Laptop', createdAt: ctx.clock.now() }).execute();
+    const c = new WebClient(ctx.baseUrl);
+    for (let round = 0; round < 2; round++) {
+      const csrf = await passwordStep(c, u);
+      expect((await c.post('/sign-in/code', { _csrf: csrf, code: '12345-67890' })).status).toBe(401);
+      expect((await c.post('/sign-in/code', { _csrf: csrf, code: '22345-67890' })).status).toBe(401);
+    }
+    expect((await failuresOf(u.id)).failedLogins).toBe(4);
+    const csrf = await passwordStep(c, u);
+    const last = await c.post('/sign-in/code', { _csrf: csrf, code: '32345-67890' });
+    expect(last.text).toContain('locked for 15 minutes');
+    expect((await failuresOf(u.id)).lockedUntil).not.toBeNull();
+  });
+
+  it('ends a sign-in awaiting its code when its person signs out everywhere else, or an admin ends all their sessions', async () => {
+    for (const how of ['mine', 'admin'] as const) {
+      ctx.clock.advance(STEP);
+      const u = await enrolled();
+      const [waiting, here] = [new WebClient(ctx.baseUrl), new WebClient(ctx.baseUrl)];
+      const csrf = await passwordStep(waiting, u);
+      if (how === 'mine') {
+        const t = await passwordStep(here, u);
+        expect((await here.post('/sign-in/code', { _csrf: t, code: await totpCode(SECRET, ctx.clock.now()) })).status).toBe(303);
+        expect((await here.postWithCsrf('/account/sessions', '/account/sessions/end-others', {})).status).toBe(303);
+      } else {
+        const admin = await makeWebUser(ctx, 'admin');
+        await endAllSessionsOfUser(ctx, { userId: admin.id, name: admin.name, role: 'admin', agencyId: null }, u.id);
+      }
+      ctx.clock.advance(STEP);
+      const res = await waiting.post('/sign-in/code', { _csrf: csrf, code: await totpCode(SECRET, ctx.clock.now()) });
+      expect(res.location, how).toBe('/sign-in');
+      expect((await sessionsOf(u.id)).length, how).toBe(how === 'mine' ? 1 : 0);
+    }
+  });
+
+  it('ends a session of a role that must have a second factor and has none, made before the role required one', async () => {
+    const u = await makeWebUser(ctx, 'coordinator');
+    const { cookieValue } = await createSession(ctx, u.id, 'test', { secondFactor: null, mustEnrol: false });
+    const c = new WebClient(ctx.baseUrl);
+    c.cookies.set('signpost_session', cookieValue);
+    const res = await c.get('/hub');
+    expect(res.status).toBe(303);
+    expect(res.location).toMatch(/^\/sign-in\?next=/);
+    expect(await sessionsOf(u.id)).toEqual([]);
   });
 });

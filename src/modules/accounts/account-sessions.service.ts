@@ -12,6 +12,7 @@ import type { Principal, SessionUser } from '../../kernel/principal.js';
 import { recordAudit } from '../audit/index.js';
 import { deleteOtherSessionsOfUser, deleteSessionOfUser, deleteSessionsOfUser, listSessionsOfUser } from './session.repository.js';
 import { findUserId } from './user.repository.js';
+import { deletePendingSignInsOfUser } from './pending-sign-in.repository.js';
 
 type Deps = { db: DB; clock: Clock };
 
@@ -37,6 +38,8 @@ export async function endOwnSession(deps: Deps, user: SessionUser, sessionId: st
 export async function endOtherOwnSessions(deps: Deps, user: SessionUser): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
     const ended = await deleteOtherSessionsOfUser(trx, user.userId, user.sessionId);
+    // a sign-in past its password and waiting for its code elsewhere is not let in afterwards
+    await deletePendingSignInsOfUser(trx, user.userId);
     await recordAudit(trx, { principal: asPrincipal(user), action: 'session.end_others', entity: 'user', entityId: user.userId, at: deps.clock.now() });
     return ended;
   });
@@ -49,6 +52,7 @@ export async function endAllSessionsOfUser(deps: Deps, principal: Principal, use
   return deps.db.transaction().execute(async (trx) => {
     if (!(await findUserId(trx, userId))) throw notFound('user');
     const ended = await deleteSessionsOfUser(trx, userId);
+    await deletePendingSignInsOfUser(trx, userId);
     await recordAudit(trx, { principal, action: 'session.end_all', entity: 'user', entityId: userId, at: deps.clock.now() });
     return ended;
   });

@@ -28,7 +28,20 @@ import { recordAudit } from '../audit/index.js';
 import { countPasskeys, deletePasskey, insertPasskey, listPasskeys, markPasskeyUsed, saveChallenge, takeChallenge } from './passkey.repository.js';
 import { deleteRecoveryCodes, hasConfirmedSecondFactor } from './second-factor.repository.js';
 import { asSignInAttempt, hasSecondFactor, makeRecoveryCodes, secondFactorRequired, type CodeCheck, type Person } from './second-factor.service.js';
-import { sessionProvedSecondFactor, sha256 } from './session.service.js';
+import { endSessionsBeforeFirstFactor, sessionProvedSecondFactor, sha256 } from './session.service.js';
+
+/** The transports WebAuthn names (a browser's list is not signed: nothing else is kept). */
+const TRANSPORTS: readonly string[] = ['usb', 'nfc', 'ble', 'internal', 'hybrid', 'smart-card', 'cable'];
+
+/** The browser's list of transports as it may be stored: only names WebAuthn defines, each once. */
+export function knownTransports(raw: unknown): string[] {
+  return Array.isArray(raw) ? [...new Set(raw.filter((t): t is string => typeof t === 'string' && TRANSPORTS.includes(t)))] : [];
+}
+
+/** A credential id (base64url, from the authenticator data) the column takes: 1 to 1,400 characters. */
+export function credentialIdFits(id: unknown): id is string {
+  return typeof id === 'string' && id.length >= 1 && id.length <= 1400;
+}
 
 type Deps = { db: DB; clock: Clock; env: Env; ids: IdGenerator };
 
@@ -102,6 +115,10 @@ export async function addPasskey(deps: Deps, who: Person, name: string, credenti
   } catch {
     return { ok: false, reason: 'refused' };
   }
+  // the transports are the browser's word, not signed: only the names WebAuthn defines are kept;
+  // the id comes from the authenticator data (not the form's id): a length the column takes
+  const transports = knownTransports(credential.transports);
+  if (!credentialIdFits(credential.id)) return { ok: false, reason: 'refused' };
   return deps.db.transaction().execute(async (trx): Promise<AddPasskey> => {
     const first = !(await hasConfirmedSecondFactor(trx, who.userId)) && (await countPasskeys(trx, who.userId)) === 0;
     const added = await insertPasskey(trx, {
@@ -110,12 +127,13 @@ export async function addPasskey(deps: Deps, who: Person, name: string, credenti
       credentialId: credential.id,
       publicKey: Buffer.from(credential.publicKey),
       counter: credential.counter,
-      transports: credential.transports ?? [],
+      transports,
       name,
       createdAt: now,
     });
     if (!added) return { ok: false, reason: 'duplicate' };
     const recoveryCodes = first ? await makeRecoveryCodes(deps, trx, who.userId, now) : [];
+    if (first) await endSessionsBeforeFirstFactor(trx, who.userId, sessionCookie);
     if (first) await sessionProvedSecondFactor(trx, sessionCookie, 'passkey');
     await audit(trx, who, 'user.passkey_added', now);
     return { ok: true, recoveryCodes };

@@ -12,6 +12,7 @@ import argon2 from 'argon2';
 import { z } from 'zod';
 import type { DB } from '../../platform/db/database.js';
 import type { Role } from '../../kernel/principal.js';
+import { countPasskeys } from './passkey.repository.js';
 import { claimSignInAttempt, findUserByEmail, lockAccount, releaseSignInAttempt, resetLoginFailures, setPasswordHash } from './user.repository.js';
 import { hasConfirmedSecondFactor } from './second-factor.repository.js';
 import { deleteSessionsOfUser } from './session.repository.js';
@@ -78,7 +79,7 @@ export async function signIn(deps: { db: DB; clock: Clock }, email: string, pass
   }
   // with a second factor to come, this attempt's claim is given back and the failures stay: wrong
   // codes then count on from wrong passwords, and only a whole sign-in clears them
-  if (await hasConfirmedSecondFactor(deps.db, user.id)) await releaseSignInAttempt(deps.db, user.id);
+  if ((await hasConfirmedSecondFactor(deps.db, user.id)) || (await countPasskeys(deps.db, user.id)) > 0) await releaseSignInAttempt(deps.db, user.id);
   else await resetLoginFailures(deps.db, user.id);
   return { ok: true, user: { userId: user.id, name: user.name, role: user.role, agencyId: user.agencyId } };
 }

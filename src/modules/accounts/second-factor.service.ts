@@ -26,7 +26,7 @@ import {
   replaceRecoveryCodes,
   useRecoveryCode,
 } from './second-factor.repository.js';
-import { sessionProvedSecondFactor } from './session.service.js';
+import { endSessionsBeforeFirstFactor, sessionProvedSecondFactor } from './session.service.js';
 import {
   RECOVERY_CODE_COUNT,
   groupSecret,
@@ -117,7 +117,9 @@ export async function confirmEnrolment(deps: Deps, who: Person, code: string, se
   if (step === undefined) return { ok: false };
   const recoveryCodes = await deps.db.transaction().execute(async (trx) => {
     if (!(await acceptTimeStep(trx, who.userId, step, { confirmAt: now }))) return undefined;
-    const codes = (await countPasskeys(trx, who.userId)) > 0 ? [] : await makeRecoveryCodes(deps, trx, who.userId, now);
+    const first = (await countPasskeys(trx, who.userId)) === 0;
+    const codes = first ? await makeRecoveryCodes(deps, trx, who.userId, now) : [];
+    if (first) await endSessionsBeforeFirstFactor(trx, who.userId, sessionCookie);
     await sessionProvedSecondFactor(trx, sessionCookie, 'totp');
     await audit(trx, who, 'user.two_factor_enrolled', now);
     return codes;

@@ -70,3 +70,9 @@ export async function deleteOtherSessionsOfUser(db: Executor, userId: string, ke
   const r = await db.deleteFrom('webSessions').where('userId', '=', userId).where('id', '<>', keepSessionId).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Ends every session of the user but the one whose cookie hashes to `keepIdHash`; returns how many ended. */
+export async function deleteSessionsOfUserExcept(db: Executor, userId: string, keepIdHash: Buffer): Promise<number> {
+  const r = await db.deleteFrom('webSessions').where('userId', '=', userId).where('idHash', '<>', keepIdHash).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Env } from '../../../config/env.js';
 import type { DB } from '../../platform/db/database.js';
-import { deleteExpiredSessions as deleteExpiredSessionRows, deleteSession, findSessionUser, insertSession, markSessionSecondFactor, touchSession } from './session.repository.js';
+import { deleteExpiredSessions as deleteExpiredSessionRows, deleteSession, deleteSessionsOfUser, deleteSessionsOfUserExcept, findSessionUser, insertSession, markSessionSecondFactor, touchSession } from './session.repository.js';
 import { deleteExpiredPendingSignIns } from './pending-sign-in.repository.js';
 import { deleteExpiredChallenges } from './passkey.repository.js';
 import type { Executor, SessionSecondFactor } from '../../platform/db/database.js';
@@ -77,6 +77,16 @@ export async function loadSession(deps: SessionDeps, cookieValue: string | undef
 
 export async function endSession(deps: { db: DB }, cookieValue: string | undefined): Promise<void> {
   if (cookieValue && cookieValue.length <= 100) await deleteSession(deps.db, sha256(cookieValue));
+}
+
+/**
+ * A first second factor was just set up in the session in this cookie: every other session of
+ * the person ends. They were opened with the password alone, before there was a factor to ask
+ * for, and must not go on to manage the new factor (renew its recovery codes, add a passkey).
+ */
+export async function endSessionsBeforeFirstFactor(db: Executor, userId: string, cookieValue: string | undefined): Promise<void> {
+  if (cookieValue && cookieValue.length <= 100) await deleteSessionsOfUserExcept(db, userId, sha256(cookieValue));
+  else await deleteSessionsOfUser(db, userId);
 }
 
 /** The session in this cookie has proved a second factor (an enrolment confirmed in it). */

@@ -2,7 +2,8 @@
 import type { RequestHandler, Response } from 'express';
 import type { ServiceDeps } from '../../../platform/deps.js';
 import { readCookie } from '../../../platform/pages/guards.js';
-import { SESSION_COOKIE, loadSession } from '../session.service.js';
+import { SESSION_COOKIE, endSession, loadSession } from '../session.service.js';
+import { secondFactorRequired } from '../second-factor.service.js';
 
 /** The enrolment page: all that a session that must enrol a second factor may reach (and sign-out). */
 export const ENROL_PATH = '/account/two-factor';
@@ -24,7 +25,13 @@ export function clearSessionCookie(res: Response, secure: boolean): void {
 export function webSession(deps: ServiceDeps): RequestHandler {
   return async (req, res, next) => {
     const user = await loadSession(deps, readCookie(req, SESSION_COOKIE));
-    if (user) {
+    // a session without a second factor, of a role that must have one, made before the role was
+    // required (or before this version): it ends here, as if signed out, and the next sign-in
+    // asks for the factor
+    if (user && !user.secondFactor && !user.mustEnrol && secondFactorRequired(deps.env, user.role)) {
+      await endSession(deps, readCookie(req, SESSION_COOKIE));
+      clearSessionCookie(res, deps.env.SECURE_COOKIES);
+    } else if (user) {
       res.locals.user = user;
       res.locals.csrfToken = user.csrfToken;
       if (user.mustEnrol && !OPEN_WHILE_ENROLLING.has(req.path)) {

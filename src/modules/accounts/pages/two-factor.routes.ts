@@ -94,6 +94,10 @@ export function signInCodeRouter(deps: ServiceDeps): Router {
   return r;
 }
 
+/** The actions that change a second factor that is already on. */
+const MANAGING = new Set(['recovery-codes', 'passkey-options', 'add-passkey', 'remove-passkey', 'confirm']);
+const SIGN_IN_AGAIN = 'To change your two-factor sign-in, sign out and sign in again with your code or passkey.';
+
 const FLASH = {
   app: 'Two-factor sign-in is on.',
   passkey: 'Passkey added: two-factor sign-in is on.',
@@ -140,6 +144,12 @@ export function twoFactorRouter(deps: ServiceDeps): Router {
     const state = await twoFactorState(deps, u.userId);
     const sessionCookie = readCookie(req, SESSION_COOKIE)!;
     const name = (v.name ?? '').trim();
+    // Once a factor is on, changing it takes a session that proved one: a session opened with the
+    // password alone (before the factor existed, or before this version) may only look.
+    if (state.on && !u.secondFactor && MANAGING.has(v.action ?? '')) {
+      if (v.action === 'passkey-options') return res.status(403).json({ error: { code: 'second_factor_needed', message: SIGN_IN_AGAIN } });
+      return show(res, { flash: SIGN_IN_AGAIN }, 403);
+    }
     const nameProblem = !name ? 'Enter a name for the passkey' : name.length > PASSKEY_NAME_MAX ? `Name must be ${PASSKEY_NAME_MAX} characters or fewer` : undefined;
     if (v.action === 'passkey-options') {
       if (nameProblem) return res.status(400).json({ error: { code: 'invalid_name', message: nameProblem } });
