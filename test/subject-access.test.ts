@@ -114,6 +114,8 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   bank_holidays: 'the England and Wales bank holidays the working-day clocks skip',
   sql_files: 'which version (SHA-256) of each function and trigger file the database runs',
   audit_checkpoints: "the audit chain's daily heads (a place in the chain and its hash): no person",
+  webhook_endpoints: "partner agencies' and the hub's webhook URLs, with their sealed signing secrets",
+  webhook_deliveries: 'webhook events sent or to send: ids, references and statuses only, never personal data',
   kysely_migration: 'the schema version',
   kysely_migration_lock: 'the schema version',
 };
