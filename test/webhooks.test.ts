@@ -30,7 +30,7 @@ let w: World<'admin' | 'agencyA' | 'agencyB' | 'worker' | 'coordinator'>;
 let receiver: http.Server;
 let base: string;
 const received: Received[] = [];
-let hangs: http.ServerResponse[] = [];
+const hangs: http.ServerResponse[] = [];
 
 /** The receiver: each path answers in its own way, and everything is kept. */
 function startReceiver(): Promise<http.Server> {
