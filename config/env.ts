@@ -166,6 +166,12 @@ export const envSchema = z.object({
   // secrets (AES-256-GCM) and keys the recovery codes' hashes, and the roles that must have one
   MFA_KEY: z.string().min(32).default('dev-only-mfa-key-change-me-0123456789abcdef'),
   MFA_REQUIRED_ROLES: csv.pipe(z.array(z.enum(['link_worker', 'agency', 'coordinator', 'admin'], 'must be roles separated by commas: link_worker, agency, coordinator, admin'))).default(['admin', 'coordinator']),
+  // Signed webhooks (docs/webhooks.md): the key that seals the endpoints' signing secrets
+  // (AES-256-GCM; unset: a key derived from MFA_KEY), whether endpoints may be private, loopback
+  // or link-local addresses (development and tests only), and how long one delivery may take
+  WEBHOOK_KEY: unsetIfEmpty(z.string().min(32).optional()),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(15_000),
 });
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
@@ -216,6 +222,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     if (result.data.PUBLIC_URL.startsWith('https:') && !result.data.SECURE_COOKIES) {
       problems.push({ key: 'SECURE_COOKIES', message: 'must be true when PUBLIC_URL is https (session cookies would travel in clear)' });
     }
+    if (result.data.WEBHOOK_ALLOW_PRIVATE) problems.push({ key: 'WEBHOOK_ALLOW_PRIVATE', message: 'must not be true in production (an endpoint could reach the hub\'s own network)' });
     if (result.data.OIDC_ISSUER?.startsWith('http:')) problems.push({ key: 'OIDC_ISSUER', message: 'must be https in production (the ID token and the secret would travel in clear)' });
     if (problems.length) throw new ConfigError(problems);
   }

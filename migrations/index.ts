@@ -37,6 +37,7 @@ import * as secondFactor from './2026_12_07_2100_second_factor.js';
 import * as sessionsTokens from './2026_12_07_2200_sessions_tokens.js';
 import * as singleSignOn from './2026_12_07_2300_single_sign_on.js';
 import * as passkeys from './2026_12_08_0900_passkeys.js';
+import * as webhooks from './2026_12_08_1000_webhooks.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -73,4 +74,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_2200_sessions_tokens': sessionsTokens,
   '2026_12_07_2300_single_sign_on': singleSignOn,
   '2026_12_08_0900_passkeys': passkeys,
+  '2026_12_08_1000_webhooks': webhooks,
 };

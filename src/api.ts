@@ -19,6 +19,7 @@ import { referralsApiRouter } from './modules/referrals/index.js';
 import { reportsApiRouter } from './modules/reports/index.js';
 import { slaApiRouter } from './modules/sla/index.js';
 import { submissionsApiRouter } from './modules/intake/index.js';
+import { webhooksApiRouter } from './modules/webhooks/index.js';
 
 export function apiRouter(deps: ServiceDeps): Router {
   const api = Router();
@@ -38,6 +39,7 @@ export function apiRouter(deps: ServiceDeps): Router {
   api.use(peopleApiRouter(deps));
   api.use(auditApiRouter(deps));
   api.use(reportsApiRouter(deps));
+  api.use(webhooksApiRouter(deps));
   return api;
 }
 

@@ -16,6 +16,7 @@ import { accountRouter, authRouter, hubAccountSecurityRouter, signInCodeRouter, 
 import { directoryRouter } from './modules/directory/index.js';
 import { questionnairePagesRouter } from './modules/questionnaires/index.js';
 import { mailRouter } from './modules/notifications/index.js';
+import { webhooksRouter } from './modules/webhooks/index.js';
 import { dashboardRouter } from './modules/sla/index.js';
 import { followUpsRouter } from './modules/follow-up/index.js';
 import { checklistRecordRouter, peopleRouter } from './modules/people/index.js';
@@ -66,6 +67,7 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(directoryRouter(deps));
   pages.use(questionnairePagesRouter(deps));
   pages.use(mailRouter(deps));
+  pages.use(webhooksRouter(deps));
   pages.use(usersRouter(deps));
   pages.use(accountRouter(deps));
   pages.use(hubAccountSecurityRouter(deps));

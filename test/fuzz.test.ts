@@ -390,6 +390,9 @@ describe('fuzzing every JSON endpoint and every form', () => {
       { method: 'POST', path: () => `/api/v1/people/${otherPersonId}/erasure`, token: () => admin.token, valid: { reason: 'asked by letter' } },
       { method: 'PUT', path: () => `/api/v1/people/${otherPersonId}/legal-hold`, token: () => admin.token, valid: { reason: 'complaint' } },
       { method: 'POST', path: () => `/api/v1/people/matches/${enc(value(rng))}/dismiss`, token: () => coordinator.token, valid: {} },
+      // webhooks: a private address is refused (WEBHOOK_ALLOW_PRIVATE is off here), so no request leaves the test
+      { method: 'POST', path: () => '/api/v1/webhook-endpoints', token: () => admin.token, valid: { url: 'http://127.0.0.1:9/hook', events: ['referral.forwarded', 'capacity.changed'] } },
+      { method: 'POST', path: () => `/api/v1/webhook-endpoints/${enc(value(rng))}/deliveries/${enc(value(rng))}/retry`, token: () => admin.token, valid: {} },
     ];
     const getters = [
       () => `/api/v1/referrals?${rng.pick(['status', 'agencyId', 'cursor', 'limit', '__proto__'])}=${enc(value(rng))}`,
@@ -398,6 +401,7 @@ describe('fuzzing every JSON endpoint and every form', () => {
       () => `/api/v1/sla/breaches?${rng.pick(['open', 'clock', 'agencyId', 'limit'])}=${enc(value(rng))}`,
       () => `/api/v1/follow-ups?state=${enc(value(rng))}&limit=${enc(value(rng))}`,
       () => `/api/v1/questionnaires/${enc(value(rng))}`,
+      () => `/api/v1/webhook-endpoints/${enc(value(rng))}/deliveries`,
       () => `/api/v1/people?q=${enc(value(rng))}`,
       () => `/api/v1/people/${rng.pick([personId, enc(value(rng))])}${rng.pick(['', '/export'])}`,
       () => `/api/v1/audit?${rng.pick(['personId', 'userId', 'from', 'to', 'cursor', 'limit', '__proto__'])}=${enc(value(rng))}`,
@@ -416,7 +420,7 @@ describe('fuzzing every JSON endpoint and every form', () => {
       const headers: Record<string, string> = {};
       if (kind < 2) {
         path = rng.pick(getters)();
-        if (path.startsWith('/api/v1/audit')) token = admin.token;
+        if (path.startsWith('/api/v1/audit') || path.startsWith('/api/v1/webhook-endpoints')) token = admin.token;
       } else {
         const e = rng.pick(endpoints);
         method = e.method;

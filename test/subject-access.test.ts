@@ -95,6 +95,8 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   user_second_factors: "staff's authenticator secrets, sealed with MFA_KEY",
   recovery_codes: "keyed hashes of staff's recovery codes",
   pending_sign_ins: 'staff sign-ins waiting for their code (hashes, 5 minutes)',
+  user_passkeys: "staff's passkeys (public keys, counters, the names they gave them)",
+  webauthn_challenges: 'passkey challenges awaiting a browser (two minutes, single use)',
   sso_sign_ins: 'single sign-ons waiting for the provider (hashes, PKCE verifier, state, nonce; 10 minutes)',
   questionnaires: 'the checklist versions',
   questionnaire_sections: 'the checklist versions',
@@ -114,6 +116,8 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   bank_holidays: 'the England and Wales bank holidays the working-day clocks skip',
   sql_files: 'which version (SHA-256) of each function and trigger file the database runs',
   audit_checkpoints: "the audit chain's daily heads (a place in the chain and its hash): no person",
+  webhook_endpoints: "partner agencies' and the hub's webhook URLs, with their sealed signing secrets",
+  webhook_deliveries: 'webhook events sent or to send: ids, references and statuses only, never personal data',
   kysely_migration: 'the schema version',
   kysely_migration_lock: 'the schema version',
 };

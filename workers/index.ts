@@ -21,6 +21,7 @@ import { createForwardWorker } from '../src/modules/forwarding/index.js';
 import { createSendNotificationWorker } from '../src/modules/notifications/index.js';
 import { createSlaSweepWorker, createRemindersWorker } from '../src/modules/sla/index.js';
 import { createFollowUpWorker } from '../src/modules/follow-up/index.js';
+import { createWebhookWorker } from '../src/modules/webhooks/index.js';
 
 export const WORKER_FACTORIES: Record<QueueName, (deps: WorkerDeps) => Worker | Promise<Worker>> = {
   forward: createForwardWorker,
@@ -29,6 +30,7 @@ export const WORKER_FACTORIES: Record<QueueName, (deps: WorkerDeps) => Worker | 
   'follow-up': createFollowUpWorker,
   reminders: createRemindersWorker,
   records: createRecordsWorker,
+  webhooks: createWebhookWorker,
 };
 
 export interface RunningWorkers {

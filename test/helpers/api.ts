@@ -28,6 +28,8 @@ export function apiClient(baseUrl: string) {
     get: <T = any>(path: string, token?: string) => call<T>('GET', path, { token }),
     post: <T = any>(path: string, token: string | undefined, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, { token, body, headers }),
     patch: <T = any>(path: string, token: string | undefined, body?: unknown) => call<T>('PATCH', path, { token, body }),
+    put: <T = any>(path: string, token: string | undefined, body?: unknown) => call<T>('PUT', path, { token, body }),
+    delete: <T = any>(path: string, token: string | undefined) => call<T>('DELETE', path, { token }),
     call,
   };
 }

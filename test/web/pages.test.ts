@@ -10,6 +10,7 @@
  */
 import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWebhookEndpoint } from '../../src/modules/webhooks/webhook-endpoint.service.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DAY, HOUR } from '../../src/kernel/clock.js';
 import { createAgencyLink } from '../../src/modules/referrals/agency-link.service.js';
@@ -482,6 +483,20 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'account-tokens-made');
       await open(page, '/account/tokens');
       await audit(page, w, 'account-tokens');
+      // webhooks ([3/6]): the endpoints and one endpoint's delivery log, with its "Send again"
+      const hook = await registerWebhookEndpoint(
+        { ...ctx, resolveHost: async () => [{ address: '93.184.216.34', family: 4 }] },
+        { userId: adminToken.id, name: adminToken.name, role: 'admin', agencyId: null },
+        { url: 'https://hub-systems.example.org/a/rather/long/path/for/the/signpost/webhooks/to/wrap', events: ['capacity.changed', 'referral.forwarded'] },
+      );
+      expect((await apiClient(ctx.baseUrl).call('PUT', `/api/v1/agencies/${q.questions[0]!.agencyId}/capacity`, { token: adminToken.token, body: { status: 'accepting' } })).status).toBe(200);
+      await open(page, '/hub/webhooks');
+      await audit(page, w, 'hub-webhooks');
+      await open(page, `/hub/webhooks/${hook.id}`);
+      await audit(page, w, 'hub-webhook-deliveries');
+      await page.getByRole('button', { name: /Send again/ }).first().click();
+      await page.waitForURL(/done=resent/);
+      await audit(page, w, 'hub-webhook-resent');
       await open(page, '/hub/audit');
       await audit(page, w, 'hub-audit');
       await open(page, `/hub/audit?personId=${people.open}`);

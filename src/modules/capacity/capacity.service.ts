@@ -15,6 +15,7 @@ import type { ServiceDeps } from '../../platform/deps.js';
 import { holdCapacityLink } from './capacity-link.js';
 import { findAgency, listAgencyRows } from '../directory/index.js';
 import { replanHeldReferrals, retimeHeldForwards } from '../referrals/index.js';
+import { dispatchWebhookDeliveries, recordWebhookEvent } from '../webhooks/index.js';
 
 /** Who is saying it: a signed-in user, or an agency through its emailed link (no user). */
 export interface CapacityActor {
@@ -84,6 +85,7 @@ export async function setAgencyCapacity(deps: ServiceDeps, actor: CapacityActor,
   if (problem) throw badRequest('invalid capacity', [{ path: 'closedUntil', message: problem }]);
   const said = { status: input.status, closedUntil: input.status === 'closed' ? (input.closedUntil ?? null) : null };
   const calendar = await deps.holidays.get();
+  const webhookDeliveryIds: string[] = [];
   const replanned = await deps.db.transaction().execute(async (trx) => {
     // a link stopped while this request ran writes nothing
     await holdCapacityLink(trx, actor);
@@ -97,11 +99,21 @@ export async function setAgencyCapacity(deps: ServiceDeps, actor: CapacityActor,
       actorLabel: actor.name,
       via,
     });
+    // the hub's endpoints and the agency's own hear of it (a confirmation of the same is a change of its confirmed date)
+    webhookDeliveryIds.push(
+      ...(await recordWebhookEvent(trx, {
+        type: 'capacity.changed',
+        at: now,
+        agencyId,
+        data: { id: agencyId, status: input.status, waitWeeks: input.status === 'waiting_list' ? (input.waitWeeks ?? null) : null, closedUntil: said.closedUntil },
+      })),
+    );
     // referrals held for it start their clocks on the day it now reopens
     const clock = { contactDays: agency.contactDays, contactClock: agency.contactClock };
     return replanHeldReferrals(trx, deps, { id: agencyId, clock }, said, { actorUserId: actor.userId, actorLabel: actor.name }, now, calendar);
   });
   deps.capacities.invalidate();
+  await dispatchWebhookDeliveries(deps.jobs, webhookDeliveryIds);
   await retimeHeldForwards(deps, replanned, now);
   deps.logger.info({ agencyId, status: input.status, via }, 'agency capacity set');
   return view(agency, effectiveCapacity(await findCapacityRecord(deps.db, agencyId), now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS));

@@ -31,16 +31,16 @@ export async function resolveBreach(db: Executor, referralIds: string | string[]
   return Number(res.numUpdatedRows);
 }
 
-/** One breach per (referral, clock): a second insert is a no-op. Returns how many were new. */
-export async function insertBreaches(db: Executor, ids: IdGenerator, clock: SlaClock, rows: BreachCandidate[], now: Date): Promise<number> {
-  if (rows.length === 0) return 0;
+/** One breach per (referral, clock): a second insert is a no-op. Returns the new ones. */
+export async function insertBreaches(db: Executor, ids: IdGenerator, clock: SlaClock, rows: BreachCandidate[], now: Date): Promise<BreachCandidate[]> {
+  if (rows.length === 0) return [];
   const inserted = await db
     .insertInto('slaBreaches')
     .values(rows.map((r) => ({ id: ids.uuid(), referralId: r.referralId, agencyId: r.agencyId, clock, dueAt: r.dueAt, detectedAt: now })))
     .onConflict((oc) => oc.columns(['referralId', 'clock']).doNothing())
-    .returning('id')
+    .returning(['referralId', 'agencyId', 'dueAt'])
     .execute();
-  return inserted.length;
+  return inserted;
 }
 
 /**

@@ -33,6 +33,7 @@ import { listEventsOfReferrals, markFollowedUp } from '../referrals/index.js';
 import { findSubmissionState, closeSubmissionIfDone, wellbeingSchema } from '../intake/index.js';
 import { listWellbeingOfSubmission, upsertFollowUpWellbeing } from '../wellbeing/index.js';
 import { dispatchNotifications } from '../notifications/index.js';
+import { dispatchWebhookDeliveries } from '../webhooks/index.js';
 
 export const recordFollowUpSchema = z.object({
   contactMade: z.boolean(),
@@ -77,7 +78,7 @@ export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id
     }
     const note = body.note ? body.note : null;
     await insertAttempt(tx, { id: deps.ids.uuid(), followUpId: id, at: now, byUserId: principal.userId, contactMade: body.contactMade, note });
-    if (!body.contactMade) return { completed: false, closed: false, notificationId: null, submissionId: f.submissionId };
+    if (!body.contactMade) return { completed: false, closed: false, notificationId: null, webhookDeliveryIds: [] as string[], submissionId: f.submissionId };
 
     const referrals = await referralsOfSubmission(tx, f.submissionId);
     const ours = new Set(referrals.map((r) => r.id));
@@ -115,10 +116,11 @@ export async function recordFollowUp(deps: ServiceDeps, principal: Principal, id
     }
     await resolveBreach(tx, referrals.map((r) => r.id), 'follow_up', now);
     const closure = await closeSubmissionIfDone(tx, deps, f.submissionId, now);
-    return { completed: true, closed: closure.closed, notificationId: closure.notificationId, submissionId: f.submissionId };
+    return { completed: true, closed: closure.closed, notificationId: closure.notificationId, webhookDeliveryIds: closure.webhookDeliveryIds, submissionId: f.submissionId };
   });
   // after commit (rule 1): the closing mail
   if (result.notificationId) await dispatchNotifications(deps.jobs, [result.notificationId], requestId);
+  await dispatchWebhookDeliveries(deps.jobs, result.webhookDeliveryIds, requestId);
   return { id, status: result.completed ? 'completed' : 'scheduled', submissionId: result.submissionId, submissionClosed: result.closed };
 }
 

@@ -40,6 +40,7 @@ import type { HolidayCalendar } from '../clocks/index.js';
 import { findCapacityRecord } from '../capacity/index.js';
 import { appendReferralEvent, applyReferralStep, findReferralStatus, lockForRecordingForward, markSentAfterEnding, recordForwardAttempt, renderConsentWithdrawnMail, renderEndedWhileSendingMail, createAgencyLink } from '../referrals/index.js';
 import { scheduleFollowUp } from '../follow-up/index.js';
+import { dispatchWebhookDeliveries } from '../webhooks/index.js';
 
 /** Where the forward mail's signed link goes; replaced at send time, never stored filled in. */
 export const AGENCY_LINK_PLACEHOLDER = '[agency link]';
@@ -55,7 +56,8 @@ type RecordDeps = Pick<ServiceDeps, 'ids' | 'env'> & { holidays: Pick<HolidayCal
  * starts running), its T1 breach and paused-agency alert resolved, the hub's follow-up (T3)
  * scheduled for after its contact deadline. Call in the transaction that marks the mail sent.
  * Returns the follow-up to time after commit, or null when another run recorded it first; or
- * 'ended' when the referral was no longer pending (ended while the mail was on its way).
+ * 'ended' when the referral was no longer pending (ended while the mail was on its way). The
+ * webhook deliveries it made (`referral.forwarded`) are added to `out`, to dispatch after commit.
  */
 export async function recordForwarded(
   trx: Executor,
@@ -63,6 +65,7 @@ export async function recordForwarded(
   referral: { id: string; submissionId: string; contactDueAt: Date | null },
   mail: { messageId: string; recipient: string },
   at: Date,
+  out: { webhookDeliveryIds: string[] } = { webhookDeliveryIds: [] },
 ): Promise<{ followUpId: string; dueAt: Date } | null | 'ended'> {
   const status = await lockForRecordingForward(trx, referral);
   if (status !== 'pending') return status === 'forwarded' ? null : 'ended';
@@ -76,6 +79,7 @@ export async function recordForwarded(
     set: { forwardedAt: at, forwardMessageId: mail.messageId, forwardAttempts: sql<number>`forward_attempts + 1`, lastForwardError: null },
   });
   if (!step.ok) return null;
+  out.webhookDeliveryIds.push(...step.webhookDeliveryIds);
   const updated = step.row;
   await resolveReferralAlerts(trx, referral.id, 'agency_paused', null, at);
   await resolveReferralAlerts(trx, referral.id, 'agency_closed', null, at);
@@ -133,6 +137,7 @@ export async function recordRefusedForGood(
     set: { forwardAttempts: sql<number>`forward_attempts + 1`, lastForwardError: err.message.slice(0, 1000) },
   });
   if (!step.ok) return null;
+  // its referral.status_changed goes out with the sweep's next pass (no after-commit path here)
   return raiseAlert(
     trx,
     deps,
@@ -211,6 +216,7 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
   // wait for a second pooled connection while this one is held.
   const calendar = await deps.holidays.get();
   const recordDeps: RecordDeps = { ids: deps.ids, env: deps.env, holidays: { get: async () => calendar } };
+  const webhooks = { webhookDeliveryIds: [] as string[] };
 
   // One transaction: claim the mail, send it, record what happened, commit.
   const step = await deps.db.transaction().execute(async (trx): Promise<Step> => {
@@ -219,7 +225,7 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     if (!n) return { kind: 'missing' };
     if (n.status === 'failed') return { kind: 'not_pending' };
     const recorded = async (at: Date): Promise<Step> => {
-      const followUp = await recordForwarded(trx, recordDeps, ctx, n, at);
+      const followUp = await recordForwarded(trx, recordDeps, ctx, n, at, webhooks);
       return followUp === 'ended' ? { kind: 'ended_while_sending', mail: await recordSentAfterEnding(trx, deps, ctx, n, at) } : { kind: 'forwarded', followUp };
     };
     if (n.status === 'sent') return recorded(n.sentAt ?? deps.clock.now());
@@ -259,6 +265,7 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
       if (step.mail) await dispatchNotifications(deps.jobs, [step.mail], requestId);
       return 'ended_while_sending';
     case 'forwarded': {
+      await dispatchWebhookDeliveries(deps.jobs, webhooks.webhookDeliveryIds, requestId);
       if (!step.followUp) return 'already_forwarded';
       // the delayed job only makes the call prompt: it fires as the call's day starts
       const delayMs = Math.max(0, callDayStarts(step.followUp.dueAt).getTime() - deps.clock.now().getTime());

@@ -2,7 +2,8 @@
  * Closing the loop: a submission closes when every referral is terminal AND the hub's follow-up
  * is recorded (or cancelled, when consent was withdrawn for everything it would have asked). Then the submitter gets one closing mail saying what became of each referral.
  * Call inside the transaction that made the last step (a terminal transition, or recording the
- * follow-up); dispatch the returned notification id after commit.
+ * follow-up); dispatch the returned notification id and webhook deliveries (`submission.closed`,
+ * to the hub's endpoints) after commit.
  */
 import type { Env } from '../../../config/env.js';
 import type { Executor } from '../../platform/db/database.js';
@@ -14,6 +15,7 @@ import { hubSignature, type HubContact } from '../../platform/mail/hub-signature
 import { flattenToOneLine as oneLine } from '../../kernel/one-line.js';
 import { findUserMailContact } from '../accounts/index.js';
 import { createNotification } from '../notifications/index.js';
+import { recordWebhookEvent } from '../webhooks/index.js';
 
 const STATUS_WORDS: Record<string, string> = {
   completed: 'completed',
@@ -28,17 +30,19 @@ export async function closeSubmissionIfDone(
   deps: { ids: IdGenerator; env: Pick<Env, 'PUBLIC_URL' | 'MAIL_FROM'> & HubContact },
   submissionId: string,
   now: Date,
-): Promise<{ closed: boolean; notificationId: string | null }> {
+): Promise<{ closed: boolean; notificationId: string | null; webhookDeliveryIds: string[] }> {
   const referrals = await findReferralsForClosure(db, submissionId);
-  if (referrals.length === 0 || !referrals.every((r) => TERMINAL_STATUSES.has(r.status as never))) return { closed: false, notificationId: null };
+  const notClosed = { closed: false, notificationId: null, webhookDeliveryIds: [] };
+  if (referrals.length === 0 || !referrals.every((r) => TERMINAL_STATUSES.has(r.status as never))) return notClosed;
   // Forwarding creates the follow-up in the same transaction, so no follow-up means no referral
   // ever reached an agency (all cancelled or declined before forwarding): nothing to follow up.
   // A follow-up cancelled because consent was withdrawn for every referral leaves nothing to ask.
   const followUp = await findFollowUpStatusOfSubmission(db, submissionId);
-  if (followUp && followUp.status === 'scheduled') return { closed: false, notificationId: null };
+  if (followUp && followUp.status === 'scheduled') return notClosed;
 
   const closed = await closeSubmission(db, submissionId, now);
-  if (!closed) return { closed: false, notificationId: null };
+  if (!closed) return notClosed;
+  const webhookDeliveryIds = await recordWebhookEvent(db, { type: 'submission.closed', at: now, agencyId: null, data: { id: submissionId, reference: closed.reference, status: 'closed' } });
 
   const submitter = await findUserMailContact(db, closed.submittedBy);
   // No personal data of the person in the mail: the reference is enough for the submitter.
@@ -74,5 +78,5 @@ export async function closeSubmissionIfDone(
     },
     now,
   );
-  return { closed: true, notificationId: n.id };
+  return { closed: true, notificationId: n.id, webhookDeliveryIds };
 }

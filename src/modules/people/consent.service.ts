@@ -23,6 +23,7 @@ import { resolveReferralAlerts, createNotification, dispatchNotifications } from
 import { cancelFollowUpOf, referralsOfSubmission } from '../follow-up/index.js';
 import { applyReferralStep, lockLiveReferralsOfPerson, renderConsentWithdrawnMail } from '../referrals/index.js';
 import { submittedFor, closeSubmissionIfDone } from '../intake/index.js';
+import { dispatchWebhookDeliveries } from '../webhooks/index.js';
 
 export const consentWithdrawalSchema = z.strictObject({
   /** the agencies the person no longer agrees to share with; every agency when left out */
@@ -68,6 +69,7 @@ export async function withdrawConsent(
   if (problems.length) throw badRequest('invalid withdrawal', problems);
 
   const notificationIds: string[] = [];
+  const webhookDeliveryIds: string[] = [];
   const id = deps.ids.uuid();
   const cancelled = await deps.db.transaction().execute(async (trx) => {
     const person = await lockPerson(trx, personId);
@@ -77,7 +79,7 @@ export async function withdrawConsent(
     const live = await lockLiveReferralsOfPerson(trx, ids, agencyIds);
     const done: WithdrawalResult['cancelled'] = [];
     for (const r of live) {
-      const told = await cancelReferral(trx, deps, principal, r, body.reason ?? null, now);
+      const told = await cancelReferral(trx, deps, principal, r, body.reason ?? null, now, webhookDeliveryIds);
       if (told) notificationIds.push(told);
       done.push({ id: r.id, reference: r.reference, agencyId: r.agencyId, agencyName: r.agencyName, agencyTold: told !== null });
     }
@@ -87,6 +89,7 @@ export async function withdrawConsent(
       if (!rest.some((x) => x.forwardedAt !== null && x.status !== 'cancelled' && x.status !== 'rerouted')) await cancelFollowUpOf(trx, submissionId);
       const closed = await closeSubmissionIfDone(trx, deps, submissionId, now);
       if (closed.notificationId) notificationIds.push(closed.notificationId);
+      webhookDeliveryIds.push(...closed.webhookDeliveryIds);
     }
     await insertConsentWithdrawal(trx, {
       id,
@@ -102,6 +105,7 @@ export async function withdrawConsent(
     return done;
   });
   await dispatchNotifications(deps.jobs, notificationIds, requestId);
+  await dispatchWebhookDeliveries(deps.jobs, webhookDeliveryIds, requestId);
   return { id, personId, agencyIds, withdrawnAt: withdrawnAt.toISOString(), cancelled };
 }
 
@@ -113,6 +117,7 @@ async function cancelReferral(
   r: Awaited<ReturnType<typeof lockLiveReferralsOfPerson>>[number],
   words: string | null,
   now: Date,
+  webhookDeliveryIds: string[],
 ): Promise<string | null> {
   // every live status may be cancelled by the hub (kernel/referral-state.ts); locked, so it cannot have moved
   const step = await applyReferralStep(trx, {
@@ -125,6 +130,7 @@ async function cancelReferral(
     note: words,
   });
   if (!step.ok) throw new Error(`a ${r.status} referral could not be cancelled for the withdrawal`);
+  webhookDeliveryIds.push(...step.webhookDeliveryIds);
   if (r.status === 'rejected') await resolveReferralAlerts(trx, r.id, 'referral_rejected', principal.userId, now);
   if (r.forwardedAt === null) return null;
   const n = await createNotification(

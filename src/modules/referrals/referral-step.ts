@@ -7,7 +7,10 @@
  *    steps exactly one wins and the other learns that the referral moved meanwhile;
  *  - an append-only event records who, when, from, to, why and the outcome;
  *  - the clocks the step stops are resolved: T1 when the referral reaches its agency or closes
- *    before it did, T2 when the person is reached or the referral closes.
+ *    before it did, T2 when the person is reached or the referral closes;
+ *  - the webhook outbox hears of it (`referral.forwarded` when it reaches its agency,
+ *    `referral.status_changed` otherwise): the deliveries' ids come back in `webhookDeliveryIds`,
+ *    for the caller to dispatch after its commit (the sweep sends any it does not).
  * What else a step sets off (mail, a replacement referral, the checklist closing) is the caller's,
  * in the same transaction.
  */
@@ -15,6 +18,7 @@ import type { UpdateObject } from 'kysely';
 import { decideTransition, type Actor, type ReferralStatus, type TransitionDecision } from '../../kernel/referral-state.js';
 import type { Database, Executor, Referral } from '../../platform/db/database.js';
 import { resolveBreach } from '../clocks/index.js';
+import { recordWebhookEvent } from '../webhooks/index.js';
 import { appendReferralEvent, updateReferralIfStatus, type EventActor } from './referral.repository.js';
 
 export interface ReferralStep {
@@ -39,7 +43,7 @@ export interface ReferralStep {
 export type Refusal = Exclude<TransitionDecision, { ok: true }>;
 
 export type StepOutcome =
-  | { ok: true; row: Referral; from: ReferralStatus; to: ReferralStatus; closes: boolean; reopen: boolean }
+  | { ok: true; row: Referral; from: ReferralStatus; to: ReferralStatus; closes: boolean; reopen: boolean; webhookDeliveryIds: string[] }
   | { ok: false; refused: Refusal }
   | { ok: false; moved: true };
 
@@ -89,5 +93,11 @@ export async function applyReferralStep(trx: Executor, step: ReferralStep): Prom
   const unsent = from === 'pending' || from === 'forward_failed';
   if (to === 'forwarded' || (closes && unsent)) await resolveBreach(trx, step.referral.id, 'forward', step.at);
   if (to === 'contacted' || closes) await resolveBreach(trx, step.referral.id, 'contact', step.at);
-  return { ok: true, row, from, to, closes, reopen };
+  const webhookDeliveryIds = await recordWebhookEvent(trx, {
+    type: to === 'forwarded' ? 'referral.forwarded' : 'referral.status_changed',
+    at: step.at,
+    agencyId: row.agencyId,
+    data: { id: row.id, reference: row.reference, status: to, previousStatus: from },
+  });
+  return { ok: true, row, from, to, closes, reopen, webhookDeliveryIds };
 }

@@ -26,6 +26,7 @@ import { accessTo, allowedFor } from './referral-access.js';
 import { isPersonOfSubmissionErased, personOfSubmissionErased } from '../../platform/db/person-keys.js';
 import { findAgency, activeOutcomeCodes } from '../directory/index.js';
 import { resolveReferralAlerts, raiseAlert, createNotification, dispatchNotifications } from '../notifications/index.js';
+import { dispatchWebhookDeliveries } from '../webhooks/index.js';
 import { closeSubmissionIfDone, reopenSubmission } from '../intake/index.js';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable();
@@ -131,6 +132,7 @@ export async function transitionReferral(
       }
     : null;
   const notificationIds: string[] = [];
+  const webhookDeliveryIds: string[] = [];
   let updated: Referral;
   try {
     updated = await deps.db.transaction().execute(async (trx) => {
@@ -165,6 +167,7 @@ export async function transitionReferral(
       });
       if (!step.ok) throw 'moved' in step ? new MovedMeanwhile() : refusal(step.refused, allowedFor(current, who), to);
       const row = step.row;
+      webhookDeliveryIds.push(...step.webhookDeliveryIds);
       if (step.from === 'rejected') await resolveReferralAlerts(trx, current.id, 'referral_rejected', principal.userId, now);
       // it will not go to its agency now: the alerts about sending it are answered
       if (step.closes && (step.from === 'pending' || step.from === 'forward_failed')) {
@@ -197,6 +200,7 @@ export async function transitionReferral(
       if (step.closes) {
         const closed = await closeSubmissionIfDone(trx, deps, current.submissionId, now);
         if (closed.notificationId) notificationIds.push(closed.notificationId);
+        webhookDeliveryIds.push(...closed.webhookDeliveryIds);
       }
       return row;
     });
@@ -208,6 +212,7 @@ export async function transitionReferral(
 
   // After commit: a lost enqueue is picked up by the reconciliation sweep.
   await dispatchNotifications(deps.jobs, notificationIds, actor.requestId);
+  await dispatchWebhookDeliveries(deps.jobs, webhookDeliveryIds, actor.requestId);
   if (replacement) {
     await deps.jobs.enqueueSafely('forward-referral', { referralId: replacement.id, requestId: actor.requestId });
   }

@@ -7,6 +7,7 @@
  *   - every scheduled follow-up not yet due        -> 'follow-up-due', delayed to its due_at
  *     (one already due needs no timer: the worklist reads Postgres, and T3 is swept)
  *   - every notification still 'queued' after a minute -> 'send-notification'
+ *   - every webhook delivery still pending             -> 'deliver-webhook', delayed to its next attempt
  * A job left under the same id in 'completed' or 'failed' must be removed first, or BullMQ
  * treats the add as a duplicate and drops it. Enqueueing is idempotent by job id, and every
  * handler re-reads Postgres before acting, so a spurious re-enqueue is harmless.
@@ -16,11 +17,13 @@ import { futureFollowUpsPage, pendingReferralsPage, queuedNotificationsPage, typ
 import { JOBS } from '../../platform/jobs/registry.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { callDayStarts, heldDelayMs } from '../../kernel/promise.js';
+import { pendingWebhookDeliveriesPage } from '../webhooks/index.js';
 
 export interface ReconcileCounts {
   forward: number;
   followUp: number;
   notify: number;
+  webhooks: number;
 }
 
 const LIVE = new Set(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
@@ -111,5 +114,20 @@ export async function reconcile(deps: ServiceDeps, now: Date, limit: number): Pr
     },
   );
 
-  return { forward, followUp, notify };
+  const webhooks = await eachPage(
+    (page) => pendingWebhookDeliveriesPage(db, page),
+    limit,
+    async (rows) => {
+      const byJob = new Map(rows.map((r) => [JOBS['deliver-webhook'].jobId({ deliveryId: r.id }), r]));
+      const missing = await missingJobs(jobs.queue(JOBS['deliver-webhook'].queue), [...byJob.keys()]);
+      const due = [...missing].map((j) => byJob.get(j)!);
+      const dueNow = due.filter((d) => d.at.getTime() <= now.getTime());
+      if (dueNow.length) await jobs.enqueue('deliver-webhook', dueNow.map((d) => ({ deliveryId: d.id })));
+      // a retry timed for later keeps its time
+      for (const d of due) if (!dueNow.includes(d)) await jobs.enqueue('deliver-webhook', { deliveryId: d.id }, { delayMs: d.at.getTime() - now.getTime() });
+      return missing.size;
+    },
+  );
+
+  return { forward, followUp, notify, webhooks };
 }

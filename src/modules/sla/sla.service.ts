@@ -5,7 +5,8 @@
  * { skipped: true } at once (the lock is released by the commit, so a pooler can never strand it).
  *
  * Inside the lock, in bounded batches through the partial indexes:
- *   - T1 forward, T2 contact, T3 follow-up: one breach per (referral, clock), ON CONFLICT DO NOTHING;
+ *   - T1 forward, T2 contact, T3 follow-up: one breach per (referral, clock), ON CONFLICT DO NOTHING,
+ *     and a `referral.breached` webhook event for each new one (dispatched after commit);
  *   - resolves open breaches whose late step already happened but whose resolution was missed;
  *   - deletes expired Idempotency-Keys;
  *   - rolls up the referrals received on each day that has ended (referral_days, the dashboard's
@@ -25,6 +26,7 @@ import { insertBreaches, resolveMissedBreaches } from '../clocks/index.js';
 import { deleteExpiredIdempotencyKeys } from '../intake/index.js';
 import { deleteExpiredSessions } from '../accounts/index.js';
 import { rollUpReportBacklog } from '../reports/index.js';
+import { dispatchWebhookDeliveries, recordBreachEvents } from '../webhooks/index.js';
 
 /** The advisory lock key of the sweep: any constant shared by every process ('SLA1'). */
 export const SWEEP_LOCK_KEY = 0x534c4131;
@@ -74,8 +76,9 @@ export async function runSweep(deps: ServiceDeps, opts: SweepOptions = {}): Prom
   const started = performance.now();
   const batch = opts.batch ?? SWEEP_BATCH;
   const now = deps.clock.now();
-  const empty: ReconcileCounts = { forward: 0, followUp: 0, notify: 0 };
+  const empty: ReconcileCounts = { forward: 0, followUp: 0, notify: 0, webhooks: 0 };
 
+  const webhookDeliveryIds: string[] = [];
   const db = await deps.db.transaction().execute(async (tx) => {
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}) AS locked`.execute(tx);
     if (!rows[0]?.locked) return null;
@@ -86,7 +89,9 @@ export async function runSweep(deps: ServiceDeps, opts: SweepOptions = {}): Prom
       let total = 0;
       for (let i = 0; i < MAX_BATCHES; i++) {
         const found = await FINDERS[clock](tx, now, batch);
-        total += await insertBreaches(tx, deps.ids, clock, found, now);
+        const breached = await insertBreaches(tx, deps.ids, clock, found, now);
+        total += breached.length;
+        webhookDeliveryIds.push(...(await recordBreachEvents(tx, clock, breached, now)));
         if (found.length < batch) break;
       }
       breaches[clock] = total;
@@ -107,6 +112,7 @@ export async function runSweep(deps: ServiceDeps, opts: SweepOptions = {}): Prom
     deps.logger.info('sla sweep skipped: another sweep holds the lock');
     return { skipped: true, breaches: { forward: 0, contact: 0, follow_up: 0 }, resolved: 0, idempotencyKeysDeleted: 0, sessionsDeleted: 0, daysRolledUp: 0, reportDaysRolledUp: 0, reenqueued: empty, ms: Math.round(performance.now() - started) };
   }
+  await dispatchWebhookDeliveries(deps.jobs, webhookDeliveryIds);
   const reenqueued = opts.reconcile === false ? empty : await reconcile(deps, now, batch);
   const result: SweepResult = { skipped: false, ...db, reenqueued, ms: Math.round(performance.now() - started) };
   deps.logger.info({ ...result }, 'sla sweep done');

@@ -12,6 +12,7 @@ import type { CalendarTables } from './tables/calendar.js';
 import type { WellbeingTables } from './tables/wellbeing.js';
 import type { CapacityTables } from './tables/capacity.js';
 import type { ChannelTables } from './tables/channels.js';
+import type { WebhookTables } from './tables/webhooks.js';
 
 export type * from './tables/core.js';
 export type * from './tables/workflow.js';
@@ -22,8 +23,9 @@ export type * from './tables/calendar.js';
 export type * from './tables/wellbeing.js';
 export type * from './tables/capacity.js';
 export type * from './tables/channels.js';
+export type * from './tables/webhooks.js';
 
-export interface Database extends CoreTables, WorkflowTables, WebTables, PeopleTables, ReportTables, CalendarTables, WellbeingTables, CapacityTables, ChannelTables {}
+export interface Database extends CoreTables, WorkflowTables, WebTables, PeopleTables, ReportTables, CalendarTables, WellbeingTables, CapacityTables, ChannelTables, WebhookTables {}
 
 /** What a repository function takes first: the pool, or the transaction a service opened. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -46,3 +48,5 @@ export type SlaBreach = Selectable<Database['slaBreaches']>;
 export type Notification = Selectable<Database['notifications']>;
 export type NewNotification = Insertable<Database['notifications']>;
 export type Alert = Selectable<Database['alerts']>;
+export type WebhookEndpoint = Selectable<Database['webhookEndpoints']>;
+export type WebhookDelivery = Selectable<Database['webhookDeliveries']>;

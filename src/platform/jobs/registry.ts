@@ -14,6 +14,7 @@ export const QUEUES = {
   forward: { concurrency: 'configured' },
   'follow-up': { concurrency: 'configured' },
   notify: { concurrency: 'configured' },
+  webhooks: { concurrency: 'configured' },
   // one at a time per process; the sweep's advisory lock makes it one at a time everywhere
   'sla-sweep': { concurrency: 1 },
   reminders: { concurrency: 1 },
@@ -58,6 +59,16 @@ export const JOBS = {
     payload: z.object({ notificationId: z.uuid(), requestId }),
     jobId: (p: { notificationId: string }) => `notify-${p.notificationId}`,
     options: { attempts: 12, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
+  },
+  // One delivery of a webhook (modules/webhooks): the row decides when to try again (the Standard
+  // Webhooks schedule over about three days, Retry-After honoured) and the handler's error carries
+  // that delay to the 'webhook' backoff (WEBHOOK_BACKOFF); the attempts only bound it (the
+  // schedule has 11), and the reconciliation sweep re-enqueues a pending delivery Redis lost.
+  'deliver-webhook': {
+    queue: 'webhooks',
+    payload: z.object({ deliveryId: z.uuid(), requestId }),
+    jobId: (p: { deliveryId: string }) => `webhook-${p.deliveryId}`,
+    options: { attempts: 16, backoff: { type: 'webhook' }, ...retention, removeOnFail: { age: 7 * 24 * 3600, count: 50_000 } },
   },
   // scheduled (SCHEDULES below): one run at a time; the next tick is the retry
   'sla-sweep': {
@@ -107,6 +118,16 @@ export const JOBS = {
 >;
 
 export type JobName = keyof typeof JOBS;
+
+/**
+ * The 'webhook' backoff: the delay a failed job's error names (`retryDelayMs`, computed by the
+ * handler from the delivery's row), or a minute when it names none (an unexpected error).
+ */
+export const WEBHOOK_BACKOFF = (_attemptsMade: number, type?: string, err?: Error): number => {
+  if (type !== 'webhook') return 0;
+  const ms = (err as { retryDelayMs?: unknown } | undefined)?.retryDelayMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : 60_000;
+};
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
 
 /**

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Mailer } from '../mail/transport.js';
 import type { ServiceDeps } from '../deps.js';
-import { queueConcurrency, type QueueName } from './registry.js';
+import { queueConcurrency, WEBHOOK_BACKOFF, type QueueName } from './registry.js';
 
 export interface WorkerDeps extends ServiceDeps {
   mailer: Mailer;
@@ -28,6 +28,8 @@ export function createQueueWorker<R>(deps: WorkerDeps, queue: QueueName, process
     connection: deps.redis(),
     prefix: deps.env.QUEUE_PREFIX,
     concurrency: queueConcurrency(queue, deps.env.WORKER_CONCURRENCY),
+    // the registry's custom backoffs (only 'webhook' so far); built-in ones are BullMQ's own
+    settings: { backoffStrategy: WEBHOOK_BACKOFF },
     ...deps.workerOptions,
   });
   worker.on('error', (err) => deps.logger.error({ queue, err: err.message }, 'worker error'));

@@ -127,8 +127,12 @@ const AUDIT_ACTIONS: Record<string, string> = {
   'user.passkey_removed': 'Removed a passkey',
   'user.passkey_used': 'Signed in with a passkey',
   'user.passkey_refused': 'Refused a passkey at sign-in',
+  'webhook.register': 'Registered a webhook endpoint (its signing secret shown once)',
+  'webhook.remove': 'Removed a webhook endpoint',
+  'webhook.rotate_secret': 'Made a new signing secret for a webhook endpoint (the old one signs beside it for a day)',
+  'webhook.resend': 'Sent a webhook delivery again',
 };
-const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', api_token: 'API token', audit_log: 'audit log', self_referral: 'self-referral', sign_in: 'sign-in' };
+const AUDIT_ENTITIES: Record<string, string> = { person: 'person record', referral: 'referral', submission: 'checklist', user: 'user account', api_token: 'API token', audit_log: 'audit log', self_referral: 'self-referral', sign_in: 'sign-in', webhook_endpoint: 'webhook endpoint' };
 
 export function auditWhat(action: string, entity: string): string {
   // an action may carry a count after a colon ('user.two_factor_recovery_used:7'): its words say {n}
