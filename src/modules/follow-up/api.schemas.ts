@@ -49,6 +49,7 @@ export const followUpWorklistSchema = z
     ),
   })
   .meta({ id: 'FollowUpWorklist' });
+export type FollowUpWorklistReply = z.input<typeof followUpWorklistSchema>;
 
 export const followUpRecordedSchema = z
   .object({ id: uuid(), status: z.enum(['scheduled', 'completed', 'cancelled']), submissionId: uuid(), submissionClosed: z.boolean() })

@@ -90,7 +90,7 @@ export const subjectAccessExportSchema = z
     wellbeing: z.array(row({ occasion: z.enum(['checklist', 'follow_up']), measuredAt: moment() })),
     selfReferrals: z.array(row({ reference: z.string(), receivedAt: moment() })),
     mail: z.array(row({ kind: z.string(), status: z.enum(['queued', 'sent', 'failed']), recipient: z.string(), subject: z.string() })),
-    access: z.array(row({ at: moment(), who: z.string(), action: z.string(), entity: z.string() })),
+    access: z.array(z.looseObject({ id: z.string().meta({ description: 'the audit row' }), at: moment(), who: z.string(), action: z.string(), entity: z.string() })),
   })
   .meta({ id: 'SubjectAccessExport' });
 

@@ -33,6 +33,7 @@ export const breachListSchema = z
     ),
   })
   .meta({ id: 'BreachList' });
+export type BreachListReply = z.input<typeof breachListSchema>;
 
 export const slaSummarySchema = z
   .object({
@@ -54,6 +55,7 @@ export const slaSummarySchema = z
     ),
   })
   .meta({ id: 'SlaSummary' });
+export type SlaSummaryReply = z.input<typeof slaSummarySchema>;
 
 const HUB = ['coordinator', 'admin'] as const;
 export const slaApiRoutes: ApiRoute[] = [

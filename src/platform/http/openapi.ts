@@ -70,7 +70,14 @@ export const apiErrorSchema = z
       code: z.string().meta({ description: 'stable, for programs: invalid_request, not_found, invalid_transition, ...' }),
       message: z.string().meta({ description: 'for people; may change' }),
       details: z
-        .union([z.array(z.object({ path: z.string(), message: z.string() })), z.record(z.string(), z.unknown())])
+        .union([
+          z.array(
+            z.looseObject({ path: z.string(), message: z.string() }).meta({
+              description: 'one field: its path and what is wrong; some say more (an unknown outcome lists the `allowed` codes, an unpublishable question its `questionId`)',
+            }),
+          ),
+          z.record(z.string(), z.unknown()),
+        ])
         .optional()
         .meta({ description: 'a list of {path, message} for invalid input; on a 409 an object such as {from, allowed}' }),
     }),
