@@ -123,6 +123,7 @@ Codes right now: ${withCode.map((u, i) => `${u.role} ${codes[i]}`).join(', ')} (
 Signpost demo is running.
 
   API              ${apiUrl}/api/v1   (readiness: ${apiUrl}/readyz)
+  API reference    ${apiUrl}/api/docs   (the contract: ${apiUrl}/api/v1/openapi.json)
   SMTP sink        ${sink.url}   (every message also saved in .demo/mail/)
   Mail received    ${mailPage.url}
   Web app          ${apiUrl}/   (sign in with a demo user's email and the password ${env.DEMO_PASSWORD})

@@ -5,6 +5,7 @@
  */
 import express, { type Express } from 'express';
 import { apiRouter, errorHandler, healthRouter, notFoundHandler } from './api.js';
+import { apiDocsRouter } from './platform/http/api-docs.js';
 import { requestLogger } from './platform/http/request-log.js';
 import type { ServiceDeps } from './platform/deps.js';
 import { webRouter } from './pages.js';
@@ -17,6 +18,8 @@ export function createApp(deps: ServiceDeps): Express {
   app.set('trust proxy', deps.env.TRUST_PROXY);
   app.use(requestLogger(deps.logger));
   app.use(healthRouter(deps));
+  // the API's reference page (Swagger UI over /api/v1/openapi.json), its assets served here
+  app.use('/api/docs', apiDocsRouter({ production: deps.env.NODE_ENV === 'production' }));
   app.use('/api/v1', apiRouter(deps));
   app.use(webRouter(deps));
   app.use(notFoundHandler);

@@ -1,4 +1,10 @@
-/** A small JSON client for the app under test (Node's fetch; no mocks between it and Express). */
+/**
+ * A small JSON client for the app under test (Node's fetch; no mocks between it and Express).
+ * Every response to an /api/v1 path is checked against the OpenAPI document
+ * (test/helpers/openapi.ts): one the document does not describe fails the test that received it.
+ */
+import { checkAgainstContract } from './openapi.js';
+
 export interface ApiResponse<T = unknown> {
   status: number;
   headers: Headers;
@@ -22,6 +28,7 @@ export function apiClient(baseUrl: string) {
     } catch {
       /* not JSON: keep the text */
     }
+    checkAgainstContract(method, path, res.status, res.headers, body);
     return { status: res.status, headers: res.headers, body: body as T };
   }
   return {

@@ -1,5 +1,6 @@
 /** The capacity module's public surface: what other modules and the composition roots may use. */
 export { capacityApiRouter } from './api.js';
+export { capacityApiRoutes } from './api.schemas.js';
 export { AgencyCapacities } from './capacity-cache.js';
 export { capacityReminderLines } from './capacity-lines.js';
 export { capacityLinkFor } from './capacity-link.js';

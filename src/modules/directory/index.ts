@@ -2,6 +2,7 @@
 export { advanceCapacityLinkGeneration, agencyContactDays, agencyStatusesForShare, existingAgencyIds, findAgency, findCapacityLinkState, insertAgenciesIfMissing, listAgencyRows, lockCapacityLinkState } from './agency.repository.js';
 export { listAgencies, stopCapacityLinksForStaff } from './agency.service.js';
 export { agenciesApiRouter } from './api/agencies.api.js';
+export { directoryApiRoutes } from './api/api.schemas.js';
 export { organisationsApiRouter } from './api/organisations.api.js';
 export { outcomesApiRouter } from './api/outcomes.api.js';
 export { findOrganisation, insertOrganisationsIfMissing } from './organisation.repository.js';

@@ -3,13 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { badRequest } from '../../kernel/errors.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { followUpListQuerySchema as listQuery, type FollowUpWorklistReply } from './api.schemas.js';
 import { listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from './follow-up-record.service.js';
 import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 
-const listQuery = z.object({
-  state: z.enum(['due', 'upcoming', 'completed']).default('due'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
 
 export function followUpsApiRouter(deps: ServiceDeps): Router {
   const r = Router();
@@ -17,7 +14,7 @@ export function followUpsApiRouter(deps: ServiceDeps): Router {
   r.get('/follow-ups', requireRole(...HUB), async (req, res) => {
     const q = listQuery.parse(req.query);
     const items = await listFollowUpWorklist(deps, principalOf(res), q.state, q.limit, requestIdOf(req));
-    res.json({ state: q.state, items });
+    res.json({ state: q.state, items } satisfies FollowUpWorklistReply);
   });
 
   r.post('/follow-ups/:id', requireRole(...HUB), async (req, res) => {

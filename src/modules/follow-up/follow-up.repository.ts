@@ -13,7 +13,7 @@ export interface FollowUpListItem {
   submissionId: string;
   submissionReference: string;
   personId: string;
-  status: string;
+  status: 'scheduled' | 'completed' | 'cancelled';
   dueAt: Date;
   contactMade: boolean | null;
   note: string | null;

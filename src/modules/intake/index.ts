@@ -1,5 +1,6 @@
 /** The intake module's public surface: what other modules and the composition roots may use. */
 export { submissionsApiRouter } from './api.js';
+export { intakeApiRoutes } from './api.schemas.js';
 export { resolveChannel } from './channel.service.js';
 export { fingerprint } from './fingerprint.js';
 export { bodyFromForm, problemsFrom, sectionTicks, type SectionTicks } from './pages/checklist-form.js';

@@ -11,6 +11,7 @@ import {
   questionnairePatchSchema,
   updateQuestionnaireDraft,
 } from './questionnaire.service.js';
+import type { CurrentQuestionnaireReply, QuestionnaireListReply } from './api.schemas.js';
 import { HUB, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
@@ -31,13 +32,13 @@ export function questionnairesApiRouter(deps: ServiceDeps): Router {
         title: s.title,
         questions: s.questions.map((x) => ({ id: x.id, text: x.text, agencyId: x.agencyId, agencyName: x.agencyName, fallbackAgencyId: x.fallbackAgencyId })),
       })),
-    });
+    } satisfies CurrentQuestionnaireReply);
   });
 
   // Managing versions: the hub only.
   r.get('/questionnaires', requireRole(...HUB), async (_req, res) => {
     const items = await listQuestionnaires(deps);
-    res.json({ items: items.map(({ id, version, title, status, isCurrent, createdAt, publishedAt }) => ({ id, version, title, status, isCurrent, createdAt, publishedAt })) });
+    res.json({ items: items.map(({ id, version, title, status, isCurrent, createdAt, publishedAt }) => ({ id, version, title, status, isCurrent, createdAt, publishedAt })) } satisfies QuestionnaireListReply);
   });
 
   r.post('/questionnaires', requireRole(...HUB), async (req, res) => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { getReferralForActor, listReferrals, referralListQuerySchema, transitionReferral, transitionSchema } from './referral.service.js';
+import type { TransitionReply } from './api.schemas.js';
 import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/guards.js';
 import { uuidParam } from '../../platform/http/params.js';
 
@@ -42,7 +43,7 @@ export function referralsApiRouter(deps: ServiceDeps): Router {
       updatedAt: out.updatedAt,
       allowedNext: out.allowedNext,
       replacement: out.replacement,
-    });
+    } satisfies TransitionReply);
   });
 
   return r;

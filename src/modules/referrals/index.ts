@@ -2,6 +2,7 @@
 export { revokeLinksOfReferrals } from './agency-link.repository.js';
 export { createAgencyLink } from './agency-link.service.js';
 export { referralsApiRouter } from './api.js';
+export { referralsApiRoutes } from './api.schemas.js';
 export { replanHeldReferrals, retimeHeldForwards } from './held-referral.service.js';
 export { agencyLinkRouter } from './pages/agency-link.routes.js';
 export { agencyRouter } from './pages/agency.routes.js';
