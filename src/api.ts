@@ -25,7 +25,7 @@ import { referralsApiRouter, referralsApiRoutes } from './modules/referrals/inde
 import { reportsApiRouter, reportsApiRoutes } from './modules/reports/index.js';
 import { slaApiRouter, slaApiRoutes } from './modules/sla/index.js';
 import { intakeApiRoutes, submissionsApiRouter } from './modules/intake/index.js';
-import { webhooksApiRouter } from './modules/webhooks/index.js';
+import { webhooksApiRouter, webhooksApiRoutes } from './modules/webhooks/index.js';
 
 /** Every /api/v1 route's description, module by module, in the order the routers are mounted. */
 export const apiRoutes: readonly ApiRoute[] = [
@@ -40,6 +40,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...peopleApiRoutes,
   ...auditApiRoutes,
   ...reportsApiRoutes,
+  ...webhooksApiRoutes,
 ];
 
 let document: string | undefined;

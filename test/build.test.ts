@@ -5,6 +5,7 @@
  * nothing in dist/ imports a package that the runtime image (production dependencies only)
  * would not have.
  */
+import { QUEUE_NAMES } from '../src/platform/jobs/registry.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -116,7 +117,7 @@ describe('npm run build', () => {
     const worker = start(['dist/workers/index.js'], { WORKER_QUEUES: 'forward,no-such-queue' });
     const [code] = await once(worker, 'exit');
     expect(code).toBe(78);
-    expect(worker.output()).toContain('unknown queue no-such-queue; the queues are: forward, follow-up, notify, sla-sweep, reminders');
+    expect(worker.output()).toContain(`unknown queue no-such-queue; the queues are: ${QUEUE_NAMES.join(', ')}`);
   });
 
   it('runs the CLI from dist/: migrate is idempotent, an unknown command exits 64', async () => {

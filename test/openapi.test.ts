@@ -107,7 +107,7 @@ describe('the contract checker (every apiClient response passes through it)', ()
   });
 
   it('refuses a route the document lacks unless it answers as an unknown path does', () => {
-    expect(() => checkAgainstContract('GET', '/api/v1/webhook-endpoints', 200, json, { items: [] })).toThrow(/no route GET \/webhook-endpoints/);
+    expect(() => checkAgainstContract('GET', '/api/v1/webhook-subscriptions', 200, json, { items: [] })).toThrow(/no route GET \/webhook-subscriptions/);
     expect(() => checkAgainstContract('GET', '/api/v1/no-such-thing', 404, json, error)).not.toThrow();
   });
 

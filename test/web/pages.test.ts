@@ -560,6 +560,8 @@ describe('every page of every role, at 320 and 390 px', () => {
     const person = await makeWebUser(ctx, 'link_worker');
     await as(person, async (page, w) => {
       await ctx.db.insertInto('userPasskeys').values({ id: ctx.ids.uuid(), userId: person.id, credentialId: 'AAAAAAAAAAAAAAAAAAAAAA', publicKey: Buffer.alloc(77, 1), counter: 0, transports: ['internal'], name: 'Work laptop', createdAt: ctx.clock.now() }).execute();
+      // and this session as one that proved it (only such a session may change a factor that is on)
+      await ctx.db.updateTable('webSessions').set({ secondFactor: 'passkey' }).where('userId', '=', person.id).execute();
       await open(page, '/account/two-factor');
       await audit(page, w, 'account-two-factor-passkeys');
       await page.getByRole('button', { name: 'Add a passkey' }).click();
