@@ -221,6 +221,21 @@ describe('delivery, signed and verified, to the right endpoints only', () => {
     for (const e of [hub, a, b]) expect((await w.api.delete(`/api/v1/webhook-endpoints/${e.id}`, e === hub ? w.admin.token : e === a ? w.agencyA.token : w.agencyB.token)).status).toBe(204);
   });
 
+  it('an agency hears nothing of a referral never forwarded to it (cancelled while unsent); the hub does', async () => {
+    const hub = await register(w.admin.token, '/unsent/hub', ['referral.status_changed']);
+    const a = await register(w.agencyA.token, '/unsent/a', ['referral.forwarded', 'referral.status_changed']);
+    const s = await submit(w.api, w.worker, w.q, [w.q.questions[0]!.id]);
+    const ref = s.byAgency.get(w.agencyA.agencyId!)!;
+    const t = await w.api.post(`/api/v1/referrals/${ref.id}/transitions`, w.admin.token, { to: 'cancelled', reason: 'entered in error' });
+    expect(t.status).toBe(200);
+    await waitUntil(async () => at('/unsent/hub').length >= 1);
+    expect(verified(at('/unsent/hub')[0]!, hub.secret).data).toMatchObject({ id: ref.id, status: 'cancelled', previousStatus: 'pending' });
+    // nothing was even written for the agency's endpoint: no delivery row to send later
+    expect(await w.ctx.db.selectFrom('webhookDeliveries').select('id').where('endpointId', '=', a.id).execute()).toEqual([]);
+    expect(at('/unsent/a')).toEqual([]);
+    for (const [e, token] of [[hub, w.admin.token], [a, w.agencyA.token]] as const) expect((await w.api.delete(`/api/v1/webhook-endpoints/${e.id}`, token)).status).toBe(204);
+  });
+
   it('after a rotation, deliveries carry both signatures for a day; "send again" sends once more', async () => {
     const e = await register(w.agencyA.token, '/ok/rotate', ['capacity.changed']);
     const rotated = await w.api.post(`/api/v1/webhook-endpoints/${e.id}/rotate-secret`, w.agencyA.token);

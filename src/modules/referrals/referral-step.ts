@@ -96,7 +96,9 @@ export async function applyReferralStep(trx: Executor, step: ReferralStep): Prom
   const webhookDeliveryIds = await recordWebhookEvent(trx, {
     type: to === 'forwarded' ? 'referral.forwarded' : 'referral.status_changed',
     at: step.at,
-    agencyId: row.agencyId,
+    // an agency hears of a referral once it has been forwarded to it, as its API shows it; before
+    // that (cancelled, held or re-routed while unsent) only the hub's endpoints hear
+    agencyId: row.forwardedAt !== null ? row.agencyId : null,
     data: { id: row.id, reference: row.reference, status: to, previousStatus: from },
   });
   return { ok: true, row, from, to, closes, reopen, webhookDeliveryIds };

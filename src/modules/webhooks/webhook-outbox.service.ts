@@ -25,7 +25,9 @@ export async function recordBreachEvents(trx: Executor, clock: string, breaches:
   const facts = await referralFacts(trx, [...due.keys()]);
   return recordWebhookEvent(
     trx,
-    facts.map((r) => ({ type: 'referral.breached' as const, at, agencyId: r.agencyId, data: { id: r.id, reference: r.reference, status: r.status, clock, dueAt: due.get(r.id)!.toISOString() } })),
+    // a breach of a referral not yet forwarded (the forward clock) is the hub's alone: the agency
+    // has not been sent it, so hears nothing of it
+    facts.map((r) => ({ type: 'referral.breached' as const, at, agencyId: r.forwardedAt ? r.agencyId : null, data: { id: r.id, reference: r.reference, status: r.status, clock, dueAt: due.get(r.id)!.toISOString() } })),
   );
 }
 

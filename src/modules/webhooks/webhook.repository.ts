@@ -138,9 +138,9 @@ export async function resetDeliveryForRetry(db: Executor, id: string, at: Date):
 }
 
 /** What a referral event names: its reference, status and agency (no personal data). */
-export async function referralFacts(db: Executor, ids: string[]): Promise<{ id: string; reference: string; status: string; agencyId: string }[]> {
+export async function referralFacts(db: Executor, ids: string[]): Promise<{ id: string; reference: string; status: string; agencyId: string; forwardedAt: Date | null }[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('referrals').select(['id', 'reference', 'status', 'agencyId']).where('id', 'in', ids).execute();
+  return db.selectFrom('referrals').select(['id', 'reference', 'status', 'agencyId', 'forwardedAt']).where('id', 'in', ids).execute();
 }
 
 /** An endpoint's delivery log, newest first. */
