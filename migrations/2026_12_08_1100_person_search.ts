@@ -3,7 +3,7 @@
  * search matches each name part by prefix, as before, or by trigram similarity (pg_trgm's `%`,
  * similarity at least 0.3) against the normalised given and family names. A GIN trigram index on
  * each serves both the prefix (LIKE 'x%') and the similarity test, so a search at a million
- * people is a bitmap scan of two indexes, not a scan of the table (docs/benchmarks.md).
+ * people is a bitmap scan of the name indexes, not a scan of the table (docs/benchmarks.md, "Person search at a million").
  * pg_trgm ships with PostgreSQL (contrib) and is a trusted extension: the database owner may
  * create it without being a superuser.
  */
