@@ -46,10 +46,10 @@ const words = (s: string) => s.replaceAll('_', ' ');
 /** Why a referral waited to be sent: its agency closed until a day, a failed send tried again, or the hub's forwarding promise. */
 function waiting(r: { heldUntil: string | null; forwardDueAt: Date }, closedUntil: string | null, from: string | null): string {
   const until = r.heldUntil ?? closedUntil;
-  if (until) return `made, waiting to be sent: the agency is closed to new referrals until ${ukDate(until)}, and it is sent that day`;
+  if (until) return `made, waiting to be sent (the agency is closed to new referrals until ${ukDate(until)}; it is sent that day)`;
   if (from === 'forward_failed') return 'to be sent again, once the agency’s email address was fixed';
   if (from !== null) return 'to be sent again';
-  return `made, waiting to be sent: the hub sends it to the agency by ${ukDeadlineDate(r.forwardDueAt)}, as promised`;
+  return `made, waiting to be sent (the hub promised to send it to the agency by ${ukDeadlineDate(r.forwardDueAt)})`;
 }
 
 export function personTimeline(d: PersonData): TimelineEntry[] {
