@@ -38,6 +38,7 @@ import * as sessionsTokens from './2026_12_07_2200_sessions_tokens.js';
 import * as singleSignOn from './2026_12_07_2300_single_sign_on.js';
 import * as passkeys from './2026_12_08_0900_passkeys.js';
 import * as webhooks from './2026_12_08_1000_webhooks.js';
+import * as personSearch from './2026_12_08_1100_person_search.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -75,4 +76,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_2300_single_sign_on': singleSignOn,
   '2026_12_08_0900_passkeys': passkeys,
   '2026_12_08_1000_webhooks': webhooks,
+  '2026_12_08_1100_person_search': personSearch,
 };

@@ -195,6 +195,10 @@ describe('the person API', () => {
     expect(await find(s.reference)).toEqual([s.personId]);
     const audit = await ctx.db.selectFrom('auditLog').select(['action', 'entity']).where('personId', '=', s.personId).where('actorUserId', '=', coordinator.id).execute();
     expect(audit.filter((a) => a.action === 'list' && a.entity === 'person').length).toBe(4);
+    // a typo or two in a name still finds her (pg_trgm); a name nothing like hers does not
+    const typo = `${fam.slice(0, -1)}${fam.endsWith('a') ? 'e' : 'a'}`;
+    expect(await find(`Norha ${typo}`)).toEqual([s.personId]);
+    expect(await find(`Zebedee ${fam}`)).toEqual([]);
 
     const bad = await api.get('/api/v1/people?q=%21%21', coordinator.token);
     expect(bad.status).toBe(400);

@@ -69,8 +69,14 @@ describe('a coordinator', () => {
 
     await page.getByRole('link', { name: fire!.reference }).first().click();
     await page.waitForSelector('#action-contacted', { state: 'attached' });
+    // the hub's page speaks as the hub: the agency is "the agency", never "we" or "you"
+    const main = await page.locator('main').innerText();
+    expect(main).toContain('Why they were referred');
+    expect(main).not.toMatch(/referred to you|\bWe (will|have|contacted|could)\b|link\(s\)/);
+    expect(main).toContain('The agency is to contact the person by');
+    expect(await page.locator('#links-sent').innerText()).toBe('One email link was sent to the agency, and it can still be used.');
     // on the agency's behalf: the step is one of "if something else happened"
-    await page.getByText('We contacted the person').click();
+    await page.getByText('The agency contacted the person').click();
     await page.locator('#contacted-note').fill('Agency phoned in: they reached her yesterday');
     await page.getByRole('button', { name: 'Record contact with the person' }).click();
     await page.waitForSelector('text=Contact recorded.');

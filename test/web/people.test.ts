@@ -13,7 +13,7 @@ import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
 import { randomNhsNumber, uniqueLetters } from '../helpers/people.js';
 import { markForwarded } from '../helpers/referrals.js';
-import { PHONE, launchBrowser, makeWebUser, newContext, signIn, type WebUser } from '../helpers/browser.js';
+import { PHONE, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
 
 let ctx: TestContext;
 let browser: Browser;
@@ -22,6 +22,7 @@ let linkWorker: WebUser;
 let coordinator: WebUser;
 let admin: WebUser;
 let apiWorker: TestUser;
+let apiCoordinator: TestUser;
 const contexts: BrowserContext[] = [];
 
 const FAMILY = `Quill-${uniqueLetters()}`;
@@ -50,6 +51,7 @@ beforeAll(async () => {
   coordinator = await makeWebUser(ctx, 'coordinator');
   admin = await makeWebUser(ctx, 'admin');
   apiWorker = await makeUser(ctx, 'link_worker');
+  apiCoordinator = await makeUser(ctx, 'coordinator');
 }, 120_000);
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
@@ -216,6 +218,12 @@ describe('one person, many checklists, in the browser', () => {
     await page.waitForURL(/done=erased/);
     expect(await page.locator('h1').innerText()).toBe('Details erased');
     expect(await page.locator('main').innerText()).not.toContain(FAMILY);
+    // what was erased says so, not "Not given"
+    const details = await page.locator('#details + dl').innerText();
+    expect(details).toMatch(/Name\s+Erased/);
+    expect(details).toMatch(/Phone\s+Erased/);
+    expect(details).not.toContain('Not given');
+    await screenshot(page, 'hub-person-erased-words');
     const row = await ctx.db.selectFrom('people').select(['familyName', 'phone', 'dateOfBirth', 'nhsNumber']).where('id', '=', first.personId).executeTakeFirstOrThrow();
     expect(row).toEqual({ familyName: null, phone: null, dateOfBirth: null, nhsNumber: null });
 
@@ -229,5 +237,51 @@ describe('one person, many checklists, in the browser', () => {
     // a bad filter is named, not a 500
     await page.goto('/hub/audit?personId=not-an-id');
     expect(await page.locator('.nhsuk-error-summary').innerText()).toContain("person record's id");
+  });
+});
+
+describe("the person's page, as the hub reads it", () => {
+  it('finds Margaret typed "Margret", names the paper referrer, says why a referral waits, and prints answers in checklist order and words', { timeout: 120_000 }, async () => {
+    const family = `Ashdown${uniqueLetters()}`;
+    const organisation = await ctx.db.selectFrom('organisations').select(['id', 'name']).orderBy('name').executeTakeFirstOrThrow();
+    // a checklist the hub took by phone from a named referrer, keyed in by a coordinator
+    const res = await apiClient(ctx.baseUrl).post('/api/v1/submissions', apiCoordinator.token, {
+      ...submissionBody(q, [q.questions[2]!.id, q.questions[0]!.id], { person: { givenName: 'Margaret', familyName: family, preferredContact: 'phone', phone: '020 7946 0111' } }),
+      channel: 'phone',
+      receivedAt: ctx.clock.now().toISOString(),
+      referrer: { organisationId: organisation.id, name: 'PC Sam Patel' },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const personId = res.body.personId as string;
+
+    const page = await signedIn(coordinator);
+    await page.goto('/hub/people');
+    // a letter missing from her given name, and one changed in her family name
+    const typo = `${family.slice(0, -1)}${family.endsWith('a') ? 'e' : 'a'}`;
+    await page.getByLabel('Find a person').fill(`Margret ${typo}`);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForSelector('#results');
+    await page.getByRole('link', { name: `Margaret ${family}`, exact: true }).click();
+    await page.waitForURL(new RegExp(`/hub/people/${personId}$`));
+
+    // the referrer, not the coordinator who keyed it in
+    const checklists = await page.locator('#checklists + table').innerText();
+    expect(checklists).toContain(`PC Sam Patel, ${organisation.name} (by phone, entered by ${apiCoordinator.name})`);
+    // a referral not yet sent says why it waits
+    const timeline = await page.locator('#timeline ~ *').first().innerText();
+    expect(timeline).toContain('Checklist received from PC Sam Patel');
+    expect(timeline).toMatch(/made, waiting to be sent \(the hub promised to send it to the agency by \w+ \d+ \w+ \d{4}\)/);
+    await screenshot(page, 'hub-person-phone-referrer');
+
+    // the printable copy: answers in the checklist's order, codes in words
+    await page.getByRole('link', { name: 'Open a printable copy' }).click();
+    await page.waitForURL(/\/export$/);
+    const asked = await page.locator('dt', { hasText: /^Question$/ }).evaluateAll((dts) => dts.map((dt) => dt.nextElementSibling?.textContent?.trim() ?? ''));
+    expect(asked).toEqual(q.questions.map((x) => x.text));
+    const copy = await page.locator('main').innerText();
+    expect(copy).not.toMatch(/\b[a-z]+_[a-z_]+\b/);
+    expect(copy).toMatch(/Prefers to be contacted|Preferred contact\s+By phone/);
+    expect(copy).toContain('Hub coordinator');
+    await screenshot(page, 'hub-person-export-words');
   });
 });

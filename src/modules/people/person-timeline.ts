@@ -4,6 +4,18 @@
  * and merges. Pure: built from what readPersonData read.
  */
 import type { PersonData } from './subject-access.repository.js';
+import { ukDate, ukDeadlineDate } from '../../kernel/uk-dates.js';
+
+/**
+ * Who a checklist came from: the named referrer of a paper or phone checklist the hub keyed in
+ * (with who keyed it in), otherwise the account that sent it.
+ */
+export function checklistFrom(s: { submittedByName: string; channel: string; referrerName: string | null; referrerOrganisationText: string | null; organisationName: string | null }): string {
+  if (s.channel !== 'paper' && s.channel !== 'phone') return s.submittedByName;
+  const who = [s.referrerName, s.referrerOrganisationText ?? s.organisationName].filter(Boolean).join(', ');
+  const how = s.channel === 'phone' ? 'by phone' : 'on paper';
+  return who ? `${who} (${how}, entered by ${s.submittedByName})` : `${s.submittedByName} (${how})`;
+}
 
 export interface TimelineEntry {
   at: Date;
@@ -31,12 +43,22 @@ const STATUS_WORDS: Record<string, string> = {
 
 const words = (s: string) => s.replaceAll('_', ' ');
 
+/** Why a referral waited to be sent: its agency closed until a day, a failed send tried again, or the hub's forwarding promise. */
+function waiting(r: { heldUntil: string | null; forwardDueAt: Date }, closedUntil: string | null, from: string | null): string {
+  const until = r.heldUntil ?? closedUntil;
+  if (until) return `made, waiting to be sent (the agency is closed to new referrals until ${ukDate(until)}; it is sent that day)`;
+  if (from === 'forward_failed') return 'to be sent again, once the agency’s email address was fixed';
+  if (from !== null) return 'to be sent again';
+  return `made, waiting to be sent (the hub promised to send it to the agency by ${ukDeadlineDate(r.forwardDueAt)})`;
+}
+
 export function personTimeline(d: PersonData): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const checklist = new Map(d.submissions.map((s) => [s.id, s.reference]));
   const referral = new Map(d.referrals.map((r) => [r.id, r]));
+  const closedUntil = new Map(d.routings.map((x) => [x.referralId, x.closedUntil]));
   for (const s of d.submissions) {
-    out.push({ at: s.receivedAt, kind: 'checklist', reference: s.reference, text: `Checklist received from ${s.submittedByName}` });
+    out.push({ at: s.receivedAt, kind: 'checklist', reference: s.reference, text: `Checklist received from ${checklistFrom(s)}` });
     if (s.closedAt) out.push({ at: s.closedAt, kind: 'checklist', reference: s.reference, text: 'Checklist closed' });
   }
   for (const v of d.versions) {
@@ -60,7 +82,8 @@ export function personTimeline(d: PersonData): TimelineEntry[] {
       continue;
     }
     const why = e.outcome ? ` (${words(e.outcome)})` : e.reason === 'consent_withdrawn' ? ' (consent withdrawn)' : '';
-    out.push({ at: e.at, kind: 'referral', reference: r.reference, text: `${r.agencyName}: ${STATUS_WORDS[e.toStatus] ?? words(e.toStatus)}${why}, by ${e.actorLabel}` });
+    const status = e.toStatus === 'pending' ? waiting(r, closedUntil.get(r.id) ?? null, e.fromStatus) : (STATUS_WORDS[e.toStatus] ?? words(e.toStatus));
+    out.push({ at: e.at, kind: 'referral', reference: r.reference, text: `${r.agencyName}: ${status}${why}, by ${e.actorLabel}` });
   }
   for (const a of d.attempts) {
     out.push({ at: a.at, kind: 'call', reference: null, text: a.contactMade ? 'The hub’s follow-up call reached the person' : 'The hub’s follow-up call did not reach the person' });

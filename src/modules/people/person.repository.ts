@@ -57,13 +57,25 @@ export interface PersonSearch {
   limit: number;
 }
 
+/** Name parts this long or longer may match with a typo; shorter ones only by their beginning. */
+const FUZZY_FROM = 4;
+
 export async function searchPeopleRows(db: Executor, q: PersonSearch) {
   let query = db
     .selectFrom('people as p')
     .select(['p.id', 'p.givenName', 'p.familyName', 'p.dateOfBirth', 'p.postcode', 'p.erasedAt', 'p.createdAt', 'p.updatedAt'])
     .where('p.mergedInto', 'is', null);
+  // each name part begins the given or family name, or (four letters or more) is like one of
+  // them by trigram similarity (pg_trgm `%`): "Margret" finds Margaret. Both are served by the
+  // GIN trigram indexes (2026_12_08_1100_person_search).
   for (const n of q.names) {
-    query = query.where((eb) => eb.or([eb('p.normFamily', 'like', `${n}%`), eb('p.normGiven', 'like', `${n}%`)]));
+    query = query.where((eb) =>
+      eb.or([
+        eb('p.normFamily', 'like', `${n}%`),
+        eb('p.normGiven', 'like', `${n}%`),
+        ...(n.length >= FUZZY_FROM ? [sql<boolean>`p.norm_family % ${n}`, sql<boolean>`p.norm_given % ${n}`] : []),
+      ]),
+    );
   }
   if (q.dateOfBirth) query = query.where('p.dateOfBirth', '=', q.dateOfBirth);
   if (q.normPostcode) query = query.where('p.normPostcode', '=', q.normPostcode);
@@ -77,6 +89,12 @@ export async function searchPeopleRows(db: Executor, q: PersonSearch) {
         .where('s.reference', 'like', `${ref}%`)
         .union(eb.selectFrom('referrals as r').innerJoin('submissions as s2', 's2.id', 'r.submissionId').select('s2.personId').where('r.reference', 'like', `${ref}%`)),
     );
+  }
+  if (q.names.length) {
+    // exact beginnings first, then the closest spellings
+    const exact = q.names.map((n) => sql<number>`(p.norm_family LIKE ${`${n}%`} OR p.norm_given LIKE ${`${n}%`})::int`);
+    const close = q.names.map((n) => sql<number>`greatest(similarity(p.norm_family, ${n}), similarity(p.norm_given, ${n}))`);
+    query = query.orderBy(sql`${sql.join(exact, sql` + `)}`, 'desc').orderBy(sql`${sql.join(close, sql` + `)}`, 'desc');
   }
   return query.orderBy('p.familyName').orderBy('p.givenName').orderBy('p.id').limit(q.limit).execute();
 }

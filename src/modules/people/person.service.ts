@@ -13,7 +13,7 @@ import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.j
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { organisationOf } from '../../kernel/actors.js';
-import { personTimeline } from './person-timeline.js';
+import { checklistFrom, personTimeline } from './person-timeline.js';
 import { recordAudit, recordAudits } from '../audit/index.js';
 import { movePersonSubmissions } from '../intake/index.js';
 import { moveWellbeingOnMerge } from '../wellbeing/index.js';
@@ -104,7 +104,7 @@ export async function getPersonRecord(deps: ServiceDeps, principal: Principal, p
     versions: data.versions,
     consents: data.consents,
     withdrawals: data.withdrawals,
-    checklists: data.submissions.map((s) => ({ id: s.id, reference: s.reference, receivedAt: s.receivedAt, status: s.status, closedAt: s.closedAt, submittedByName: s.submittedByName })),
+    checklists: data.submissions.map((s) => ({ id: s.id, reference: s.reference, receivedAt: s.receivedAt, status: s.status, closedAt: s.closedAt, submittedByName: s.submittedByName, from: checklistFrom(s) })),
     referrals: data.referrals.map((r) => ({
       id: r.id,
       reference: r.reference,

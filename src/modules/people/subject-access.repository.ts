@@ -30,8 +30,10 @@ export async function readPersonData(db: Executor, personId: string) {
       .selectFrom('submissions as s')
       .innerJoin('users as u', 'u.id', 's.submittedBy')
       .innerJoin('questionnaires as q', 'q.id', 's.questionnaireId')
+      // the referrer's organisation, for a checklist the hub keyed in from paper or a call
+      .leftJoin('organisations as o', 'o.id', 's.organisationId')
       .selectAll('s')
-      .select(['u.name as submittedByName', 'u.role as submittedByRole', 'q.version as questionnaireVersion'])
+      .select(['u.name as submittedByName', 'u.role as submittedByRole', 'q.version as questionnaireVersion', 'o.name as organisationName'])
       .where('s.personId', 'in', ids)
       .orderBy('s.receivedAt')
       .execute(),
@@ -81,7 +83,15 @@ export async function readPersonData(db: Executor, personId: string) {
           .execute()
       : none<never>(),
     referralIds.length ? db.selectFrom('referralRoutings').selectAll().where('referralId', 'in', referralIds).execute() : none<never>(),
-    questionIds.length ? db.selectFrom('questions').select(['id', 'text']).where('id', 'in', questionIds).execute() : none<{ id: string; text: string }>(),
+    // with their place on the checklist, so answers read in the order they were asked
+    questionIds.length
+      ? db
+          .selectFrom('questions as qq')
+          .innerJoin('questionnaireSections as qs', 'qs.id', 'qq.sectionId')
+          .select(['qq.id', 'qq.text', 'qq.position', 'qs.position as sectionPosition'])
+          .where('qq.id', 'in', questionIds)
+          .execute()
+      : none<{ id: string; text: string; position: number; sectionPosition: number }>(),
     // the self-referral a checklist came from, once released (the checklist it sent is the submission)
     submissionIds.length
       ? db

@@ -5,6 +5,7 @@
  */
 import { organisationOf } from '../../kernel/actors.js';
 import { findPerson } from './person.repository.js';
+import { checklistFrom } from './person-timeline.js';
 import { listAccessToPerson, readPersonData, type PersonData } from './subject-access.repository.js';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
@@ -29,6 +30,9 @@ export async function exportPerson(deps: ServiceDeps, principal: Principal, pers
 
 function shapeExport(d: PersonData, access: Awaited<ReturnType<typeof listAccessToPerson>>, meta: { at: Date; by: Principal; hubName: string }) {
   const text = new Map(d.questions.map((q) => [q.id, q.text]));
+  // the checklist's order (section, then question); a question no longer listed goes last
+  const place = new Map(d.questions.map((q) => [q.id, q.sectionPosition * 10_000 + q.position]));
+  const inChecklistOrder = (ids: string[]) => [...ids].sort((a, b) => (place.get(a) ?? Infinity) - (place.get(b) ?? Infinity));
   const p = d.people.find((x) => x.mergedInto === null) ?? d.people[0]!;
   return {
     exportedAt: meta.at.toISOString(),
@@ -63,19 +67,22 @@ function shapeExport(d: PersonData, access: Awaited<ReturnType<typeof listAccess
       reference: s.reference,
       receivedAt: s.receivedAt,
       submittedBy: { name: s.submittedByName, role: s.submittedByRole },
+      /** who referred them: the named referrer of a paper or phone checklist, else the sender */
+      referredBy: checklistFrom(s),
+      channel: s.channel,
       questionnaireVersion: s.questionnaireVersion,
       status: s.status,
       closedAt: s.closedAt,
       ageBandAtReferral: s.ageBand,
       postcodeDistrictAtReferral: s.postcodeDistrict,
       consent: s.consent,
-      answers: Object.entries(s.answers).map(([id, yes]) => ({ questionId: id, question: text.get(id) ?? null, answer: yes ? 'yes' : 'no' })),
+      answers: inChecklistOrder(Object.keys(s.answers)).map((id) => ({ questionId: id, question: text.get(id) ?? null, answer: s.answers[id] ? 'yes' : 'no' })),
     })),
     consents: d.consents.map(({ personId: _p, ...c }) => c),
     consentWithdrawals: d.withdrawals.map(({ personId: _p, ...w }) => w),
     referrals: d.referrals.map((r) => ({
       ...r,
-      questions: r.questionIds.map((id) => text.get(id) ?? id),
+      questions: inChecklistOrder(r.questionIds).map((id) => text.get(id) ?? id),
       history: d.events.filter((e) => e.referralId === r.id).map(({ referralId: _r, ...e }) => e),
       slaBreaches: d.breaches.filter((b) => b.referralId === r.id).map(({ referralId: _r, ...b }) => b),
       alerts: d.alerts.filter((a) => a.referralId === r.id).map(({ referralId: _r, ...a }) => a),

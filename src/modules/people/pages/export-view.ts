@@ -46,6 +46,18 @@ const LABELS: Record<string, string> = {
   anxious: 'Anxiety yesterday',
 };
 
+/** Codes the export stores, in words for the printed copy (the JSON keeps the codes). */
+const CODE_WORDS: Record<string, Record<string, string>> = {
+  role: { link_worker: 'Link worker', agency: 'Agency staff', coordinator: 'Hub coordinator', admin: 'Hub administrator' },
+  preferredContact: { phone: 'By phone', email: 'By email', post: 'By letter', visit: 'A home visit' },
+  givenBy: { person: 'The person', representative: 'Someone acting for them' },
+  channel: { web: 'Web form', api: 'Another system', paper: 'Paper checklist', phone: 'By phone', self_referral: 'Self-referral' },
+  answer: { yes: 'Yes', no: 'No' },
+  occasion: { checklist: 'At the checklist', call: 'At the hub’s follow-up call' },
+};
+/** a stored code such as `link_worker` or `unable_to_contact` */
+const CODE = /^[a-z]+(_[a-z]+)+$/;
+
 const label = (k: string) => LABELS[k] ?? k.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase());
 
 const dateTimeFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -63,6 +75,9 @@ function plain(k: string, v: unknown): string {
     if (ISO_MOMENT.test(v) && !Number.isNaN(Date.parse(v))) return dateTimeFmt.format(new Date(v));
     if (ISO_DAY.test(v)) return ukDate(v);
     if (STATUS_KEY.test(k)) return STATUS_LABELS[v] ?? v.replace(/_/g, ' ');
+    const word = CODE_WORDS[k]?.[v];
+    if (word) return word;
+    if (CODE.test(v)) return v.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
     return v;
   }
   return JSON.stringify(v);

@@ -18,7 +18,7 @@ export function personView(rec: PersonRecord, agencies: { id: string; name: stri
   for (const r of rec.referrals) if (!TERMINAL_STATUSES.has(r.status as never)) live.set(r.agencyId, r.agencyName);
 
   const details = [
-    { key: 'Name', value: fullName(p) || 'Not given' },
+    { key: 'Name', value: fullName(p) || (p.erasedAt ? 'Erased' : 'Not given') },
     { key: 'Date of birth', value: p.dateOfBirth, date: true },
     ...(p.nhsNumber ? [{ key: 'NHS number', value: p.nhsNumber.replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3') }] : []),
     { key: 'Address', value: p.addressLine },

@@ -46,6 +46,7 @@ export function hubReferralsRouter(deps: ServiceDeps): Router {
     csrfToken: res.locals.csrfToken as string,
     back: { href: '/hub/referrals', text: 'Back to referrals' },
     requestId: rid(req),
+    voice: 'hub' as const,
   });
 
   r.get('/hub/referrals/:id', async (req, res, next) => {
@@ -53,7 +54,7 @@ export function hubReferralsRouter(deps: ServiceDeps): Router {
     if (!id.success) return next();
     const links = await listAgencyLinks(deps, principalFromSession(res), id.data);
     const now = deps.clock.now();
-    const done = doneMessage(req.query.done, { revoked: 'Email links revoked.' });
+    const done = doneMessage(req.query.done, { revoked: 'Email links revoked.', rejected: 'Recorded: the agency cannot take this referral. Send it to another agency.' });
     await showReferral(deps, res, id.data, {
       ...opts(req, res, id.data),
       extra: {

@@ -29,6 +29,25 @@ export interface ActionSpec {
   warning?: boolean;
 }
 
+/**
+ * The hub's words for the steps it records on an agency's behalf (the coordinator's referral
+ * page speaks as the hub, not as the agency): a step missing here reads the same for both.
+ */
+const HUB_WORDS: Record<string, Pick<ActionSpec, 'label' | 'hint'> & { button?: string }> = {
+  acknowledged: { label: 'The agency has received it', hint: 'Record that the referral reached the agency. Next, the agency contacts the person.' },
+  accepted: { label: 'The agency will help this person', hint: 'The agency takes the referral on before it has reached the person.' },
+  contacted: { label: 'The agency contacted the person', hint: 'The agency spoke to them or to their representative. This meets the two-week contact promise.' },
+  completed: { label: 'The agency has finished: the referral is done', hint: 'Choose what came of it. The referral closes and the hub calls the person to check their needs were met.' },
+  on_hold: { label: 'Put it on hold', hint: 'The agency cannot help the person yet, for example a waiting list, or they are away. Say why and when the agency expects to pick it up again.' },
+  unable_to_contact: { label: 'The agency could not contact them', hint: 'After several tries. Say what the agency tried. The referral closes.', button: 'Record that the agency could not contact them' },
+  rejected: { label: 'The agency cannot take this referral', hint: 'For example, the person lives outside the agency’s area. Say why: then send it to another service.' },
+};
+
+function inHubWords(a: ActionSpec): ActionSpec {
+  const w = HUB_WORDS[a.to];
+  return w ? { ...a, ...w } : a;
+}
+
 /** Every step a referral page can offer, in the order the "something else" list shows them. */
 const ACTIONS: Record<string, ActionSpec> = {
   acknowledged: { to: 'acknowledged', label: 'We have received it', hint: 'The hub sees that the referral reached you. Next, contact the person.', fields: [], button: 'Acknowledge the referral' },
@@ -59,9 +78,12 @@ const MAIN_STEP: Record<string, string> = {
 };
 
 /** What the page offers: the main next step, and the other allowed steps (tucked away). */
-export function actionsFor(status: string, allowedNext: string[]): { main: ActionSpec | null; others: ActionSpec[] } {
+export function actionsFor(status: string, allowedNext: string[], voice: 'agency' | 'hub' = 'agency'): { main: ActionSpec | null; others: ActionSpec[] } {
   const terminal = TERMINAL_STATUSES.has(status as never);
-  const specs = allowedNext.map((to) => (terminal && to === 'accepted' ? REOPEN : ACTIONS[to])).filter((x): x is ActionSpec => x !== undefined);
+  const specs = allowedNext
+    .map((to) => (terminal && to === 'accepted' ? REOPEN : ACTIONS[to]))
+    .filter((x): x is ActionSpec => x !== undefined)
+    .map((a) => (voice === 'hub' && a !== REOPEN ? inHubWords(a) : a));
   const mainTo = terminal ? 'accepted' : MAIN_STEP[status];
   const main = specs.find((a) => a.to === mainTo) ?? null;
   const order = Object.keys(ACTIONS);
@@ -77,6 +99,8 @@ export interface ReferralPageOptions {
   requestId?: string | undefined;
   /** 'link' for an agency's emailed link: a finished referral shows no personal data there */
   channel?: Channel;
+  /** whose words the page speaks in: the agency's own pages say "we", the hub's say "the agency" */
+  voice?: 'agency' | 'hub';
   extra?: Record<string, unknown>;
 }
 
@@ -89,7 +113,8 @@ export async function showReferral(
   status = 200,
 ) {
   const r = await getReferralForActor(deps, o.principal, id, o.requestId, o.channel);
-  const { main, others } = actionsFor(r.status, r.allowedNext);
+  const voice = o.voice ?? 'agency';
+  const { main, others } = actionsFor(r.status, r.allowedNext, voice);
   const agencies = [main, ...others].some((a) => a?.to === 'rerouted') ? (await listAgencies(deps)).filter((a) => a.id !== r.agencyId && a.status === 'active') : [];
   // the outcome codes the hub offers now (outcome.service.ts), when the page can complete it
   const outcomes = [main, ...others].some((a) => a?.to === 'completed')
@@ -102,6 +127,7 @@ export async function showReferral(
     {
       title: `Referral ${r.reference}`,
       r,
+      voice,
       main,
       others,
       history: historyOf(r.events),
@@ -223,7 +249,7 @@ export async function handleAction(deps: ServiceDeps, res: Response, id: string,
 
 /** A referral page's flash after an action (plus the page's own extra messages). */
 export function doneMessage(done: unknown, extra: Record<string, string> = {}): string | undefined {
-  return flashFor(done, DONE_MESSAGES) ?? flashFor(done, extra);
+  return flashFor(done, { ...DONE_MESSAGES, ...extra });
 }
 
 export const DONE_MESSAGES: Record<string, string> = {
