@@ -40,7 +40,7 @@ describe('agencies', () => {
   it('lists every agency with its status, capacity and inbox, and edits one on its own page', async () => {
     const agencies = await ctx.db.selectFrom('agencies').select(['id', 'name', 'email', 'status']).orderBy('name').execute();
     await page.goto('/hub/agencies');
-    console.log(`/hub/agencies at 1280 px: ${await pageHeight(page)} px tall for ${agencies.length} agencies`);
+    process.stdout.write(`/hub/agencies at 1280 px: ${await pageHeight(page)} px tall for ${agencies.length} agencies\n`);
     const rows = page.locator('#agencies tbody tr');
     expect(await rows.count()).toBe(agencies.length);
     const first = await rows.first().innerText();
@@ -86,7 +86,7 @@ describe('the triage item', () => {
     await page.goto(`/hub/triage/${item.id}`);
     const tel = 'a[href="tel:02079460456"]';
     const numberAt = await distanceDown(page, (await page.locator(tel).count()) ? tel : '#phone');
-    console.log(`/hub/triage/:id at 1280 px: the number is ${Math.round(numberAt)} px down; page ${await pageHeight(page)} px`);
+    process.stdout.write(`/hub/triage/:id at 1280 px: the number is ${Math.round(numberAt)} px down; page ${await pageHeight(page)} px\n`);
     expect(await page.locator('h1').innerText()).toBe('Call Edna Callsheet');
     await expect.poll(() => page.locator(tel).first().isVisible()).toBe(true);
     expect(numberAt).toBeLessThan(900);
