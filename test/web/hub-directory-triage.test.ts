@@ -75,6 +75,10 @@ describe('agencies', () => {
     expect(await row.innerText()).toContain('Paused');
     expect(await row.innerText()).toContain('new.inbox@example.org');
     expect(await ctx.db.selectFrom('agencies').select(['status', 'email']).where('id', '=', target.id).executeTakeFirstOrThrow()).toEqual({ status: 'paused', email: 'new.inbox@example.org' });
+
+    // no agency with that id: a page saying so, not an error
+    const none = await page.goto('/hub/agencies/00000000-0000-4000-8000-000000000000');
+    expect(none!.status()).toBe(404);
   });
 });
 
