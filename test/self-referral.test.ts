@@ -199,6 +199,11 @@ describe('triage', () => {
       p.set('callNote', 'Spoke to Edna; she would like the falls team too');
     });
     expect(done.status, done.text.slice(0, 2000)).toBe(303);
+    // back on the triage list, which says what the release made
+    expect(done.location).toBe(`/hub/triage?released=${item.id}`);
+    const said = await c.get(done.location!);
+    expect(said.text).toMatch(new RegExp(`${reference} released:\\s+2 referrals made, to`));
+    expect(said.text).toContain(q.questions[3]!.agencyName.replace(/&/g, '&amp;'));
     const sub = await ctx.db.selectFrom('submissions').selectAll().where('reference', '=', reference).executeTakeFirstOrThrow();
     expect(sub.channel).toBe('self_referral');
     expect(sub.receivedAt.getTime()).toBe(receivedAt.getTime());

@@ -152,9 +152,10 @@ describe('a coordinator', () => {
 
     await page.goto('/hub/agencies');
     const agencyId = q.questions[4]!.agencyId;
-    await page.locator(`[id="${agencyId}-status"]`).selectOption('paused');
-    await page.locator(`[id="agency-${agencyId}"]`).getByRole('button').click();
-    await page.waitForSelector('text=Agency saved.');
+    await page.getByRole('link', { name: q.questions[4]!.agencyName, exact: true }).click();
+    await page.getByLabel('Status').selectOption('paused');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForSelector(`text=${q.questions[4]!.agencyName} saved.`);
     expect((await ctx.db.selectFrom('agencies').select('status').where('id', '=', agencyId).executeTakeFirstOrThrow()).status).toBe('paused');
 
     // accounts are an admin's: a coordinator is refused the users page

@@ -348,6 +348,7 @@ describe('every page of every role, at 320 and 390 px', () => {
         [`/hub/referrals/${subs.open.referrals[1]!.id}`, 'hub-referral'],
         ['/hub/questionnaires', 'hub-questionnaires'],
         ['/hub/agencies', 'hub-agencies'],
+        [`/hub/agencies/${q.questions[2]!.agencyId}`, 'hub-agency'],
         ['/hub/outcomes', 'hub-outcomes'],
         ['/hub/organisations', 'hub-organisations'],
         ['/hub/mail', 'hub-mail'],
@@ -375,6 +376,7 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'hub-follow-up-recorded');
 
       await open(page, '/hub/agencies');
+      await page.getByText('Add an agency', { exact: true }).click();
       await page.getByRole('button', { name: 'Add agency' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'hub-agencies-errors');

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { conflict, forbidden, notFound } from '../../kernel/errors.js';
-import { insertAgency, listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow, advanceCapacityLinkGeneration } from './agency.repository.js';
+import { findAgency, insertAgency, listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow, advanceCapacityLinkGeneration } from './agency.repository.js';
 import { PERSON_FIELDS } from '../../kernel/person-fields.js';
 import { CLOCK_KINDS } from '../../kernel/working-days.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
@@ -69,6 +69,11 @@ const requireHub = (p: Principal) => {
 
 export async function listAgencies(deps: Pick<ServiceDeps, 'db'>): Promise<AgencyRow[]> {
   return listAgencyRows(deps.db);
+}
+
+/** One agency, for its page; undefined when there is none with this id. */
+export async function getAgency(deps: Pick<ServiceDeps, 'db'>, id: string): Promise<AgencyRow | undefined> {
+  return findAgency(deps.db, id);
 }
 
 export async function createAgency(deps: ServiceDeps, principal: Principal, input: NewAgencyInput): Promise<AgencyRow> {

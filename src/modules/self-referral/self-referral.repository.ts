@@ -104,6 +104,17 @@ export async function findSelfReferral(db: Executor, id: string) {
   return db.selectFrom('selfReferrals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The referrals a released item's checklist made, with their agencies' names (no personal data): what its release did. */
+export async function referralsMadeBySubmission(db: Executor, submissionId: string) {
+  return db
+    .selectFrom('referrals')
+    .innerJoin('agencies', 'agencies.id', 'referrals.agencyId')
+    .select(['referrals.reference', 'agencies.name as agencyName'])
+    .where('referrals.submissionId', '=', submissionId)
+    .orderBy('agencies.name')
+    .execute();
+}
+
 /** Locks an open item for its release or close; undefined when it is no longer open. */
 export async function lockOpenSelfReferral(trx: Executor, id: string) {
   return trx.selectFrom('selfReferrals').selectAll().where('id', '=', id).where('status', '=', 'open').forUpdate().executeTakeFirst();

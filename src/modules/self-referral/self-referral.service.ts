@@ -23,6 +23,7 @@ import {
   markSelfReferralClosed,
   markSelfReferralReleased,
   pageOpenSelfReferrals,
+  referralsMadeBySubmission,
   selfReferralExists,
   type TriagePlace,
 } from './self-referral.repository.js';
@@ -203,6 +204,17 @@ export async function getTriageItem(deps: ServiceDeps, principal: Principal, id:
   await recordAudit(deps.db, { principal: { userId: principal.userId, name: principal.name }, action: 'read', entity: 'self_referral', entityId: id, requestId, at: deps.clock.now() });
   const sameForm = (await listSelfReferralsOfForm(deps.db, item.formKey)).filter((x) => x.id !== id);
   return { ...item, body: item.body as SubmissionBody | null, sameForm };
+}
+
+/**
+ * What a release did, for the triage list's message after it: the item's reference and the
+ * agencies its referrals went to. Undefined unless the item was released. No personal data.
+ */
+export async function releaseOutcome(deps: Pick<ServiceDeps, 'db'>, principal: Principal, id: string): Promise<{ reference: string; referrals: { reference: string; agencyName: string }[] } | undefined> {
+  hubOnly(principal);
+  const item = await findSelfReferral(deps.db, id);
+  if (!item || item.status !== 'released' || !item.submissionId) return undefined;
+  return { reference: item.reference, referrals: await referralsMadeBySubmission(deps.db, item.submissionId) };
 }
 
 const notOpen = () => conflict('not_open', 'this self-referral has already been released or closed');

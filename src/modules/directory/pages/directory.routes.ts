@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ORGANISATION_TYPES, ORGANISATION_TYPE_LABELS } from '../../../kernel/organisation-types.js';
 import { PERSON_FIELDS, PERSON_FIELD_LABELS } from '../../../kernel/person-fields.js';
 import { effectiveCapacity } from '../../../kernel/capacity.js';
-import { agencyPatchSchema, createAgency, listAgencies, newAgencySchema, updateAgency } from '../agency.service.js';
+import { agencyPatchSchema, createAgency, getAgency, listAgencies, newAgencySchema, updateAgency } from '../agency.service.js';
 import { createOutcome, listOutcomes, newOutcomeSchema, outcomePatchSchema, updateOutcome } from '../outcome.service.js';
 import { createOrganisation, listOrganisations, newOrganisationSchema, organisationPatchSchema, updateOrganisation } from '../organisation.service.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
@@ -17,7 +17,7 @@ const uuid = z.uuid();
 const PERSON_FIELD_ITEMS = PERSON_FIELDS.map((f) => ({ value: f, text: PERSON_FIELD_LABELS[f] }));
 const ORGANISATION_TYPE_ITEMS = ORGANISATION_TYPES.map((t) => ({ value: t, text: ORGANISATION_TYPE_LABELS[t] }));
 /** Field names as the forms label them, for the error summary. */
-const FIELD_WORDS: Record<string, string> = { name: 'Name', type: 'Type', organisationId: 'Organisation', code: 'Code', label: 'Label', snomedCode: 'SNOMED CT code', snomedTerm: 'SNOMED CT term', contactDays: 'Days to contact the person', contactClock: 'Counted in' };
+const FIELD_WORDS: Record<string, string> = { name: 'Name', email: 'Email for referrals', phone: 'Phone', status: 'Status', type: 'Type', organisationId: 'Organisation', code: 'Code', label: 'Label', snomedCode: 'SNOMED CT code', snomedTerm: 'SNOMED CT term', contactDays: 'Days to contact the person', contactClock: 'Counted in' };
 
 const problems = (err: unknown, prefix: string) =>
   formProblems(err, prefix, FIELD_WORDS, (field) => (field === 'personFields' ? 'Details this agency receives: choose from the list' : undefined));
@@ -40,28 +40,48 @@ export function directoryRouter(deps: ServiceDeps): Router {
   const r = Router();
   r.use(['/hub/agencies', '/hub/outcomes', '/hub/organisations'], requireUser(...HUB_ROLES));
 
-  // ---- agencies ----
-  const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+  // ---- agencies: a list of them all, one page per agency to edit it ----
+  const capacityOf = async () => {
     // a fresh read: a coordinator may have just changed one
     deps.capacities.invalidate();
-    const [agencies, records] = await Promise.all([listAgencies(deps), deps.capacities.records()]);
+    const records = await deps.capacities.records();
     const now = deps.clock.now();
-    const capacity = Object.fromEntries(agencies.map((a) => [a.id, effectiveCapacity(records.get(a.id), now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS)]));
+    return (id: string) => effectiveCapacity(records.get(id), now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS);
+  };
+  const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const [agencies, capacityFor] = await Promise.all([listAgencies(deps), capacityOf()]);
+    const capacity = Object.fromEntries(agencies.map((a) => [a.id, capacityFor(a.id)]));
     page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies, capacity, values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
   };
+  const showAgency = async (res: Response, id: string, extra: Record<string, unknown> = {}, status = 200) => {
+    const [agency, capacityFor] = await Promise.all([getAgency(deps, id), capacityOf()]);
+    if (!agency) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no agency here.' }, 404);
+    page(res, 'hub-agency.njk', { title: agency.name, section: 'agencies', agency, capacity: capacityFor(agency.id), values: {}, fieldErrors: {}, personFields: PERSON_FIELD_ITEMS, back: { href: '/hub/agencies', text: 'Back to agencies' }, ...extra }, status);
+  };
 
-  r.get('/hub/agencies', async (req, res) => showAgencies(res, { flash: req.query.done ? 'Agency saved.' : undefined }));
+  r.get('/hub/agencies', async (req, res) => {
+    // ?saved=<agency id>: the flash names the agency just saved (its name read here, not taken from the address)
+    const saved = uuid.safeParse(req.query.saved);
+    const agency = saved.success ? await getAgency(deps, saved.data) : undefined;
+    await showAgencies(res, { flash: agency ? `${agency.name} saved.` : undefined, savedId: agency?.id });
+  });
 
   r.post('/hub/agencies', async (req, res) => {
     const v = formValues(req.body);
     try {
-      await createAgency(deps, principalFromSession(res), newAgencySchema.parse({ name: v.name ?? '', email: v.email ?? '', phone: blank(v.phone) ?? null, contactDays: blank(v.contactDays), contactClock: blank(v.contactClock), personFields: personFieldsOf(req.body) }));
-      res.redirect(303, '/hub/agencies?done=1');
+      const created = await createAgency(deps, principalFromSession(res), newAgencySchema.parse({ name: v.name ?? '', email: v.email ?? '', phone: blank(v.phone) ?? null, contactDays: blank(v.contactDays), contactClock: blank(v.contactClock), personFields: personFieldsOf(req.body) }));
+      res.redirect(303, `/hub/agencies?saved=${created.id}`);
     } catch (err) {
       const p = problems(err, 'new');
       if (!p) throw err;
       await showAgencies(res, { ...p, values: { ...v, personFields: personFieldsOf(req.body) ?? [] } }, 400);
     }
+  });
+
+  r.get('/hub/agencies/:id', async (req, res, next) => {
+    const id = uuid.safeParse(req.params.id);
+    if (!id.success) return next();
+    await showAgency(res, id.data);
   });
 
   r.post('/hub/agencies/:id', async (req, res, next) => {
@@ -71,11 +91,12 @@ export function directoryRouter(deps: ServiceDeps): Router {
     try {
       const patch = agencyPatchSchema.parse({ email: blank(v.email), phone: blank(v.phone) ?? null, status: blank(v.status), contactDays: blank(v.contactDays), contactClock: blank(v.contactClock), personFields: personFieldsOf(req.body) });
       await updateAgency(deps, principalFromSession(res), id.data, patch);
-      res.redirect(303, '/hub/agencies?done=1');
+      res.redirect(303, `/hub/agencies?saved=${id.data}`);
     } catch (err) {
-      const p = problems(err, id.data);
+      const p = problems(err, 'agency');
       if (!p) throw err;
-      await showAgencies(res, p, 400);
+      // what was typed stays in the form
+      await showAgency(res, id.data, { ...p, values: { ...v, personFields: personFieldsOf(req.body) } }, (err as { status?: number }).status === 404 ? 404 : 400);
     }
   });
 

@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../../kernel/errors.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
-import { CLOSE_REASONS, closeSelfReferral, getTriageItem, listTriage, releaseSelfReferral } from '../self-referral.service.js';
+import { CLOSE_REASONS, closeSelfReferral, getTriageItem, listTriage, releaseOutcome, releaseSelfReferral } from '../self-referral.service.js';
 import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
 import type { SelfReferralCloseReason } from '../../../platform/db/database.js';
 import { formValues, type FormValues } from '../../../platform/pages/forms.js';
@@ -24,6 +24,11 @@ const triagePlace = z
   .refine((p) => p.after === undefined || p.before === undefined, { path: ['before'], message: 'cannot be given with "after"' });
 const KEY = /^[A-Za-z0-9-]{8,100}$/;
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
+/** A telephone number as a tel: address: its digits and a leading plus only. */
+const telHref = (phone: string) => `tel:${phone.replace(/[^0-9+]/g, '')}`;
+/** What the person asked for, as they sent it: each ticked question with the agency it goes to, in checklist order. */
+const askedFor = (q: QuestionnaireView, answers: Record<string, boolean>) =>
+  q.sections.flatMap((s) => s.questions.filter((x) => answers[x.id] === true).map((x) => ({ text: x.text, agencyName: x.agencyName })));
 const texts = (q: QuestionnaireView) => new Map(q.sections.flatMap((s) => s.questions.map((x) => [x.id, x.text] as const)));
 
 export function triageRouter(deps: ServiceDeps): Router {
@@ -40,10 +45,14 @@ export function triageRouter(deps: ServiceDeps): Router {
       const issue = place.error.issues[0]!;
       return page(res, 'error.njk', { title: 'There is no such page of the list', message: `The link's "${issue.path.join('.') || 'page'}" ${issue.message}. Start from the first page of self-referrals.` }, 400);
     }
-    const list = await listTriage(deps, principalFromSession(res), place.data, rid(req));
+    const principal = principalFromSession(res);
+    // ?released=<item id>, after a release: what it did, read here rather than taken from the address
+    const released = uuid.safeParse(req.query.released);
+    const list = await listTriage(deps, principal, place.data, rid(req));
     page(res, 'hub-triage.njk', {
       title: 'Self-referrals to call',
       section: 'triage',
+      released: released.success ? await releaseOutcome(deps, principal, released.data) : undefined,
       ...list,
       previousHref: list.previous && `/hub/triage?before=${list.previous.before}`,
       nextHref: list.next && `/hub/triage?after=${list.next.after}`,
@@ -69,6 +78,9 @@ export function triageRouter(deps: ServiceDeps): Router {
         section: 'triage',
         questionnaire,
         item,
+        person: item.body.person,
+        phoneHref: item.body.person.phone ? telHref(item.body.person.phone) : undefined,
+        asked: askedFor(questionnaire, item.body.answers),
         overdue: item.forwardDueAt.getTime() <= deps.clock.now().getTime(),
         values: shown.values,
         sections: shown.sections,
@@ -111,8 +123,9 @@ export function triageRouter(deps: ServiceDeps): Router {
     const { body, issues } = bodyFromForm(values, ticks, questionnaire, deps.clock.now());
     if (!body) return showItem(req, res, id.data, { values, sections: ticks }, { ...problemsFrom(issues, texts(questionnaire)) }, 400);
     try {
-      const result = await releaseSelfReferral(deps, principalFromSession(res), id.data, body, callNote || null, rid(req));
-      res.redirect(303, `/submissions/${result.body.id}?sent=1`);
+      await releaseSelfReferral(deps, principalFromSession(res), id.data, body, callNote || null, rid(req));
+      // back to the list, which says what the release did (the item's id only in the address)
+      res.redirect(303, `/hub/triage?released=${id.data}`);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       if (err.status === 404) return notFoundPage(res);
