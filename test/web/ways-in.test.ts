@@ -125,7 +125,7 @@ describe('the pages axe and a 320 px screen found fault with', () => {
     });
   });
 
-  it('/hub/users and /hub/mail do not scroll sideways at 320 px with a long email address', async () => {
+  it('/hub/users (its errors too) and /hub/mail do not scroll sideways at 320 px with a long email address', async () => {
     await onPhone(
       users.admin,
       async (page) => {
@@ -137,6 +137,13 @@ describe('the pages axe and a 320 px screen found fault with', () => {
           expect(scroll, `${path} at 320 px`).toBeLessThanOrEqual(320);
           await screenshot(page, name);
         }
+        // the users page with the add form's errors
+        await page.goto('/hub/users');
+        await page.getByRole('button', { name: 'Add user' }).click();
+        await page.waitForSelector('.nhsuk-error-summary');
+        expect(await page.locator('.nhsuk-error-summary').getByRole('link', { name: 'Choose their role' }).count()).toBe(1);
+        expect((await page.evaluate('document.documentElement.scrollWidth')) as number, '/hub/users with errors at 320 px').toBeLessThanOrEqual(320);
+        await screenshot(page, 'ways-in-hub-users-errors-320');
       },
       320,
     );
