@@ -3,11 +3,19 @@
  * a confirmation), checked once each in a real browser:
  *   - at 320 px and 390 px wide: no sideways scroll (scrollWidth <= innerWidth);
  *   - no request to another origin, no console error, no page error;
- *   - axe-core: no serious or critical finding;
- *   - the HTML the server sent for that very page (its address, response and heading) passes html-validate;
+ *   - axe-core: no finding of any impact, its best practices included;
+ *   - the HTML the server sent for that very page (its address, response and heading) passes
+ *     html-validate, and, all pages in one run at the end (the JVM starts slowly), the W3C Nu
+ *     HTML checker (vnu-jar, which needs `java`);
  *   - a screenshot at 390 px under test/artifacts/.
  * The journeys (link-worker, agency, hub tests) exercise behaviour; this file audits the pages.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerWebhookEndpoint } from '../../src/modules/webhooks/webhook-endpoint.service.js';
@@ -27,6 +35,8 @@ import { expectAccessible, launchBrowser, makeWebUser, newContext, screenshot, s
 import { totpCode } from '../../src/modules/accounts/totp.js';
 
 const WIDTHS = [320, 390];
+const run = promisify(execFile);
+const VNU_JAR = join(dirname(createRequire(import.meta.url).resolve('vnu-jar/package.json')), 'build', 'dist', 'vnu.jar');
 
 let ctx: TestContext;
 let browser: Browser;
@@ -48,6 +58,8 @@ let capacityLinkPath: string;
 /** self-referrals waiting in triage: one to look at, one to close */
 const triage = {} as Record<'open' | 'toClose', string>;
 const checked: string[] = [];
+/** each audited page's HTML, for the one W3C Nu checker run at the end */
+const sentHtml: { name: string; html: string }[] = [];
 // the standard preset: is this valid, well-formed, accessible HTML (not house style)
 const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
 
@@ -200,7 +212,7 @@ async function audit(page: Page, watch: Watch, name: string): Promise<void> {
     const { scroll, inner } = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })')) as { scroll: number; inner: number };
     expect(scroll, `${name} at ${width} px scrolls sideways (${scroll} > ${inner})`).toBeLessThanOrEqual(inner);
   }
-  await expectAccessible(page, name);
+  await expectAccessible(page, name, { strict: true });
   // the HTML to validate is the page's own: its address, the CSP nonce its response was sent with
   // (new on every response) and its heading are those of the document on screen
   const sent = await watch.document();
@@ -214,6 +226,7 @@ async function audit(page: Page, watch: Watch, name: string): Promise<void> {
   const report = await validator.validateString(sent.html);
   const messages = report.results.flatMap((r) => r.messages.map((m) => `${m.ruleId} (line ${m.line}): ${m.message}`));
   expect(messages, `html-validate on ${name}`).toEqual([]);
+  sentHtml.push({ name, html: sent.html });
   expect(watch.problems, name).toEqual([]);
   await screenshot(page, name);
   checked.push(name);
@@ -583,5 +596,21 @@ describe('every page of every role, at 320 and 390 px', () => {
   it('checked each page once', () => {
     expect(new Set(checked).size).toBe(checked.length);
     expect(checked.length).toBeGreaterThanOrEqual(83);
+  });
+
+  // one JVM for every page: it takes seconds to start
+  it('the W3C Nu HTML checker finds no error on any page', { timeout: 300_000 }, async () => {
+    expect(sentHtml.length).toBe(checked.length);
+    const dir = await mkdtemp(join(tmpdir(), 'signpost-vnu-'));
+    try {
+      for (const { name, html } of sentHtml) await writeFile(join(dir, `${name}.html`), html);
+      const files = sentHtml.map(({ name }) => join(dir, `${name}.html`));
+      const { stderr } = await run('java', ['-jar', VNU_JAR, '--errors-only', '--format', 'json', '--exit-zero-always', ...files], { maxBuffer: 64 * 1024 * 1024 });
+      const { messages } = JSON.parse(stderr) as { messages: { type: string; url?: string; lastLine?: number; message: string }[] };
+      const errors = messages.map((m) => `${basename(m.url ?? '?', '.html')} (line ${m.lastLine ?? '?'}): ${m.type}: ${m.message}`);
+      expect(errors, 'the W3C Nu HTML checker').toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,6 +18,16 @@ describe('the page templates', () => {
     expect(String(out)).toBe(block.trim());
   });
 
+  it('makes a phone number a link a phone can ring, its text escaped', () => {
+    const render = (phone: unknown) => views.renderString('{{ phone | telLink }}', { phone });
+    expect(render('020 7946 0000')).toBe('<a href="tel:02079460000">020 7946 0000</a>');
+    // the trunk 0 written as (0) after the country code is not dialled
+    expect(render(' +44 (0)20 7946-0000 ')).toBe('<a href="tel:+442079460000">+44 (0)20 7946-0000</a>');
+    expect(render('07700 900<b>1</b>')).toBe('<a href="tel:077009001">07700 900&lt;b&gt;1&lt;/b&gt;</a>');
+    expect(render('ask <the> desk')).toBe('ask &lt;the&gt; desk');
+    expect(render(null)).toBe('');
+  });
+
   it('serves the NHS.UK stylesheet without web fonts from another host', () => {
     const { text, etag } = nhsukCssWithoutWebFonts();
     expect(text).not.toMatch(/@font-face/);

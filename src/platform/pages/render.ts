@@ -143,6 +143,20 @@ export function auditWhat(action: string, entity: string): string {
   return action.includes('.') ? words : `${words}: ${thing}`;
 }
 
+/**
+ * A phone number as a link a phone can ring: its text as written, its tel: address the digits
+ * (and a leading +) alone, without the (0) some write after +44. Something with no digits stays plain text.
+ */
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
+export function telLink(v: unknown): nunjucks.runtime.SafeString {
+  const text = String(v ?? '').trim();
+  const digits = text.replace(/\(0\)/g, '').replace(/[^\d+]/g, '').replace(/(?!^)\+/g, '');
+  if (!/\d/.test(digits)) return new nunjucks.runtime.SafeString(escapeHtml(text));
+  return new nunjucks.runtime.SafeString(`<a href="tel:${digits}">${escapeHtml(text)}</a>`);
+}
+
 export function createViews(): nunjucks.Environment {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([...VIEW_DIRS, NHSUK_DIST_DIR]), {
     autoescape: true,
@@ -177,6 +191,7 @@ export function createViews(): nunjucks.Environment {
   });
   // as printed on NHS letters: 943 476 5919
   env.addFilter('nhsNumber', (v: unknown) => String(v ?? '').replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3'));
+  env.addFilter('telLink', telLink);
   env.addFilter('auditWhat', (action: unknown, entity: unknown) => auditWhat(String(action ?? ''), String(entity ?? '')));
   env.addFilter('humanise', (s: unknown) => (typeof s === 'string' ? s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()) : s));
   return env;

@@ -12,7 +12,9 @@ import { listAgencies, listOrganisations } from '../../directory/index.js';
 
 const uuid = z.uuid();
 const blank = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s.trim());
-const problems = (err: unknown, prefix: string) => formProblems(err, prefix, { name: 'Name', email: 'Email', role: 'Role', agencyId: 'Agency', organisationId: 'Organisation', password: 'Password' });
+// a missing role in words, not zod's list of the role codes (one long word that widened a phone's page)
+const problems = (err: unknown, prefix: string) =>
+  formProblems(err, prefix, { name: 'Name', email: 'Email', role: 'Role', agencyId: 'Agency', organisationId: 'Organisation', password: 'Password' }, (field) => (field === 'role' ? 'Choose their role' : undefined));
 
 export function usersRouter(deps: ServiceDeps): Router {
   const r = Router();
