@@ -23,7 +23,7 @@ export function personView(rec: PersonRecord, agencies: { id: string; name: stri
     ...(p.nhsNumber ? [{ key: 'NHS number', value: p.nhsNumber.replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3') }] : []),
     { key: 'Address', value: p.addressLine },
     { key: 'Postcode', value: p.postcode },
-    { key: 'Phone', value: p.phone },
+    { key: 'Phone', value: p.phone, tel: true },
     { key: 'Email', value: p.email },
     { key: 'Prefers to be contacted', value: p.preferredContact, contact: true },
     { key: 'Language', value: p.language },
