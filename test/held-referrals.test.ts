@@ -136,7 +136,7 @@ const textOf = (html: string) =>
     .replaceAll('&amp;', '&')
     .replaceAll('&#39;', "'")
     .replace(/\s+/g, ' ')
-    .replace(/ ([:;,.])/g, '$1');
+    .replace(/ ([:;,.)])/g, '$1'); // a tag's edge is no space in the page: "0001</a>)" reads "0001)"
 // a date in words, long or short ('13 July 2026', '1 Jun 2026'), without its weekday
 const DATE = /\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}\b/g;
 const datesIn = (text: string) => [...new Set(text.match(DATE) ?? [])];
