@@ -90,7 +90,7 @@ describe('an agency user', () => {
   it('gets no hub page, read or write', async () => {
     const c = await signedIn(agencyA);
     const csrf = WebClient.csrfOf((await c.get(`/agency/referrals/${refA}`)).text);
-    for (const path of ['/hub', '/hub/referrals', `/hub/referrals/${refB}`, '/hub/users', '/hub/agencies', '/hub/mail', '/hub/questionnaires', '/hub/follow-ups', '/hub/people', '/hub/people/matches', '/hub/outcomes', '/hub/organisations', '/hub/reports', '/hub/reports/referrals.csv?from=2026-01-01&to=2026-12-31', '/hub/audit', '/hub/tokens']) {
+    for (const path of ['/hub', '/hub/referrals', `/hub/referrals/${refB}`, '/hub/users', '/hub/agencies', '/hub/mail', '/hub/questionnaires', '/hub/follow-ups', '/hub/people', '/hub/people/matches', '/hub/outcomes', '/hub/organisations', '/hub/reports', '/hub/reports/referrals.csv?from=2026-01-01&to=2026-12-31', '/hub/audit', '/hub/tokens', '/hub/webhooks', `/hub/agencies/${w.q.questions[0]!.agencyId}`]) {
       expect((await c.get(path)).status, path).toBe(403);
     }
     for (const path of ['/hub/people', '/hub/outcomes', '/hub/organisations']) {
@@ -258,6 +258,8 @@ describe('user management', () => {
   it("a coordinator manages no account (not even a link worker's); an admin can", async () => {
     const c = await signedIn(coordinator);
     expect((await c.get('/hub/users')).status).toBe(403);
+    // the webhook endpoints and their deliveries are an admin's too
+    expect((await c.get('/hub/webhooks')).status).toBe(403);
     const csrf = WebClient.csrfOf((await c.get('/hub/agencies')).text);
     expect((await c.post(`/hub/users/${linkWorker.id}`, { _csrf: csrf, action: 'disable' })).status).toBe(403);
     expect((await c.post('/hub/users', { _csrf: csrf, role: 'link_worker', name: 'New worker', email: 'new.worker@example.org', password: 'a long enough password' })).status).toBe(403);
