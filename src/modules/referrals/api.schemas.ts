@@ -33,6 +33,16 @@ export const referralPageSchema = z
   })
   .meta({ id: 'ReferralPage' });
 
+/** A referral's clocks as every reply gives them: received, held, the forward and contact deadlines and when each was met. */
+const referralClocks = {
+  receivedAt: moment(),
+  heldUntil: day().nullable(),
+  forwardDueAt: moment(),
+  forwardedAt: moment().nullable(),
+  contactDueAt: moment().nullable(),
+  contactedAt: moment().nullable(),
+};
+
 export const referralSchema = z
   .object({
     id: uuid(),
@@ -74,12 +84,7 @@ export const referralSchema = z
     ),
     reroutedFromId: uuid().nullable(),
     reroutedToId: uuid().nullable(),
-    receivedAt: moment(),
-    heldUntil: day().nullable(),
-    forwardDueAt: moment(),
-    forwardedAt: moment().nullable(),
-    contactDueAt: moment().nullable(),
-    contactedAt: moment().nullable(),
+    ...referralClocks,
     followUpDueAt: moment().nullable(),
     followedUpAt: moment().nullable(),
     closedAt: moment().nullable(),
@@ -99,12 +104,7 @@ export const transitionReplySchema = z
     submissionId: uuid(),
     agencyId: uuid(),
     status,
-    receivedAt: moment(),
-    heldUntil: day().nullable(),
-    forwardDueAt: moment(),
-    forwardedAt: moment().nullable(),
-    contactDueAt: moment().nullable(),
-    contactedAt: moment().nullable(),
+    ...referralClocks,
     closedAt: moment().nullable(),
     outcome: z.string().nullable(),
     onHoldUntil: day().nullable(),
