@@ -59,10 +59,10 @@ async function submitOne(index: number) {
   return { ref, agency };
 }
 
-/** Replaces the intake's job by one with the same id and a 100 ms fixed backoff (tests only). */
+/** Replaces the intake's batch job (of this one referral) by the referral's own job with a 100 ms fixed backoff (tests only). */
 async function fastRetries(referralId: string) {
   const jobId = `forward-${referralId}`;
-  await forwardQueue().remove(jobId);
+  expect(await forwardQueue().remove(`forward-batch-${referralId}`)).toBe(1);
   await forwardQueue().add('forward-referral', { referralId }, { ...JOBS['forward-referral'].options, jobId, backoff: { type: 'fixed', delay: 100 } });
 }
 
@@ -147,7 +147,8 @@ describe('a worker killed in the middle of a job', () => {
     try {
       // the child has the job and is mid-conversation with the mail server
       await once(sink, 'held');
-      expect(await forwardQueue().getJobState(`forward-${ref.id}`)).toBe('active');
+      // (the intake's batch job, of this one referral)
+      expect(await forwardQueue().getJobState(`forward-batch-${ref.id}`)).toBe('active');
       child.kill('SIGKILL');
       await once(child, 'exit');
     } finally {

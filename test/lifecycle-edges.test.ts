@@ -73,6 +73,8 @@ describe('sending a refused referral again', () => {
     const id = s.referrals[0]!.id;
     const connection = new Redis(ctx.env.REDIS_URL, { maxRetriesPerRequest: null });
     const queue = new Queue('forward', { connection, prefix: ctx.env.QUEUE_PREFIX });
+    // the intake's batch job is taken by the stand-in too; the referral's own job is the one that fails
+    await ctx.jobs.enqueue('forward-referral', { referralId: id });
     // a stand-in for the mail server refusing for good: the job fails permanently
     const w = new Worker('forward', async () => { throw new UnrecoverableError('550 mailbox unavailable'); }, { connection, prefix: ctx.env.QUEUE_PREFIX });
     try {

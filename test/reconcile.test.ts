@@ -41,10 +41,13 @@ describe('reconciliation', () => {
     const subs: Submitted[] = [];
     for (let i = 0; i < 4; i++) subs.push(await submit(api, worker, q, [0, 3, 15]));
     const ids = subs.flatMap((s) => s.referrals.map((r) => r.id));
-    for (const id of ids) expect(await forwardState(id)).toBe('waiting');
+    // the intake enqueued one batch job a checklist (each was sent alone), holding its referrals
+    const batches = await ctx.jobs.queue('forward').getWaiting();
+    expect(batches.map((j) => j.name)).toEqual(['forward-batch', 'forward-batch', 'forward-batch', 'forward-batch']);
+    expect(batches.flatMap((j) => (j.data as { referralIds: string[] }).referralIds).sort()).toEqual([...ids].sort());
 
     await flushOurRedis();
-    for (const id of ids) expect(await forwardState(id)).toBe('unknown');
+    expect(await ctx.jobs.queue('forward').getWaitingCount()).toBe(0);
 
     const res = await runSweep(ctx);
     expect(res.reenqueued.forward).toBe((await pendingIds()).length);
@@ -59,13 +62,18 @@ describe('reconciliation', () => {
   it('replaces a finished job left under the same id (BullMQ would drop the add as a duplicate)', async () => {
     const s = await submit(api, worker, q, [0]);
     const id = s.referrals[0]!.id;
-    // a worker that finished the job without forwarding (e.g. it died after acking)
+    // the referral's own job (a retry's, or the sweep's), beside the intake's batch
+    await ctx.jobs.enqueue('forward-referral', { referralId: id });
+    // a worker that finished the jobs without forwarding (e.g. it died after acking)
     const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     const done = new Set<string>();
     const w = new Worker('forward', async (job) => void done.add(job.id!), { connection, prefix: ctx.env.QUEUE_PREFIX });
-    await expect.poll(() => done.has(`forward-${id}`), { timeout: 10_000 }).toBe(true);
-    await w.close();
-    connection.disconnect();
+    try {
+      await expect.poll(() => done.has(`forward-${id}`), { timeout: 10_000 }).toBe(true);
+    } finally {
+      await w.close();
+      connection.disconnect();
+    }
     await expect.poll(() => forwardState(id)).toBe('completed');
 
     const res = await runSweep(ctx);

@@ -180,7 +180,8 @@ export async function submitQuestionnaire(
   // After commit (rule 1). A failure here loses nothing: the sweep re-enqueues pending referrals.
   const [held, toSend] = partition(reply.referrals, (r) => r.heldUntil !== null);
   if (toSend.length) {
-    await deps.jobs.enqueueSafely('forward-referral', toSend.map((r) => ({ referralId: r.id, requestId: opts.requestId })));
+    // one job for the referrals of every checklist that finishes in this turn (the producer merges them)
+    await deps.jobs.enqueueSafely('forward-batch', { referralIds: toSend.map((r) => r.id), requestId: opts.requestId });
   }
   // one held for a closed agency is sent on the day it reopens (the sweep times it again if lost)
   for (const r of held) {

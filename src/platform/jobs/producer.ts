@@ -83,6 +83,12 @@ async function forgetInQueue(queue: Queue, redis: Redis, jobIds: Set<string>): P
   }
 }
 
+/** The registry's merge for this job, if it has one. */
+function mergeOf(name: JobName): ((payloads: unknown[]) => unknown[]) | undefined {
+  const def = JOBS[name] as { merge?: (payloads: never[]) => unknown[] };
+  return def.merge as ((payloads: unknown[]) => unknown[]) | undefined;
+}
+
 export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptions): JobProducer {
   const connection = new Redis(redisUrl, redisOptions(mode));
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error (producer)'));
@@ -100,12 +106,42 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
   // Calls made in the same turn of the event loop are coalesced into one addBulk per queue:
   // under load, many requests finish per turn, and each Redis round trip (a syscall and a
   // MULTI of Lua scripts) is paid once per turn instead of once per request. No added delay.
-  type Pending = { jobs: Parameters<Queue['addBulk']>[0]; resolve: () => void; reject: (e: unknown) => void };
+  // A job with a `merge` in the registry goes further: its payloads of the turn become as few
+  // jobs as the merge allows (the intake's 'forward-batch': one job for every referral).
+  type BulkJob = Parameters<Queue['addBulk']>[0][number];
+  type Pending = { jobs: BulkJob[]; merge?: { name: JobName; payloads: unknown[] }; resolve: () => void; reject: (e: unknown) => void };
   const pending = new Map<QueueName, Pending[]>();
+
+  const bulkJob = (name: JobName, payload: unknown, opts: EnqueueOptions): BulkJob => {
+    const def = JOBS[name];
+    const data = def.payload.parse(payload);
+    const jobId = def.jobId(data as never);
+    return {
+      name,
+      data,
+      opts: {
+        ...def.options,
+        ...(jobId ? { jobId } : {}),
+        ...(opts.delayMs ? { delay: Math.max(0, Math.round(opts.delayMs)) } : {}),
+      },
+    };
+  };
+
   const flush = (queueName: QueueName) => {
     const batch = pending.get(queueName) ?? [];
     pending.delete(queueName);
-    const jobs = batch.flatMap((b) => b.jobs);
+    let jobs: BulkJob[];
+    try {
+      const merged = new Map<JobName, unknown[]>();
+      for (const b of batch) if (b.merge) merged.set(b.merge.name, [...(merged.get(b.merge.name) ?? []), ...b.merge.payloads]);
+      jobs = [
+        ...batch.flatMap((b) => b.jobs),
+        ...[...merged].flatMap(([name, payloads]) => mergeOf(name)!(payloads).map((p) => bulkJob(name, p, {}))),
+      ];
+    } catch (err) {
+      batch.forEach((b) => b.reject(err));
+      return;
+    }
     queue(queueName)
       .addBulk(jobs)
       .then(
@@ -116,20 +152,17 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
 
   const enqueue: JobProducer['enqueue'] = (name, payload, opts = {}) => {
     const def = JOBS[name];
-    const jobs = (Array.isArray(payload) ? payload : [payload]).map((p) => {
-      const data = def.payload.parse(p);
-      const jobId = def.jobId(data as never);
-      return {
-        name,
-        data,
-        opts: {
-          ...def.options,
-          ...(jobId ? { jobId } : {}),
-          ...(opts.delayMs ? { delay: Math.max(0, Math.round(opts.delayMs)) } : {}),
-        },
-      };
-    });
-    if (jobs.length === 0) return Promise.resolve();
+    const payloads = Array.isArray(payload) ? payload : [payload];
+    const merge = opts.delayMs ? undefined : mergeOf(name);
+    let item: Omit<Pending, 'resolve' | 'reject'>;
+    try {
+      item = merge
+        ? { jobs: [], merge: { name, payloads: payloads.map((p) => def.payload.parse(p)) } }
+        : { jobs: payloads.map((p) => bulkJob(name, p, opts)) };
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (payloads.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       let list = pending.get(def.queue);
       if (!list) {
@@ -137,7 +170,7 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
         pending.set(def.queue, list);
         setImmediate(flush, def.queue);
       }
-      list.push({ jobs, resolve, reject });
+      list.push({ ...item, resolve, reject });
     });
   };
 

@@ -33,6 +33,15 @@ export function queueConcurrency(queue: QueueName, configured: number): number {
 
 const requestId = z.string().max(200).optional();
 
+/** The most referrals one 'forward-batch' job carries. */
+export const FORWARD_BATCH_MAX = 500;
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 // Bounded retention (docs/failure.md, reliability rule 3): Redis keeps a day of finished jobs, a week of failures.
 const retention = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
@@ -47,6 +56,21 @@ export const JOBS = {
     // Temporary SMTP failures back off 5 s, 10 s, 20 s ... for about 2.8 hours in all; the
     // reconciliation sweep re-enqueues a referral still pending after that, and T1 is watched.
     options: { attempts: 12, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
+  },
+  // The referrals of the checklists the intake stored in one turn of its event loop, as one job
+  // (one Redis message instead of one a referral: docs/benchmarks.md, "What 0.60 would take").
+  // The forward worker sends each as 'forward-referral' would; one that fails is handed to its
+  // own 'forward-referral' job, with that job's retries, so this job never fails because of one
+  // referral and its error text never concerns a person. It retries only when the hand-over
+  // cannot be made (Redis gone); running it again is harmless, as every send is idempotent.
+  'forward-batch': {
+    queue: 'forward',
+    payload: z.object({ referralIds: z.array(z.uuid()).min(1).max(FORWARD_BATCH_MAX), requestId }),
+    // the first referral's id: each referral is put in one batch, once, by the intake
+    jobId: (p: { referralIds: string[] }) => `forward-batch-${p.referralIds[0]}`,
+    // the producer merges the calls of one event-loop turn into as few jobs as this allows
+    merge: (payloads: { referralIds: string[]; requestId?: string | undefined }[]) => chunk(payloads.flatMap((p) => p.referralIds), FORWARD_BATCH_MAX).map((referralIds) => ({ referralIds, requestId: payloads[0]?.requestId })),
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
   },
   'follow-up-due': {
     queue: 'follow-up',
@@ -113,6 +137,9 @@ export const JOBS = {
     payload: z.ZodType;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     jobId: (p: any) => string | undefined;
+    /** Jobs whose calls in one event-loop turn the producer merges (their payloads, into fewer). */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    merge?: (payloads: any[]) => unknown[];
     options: JobsOptions;
   }
 >;

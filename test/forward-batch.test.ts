@@ -1,0 +1,123 @@
+/**
+ * The intake's forward batches ('forward-batch'), against the real Postgres, Redis and an SMTP
+ * sink: the producer merges one event-loop turn's calls into one job; the forward worker sends
+ * every referral of a batch once; a referral whose send fails is handed to its own
+ * 'forward-referral' job and sent by it; a batch run twice sends nothing twice.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from './helpers/context.js';
+import { apiClient } from './helpers/api.js';
+import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
+import { startTestSink, settle, type SmtpSink } from './helpers/smtp-sink.js';
+import { startTestWorkers, waitUntil } from './helpers/workers.js';
+import { lettersOf } from './helpers/people.js';
+import { FORWARD_BATCH_MAX } from '../src/platform/jobs/registry.js';
+
+let ctx: TestContext;
+let sink: SmtpSink;
+let api: ReturnType<typeof apiClient>;
+let q: Awaited<ReturnType<typeof seedChecklist>>;
+let linkWorker: TestUser;
+
+beforeAll(async () => {
+  sink = await startTestSink();
+  ctx = await createTestContext({ SMTP_URL: sink.url });
+  api = apiClient(ctx.baseUrl);
+  q = await seedChecklist(ctx);
+  linkWorker = await makeUser(ctx, 'link_worker');
+});
+afterAll(async () => {
+  await ctx?.close();
+  await sink?.stop();
+});
+
+let people = 0;
+async function submit(yes: number[]) {
+  const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody(q, yes.map((i) => q.questions[i]!.id), { person: { familyName: `Batchley-${lettersOf(people++)}` } }));
+  expect(res.status).toBe(201);
+  return res.body as { referrals: { id: string; reference: string; agencyId: string }[] };
+}
+
+const forwardQueue = () => ctx.jobs.queue('forward');
+const statuses = async (ids: string[]) =>
+  (await ctx.db.selectFrom('referrals').select(['id', 'status']).where('id', 'in', ids).execute()).map((r) => r.status);
+const mailsFor = (reference: string) => sink.messages.filter((m) => m.subject.includes(reference));
+
+describe('the producer', () => {
+  it('merges the calls of one event-loop turn into one batch job, and splits one too big for a job', async () => {
+    const ids = Array.from({ length: FORWARD_BATCH_MAX + 3 }, () => crypto.randomUUID());
+    try {
+      await Promise.all([
+        ctx.jobs.enqueue('forward-batch', { referralIds: ids.slice(0, 2), requestId: 'req-a' }),
+        ctx.jobs.enqueue('forward-batch', { referralIds: ids.slice(2, 300), requestId: 'req-b' }),
+        ctx.jobs.enqueue('forward-batch', { referralIds: ids.slice(300), requestId: 'req-c' }),
+      ]);
+      const jobs = (await forwardQueue().getWaiting(0, -1)).filter((j) => j.name === 'forward-batch');
+      expect(jobs.map((j) => (j.data as { referralIds: string[] }).referralIds.length).sort((a, b) => a - b)).toEqual([3, FORWARD_BATCH_MAX]);
+      expect(jobs.flatMap((j) => (j.data as { referralIds: string[] }).referralIds).sort()).toEqual([...ids].sort());
+      expect(jobs.map((j) => j.id).sort()).toEqual([`forward-batch-${ids[0]}`, `forward-batch-${ids[FORWARD_BATCH_MAX]}`].sort());
+    } finally {
+      await forwardQueue().obliterate({ force: true });
+    }
+  });
+
+  it('refuses a payload that is not ids, before anything reaches Redis', async () => {
+    await expect(ctx.jobs.enqueue('forward-batch', { referralIds: ['Margaret Example'] })).rejects.toThrow();
+    await expect(ctx.jobs.enqueue('forward-batch', { referralIds: [] })).rejects.toThrow();
+    expect(await forwardQueue().getWaitingCount()).toBe(0);
+  });
+});
+
+describe('the forward worker and a batch', () => {
+  it('sends every referral of checklists sent at once, each once, from one job per turn', async () => {
+    const subs = await Promise.all([submit([0, 15]), submit([3]), submit([0, 3])]);
+    const refs = subs.flatMap((s) => s.referrals);
+    const waiting = await forwardQueue().getWaiting(0, -1);
+    expect(waiting.every((j) => j.name === 'forward-batch')).toBe(true);
+    expect(waiting.flatMap((j) => (j.data as { referralIds: string[] }).referralIds).sort()).toEqual(refs.map((r) => r.id).sort());
+    expect(waiting.length).toBeLessThanOrEqual(subs.length);
+
+    const workers = await startTestWorkers(ctx, ['forward', 'notify']);
+    try {
+      await waitUntil(async () => (await statuses(refs.map((r) => r.id))).every((s) => s === 'forwarded'), 30_000);
+      await settle(sink, (m) => refs.some((r) => m.subject.includes(r.reference)), 1_000);
+      for (const r of refs) expect(mailsFor(r.reference)).toHaveLength(1);
+      // the batch again (a stalled job run twice): nothing is sent twice
+      await ctx.jobs.queue('forward').add('forward-batch', { referralIds: refs.map((r) => r.id) }, { jobId: 'forward-batch-again' });
+      await waitUntil(async () => (await forwardQueue().getJobState('forward-batch-again')) === 'completed', 30_000);
+      const again = await forwardQueue().getJob('forward-batch-again');
+      expect(again!.returnvalue).toEqual({ referrals: refs.length, forwarded: 0, handedOn: 0 });
+      await settle(sink, () => true, 1_000);
+      for (const r of refs) expect(mailsFor(r.reference)).toHaveLength(1);
+    } finally {
+      await workers.stop();
+    }
+  });
+
+  it('hands a referral its relay refused for now to its own job, which sends it; the others go at once', async () => {
+    const s = await submit([0, 3]);
+    const [refused, other] = s.referrals as [(typeof s.referrals)[0], (typeof s.referrals)[0]];
+    const agency = await ctx.db.selectFrom('agencies').select('email').where('id', '=', refused.agencyId).executeTakeFirstOrThrow();
+    sink.failWith({ code: 451, times: 1, recipients: [agency.email] });
+    const workers = await startTestWorkers(ctx, ['forward', 'notify']);
+    try {
+      await waitUntil(async () => (await statuses([other.id]))[0] === 'forwarded', 30_000);
+      // the refused one waits in its own job, timed by that job's first backoff
+      await waitUntil(async () => (await forwardQueue().getJobState(`forward-${refused.id}`)) === 'delayed', 30_000);
+      const batch = (await forwardQueue().getCompleted(0, -1)).find((j) => (j.data as { referralIds: string[] }).referralIds.includes(refused.id))!;
+      expect(batch.name).toBe('forward-batch');
+      expect(batch.returnvalue).toEqual({ referrals: 2, forwarded: 1, handedOn: 1 });
+      expect((await statuses([refused.id]))[0]).toBe('pending');
+      const row = await ctx.db.selectFrom('referrals').select(['forwardAttempts', 'lastForwardError']).where('id', '=', refused.id).executeTakeFirstOrThrow();
+      expect(row.forwardAttempts).toBe(1);
+      expect(row.lastForwardError).toContain('451');
+      // then its own job sends it, once
+      await waitUntil(async () => (await statuses([refused.id]))[0] === 'forwarded', 60_000);
+      await settle(sink, (m) => m.subject.includes(refused.reference), 1_000);
+      expect(mailsFor(refused.reference)).toHaveLength(1);
+      expect(mailsFor(other.reference)).toHaveLength(1);
+    } finally {
+      await workers.stop();
+    }
+  });
+});
