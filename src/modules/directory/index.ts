@@ -1,5 +1,6 @@
 /** The directory module's public surface: what other modules and the composition roots may use. */
 export { advanceCapacityLinkGeneration, agencyContactDays, agencyStatusesForShare, existingAgencyIds, findAgency, findCapacityLinkState, insertAgenciesIfMissing, listAgencyRows, lockCapacityLinkState } from './agency.repository.js';
+export { countAgencies, findPublicAgency, INBOX_NOT_SET, insertImportedAgency, lockAgenciesForImport, pageOfPublicAgencies, updateImportedAgency, type ImportableAgencyRow, type PublicAgencyRow } from './agency.repository.js';
 export { listAgencies, stopCapacityLinksForStaff } from './agency.service.js';
 export { agenciesApiRouter } from './api/agencies.api.js';
 export { directoryApiRoutes } from './api/api.schemas.js';
