@@ -11,8 +11,10 @@ import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli/index.js';
+import { makeWebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
+import { WebClient } from './helpers/web-client.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM
@@ -252,6 +254,20 @@ describe('signpost directory:import FILE [--dry-run]', () => {
     const activate = await api.patch(`/api/v1/agencies/${agencyId}`, coordinator.token, { status: 'active' });
     expect(activate.status).toBe(400);
     expect(activate.body.error.details).toEqual([{ path: 'email', message: 'must be set before the agency is active' }]);
+    expect((await byOrukId(EXAMPLE_ID))!.status).toBe('paused');
+    // the hub's pages say the inbox is not set (never show the placeholder), and refuse too
+    const hub = await makeWebUser(ctx, 'coordinator');
+    const web = new WebClient(ctx.baseUrl);
+    await web.signIn(hub.email, hub.password);
+    const list = await web.get('/hub/agencies');
+    expect(list.status).toBe(200);
+    expect(list.text).toContain('Not set yet');
+    const one = await web.get(`/hub/agencies/${agencyId}`);
+    expect(one.text).toContain('no email for referrals yet: it stays paused until you set one');
+    for (const text of [list.text, one.text]) expect(text).not.toContain('inbox-not-set@signpost.invalid');
+    const refused = await web.postWithCsrf(`/hub/agencies/${agencyId}`, `/hub/agencies/${agencyId}`, { email: '', status: 'active', contactDays: '14', contactClock: 'calendar_days' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('must be set before the agency is active');
     expect((await byOrukId(EXAMPLE_ID))!.status).toBe('paused');
 
     // the same file again: unchanged

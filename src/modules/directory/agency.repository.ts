@@ -2,6 +2,7 @@
 import type { PersonField } from '../../kernel/person-fields.js';
 import type { ClockKind } from '../../kernel/working-days.js';
 import type { AgencyStatus, Executor } from '../../platform/db/database.js';
+import { INBOX_NOT_SET } from './agency-inbox.js';
 
 /** The columns every caller sees: no timestamps (they are for audit, not for the UI). */
 const COLUMNS = ['id', 'name', 'email', 'phone', 'status', 'contactDays', 'contactClock', 'personFields'] as const;
@@ -123,12 +124,6 @@ export async function advanceCapacityLinkGeneration(db: Executor, agencyId: stri
   return Number(r.numUpdatedRows) > 0;
 }
 
-/**
- * An agency the ORUK import made has this for its inbox until the hub sets one: the .invalid
- * top-level domain is never delivered (RFC 2606), and the table's check
- * (agencies_inbox_set_when_active) keeps such an agency paused.
- */
-export const INBOX_NOT_SET = 'inbox-not-set@signpost.invalid';
 
 /** What the public directory feed (/oruk) may show of an agency: never its inbox, phone or clocks. */
 export interface PublicAgencyRow {
