@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { migrations } from '../migrations/index.js';
 import { runCli } from '../src/cli/index.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { makeWebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
 import type { TestUser } from './helpers/factories.js';
@@ -336,5 +340,28 @@ describe('signpost directory:import FILE [--dry-run]', () => {
     expect(usage.code).toBe(64);
     expect(usage.stderr).toContain('usage: signpost directory:import FILE [--dry-run]');
     expect(await agencyRows()).toEqual(before);
+  });
+});
+
+describe('the migration of agencies.oruk_id and description', () => {
+  it('goes down keeping every agency, and up again', async () => {
+    const NAME = '2026_12_08_1300_agency_oruk';
+    const names = Object.keys(migrations);
+    const before = await agencyCount();
+    const columns = async () =>
+      (await sql<{ c: string }>`SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'agencies' AND column_name IN ('oruk_id', 'description')`.execute(ctx.db)).rows.map((r) => r.c).sort();
+    expect(await columns()).toEqual(['description', 'oruk_id']);
+    const down = await new Migrator({ db: ctx.db, provider: { getMigrations: async () => migrations } }).migrateTo(names[names.indexOf(NAME) - 1]!);
+    expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => r.migrationName)).toContain(NAME);
+    expect(await columns()).toEqual([]);
+    expect(await agencyCount()).toBe(before);
+    await migrateToLatest(ctx.db);
+    expect(await columns()).toEqual(['description', 'oruk_id']);
+    expect(await agencyCount()).toBe(before);
+    // the feed reads again, every agency without a description now
+    const res = await feed('/oruk/services?per_page=200', 'servicesPage');
+    expect(res.body.total_items).toBe(before);
+    expect(res.body.contents.every((s: any) => s.description === undefined)).toBe(true);
   });
 });
