@@ -173,6 +173,21 @@ describe('GET /oruk/services/:id and the organizations', () => {
     }
   });
 
+  it('answers hostile ids and queries with a 4xx or a page, never a 5xx', async () => {
+    const paths = [
+      '/oruk/services/%00', '/oruk/services/%ED%A0%80', `/oruk/services/${'a'.repeat(5000)}`, '/oruk/services/..%2F..%2Fapi%2Fv1%2Fagencies',
+      '/oruk/organizations/%E2%80%AE', '/oruk/services/00000000-0000-0000-0000-000000000000%00',
+      '/oruk/services?page[]=1', '/oruk/services?page[a]=2', '/oruk/services?per_page=%00', '/oruk/services?page=%ED%A0%80',
+      '/oruk/services?page=1%00', '/oruk/services?page=0x10', '/oruk/services?page=%201', '/oruk/services?__proto__=1&constructor=2',
+      `/oruk/services?per_page=${'9'.repeat(400)}`, '/oruk/organizations?page=Infinity', '/oruk/organizations?page=NaN',
+    ];
+    for (const path of paths) {
+      const res = await feed(path);
+      expect(res.status, path).toBeLessThan(500);
+      expect([200, 400, 404], path).toContain(res.status);
+    }
+  });
+
   it('says open or closed and nothing more of capacity, and a paused agency is inactive', async () => {
     const fire = q.questions[0]!.agencyId;
     const capacity = (body: object) => api.put(`/api/v1/agencies/${fire}/capacity`, fireUser.token, body);
@@ -325,6 +340,8 @@ describe('signpost directory:import FILE [--dry-run]', () => {
       ['bad-status.json', { contents: [{ ...item, status: 'open' }] }, /contents\.0\.status: must be one of: active, inactive, defunct, temporarily closed/],
       ['twice.json', { contents: [item, good, item] }, /contents\.2\.id: repeats the id of contents\.0/],
       ['bad-page.json', { ...example, total_items: 'ten' }, /total_items: must be a number/],
+      ['nul.json', { contents: [{ ...item, description: 'Counselling\u0000' }] }, /contents\.0\.description: must not hold control characters/],
+      ['long.json', { contents: [{ ...item, description: 'x'.repeat(2001) }] }, /contents\.0\.description: must be at most 2000 characters/],
       ['bad-org.json', { contents: [{ ...item, organization: { ...item.organization, id: 'x' } }] }, /contents\.0\.organization\.id: must be a UUID/],
     ];
     for (const [name, content, reason] of cases) {

@@ -23,7 +23,13 @@ const importedService = z.looseObject({
   id: z.uuid({ message: 'must be a UUID' }),
   name: oneLineText().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
   status: z.enum(ORUK_SERVICE_STATUSES, { message: `must be one of: ${ORUK_SERVICE_STATUSES.join(', ')}` }),
-  description: z.string({ message: 'must be text' }).trim().max(2000, 'must be at most 2000 characters').nullish(),
+  // free text: line breaks and tabs may stay, no other control character (NUL cannot be stored)
+  description: z
+    .string({ message: 'must be text' })
+    .refine((t) => !/(?![\t\n\r])\p{Cc}/u.test(t), 'must not hold control characters other than line breaks and tabs')
+    .trim()
+    .max(2000, 'must be at most 2000 characters')
+    .nullish(),
   organization: z.looseObject({ id: z.uuid({ message: 'must be a UUID' }), name: z.string({ message: 'must be text' }) }).nullish(),
 });
 export type ImportedService = z.infer<typeof importedService>;
