@@ -48,9 +48,10 @@ export async function importOrukServices(deps: Pick<ServiceDeps, 'db' | 'clock' 
       const nameHolder = new Map(rows.map((r) => [r.name.toLowerCase(), r.id]));
       const plans = services.map((s) => planOne(s, byOrukId.get(s.id), nameHolder, deps.ids.uuid));
       if (!opts.dryRun) {
-        for (const p of plans) {
-          if (p.action === 'created') await insertImportedAgency(trx, { id: p.agencyId!, orukId: p.orukId, name: p.name, description: descriptionOf(services, p.orukId), contactDays: deps.env.CONTACT_WITHIN_DAYS, contactClock: deps.env.CONTACT_CLOCK, now });
-          else if (p.action === 'updated') await updateImportedAgency(trx, p.agencyId!, { name: p.name, description: descriptionOf(services, p.orukId) }, now);
+        for (const [i, p] of plans.entries()) {
+          const description = descriptionOf(services[i]!);
+          if (p.action === 'created') await insertImportedAgency(trx, { id: p.agencyId!, orukId: p.orukId, name: p.name, description, contactDays: deps.env.CONTACT_WITHIN_DAYS, contactClock: deps.env.CONTACT_CLOCK, now });
+          else if (p.action === 'updated') await updateImportedAgency(trx, p.agencyId!, { name: p.name, description }, now);
         }
       }
       const tally = (a: ImportAction) => plans.filter((p) => p.action === a).length;
@@ -66,15 +67,13 @@ export async function importOrukServices(deps: Pick<ServiceDeps, 'db' | 'clock' 
   }
 }
 
-const descriptionOf = (services: ImportedService[], orukId: string) => {
-  const d = services.find((s) => s.id === orukId)?.description;
-  return d ? d : null;
-};
+/** The description an agency keeps: none for an absent, null or empty one. */
+const descriptionOf = (s: ImportedService) => (s.description ? s.description : null);
 
 function planOne(s: ImportedService, known: ImportableAgencyRow | undefined, nameHolder: Map<string, string>, newId: () => string): ImportLine {
   const base = { orukId: s.id, name: s.name };
   const holder = nameHolder.get(s.name.toLowerCase());
-  const description = s.description ? s.description : null;
+  const description = descriptionOf(s);
   if (known) {
     const changed: ('name' | 'description')[] = [];
     if (known.name !== s.name) changed.push('name');
