@@ -124,6 +124,7 @@ Signpost demo is running.
 
   API              ${apiUrl}/api/v1   (readiness: ${apiUrl}/readyz)
   API reference    ${apiUrl}/api/docs   (the contract: ${apiUrl}/api/v1/openapi.json)
+  Directory feed   ${apiUrl}/oruk/services   (the partner agencies as Open Referral UK, public: docs/oruk.md)
   SMTP sink        ${sink.url}   (every message also saved in .demo/mail/)
   Mail received    ${mailPage.url}
   Web app          ${apiUrl}/   (sign in with a demo user's email and the password ${env.DEMO_PASSWORD})

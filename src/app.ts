@@ -1,6 +1,6 @@
 /**
  * The composition root: the one place that builds the Express app and mounts its parts, the
- * health probes, the JSON API (api.ts) and the web pages (pages.ts), which never import each
+ * health probes, the JSON API (api.ts), the public directory feed (/oruk) and the web pages (pages.ts), which never import each
  * other. Request ids and logging come first; the JSON error handler last.
  */
 import express, { type Express } from 'express';
@@ -9,6 +9,7 @@ import { apiDocsRouter } from './platform/http/api-docs.js';
 import { requestLogger } from './platform/http/request-log.js';
 import type { ServiceDeps } from './platform/deps.js';
 import { webRouter } from './pages.js';
+import { orukRouter } from './modules/oruk/index.js';
 
 export function createApp(deps: ServiceDeps): Express {
   const app = express();
@@ -21,6 +22,8 @@ export function createApp(deps: ServiceDeps): Express {
   // the API's reference page (Swagger UI over /api/v1/openapi.json), its assets served here
   app.use('/api/docs', apiDocsRouter({ production: deps.env.NODE_ENV === 'production' }));
   app.use('/api/v1', apiRouter(deps));
+  // the public Open Referral UK feed of the partner agencies (docs/oruk.md), outside /api/v1
+  app.use('/oruk', orukRouter(deps));
   app.use(webRouter(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);

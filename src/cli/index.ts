@@ -6,6 +6,7 @@
  *   tokens list [--user EMAIL] | tokens create --user EMAIL [--label L] [--expires-days N] | tokens revoke TOKEN_ID
  *   totp-code --email E (development and the demo only)
  *   sla:sweep | retention:run [--dry-run] | audit:seal | audit:verify [--expect-head HASH] | audit:checkpoint | holidays:import FILE
+ *   directory:import FILE [--dry-run]
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -22,12 +23,21 @@ import { runSweep } from '../modules/sla/index.js';
 import { runRetention } from '../modules/people/index.js';
 import { sealAudit, verifyAuditChain, takeAuditCheckpoint } from '../modules/audit/index.js';
 import { importHolidayCalendar } from '../modules/clocks/index.js';
+import { importOrukServices } from '../modules/oruk/index.js';
 
 type Ctx = ServiceDeps & { close(): Promise<void> };
 type Command = { usage: string; run: (ctx: Ctx, args: string[]) => Promise<unknown> };
 
 function opts(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>) {
   return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+}
+
+async function readFileText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new AppError(400, 'unreadable_file', `cannot read ${file}: ${(err as { code?: string }).code ?? (err as Error).message}`);
+  }
 }
 
 export const COMMANDS: Record<string, Command> = {
@@ -119,13 +129,16 @@ export const COMMANDS: Record<string, Command> = {
     run: async (ctx, args) => {
       const [file, ...rest] = args;
       if (!file || rest.length) throw new AppError(400, 'usage', 'give one file: holidays:import FILE');
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new AppError(400, 'unreadable_file', `cannot read ${file}: ${(err as { code?: string }).code ?? (err as Error).message}`);
-      }
-      return importHolidayCalendar(ctx, text);
+      return importHolidayCalendar(ctx, await readFileText(file));
+    },
+  },
+  'directory:import': {
+    usage: 'directory:import FILE [--dry-run]   (partner agencies from an Open Referral UK services page, by ORUK id: creates (paused, until the hub sets the inbox) or updates the name and description, never deletes; --dry-run says what it would do)',
+    run: async (ctx, args) => {
+      const { values, positionals } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true, strict: true });
+      const [file, ...rest] = positionals;
+      if (!file || rest.length) throw new AppError(400, 'usage', 'give one file: directory:import FILE [--dry-run]');
+      return importOrukServices(ctx, await readFileText(file), { dryRun: values['dry-run'] === true });
     },
   },
   'token:revoke': {

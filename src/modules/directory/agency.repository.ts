@@ -2,6 +2,7 @@
 import type { PersonField } from '../../kernel/person-fields.js';
 import type { ClockKind } from '../../kernel/working-days.js';
 import type { AgencyStatus, Executor } from '../../platform/db/database.js';
+import { INBOX_NOT_SET } from './agency-inbox.js';
 
 /** The columns every caller sees: no timestamps (they are for audit, not for the UI). */
 const COLUMNS = ['id', 'name', 'email', 'phone', 'status', 'contactDays', 'contactClock', 'personFields'] as const;
@@ -121,4 +122,76 @@ export async function advanceCapacityLinkGeneration(db: Executor, agencyId: stri
     .where('id', '=', agencyId)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+
+/** What the public directory feed (/oruk) may show of an agency: never its inbox, phone or clocks. */
+export interface PublicAgencyRow {
+  id: string;
+  name: string;
+  description: string | null;
+  status: AgencyStatus;
+  updatedAt: Date;
+}
+
+const PUBLIC_COLUMNS = ['id', 'name', 'description', 'status', 'updatedAt'] as const;
+
+export async function countAgencies(db: Executor): Promise<number> {
+  const row = await db.selectFrom('agencies').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** One page of agencies in a stable order (name, then id), public columns only. */
+export async function pageOfPublicAgencies(db: Executor, offset: number, limit: number): Promise<PublicAgencyRow[]> {
+  return db.selectFrom('agencies').select(PUBLIC_COLUMNS).orderBy('name').orderBy('id').offset(offset).limit(limit).execute();
+}
+
+export async function findPublicAgency(db: Executor, id: string): Promise<PublicAgencyRow | undefined> {
+  return db.selectFrom('agencies').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/** An agency as the ORUK import compares it with a service of the file. */
+export interface ImportableAgencyRow {
+  id: string;
+  orukId: string | null;
+  name: string;
+  description: string | null;
+  status: AgencyStatus;
+}
+
+/**
+ * The agencies an import may touch: those carrying one of these ORUK ids, and those whose name
+ * (regardless of case) is one of these names; locked FOR UPDATE until the transaction ends.
+ */
+export async function lockAgenciesForImport(trx: Executor, orukIds: string[], names: string[]): Promise<ImportableAgencyRow[]> {
+  if (orukIds.length === 0 && names.length === 0) return [];
+  return trx
+    .selectFrom('agencies')
+    .select(['id', 'orukId', 'name', 'description', 'status'])
+    .where((eb) =>
+      eb.or([
+        ...(orukIds.length ? [eb('orukId', 'in', orukIds)] : []),
+        ...(names.length ? [eb(eb.fn('lower', ['name']), 'in', names.map((n) => n.toLowerCase()))] : []),
+      ]),
+    )
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
+/** A new agency from an ORUK service: paused, with no inbox yet (INBOX_NOT_SET). */
+export async function insertImportedAgency(
+  trx: Executor,
+  row: { id: string; orukId: string; name: string; description: string | null; contactDays: number; contactClock: ClockKind; now: Date },
+): Promise<void> {
+  const { now, ...values } = row;
+  await trx
+    .insertInto('agencies')
+    .values({ ...values, email: INBOX_NOT_SET, phone: null, status: 'paused', createdAt: now, updatedAt: now })
+    .execute();
+}
+
+/** The name and description an ORUK service gives an agency it made before; nothing else changes. */
+export async function updateImportedAgency(trx: Executor, id: string, set: { name: string; description: string | null }, now: Date): Promise<void> {
+  await trx.updateTable('agencies').set({ ...set, updatedAt: now }).where('id', '=', id).execute();
 }

@@ -3,7 +3,7 @@
  * the hub. Names are unique regardless of case (a unique index on lower(name)).
  */
 import { z } from 'zod';
-import { conflict, forbidden, notFound } from '../../kernel/errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.js';
 import { findAgency, insertAgency, listAgencyRows, updateAgency as updateAgencyRow, type AgencyRow, advanceCapacityLinkGeneration } from './agency.repository.js';
 import { PERSON_FIELDS } from '../../kernel/person-fields.js';
 import { CLOCK_KINDS } from '../../kernel/working-days.js';
@@ -63,6 +63,13 @@ function duplicateName(err: unknown): boolean {
   return e.code === '23505' && e.constraint === 'agencies_name_key';
 }
 
+/** An agency the ORUK import made stays paused until the hub gives it an inbox (the table's check). */
+function inboxNotSet(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23514' && e.constraint === 'agencies_inbox_set_when_active';
+}
+const inboxNeeded = () => badRequest('an agency needs an email for referrals before it is active', [{ path: 'email', message: 'must be set before the agency is active' }]);
+
 const requireHub = (p: Principal) => {
   if (!isHub(p)) throw forbidden('only coordinators and admins manage agencies');
 };
@@ -92,6 +99,7 @@ export async function createAgency(deps: ServiceDeps, principal: Principal, inpu
     });
   } catch (err) {
     if (duplicateName(err)) throw conflict('duplicate_name', `an agency named "${input.name}" already exists`, [{ path: 'name', message: 'is already used' }]);
+    if (inboxNotSet(err)) throw inboxNeeded();
     throw err;
   }
 }
@@ -105,6 +113,7 @@ export async function updateAgency(deps: ServiceDeps, principal: Principal, id: 
     return row;
   } catch (err) {
     if (duplicateName(err)) throw conflict('duplicate_name', `an agency named "${patch.name}" already exists`, [{ path: 'name', message: 'is already used' }]);
+    if (inboxNotSet(err)) throw inboxNeeded();
     throw err;
   }
 }

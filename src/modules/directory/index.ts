@@ -1,5 +1,7 @@
 /** The directory module's public surface: what other modules and the composition roots may use. */
 export { advanceCapacityLinkGeneration, agencyContactDays, agencyStatusesForShare, existingAgencyIds, findAgency, findCapacityLinkState, insertAgenciesIfMissing, listAgencyRows, lockCapacityLinkState } from './agency.repository.js';
+export { INBOX_NOT_SET } from './agency-inbox.js';
+export { countAgencies, findPublicAgency, insertImportedAgency, lockAgenciesForImport, pageOfPublicAgencies, updateImportedAgency, type ImportableAgencyRow, type PublicAgencyRow } from './agency.repository.js';
 export { listAgencies, stopCapacityLinksForStaff } from './agency.service.js';
 export { agenciesApiRouter } from './api/agencies.api.js';
 export { directoryApiRoutes } from './api/api.schemas.js';

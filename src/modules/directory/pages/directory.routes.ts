@@ -5,6 +5,7 @@ import { ORGANISATION_TYPES, ORGANISATION_TYPE_LABELS } from '../../../kernel/or
 import { PERSON_FIELDS, PERSON_FIELD_LABELS } from '../../../kernel/person-fields.js';
 import { effectiveCapacity } from '../../../kernel/capacity.js';
 import { agencyPatchSchema, createAgency, getAgency, listAgencies, newAgencySchema, updateAgency } from '../agency.service.js';
+import { INBOX_NOT_SET } from '../agency-inbox.js';
 import { createOutcome, listOutcomes, newOutcomeSchema, outcomePatchSchema, updateOutcome } from '../outcome.service.js';
 import { createOrganisation, listOrganisations, newOrganisationSchema, organisationPatchSchema, updateOrganisation } from '../organisation.service.js';
 import type { ServiceDeps } from '../../../platform/deps.js';
@@ -51,12 +52,12 @@ export function directoryRouter(deps: ServiceDeps): Router {
   const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const [agencies, capacityFor] = await Promise.all([listAgencies(deps), capacityOf()]);
     const capacity = Object.fromEntries(agencies.map((a) => [a.id, capacityFor(a.id)]));
-    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies, capacity, values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, ...extra }, status);
+    page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies, capacity, values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, inboxNotSet: INBOX_NOT_SET, ...extra }, status);
   };
   const showAgency = async (res: Response, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const [agency, capacityFor] = await Promise.all([getAgency(deps, id), capacityOf()]);
     if (!agency) return page(res, 'error.njk', { title: 'Page not found', message: 'There is no agency here.' }, 404);
-    page(res, 'hub-agency.njk', { title: agency.name, section: 'agencies', agency, capacity: capacityFor(agency.id), values: {}, fieldErrors: {}, personFields: PERSON_FIELD_ITEMS, back: { href: '/hub/agencies', text: 'Back to agencies' }, ...extra }, status);
+    page(res, 'hub-agency.njk', { title: agency.name, section: 'agencies', agency, capacity: capacityFor(agency.id), values: {}, fieldErrors: {}, personFields: PERSON_FIELD_ITEMS, inboxNotSet: INBOX_NOT_SET, back: { href: '/hub/agencies', text: 'Back to agencies' }, ...extra }, status);
   };
 
   r.get('/hub/agencies', async (req, res) => {

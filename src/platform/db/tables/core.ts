@@ -30,6 +30,10 @@ export interface AgenciesTable {
   capacityLinkGeneration: Generated<number>;
   /** when a coordinator last stopped them */
   capacityLinksRevokedAt: Timestamp | null;
+  /** the service's id in a council's Open Referral UK directory, by which directory:import finds it (2026_12_08_1300) */
+  orukId: string | null;
+  /** the public description an ORUK import gave it, published at /oruk */
+  description: string | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
