@@ -8,6 +8,7 @@
  *      domain has no DNS);
  *  (b) without the CA the relay's certificate is refused: the referral waits (pending, retried),
  *      nothing reaches Postfix, and the sweep records the T1 breach when the 24 h pass;
+ *  (a') the same through its smtps:// listener (TLS from the first byte), and refused without the CA;
  *  (c) a relay that offers no STARTTLS is refused while TLS is required: nothing is sent in clear;
  *      the same relay with SMTP_REQUIRE_TLS=false takes it (so the refusal is the setting's).
  * Retry backoff is set for these jobs only (see retriesEvery); the 24 h policy is untouched.
@@ -175,6 +176,20 @@ describe('a forward through Postfix with STARTTLS and a private CA', () => {
     expect(changed).not.toBe(mail!.raw);
     const failed = await dkimVerify(Buffer.from(changed), { resolver });
     expect(failed.results[0]!.status.result).toBe('fail');
+  });
+});
+
+describe('a forward through Postfix with TLS from the first byte (smtps://)', () => {
+  it('arrives with the same CA and host name', { timeout: 60_000 }, async () => {
+    const { ref } = await submitOne(6);
+    workers = await startTestWorkers(ctx, ['forward'], { env: { SMTP_URL: `smtps://127.0.0.1:${postfix.smtpsPort}` } });
+    const [mail] = await sink.waitFor(1, { filter: forwardOf(ref.id), timeoutMs: 30_000 });
+    await waitUntil(async () => (await referral(ref.id)).status === 'forwarded');
+    expect(mail!.headers['received']).toMatch(/\(Postfix\) with ESMTPS id/);
+  });
+
+  it("is refused the same way without the CA: the referral waits", { timeout: 90_000 }, async () => {
+    await expectWaitingAfterRefusal({ SMTP_URL: `smtps://127.0.0.1:${postfix.smtpsPort}`, SMTP_CA_FILE: undefined }, 7, /^ETLS \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)\): /);
   });
 });
 

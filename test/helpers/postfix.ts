@@ -6,7 +6,8 @@
  *
  * It is a relay as councils and hosting firms run one: STARTTLS with a certificate from a private
  * CA that the helper makes with the machine's `openssl` (the CA's PEM is `caFile`; the server's
- * certificate names only `hostName`, so a client must be told that name), on `tlsPort`; and the
+ * certificate names only `hostName`, so a client must be told that name), on `tlsPort`; the same
+ * with TLS from the first byte (smtps, `smtpd_tls_wrappermode`) on `smtpsPort`; and the
  * same relay with TLS switched off (`smtpd_tls_security_level=none`, no STARTTLS offered) on
  * `plainPort`. Both accept mail from 127.0.0.1 and relay it to `relayTo` (an SMTP sink), where the
  * test reads what Postfix delivered. Postfix needs root to start (it drops to its `postfix` user).
@@ -29,6 +30,8 @@ export interface TestPostfix {
   dir: string;
   /** STARTTLS offered, with the private CA's certificate for hostName */
   tlsPort: number;
+  /** TLS from the first byte (smtps://), the same certificate */
+  smtpsPort: number;
   /** no STARTTLS offered (the relay's TLS switched off) */
   plainPort: number;
   hostName: string;
@@ -40,9 +43,10 @@ export interface TestPostfix {
 }
 
 /** The smtpd, qmgr, cleanup, smtp client and helpers Postfix needs to relay; no chroot, no local delivery. */
-function masterCf(tlsPort: number, plainPort: number): string {
+function masterCf(tlsPort: number, smtpsPort: number, plainPort: number): string {
   const services = [
     `127.0.0.1:${tlsPort} inet n - n - - smtpd`,
+    `127.0.0.1:${smtpsPort} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt`,
     `127.0.0.1:${plainPort} inet n - n - - smtpd -o smtpd_tls_security_level=none`,
     'pickup unix n - n 60 1 pickup',
     'cleanup unix n - n - 0 cleanup',
@@ -136,10 +140,10 @@ export async function startPostfix(opts: { relayTo: { host: string; port: number
   // mkdtemp makes it 0700: Postfix's own user must reach its queue and data inside
   await chmod(dir, 0o755);
   await run('mkdir', ['-p', join(dir, 'conf'), join(dir, 'queue'), join(dir, 'data')]);
-  const [tlsPort, plainPort] = [await freePort(), await freePort()];
+  const [tlsPort, smtpsPort, plainPort] = [await freePort(), await freePort(), await freePort()];
   await makeCertificates(dir, hostName);
   await writeFile(join(dir, 'conf/main.cf'), mainCf(dir, hostName, opts.relayTo));
-  await writeFile(join(dir, 'conf/master.cf'), masterCf(tlsPort, plainPort));
+  await writeFile(join(dir, 'conf/master.cf'), masterCf(tlsPort, smtpsPort, plainPort));
   // Postfix's own user writes its data directory; `postfix check` makes the queue's folders
   const { stdout } = await run('id', ['-u', 'postfix']);
   await chown(join(dir, 'data'), Number(stdout.trim()), 0);
@@ -160,11 +164,12 @@ export async function startPostfix(opts: { relayTo: { host: string; port: number
   };
   try {
     await waitForPort(tlsPort, child, 30_000);
+    await waitForPort(smtpsPort, child, 30_000);
     await waitForPort(plainPort, child, 30_000);
   } catch (err) {
     const text = await log();
     await stop();
     throw new Error(`${(err as Error).message}\n${text}`);
   }
-  return { dir, tlsPort, plainPort, hostName, caFile: join(dir, 'ca.pem'), log, stop };
+  return { dir, tlsPort, smtpsPort, plainPort, hostName, caFile: join(dir, 'ca.pem'), log, stop };
 }
