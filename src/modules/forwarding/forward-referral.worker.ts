@@ -6,7 +6,8 @@
  * UPDATE; the mail is a notifications row with a stable Message-ID that is never sent twice.
  * A stalled job that runs again, or a second enqueue by the SLA sweep, is therefore harmless.
  *
- * Retries: temporary SMTP failures (4xx, connection errors) throw, and BullMQ retries with the
+ * Retries: temporary SMTP failures (4xx, connection errors, and TLS refused while SMTP_REQUIRE_TLS:
+ * no STARTTLS, an untrusted certificate; nothing was sent) throw, and BullMQ retries with the
  * registry's exponential backoff (12 attempts over about 2.8 hours; the SLA sweep watches T1
  * after that). A permanent failure (5xx) throws UnrecoverableError: no retries; the referral is
  * forward_failed and a coordinator is alerted.

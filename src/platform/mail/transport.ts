@@ -56,7 +56,7 @@ export class MailError extends Error {
 const TLS_CERTIFICATE_CODES = /^(ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_.*|.*SELF_SIGNED.*|UNABLE_TO_.*|CERT_.*|.*_CERT_.*|HOSTNAME_MISMATCH)$/;
 
 /**
- * 4xx, 503 and connection errors are temporary; other 5xx replies are permanent. The text has no
+ * 4xx, 503, connection errors and TLS refusals are temporary; other 5xx replies are permanent. The text has no
  * address in it (kernel/mail-redaction.ts: a server's reply quotes the recipient, and this text
  * is stored, kept with a failed job and logged); `recipients` are the mail's, removed wherever
  * they appear. Nothing else of the library's error (its `response`, `rejected` list) is kept.
