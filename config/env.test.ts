@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getCACertificates } from 'node:tls';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadEnv } from './env.js';
 
 describe('configuration', () => {
@@ -78,5 +83,68 @@ describe('configuration', () => {
     const prod = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), MFA_KEY: 'k'.repeat(40), HUB_PHONE: '0161 496 0000' };
     expect(() => loadEnv({ ...prod, ...sso, OIDC_ISSUER: 'http://login.example.org' })).toThrow(/OIDC_ISSUER: must be https in production/);
     expect(loadEnv({ ...prod, ...sso }).OIDC_CLIENT_ID).toBe('signpost');
+  });
+});
+
+describe('mail through a real relay', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'signpost-env-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  // any real CA certificate will do: Node's first bundled root
+  const ca = file('ca.pem', `${getCACertificates('bundled')[0]}\n`);
+  const rsa = file('dkim.pem', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+  const ed = file('ed.pem', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+  const prod = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), MFA_KEY: 'k'.repeat(40), HUB_PHONE: '0161 496 0000' };
+  const keysOf = (source: Record<string, string>) => {
+    try {
+      loadEnv(source);
+    } catch (err) {
+      return (err as ConfigError).issues.map((i) => `${i.key}: ${i.message}`);
+    }
+    return [];
+  };
+
+  it('requires TLS by default in production only, and takes an explicit setting either way', () => {
+    expect(loadEnv({}).SMTP_REQUIRE_TLS).toBe(false);
+    expect(loadEnv({ NODE_ENV: 'test' }).SMTP_REQUIRE_TLS).toBe(false);
+    expect(loadEnv(prod).SMTP_REQUIRE_TLS).toBe(true);
+    expect(loadEnv({ ...prod, SMTP_REQUIRE_TLS: 'false' }).SMTP_REQUIRE_TLS).toBe(false);
+    expect(loadEnv({ SMTP_REQUIRE_TLS: 'true' }).SMTP_REQUIRE_TLS).toBe(true);
+    expect(loadEnv({ SMTP_REQUIRE_TLS: '' }).SMTP_REQUIRE_TLS).toBe(false);
+    expect(() => loadEnv({ SMTP_REQUIRE_TLS: 'sometimes' })).toThrow(/SMTP_REQUIRE_TLS/);
+  });
+
+  it("refuses an SMTP_URL whose query would undo the requirement, and leaves other query keys alone", () => {
+    for (const q of ['ignoreTLS=true', 'requireTLS=false', 'tls.rejectUnauthorized=false', 'secure=false', 'opportunisticTLS=true']) {
+      expect(keysOf({ SMTP_REQUIRE_TLS: 'true', SMTP_URL: `smtp://relay.example.org:587/?${q}` }), q).toEqual([expect.stringMatching(/^SMTP_URL: must not set .* while SMTP_REQUIRE_TLS is true/)]);
+      expect(keysOf({ SMTP_URL: `smtp://relay.example.org:587/?${q}` }), q).toEqual([]);
+    }
+    expect(loadEnv({ ...prod, SMTP_URL: 'smtp://relay.example.org:587/?name=hub.example.org' }).SMTP_URL).toContain('name=');
+  });
+
+  it('reads the CA file at start-up: a missing or non-certificate file stops it, naming the key and the file', () => {
+    expect(loadEnv({ SMTP_CA_FILE: ca }).SMTP_CA_FILE).toBe(ca);
+    expect(keysOf({ SMTP_CA_FILE: join(dir, 'missing.pem') })).toEqual([`SMTP_CA_FILE: cannot read ${join(dir, 'missing.pem')} (ENOENT)`]);
+    expect(keysOf({ SMTP_CA_FILE: rsa })).toEqual([expect.stringMatching(/^SMTP_CA_FILE: .* must hold one or more PEM certificates/)]);
+    expect(keysOf({ SMTP_CA_FILE: file('broken.pem', '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n') })).toEqual([expect.stringMatching(/^SMTP_CA_FILE: /)]);
+    expect(loadEnv({ SMTP_TLS_SERVERNAME: 'Relay.Example.org' }).SMTP_TLS_SERVERNAME).toBe('relay.example.org');
+    expect(() => loadEnv({ SMTP_TLS_SERVERNAME: 'relay example' })).toThrow(/SMTP_TLS_SERVERNAME/);
+  });
+
+  it('takes DKIM as all three settings or none, with an RSA key that can be read', () => {
+    const dkim = { DKIM_DOMAIN: 'Signpost.example.org', DKIM_SELECTOR: 'hub2026', DKIM_PRIVATE_KEY_FILE: rsa };
+    const on = loadEnv(dkim);
+    expect([on.DKIM_DOMAIN, on.DKIM_SELECTOR, on.DKIM_PRIVATE_KEY_FILE]).toEqual(['signpost.example.org', 'hub2026', rsa]);
+    expect(loadEnv({}).DKIM_DOMAIN).toBeUndefined();
+    expect(keysOf({ DKIM_DOMAIN: 'signpost.example.org' }).map((k) => k.split(':')[0])).toEqual(['DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE']);
+    expect(keysOf({ DKIM_DOMAIN: 'signpost.example.org' })[0]).toMatch(/set all three/);
+    expect(keysOf({ ...dkim, DKIM_PRIVATE_KEY_FILE: join(dir, 'none.pem') })).toEqual([`DKIM_PRIVATE_KEY_FILE: cannot read ${join(dir, 'none.pem')} (ENOENT)`]);
+    expect(keysOf({ ...dkim, DKIM_PRIVATE_KEY_FILE: ed })).toEqual([expect.stringMatching(/must hold an RSA private key/)]);
+    expect(keysOf({ ...dkim, DKIM_PRIVATE_KEY_FILE: ca })).toEqual([expect.stringMatching(/must hold an RSA private key/)]);
+    expect(() => loadEnv({ ...dkim, DKIM_SELECTOR: 'a b' })).toThrow(/DKIM_SELECTOR/);
+    expect(() => loadEnv({ ...dkim, DKIM_DOMAIN: 'localhost' })).toThrow(/DKIM_DOMAIN/);
   });
 });

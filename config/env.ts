@@ -3,6 +3,8 @@
  * start-up with every bad key listed. Defaults work on a developer machine with local
  * Postgres and Redis.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -109,6 +111,18 @@ export const envSchema = z.object({
   CAPACITY_CLOSED_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   // Mail
   SMTP_URL: z.string().startsWith('smtp').default('smtp://127.0.0.1:2525'),
+  // TLS to the relay (docs/ops/mail-relay.md): required, never sent in clear (unset: true in
+  // production, false otherwise); a PEM file of the CA(s) that signed the relay's certificate,
+  // trusted besides the system's; the name its certificate carries, when SMTP_URL reaches it by
+  // an address or an alias
+  SMTP_REQUIRE_TLS: unsetIfEmpty(bool.optional()),
+  SMTP_CA_FILE: unsetIfEmpty(z.string().min(1).optional()),
+  SMTP_TLS_SERVERNAME: unsetIfEmpty(z.string().trim().toLowerCase().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, 'must be a host name, such as relay.example.org').max(253).optional()),
+  // DKIM signing of every mail (all three, or none): the signing domain, the selector whose DNS
+  // TXT record holds the public key, and the private key's PEM file
+  DKIM_DOMAIN: unsetIfEmpty(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be a domain, such as example.org').optional()),
+  DKIM_SELECTOR: unsetIfEmpty(z.string().trim().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, 'must be a DNS label (letters, digits, dots, hyphens), such as signpost2026').max(63).optional()),
+  DKIM_PRIVATE_KEY_FILE: unsetIfEmpty(z.string().min(1).optional()),
   MAIL_FROM: z.string().min(3).default('Signpost hub <hub@signpost.example.org>'),
   MAIL_REPLY_TO: z.string().min(3).default('hub@signpost.example.org'),
   COORDINATOR_ALERT_EMAIL: z.string().min(3).default('coordinators@signpost.example.org'),
@@ -174,7 +188,7 @@ export const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(15_000),
 });
 
-export type Env = Readonly<z.infer<typeof envSchema>>;
+export type Env = Readonly<Omit<z.infer<typeof envSchema>, 'SMTP_REQUIRE_TLS'> & { SMTP_REQUIRE_TLS: boolean }>;
 
 /** Keys that no longer mean anything, and what replaced them. */
 const RETIRED_KEYS: Record<string, string> = {
@@ -213,6 +227,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     const missing = sso.filter(([, v]) => v === undefined).map(([k]) => k);
     throw new ConfigError(missing.map((key) => ({ key, message: `must be set for single sign-on, with ${ssoSet.map(([k]) => k).join(' and ')} (set all three of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, or none)` })));
   }
+  const mailProblems = checkMailFiles(result.data);
+  if (mailProblems.length) throw new ConfigError(mailProblems);
   if (result.data.NODE_ENV === 'production') {
     const problems: { key: string; message: string }[] = [];
     if (result.data.SESSION_SECRET.startsWith('dev-only')) problems.push({ key: 'SESSION_SECRET', message: 'must be set in production' });
@@ -226,5 +242,79 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     if (result.data.OIDC_ISSUER?.startsWith('http:')) problems.push({ key: 'OIDC_ISSUER', message: 'must be https in production (the ID token and the secret would travel in clear)' });
     if (problems.length) throw new ConfigError(problems);
   }
-  return Object.freeze(result.data);
+  // TLS to the relay is required in production unless a hub says otherwise
+  const requireTls = result.data.SMTP_REQUIRE_TLS ?? result.data.NODE_ENV === 'production';
+  // nodemailer lets SMTP_URL's query override the transport's options: none may undo the requirement
+  const weakening = requireTls ? smtpUrlTlsKeys(result.data.SMTP_URL) : [];
+  if (weakening.length) {
+    throw new ConfigError([{ key: 'SMTP_URL', message: `must not set ${weakening.join(', ')} while SMTP_REQUIRE_TLS is true (TLS is set by SMTP_REQUIRE_TLS, SMTP_CA_FILE and SMTP_TLS_SERVERNAME)` }]);
+  }
+  return Object.freeze({ ...result.data, SMTP_REQUIRE_TLS: requireTls });
+}
+
+/** The query keys of an SMTP URL that would change how (or whether) TLS is used. */
+function smtpUrlTlsKeys(url: string): string[] {
+  let keys: string[];
+  try {
+    keys = [...new URL(url).searchParams.keys()];
+  } catch {
+    return [];
+  }
+  return keys.filter((k) => /^(ignoretls|requiretls|opportunistictls|secure|tls\..*)$/i.test(k));
+}
+
+/** The PEM blocks of a file, or why it cannot be read (the message names the file, never its content). */
+function readPem(path: string): { text: string } | { problem: string } {
+  try {
+    return { text: readFileSync(path, 'utf8') };
+  } catch (err) {
+    return { problem: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+}
+
+/**
+ * The mail settings that name files are read now, at start-up, so that a missing or wrong file
+ * stops the process with the key's name rather than failing every send later. DKIM is all three
+ * settings or none.
+ */
+function checkMailFiles(env: z.infer<typeof envSchema>): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  if (env.SMTP_CA_FILE !== undefined) {
+    const pem = readPem(env.SMTP_CA_FILE);
+    if ('problem' in pem) problems.push({ key: 'SMTP_CA_FILE', message: pem.problem });
+    else {
+      const blocks = pem.text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      const bad = blocks.length === 0 || blocks.some((b) => {
+        try {
+          new X509Certificate(b);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      if (bad) problems.push({ key: 'SMTP_CA_FILE', message: `${env.SMTP_CA_FILE} must hold one or more PEM certificates (-----BEGIN CERTIFICATE-----)` });
+    }
+  }
+  const dkim = [['DKIM_DOMAIN', env.DKIM_DOMAIN], ['DKIM_SELECTOR', env.DKIM_SELECTOR], ['DKIM_PRIVATE_KEY_FILE', env.DKIM_PRIVATE_KEY_FILE]] as const;
+  const dkimSet = dkim.filter(([, v]) => v !== undefined);
+  if (dkimSet.length > 0 && dkimSet.length < dkim.length) {
+    for (const [key] of dkim.filter(([, v]) => v === undefined)) {
+      problems.push({ key, message: `must be set for DKIM signing, with ${dkimSet.map(([k]) => k).join(' and ')} (set all three of DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY_FILE, or none)` });
+    }
+  }
+  if (env.DKIM_PRIVATE_KEY_FILE !== undefined) {
+    const pem = readPem(env.DKIM_PRIVATE_KEY_FILE);
+    if ('problem' in pem) problems.push({ key: 'DKIM_PRIVATE_KEY_FILE', message: pem.problem });
+    else {
+      let type: string | undefined;
+      try {
+        type = createPrivateKey(pem.text).asymmetricKeyType;
+      } catch {
+        type = undefined;
+      }
+      // nodemailer signs rsa-sha256 only
+      if (type !== 'rsa') problems.push({ key: 'DKIM_PRIVATE_KEY_FILE', message: `${env.DKIM_PRIVATE_KEY_FILE} must hold an RSA private key in PEM (nodemailer signs with rsa-sha256)` });
+    }
+  }
+  return problems;
 }

@@ -120,6 +120,15 @@ describe('npm run build', () => {
     expect(worker.output()).toContain(`unknown queue no-such-queue; the queues are: ${QUEUE_NAMES.join(', ')}`);
   });
 
+  it('refuses to start workers whose relay CA or DKIM key cannot be read (exit 78, the keys and files named)', async () => {
+    const missing = join(ROOT, 'test/artifacts/no-such-ca.pem');
+    const worker = start(['dist/workers/index.js'], { SMTP_CA_FILE: missing, DKIM_DOMAIN: 'signpost.example.org' });
+    const [code] = await once(worker, 'exit');
+    expect(code).toBe(78);
+    expect(worker.output()).toContain(`SMTP_CA_FILE: cannot read ${missing} (ENOENT)`);
+    expect(worker.output()).toContain('DKIM_SELECTOR: must be set for DKIM signing');
+  });
+
   it('runs the CLI from dist/: migrate is idempotent, an unknown command exits 64', async () => {
     const { stdout } = await run(process.execPath, ['dist/src/cli/index.js', 'migrate'], { cwd: ROOT, env: env() });
     expect(JSON.parse(stdout)).toEqual({ migrated: [] });

@@ -113,6 +113,8 @@ describe('a permanent refusal', () => {
 
     const [alertMail] = await sink.waitFor(1, { filter: to(ctx.env.COORDINATOR_ALERT_EMAIL) });
     expect(alertMail!.subject).toContain(ref.reference);
+    // the notify worker's mail is automatic too: no out-of-office reply should answer it
+    expect(alertMail!.headers['auto-submitted']).toBe('auto-generated');
     const r = await referral(ref.id);
     expect(r.status).toBe('forward_failed');
     expect(r.forwardAttempts).toBe(1);

@@ -12,7 +12,8 @@
  * batch run twice, or the SLA sweep enqueueing a referral that a batch is sending, is therefore
  * harmless (the second run finds it busy or forwarded).
  *
- * Retries: temporary SMTP failures (4xx, connection errors) throw, and BullMQ retries with the
+ * Retries: temporary SMTP failures (4xx, connection errors, and TLS refused while SMTP_REQUIRE_TLS:
+ * no STARTTLS, an untrusted certificate; nothing was sent) throw, and BullMQ retries with the
  * registry's exponential backoff (12 attempts over about 2.8 hours; the SLA sweep watches T1
  * after that). A permanent failure (5xx) throws UnrecoverableError: no retries; the referral is
  * forward_failed and a coordinator is alerted. In a batch, a referral whose send fails for any
