@@ -9,6 +9,7 @@ import { apiDocsRouter } from './platform/http/api-docs.js';
 import { requestLogger } from './platform/http/request-log.js';
 import type { ServiceDeps } from './platform/deps.js';
 import { webRouter } from './pages.js';
+import { fhirRouter } from './modules/fhir/index.js';
 
 export function createApp(deps: ServiceDeps): Express {
   const app = express();
@@ -21,6 +22,8 @@ export function createApp(deps: ServiceDeps): Express {
   // the API's reference page (Swagger UI over /api/v1/openapi.json), its assets served here
   app.use('/api/docs', apiDocsRouter({ production: deps.env.NODE_ENV === 'production' }));
   app.use('/api/v1', apiRouter(deps));
+  // the FHIR R4 face of the same services (docs/fhir.md): its own errors, as OperationOutcomes
+  app.use('/fhir', fhirRouter(deps));
   app.use(webRouter(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
