@@ -27,12 +27,15 @@ function applyOne(doc: Json, op: Json, i: number): void {
   if (!['add', 'replace', 'remove', 'test'].includes(String(op.op))) throw bad('op must be add, replace, remove or test');
   if (!path || !path.startsWith('/')) throw bad('path must be a JSON Pointer');
   const parts = path.slice(1).split('/').map(unescape);
+  // an own-property walk only: a pointer through __proto__ must never reach Object.prototype
+  if (parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) throw bad(`${path} is not an element of a Task`);
   if (!CHANGEABLE.has(parts[0]!)) throw badRequest('this element cannot be changed', [{ path: `${i}.path`, message: `only ${[...CHANGEABLE].join(', ')} may be changed` }]);
   let parent: unknown = doc;
-  for (const key of parts.slice(0, -1)) {
+  for (const [k, key] of parts.slice(0, -1).entries()) {
     const next = Array.isArray(parent) ? parent[Number(key)] : (parent as Json | undefined)?.[key];
     if (next === undefined && op.op === 'add' && !Array.isArray(parent)) {
-      (parent as Json)[key] = {};
+      // a missing container is made: an array where the pointer goes on with an index
+      (parent as Json)[key] = /^(\d+|-)$/.test(parts[k + 1]!) ? [] : {};
       parent = (parent as Json)[key];
       continue;
     }

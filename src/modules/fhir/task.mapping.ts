@@ -125,7 +125,7 @@ export interface ChecklistView {
   status: string;
   receivedAt: Date;
   closedAt: Date | null;
-  referrals: { id: string }[];
+  personId: string;
 }
 
 /** The checklist's own Task: the hub's coordination of all its referrals, closed by the follow-up call. */
@@ -142,7 +142,9 @@ export function toChecklistTask(s: ChecklistView) {
     intent: 'order',
     code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill', display: 'Fulfill the focal request' }] },
     focus: { reference: `QuestionnaireResponse/${s.id}` },
+    for: { reference: `Patient/${s.personId}` },
     authoredOn: s.receivedAt.toISOString(),
+    requester: HUB,
     owner: HUB,
     executionPeriod: { start: s.receivedAt.toISOString(), ...(s.closedAt ? { end: s.closedAt.toISOString() } : {}) },
   };
