@@ -115,7 +115,10 @@ export const fhirErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     const code = ISSUE_CODE[err.status] ?? (err.status >= 500 ? 'exception' : 'processing');
     if (err.status === 401) res.set('WWW-Authenticate', 'Bearer');
     if (err.status === 503) res.set('Retry-After', '5');
-    send(err.status, [{ severity: 'error', code, diagnostics: err.message }, ...detailIssues(err.details, code === 'business-rule' ? 'business-rule' : code, expressionOf)]);
+    // a refused step says where the referral may go from here (the JSON API's details.allowed)
+    const allowed = (err.details as { allowed?: unknown } | undefined)?.allowed;
+    const next: Issue[] = err.status === 409 && Array.isArray(allowed) ? [{ severity: 'information', code: 'informational', diagnostics: `allowed next: ${allowed.join(', ') || 'none'}` }] : [];
+    send(err.status, [{ severity: 'error', code, diagnostics: err.message }, ...detailIssues(err.details, code, expressionOf), ...next]);
     return;
   }
   const e = err as { type?: string; status?: number };
