@@ -165,7 +165,12 @@ describe('every error an OperationOutcome', () => {
     expectOutcome(await f.patch(`/fhir/Task/${crypto.randomUUID()}`, w.coordinator.token, '{"op":', {}), 400, 'structure');
     expectOutcome(await f.post('/fhir/QuestionnaireResponse', w.linkWorker.token, '['.repeat(50) + ']'.repeat(50)), 400, 'invalid');
     expectOutcome(await f.post('/fhir/QuestionnaireResponse', w.linkWorker.token, { resourceType: 'QuestionnaireResponse', status: 'completed\u0000' }), 400, 'invalid');
-    expectOutcome(await f.post('/fhir/QuestionnaireResponse', w.linkWorker.token, { resourceType: 'Patient' }), 400, 'invalid');
+    const notQr = await f.post('/fhir/QuestionnaireResponse', w.linkWorker.token, { resourceType: 'Patient' });
+    expectOutcome(notQr, 400, 'invalid');
+    expect(notQr.body.issue[1].expression).toEqual(['QuestionnaireResponse.resourceType']);
+    const draft = await f.post('/fhir/QuestionnaireResponse', w.linkWorker.token, { resourceType: 'QuestionnaireResponse', status: 'in-progress' });
+    expectOutcome(draft, 400, 'invalid');
+    expect(draft.body.issue[1].expression).toEqual(['QuestionnaireResponse.status']);
     expectOutcome(await w.api.call('PATCH', `/fhir/Task/${crypto.randomUUID()}`, { token: w.coordinator.token, body: [], headers: { 'content-type': FHIR_JSON } }), 415, 'not-supported');
   });
 });

@@ -49,9 +49,9 @@ export interface MappedSubmission {
 export function submissionFromResponse(input: unknown): MappedSubmission {
   const qr = obj(input);
   if (qr.resourceType !== 'QuestionnaireResponse') {
-    throw badRequest('the body must be a QuestionnaireResponse', [{ path: 'resourceType', message: 'must be QuestionnaireResponse' }]);
+    throw badRequest('the body must be a QuestionnaireResponse', [{ path: 'QuestionnaireResponse.resourceType', message: 'must be QuestionnaireResponse' }]);
   }
-  if (qr.status !== 'completed') throw badRequest('only a completed checklist is taken', [{ path: 'status', message: 'must be completed' }]);
+  if (qr.status !== 'completed') throw badRequest('only a completed checklist is taken', [{ path: 'QuestionnaireResponse.status', message: 'must be completed' }]);
   const pi = containedIndex(qr, qr.subject, 'Patient');
   const patient = pi >= 0 ? obj(arr(qr.contained)[pi]) : {};
   const ci = arr(qr.contained).findIndex((c) => obj(c).resourceType === 'Consent');
