@@ -125,6 +125,7 @@ Signpost demo is running.
   API              ${apiUrl}/api/v1   (readiness: ${apiUrl}/readyz)
   API reference    ${apiUrl}/api/docs   (the contract: ${apiUrl}/api/v1/openapi.json)
   Directory feed   ${apiUrl}/oruk/services   (the partner agencies as Open Referral UK, public: docs/oruk.md)
+  FHIR R4          ${apiUrl}/fhir/metadata   (the same tokens; docs/fhir.md)
   SMTP sink        ${sink.url}   (every message also saved in .demo/mail/)
   Mail received    ${mailPage.url}
   Web app          ${apiUrl}/   (sign in with a demo user's email and the password ${env.DEMO_PASSWORD})
@@ -141,6 +142,12 @@ Try it: fetch the checklist, then submit one (answer "yes" to the fire safety qu
   curl -s -X POST ${apiUrl}/api/v1/submissions \\
     -H "Authorization: Bearer ${token('link_worker')}" -H "Content-Type: application/json" \\
     -H "Idempotency-Key: $(date +%s%N)" -d @${example}
+
+The same checklist in FHIR R4 (a Questionnaire), and the fire service's Tasks once forwarded:
+
+  curl -s -H "Authorization: Bearer ${token('link_worker')}" "${apiUrl}/fhir/Questionnaire?status=active"
+
+  curl -s -H "Authorization: Bearer ${token('agency')}" "${apiUrl}/fhir/Task?status=requested"
 
 The fire service's mail appears at ${mailPage.url} within a second or two. Ctrl-C stops everything.
 `);

@@ -10,6 +10,7 @@ import { requestLogger } from './platform/http/request-log.js';
 import type { ServiceDeps } from './platform/deps.js';
 import { webRouter } from './pages.js';
 import { orukRouter } from './modules/oruk/index.js';
+import { fhirRouter } from './modules/fhir/index.js';
 
 export function createApp(deps: ServiceDeps): Express {
   const app = express();
@@ -24,6 +25,8 @@ export function createApp(deps: ServiceDeps): Express {
   app.use('/api/v1', apiRouter(deps));
   // the public Open Referral UK feed of the partner agencies (docs/oruk.md), outside /api/v1
   app.use('/oruk', orukRouter(deps));
+  // the FHIR R4 face of the same services (docs/fhir.md): its own errors, as OperationOutcomes
+  app.use('/fhir', fhirRouter(deps));
   app.use(webRouter(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -19,6 +19,7 @@ import { WebClient } from './helpers/web-client.js';
 import { AnswerTally, formAnswer } from './helpers/form-answers.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { referenceOf, releaseFields, selfReferralForm } from './helpers/self-referral.js';
+import { answer, moveTo } from './helpers/fhir-client.js';
 import { createAgencyLink } from '../src/modules/referrals/agency-link.service.js';
 import { capacityLinkFor } from '../src/modules/capacity/capacity-link.js';
 import { currentQuestionnaire } from '../src/modules/questionnaires/questionnaire.service.js';
@@ -369,7 +370,11 @@ describe('fuzzing every JSON endpoint and every form', () => {
   it(`answers ${JSON_CASES} malformed API requests without a 5xx`, { timeout: 180_000 }, async () => {
     const rng = prng(SEED);
     const validSubmission = submissionBody(q, [q.questions[0]!.id], { wellbeing: { lifeSatisfaction: 6, worthwhile: 7, happy: 5, anxious: 3 } }) as Record<string, unknown>;
-    const endpoints: { method: string; path: () => string; token: () => string; valid: Record<string, unknown> }[] = [
+    // the FHIR API's writes: a checklist as a QuestionnaireResponse, a JSON Patch on a referral's Task
+    const fhirQuestionnaire = { id: q.id, item: q.sections.map((s) => ({ linkId: s.id, type: 'group', item: s.questions.map((x) => ({ linkId: x.id, type: 'boolean' })) })) };
+    const endpoints: { method: string; path: () => string; token: () => string; valid: Record<string, unknown>; contentType?: string }[] = [
+      { method: 'POST', path: () => '/fhir/QuestionnaireResponse', token: () => linkWorker.token, valid: answer(fhirQuestionnaire, [q.questions[0]!.id]), contentType: 'application/fhir+json' },
+      { method: 'PATCH', path: () => `/fhir/Task/${rng.pick([referralId, enc(value(rng))])}`, token: () => rng.pick([agencyUser.token, coordinator.token]), valid: moveTo('acknowledged', { note: 'n' }) as unknown as Record<string, unknown>, contentType: 'application/json-patch+json' },
       { method: 'POST', path: () => '/api/v1/submissions', token: () => linkWorker.token, valid: validSubmission },
       // the hub keying in a phone checklist: channel, receipt and referrer beside the checklist
       { method: 'POST', path: () => '/api/v1/submissions', token: () => coordinator.token, valid: { ...validSubmission, channel: 'phone', receivedAt: new Date(ctx.clock.now().getTime() - 3_600_000).toISOString(), referrer: { organisationText: 'Fuzz surgery', name: 'Dr Fuzz' } } },
@@ -395,6 +400,8 @@ describe('fuzzing every JSON endpoint and every form', () => {
       { method: 'POST', path: () => `/api/v1/webhook-endpoints/${enc(value(rng))}/deliveries/${enc(value(rng))}/retry`, token: () => admin.token, valid: {} },
     ];
     const getters = [
+      () => `/fhir/Task?${rng.pick(['owner', 'status', 'business-status', '_lastUpdated', '_count', '_cursor', '__proto__'])}=${enc(value(rng))}`,
+      () => `/fhir/${rng.pick(['Task', 'ServiceRequest', 'Patient', 'Questionnaire'])}/${enc(value(rng))}`,
       () => `/api/v1/referrals?${rng.pick(['status', 'agencyId', 'cursor', 'limit', '__proto__'])}=${enc(value(rng))}`,
       () => `/api/v1/referrals/${enc(value(rng))}`,
       () => `/api/v1/submissions/${enc(value(rng))}`,
@@ -427,12 +434,13 @@ describe('fuzzing every JSON endpoint and every form', () => {
         path = e.path();
         token = e.token();
         body = kind < 4 ? rng.pick(RAW_BODIES) : kind < 6 ? JSON.stringify(value(rng)) : JSON.stringify(mutate(rng, e.valid));
-        headers['content-type'] = rng.next() < 0.9 ? 'application/json' : rng.pick(['text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded']);
+        headers['content-type'] = rng.next() < 0.9 ? (e.contentType ?? 'application/json') : rng.pick(['text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded']);
         if (rng.next() < 0.1) headers['idempotency-key'] = String(rng.pick(ODD_STRINGS)).replace(/[^\x20-\x7e]/g, '') || 'k';
       }
       const res = await fetch(ctx.baseUrl + path, { method, headers: { ...headers, authorization: `Bearer ${token}` }, body });
       const text = await res.text();
-      if (res.status === 400 && /"path":"(?!\(body\)")[^"]+"/.test(text)) fieldRefusals++;
+      // the JSON API names a field as a path, the FHIR API as an OperationOutcome's expression
+      if (res.status === 400 && (/"path":"(?!\(body\)")[^"]+"/.test(text) || /"expression":\["[^"]+"/.test(text))) fieldRefusals++;
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status >= 500) failures.push(`#${i} ${method} ${path} -> ${res.status} (${(body ?? '').slice(0, 120)})`);
     }

@@ -7,8 +7,8 @@ export { bodyFromForm, problemsFrom, sectionTicks, type SectionTicks } from './p
 export { linkWorkerRouter } from './pages/checklist.routes.js';
 export { entryFieldsFromForm, formFromBody } from './pages/hub-entry-form.js';
 export { closeSubmissionIfDone } from './submission-closure.service.js';
-export { submissionWithPromises } from './submission-read.service.js';
+export { getSubmission, submissionWithPromises } from './submission-read.service.js';
 export { checklistProblems, consentProblems } from './submission-rules.js';
 export { deleteExpiredIdempotencyKeys, eraseSubmissionConsentText, findReferralRoutings, findSubmission, findSubmissionState, movePersonSubmissions, reopenSubmission, submittedFor } from './submission.repository.js';
-export { wellbeingSchema, type SubmissionBody } from './submission.schema.js';
+export { submissionBodySchema, wellbeingSchema, type SubmissionBody } from './submission.schema.js';
 export { submitQuestionnaire, type SubmitResult } from './submission.service.js';

@@ -31,6 +31,8 @@ export async function getSubmission(deps: ServiceDeps, principal: Principal, id:
     person: { givenName: s.givenName, familyName: s.familyName, preferredContact: s.preferredContact },
     consent: s.consent,
     referrals,
+    /** the person's id (the FHIR API's Task.for); not in the JSON API's reply */
+    personId: s.personId,
   };
 }
 

@@ -17,6 +17,8 @@ export interface ReferralListFilters {
   statuses?: string[] | undefined;
   /** keyset: the last item of the previous page */
   after?: KeysetPlace | undefined;
+  /** only referrals changed after this moment */
+  updatedAfter?: Date | undefined;
   limit: number;
 }
 
@@ -70,6 +72,7 @@ export async function listReferralRows(db: Executor, f: ReferralListFilters) {
   if (f.agencyId) q = q.where('r.agencyId', '=', f.agencyId);
   if (f.forwardedOnly) q = q.where('r.forwardedAt', 'is not', null);
   if (f.statuses?.length) q = q.where('r.status', 'in', f.statuses);
+  if (f.updatedAfter) q = q.where('r.updatedAt', '>', f.updatedAfter);
   if (f.after) q = q.where(sql<boolean>`(r.received_at, r.id) < (${f.after.at}::timestamptz, ${f.after.id}::uuid)`);
   return q.orderBy('r.receivedAt', 'desc').orderBy('r.id', 'desc').limit(f.limit + 1).execute();
 }
@@ -108,6 +111,16 @@ export async function findReferralDetail(db: Executor, id: string) {
 }
 
 /** The text of these questions (the ones that flagged a referral), in questionnaire order. */
+/** A person's referrals, newest first, with what the access rule needs (referral-access.ts). */
+export async function listReferralsOfPerson(db: Executor, personId: string) {
+  return referralsWithParties(db)
+    .select(['r.id', 'r.agencyId', 'r.status', 'r.forwardedAt', consentWithdrawn])
+    .where('s.personId', '=', personId)
+    .orderBy('r.receivedAt', 'desc')
+    .orderBy('r.id', 'desc')
+    .execute();
+}
+
 export async function findQuestionTexts(db: Executor, ids: string[]) {
   if (ids.length === 0) return [];
   return db

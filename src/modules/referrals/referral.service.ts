@@ -41,6 +41,8 @@ export interface ReferralListQuery {
   agencyId?: string | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
+  /** only referrals changed after this moment (the FHIR API's _lastUpdated=gt...) */
+  updatedAfter?: Date | undefined;
 }
 
 export interface ReferralListItem {
@@ -100,6 +102,7 @@ export async function listReferrals(
     agencyId,
     forwardedOnly: isAgency,
     statuses: f.status,
+    updatedAfter: f.updatedAfter,
     after: f.cursor ? decodeCursor(f.cursor) : undefined,
     limit: f.limit,
   });
@@ -123,6 +126,7 @@ function minimiseFor<T extends Parameters<typeof minimisePerson>[0]>(actor: 'age
 }
 
 export type ReferralDetail = NonNullable<Awaited<ReturnType<typeof getReferralForActor>>>;
+export type ReferralDetailWithPerson = Awaited<ReturnType<typeof getReferralWithPersonId>>;
 
 /**
  * One referral for its agency or the hub, with the person's contact details, the questions that
@@ -137,6 +141,19 @@ export async function getReferralForActor(
   requestId?: string,
   channel: Channel = 'account',
 ) {
+  const { personId: _personId, ...detail } = await readReferral(deps, principal, id, requestId, channel);
+  return detail;
+}
+
+/**
+ * getReferralForActor's read with the person's id beside it (the FHIR API's Task.for names the
+ * Patient by it); the same access rule and audit.
+ */
+export async function getReferralWithPersonId(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal, id: string, requestId?: string) {
+  return readReferral(deps, principal, id, requestId, 'account');
+}
+
+async function readReferral(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal, id: string, requestId: string | undefined, channel: Channel) {
   const r = await findReferralDetail(deps.db, id);
   const access = r ? accessTo(principal, r, channel) : null;
   if (!r || !access) throw notFound('referral');
@@ -202,6 +219,7 @@ export async function getReferralForActor(
     // an erased person's referral moves no more (referral-transition.service.ts)
     personErased: r.personErasedAt !== null,
     allowedNext: r.personErasedAt ? [] : allowedFor(r, actor),
+    personId: r.personId,
   };
 }
 
