@@ -9,6 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { JOBS, type JobName, type JobPayload, type QueueName } from './registry.js';
+import { currentTraceparent } from '../tracing.js';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
@@ -116,8 +117,10 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
 
   const enqueue: JobProducer['enqueue'] = (name, payload, opts = {}) => {
     const def = JOBS[name];
+    // the enqueuing work's trace context travels in the data, so that the job's span continues it
+    const traceparent = currentTraceparent();
     const jobs = (Array.isArray(payload) ? payload : [payload]).map((p) => {
-      const data = def.payload.parse(p);
+      const data = def.payload.parse(traceparent && !(p as { traceparent?: string }).traceparent ? { ...p, traceparent } : p);
       const jobId = def.jobId(data as never);
       return {
         name,
