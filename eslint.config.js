@@ -95,7 +95,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['src/cli/**', 'dev/**', 'test/bench/**', 'test/soak/**', 'test/helpers/**'],
+    files: ['src/cli/**', 'dev/**', 'test/bench/**', 'test/soak/**', 'test/drill/**', 'test/helpers/**'],
     rules: { 'no-console': 'off' },
   },
 );
