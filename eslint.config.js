@@ -23,7 +23,7 @@ const MODULES = readdirSync(new URL('./src/modules', import.meta.url), { withFil
   .map((d) => d.name)
   .sort();
 const into = (...folders) => `^(\\.\\./)+(${folders.join('|')})/`;
-const ROOT_FILES = '^(\\.\\./)+(app|api|pages|context|server)\\.js$';
+const ROOT_FILES = '^(\\.\\./)+(app|api|pages|context|server|instrument)\\.js$';
 const NOT_PURE = ['pg', 'kysely', 'express', 'bullmq', 'ioredis', 'nodemailer', 'pino', 'nunjucks'];
 const NO_DEV_OR_TEST = { regex: into('dev', 'test'), message: 'production code never imports the demo tooling (dev/) or the tests' };
 const rule = (files, patterns, paths = []) => ({
@@ -39,7 +39,7 @@ const moduleRules = (name) => {
     [
       NO_DEV_OR_TEST,
       { regex: into('workers', 'cli'), message: 'a module never imports a composition root (workers/, src/cli/)' },
-      { regex: ROOT_FILES, message: 'a module never imports a composition root (src/app.ts, api.ts, pages.ts, context.ts, server.ts)' },
+      { regex: ROOT_FILES, message: 'a module never imports a composition root (src/app.ts, api.ts, pages.ts, context.ts, server.ts, instrument.ts)' },
       ...(others.length ? [{ regex: `^(\\.\\./)+(${others.join('|')})/(?!index\\.js$)`, message: `a module uses another only through its index.ts (src/modules/<other>/index.ts)` }] : []),
     ],
   );
@@ -51,7 +51,7 @@ const routeRules = (name) =>
     [
       NO_DEV_OR_TEST,
       { regex: into('workers', 'cli'), message: 'a module never imports a composition root (workers/, src/cli/)' },
-      { regex: ROOT_FILES, message: 'a module never imports a composition root (src/app.ts, api.ts, pages.ts, context.ts, server.ts)' },
+      { regex: ROOT_FILES, message: 'a module never imports a composition root (src/app.ts, api.ts, pages.ts, context.ts, server.ts, instrument.ts)' },
       ...(MODULES.length > 1 ? [{ regex: `^(\\.\\./)+(${MODULES.filter((m) => m !== name).join('|')})/(?!index\\.js$)`, message: 'a module uses another only through its index.ts (src/modules/<other>/index.ts)' }] : []),
       { regex: '\\.repository\\.js$', message: 'routes and pages call services, never a repository' },
     ],
@@ -95,7 +95,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['src/cli/**', 'dev/**', 'test/bench/**', 'test/soak/**', 'test/helpers/**'],
+    files: ['src/cli/**', 'dev/**', 'test/bench/**', 'test/soak/**', 'test/drill/**', 'test/helpers/**'],
     rules: { 'no-console': 'off' },
   },
 );

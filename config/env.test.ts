@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getCACertificates } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadEnv } from './env.js';
+import { ConfigError, loadEnv, tracingSchema, tracingWanted } from './env.js';
 
 describe('configuration', () => {
   it('has defaults that work on a developer machine', () => {
@@ -83,6 +83,22 @@ describe('configuration', () => {
     const prod = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), MFA_KEY: 'k'.repeat(40), HUB_PHONE: '0161 496 0000' };
     expect(() => loadEnv({ ...prod, ...sso, OIDC_ISSUER: 'http://login.example.org' })).toThrow(/OIDC_ISSUER: must be https in production/);
     expect(loadEnv({ ...prod, ...sso }).OIDC_CLIENT_ID).toBe('signpost');
+  });
+
+  it('turns traces on only when an exporter or an OTLP endpoint is set, and refuses a bad one naming the key', () => {
+    const wanted = (source: Record<string, string>) => tracingWanted(tracingSchema.parse(source));
+    expect(wanted({})).toBeUndefined();
+    expect(wanted({ OTEL_SERVICE_NAME: 'signpost-api' })).toBeUndefined();
+    expect(wanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe('otlp');
+    expect(wanted({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example.org/v1/traces' })).toBe('otlp');
+    expect(wanted({ OTEL_TRACES_EXPORTER: 'console' })).toBe('console');
+    expect(wanted({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBeUndefined();
+    expect(wanted({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBeUndefined();
+    expect(wanted({ OTEL_EXPORTER_OTLP_ENDPOINT: '' })).toBeUndefined();
+    expect(loadEnv({}).OTEL_TRACES_SAMPLER_ARG).toBe(1);
+    expect(() => loadEnv({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/OTEL_TRACES_EXPORTER: must be otlp, console or none/);
+    expect(() => loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(() => loadEnv({ OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/OTEL_TRACES_SAMPLER_ARG/);
   });
 });
 

@@ -186,7 +186,35 @@ export const envSchema = z.object({
   WEBHOOK_KEY: unsetIfEmpty(z.string().min(32).optional()),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(15_000),
+  // Traces (docs/ops/tracing.md): OpenTelemetry's own settings. Off unless OTEL_TRACES_EXPORTER
+  // or an OTLP endpoint is set; then every process exports its spans (the exporter itself also
+  // reads OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TIMEOUT and the like)
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_TRACES_EXPORTER: unsetIfEmpty(z.enum(['otlp', 'console', 'none'], 'must be otlp, console or none').optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: unsetIfEmpty(z.url({ protocol: /^https?$/, error: 'must be the collector\'s OTLP/HTTP address, an http(s) URL' }).optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: unsetIfEmpty(z.url({ protocol: /^https?$/, error: 'must be the collector\'s OTLP/HTTP traces address, an http(s) URL' }).optional()),
+  OTEL_SERVICE_NAME: unsetIfEmpty(z.string().trim().min(1).max(100).optional()),
+  // the share of new traces kept (a trace continued from a job keeps its parent's decision)
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 });
+
+/** The settings of traces alone: read before anything else loads (src/instrument.ts), so that the instrumentations come first. */
+export const tracingSchema = envSchema.pick({
+  OTEL_SDK_DISABLED: true,
+  OTEL_TRACES_EXPORTER: true,
+  OTEL_EXPORTER_OTLP_ENDPOINT: true,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: true,
+  OTEL_SERVICE_NAME: true,
+  OTEL_TRACES_SAMPLER_ARG: true,
+});
+export type TracingSettings = z.infer<typeof tracingSchema>;
+
+/** Whether these settings ask for traces: an exporter named (not none), or an OTLP endpoint given, and the SDK not disabled. */
+export function tracingWanted(s: TracingSettings): 'otlp' | 'console' | undefined {
+  if (s.OTEL_SDK_DISABLED || s.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  if (s.OTEL_TRACES_EXPORTER) return s.OTEL_TRACES_EXPORTER;
+  return s.OTEL_EXPORTER_OTLP_ENDPOINT || s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : undefined;
+}
 
 export type Env = Readonly<Omit<z.infer<typeof envSchema>, 'SMTP_REQUIRE_TLS'> & { SMTP_REQUIRE_TLS: boolean }>;
 

@@ -2,7 +2,11 @@
  * The API process. Graceful shutdown in the order reliability rule 9 gives (docs/failure.md): stop
  * accepting HTTP and let in-flight requests finish (up to SHUTDOWN_GRACE_MS), then close the
  * queues and the Redis connection, then destroy the Postgres pool (context.ts close()).
+ *
+ * Its first import starts the traces, when the OTEL_* settings ask for them (src/instrument.ts):
+ * before Express and pg load.
  */
+import { tracing } from './instrument.js';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Env } from '../config/env.js';
 import { createContext } from './context.js';
@@ -69,7 +73,11 @@ async function main() {
   const { server, stop } = await startServer(ctx);
   const addr = server.address();
   ctx.logger.info({ port: typeof addr === 'object' && addr ? addr.port : env.PORT }, 'signpost API listening');
-  onShutdownSignals(stop);
+  onShutdownSignals(async () => {
+    await stop();
+    // the spans still buffered go to the collector before the process ends
+    await tracing?.shutdown().catch((err: Error) => ctx.logger.warn({ err: err.message }, 'traces could not be flushed'));
+  });
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -1,7 +1,8 @@
 /**
  * The production build: `npm run build` compiles to dist/, and what production runs from there
  * works on its own: the API answers /readyz and renders pages from the copied templates with the
- * NHS.UK assets, the worker process starts and stops cleanly on SIGTERM, the CLI runs, and
+ * NHS.UK assets (and, with OTEL_TRACES_EXPORTER set, traces its requests and statements), the
+ * worker process starts and stops cleanly on SIGTERM, the CLI runs, and
  * nothing in dist/ imports a package that the runtime image (production dependencies only)
  * would not have.
  */
@@ -102,6 +103,31 @@ describe('npm run build', () => {
     api.kill('SIGTERM');
     const [code] = await once(api, 'exit');
     expect(code).toBe(0);
+  });
+
+  it('traces the API from dist/ when OTEL_TRACES_EXPORTER asks (src/instrument.ts first): the request by its route, its statement under it, flushed on SIGTERM', async () => {
+    const port = 39_500 + (process.pid % 400);
+    const api = start(['dist/src/server.js'], { PORT: String(port), OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'signpost-build-test', LOG_LEVEL: 'warn' });
+    const base = `http://127.0.0.1:${port}`;
+    let ready = 0;
+    for (let i = 0; i < 300 && ready !== 200; i++) {
+      ready = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
+      if (ready !== 200) await sleep(100);
+    }
+    expect(ready, api.output()).toBe(200);
+    // a token of the right shape that no one holds: looked up in Postgres, then 401
+    const token = `sp_${'A'.repeat(43)}`;
+    expect((await fetch(`${base}/api/v1/referrals`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    api.kill('SIGTERM');
+    const [code] = await once(api, 'exit');
+    expect(code, api.output()).toBe(0);
+    const out = api.output();
+    expect(out).toContain("'service.name': 'signpost-build-test'");
+    expect(out).toMatch(/name: 'GET \/api\/v1'/);
+    expect(out).toContain("'http.route': '/api/v1'");
+    expect(out).toMatch(/name: 'pg\.query:[A-Z]+ /);
+    expect(out).not.toContain(token);
+    expect(out).not.toContain('/readyz');
   });
 
   it('runs the workers from dist/ and stops them cleanly on SIGTERM', async () => {

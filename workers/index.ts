@@ -8,7 +8,10 @@
  * Shutdown (docs/failure.md, reliability rule 9), on SIGINT/SIGTERM: close the workers, letting active jobs finish
  * until SHUTDOWN_GRACE_MS, then force (an unfinished job is picked up again as stalled by
  * another worker: every handler is idempotent); then close the queues, destroy the pool, quit Redis.
+ *
+ * Its first import starts the traces, when the OTEL_* settings ask for them (src/instrument.ts).
  */
+import { tracing } from '../src/instrument.js';
 import type { Worker } from 'bullmq';
 import { ConfigError } from '../config/env.js';
 import { QUEUE_NAMES, type QueueName } from '../src/platform/jobs/registry.js';
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
     await health?.close();
     await running.close(env.SHUTDOWN_GRACE_MS);
     await deps.close();
+    await tracing?.shutdown().catch((err: Error) => deps.logger.warn({ err: err.message }, 'traces could not be flushed'));
   });
 }
 

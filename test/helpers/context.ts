@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
 import { loadEnv, type Env } from '../../config/env.js';
 import { ManualClock } from '../../src/kernel/clock.js';
 import { randomIds } from '../../src/kernel/ids.js';
@@ -22,6 +21,7 @@ import { PublishedQuestionnaires } from '../../src/modules/questionnaires/questi
 import { AgencyCapacities } from '../../src/modules/capacity/capacity-cache.js';
 import type { ServiceDeps } from '../../src/platform/deps.js';
 import { TEST_PG_URL, TEST_REDIS_URL, dbUrl } from './env.js';
+import { deleteRedisPrefix as deleteRedisPrefixOn } from './redis-prefix.js';
 
 export interface TestContext extends ServiceDeps {
   clock: ManualClock;
@@ -50,17 +50,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
 }
 
 export async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const r = new Redis(TEST_REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
+  await deleteRedisPrefixOn(TEST_REDIS_URL, prefix);
 }
 
 export async function createTestContext(overrides: Partial<Record<keyof Env, string>> = {}, opts: { poolSize?: number; port?: number } = {}): Promise<TestContext> {

@@ -17,12 +17,18 @@ import { Redis } from 'ioredis';
 
 const run = promisify(execFile);
 
-function pgBin(name: string): string {
+/**
+ * A PostgreSQL program of this machine's installation (Debian's, one folder per major version):
+ * that of `major` when given and installed (pg_dump and pg_restore of the server's own version,
+ * for the restore drill), else the newest (which reads older servers too); PG_BINDIR overrides.
+ */
+export function pgBin(name: string, major?: number): string {
   const root = '/usr/lib/postgresql';
   if (process.env.PG_BINDIR) return join(process.env.PG_BINDIR, name);
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
   if (!versions.length) throw new Error(`no PostgreSQL under ${root}: set PG_BINDIR to the folder holding initdb and pg_ctl`);
-  return join(root, versions[0]!, 'bin', name);
+  const chosen = major !== undefined && versions.includes(String(major)) ? String(major) : versions[0]!;
+  return join(root, chosen, 'bin', name);
 }
 
 const asRoot = process.getuid?.() === 0;

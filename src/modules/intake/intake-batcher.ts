@@ -15,6 +15,7 @@
  * others are stored as if they had come alone.
  */
 import type { Executor } from '../../platform/db/database.js';
+import { activeContext, currentLink, withSpan, type Context, type Link } from '../../platform/tracing.js';
 import { insertIntakes, type IntakeChannel, type IntakeResult, type IntakeRow } from './submission.repository.js';
 
 export interface BatchLimits {
@@ -32,6 +33,8 @@ interface Waiting {
   via: IntakeChannel | undefined;
   /** stored on its own: a batch it was in failed, or the function asked for it ('retry') */
   alone: boolean;
+  /** the request's trace: the batch's span is a child of its first checklist's, linked to the others' */
+  trace: { context: Context; link: Link | undefined };
   resolve(result: IntakeResult): void;
   reject(err: unknown): void;
 }
@@ -56,7 +59,7 @@ export class IntakeBatcher {
   /** Stores one checklist, with whichever others are waiting; its own outcome. */
   store(row: IntakeRow, via?: IntakeChannel): Promise<IntakeResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ row, via, alone: false, resolve, reject });
+      this.queue.push({ row, via, alone: false, trace: { context: activeContext(), link: currentLink() }, resolve, reject });
       this.pump();
     });
   }
@@ -97,7 +100,11 @@ export class IntakeBatcher {
     this.counts.calls++;
     this.counts.checklists += batch.length;
     try {
-      results = await insertIntakes(this.db, batch);
+      results = await withSpan(
+        'intake batch',
+        { parent: batch[0]!.trace.context, links: batch.flatMap((w) => (w.trace.link ? [w.trace.link] : [])), attributes: { 'signpost.intake.checklists': batch.length } },
+        () => insertIntakes(this.db, batch),
+      );
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
       // each again on its own, first in line, in their order

@@ -16,6 +16,7 @@ import { findIdempotencyKey, insertIntake, type IntakeChannel, type IntakeResult
 import { intakeBatcherFor } from './intake-batcher.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { withSpan } from '../../platform/tracing.js';
 import { buildIntake, type IntakeInput, type SubmissionReply } from './intake.js';
 import type { SubmissionBody } from './submission.schema.js';
 import { readAgencyFacts } from '../../platform/deps.js';
@@ -60,7 +61,20 @@ function isReferenceCollision(err: unknown): boolean {
   return e.code === '23505' && (e.constraint === 'submissions_reference_key' || e.constraint === 'referrals_reference_key');
 }
 
-export async function submitQuestionnaire(
+/**
+ * Stores one checklist (below), as the span 'intake submit' (docs/ops/tracing.md): its channel,
+ * and once stored the submission's id, its referrals' count and whether the Idempotency-Key
+ * replayed it; the forward jobs it enqueues continue its trace.
+ */
+export function submitQuestionnaire(...args: Parameters<typeof storeChecklist>): Promise<SubmitResult> {
+  return withSpan('intake submit', { attributes: { 'signpost.intake.channel': args[3].via?.channel ?? 'api' } }, async (span) => {
+    const result = await storeChecklist(...args);
+    span.setAttributes({ 'signpost.submission.id': result.body.id, 'signpost.submission.referrals': result.body.referrals.length, 'signpost.intake.replayed': result.replayed });
+    return result;
+  });
+}
+
+async function storeChecklist(
   deps: ServiceDeps,
   principal: Principal,
   body: SubmissionBody,

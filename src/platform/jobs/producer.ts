@@ -9,6 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { JOBS, type JobName, type JobPayload, type QueueName } from './registry.js';
+import { currentTraceparent } from '../tracing.js';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
@@ -152,7 +153,9 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
 
   const enqueue: JobProducer['enqueue'] = (name, payload, opts = {}) => {
     const def = JOBS[name];
-    const payloads = Array.isArray(payload) ? payload : [payload];
+    // the enqueuing work's trace context travels in the data, so that the job's span continues it
+    const traceparent = currentTraceparent();
+    const payloads = (Array.isArray(payload) ? payload : [payload]).map((p) => (traceparent && !(p as { traceparent?: string }).traceparent ? { ...p, traceparent } : p));
     const merge = opts.delayMs ? undefined : mergeOf(name);
     let item: Omit<Pending, 'resolve' | 'reject'>;
     try {

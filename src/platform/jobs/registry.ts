@@ -8,6 +8,7 @@
  */
 import type { JobsOptions, RepeatOptions } from 'bullmq';
 import { z } from 'zod';
+import { TRACEPARENT } from '../tracing.js';
 
 /** Each queue, and how many of its jobs one worker process runs at once. */
 export const QUEUES = {
@@ -32,6 +33,12 @@ export function queueConcurrency(queue: QueueName, configured: number): number {
 }
 
 const requestId = z.string().max(200).optional();
+/**
+ * The W3C trace context of the work that enqueued the job (ids only: a trace id, a span id and
+ * flags), so that the job's span continues that trace (docs/ops/tracing.md). Set by the producer
+ * when a span is active; absent when traces are off.
+ */
+const traceparent = z.string().regex(TRACEPARENT, 'must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)').optional();
 
 /** The most referrals one 'forward-batch' job carries. */
 export const FORWARD_BATCH_MAX = 500;
@@ -51,7 +58,7 @@ const retention = {
 export const JOBS = {
   'forward-referral': {
     queue: 'forward',
-    payload: z.object({ referralId: z.uuid(), requestId }),
+    payload: z.object({ referralId: z.uuid(), requestId, traceparent }),
     jobId: (p: { referralId: string }) => `forward-${p.referralId}`,
     // Temporary SMTP failures back off 5 s, 10 s, 20 s ... for about 2.8 hours in all; the
     // reconciliation sweep re-enqueues a referral still pending after that, and T1 is watched.
@@ -65,22 +72,24 @@ export const JOBS = {
   // cannot be made (Redis gone); running it again is harmless, as every send is idempotent.
   'forward-batch': {
     queue: 'forward',
-    payload: z.object({ referralIds: z.array(z.uuid()).min(1).max(FORWARD_BATCH_MAX), requestId }),
+    payload: z.object({ referralIds: z.array(z.uuid()).min(1).max(FORWARD_BATCH_MAX), requestId, traceparent }),
     // the first referral's id: each referral is put in one batch, once, by the intake
     jobId: (p: { referralIds: string[] }) => `forward-batch-${p.referralIds[0]}`,
     // the producer merges the calls of one event-loop turn into as few jobs as this allows
-    merge: (payloads: { referralIds: string[]; requestId?: string | undefined }[]) => chunk(payloads.flatMap((p) => p.referralIds), FORWARD_BATCH_MAX).map((referralIds) => ({ referralIds, requestId: payloads[0]?.requestId })),
+    // (the request id and trace of the first: a batch's job continues one of its checklists' traces)
+    merge: (payloads: { referralIds: string[]; requestId?: string | undefined; traceparent?: string | undefined }[]) =>
+      chunk(payloads.flatMap((p) => p.referralIds), FORWARD_BATCH_MAX).map((referralIds) => ({ referralIds, requestId: payloads[0]?.requestId, traceparent: payloads[0]?.traceparent })),
     options: { attempts: 8, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
   },
   'follow-up-due': {
     queue: 'follow-up',
-    payload: z.object({ followUpId: z.uuid(), requestId }),
+    payload: z.object({ followUpId: z.uuid(), requestId, traceparent }),
     jobId: (p: { followUpId: string }) => `follow-up-${p.followUpId}`,
     options: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, ...retention },
   },
   'send-notification': {
     queue: 'notify',
-    payload: z.object({ notificationId: z.uuid(), requestId }),
+    payload: z.object({ notificationId: z.uuid(), requestId, traceparent }),
     jobId: (p: { notificationId: string }) => `notify-${p.notificationId}`,
     options: { attempts: 12, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
   },
@@ -90,28 +99,28 @@ export const JOBS = {
   // schedule has 11), and the reconciliation sweep re-enqueues a pending delivery Redis lost.
   'deliver-webhook': {
     queue: 'webhooks',
-    payload: z.object({ deliveryId: z.uuid(), requestId }),
+    payload: z.object({ deliveryId: z.uuid(), requestId, traceparent }),
     jobId: (p: { deliveryId: string }) => `webhook-${p.deliveryId}`,
     options: { attempts: 16, backoff: { type: 'webhook' }, ...retention, removeOnFail: { age: 7 * 24 * 3600, count: 50_000 } },
   },
   // scheduled (SCHEDULES below): one run at a time; the next tick is the retry
   'sla-sweep': {
     queue: 'sla-sweep',
-    payload: z.object({ requestId }),
+    payload: z.object({ requestId, traceparent }),
     jobId: () => undefined,
     options: { attempts: 1, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: retention.removeOnFail },
   },
   // scheduled: every agency's reminder mail for the day (idempotent by its dedupe key)
   'contact-reminders': {
     queue: 'reminders',
-    payload: z.object({ requestId }),
+    payload: z.object({ requestId, traceparent }),
     jobId: () => undefined,
     options: { attempts: 8, backoff: { type: 'exponential', delay: 30_000 }, ...retention },
   },
   // scheduled: new audit rows sealed into the hash chain (an advisory lock keeps it one sealer)
   'audit-seal': {
     queue: 'records',
-    payload: z.object({ requestId }),
+    payload: z.object({ requestId, traceparent }),
     jobId: () => undefined,
     options: { attempts: 1, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: retention.removeOnFail },
   },
@@ -119,14 +128,14 @@ export const JOBS = {
   // writes a second checkpoint of the same head, which is harmless)
   'audit-checkpoint': {
     queue: 'records',
-    payload: z.object({ requestId }),
+    payload: z.object({ requestId, traceparent }),
     jobId: () => undefined,
     options: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 }, ...retention },
   },
   // scheduled: personal data past retention erased (idempotent: an erased person is not claimed again)
   'retention-run': {
     queue: 'records',
-    payload: z.object({ requestId }),
+    payload: z.object({ requestId, traceparent }),
     jobId: () => undefined,
     options: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 }, ...retention },
   },

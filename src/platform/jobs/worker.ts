@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Mailer } from '../mail/transport.js';
 import type { ServiceDeps } from '../deps.js';
 import { queueConcurrency, WEBHOOK_BACKOFF, type QueueName } from './registry.js';
+import { contextFromTraceparent, SpanKind, withSpan } from '../tracing.js';
 
 export interface WorkerDeps extends ServiceDeps {
   mailer: Mailer;
@@ -24,7 +25,7 @@ export interface WorkerDeps extends ServiceDeps {
  * one would end the process).
  */
 export function createQueueWorker<R>(deps: WorkerDeps, queue: QueueName, processor: (job: Job) => Promise<R>): Worker {
-  const worker = new Worker(queue, processor, {
+  const worker = new Worker(queue, (job: Job) => traceJob(queue, job, () => processor(job)), {
     connection: deps.redis(),
     prefix: deps.env.QUEUE_PREFIX,
     concurrency: queueConcurrency(queue, deps.env.WORKER_CONCURRENCY),
@@ -34,6 +35,32 @@ export function createQueueWorker<R>(deps: WorkerDeps, queue: QueueName, process
   });
   worker.on('error', (err) => deps.logger.error({ queue, err: err.message }, 'worker error'));
   return worker;
+}
+
+/**
+ * Each run of a job is a span (docs/ops/tracing.md), continuing the trace of the work that
+ * enqueued it when its data carries a `traceparent` (a retry is another child of the same
+ * parent), or a trace of its own (a scheduled job). Ids only: the queue, the job's name and id
+ * (derived from a row id), the attempt.
+ */
+function traceJob<R>(queue: QueueName, job: Job, run: () => Promise<R>): Promise<R> {
+  const data = job.data as { traceparent?: unknown } | undefined;
+  return withSpan(
+    `${queue} process`,
+    {
+      kind: SpanKind.CONSUMER,
+      parent: contextFromTraceparent(data?.traceparent),
+      attributes: {
+        'messaging.system': 'bullmq',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': queue,
+        'messaging.message.id': job.id ?? '',
+        'signpost.job.name': job.name,
+        'signpost.job.attempt': job.attemptsMade + 1,
+      },
+    },
+    run,
+  );
 }
 
 /** The logger a job logs with: queue, job id, attempt and the request that caused it. */

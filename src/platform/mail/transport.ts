@@ -17,6 +17,7 @@ import nodemailer from 'nodemailer';
 import type { Env } from '../../../config/env.js';
 import { flattenToOneLine } from '../../kernel/one-line.js';
 import { redactAddresses } from '../../kernel/mail-redaction.js';
+import { SpanKind, withSpan } from '../tracing.js';
 
 /** A mail as a template renders it: its subject and plain text. */
 export interface RenderedMail {
@@ -125,25 +126,38 @@ export function createMailer(env: MailSettings, onError: (err: Error) => void = 
   // it would end the process (a send in progress fails through its own promise)
   transport.on('error', onError);
   return {
-    async send(mail) {
-      try {
-        const info = await transport.sendMail({
-          to: mail.to,
-          // a subject is one header line, whatever a template put in it (nodemailer would fold
-          // a line break, but a subject never needs one)
-          subject: flattenToOneLine(mail.subject),
-          text: mail.text,
-          ...(mail.html ? { html: mail.html } : {}),
-          messageId: mail.messageId,
-          headers: { ...AUTOMATIC_MAIL_HEADERS },
-        });
-        return { messageId: mail.messageId, response: String(info.response ?? '') };
-      } catch (err) {
-        throw classifyMailError(err, [mail.to]);
-      }
-    },
+    // one span per send (docs/ops/tracing.md): the Message-ID (an id) and the relay's reply
+    // code; never the recipient, the subject or the text
+    send: (mail) =>
+      withSpan(
+        'smtp send',
+        { kind: SpanKind.CLIENT, attributes: { 'signpost.mail.message_id': mail.messageId }, describeError: (err) => (err instanceof MailError ? `${err.permanent ? 'permanent' : 'temporary'} ${err.responseCode ?? 'connection'} failure` : 'error') },
+        async (span) => {
+          const sent = await sendOne(mail);
+          span.setAttribute('signpost.smtp.reply_code', Number(/^\d{3}/.exec(sent.response)?.[0] ?? 0));
+          return sent;
+        },
+      ),
     close() {
       transport.close();
     },
   };
+
+  async function sendOne(mail: OutgoingMail): Promise<{ messageId: string; response: string }> {
+    try {
+      const info = await transport.sendMail({
+        to: mail.to,
+        // a subject is one header line, whatever a template put in it (nodemailer would fold
+        // a line break, but a subject never needs one)
+        subject: flattenToOneLine(mail.subject),
+        text: mail.text,
+        ...(mail.html ? { html: mail.html } : {}),
+        messageId: mail.messageId,
+        headers: { ...AUTOMATIC_MAIL_HEADERS },
+      });
+      return { messageId: mail.messageId, response: String(info.response ?? '') };
+    } catch (err) {
+      throw classifyMailError(err, [mail.to]);
+    }
+  }
 }
