@@ -91,7 +91,8 @@ export async function expectAccessible(page: Page, name: string, { strict = fals
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS_DIR}${name}.png`, fullPage: true });
+  // a long page's full screenshot on a busy machine can take longer than a step's 10 s
+  await page.screenshot({ path: `${ARTIFACTS_DIR}${name}.png`, fullPage: true, timeout: 60_000 });
 }
 
 /** Checks a page for accessibility and saves its screenshot: what every main page gets. */

@@ -19,7 +19,7 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
 import { markForwarded, moveThrough } from '../helpers/referrals.js';
-import { PHONE, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
+import { ARTIFACTS_DIR, PHONE, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
 
 let ctx: TestContext;
 let browser: Browser;
@@ -107,6 +107,8 @@ describe('charts on a phone (point 8)', () => {
         const long = page.locator('.sp-chart__label', { hasText: LONG_AGENCY }).first();
         expect((await long.boundingBox())!.height, 'the long label wraps onto more than one line').toBeGreaterThan(30);
         await screenshot(page, `reports-ux-charts-${width}`);
+        // the first chart alone, to see without the rest of the long page
+        await page.locator('.sp-chart').first().screenshot({ path: `${ARTIFACTS_DIR}reports-ux-chart-${width}.png`, timeout: 60_000 });
       }
     });
   });
