@@ -19,7 +19,7 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
 import { markForwarded, moveThrough } from '../helpers/referrals.js';
-import { ARTIFACTS_DIR, PHONE, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
+import { ARTIFACTS_DIR, PHONE, launchBrowser, makeWebUser, newContext, screenshot, sidewaysOverflow, signIn, type WebUser } from '../helpers/browser.js';
 
 let ctx: TestContext;
 let browser: Browser;
@@ -200,6 +200,26 @@ describe('the quarterly return, the agency’s pages and the numbers to ring (po
       expect(text.match(/Last confirmed/g)?.length).toBe(1);
       expect(text).not.toContain('Never');
       await screenshot(page, 'reports-ux-capacity-stale');
+    });
+  });
+});
+
+describe("the page walk's 320 px check (sidewaysOverflow)", () => {
+  it('finds what reaches past the screen, but not inside a box that scrolls on purpose or text hidden for screen readers', async () => {
+    await as(null, PHONE, async (page) => {
+      const at320 = async (body: string) => {
+        await page.setViewportSize(PHONE);
+        await page.setContent(`<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>t</title></head><body>${body}</body></html>`);
+        await page.setViewportSize({ width: 320, height: PHONE.height });
+        return sidewaysOverflow(page, 320);
+      };
+      const long = 'x'.repeat(80);
+      expect(await at320(`<p>fits</p>`)).toEqual([]);
+      expect((await at320(`<table><tr><td>${long}</td></tr></table>`)).join(' | ')).toMatch(/^the document is \d+ px wide \| table reaches/);
+      // a box 360 px wide (from the body's 8 px margin) in a box that clips it: the page does not scroll, yet it is cut off, so found
+      expect((await at320(`<div style="overflow: hidden"><div style="width: 360px">${long}</div></div>`)).join(' | ')).toMatch(/div reaches 368 px/);
+      expect(await at320(`<div style="overflow-x: auto"><table><tr><td>${long}</td></tr></table></div>`)).toEqual([]);
+      expect(await at320(`<span style="position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0)">${long}</span>`)).toEqual([]);
     });
   });
 });
