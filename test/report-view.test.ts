@@ -64,7 +64,7 @@ describe('the report pages in words', () => {
 
   it('withholds the wellbeing scores of fewer people than the threshold, on the page and in the return alike', () => {
     const c = { current: fullQuarter(), previous: previous() };
-    const hidden = 'not shown: fewer than 5';
+    const hidden = 'fewer than 5';
     const withheld = ['Life satisfaction', '2', hidden, hidden, hidden, hidden, hidden, hidden];
     const page = summarySections(c, 5).flatMap((s) => s.figures).find((f) => f.id === 'wellbeing-change')!;
     const printed = returnFigures(c, 5).find((f) => f.id === 'wellbeing-change')!;
@@ -76,7 +76,7 @@ describe('the report pages in words', () => {
 
   it('holds back every small figure of the quarterly return, which leaves the hub, and none of the page', () => {
     const c = { current: fullQuarter(), previous: report({ period: { from: '2026-01-01', to: '2026-03-31', days: 90 }, checklists: 10, noNeeds: 3, people: 9, referrals: 20, needsMet: { yes: 6, partly: 0, no: 0, notYet: 0 } }) };
-    const hidden = 'not shown: fewer than 5';
+    const hidden = 'fewer than 5';
     const printed = Object.fromEntries(returnFigures(c, 5).map((f) => [f.id, f]));
     expect(printed['headline']!.rows).toEqual([
       ['Checklists received', '15', '10', '5 more (up 50%)'],
@@ -91,9 +91,10 @@ describe('the report pages in words', () => {
     ]);
     expect(printed['clocks-by-agency']!.rows).toEqual([
       // fire's contact clock: 5 due (the rate shows), 4 timed (the median does not)
-      ['County fire and rescue', '91.7%; median within 1 hour', `60%; median ${hidden}`, `${hidden}; median ${hidden}`],
-      ['Money advice team', '100%; median within 1 hour', '100%; median within 2 days', 'nothing due; median none yet'],
-      ['Every agency', '94.1%; median within 1 hour', '80%; median within 4 days', `${hidden}; median ${hidden}`],
+      // one plain thing a cell: the rate alone when the median rests on too few, "fewer than 5" once
+      ['County fire and rescue', '91.7%, median within 1 hour', '60%', hidden],
+      ['Money advice team', '100%, median within 1 hour', '100%, median within 2 days', 'nothing due'],
+      ['Every agency', '94.1%, median within 1 hour', '80%, median within 4 days', hidden],
     ]);
     expect(printed['outcomes-all']!.rows).toEqual([['Service provided', '871731000000106', '8']]);
     expect(printed['needs-met-all']!.rows).toEqual([
@@ -110,6 +111,21 @@ describe('the report pages in words', () => {
     expect(headlineFigure(c).rows[1]).toEqual(['Checklists with no needs identified', '2', '3', '1 fewer (down 33.3%)']);
   });
 
+  it('shows the SNOMED CT column only when an outcome of the period has a concept, on the page and the return', () => {
+    const withCode = fullQuarter();
+    const without = { ...withCode, outcomes: withCode.outcomes.map((o) => ({ ...o, snomedCode: null })) };
+    const mixed = { ...withCode, outcomes: [...withCode.outcomes, { code: 'declined', label: 'Declined the service', snomedCode: null, referrals: 6 }] };
+    const onPage = (r: typeof withCode) => summarySections({ current: r, previous: previous() }, 5).flatMap((s) => s.figures).find((f) => f.id === 'outcomes-all')!;
+    const onReturn = (r: typeof withCode) => returnFigures({ current: r, previous: previous() }, 5).find((f) => f.id === 'outcomes-all')!;
+    for (const figure of [onPage(without), onReturn(without)]) {
+      expect(figure.head.map((h) => h.text)).toEqual(['Outcome', 'Referrals']);
+      expect(figure.rows).toEqual([['Service provided', '8']]);
+    }
+    expect(onPage(mixed).head.map((h) => h.text)).toEqual(['Outcome', 'SNOMED CT', 'Referrals']);
+    expect(onPage(mixed).rows).toEqual([['Service provided', '871731000000106', '8'], ['Declined the service', 'No code', '6']]);
+    expect(onReturn(mixed).rows.flat().join(' ')).not.toMatch(/none/);
+  });
+
   it('renders the reports page, the return and an empty period as valid HTML', async () => {
     const views = createViews();
     const validator = new HtmlValidate({ extends: ['html-validate:standard'] });
@@ -124,11 +140,12 @@ describe('the report pages in words', () => {
       expect(result.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`))).toEqual([]);
     }
     expect(cells(full)).toContain('Borough council adult social care');
-    expect(full.match(/<svg class="sp-chart"/g)?.length).toBe(9);
+    expect(full.match(/<div class="sp-chart" role="img"/g)?.length).toBe(9);
     expect(none).toContain('No referrals in the period.');
-    expect(none).not.toContain('<svg class="sp-chart" viewBox="0 0 640 8"');
+    // no chart without a bar
+    expect(none).not.toMatch(/<div class="sp-chart"[^>]*>\s*<\/div>/);
     expect(ret).not.toContain('<svg');
-    expect(cells(ret)).toEqual(expect.arrayContaining(['County fire and rescue', '91.7%; median within 1 hour', 'Every agency', '94.1%; median within 1 hour']));
+    expect(cells(ret)).toEqual(expect.arrayContaining(['County fire and rescue', '91.7%, median within 1 hour', 'Every agency', '94.1%, median within 1 hour']));
   });
 });
 
@@ -148,13 +165,13 @@ describe("an agency's performance page", () => {
     );
     expect(f.headline.rows[0]).toEqual(['Referrals', '<5', '5']);
     const forward = Object.fromEntries(f.clocks[0]!.rows.map((r) => [r[0], r.slice(1)]));
-    expect(forward['On-time rate']).toEqual(['not shown: fewer than 5', '100%']);
-    expect(forward['Median time']).toEqual(['not shown: fewer than 5', 'within 1 hour']);
+    expect(forward['On-time rate']).toEqual(['fewer than 5', '100%']);
+    expect(forward['Median time']).toEqual(['fewer than 5', 'within 1 hour']);
     expect(forward['Done on time']).toEqual(['<5', '5']);
     const contact = Object.fromEntries(f.clocks[1]!.rows.map((r) => [r[0], r.slice(1)]));
     // five due (rate shown) but four timed in the hub's figures: its times are held back
     expect(contact['On-time rate']).toEqual(['80%', '80%']);
-    expect(contact['Median time']).toEqual(['within 2 days', 'not shown: fewer than 5']);
+    expect(contact['Median time']).toEqual(['within 2 days', 'fewer than 5']);
     expect(contact['Done late']).toEqual(['<5', '<5']);
     expect(contact['Overdue now']).toEqual(['0', '0']);
     expect(f.clocks[2]!.rows[0]).toEqual(['On-time rate', 'nothing due', 'nothing due']);

@@ -95,6 +95,7 @@ describe('the referrals CSV', () => {
     expect(byRef.get(a.referrals[0]!.reference)).toEqual({
       reference: a.referrals[0]!.reference,
       checklist_reference: a.reference,
+      channel: 'api',
       received_at: '2026-03-02 09:00',
       agency: `'${hostile[0]}`,
       organisation: '',
@@ -129,6 +130,12 @@ describe('the referrals CSV', () => {
     // audited before any row was read
     const audit = await ctx.db.selectFrom('auditLog').select(['action', 'entity', 'actorUserId']).where('action', '=', 'report.referrals_csv').execute();
     expect(audit).toEqual([{ action: 'report.referrals_csv', entity: 'report', actorUserId: coordinator.id }]);
+    // a self-referral counts as its own, not as a checklist with no organisation recorded (the
+    // channel set as the triage's release sets it: no referring organisation, channel self_referral)
+    await ctx.db.updateTable('submissions').set({ channel: 'self_referral' }).where('id', '=', b.id).execute();
+    const again = new Map(rowsOf((await download('2026-03-01', '2026-03-31')).text).map((r) => [r.reference, r]));
+    expect(again.get(falls.reference)).toMatchObject({ channel: 'self_referral', organisation: 'Self-referral', organisation_type: 'self_referral' });
+    expect(again.get(a.referrals[0]!.reference)).toMatchObject({ channel: 'api', organisation: '', organisation_type: '' });
   });
 
   it('streams a period of thousands of referrals in batches, the same rows as counted, each once', async () => {

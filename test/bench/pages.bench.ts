@@ -134,6 +134,8 @@ async function main() {
       ['coordinator', '/hub/referrals'],
       ['coordinator', `/hub/referrals/${data.open.referrals[0]!.id}`],
       ['coordinator', '/hub/agencies'],
+      ['coordinator', '/hub/agencies?capacity=unconfirmed'],
+      ['coordinator', `/hub/agencies/${data.agencyId}`],
       ['coordinator', '/hub/questionnaires'],
       ['coordinator', `/hub/questionnaires/${data.questionnaireId}`],
       ['coordinator', '/hub/mail'],

@@ -91,11 +91,55 @@ export async function expectAccessible(page: Page, name: string, { strict = fals
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS_DIR}${name}.png`, fullPage: true });
+  // a long page's full screenshot on a busy machine can take longer than a step's 10 s
+  await page.screenshot({ path: `${ARTIFACTS_DIR}${name}.png`, fullPage: true, timeout: 60_000 });
 }
 
 /** Checks a page for accessibility and saves its screenshot: what every main page gets. */
 export async function checkPage(page: Page, name: string): Promise<void> {
   await expectAccessible(page, name);
   await screenshot(page, name);
+}
+
+/**
+ * What sticks out past `width` on the page as it is now: the document's own scroll width, and
+ * every element whose right edge passes it (a mobile viewport widens itself to its content, so
+ * `innerWidth` cannot be trusted to say). Elements inside a box that scrolls sideways on purpose
+ * (`overflow-x: auto | scroll`) are left out, and so are those clipped to nothing (visually hidden
+ * text for screen readers). Each finding names the element and how far it reaches.
+ */
+export async function sidewaysOverflow(page: Page, width: number): Promise<string[]> {
+  // evaluated in the page, whose globals Node's types do not know
+  return (await page.evaluate(`(() => {
+    const width = ${width};
+    const found = [];
+    const docWidth = document.documentElement.scrollWidth;
+    if (docWidth > width) found.push('the document is ' + docWidth + ' px wide');
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    const scrollsOnPurpose = (el) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX;
+        if (o === 'auto' || o === 'scroll') return true;
+      }
+      return false;
+    };
+    const clippedAway = (el) => {
+      for (let p = el; p && p !== document.body; p = p.parentElement) {
+        const s = getComputedStyle(p);
+        const r = p.getBoundingClientRect();
+        if ((s.overflow === 'hidden' || s.overflowX === 'hidden' || s.overflowX === 'clip') && r.width <= 1) return true;
+        if (s.position === 'absolute' && r.right <= 0) return true;
+      }
+      return false;
+    };
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.right <= width + 0.5) continue;
+      if (scrollsOnPurpose(el) || clippedAway(el)) continue;
+      found.push(name(el) + ' reaches ' + Math.round(r.right) + ' px' + (el.textContent ? ' ("' + el.textContent.trim().replace(/\\s+/g, ' ').slice(0, 40) + '")' : ''));
+      if (found.length > 8) break;
+    }
+    return found;
+  })()`)) as string[];
 }

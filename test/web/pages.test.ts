@@ -1,7 +1,8 @@
 /**
  * Every page of every role, and every distinct state of a page (an error summary, an empty list,
  * a confirmation), checked once each in a real browser:
- *   - at 320 px and 390 px wide: no sideways scroll (scrollWidth <= innerWidth);
+ *   - at 320 px and 390 px wide: nothing past the screen's edge (the document's scroll width and
+ *     every element's right edge within the width set, but inside a box that scrolls on purpose);
  *   - no request to another origin, no console error, no page error;
  *   - axe-core: no finding of any impact, its best practices included;
  *   - the HTML the server sent for that very page (its address, response and heading) passes
@@ -31,7 +32,7 @@ import { markForwarded, moveThrough } from '../helpers/referrals.js';
 import { londonDay } from '../../src/kernel/uk-dates.js';
 import { presetPeriods } from '../../src/modules/reports/pages/report-period.js';
 import { freePort } from '../helpers/free-port.js';
-import { expectAccessible, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
+import { expectAccessible, launchBrowser, makeWebUser, newContext, screenshot, sidewaysOverflow, signIn, type WebUser } from '../helpers/browser.js';
 import { totpCode } from '../../src/modules/accounts/totp.js';
 
 const WIDTHS = [320, 390];
@@ -208,9 +209,8 @@ async function audit(page: Page, watch: Watch, name: string): Promise<void> {
   await page.waitForLoadState('load');
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 844 });
-    // evaluated in the page, whose globals Node's types do not know
-    const { scroll, inner } = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })')) as { scroll: number; inner: number };
-    expect(scroll, `${name} at ${width} px scrolls sideways (${scroll} > ${inner})`).toBeLessThanOrEqual(inner);
+    // against the width set, not innerWidth (a mobile viewport widens itself to its content)
+    expect(await sidewaysOverflow(page, width), `${name} at ${width} px: nothing past the screen's edge`).toEqual([]);
   }
   await expectAccessible(page, name, { strict: true });
   // the HTML to validate is the page's own: its address, the CSP nonce its response was sent with
@@ -343,7 +343,8 @@ describe('every page of every role, at 320 and 390 px', () => {
 
   // the most pages of any role (about 45, each audited at two widths): 178 s on the shared
   // two-core machine under a load of 16, so its safety net is set above the project's 180 s
-  it("a coordinator's pages", { timeout: 360_000 }, async () => {
+  // and 9 minutes under a load of 20 (every page's audit passed; the 360 s net did not hold)
+  it("a coordinator's pages", { timeout: 720_000 }, async () => {
     ctx.clock.advance(14 * DAY + HOUR);
     await as(users.coordinator, async (page, w) => {
       for (const [path, name] of [
@@ -469,10 +470,14 @@ describe('every page of every role, at 320 and 390 px', () => {
     await as(users.coordinator, async (page, w) => {
       await open(page, `/hub/agencies/${q.questions[0]!.agencyId}/capacity`);
       await audit(page, w, 'hub-agency-capacity');
+      // the dashboard's link: the agencies whose capacity is unconfirmed
+      await open(page, '/hub/agencies?capacity=unconfirmed');
+      await audit(page, w, 'hub-agencies-unconfirmed');
     });
   });
 
-  it("an admin's pages", async () => {
+  // about 30 pages: past the project's 180 s on the shared machine under a load of 18
+  it("an admin's pages", { timeout: 360_000 }, async () => {
     await as(users.admin, async (page, w) => {
       await open(page, '/hub/users');
       await audit(page, w, 'hub-users');
@@ -595,7 +600,7 @@ describe('every page of every role, at 320 and 390 px', () => {
 
   it('checked each page once', () => {
     expect(new Set(checked).size).toBe(checked.length);
-    expect(checked.length).toBeGreaterThanOrEqual(83);
+    expect(checked.length).toBeGreaterThanOrEqual(84);
   });
 
   // one JVM for every page: it takes seconds to start

@@ -16,7 +16,7 @@ import { REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-st
 import { isHub, type Principal } from '../../kernel/principal.js';
 import { findReferralRoutings } from '../intake/index.js';
 import type { ServiceDeps } from '../../platform/deps.js';
-import { accessTo, agencyListShowsPerson, allowedFor, type Channel } from './referral-access.js';
+import { accessTo, agencySeesPerson, allowedFor, type Channel } from './referral-access.js';
 import { recordAudit, recordAudits } from '../audit/index.js';
 
 export { transitionReferral, transitionSchema, type TransitionInput, type TransitionResult } from './referral-transition.service.js';
@@ -89,6 +89,7 @@ export async function listReferrals(
   principal: Principal,
   query: ReferralListQuery,
   requestId?: string,
+  channel: Channel = 'account',
 ): Promise<{ items: ReferralListItem[]; nextCursor: string | null }> {
   if (!isHub(principal) && principal.role !== 'agency') throw forbidden('only agencies and the hub see referrals');
   const f = { ...query, limit: Math.min(Math.max(1, Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE) };
@@ -110,7 +111,7 @@ export async function listReferrals(
   const items: ReferralListItem[] = page.map(({ givenName, familyName, status, personId: _p, consentWithdrawn, cursorAt: _c, ...r }) => ({
     ...r,
     status: status as ReferralStatus,
-    person: !isAgency || agencyListShowsPerson(status, consentWithdrawn) ? { givenName, familyName } : null,
+    person: !isAgency || agencySeesPerson(status, consentWithdrawn, channel) ? { givenName, familyName } : null,
   }));
   const shown = page.filter((x, i) => items[i]!.person !== null);
   if (shown.length) {

@@ -1,7 +1,8 @@
 /**
  * The referrals of a period as CSV, for the hub's own analysis and its funders' returns: one
- * row per referral, no names or contact details (reference, dates, agency, status, coded
- * outcome, the referrer's organisation and its type, each clock on time or late and by how many hours, needs met, age band and postcode
+ * row per referral, no names or contact details (reference, the channel it came by (web, api,
+ * paper, phone, self_referral), dates, agency, status, coded outcome, the referrer's organisation
+ * and its type (a self-referral's: "Self-referral", self_referral), each clock on time or late and by how many hours, needs met, age band and postcode
  * district at referral). Streamed a batch at a time, so a year's export holds one batch in
  * memory; the cells are made safe to open in a spreadsheet by the CSV writer
  * (src/platform/http/csv-response.ts).
@@ -32,6 +33,7 @@ export type ReferralExportQuery = z.infer<typeof referralExportSchema>;
 export const EXPORT_COLUMNS = [
   'reference',
   'checklist_reference',
+  'channel',
   'received_at',
   'agency',
   'organisation',
@@ -85,10 +87,12 @@ export function exportRecord(r: ExportRow, now: Date): (string | number)[] {
   return [
     r.reference,
     r.checklistReference,
+    r.channel,
     at(r.receivedAt),
     r.agency,
-    r.organisation ?? '',
-    r.organisationType ?? '',
+    // a self-referral has no referring organisation: it is counted as its own, not as one not recorded
+    r.organisation ?? (r.channel === 'self_referral' ? 'Self-referral' : ''),
+    r.organisationType ?? (r.channel === 'self_referral' ? 'self_referral' : ''),
     r.status,
     r.outcome ?? '',
     r.reroutedTo ?? '',

@@ -17,6 +17,8 @@ export interface ExportRow {
   cursorAt: string;
   reference: string;
   checklistReference: string;
+  /** the way in: web, api, paper, phone or self_referral */
+  channel: string;
   agency: string;
   organisation: string | null;
   organisationType: string | null;
@@ -44,7 +46,7 @@ export async function exportRowsAfter(db: Executor, from: Date, to: Date, after:
   const { rows } = await sql<ExportRow>`
     SELECT r.id, r.received_at AS "receivedAt",
            ${exactMoment('r.received_at')} AS "cursorAt",
-           r.reference, s.reference AS "checklistReference", a.name AS agency,
+           r.reference, s.reference AS "checklistReference", s.channel, a.name AS agency,
            org.name AS organisation, org.type AS "organisationType",
            r.status, r.outcome, rr.reference AS "reroutedTo",
            r.forward_due_at AS "forwardDueAt", r.forwarded_at AS "forwardedAt",

@@ -50,8 +50,9 @@ export function directoryRouter(deps: ServiceDeps): Router {
     return (id: string) => effectiveCapacity(records.get(id), now, deps.env.CAPACITY_UNCONFIRMED_AFTER_DAYS);
   };
   const showAgencies = async (res: Response, extra: Record<string, unknown> = {}, status = 200) => {
-    const [agencies, capacityFor] = await Promise.all([listAgencies(deps), capacityOf()]);
-    const capacity = Object.fromEntries(agencies.map((a) => [a.id, capacityFor(a.id)]));
+    const [all, capacityFor] = await Promise.all([listAgencies(deps), capacityOf()]);
+    const capacity = Object.fromEntries(all.map((a) => [a.id, capacityFor(a.id)]));
+    const agencies = extra.onlyUnconfirmed ? all.filter((a) => capacity[a.id]!.unconfirmed) : all;
     page(res, 'hub-agencies.njk', { title: 'Agencies', section: 'agencies', agencies, capacity, values: {}, fieldErrors: {}, defaultContactDays: deps.env.CONTACT_WITHIN_DAYS, defaultContactClock: deps.env.CONTACT_CLOCK, personFields: PERSON_FIELD_ITEMS, inboxNotSet: INBOX_NOT_SET, ...extra }, status);
   };
   const showAgency = async (res: Response, id: string, extra: Record<string, unknown> = {}, status = 200) => {
@@ -64,7 +65,8 @@ export function directoryRouter(deps: ServiceDeps): Router {
     // ?saved=<agency id>: the flash names the agency just saved (its name read here, not taken from the address)
     const saved = uuid.safeParse(req.query.saved);
     const agency = saved.success ? await getAgency(deps, saved.data) : undefined;
-    await showAgencies(res, { flash: agency ? `${agency.name} saved.` : undefined, savedId: agency?.id });
+    // ?capacity=unconfirmed: only the agencies whose capacity is unconfirmed (the dashboard's link)
+    await showAgencies(res, { flash: agency ? `${agency.name} saved.` : undefined, savedId: agency?.id, onlyUnconfirmed: req.query.capacity === 'unconfirmed' });
   });
 
   r.post('/hub/agencies', async (req, res) => {

@@ -18,8 +18,9 @@ export function agencyLinkRouter(deps: ServiceDeps): Router {
   // case-sensitive: /A/<token> is not a link (and would otherwise be routed here)
   const r = Router({ caseSensitive: true });
 
+  const callHub = { HUB_NAME: deps.env.HUB_NAME, HUB_PHONE: deps.env.HUB_PHONE, HUB_HOURS: deps.env.HUB_HOURS };
   const expired = (res: Parameters<typeof page>[0]) =>
-    page(res, 'error.njk', { title: 'This link has expired or been withdrawn', message: 'Contact the hub and they will send you a new link, or make the change for you.' }, 404);
+    page(res, 'error.njk', { title: 'This link has expired or been withdrawn', message: 'They will send you a new link, or make the change for you.', callHub }, 404);
 
   r.get('/a/:token', async (req, res) => {
     const scope = await useAgencyLink(deps, req.params.token, 'agency_link.view', rid(req));

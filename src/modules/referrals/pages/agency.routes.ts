@@ -32,9 +32,10 @@ export function agencyRouter(deps: ServiceDeps): Router {
     const principal = principalFromSession(res);
     const [open, closed] = await Promise.all([
       listReferrals(deps, principal, { status: OPEN, limit: 200 }, rid(req)),
-      listReferrals(deps, principal, { status: CLOSED, limit: 50 }, rid(req)),
+      // the inbox, like the emailed link, no longer names the person once the referral is finished
+      listReferrals(deps, principal, { status: CLOSED, limit: 50 }, rid(req), 'inbox'),
     ]);
-    page(res, 'inbox.njk', { title: 'Referrals', section: 'agency', groups: groupInbox(open.items, closed.items, deps.clock.now()), linkBase: '/agency/referrals/' });
+    page(res, 'inbox.njk', { title: 'Referrals', section: 'agency', groups: groupInbox(open.items, closed.items, deps.clock.now()), linkBase: '/agency/referrals/', closedHidesPerson: true });
   });
 
   const id = z.uuid();

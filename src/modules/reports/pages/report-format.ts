@@ -95,7 +95,8 @@ export class Suppressor implements Numbers {
   }
 
   get notShown(): string {
-    return `not shown: fewer than ${this.threshold}`;
+    // one plain thing in a cell; the page's words say what is held back and why
+    return `fewer than ${this.threshold}`;
   }
 
   count(x: number): string {

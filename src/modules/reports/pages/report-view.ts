@@ -172,8 +172,10 @@ export function summarySections(c: SummaryComparison, threshold: number, f: Numb
           caption: 'Outcomes, every agency together',
           chartTitle: 'Referrals by outcome',
           chart: r.outcomes.length ? barChart(r.outcomes.map((o) => ({ label: o.label, value: o.referrals }))) : undefined,
-          head: [col('Outcome'), col('SNOMED CT'), num('Referrals')],
-          rows: r.outcomes.map((o) => [o.label, o.snomedCode ?? 'none', f.count(o.referrals)]),
+          // the SNOMED CT column only when an outcome of the period has a concept
+          ...(r.outcomes.some((o) => o.snomedCode)
+            ? { head: [col('Outcome'), col('SNOMED CT'), num('Referrals')], rows: r.outcomes.map((o) => [o.label, o.snomedCode ?? 'No code', f.count(o.referrals)]) }
+            : { head: [col('Outcome'), num('Referrals')], rows: r.outcomes.map((o) => [o.label, f.count(o.referrals)]) }),
           empty: 'No referral of the period has an outcome yet.',
         },
         {
@@ -266,7 +268,14 @@ export function returnFigures(c: SummaryComparison, threshold: number): Figure[]
   const s = new Suppressor(threshold);
   const all = summarySections(c, threshold, s).flatMap((x) => x.figures);
   const pick = (id: string): Figure => ({ ...all.find((f) => f.id === id)!, chart: undefined, note: undefined });
-  const cell = (k: ClockFigures | undefined) => (k ? `${rateOf(s, k.onTimeRate, clockDue(k))}; median ${s.resting(hoursText(k.medianHours), clockTimed(k))}` : rateOf(s, null, 0));
+  // one plain thing: the rate and the median; the rate alone when the median rests on too few;
+  // "fewer than 5" once when the rate does (the median rests on no more)
+  const cell = (k: ClockFigures | undefined) => {
+    if (!k || clockDue(k) === 0) return rateOf(s, null, 0);
+    if (s.withheld(clockDue(k))) return s.notShown;
+    const rate = rateOf(s, k.onTimeRate, clockDue(k));
+    return s.withheld(clockTimed(k)) || k.medianHours === null ? rate : `${rate}, median ${hoursText(k.medianHours)}`;
+  };
   const clocks: Figure = {
     id: 'clocks-by-agency',
     caption: 'On-time rate and median time of each clock, by agency',

@@ -33,7 +33,7 @@ export function selfReferralRouter(deps: ServiceDeps): Router {
   const rid = (req: { id?: unknown }) => (req.id === undefined ? undefined : String(req.id));
 
   const noChecklist = (res: Response) =>
-    page(res, 'error.njk', { title: 'Sorry, this form is not available', message: `Call ${deps.env.HUB_NAME} on ${deps.env.HUB_PHONE} (${deps.env.HUB_HOURS}) and we will take the details over the phone.` }, 503);
+    page(res, 'error.njk', { title: 'Sorry, this form is not available', message: 'We will take the details over the phone.', callHub: hub }, 503);
 
   const showForm = async (res: Response, values: FormValues, extra: Record<string, unknown> = {}, status = 200) => {
     const questionnaire = await currentQuestionnaire(deps);

@@ -21,8 +21,10 @@ export function dashboardRouter(deps: ServiceDeps): Router {
       title: 'Hub dashboard',
       section: 'hub',
       d,
-      // agencies closed now, or whose capacity is unconfirmed (not said for 30 days, or reopened by date)
-      capacityWatch: capacity.filter((c) => c.unconfirmed || c.status === 'closed'),
+      // agencies closed now, by name; those whose capacity is unconfirmed (not said for 30 days,
+      // or reopened by date) only counted, with a link to the list of them
+      capacityClosed: capacity.filter((c) => c.status === 'closed'),
+      capacityUnconfirmed: capacity.filter((c) => c.unconfirmed).length,
       volumeChart: barChart(d.weekly.map((w) => ({ label: `w/b ${ukDayMonth(w.weekStart)}`, value: w.count }))),
       complianceChart: barChart(d.compliance.map((c) => ({ label: c.agencyName, value: c.percent, ok: c.percent >= 90 })), { max: 100, unit: '%' }),
     });
