@@ -9,6 +9,6 @@ export { agencyRouter } from './pages/agency.routes.js';
 export { hubReferralsRouter } from './pages/hub.routes.js';
 export { renderConsentWithdrawnMail, renderEndedWhileSendingMail } from './referral-ended-mail.js';
 export { appendReferralEvent, countHeldReferrals, eraseEventText, eraseForwardErrors, findReferralStatus, listEventsOfReferrals, listReferralsAwaitingContactDueBy, lockForRecordingForward, lockLiveReferralsOfPerson, markFollowedUp, markSentAfterEnding, recordForwardAttempt, referralsWithParties, setFollowUpDueOnForwardedReferrals, updateReferralIfStatus } from './referral.repository.js';
-export { getReferralWithPersonId, listReferrals, transitionReferral, transitionSchema, type ReferralDetailWithPerson, type ReferralListItem, type TransitionInput } from './referral.service.js';
+export { getReferralWithPersonId, getReferralsWithPersonId, listReferrals, transitionReferral, transitionSchema, type ReferralDetailWithPerson, type ReferralListItem, type TransitionInput } from './referral.service.js';
 export { getPersonForActor } from './referral-person.service.js';
 export { applyReferralStep, type ReferralStep, type StepOutcome } from './referral-step.js';

@@ -83,7 +83,8 @@ export async function findReferral(db: Executor, id: string) {
 }
 
 /** Everything the detail view shows, in one round trip (the events and questions are two more). */
-export async function findReferralDetail(db: Executor, id: string) {
+export async function findReferralDetails(db: Executor, ids: string[]) {
+  if (ids.length === 0) return [];
   return referralsWithParties(db)
     .selectAll('r')
     .select([
@@ -106,8 +107,8 @@ export async function findReferralDetail(db: Executor, id: string) {
       'p.erasedAt as personErasedAt',
       consentWithdrawn,
     ])
-    .where('r.id', '=', id)
-    .executeTakeFirst();
+    .where('r.id', 'in', ids)
+    .execute();
 }
 
 /** The text of these questions (the ones that flagged a referral), in questionnaire order. */
@@ -133,21 +134,12 @@ export async function findQuestionTexts(db: Executor, ids: string[]) {
     .execute();
 }
 
-export async function listReferralEvents(db: Executor, referralId: string) {
-  return db
-    .selectFrom('referralEvents')
-    .select(['id', 'at', 'actorUserId', 'actorLabel', 'fromStatus', 'toStatus', 'reason', 'outcome', 'note'])
-    .where('referralId', '=', referralId)
-    .orderBy('id')
-    .execute();
-}
-
 /** The events of several referrals, in order (the call script shows what each agency recorded). */
 export async function listEventsOfReferrals(db: Executor, referralIds: string[]) {
   if (referralIds.length === 0) return [];
   return db
     .selectFrom('referralEvents')
-    .select(['referralId', 'at', 'actorUserId', 'actorLabel', 'toStatus', 'reason', 'outcome', 'note'])
+    .select(['referralId', 'at', 'actorUserId', 'actorLabel', 'fromStatus', 'toStatus', 'reason', 'outcome', 'note'])
     .where('referralId', 'in', referralIds)
     .orderBy('id')
     .execute();

@@ -11,13 +11,13 @@ import { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../../kernel/errors.js';
 import type { Consent } from '../../platform/db/database.js';
 import { EXACT_MOMENT, type KeysetPlace } from '../../platform/db/keyset.js';
-import { findQuestionTexts, findReferralDetail, listReferralEvents, listReferralRows } from './referral.repository.js';
+import { findQuestionTexts, findReferralDetails, listEventsOfReferrals, listReferralRows } from './referral.repository.js';
 import { REFERRAL_STATUSES, type ReferralStatus } from '../../kernel/referral-state.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import { findReferralRoutings } from '../intake/index.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { accessTo, agencySeesPerson, allowedFor, type Channel } from './referral-access.js';
-import { recordAudit, recordAudits } from '../audit/index.js';
+import { recordAudits } from '../audit/index.js';
 
 export { transitionReferral, transitionSchema, type TransitionInput, type TransitionResult } from './referral-transition.service.js';
 
@@ -154,14 +154,43 @@ export async function getReferralWithPersonId(deps: Pick<ServiceDeps, 'db' | 'cl
   return readReferral(deps, principal, id, requestId, 'account');
 }
 
+/**
+ * getReferralWithPersonId for a page of referrals (the FHIR API's Task search), in the order of
+ * `ids`, in four statements whatever the page's size; one the caller may not read is left out.
+ */
+export async function getReferralsWithPersonId(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal, ids: string[], requestId?: string) {
+  return readReferrals(deps, principal, ids, requestId, 'account');
+}
+
 async function readReferral(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal, id: string, requestId: string | undefined, channel: Channel) {
-  const r = await findReferralDetail(deps.db, id);
-  const access = r ? accessTo(principal, r, channel) : null;
-  if (!r || !access) throw notFound('referral');
-  const full = access.view === 'full';
-  const [questions, events] = await Promise.all([full ? findQuestionTexts(deps.db, r.questionIds) : null, listReferralEvents(deps.db, id)]);
+  const [one] = await readReferrals(deps, principal, [id], requestId, channel);
+  if (!one) throw notFound('referral');
+  return one;
+}
+
+async function readReferrals(deps: Pick<ServiceDeps, 'db' | 'clock'>, principal: Principal, ids: string[], requestId: string | undefined, channel: Channel) {
+  const byId = new Map((await findReferralDetails(deps.db, ids)).map((r) => [r.id, r]));
+  const readable = ids.flatMap((id) => {
+    const r = byId.get(id);
+    const access = r ? accessTo(principal, r, channel) : null;
+    return r && access ? [{ r, access, full: access.view === 'full' }] : [];
+  });
+  const full = readable.filter((x) => x.full);
+  const [texts, events] = await Promise.all([
+    findQuestionTexts(deps.db, [...new Set(full.flatMap((x) => x.r.questionIds))]),
+    listEventsOfReferrals(deps.db, readable.map((x) => x.r.id)),
+  ]);
   // written before the data is returned: no read of personal data goes unaudited
-  if (full) await recordAudit(deps.db, { principal, action: 'read', entity: 'referral', entityId: id, personId: r.personId, requestId, at: deps.clock.now() });
+  const at = deps.clock.now();
+  await recordAudits(deps.db, full.map(({ r }) => ({ principal, action: 'read' as const, entity: 'referral' as const, entityId: r.id, personId: r.personId, requestId, at })));
+  return readable.map(({ r, access, full }) => referralDetail(r, access, full ? texts.filter((q) => r.questionIds.includes(q.id)) : null, events.filter((e) => e.referralId === r.id)));
+}
+
+type DetailRow = Awaited<ReturnType<typeof findReferralDetails>>[number];
+type EventRow = Awaited<ReturnType<typeof listEventsOfReferrals>>[number];
+
+function referralDetail(r: DetailRow, access: NonNullable<ReturnType<typeof accessTo>>, questions: { id: string; text: string }[] | null, events: EventRow[]) {
+  const full = access.view === 'full';
   const consent = r.consent as Consent;
   const actor = access.actor;
   return {
