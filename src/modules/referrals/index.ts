@@ -11,3 +11,4 @@ export { renderConsentWithdrawnMail, renderEndedWhileSendingMail } from './refer
 export { appendReferralEvent, countHeldReferrals, eraseEventText, eraseForwardErrors, findReferralStatus, listEventsOfReferrals, listReferralsAwaitingContactDueBy, lockForRecordingForward, lockLiveReferralsOfPerson, markFollowedUp, markSentAfterEnding, recordForwardAttempt, referralsWithParties, setFollowUpDueOnForwardedReferrals, updateReferralIfStatus } from './referral.repository.js';
 export { listReferrals } from './referral.service.js';
 export { applyReferralStep, type ReferralStep, type StepOutcome } from './referral-step.js';
+export { registerReferralMetrics } from './referral.metrics.js';
