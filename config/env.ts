@@ -134,7 +134,7 @@ export const envSchema = z.object({
   // a worker process's /healthz and /readyz (0: off)
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
-  // Metrics (docs/ops/README.md): GET /metrics on the API and each worker's health port answers
+  // Metrics (docs/ops/metrics.md): GET /metrics on the API and each worker's health port answers
   // only with `Authorization: Bearer <METRICS_TOKEN>`; unset, there is no /metrics (404)
   METRICS_TOKEN: unsetIfEmpty(z.string().min(24, 'must be at least 24 characters (a random token)').max(500).regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces').optional()),
   // the hub admin's queue view (/hub/queues): read-only unless this allows retrying failed jobs

@@ -27,6 +27,8 @@ export interface Metrics {
   readonly jobDuration: Histogram<'queue' | 'job' | 'outcome'>;
   /** whether the last reading from each source (postgres, redis) succeeded */
   readonly sourceUp: Gauge<'source'>;
+  /** every scrape-time reading (cachedReading adds itself), taken before sourceUp is reported */
+  readonly readings: Array<() => Promise<unknown>>;
 }
 
 export interface MetricsOptions {
@@ -42,7 +44,9 @@ export function createMetrics({ role, logger, cacheMs = 5_000, monotonicMs = () 
   registry.setDefaultLabels({ role });
   // process CPU, memory, handles, GC and the event loop's lag (nodejs_eventloop_lag_*)
   collectDefaultMetrics({ register: registry });
+  const readings: Array<() => Promise<unknown>> = [];
   return {
+    readings,
     registry,
     role,
     logger,
@@ -67,6 +71,10 @@ export function createMetrics({ role, logger, cacheMs = 5_000, monotonicMs = () 
       help: 'Whether the last scrape-time reading from this source (postgres, redis) succeeded (1) or failed (0)',
       labelNames: ['source'],
       registers: [registry],
+      // registered first, so reported first: the readings (shared, cached) are taken before it says how they went
+      async collect() {
+        await Promise.all(readings.map((r) => r()));
+      },
     }),
   };
 }
@@ -110,7 +118,7 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export function cachedReading<T>(metrics: Metrics, source: 'postgres' | 'redis', name: string, read: () => Promise<T>, timeoutMs = 2_000): () => Promise<T | undefined> {
   let at = -Infinity;
   let last: Promise<T | undefined> | undefined;
-  return () => {
+  const reading = () => {
     const now = metrics.monotonicMs();
     if (last && now - at < metrics.cacheMs) return last;
     at = now;
@@ -130,6 +138,8 @@ export function cachedReading<T>(metrics: Metrics, source: 'postgres' | 'redis',
     );
     return last;
   };
+  metrics.readings.push(reading);
+  return reading;
 }
 
 /**
