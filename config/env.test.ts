@@ -54,6 +54,16 @@ describe('configuration', () => {
     expect(() => loadEnv({ SESSION_IDLE_HOURS: '24' })).toThrow(/SESSION_ABSOLUTE_HOURS: must be at least SESSION_IDLE_HOURS \(24\)/);
     expect(() => loadEnv({ SESSION_ABSOLUTE_HOURS: '4' })).toThrow(/SESSION_ABSOLUTE_HOURS/);
   });
+  it('reads METRICS_TOKEN (unset by default, empty as unset, refused when short or with spaces) and the queue view\'s retries switch', () => {
+    expect(loadEnv({}).METRICS_TOKEN).toBeUndefined();
+    expect(loadEnv({ METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+    expect(loadEnv({ METRICS_TOKEN: 'm'.repeat(32) }).METRICS_TOKEN).toBe('m'.repeat(32));
+    expect(() => loadEnv({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 24/);
+    expect(() => loadEnv({ METRICS_TOKEN: `${'m'.repeat(24)} x` })).toThrow(/METRICS_TOKEN: must be printable/);
+    expect(loadEnv({}).QUEUE_VIEW_ALLOW_RETRIES).toBe(false);
+    expect(loadEnv({ QUEUE_VIEW_ALLOW_RETRIES: 'true' }).QUEUE_VIEW_ALLOW_RETRIES).toBe(true);
+    expect(() => loadEnv({ QUEUE_VIEW_ALLOW_RETRIES: 'maybe' })).toThrow(/QUEUE_VIEW_ALLOW_RETRIES/);
+  });
   it('reads TRUST_PROXY as Express takes it, off by default, naming the key when it is bad', () => {
     expect(loadEnv({}).TRUST_PROXY).toBe(false);
     expect(loadEnv({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);

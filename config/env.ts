@@ -148,6 +148,11 @@ export const envSchema = z.object({
   // a worker process's /healthz and /readyz (0: off)
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
+  // Metrics (docs/ops/metrics.md): GET /metrics on the API and each worker's health port answers
+  // only with `Authorization: Bearer <METRICS_TOKEN>`; unset, there is no /metrics (404)
+  METRICS_TOKEN: unsetIfEmpty(z.string().min(24, 'must be at least 24 characters (a random token)').max(500).regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces').optional()),
+  // the hub admin's queue view (/hub/queues): read-only unless this allows retrying failed jobs
+  QUEUE_VIEW_ALLOW_RETRIES: bool.default(false),
   // `npm run demo`: the page listing the mail its embedded SMTP sink received
   DEMO_MAIL_PORT: z.coerce.number().int().min(0).max(65535).default(8025),
   // `npm run demo`: every demo user's web password

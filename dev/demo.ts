@@ -3,9 +3,12 @@
  * database, loads the demo checklist, makes one demo user per role (once; a second run reuses
  * them and prints fresh tokens), starts an embedded SMTP sink on SMTP_URL's port (2525 by
  * default; each message also saved under .demo/mail/), a page listing the mail it received
- * (DEMO_MAIL_PORT, 8025 by default), the API and the workers. Ctrl-C stops everything in the
+ * (DEMO_MAIL_PORT, 8025 by default), the API and the workers (with the workers' health port), and
+ * prints where the queue view and the metrics are (with a METRICS_TOKEN made for the run unless one
+ * is set). Ctrl-C stops everything in the
  * order reliability rule 9 gives (docs/failure.md).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Env } from '../config/env.js';
@@ -23,6 +26,7 @@ import { loadEnvOrExit, onShutdownSignals } from '../src/platform/process.js';
 import { createUserWithToken, issueToken, revokeUserTokens, type UserDeps } from '../src/modules/accounts/user.service.js';
 import { setPassword } from '../src/modules/accounts/password.service.js';
 import { startWorkers } from '../workers/index.js';
+import { startWorkerHealth } from '../workers/health-server.js';
 import { currentCodeFor, enrolWithKnownSecret } from '../src/modules/accounts/index.js';
 
 /**
@@ -91,7 +95,8 @@ async function prepareDatabase(env: Env): Promise<void> {
 
 async function main(): Promise<void> {
   // links in the agency mail must point at this demo, whatever port it runs on
-  const env = loadEnvOrExit({ LOG_LEVEL: 'warn', PUBLIC_URL: `http://localhost:${process.env.PORT ?? 3000}`, ...process.env });
+  // and /metrics answers (with a token made for this run unless METRICS_TOKEN is set)
+  const env = loadEnvOrExit({ LOG_LEVEL: 'warn', PUBLIC_URL: `http://localhost:${process.env.PORT ?? 3000}`, METRICS_TOKEN: `demo-metrics-${randomBytes(12).toString('hex')}`, ...process.env });
   const smtp = new URL(env.SMTP_URL);
   const sink = await new SmtpSink({ host: smtp.hostname, port: Number(smtp.port) || 2525, dir: join(process.cwd(), '.demo', 'mail') }).start();
   const mailPage = await startSinkPage(sink, env.DEMO_MAIL_PORT);
@@ -102,6 +107,8 @@ async function main(): Promise<void> {
   const { stop: stopApi } = await startServer(api);
   const workerDeps = createWorkerDeps(env, api.logger);
   const workers = await startWorkers(workerDeps);
+  // the workers' /healthz, /readyz and /metrics (WORKER_HEALTH_PORT, or a free port)
+  const workerHealth = await startWorkerHealth(workerDeps, workers, env.WORKER_HEALTH_PORT, '127.0.0.1');
 
   // PUBLIC_URL (http://localhost:<port> unless set) everywhere: the address printed here and the
   // links in the mail are one origin, so a sign-in carries over from one to the other
@@ -129,7 +136,10 @@ Signpost demo is running.
   SMTP sink        ${sink.url}   (every message also saved in .demo/mail/)
   Mail received    ${mailPage.url}
   Web app          ${apiUrl}/   (sign in with a demo user's email and the password ${env.DEMO_PASSWORD})
-  Workers          ${[...workers.workers.keys()].join(', ')}
+  Workers          ${[...workers.workers.keys()].join(', ')}   (readiness: ${workerHealth.url}/readyz)
+  Queue view       ${apiUrl}/hub/queues   (sign in as the admin; read-only unless QUEUE_VIEW_ALLOW_RETRIES=true)
+  Metrics          ${apiUrl}/metrics and ${workerHealth.url}/metrics, with the token ${env.METRICS_TOKEN ?? '(none: set METRICS_TOKEN)'}:
+                   curl -s -H "Authorization: Bearer ${env.METRICS_TOKEN ?? ''}" ${apiUrl}/metrics | grep '^signpost_'
   Forward mail     FORWARD_EMAIL_CONTENT=${env.FORWARD_EMAIL_CONTENT}
 
 Demo users (web password for all: ${env.DEMO_PASSWORD}; API tokens are new on every run):
@@ -155,6 +165,7 @@ The fire service's mail appears at ${mailPage.url} within a second or two. Ctrl-
   onShutdownSignals(async () => {
     console.log('\nstopping: API, workers, queues, database pool, Redis, SMTP sink');
     await stopApi(); // stops HTTP, then closes the API's queues, pool and Redis
+    await workerHealth.close();
     await workers.close(env.SHUTDOWN_GRACE_MS);
     await workerDeps.close();
     await mailPage.close();

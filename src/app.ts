@@ -7,6 +7,8 @@ import express, { type Express } from 'express';
 import { apiRouter, errorHandler, healthRouter, notFoundHandler } from './api.js';
 import { apiDocsRouter } from './platform/http/api-docs.js';
 import { requestLogger } from './platform/http/request-log.js';
+import { httpMetrics } from './platform/metrics/http-metrics.js';
+import { serveMetrics } from './platform/metrics/endpoint.js';
 import type { ServiceDeps } from './platform/deps.js';
 import { webRouter } from './pages.js';
 import { orukRouter } from './modules/oruk/index.js';
@@ -19,6 +21,12 @@ export function createApp(deps: ServiceDeps): Express {
   // req.ip (which the self-referral limits count) is the connection's own unless a proxy is set
   app.set('trust proxy', deps.env.TRUST_PROXY);
   app.use(requestLogger(deps.logger));
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.use(httpMetrics(metrics, (path) => path === '/metrics'));
+    // Prometheus's scrape (METRICS_TOKEN; 404 when it is not set): platform/metrics/endpoint.ts
+    app.get('/metrics', (req, res) => serveMetrics(req, res, metrics, deps.env.METRICS_TOKEN));
+  }
   app.use(healthRouter(deps));
   // the API's reference page (Swagger UI over /api/v1/openapi.json), its assets served here
   app.use('/api/docs', apiDocsRouter({ production: deps.env.NODE_ENV === 'production' }));

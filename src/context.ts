@@ -16,6 +16,14 @@ import type { ServiceDeps } from './platform/deps.js';
 import { HolidayCalendar } from './modules/clocks/index.js';
 import { PublishedQuestionnaires } from './modules/questionnaires/index.js';
 import { AgencyCapacities } from './modules/capacity/index.js';
+import { createMetrics, type Metrics, type ProcessRole } from './platform/metrics/metrics.js';
+import { registerPoolMetrics, registerQueueMetrics } from './platform/metrics/infrastructure.js';
+import { registerBreachMetrics } from './modules/clocks/index.js';
+import { registerReferralMetrics } from './modules/referrals/index.js';
+import { registerSelfReferralMetrics } from './modules/self-referral/index.js';
+import { registerDueSoonMetrics, registerSweepMetrics } from './modules/sla/index.js';
+import { registerMailMetrics } from './modules/notifications/index.js';
+import { registerForwardMetrics } from './modules/forwarding/index.js';
 
 export interface ContextOptions {
   env: Env;
@@ -44,7 +52,7 @@ export function createContext({ env, role, logger, clock, ids }: ContextOptions)
     mode: role === 'worker' ? 'wait' : 'fail-fast',
   });
   const theClock = clock ?? systemClock;
-  return {
+  const deps: ServiceDeps = {
     env,
     db,
     jobs,
@@ -54,11 +62,40 @@ export function createContext({ env, role, logger, clock, ids }: ContextOptions)
     ids: ids ?? randomIds,
     questionnaires: new PublishedQuestionnaires(db),
     capacities: new AgencyCapacities(db, theClock, env.CAPACITY_CACHE_TTL_MS),
+  };
+  // the API and the workers are measured (GET /metrics, when METRICS_TOKEN is set); the CLI is not
+  if (role !== 'cli') deps.metrics = createProcessMetrics(deps, role);
+  return {
+    ...deps,
     async close() {
       await jobs.close();
       await db.destroy();
     },
   };
+}
+
+/**
+ * A process's metrics: the platform's (the process, the event loop, the Postgres pool, the queues,
+ * HTTP requests or jobs) and the hub's own from the modules that own their data. The gauges read
+ * from Postgres at scrape time are the API's (each API process answers the same; alerts take the
+ * max); what happens inside a job (mail failures, the forward's latency, the sweep's last run) is
+ * counted by the worker process that ran it.
+ */
+export function createProcessMetrics(deps: Pick<ServiceDeps, 'db' | 'jobs' | 'clock' | 'logger'>, role: ProcessRole, opts: { cacheMs?: number } = {}): Metrics {
+  const metrics = createMetrics({ role, logger: deps.logger, cacheMs: opts.cacheMs });
+  registerPoolMetrics(metrics, deps.db);
+  registerQueueMetrics(metrics, deps.jobs);
+  if (role === 'api') {
+    registerReferralMetrics(metrics, deps);
+    registerBreachMetrics(metrics, deps);
+    registerDueSoonMetrics(metrics, deps);
+    registerSelfReferralMetrics(metrics, deps);
+  } else {
+    registerMailMetrics(metrics);
+    registerForwardMetrics(metrics);
+    registerSweepMetrics(metrics);
+  }
+  return metrics;
 }
 
 /** Builds the real dependencies for a worker process; close() ends the mailer, the pool and Redis. */

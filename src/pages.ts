@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { AppError, isServiceUnavailable } from './kernel/errors.js';
 import { checkRequestBody } from './platform/http/body-shape.js';
 import type { ServiceDeps } from './platform/deps.js';
-import { checkCsrf, securityHeaders } from './platform/pages/guards.js';
+import { checkCsrf, requireUser, sameOriginOnly, securityHeaders } from './platform/pages/guards.js';
+import { queueViewRouter } from './platform/jobs/queue-view.js';
 import { NHSUK_DIST_DIR, STATIC_DIR, WEBAUTHN_BROWSER_DIR, nhsukCssWithoutWebFonts, page, warmViews } from './platform/pages/render.js';
 import { agencyLinkRouter, agencyRouter, hubReferralsRouter } from './modules/referrals/index.js';
 import { auditRouter } from './modules/audit/index.js';
@@ -55,6 +56,16 @@ export function webRouter(deps: ServiceDeps): Router {
   pages.use(signInCodeRouter(deps));
   // public, with its own double-submit CSRF cookie (no session)
   pages.use(selfReferralRouter(deps));
+  // the admin's queue view (bull-board, src/platform/jobs/queue-view.ts): its page calls its JSON
+  // API without a form token, so it sits before the form CSRF check, behind the admin's sign-in,
+  // and a change (a retry, when QUEUE_VIEW_ALLOW_RETRIES allows one) must come from this site
+  const sameOrigin = sameOriginOnly(deps.env);
+  pages.use(
+    '/hub/queues',
+    requireUser('admin'),
+    (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : sameOrigin(req, res, next)),
+    queueViewRouter({ jobs: deps.jobs, basePath: '/hub/queues', allowRetries: deps.env.QUEUE_VIEW_ALLOW_RETRIES }),
+  );
   pages.use(checkCsrf((res) => res.locals.csrfToken as string | undefined));
   pages.use(linkWorkerRouter(deps));
   pages.use(checklistRecordRouter(deps));

@@ -13,6 +13,7 @@ import type { QuestionnaireView } from '../kernel/questionnaire.js';
 import type { WorkingCalendar } from '../kernel/working-days.js';
 import type { DB } from './db/database.js';
 import type { JobProducer } from './jobs/producer.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /** Published questionnaires by id (immutable once published). */
 export interface QuestionnaireSource {
@@ -44,6 +45,8 @@ export interface ServiceDeps {
   /** the bank holidays the working-day clocks skip, cached for a minute */
   holidays: CalendarSource;
   capacities: AgencyFactsSource;
+  /** the process's Prometheus registry (src/platform/metrics/); absent: nothing is measured */
+  metrics?: Metrics;
 }
 
 /**

@@ -29,7 +29,10 @@ import { cpuBetween, cpuSnapshot, type CpuKind } from './cpu.js';
 import { productionArgs } from './production-command.js';
 
 const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench';
-const PREFIX = 'signpost-bench';
+const PREFIX = process.env.BENCH_QUEUE_PREFIX ?? 'signpost-bench';
+// the two servers' ports (another bench running on the machine holds the defaults)
+const BARE_PORT = process.env.BENCH_BARE_PORT ?? '3901';
+const API_PORT = process.env.BENCH_API_PORT ?? '3902';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 /**
  * Closed-loop clients at saturation: each endpoint is driven with each of these, and its best
@@ -122,15 +125,15 @@ async function main() {
       .replace('DOB', randomDateOfBirth());
 
   const common = { DATABASE_URL: DB_URL, DATABASE_POOL_SIZE: POOL, LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij', MFA_KEY: 'bench-mfa-key-0123456789-abcdefghijklmnop', HUB_PHONE: '020 7946 0999' };
-  const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], { ...common, PORT: '3901' }, 'http://127.0.0.1:3901/bare');
+  const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], { ...common, PORT: BARE_PORT }, `http://127.0.0.1:${BARE_PORT}/bare`);
   // the API as production runs it: the compiled JavaScript (npm run build)
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the API, written there when it stops
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const api = await start([...profile, ...productionArgs('start')], { ...common, PORT: '3902', QUEUE_PREFIX: PREFIX }, 'http://127.0.0.1:3902/healthz');
+  const api = await start([...profile, ...productionArgs('start')], { ...common, PORT: API_PORT, QUEUE_PREFIX: PREFIX }, `http://127.0.0.1:${API_PORT}/healthz`);
 
   const targets = {
-    bare: { url: 'http://127.0.0.1:3901/bare', headers: { 'content-type': 'application/json' } },
-    signpost: { url: 'http://127.0.0.1:3902/api/v1/submissions', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` } },
+    bare: { url: `http://127.0.0.1:${BARE_PORT}/bare`, headers: { 'content-type': 'application/json' } },
+    signpost: { url: `http://127.0.0.1:${API_PORT}/api/v1/submissions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` } },
   };
   type Step = { name: string; connections: number; rps: number; commitsPerReq: number; non2xx: number; p50: number; p99: number; fixedNon2xx: number; cpuPerReq: Record<CpuKind, number> };
   const steps: Step[] = [];

@@ -16,6 +16,7 @@ import { createProducer } from '../../src/platform/jobs/producer.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createApp } from '../../src/app.js';
 import { createHttpServer, listen } from '../../src/server.js';
+import { createProcessMetrics } from '../../src/context.js';
 import { HolidayCalendar } from '../../src/modules/clocks/holiday-calendar.js';
 import { PublishedQuestionnaires } from '../../src/modules/questionnaires/questionnaire-cache.js';
 import { AgencyCapacities } from '../../src/modules/capacity/capacity-cache.js';
@@ -53,7 +54,7 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
   await deleteRedisPrefixOn(TEST_REDIS_URL, prefix);
 }
 
-export async function createTestContext(overrides: Partial<Record<keyof Env, string>> = {}, opts: { poolSize?: number; port?: number } = {}): Promise<TestContext> {
+export async function createTestContext(overrides: Partial<Record<keyof Env, string>> = {}, opts: { poolSize?: number; port?: number; metrics?: boolean } = {}): Promise<TestContext> {
   const database = await createTestDatabase();
   const prefix = `sp-test-${randomBytes(6).toString('hex')}`;
   const env = loadEnv({
@@ -73,6 +74,8 @@ export async function createTestContext(overrides: Partial<Record<keyof Env, str
   const jobs = createProducer({ redisUrl: env.REDIS_URL, prefix, logger, mode: 'fail-fast' });
   const clock = new ManualClock();
   const deps: ServiceDeps = { env, db, jobs, logger, clock, ids: randomIds, questionnaires: new PublishedQuestionnaires(db), holidays: new HolidayCalendar(db, clock, env), capacities: new AgencyCapacities(db, clock, env.CAPACITY_CACHE_TTL_MS) };
+  // the API's metrics, as src/context.ts composes them, with readings never reused (a test reads what it just did)
+  if (opts.metrics) deps.metrics = createProcessMetrics(deps, 'api', { cacheMs: 0 });
   const server = await listen(createHttpServer(createApp(deps), env), opts.port ?? 0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return {

@@ -10,6 +10,7 @@ import { createMailer } from '../../src/platform/mail/transport.js';
 import { startWorkers, type RunningWorkers } from '../../workers/index.js';
 import type { WorkerDeps } from '../../src/platform/jobs/worker.js';
 import type { TestContext } from './context.js';
+import type { Metrics } from '../../src/platform/metrics/metrics.js';
 
 export interface TestWorkers extends RunningWorkers {
   deps: WorkerDeps;
@@ -19,7 +20,7 @@ export interface TestWorkers extends RunningWorkers {
 export async function startTestWorkers(
   ctx: TestContext,
   queues: QueueName[],
-  opts: { env?: Partial<Env>; workerOptions?: WorkerDeps['workerOptions'] } = {},
+  opts: { env?: Partial<Env>; workerOptions?: WorkerDeps['workerOptions']; metrics?: Metrics } = {},
 ): Promise<TestWorkers> {
   const env = Object.freeze({ ...ctx.env, ...opts.env }) as Env;
   const mailer = createMailer(env);
@@ -29,6 +30,8 @@ export async function startTestWorkers(
     env,
     mailer,
     workerOptions: opts.workerOptions,
+    // a worker process's own registry when given (else the context's, if it has one)
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
     redis() {
       const r = new Redis(env.REDIS_URL, redisOptions('wait'));
       connections.push(r);

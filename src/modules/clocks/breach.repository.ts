@@ -90,3 +90,9 @@ export async function resolveMissedBreaches(db: Executor, clock: SlaClock, limit
   `.execute(db);
   return Number(res.numAffectedRows ?? 0n);
 }
+
+/** Open breaches per clock, for the metrics: through the partial index of open breaches (sla_breaches_open_idx). */
+export async function countOpenBreaches(db: Executor): Promise<{ clock: SlaClock; n: number }[]> {
+  const rows = await db.selectFrom('slaBreaches').select(['clock', sql<string>`count(*)`.as('n')]).where('resolvedAt', 'is', null).groupBy('clock').execute();
+  return rows.map((r) => ({ clock: r.clock, n: Number(r.n) }));
+}

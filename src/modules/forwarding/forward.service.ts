@@ -31,6 +31,7 @@ import { findForwardContext, type ForwardContext } from './forward.repository.js
 import { effectiveCapacity } from '../../kernel/capacity.js';
 import { londonDay, ukDate } from '../../kernel/uk-dates.js';
 import { renderForwardMail } from './forward-mail.js';
+import { forwardLatency } from './forward.metrics.js';
 import { forwardMessageId } from '../../platform/mail/message-id.js';
 import type { MailError, Mailer } from '../../platform/mail/transport.js';
 import type { ServiceDeps } from '../../platform/deps.js';
@@ -191,7 +192,7 @@ async function forwardNotification(deps: ForwardDeps, ctx: ForwardContext) {
 
 type Step =
   | { kind: 'missing' | 'not_pending' }
-  | { kind: 'forwarded'; followUp: { followUpId: string; dueAt: Date } | null }
+  | { kind: 'forwarded'; followUp: { followUpId: string; dueAt: Date } | null; at: Date }
   | { kind: 'ended_while_sending'; mail: string | null }
   | { kind: 'refused'; error: MailError; alertMail: string | null }
   | { kind: 'retry'; error: MailError };
@@ -226,7 +227,7 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     if (n.status === 'failed') return { kind: 'not_pending' };
     const recorded = async (at: Date): Promise<Step> => {
       const followUp = await recordForwarded(trx, recordDeps, ctx, n, at, webhooks);
-      return followUp === 'ended' ? { kind: 'ended_while_sending', mail: await recordSentAfterEnding(trx, deps, ctx, n, at) } : { kind: 'forwarded', followUp };
+      return followUp === 'ended' ? { kind: 'ended_while_sending', mail: await recordSentAfterEnding(trx, deps, ctx, n, at) } : { kind: 'forwarded', followUp, at };
     };
     if (n.status === 'sent') return recorded(n.sentAt ?? deps.clock.now());
     // Ended since it was read above (withdrawn, cancelled, re-routed)? Then it is not sent.
@@ -267,6 +268,8 @@ export async function forwardReferral(deps: ForwardDeps, referralId: string, req
     case 'forwarded': {
       await dispatchWebhookDeliveries(deps.jobs, webhooks.webhookDeliveryIds, requestId);
       if (!step.followUp) return 'already_forwarded';
+      // the relay accepted it now, for the first time: receipt to the agency's mail
+      if (deps.metrics) forwardLatency(deps.metrics).observe(Math.max(0, step.at.getTime() - ctx.receivedAt.getTime()) / 1000);
       // the delayed job only makes the call prompt: it fires as the call's day starts
       const delayMs = Math.max(0, callDayStarts(step.followUp.dueAt).getTime() - deps.clock.now().getTime());
       await deps.jobs.enqueueSafely('follow-up-due', { followUpId: step.followUp.followUpId, requestId }, { delayMs });

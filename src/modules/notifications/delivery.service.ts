@@ -14,8 +14,9 @@ import type { Executor, Notification } from '../../platform/db/database.js';
 import { claimNotification, findNotification, markNotificationSent, recordNotificationFailure } from './notification.repository.js';
 import { classifyMailError, MailError, type Mailer } from '../../platform/mail/transport.js';
 import type { ServiceDeps } from '../../platform/deps.js';
+import { mailFailures } from './notification.metrics.js';
 
-export type DeliveryDeps = Pick<ServiceDeps, 'db' | 'clock'> & { mailer: Mailer };
+export type DeliveryDeps = Pick<ServiceDeps, 'db' | 'clock' | 'metrics'> & { mailer: Mailer };
 
 export type SendResult = { ok: true; at: Date } | { ok: false; error: MailError; at: Date };
 
@@ -35,6 +36,7 @@ export async function sendClaimed(trx: Executor, deps: DeliveryDeps, n: Notifica
     await deps.mailer.send({ to: n.recipient, subject: n.subject, text, html: n.bodyHtml, messageId: n.messageId });
   } catch (err) {
     const error = classifyMailError(err, [n.recipient]);
+    if (deps.metrics) mailFailures(deps.metrics).inc({ kind: n.kind, permanent: String(error.permanent) });
     await recordNotificationFailure(trx, n.id, error.message, error.permanent);
     return { ok: false, error, at: deps.clock.now() };
   }

@@ -6,3 +6,4 @@ export { ensureForwardNotification, eraseNotificationBodies, forgetRecipient, li
 export { createNotification, dispatchNotifications } from './notification.service.js';
 export { mailRouter } from './pages/mail.routes.js';
 export { createSendNotificationWorker } from './send-notification.worker.js';
+export { registerMailMetrics } from './notification.metrics.js';

@@ -12,3 +12,4 @@ export { appendReferralEvent, countHeldReferrals, eraseEventText, eraseForwardEr
 export { getReferralWithPersonId, getReferralsWithPersonId, listReferrals, transitionReferral, transitionSchema, type ReferralDetailWithPerson, type ReferralListItem, type TransitionInput } from './referral.service.js';
 export { getPersonForActor } from './referral-person.service.js';
 export { applyReferralStep, type ReferralStep, type StepOutcome } from './referral-step.js';
+export { registerReferralMetrics } from './referral.metrics.js';

@@ -397,3 +397,18 @@ export async function countHeldReferrals(db: Executor, today: string): Promise<n
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * The referrals still to be sent, for the metrics: pending ones due now, pending ones held for a
+ * closed agency (held_until after today), and forward_failed ones. Reads only the open items,
+ * through the partial index of the forward clock (referrals_forward_open_idx), never the history.
+ */
+export async function countReferralsAwaitingForward(db: Executor, today: string): Promise<{ pending: number; held: number; forwardFailed: number }> {
+  const { rows } = await sql<{ pending: string; held: string; forwardFailed: string }>`
+    SELECT count(*) FILTER (WHERE status = 'pending' AND (held_until IS NULL OR held_until <= ${today}::date)) AS pending,
+           count(*) FILTER (WHERE status = 'pending' AND held_until > ${today}::date) AS held,
+           count(*) FILTER (WHERE status = 'forward_failed') AS forward_failed
+    FROM referrals WHERE status IN ('pending', 'forward_failed')`.execute(db);
+  const r = rows[0]!;
+  return { pending: Number(r.pending), held: Number(r.held), forwardFailed: Number(r.forwardFailed) };
+}

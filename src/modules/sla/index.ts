@@ -5,3 +5,4 @@ export { dashboardRouter } from './pages/dashboard.routes.js';
 export { createRemindersWorker } from './reminders.worker.js';
 export { createSlaSweepWorker } from './sla-sweep.worker.js';
 export { runSweep } from './sla.service.js';
+export { registerDueSoonMetrics, registerSweepMetrics } from './sla.metrics.js';

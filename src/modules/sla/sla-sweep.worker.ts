@@ -11,6 +11,7 @@ import type { ServiceDeps } from '../../platform/deps.js';
 import { runSweep, type SweepResult } from './sla.service.js';
 import { keepSchedule } from '../../platform/jobs/schedulers.js';
 import { createQueueWorker, type WorkerDeps } from '../../platform/jobs/worker.js';
+import { sweepLastRunGauge } from './sla.metrics.js';
 
 const QUEUE = JOBS['sla-sweep'].queue;
 
@@ -23,6 +24,14 @@ export async function processSlaSweep(job: Pick<Job, 'id' | 'data'>, deps: Servi
 export async function createSlaSweepWorker(deps: WorkerDeps): Promise<Worker> {
   const worker = createQueueWorker(deps, QUEUE, (job) => processSlaSweep(job, deps));
   worker.on('failed', (job, err) => deps.logger.error({ err: err.message, jobId: job?.id }, 'sla sweep failed'));
+  if (deps.metrics) {
+    // only a sweep that ran: one skipped for another's lock says nothing (a stuck sweep holding
+    // the lock must not look like sweeps running); the process that ran it sets its own
+    const lastRun = sweepLastRunGauge(deps.metrics);
+    worker.on('completed', (_job, result: SweepResult) => {
+      if (!result.skipped) lastRun.set(deps.clock.now().getTime() / 1000);
+    });
+  }
   await keepSchedule(deps, worker, 'sla-sweep');
   return worker;
 }

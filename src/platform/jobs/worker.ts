@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Mailer } from '../mail/transport.js';
 import type { ServiceDeps } from '../deps.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { queueConcurrency, WEBHOOK_BACKOFF, type QueueName } from './registry.js';
 import { contextFromTraceparent, SpanKind, withSpan } from '../tracing.js';
 
@@ -25,7 +26,8 @@ export interface WorkerDeps extends ServiceDeps {
  * one would end the process).
  */
 export function createQueueWorker<R>(deps: WorkerDeps, queue: QueueName, processor: (job: Job) => Promise<R>): Worker {
-  const worker = new Worker(queue, (job: Job) => traceJob(queue, job, () => processor(job)), {
+  const run = deps.metrics ? timed(deps.metrics, queue, processor) : processor;
+  const worker = new Worker(queue, (job: Job) => traceJob(queue, job, () => run(job)), {
     connection: deps.redis(),
     prefix: deps.env.QUEUE_PREFIX,
     concurrency: queueConcurrency(queue, deps.env.WORKER_CONCURRENCY),
@@ -61,6 +63,21 @@ function traceJob<R>(queue: QueueName, job: Job, run: () => Promise<R>): Promise
     },
     run,
   );
+}
+
+/** The processor, with each run's duration observed (bullmq_job_duration_seconds) by outcome. */
+function timed<R>(metrics: Metrics, queue: QueueName, processor: (job: Job) => Promise<R>): (job: Job) => Promise<R> {
+  return async (job) => {
+    const start = metrics.monotonicMs();
+    let outcome = 'failed';
+    try {
+      const result = await processor(job);
+      outcome = 'completed';
+      return result;
+    } finally {
+      metrics.jobDuration.observe({ queue, job: job.name, outcome }, (metrics.monotonicMs() - start) / 1000);
+    }
+  };
 }
 
 /** The logger a job logs with: queue, job id, attempt and the request that caused it. */
