@@ -49,6 +49,11 @@ describe('configuration', () => {
     expect(() => loadEnv({ SESSION_IDLE_HOURS: '24' })).toThrow(/SESSION_ABSOLUTE_HOURS: must be at least SESSION_IDLE_HOURS \(24\)/);
     expect(() => loadEnv({ SESSION_ABSOLUTE_HOURS: '4' })).toThrow(/SESSION_ABSOLUTE_HOURS/);
   });
+  it('asks the wellbeing questions at the call unless the hub says otherwise', () => {
+    expect(loadEnv({}).WELLBEING_ASKED_AT).toBe('call');
+    for (const v of ['checklist', 'call', 'both'] as const) expect(loadEnv({ WELLBEING_ASKED_AT: v }).WELLBEING_ASKED_AT).toBe(v);
+    expect(() => loadEnv({ WELLBEING_ASKED_AT: 'never' })).toThrow(/WELLBEING_ASKED_AT: must be checklist, call or both/);
+  });
   it('reads TRUST_PROXY as Express takes it, off by default, naming the key when it is bad', () => {
     expect(loadEnv({}).TRUST_PROXY).toBe(false);
     expect(loadEnv({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);

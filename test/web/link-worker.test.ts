@@ -17,7 +17,8 @@ let q: Awaited<ReturnType<typeof seedChecklist>>;
 let worker: WebUser;
 
 beforeAll(async () => {
-  [ctx, browser] = await Promise.all([createTestContext(), launchBrowser()]);
+  // a hub that asks the wellbeing questions at the checklist (the default asks them at the call)
+  [ctx, browser] = await Promise.all([createTestContext({ WELLBEING_ASKED_AT: 'checklist' }), launchBrowser()]);
   q = await seedChecklist(ctx);
   worker = await makeWebUser(ctx, 'link_worker');
 });
