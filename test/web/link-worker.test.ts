@@ -49,8 +49,7 @@ async function fillPerson(page: Page, familyName: string) {
   await page.getByRole('radio', { name: 'Phone' }).check();
   await page.getByLabel('Access needs (optional)').fill('Hard of hearing: please let the phone ring');
   await page.getByRole('radio', { name: 'The person' }).check();
-  await page.getByLabel('They agree to be referred').check();
-  await page.getByLabel('They agree to their details being shared with these agencies').check();
+  await page.getByLabel('They agree to be referred, and to their details being shared with these agencies').check();
 }
 
 describe('link worker, phone-sized, JavaScript on', () => {

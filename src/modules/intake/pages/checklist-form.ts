@@ -22,7 +22,6 @@ const LABELS: Record<string, string> = {
   language: 'Language',
   accessNeeds: 'Access needs',
   consentGiven: 'Consent',
-  sharingAgreed: 'Sharing',
   consentBy: 'Who gave consent',
   representativeName: 'Name of the person acting for them',
   representativeRelationship: 'Their relationship to the person',
@@ -38,8 +37,7 @@ const REQUIRED: Record<string, string> = {
   // blank, as against typed wrongly (the NHS.UK error messages: "Enter ..." for what is missing)
   postcode: "Enter the person's postcode",
   'dateOfBirth-day': "Enter the person's date of birth",
-  consentGiven: 'The person (or their representative) must consent before you can send this checklist',
-  sharingAgreed: 'The person must agree to their details being shared with the agencies',
+  consentGiven: 'The person (or whoever acts for them) must agree to be referred, and to their details being shared, before you can send this checklist',
 };
 
 /** The message of a field left blank that the schema reads only as a wrong format. */
@@ -55,7 +53,7 @@ export function fieldIdFor(path: string): string {
   if (head === 'wellbeing') return `wb_${rest}`;
   if (head === 'person') return rest === 'dateOfBirth' ? 'dateOfBirth-day' : rest;
   if (head === 'consent') {
-    const ids: Record<string, string> = { given: 'consentGiven', sharingAgreed: 'sharingAgreed', by: 'consentBy', representativeName: 'representativeName', representativeRelationship: 'representativeRelationship' };
+    const ids: Record<string, string> = { given: 'consentGiven', sharingAgreed: 'consentGiven', by: 'consentBy', representativeName: 'representativeName', representativeRelationship: 'representativeRelationship' };
     return ids[rest] ?? 'consentGiven';
   }
   return 'questionnaireId';
@@ -151,13 +149,14 @@ export function bodyFromForm(
       accessNeeds: form.accessNeeds ?? '',
       nhsNumber: form.nhsNumber ?? '',
     },
+    // one box on the form for both: to be referred is to have the details shared with the agencies
     consent: {
       given: form.consentGiven === 'yes',
       by: form.consentBy ?? '',
       // the representative's boxes are read only with the choice that reveals them
       representativeName: form.consentBy === 'representative' ? (form.representativeName ?? '') : '',
       representativeRelationship: form.consentBy === 'representative' ? (form.representativeRelationship ?? '') : '',
-      sharingAgreed: form.sharingAgreed === 'yes',
+      sharingAgreed: form.consentGiven === 'yes',
       recordedAt,
     },
     answers,
@@ -173,7 +172,6 @@ export function bodyFromForm(
     }
   }
   if (!raw.consent.given) issues.push({ path: 'consent.given', message: 'must be true' });
-  if (!raw.consent.sharingAgreed) issues.push({ path: 'consent.sharingAgreed', message: 'must be true' });
   return issues.length ? { issues } : { body: parsed.data!, issues };
 }
 

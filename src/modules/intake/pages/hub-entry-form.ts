@@ -36,8 +36,8 @@ export function formFromBody(body: SubmissionBody, questionnaire: QuestionnaireV
     consentBy: body.consent.by,
     representativeName: body.consent.representativeName ?? '',
     representativeRelationship: body.consent.representativeRelationship ?? '',
-    consentGiven: body.consent.given ? 'yes' : '',
-    sharingAgreed: body.consent.sharingAgreed ? 'yes' : '',
+    // the form's one box for both
+    consentGiven: body.consent.given && body.consent.sharingAgreed ? 'yes' : '',
     consentRecordedAt: body.consent.recordedAt,
   };
   const sections: SectionTicks = {};
