@@ -64,6 +64,13 @@ describe('configuration', () => {
     expect(loadEnv({ QUEUE_VIEW_ALLOW_RETRIES: 'true' }).QUEUE_VIEW_ALLOW_RETRIES).toBe(true);
     expect(() => loadEnv({ QUEUE_VIEW_ALLOW_RETRIES: 'maybe' })).toThrow(/QUEUE_VIEW_ALLOW_RETRIES/);
   });
+
+  it('asks the wellbeing questions at the call unless the hub says otherwise', () => {
+    expect(loadEnv({}).WELLBEING_ASKED_AT).toBe('call');
+    for (const v of ['checklist', 'call', 'both'] as const) expect(loadEnv({ WELLBEING_ASKED_AT: v }).WELLBEING_ASKED_AT).toBe(v);
+    expect(() => loadEnv({ WELLBEING_ASKED_AT: 'never' })).toThrow(/WELLBEING_ASKED_AT: must be checklist, call or both/);
+  });
+
   it('reads TRUST_PROXY as Express takes it, off by default, naming the key when it is bad', () => {
     expect(loadEnv({}).TRUST_PROXY).toBe(false);
     expect(loadEnv({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);

@@ -139,6 +139,9 @@ export const envSchema = z.object({
   HUB_ENTRY_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(365).default(60),
   SELF_REFERRAL_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(5),
   SELF_REFERRAL_GLOBAL_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  // where the pages ask the ONS4 wellbeing questions: the checklist, the hub's follow-up call, or
+  // both (the JSON API takes them at either whatever this says; docs/configuration.md)
+  WELLBEING_ASKED_AT: z.enum(['checklist', 'call', 'both'], 'must be checklist, call or both').default('call'),
   // Workers
   // queue names, or `all`; checked against the job registry when the workers start
   WORKER_QUEUES: csv.pipe(z.array(z.string().regex(/^[a-z-]+$/, 'must be queue names separated by commas, or all')).min(1)).default(['all']),

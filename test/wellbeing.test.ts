@@ -31,7 +31,8 @@ let organisationId: string;
 type Scores = Partial<Record<'lifeSatisfaction' | 'worthwhile' | 'happy' | 'anxious', number | null>>;
 
 beforeAll(async () => {
-  ({ ctx, api, q, worker, coordinator, admin } = await createWorld({ worker: 'link_worker', coordinator: 'coordinator', admin: 'admin' }));
+  // the pages ask them at both occasions here; where each setting asks them is in test/web/checklist-ux.test.ts
+  ({ ctx, api, q, worker, coordinator, admin } = await createWorld({ worker: 'link_worker', coordinator: 'coordinator', admin: 'admin' }, { WELLBEING_ASKED_AT: 'both' }));
   hub = principalOf(coordinator);
   const org = await api.post('/api/v1/organisations', coordinator.token, { name: 'West fire and rescue', type: 'fire_and_rescue' });
   expect(org.status).toBe(201);

@@ -17,7 +17,8 @@ let q: Awaited<ReturnType<typeof seedChecklist>>;
 let worker: WebUser;
 
 beforeAll(async () => {
-  [ctx, browser] = await Promise.all([createTestContext(), launchBrowser()]);
+  // a hub that asks the wellbeing questions at the checklist (the default asks them at the call)
+  [ctx, browser] = await Promise.all([createTestContext({ WELLBEING_ASKED_AT: 'checklist' }), launchBrowser()]);
   q = await seedChecklist(ctx);
   worker = await makeWebUser(ctx, 'link_worker');
 });
@@ -48,8 +49,7 @@ async function fillPerson(page: Page, familyName: string) {
   await page.getByRole('radio', { name: 'Phone' }).check();
   await page.getByLabel('Access needs (optional)').fill('Hard of hearing: please let the phone ring');
   await page.getByRole('radio', { name: 'The person' }).check();
-  await page.getByLabel('They agree to be referred').check();
-  await page.getByLabel('They agree to their details being shared with these agencies').check();
+  await page.getByLabel('They agree to be referred, and to their details being shared with these agencies').check();
 }
 
 describe('link worker, phone-sized, JavaScript on', () => {

@@ -283,6 +283,9 @@ describe('every page of every role, at 320 and 390 px', () => {
       await audit(page, w, 'my-submissions-empty');
       await open(page, '/checklist');
       await audit(page, w, 'checklist');
+      // the representative's boxes revealed (and, sent blank, their error with the others)
+      await page.getByRole('radio', { name: 'Someone acting for them' }).check();
+      await audit(page, w, 'checklist-representative');
       await page.getByRole('button', { name: 'Send checklist' }).click();
       await page.waitForSelector('.nhsuk-error-summary');
       await audit(page, w, 'checklist-errors');

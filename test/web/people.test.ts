@@ -85,8 +85,7 @@ describe('one person, many checklists, in the browser', () => {
     await page.getByLabel('Phone number (optional)').fill('020 7946 0789');
     await page.getByRole('radio', { name: 'Phone' }).check();
     await page.getByRole('radio', { name: 'The person' }).check();
-    await page.getByLabel('They agree to be referred').check();
-    await page.getByLabel('They agree to their details being shared with these agencies').check();
+    await page.getByLabel('They agree to be referred, and to their details being shared with these agencies').check();
 
     // an NHS number whose check digit does not match: named, and nothing sent
     const nhs = randomNhsNumber();

@@ -61,21 +61,3 @@ export function receivedAtProblems(receivedAt: Date | undefined, now: Date, maxA
   if (now.getTime() - receivedAt.getTime() > maxAgeDays * DAY) return [{ path: 'receivedAt', message: `must be within the last ${maxAgeDays} days` }];
   return [];
 }
-
-const londonParts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
-/** How far London's wall clock is ahead of UTC at this instant (0 or an hour). */
-function londonOffsetMs(at: Date): number {
-  const parts = londonParts.formatToParts(at);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - at.getTime();
-}
-
-/** The instant a London wall-clock time names (`day` YYYY-MM-DD): how a coordinator types a receipt time. */
-export function londonWallTime(day: string, hour: number, minute: number): Date {
-  const asUtc = Date.parse(`${day}T00:00:00Z`) + (hour * 60 + minute) * 60_000;
-  const first = londonOffsetMs(new Date(asUtc));
-  const t = asUtc - first;
-  const second = londonOffsetMs(new Date(t));
-  return new Date(second === first ? t : asUtc - second);
-}

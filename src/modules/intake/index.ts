@@ -5,7 +5,7 @@ export { resolveChannel } from './channel.service.js';
 export { fingerprint } from './fingerprint.js';
 export { bodyFromForm, problemsFrom, sectionTicks, type SectionTicks } from './pages/checklist-form.js';
 export { linkWorkerRouter } from './pages/checklist.routes.js';
-export { entryFieldsFromForm, formFromBody } from './pages/hub-entry-form.js';
+export { entryDefaults, entryFieldsFromForm, formFromBody } from './pages/hub-entry-form.js';
 export { closeSubmissionIfDone } from './submission-closure.service.js';
 export { getSubmission, submissionWithPromises } from './submission-read.service.js';
 export { checklistProblems, consentProblems } from './submission-rules.js';

@@ -1,6 +1,6 @@
 /**
- * Dates typed into the NHS.UK date input (name[day], name[month], name[year]) and a time typed
- * as "14:30", read as the hub's local time (Europe/London, across clock changes).
+ * Dates typed into the NHS.UK date input (name[day], name[month], name[year]), read as the hub's
+ * local time (Europe/London, across clock changes). A typed time is read by src/kernel/time-of-day.ts.
  */
 import { UK_TIME_ZONE } from '../../kernel/uk-dates.js';
 
@@ -46,14 +46,6 @@ export function dateFromInput(v: Record<string, string>, name: string): { year: 
   const probe = new Date(Date.UTC(year, month - 1, day));
   if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return 'invalid';
   return { year, month, day };
-}
-
-/** "14:30", "9:05", "0930" as hours and minutes; undefined when it is not a time of day. */
-export function timeFromInput(s: string): { hour: number; minute: number } | undefined {
-  const m = /^([0-9]{1,2})[:.]?([0-9]{2})$/.exec(s.trim());
-  if (!m) return undefined;
-  const [hour, minute] = [Number(m[1]), Number(m[2])];
-  return hour < 24 && minute < 60 ? { hour, minute } : undefined;
 }
 
 /** The date input's values for a moment, as London reads it ("14:30" for the time). */

@@ -8,7 +8,7 @@ import { principalFromSession, requireUser } from '../../../platform/pages/guard
 import { page } from '../../../platform/pages/render.js';
 import { formValues } from '../../../platform/pages/forms.js';
 import { followUpCounts, followUpForCall, listFollowUpWorklist, recordFollowUp, recordFollowUpSchema } from '../follow-up-record.service.js';
-import { WELLBEING_FIELDS, wellbeingError, wellbeingFromForm } from '../../wellbeing/index.js';
+import { WELLBEING_FIELDS, asksWellbeingAt, wellbeingError, wellbeingFromForm } from '../../wellbeing/index.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const uuid = z.uuid();
@@ -31,10 +31,12 @@ export function followUpsRouter(deps: ServiceDeps): Router {
     page(res, 'hub-follow-ups.njk', { title: 'Follow-up calls', section: 'follow-ups', items, state, counts });
   });
 
+  // the ONS4 questions, where the hub asks them at the call (WELLBEING_ASKED_AT)
+  const askWellbeing = asksWellbeingAt(deps.env.WELLBEING_ASKED_AT, 'call');
   const showCall = async (req: Request, res: Parameters<typeof page>[0], id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const f = await followUpForCall(deps, principalFromSession(res), id, rid(req));
     const asked = f.referrals.filter((x) => x.forwardedAt && x.status !== 'cancelled' && x.status !== 'rerouted');
-    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, wellbeingQuestions: WELLBEING_FIELDS, hubName: deps.env.HUB_NAME, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
+    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, wellbeingQuestions: WELLBEING_FIELDS, askWellbeing, hubName: deps.env.HUB_NAME, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
   };
 
   r.get('/hub/follow-ups/:id', async (req, res, next) => {
@@ -60,7 +62,7 @@ export function followUpsRouter(deps: ServiceDeps): Router {
         else outcomes.push({ referralId: x.id, needsMet });
       }
     }
-    const wellbeing = wellbeingFromForm(v);
+    const wellbeing = askWellbeing ? wellbeingFromForm(v) : undefined;
     if (wellbeing && v.contactMade === 'no') fieldErrors.wellbeing = 'Leave the wellbeing questions blank when the call did not reach them';
     const parsed = recordFollowUpSchema.safeParse({ contactMade: v.contactMade === 'yes', outcomes, note: v.note?.trim() || undefined, wellbeing: v.contactMade === 'yes' ? wellbeing : undefined });
     if (!parsed.success) {

@@ -22,9 +22,8 @@ const LABELS: Record<string, string> = {
   language: 'Language',
   accessNeeds: 'Access needs',
   consentGiven: 'Consent',
-  sharingAgreed: 'Sharing',
   consentBy: 'Who gave consent',
-  representativeName: "Representative's name",
+  representativeName: 'Name of the person acting for them',
   representativeRelationship: 'Their relationship to the person',
   nhsNumber: 'NHS number',
 };
@@ -34,9 +33,17 @@ const REQUIRED: Record<string, string> = {
   familyName: "Enter the person's last name",
   preferredContact: 'Select how the person would like to be contacted',
   consentBy: 'Select who gave consent',
-  consentGiven: 'The person (or their representative) must consent before you can send this checklist',
-  sharingAgreed: 'The person must agree to their details being shared with the agencies',
+  representativeName: 'Enter the name of the person acting for them',
+  // blank, as against typed wrongly (the NHS.UK error messages: "Enter ..." for what is missing)
+  postcode: "Enter the person's postcode",
+  'dateOfBirth-day': "Enter the person's date of birth",
+  consentGiven: 'The person (or whoever acts for them) must agree to be referred, and to their details being shared, before you can send this checklist',
 };
+
+/** The message of a field left blank that the schema reads only as a wrong format. */
+const BLANK = 'is required';
+/** fields whose "Enter ..." message is for a blank field only */
+const BLANK_ONLY: Record<string, true> = { postcode: true, 'dateOfBirth-day': true };
 
 /** The form field id for a body path (person.postcode -> postcode, answers.<id> -> q_<id>). */
 export function fieldIdFor(path: string): string {
@@ -46,7 +53,7 @@ export function fieldIdFor(path: string): string {
   if (head === 'wellbeing') return `wb_${rest}`;
   if (head === 'person') return rest === 'dateOfBirth' ? 'dateOfBirth-day' : rest;
   if (head === 'consent') {
-    const ids: Record<string, string> = { given: 'consentGiven', sharingAgreed: 'sharingAgreed', by: 'consentBy', representativeName: 'representativeName', representativeRelationship: 'representativeRelationship' };
+    const ids: Record<string, string> = { given: 'consentGiven', sharingAgreed: 'consentGiven', by: 'consentBy', representativeName: 'representativeName', representativeRelationship: 'representativeRelationship' };
     return ids[rest] ?? 'consentGiven';
   }
   return 'questionnaireId';
@@ -63,7 +70,7 @@ export function problemsFrom(issues: { path: string; message: string }[], questi
       fieldErrors[id] = wellbeingError(id);
     } else if (id.startsWith('q_')) {
       fieldErrors[id] = `Answer: ${questionTexts.get(id.slice(2)) ?? 'this question'}`;
-    } else if (REQUIRED[id] && /empty|required|expected|invalid option|must be true/i.test(i.message)) {
+    } else if (REQUIRED[id] && (i.message === BLANK || (!(id in BLANK_ONLY) && /empty|required|expected|invalid option|must be true/i.test(i.message)))) {
       fieldErrors[id] = REQUIRED[id];
     } else if (id === 'nhsNumber') {
       fieldErrors[id] = /check digit/.test(i.message)
@@ -111,8 +118,18 @@ function answersFromTicks(questionnaire: QuestionnaireView, ticks: SectionTicks)
   return { answers, issues };
 }
 
-/** Builds the submission body; `consentRecordedAt` is when the form was shown to the person. */
-export function bodyFromForm(form: FormValues, ticks: SectionTicks, questionnaire: QuestionnaireView, now: Date): { body?: SubmissionBody; issues: { path: string; message: string }[] } {
+/**
+ * Builds the submission body; `consentRecordedAt` is when the form was shown to the person. The
+ * wellbeing boxes are read only from a page that asked them (`opts.wellbeing`): what a page did
+ * not ask is not stored.
+ */
+export function bodyFromForm(
+  form: FormValues,
+  ticks: SectionTicks,
+  questionnaire: QuestionnaireView,
+  now: Date,
+  opts: { wellbeing?: boolean } = {},
+): { body?: SubmissionBody; issues: { path: string; message: string }[] } {
   const { answers, issues } = answersFromTicks(questionnaire, ticks);
   const [d, m, y] = [form['dateOfBirth[day]'], form['dateOfBirth[month]'], form['dateOfBirth[year]']];
   const dateOfBirth = d || m || y ? `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}` : '';
@@ -132,24 +149,29 @@ export function bodyFromForm(form: FormValues, ticks: SectionTicks, questionnair
       accessNeeds: form.accessNeeds ?? '',
       nhsNumber: form.nhsNumber ?? '',
     },
+    // one box on the form for both: to be referred is to have the details shared with the agencies
     consent: {
       given: form.consentGiven === 'yes',
       by: form.consentBy ?? '',
-      representativeName: form.representativeName ?? '',
-      representativeRelationship: form.representativeRelationship ?? '',
-      sharingAgreed: form.sharingAgreed === 'yes',
+      // the representative's boxes are read only with the choice that reveals them
+      representativeName: form.consentBy === 'representative' ? (form.representativeName ?? '') : '',
+      representativeRelationship: form.consentBy === 'representative' ? (form.representativeRelationship ?? '') : '',
+      sharingAgreed: form.consentGiven === 'yes',
       recordedAt,
     },
     answers,
     // optional: left out when all four are blank
-    wellbeing: wellbeingFromForm(form),
+    wellbeing: opts.wellbeing ? wellbeingFromForm(form) : undefined,
   };
   const parsed = submissionBodySchema.safeParse(raw);
   if (!parsed.success) {
-    for (const i of parsed.error.issues) issues.push({ path: i.path.map(String).join('.'), message: i.message });
+    const blank: Record<string, boolean> = { 'person.postcode': !raw.person.postcode.trim(), 'person.dateOfBirth': !dateOfBirth };
+    for (const i of parsed.error.issues) {
+      const path = i.path.map(String).join('.');
+      issues.push({ path, message: blank[path] ? BLANK : i.message });
+    }
   }
   if (!raw.consent.given) issues.push({ path: 'consent.given', message: 'must be true' });
-  if (!raw.consent.sharingAgreed) issues.push({ path: 'consent.sharingAgreed', message: 'must be true' });
   return issues.length ? { issues } : { body: parsed.data!, issues };
 }
 

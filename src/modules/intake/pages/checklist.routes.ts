@@ -12,7 +12,7 @@ import { formValues, type FormValues } from '../../../platform/pages/forms.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
 import { currentQuestionnaire } from '../../questionnaires/index.js';
-import { WELLBEING_FIELDS } from '../../wellbeing/index.js';
+import { WELLBEING_FIELDS, asksWellbeingAt } from '../../wellbeing/index.js';
 
 const SUBMITTERS = ['link_worker', 'coordinator', 'admin'] as const;
 const KEY = /^[A-Za-z0-9-]{8,100}$/;
@@ -22,6 +22,8 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
   r.use(['/checklist', '/submissions'], requireUser(...SUBMITTERS));
 
   const current = () => currentQuestionnaire(deps);
+  // the ONS4 questions, where the hub asks them at the checklist (WELLBEING_ASKED_AT)
+  const askWellbeing = asksWellbeingAt(deps.env.WELLBEING_ASKED_AT, 'checklist');
   const hubContact = { HUB_NAME: deps.env.HUB_NAME, HUB_PHONE: deps.env.HUB_PHONE, HUB_HOURS: deps.env.HUB_HOURS, MAIL_REPLY_TO: deps.env.MAIL_REPLY_TO };
 
   const showForm = async (res: Parameters<typeof page>[0], values: FormValues, extra: Record<string, unknown> = {}, status = 200) => {
@@ -41,7 +43,7 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
         idempotencyKey: values.idempotencyKey && KEY.test(values.idempotencyKey) ? values.idempotencyKey : randomUUID(),
         consentRecordedAt: values.consentRecordedAt ?? deps.clock.now().toISOString(),
         sections: {},
-        wellbeingQuestions: WELLBEING_FIELDS,
+        wellbeingQuestions: askWellbeing ? WELLBEING_FIELDS : [],
         // beside each question: its agency's wait, or where it goes while closed (a cached read)
         waits: checklistWaits((await readAgencyFacts(deps, deps.clock.now())).capacity, questionnaire),
         hub: hubContact,
@@ -68,7 +70,7 @@ export function linkWorkerRouter(deps: ServiceDeps): Router {
     }
     const texts = new Map(questionnaire.sections.flatMap((s) => s.questions.map((q) => [q.id, q.text] as const)));
     const ticks = sectionTicks(req.body, questionnaire);
-    const { body, issues } = bodyFromForm(values, ticks, questionnaire, deps.clock.now());
+    const { body, issues } = bodyFromForm(values, ticks, questionnaire, deps.clock.now(), { wellbeing: askWellbeing });
     if (!body) return showForm(res, values, { sections: ticks, ...problemsFrom(issues, texts) }, 400);
     const key = values.idempotencyKey && KEY.test(values.idempotencyKey) ? values.idempotencyKey : undefined;
     // the fingerprint covers what was entered (every tick too), not the per-page CSRF token

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { QuestionnaireView } from '../../../kernel/questionnaire.js';
 import type { SubmissionBody } from '../submission.schema.js';
 import type { ChannelFields } from '../channel.service.js';
-import { londonWallTime } from '../channels.js';
+import { londonDateTime, londonMoment } from '../../../kernel/uk-dates.js';
+import { parseTimeOfDay } from '../../../kernel/time-of-day.js';
 import { isOneLine } from '../../../kernel/one-line.js';
 import { ONE_LINE_MESSAGE } from '../../../kernel/text-fields.js';
 import type { SectionTicks } from './checklist-form.js';
@@ -35,8 +36,8 @@ export function formFromBody(body: SubmissionBody, questionnaire: QuestionnaireV
     consentBy: body.consent.by,
     representativeName: body.consent.representativeName ?? '',
     representativeRelationship: body.consent.representativeRelationship ?? '',
-    consentGiven: body.consent.given ? 'yes' : '',
-    sharingAgreed: body.consent.sharingAgreed ? 'yes' : '',
+    // the form's one box for both
+    consentGiven: body.consent.given && body.consent.sharingAgreed ? 'yes' : '',
     consentRecordedAt: body.consent.recordedAt,
   };
   const sections: SectionTicks = {};
@@ -47,7 +48,15 @@ export function formFromBody(body: SubmissionBody, questionnaire: QuestionnaireV
   return { values, sections };
 }
 
-const TIME = /^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$/;
+/**
+ * The paper/phone form's first values: received today, now, as the hub's clock reads it in
+ * London ("the date and time default to now"; the coordinator changes them for an older letter).
+ */
+export function entryDefaults(now: Date): FormValues {
+  const [day, time] = londonDateTime(now).split(' ') as [string, string];
+  const [y, m, d] = day.split('-');
+  return { 'receivedOn[day]': String(Number(d)), 'receivedOn[month]': String(Number(m)), 'receivedOn[year]': y ?? '', receivedTime: time };
+}
 
 /**
  * The paper/phone fields as the API takes them, or the problems keyed by field id. The received
@@ -59,11 +68,14 @@ export function entryFieldsFromForm(v: FormValues): { fields?: ChannelFields; fi
   if (!channel) fieldErrors.channel = 'Select how the hub received the checklist';
   const [d, m, y] = [v['receivedOn[day]'], v['receivedOn[month]'], v['receivedOn[year]']].map((x) => (x ?? '').trim());
   const date = z.iso.date().safeParse(`${(y ?? '').padStart(4, '0')}-${(m ?? '').padStart(2, '0')}-${(d ?? '').padStart(2, '0')}`);
-  const time = TIME.exec((v.receivedTime ?? '').trim());
+  const timeText = (v.receivedTime ?? '').trim();
+  const time = parseTimeOfDay(timeText);
   let receivedAt: string | undefined;
-  if (!date.success) fieldErrors['receivedOn-day'] = 'Enter the date the hub received it, for example 2 12 2026';
-  else if (!time) fieldErrors.receivedTime = 'Enter the time the hub received it, for example 09:30';
-  else receivedAt = londonWallTime(date.data, Number(time[1]), Number(time[2])).toISOString();
+  if (!d && !m && !y) fieldErrors['receivedOn-day'] = 'Enter the date the hub received it';
+  else if (!date.success) fieldErrors['receivedOn-day'] = 'Enter a real date, for example 2 12 2026';
+  if (!timeText) fieldErrors.receivedTime = 'Enter the time the hub received it';
+  else if (!time) fieldErrors.receivedTime = 'Enter the time as hours and minutes, for example 2.30pm or 14:30';
+  if (date.success && time) receivedAt = londonMoment(date.data, time.hour * 60 + time.minute).toISOString();
   const orgId = (v.referrerOrganisationId ?? '').trim();
   const orgText = (v.referrerOrganisationText ?? '').trim();
   const name = (v.referrerName ?? '').trim();

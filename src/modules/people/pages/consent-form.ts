@@ -7,7 +7,8 @@
 import { consentWithdrawalSchema, type ConsentWithdrawalBody } from '../consent.service.js';
 import { AppError } from '../../../kernel/errors.js';
 import { formValues, type FormValues } from '../../../platform/pages/forms.js';
-import { dateFromInput, inputValuesFor, londonParts, londonTime, timeFromInput } from '../../../platform/pages/form-dates.js';
+import { dateFromInput, inputValuesFor, londonParts, londonTime } from '../../../platform/pages/form-dates.js';
+import { parseTimeOfDay } from '../../../kernel/time-of-day.js';
 
 /** The field ids of the form (the error summary links to them). */
 export const WITHDRAW_IDS = { scope: 'withdraw-scope', reason: 'withdraw-reason', when: 'withdraw-when', time: 'withdraw-time' } as const;
@@ -61,10 +62,10 @@ export function withdrawalFromForm(
   let at: Date | undefined;
   const day = dateFromInput(v, 'when');
   const timeText = (v.whenTime ?? '').trim();
-  const time = timeText ? timeFromInput(timeText) : undefined;
+  const time = timeText ? parseTimeOfDay(timeText) : undefined;
   if (day === 'missing') fieldErrors[WITHDRAW_IDS.when] = 'Enter the date they withdrew their consent';
   else if (day === 'invalid') fieldErrors[WITHDRAW_IDS.when] = 'Enter a real date, for example 3 12 2026';
-  else if (timeText && !time) fieldErrors[WITHDRAW_IDS.time] = 'Enter the time as hours and minutes, for example 14:30, or leave it blank';
+  else if (timeText && !time) fieldErrors[WITHDRAW_IDS.time] = 'Enter the time as hours and minutes, for example 2.30pm or 14:30, or leave it blank';
   else {
     const today = londonParts(now);
     const isToday = day.year === today.year && day.month === today.month && day.day === today.day;

@@ -19,11 +19,16 @@ const FIELD_OF: Record<string, string> = {
 const PLAIN: Record<string, string> = {
   givenName: 'Enter the first name of the person who needs help',
   familyName: 'Enter the last name of the person who needs help',
+  'dateOfBirth-day': 'Enter the date of birth of the person who needs help',
+  postcode: 'Enter the postcode of the person who needs help',
   fillingIn: 'Say who is filling this in',
   fillerName: 'Enter your name',
   consent: 'Tick the box to agree, so that we can call and pass the details on',
   preferredContact: 'Say how we should contact them',
 };
+
+/** fields whose plain words are for a blank field only (typed wrongly, the checklist's words say what is wrong) */
+const BLANK_ONLY = new Set(['dateOfBirth-day', 'postcode']);
 
 /** How this page names its one-line fields, for a name refused for a line break or a control character. */
 const NAMED: Record<string, string> = {
@@ -68,6 +73,7 @@ export function publicProblems(issues: { path: string; message: string }[], ques
     if (out[mine]) continue;
     // a missing answer in this page's words; any other problem as the schema says it
     if (NAMED[mine] && text.endsWith(ONE_LINE_MESSAGE)) out[mine] = `${NAMED[mine]} ${ONE_LINE_MESSAGE}`;
+    else if (BLANK_ONLY.has(mine)) out[mine] = PLAIN[mine] && text.startsWith("Enter the person's") ? PLAIN[mine] : text;
     else out[mine] = PLAIN[mine] && /^(Enter|Select)|is required|must consent|must agree/.test(text) ? PLAIN[mine] : text;
   }
   return { fieldErrors: out, errors: Object.entries(out).map(([id, text]) => ({ text, href: `#${id}` })) };

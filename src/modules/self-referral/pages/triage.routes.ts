@@ -14,7 +14,7 @@ import { formValues, type FormValues } from '../../../platform/pages/forms.js';
 import { HUB_ROLES } from '../../../kernel/principal.js';
 import { principalFromSession, requireUser } from '../../../platform/pages/guards.js';
 import { page } from '../../../platform/pages/render.js';
-import { resolveChannel, submitQuestionnaire, bodyFromForm, problemsFrom, sectionTicks, type SectionTicks, entryFieldsFromForm, formFromBody } from '../../intake/index.js';
+import { resolveChannel, submitQuestionnaire, bodyFromForm, problemsFrom, sectionTicks, type SectionTicks, entryDefaults, entryFieldsFromForm, formFromBody } from '../../intake/index.js';
 import { listOrganisations } from '../../directory/index.js';
 import { currentQuestionnaire } from '../../questionnaires/index.js';
 
@@ -202,7 +202,7 @@ export function triageRouter(deps: ServiceDeps): Router {
     );
   };
 
-  r.get('/hub/checklists/new', async (_req, res) => showEntry(res, {}));
+  r.get('/hub/checklists/new', async (_req, res) => showEntry(res, entryDefaults(deps.clock.now())));
 
   r.post('/hub/checklists/new', async (req, res) => {
     const values = formValues(req.body);

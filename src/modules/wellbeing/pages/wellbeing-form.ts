@@ -9,6 +9,14 @@ import type { FormValues } from '../../../platform/pages/forms.js';
 /** What the fieldset shows: the question as the ONS words it, its scale, its field id. */
 export const WELLBEING_FIELDS = WELLBEING_MEASURES.map((m) => ({ id: `wb_${m.key}`, key: m.key, label: m.label, question: m.question, scale: m.scale }));
 
+/** Where the hub asks the questions on its pages (WELLBEING_ASKED_AT): `checklist`, `call` or `both`. */
+export type WellbeingAskedAt = 'checklist' | 'call' | 'both';
+
+/** Whether a page of this occasion asks the four questions. */
+export function asksWellbeingAt(setting: WellbeingAskedAt, occasion: 'checklist' | 'call'): boolean {
+  return setting === 'both' || setting === occasion;
+}
+
 /** The `wellbeing` object for the schema (a digit string as a number, anything else left for the schema to refuse); undefined when all four are blank. */
 export function wellbeingFromForm(form: FormValues): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};

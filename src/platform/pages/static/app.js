@@ -16,3 +16,13 @@ for (const form of document.querySelectorAll('form[data-submit-once]')) {
 window.addEventListener('pageshow', () => {
   for (const form of document.querySelectorAll('form[data-submit-once]')) delete form.dataset.submitted;
 });
+
+// nhsuk-frontend's conditional reveal sets aria-expanded on its radios, which ARIA does not allow
+// on a radio (axe: aria-allowed-attr; GOV.UK Frontend dropped it for that reason). The reveal
+// itself, aria-controls and the hidden content stay as nhsuk-frontend makes them.
+const dropRadioExpanded = () => {
+  for (const radio of document.querySelectorAll('input[type="radio"][aria-expanded]')) radio.removeAttribute('aria-expanded');
+};
+dropRadioExpanded();
+document.addEventListener('click', dropRadioExpanded);
+window.addEventListener('pageshow', dropRadioExpanded);
