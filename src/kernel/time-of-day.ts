@@ -1,6 +1,6 @@
 /**
  * A time of day as people type it in the hub's country: "2.30pm", "2:30 pm", "2pm", "12 noon",
- * "14:30", "14.30", "1430", "9:05". The one reading of a typed time for every form. Pure.
+ * "14:30", "14.30", "1430", "09:05". The one reading of a typed time for every form. Pure.
  */
 export interface TimeOfDay {
   hour: number;
@@ -13,7 +13,9 @@ const TIME = /^([0-9]{1,2})(?:[:.]?([0-9]{2}))?(am|pm)?$/;
 /**
  * The hour (0-23) and minute a typed time names, or undefined when it names none. With am or pm
  * the hour is 1 to 12 and the minutes may be left out ("2pm"; "12am" is midnight, "12pm" midday);
- * without, the minutes are needed ("14:30", "1430"), since "2" alone could be either.
+ * without, it is the 24-hour clock, with two digits for the hour and the minutes ("14:30",
+ * "1430", "09:05"). "2.30" is refused: people write it for half past two in the afternoon as
+ * often as in the night, and a time read 12 hours wrong would put a referral's clocks wrong.
  */
 export function parseTimeOfDay(text: string): TimeOfDay | undefined {
   const s = text
@@ -31,7 +33,7 @@ export function parseTimeOfDay(text: string): TimeOfDay | undefined {
     if (hour < 1 || hour > 12) return undefined;
     return { hour: (hour % 12) + (half === 'pm' ? 12 : 0), minute: minute ?? 0 };
   }
-  if (minute === undefined || hour > 23) return undefined;
+  if (minute === undefined || m[1]!.length !== 2 || hour > 23) return undefined;
   return { hour, minute };
 }
 
