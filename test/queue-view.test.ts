@@ -157,5 +157,9 @@ describe('the queue view', () => {
     const retry = await c.request('PUT', `/hub/queues/api/queues/forward/${FAILED_ID}/retry`, undefined, fromThisSite);
     expect(retry.status).toBeLessThan(300);
     expect(await stateOf(FAILED_ID)).toBe('waiting');
+    // a job that has not failed (this one, waiting again) is not run again, nor is a queue cleaned by a retry's path
+    expect((await c.request('PUT', `/hub/queues/api/queues/forward/${FAILED_ID}/retry`, undefined, fromThisSite)).status).toBe(405);
+    expect((await c.request('PUT', '/hub/queues/api/queues/forward/clean/retry', undefined, fromThisSite)).status).toBe(405);
+    expect((await c.request('PUT', '/hub/queues/api/queues/forward/%E0%A4%A/retry', undefined, fromThisSite)).status).toBe(405);
   });
 });

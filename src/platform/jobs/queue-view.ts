@@ -5,8 +5,8 @@
  * Read-only unless QUEUE_VIEW_ALLOW_RETRIES: then failed jobs may be retried (one, or all of a
  * queue's failed), and nothing else (no add, edit, clean, empty, pause or obliterate: a job's
  * data is ids the registry checks, and a person's data must never be typed into one). The guard
- * here refuses every other change before bull-board sees it; bull-board's own read-only mode
- * refuses them again.
+ * here refuses every other change before bull-board sees it (and a retry of a job that has not
+ * failed); when retries are off, bull-board's own read-only mode refuses them again.
  *
  * Its page keeps the pages' security headers (src/platform/pages/guards.ts) with one change,
  * `base-uri 'self'` (the React app reads its base path from a <base> element of this origin). Its
@@ -24,8 +24,14 @@ import { Router, type RequestHandler } from 'express';
 import type { JobProducer } from './producer.js';
 import { QUEUE_NAMES } from './registry.js';
 
-/** What the guard lets change when retries are allowed: retry one job, or a queue's failed ones. */
-const RETRIES = [/^\/api\/queues\/[^/]+\/[^/]+\/retry\/?$/, /^\/api\/queues\/[^/]+\/retry\/failed\/?$/];
+/**
+ * What the guard lets change when retries are allowed: retry one job (only a failed one:
+ * bull-board's own handler would run a completed job again too), or a queue's failed ones. A job
+ * id is never one of bull-board's own words, so `/clean/retry` is not a job's retry.
+ */
+const RETRY_ONE = /^\/api\/queues\/([^/]+)\/([^/]+)\/retry\/?$/;
+const RETRY_FAILED = /^\/api\/queues\/[^/]+\/retry\/failed\/?$/;
+const BOARD_WORDS = new Set(['clean', 'retry', 'promote', 'pause', 'resume', 'empty', 'add', 'obliterate', 'logs', 'update-data']);
 
 const UI_DIST = join(dirname(createRequire(import.meta.url).resolve('@bull-board/ui/package.json')), 'dist');
 
@@ -57,6 +63,15 @@ function renderPage(_file: string, options: object, callback: (e: unknown, rende
   }
 }
 
+/** A path segment decoded, or undefined when it is not valid percent-encoding. */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface QueueViewOptions {
   jobs: Pick<JobProducer, 'queue'>;
   /** where the router is mounted, such as /hub/queues */
@@ -77,10 +92,22 @@ export function queueViewRouter({ jobs, basePath, allowRetries }: QueueViewOptio
   board.engine('ejs', renderPage);
 
   const r = Router();
-  const changesRefused: RequestHandler = (req, res, next) => {
-    if (req.method === 'GET' || req.method === 'HEAD') return next();
-    if (allowRetries && (req.method === 'PUT' || req.method === 'POST') && RETRIES.some((p) => p.test(req.path))) return next();
+  const refuse = (res: Parameters<RequestHandler>[1]) =>
     res.status(405).set('Allow', 'GET, HEAD').json({ error: allowRetries ? 'only retrying failed jobs is allowed here' : 'the queue view is read-only (QUEUE_VIEW_ALLOW_RETRIES is not set)' });
+  const changesRefused: RequestHandler = async (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    if (!allowRetries || (req.method !== 'PUT' && req.method !== 'POST')) return refuse(res);
+    if (RETRY_FAILED.test(req.path)) return next();
+    const one = RETRY_ONE.exec(req.path);
+    const queue = one && QUEUE_NAMES.find((q) => q === decoded(one[1]!));
+    const jobId = one && decoded(one[2]!);
+    if (!queue || !jobId || BOARD_WORDS.has(jobId)) return refuse(res);
+    try {
+      if ((await jobs.queue(queue).getJobState(jobId)) !== 'failed') return refuse(res);
+    } catch {
+      return void res.status(503).json({ error: 'the queues cannot be read just now' });
+    }
+    next();
   };
   r.use(changesRefused);
   r.use((_req, res, next) => {
