@@ -112,17 +112,29 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 /**
  * A reading taken at most once per `cacheMs` however often it is asked for (concurrent scrapes
- * share one), and that never rejects: on failure it logs a warning, marks its source down and
+ * share one, and a read that outlives its timeout is waited on by the next scrape, never started
+ * twice), and that never rejects: on failure it logs a warning, marks its source down and
  * answers undefined, so that the caller keeps what it knew.
  */
 export function cachedReading<T>(metrics: Metrics, source: 'postgres' | 'redis', name: string, read: () => Promise<T>, timeoutMs = 2_000): () => Promise<T | undefined> {
   let at = -Infinity;
   let last: Promise<T | undefined> | undefined;
+  // the read under way, if any: a scrape after a timed-out read waits on it again rather than
+  // start another, so a slow Postgres never holds more than one connection per reading
+  let inFlight: Promise<T> | undefined;
   const reading = () => {
     const now = metrics.monotonicMs();
     if (last && now - at < metrics.cacheMs) return last;
     at = now;
-    last = within(read(), timeoutMs, source).then(
+    if (!inFlight) {
+      const started = read();
+      inFlight = started;
+      const done = () => {
+        if (inFlight === started) inFlight = undefined;
+      };
+      started.then(done, done);
+    }
+    last = within(inFlight, timeoutMs, source).then(
       (value) => {
         // undefined: a shared reading underneath failed and has said so already
         if (value !== undefined) metrics.sourceUp.set({ source }, 1);
