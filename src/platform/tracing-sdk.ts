@@ -74,6 +74,19 @@ class RedactingProcessor implements SpanProcessor {
     this.next.onStart(span, parent);
   }
   onEnd(span: ReadableSpan): void {
+    // An instrumentation's error text can quote what was sent (pg: `invalid input syntax for
+    // type uuid: "<value>"`): its spans keep that they failed, never the text. Signpost's own
+    // spans write theirs from ids and codes (tracing.ts, describeError).
+    if (span.instrumentationScope.name.startsWith('@opentelemetry/instrumentation-')) {
+      const writable = span as unknown as { status: { code: number; message?: string } };
+      if (writable.status.message) writable.status = { code: writable.status.code, message: 'error' };
+      for (const e of span.events) {
+        if (!e.attributes) continue;
+        const attrs = e.attributes as Record<string, unknown>;
+        delete attrs['exception.message'];
+        delete attrs['exception.stacktrace'];
+      }
+    }
     this.next.onEnd(span);
   }
   forceFlush(): Promise<void> {
@@ -111,7 +124,12 @@ export function startTracing(opts: TracingOptions): Tracing {
   const processor = new RedactingProcessor(opts.simple ? new SimpleSpanProcessor({ exporter: opts.exporter }) : new BatchSpanProcessor({ exporter: opts.exporter }));
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.ratio ?? 1) }),
+    // a caller's traceparent does not decide for the hub: a remote parent is sampled by the same
+    // ratio, on its trace id, as a root (so a job continuing a sampled trace is sampled too)
+    sampler: (() => {
+      const ratio = new TraceIdRatioBasedSampler(opts.ratio ?? 1);
+      return new ParentBasedSampler({ root: ratio, remoteParentSampled: ratio, remoteParentNotSampled: ratio });
+    })(),
     spanProcessors: [processor],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
