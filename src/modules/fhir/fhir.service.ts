@@ -9,7 +9,7 @@ import type { Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { listOutcomes } from '../directory/index.js';
 import { getSubmission, submissionBodySchema, submitQuestionnaire } from '../intake/index.js';
-import { currentQuestionnaire } from '../questionnaires/index.js';
+import { currentQuestionnaire, findCurrentQuestionnaireId } from '../questionnaires/index.js';
 import { getPersonForActor, getReferralWithPersonId, transitionReferral, transitionSchema } from '../referrals/index.js';
 import { CHECKLIST_REFERENCE_SYSTEM } from './fhir-codes.js';
 import { fhirError } from './fhir-http.js';
@@ -32,9 +32,11 @@ export async function activeQuestionnaires(deps: ServiceDeps, status: string | u
 
 /** A published (or retired) version: drafts are the hub's work in progress, not served here. */
 export async function readQuestionnaire(deps: ServiceDeps, id: string) {
-  const q = await deps.questionnaires.get(id);
+  // the version's content is cached for the process's life (it never changes); whether it is
+  // still the current one is read fresh, or a retired version would still say active
+  const [q, currentId] = await Promise.all([deps.questionnaires.get(id), findCurrentQuestionnaireId(deps.db)]);
   if (!q) throw notFound('Questionnaire');
-  return toQuestionnaire(q);
+  return toQuestionnaire({ ...q, isCurrent: q.id === currentId });
 }
 
 export async function createFromResponse(
@@ -117,6 +119,7 @@ export async function changeTask(
     next = t;
   }
   const step = transitionSchema.parse(stepFromTask(current as unknown as Record<string, unknown>, next));
-  await transitionReferral(deps, { principal, requestId }, id, step);
+  // the version the If-Match named is held to under the step's own read, not only here
+  await transitionReferral(deps, { principal, requestId }, id, step, ifMatch !== undefined ? { status: r.status, updatedAt: r.updatedAt } : undefined);
   return readTask(deps, principal, id, requestId);
 }

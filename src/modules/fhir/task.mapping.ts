@@ -69,7 +69,9 @@ export function toTask(r: ReferralDetailWithPerson, outcomes: readonly OutcomeCo
     intent: 'order',
     code: { coding: [{ system: 'http://hl7.org/fhir/CodeSystem/task-code', code: 'fulfill', display: 'Fulfill the focal request' }] },
     focus: { reference: `ServiceRequest/${r.id}` },
-    for: { reference: `Patient/${r.personId}` },
+    // the person's id only where the caller may see the person (referral-access.ts): on a
+    // summary (ended, re-routed, consent withdrawn) it would tie the referral to a named person
+    ...(r.view === 'full' ? { for: { reference: `Patient/${r.personId}` } } : {}),
     authoredOn: r.receivedAt.toISOString(),
     lastModified: r.updatedAt.toISOString(),
     requester: HUB,
@@ -109,7 +111,7 @@ export function toServiceRequest(r: ReferralDetailWithPerson) {
     intent: 'order',
     category: [{ coding: [{ system: SNOMED, code: '306206005', display: 'Referral to service' }] }],
     code: { text: `Social prescribing referral to ${r.agencyName}` },
-    subject: { reference: `Patient/${r.personId}` },
+    subject: r.view === 'full' ? { reference: `Patient/${r.personId}` } : { display: 'Not shown' },
     authoredOn: r.receivedAt.toISOString(),
     requester: HUB,
     performer: [{ reference: `Organization/${r.agencyId}`, display: r.agencyName }],

@@ -83,12 +83,21 @@ export async function transitionReferral(
   actor: { principal: Principal; requestId?: string | undefined },
   referralId: string,
   request: TransitionInput,
+  /**
+   * The referral as the caller last read it (a FHIR If-Match): the step is refused (412) when it
+   * has moved since; one that moves between this read and the step is refused by the step's
+   * conditional update (409), as for every caller.
+   */
+  expected?: { status: string; updatedAt: Date },
 ): Promise<TransitionResult> {
   const { principal } = actor;
   if (principal.role === 'link_worker') throw forbidden('link workers do not change referrals');
   const current = await findReferral(deps.db, referralId);
   const who = current ? accessTo(principal, current)?.actor : undefined;
   if (!current || !who) throw notFound('referral');
+  if (expected && (current.status !== expected.status || current.updatedAt.getTime() !== expected.updatedAt.getTime())) {
+    throw new AppError(412, 'precondition_failed', `the referral has changed since it was read: it is now ${current.status}; read it again`);
+  }
   // before anything else is judged; read again under the person lock below
   if (await isPersonOfSubmissionErased(deps.db, current.submissionId)) throw personErased();
 
