@@ -1,4 +1,5 @@
 /** The agencies table, written here only. */
+import { sql } from 'kysely';
 import type { PersonField } from '../../kernel/person-fields.js';
 import type { ClockKind } from '../../kernel/working-days.js';
 import type { AgencyStatus, Executor } from '../../platform/db/database.js';
@@ -170,8 +171,9 @@ export async function lockAgenciesForImport(trx: Executor, orukIds: string[], na
     .select(['id', 'orukId', 'name', 'description', 'status'])
     .where((eb) =>
       eb.or([
-        ...(orukIds.length ? [eb('orukId', 'in', orukIds)] : []),
-        ...(names.length ? [eb(eb.fn('lower', ['name']), 'in', names.map((n) => n.toLowerCase()))] : []),
+        // one array parameter each, not one a value: a council's page can name tens of thousands
+        ...(orukIds.length ? [sql<boolean>`oruk_id = ANY(${orukIds}::uuid[])`] : []),
+        ...(names.length ? [sql<boolean>`lower(name) = ANY(${names.map((n) => n.toLowerCase())}::text[])`] : []),
       ]),
     )
     .orderBy('id')
