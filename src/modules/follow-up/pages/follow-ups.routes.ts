@@ -36,7 +36,7 @@ export function followUpsRouter(deps: ServiceDeps): Router {
   const showCall = async (req: Request, res: Parameters<typeof page>[0], id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const f = await followUpForCall(deps, principalFromSession(res), id, rid(req));
     const asked = f.referrals.filter((x) => x.forwardedAt && x.status !== 'cancelled' && x.status !== 'rerouted');
-    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, wellbeingQuestions: WELLBEING_FIELDS, askWellbeing, hubName: deps.env.HUB_NAME, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
+    page(res, 'hub-call.njk', { title: `Follow-up call ${f.submissionReference}`, section: 'follow-ups', f, asked, needsMet: NEEDS_MET, wellbeingQuestions: WELLBEING_FIELDS, askWellbeing, askedAtChecklist: asksWellbeingAt(deps.env.WELLBEING_ASKED_AT, 'checklist'), hubName: deps.env.HUB_NAME, values: {}, fieldErrors: {}, back: { href: '/hub/follow-ups', text: 'Back to follow-ups' }, ...extra }, status);
   };
 
   r.get('/hub/follow-ups/:id', async (req, res, next) => {

@@ -35,7 +35,7 @@ export function agencyRouter(deps: ServiceDeps): Router {
       // the inbox, like the emailed link, no longer names the person once the referral is finished
       listReferrals(deps, principal, { status: CLOSED, limit: 50 }, rid(req), 'inbox'),
     ]);
-    page(res, 'inbox.njk', { title: 'Referrals', section: 'agency', groups: groupInbox(open.items, closed.items, deps.clock.now()), linkBase: '/agency/referrals/', closedHidesPerson: true });
+    page(res, 'inbox.njk', { title: 'Referrals', section: 'agency', groups: groupInbox(open.items, closed.items, deps.clock.now()), linkBase: '/agency/referrals/', closedHidesPerson: true, finishedStatuses: [...TERMINAL_STATUSES] });
   });
 
   const id = z.uuid();
