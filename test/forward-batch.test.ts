@@ -12,6 +12,7 @@ import { startTestSink, settle, type SmtpSink } from './helpers/smtp-sink.js';
 import { startTestWorkers, waitUntil } from './helpers/workers.js';
 import { lettersOf } from './helpers/people.js';
 import { FORWARD_BATCH_MAX } from '../src/platform/jobs/registry.js';
+import { runSweep } from '../src/modules/sla/sla.service.js';
 
 let ctx: TestContext;
 let sink: SmtpSink;
@@ -65,6 +66,20 @@ describe('the producer', () => {
     await expect(ctx.jobs.enqueue('forward-batch', { referralIds: ['Margaret Example'] })).rejects.toThrow();
     await expect(ctx.jobs.enqueue('forward-batch', { referralIds: [] })).rejects.toThrow();
     expect(await forwardQueue().getWaitingCount()).toBe(0);
+  });
+});
+
+describe('the sweep and a batch', () => {
+  it('leaves alone a referral that a live batch job holds, and re-enqueues it once the batch is gone', async () => {
+    const s = await submit([0]);
+    const id = s.referrals[0]!.id;
+    expect((await runSweep(ctx)).reenqueued.forward).toBe(0);
+    expect(await forwardQueue().getJobState(`forward-${id}`)).toBe('unknown');
+    // Redis lost the batch: the referral gets its own job
+    expect(await forwardQueue().remove(`forward-batch-${id}`)).toBe(1);
+    expect((await runSweep(ctx)).reenqueued.forward).toBe(1);
+    expect(await forwardQueue().getJobState(`forward-${id}`)).toBe('waiting');
+    await forwardQueue().obliterate({ force: true });
   });
 });
 

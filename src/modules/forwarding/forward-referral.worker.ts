@@ -83,7 +83,8 @@ export interface BatchOutcome {
 export async function processForwardBatch(job: Job, deps: WorkerDeps, slot: ReturnType<typeof sendSlots>): Promise<BatchOutcome> {
   const log = jobLogger(deps, QUEUE, job);
   const { referralIds, requestId } = JOBS['forward-batch'].payload.parse(job.data) as JobPayload<'forward-batch'>;
-  const handOn: string[] = [];
+  // each handed on as soon as its send fails, not when the batch ends: its retries start at once
+  const handedOn: Promise<void>[] = [];
   let forwarded = 0;
   await Promise.all(
     referralIds.map((referralId) =>
@@ -98,14 +99,14 @@ export async function processForwardBatch(job: Job, deps: WorkerDeps, slot: Retu
             return;
           }
           log.warn({ referralId, err: (err as Error).message }, 'forward failed; handed to its own job to retry');
-          handOn.push(referralId);
+          handedOn.push(deps.jobs.enqueue('forward-referral', { referralId, requestId }, { delayMs: FIRST_RETRY_MS }));
         },
       ),
     ),
   );
-  // throws if Redis will not take them: the batch is retried, and the sweep re-enqueues them anyway
-  if (handOn.length) await deps.jobs.enqueue('forward-referral', handOn.map((referralId) => ({ referralId, requestId })), { delayMs: FIRST_RETRY_MS });
-  return { referrals: referralIds.length, forwarded, handedOn: handOn.length };
+  // throws if Redis would not take one: the batch is retried, and the sweep re-enqueues them anyway
+  await Promise.all(handedOn);
+  return { referrals: referralIds.length, forwarded, handedOn: handedOn.length };
 }
 
 export function createForwardWorker(deps: WorkerDeps): Worker {

@@ -3,7 +3,8 @@
  * what Postgres says is still due, check that Redis holds a live job (waiting, delayed,
  * prioritized or active) under the row's job id, and enqueue it again when it does not:
  *   - every pending referral of an active agency  -> 'forward-referral' (one held for a closed
- *     agency: delayed to the day it reopens)
+ *     agency: delayed to the day it reopens), unless a live 'forward-batch' job of the intake's
+ *     holds it
  *   - every scheduled follow-up not yet due        -> 'follow-up-due', delayed to its due_at
  *     (one already due needs no timer: the worklist reads Postgres, and T3 is swept)
  *   - every notification still 'queued' after a minute -> 'send-notification'
@@ -71,14 +72,27 @@ async function eachPage<R extends { id: string; at: Date }>(
   return total;
 }
 
+/**
+ * The referrals that a live 'forward-batch' job (the intake's) will send: they have no job of
+ * their own, and are not missing. Read once a sweep, and only when a referral is pending: what
+ * it costs is the forward queue's backlog, not the history.
+ */
+async function referralsInLiveBatches(queue: Queue): Promise<Set<string>> {
+  const live = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
+  return new Set(live.filter((j) => j?.name === 'forward-batch').flatMap((j) => (j.data as { referralIds?: string[] }).referralIds ?? []));
+}
+
 export async function reconcile(deps: ServiceDeps, now: Date, limit: number): Promise<ReconcileCounts> {
   const { jobs, db } = deps;
 
+  let batched: Promise<Set<string>> | undefined;
   const forward = await eachPage(
     (page) => pendingReferralsPage(db, page),
     limit,
     async (rows) => {
-      const byJob = new Map(rows.map((r) => [JOBS['forward-referral'].jobId({ referralId: r.id }), r]));
+      batched ??= referralsInLiveBatches(jobs.queue(JOBS['forward-batch'].queue));
+      const inBatch = await batched;
+      const byJob = new Map(rows.filter((r) => !inBatch.has(r.id)).map((r) => [JOBS['forward-referral'].jobId({ referralId: r.id }), r]));
       const missing = [...(await missingJobs(jobs.queue(JOBS['forward-referral'].queue), [...byJob.keys()]))].map((j) => byJob.get(j)!);
       const toSend = missing.filter((r) => !r.heldUntil || heldDelayMs(r.heldUntil, now) === 0);
       if (toSend.length) await jobs.enqueue('forward-referral', toSend.map((r) => ({ referralId: r.id })));
