@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     DATABASE_URL: DB_URL,
     QUEUE_PREFIX: PREFIX,
     SMTP_URL: sink.url,
+    // the sink speaks no TLS, which production otherwise requires (docs/ops/mail-relay.md)
+    SMTP_REQUIRE_TLS: 'false',
     PORT: '0',
     LOG_LEVEL: 'warn',
     WORKER_QUEUES: 'forward,notify',

@@ -139,6 +139,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       REDIS_URL: redis.url,
       QUEUE_PREFIX: 'soak',
       SMTP_URL: sink.url,
+      // the sink speaks no TLS, which production otherwise requires (docs/ops/mail-relay.md)
+      SMTP_REQUIRE_TLS: 'false',
       LOG_LEVEL: 'warn',
       // operational timings made short to watch them work (never the clocks' policies)
       SLA_SWEEP_EVERY_MS: '2000',
