@@ -33,8 +33,13 @@ afterAll(async () => {
 });
 
 let people = 0;
-async function submit(yes: number[]) {
-  const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody(q, yes.map((i) => q.questions[i]!.id), { person: { familyName: `Batchley-${lettersOf(people++)}` } }));
+async function submit(yes: number[], requestId?: string) {
+  const res = await api.post(
+    '/api/v1/submissions',
+    linkWorker.token,
+    submissionBody(q, yes.map((i) => q.questions[i]!.id), { person: { familyName: `Batchley-${lettersOf(people++)}` } }),
+    requestId ? { 'x-request-id': requestId } : undefined,
+  );
   expect(res.status).toBe(201);
   return res.body as { referrals: { id: string; reference: string; agencyId: string }[] };
 }
@@ -57,6 +62,15 @@ describe('the producer', () => {
       expect(jobs.map((j) => (j.data as { referralIds: string[] }).referralIds.length).sort((a, b) => a - b)).toEqual([3, FORWARD_BATCH_MAX]);
       expect(jobs.flatMap((j) => (j.data as { referralIds: string[] }).referralIds).sort()).toEqual([...ids].sort());
       expect(jobs.map((j) => j.id).sort()).toEqual([`forward-batch-${ids[0]}`, `forward-batch-${ids[FORWARD_BATCH_MAX]}`].sort());
+      // each referral keeps the request it came from; the job's own is its first referral's
+      const byId = new Map<string, string | undefined>();
+      for (const j of jobs) {
+        const d = j.data as { referralIds: string[]; origins: { requestId?: string }[]; requestId?: string };
+        expect(d.origins).toHaveLength(d.referralIds.length);
+        expect(d.requestId).toBe(d.origins[0]!.requestId);
+        d.referralIds.forEach((id, i) => byId.set(id, d.origins[i]!.requestId));
+      }
+      expect(ids.map((id) => byId.get(id))).toEqual(ids.map((_, i) => (i < 2 ? 'req-a' : i < 300 ? 'req-b' : 'req-c')));
     } finally {
       await forwardQueue().obliterate({ force: true });
     }
@@ -65,6 +79,7 @@ describe('the producer', () => {
   it('refuses a payload that is not ids, before anything reaches Redis', async () => {
     await expect(ctx.jobs.enqueue('forward-batch', { referralIds: ['Margaret Example'] })).rejects.toThrow();
     await expect(ctx.jobs.enqueue('forward-batch', { referralIds: [] })).rejects.toThrow();
+    await expect(ctx.jobs.enqueue('forward-batch', { referralIds: [crypto.randomUUID(), crypto.randomUUID()], origins: [{ requestId: 'req-a' }] })).rejects.toThrow(/as long as/);
     expect(await forwardQueue().getWaitingCount()).toBe(0);
   });
 });
@@ -109,8 +124,9 @@ describe('the forward worker and a batch', () => {
     }
   });
 
-  it('hands a referral its relay refused for now to its own job, which sends it; the others go at once', async () => {
-    const s = await submit([0, 3]);
+  it('hands a referral its relay refused for now to its own job, with its own request id, which sends it; the others go at once', async () => {
+    // two checklists at once, so that one job carries both: the refused referral's is the second's
+    const [, s] = await Promise.all([submit([3], 'req-first'), submit([0, 3], 'req-second')]);
     const [refused, other] = s.referrals as [(typeof s.referrals)[0], (typeof s.referrals)[0]];
     const agency = await ctx.db.selectFrom('agencies').select('email').where('id', '=', refused.agencyId).executeTakeFirstOrThrow();
     sink.failWith({ code: 451, times: 1, recipients: [agency.email] });
@@ -119,9 +135,14 @@ describe('the forward worker and a batch', () => {
       await waitUntil(async () => (await statuses([other.id]))[0] === 'forwarded', 30_000);
       // the refused one waits in its own job, timed by that job's first backoff
       await waitUntil(async () => (await forwardQueue().getJobState(`forward-${refused.id}`)) === 'delayed', 30_000);
+      expect((await forwardQueue().getJob(`forward-${refused.id}`))!.data.requestId).toBe('req-second');
       const batch = (await forwardQueue().getCompleted(0, -1)).find((j) => (j.data as { referralIds: string[] }).referralIds.includes(refused.id))!;
       expect(batch.name).toBe('forward-batch');
-      expect(batch.returnvalue).toEqual({ referrals: 2, forwarded: 1, handedOn: 1 });
+      if ((batch.data as { referralIds: string[] }).referralIds.length === 3) {
+        // the two checklists met in one job (as they do unless the machine split their turns)
+        expect(batch.data.requestId).toBe('req-first');
+        expect(batch.returnvalue).toEqual({ referrals: 3, forwarded: 2, handedOn: 1 });
+      } else expect(batch.returnvalue).toEqual({ referrals: 2, forwarded: 1, handedOn: 1 });
       expect((await statuses([refused.id]))[0]).toBe('pending');
       const row = await ctx.db.selectFrom('referrals').select(['forwardAttempts', 'lastForwardError']).where('id', '=', refused.id).executeTakeFirstOrThrow();
       expect(row.forwardAttempts).toBe(1);

@@ -81,14 +81,18 @@ export interface BatchOutcome {
 }
 
 export async function processForwardBatch(job: Job, deps: WorkerDeps, slot: ReturnType<typeof sendSlots>): Promise<BatchOutcome> {
-  const log = jobLogger(deps, QUEUE, job);
-  const { referralIds, requestId } = JOBS['forward-batch'].payload.parse(job.data) as JobPayload<'forward-batch'>;
+  const batchLog = jobLogger(deps, QUEUE, job);
+  const { referralIds, origins, requestId: batchRequestId, traceparent: batchTrace } = JOBS['forward-batch'].payload.parse(job.data) as JobPayload<'forward-batch'>;
   // each handed on as soon as its send fails, not when the batch ends: its retries start at once
   const handedOn: Promise<void>[] = [];
   let forwarded = 0;
   await Promise.all(
-    referralIds.map((referralId) =>
-      slot(() => forwardReferral({ ...deps, logger: log }, referralId, requestId)).then(
+    referralIds.map((referralId, i) => {
+      // the request this referral's checklist came in (a batch merges several), for its log lines and its retry
+      const requestId = origins?.[i]?.requestId ?? batchRequestId;
+      const traceparent = origins?.[i]?.traceparent ?? batchTrace;
+      const log = requestId !== batchRequestId ? jobLogger(deps, QUEUE, job, requestId) : batchLog;
+      return slot(() => forwardReferral({ ...deps, logger: log }, referralId, requestId)).then(
         (outcome) => {
           if (outcome === 'forwarded') forwarded++;
           log.info({ referralId, outcome }, 'forward done');
@@ -99,10 +103,10 @@ export async function processForwardBatch(job: Job, deps: WorkerDeps, slot: Retu
             return;
           }
           log.warn({ referralId, err: (err as Error).message }, 'forward failed; handed to its own job to retry');
-          handedOn.push(deps.jobs.enqueue('forward-referral', { referralId, requestId }, { delayMs: FIRST_RETRY_MS }));
+          handedOn.push(deps.jobs.enqueue('forward-referral', { referralId, requestId, traceparent }, { delayMs: FIRST_RETRY_MS }));
         },
-      ),
-    ),
+      );
+    }),
   );
   // throws if Redis would not take one: the batch is retried, and the sweep re-enqueues them anyway
   await Promise.all(handedOn);

@@ -40,6 +40,13 @@ const requestId = z.string().max(200).optional();
  */
 const traceparent = z.string().regex(TRACEPARENT, 'must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)').optional();
 
+type ForwardBatchPayload = {
+  referralIds: string[];
+  origins?: { requestId?: string | undefined; traceparent?: string | undefined }[] | undefined;
+  requestId?: string | undefined;
+  traceparent?: string | undefined;
+};
+
 /** The most referrals one 'forward-batch' job carries. */
 export const FORWARD_BATCH_MAX = 500;
 
@@ -72,13 +79,29 @@ export const JOBS = {
   // cannot be made (Redis gone); running it again is harmless, as every send is idempotent.
   'forward-batch': {
     queue: 'forward',
-    payload: z.object({ referralIds: z.array(z.uuid()).min(1).max(FORWARD_BATCH_MAX), requestId, traceparent }),
+    // `origins`, beside `referralIds` and as long: the request and the trace each referral came
+    // from (several checklists share a batch; a log line or a retry names the referral's own)
+    payload: z
+      .object({
+        referralIds: z.array(z.uuid()).min(1).max(FORWARD_BATCH_MAX),
+        origins: z.array(z.object({ requestId, traceparent })).max(FORWARD_BATCH_MAX).optional(),
+        requestId,
+        traceparent,
+      })
+      .refine((p) => !p.origins || p.origins.length === p.referralIds.length, { message: 'origins must be as long as referralIds', path: ['origins'] }),
     // the first referral's id: each referral is put in one batch, once, by the intake
     jobId: (p: { referralIds: string[] }) => `forward-batch-${p.referralIds[0]}`,
-    // the producer merges the calls of one event-loop turn into as few jobs as this allows
-    // (the request id and trace of the first: a batch's job continues one of its checklists' traces)
-    merge: (payloads: { referralIds: string[]; requestId?: string | undefined; traceparent?: string | undefined }[]) =>
-      chunk(payloads.flatMap((p) => p.referralIds), FORWARD_BATCH_MAX).map((referralIds) => ({ referralIds, requestId: payloads[0]?.requestId, traceparent: payloads[0]?.traceparent })),
+    // the producer merges the calls of one event-loop turn into as few jobs as this allows; the
+    // job's own request id and trace are its first checklist's, and each referral keeps its own
+    merge: (payloads: ForwardBatchPayload[]) => {
+      const items = payloads.flatMap((p) => p.referralIds.map((id, i) => ({ id, origin: p.origins?.[i] ?? { requestId: p.requestId, traceparent: p.traceparent } })));
+      return chunk(items, FORWARD_BATCH_MAX).map((part) => ({
+        referralIds: part.map((x) => x.id),
+        origins: part.map((x) => x.origin),
+        requestId: part[0]!.origin.requestId,
+        traceparent: part[0]!.origin.traceparent,
+      }));
+    },
     options: { attempts: 8, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
   },
   'follow-up-due': {

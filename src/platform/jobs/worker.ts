@@ -80,8 +80,8 @@ function timed<R>(metrics: Metrics, queue: QueueName, processor: (job: Job) => P
   };
 }
 
-/** The logger a job logs with: queue, job id, attempt and the request that caused it. */
-export function jobLogger(deps: Pick<WorkerDeps, 'logger'>, queue: QueueName, job: Job): Logger {
+/** The logger a job logs with: queue, job id, attempt and the request that caused it (`requestId`: one of several a job carries). */
+export function jobLogger(deps: Pick<WorkerDeps, 'logger'>, queue: QueueName, job: Job, requestId?: string): Logger {
   const data = job.data as { requestId?: string } | undefined;
-  return deps.logger.child({ queue, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, requestId: data?.requestId });
+  return deps.logger.child({ queue, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, requestId: requestId ?? data?.requestId });
 }
