@@ -12,6 +12,8 @@ import type { TestContext } from './helpers/context.js';
 import { makeWebUser, type WebUser } from './helpers/browser.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
 import { markForwarded, moveThrough } from './helpers/referrals.js';
+import { releaseSelfReferral, submitSelfReferral } from '../src/modules/self-referral/self-referral.service.js';
+import type { SubmissionBody } from '../src/modules/intake/submission.schema.js';
 import { WebClient } from './helpers/web-client.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
 
@@ -168,6 +170,41 @@ describe("the hub's reports page", () => {
       expect(row(one.text, 'wellbeing-change', 'Life satisfaction'), path).toEqual(['Life satisfaction', path.includes('/return') ? '<5' : '1', hidden, hidden, hidden, hidden, hidden, hidden]);
       expect(rowsOf(one.text, 'wellbeing-change').flat().join(' '), path).not.toMatch(/\b[29]\.0\b|\b7\.0\b/);
     }
+  });
+
+  it('shows self-referrals as a line of their own, apart from the checklists with no organisation recorded, on the page and the return', async () => {
+    // July 2025, a quarter of its own: five self-referrals released by the hub (one with a "yes"
+    // to the fire service) and two checklists from a link worker with no organisation
+    const now = ctx.clock.now();
+    ctx.clock.set('2025-07-08T10:00:00Z');
+    const hub = { userId: coordinator.id, name: coordinator.name, role: coordinator.role, agencyId: null };
+    for (const yes of [[0], [], [], [], []]) {
+      const body = () => submissionBody(q, yes.map((i) => q.questions[i]!.id)) as SubmissionBody;
+      const sent = await submitSelfReferral(ctx, { body: body(), filledInBy: 'person', formKey: `pages-self-${crypto.randomUUID()}` });
+      const item = await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', sent.reference).executeTakeFirstOrThrow();
+      await releaseSelfReferral(ctx, hub, item.id, body(), null);
+    }
+    await submit([3]);
+    await submit([]);
+    ctx.clock.set(now);
+
+    const page = await web.hub.get('/hub/reports?from=2025-07-01&to=2025-07-31');
+    expect(page.status).toBe(200);
+    expect(rowsOf(page.text, 'by-organisation-type').map((r) => r.slice(0, 3))).toEqual([
+      ['Self-referral', '5', '1'],
+      ['No organisation recorded', '2', '1'],
+    ]);
+    expect(rowsOf(page.text, 'by-organisation')).toEqual([
+      ['Self-referral', 'Self-referral', '5', '1'],
+      ['No organisation recorded', 'No organisation recorded', '2', '1'],
+    ]);
+    // the return leaves the hub: 2 is held back, 5 is not
+    const printed = await web.hub.get('/hub/reports/return?from=2025-07-01&to=2025-09-30');
+    expect(printed.status).toBe(200);
+    expect(rowsOf(printed.text, 'by-organisation-type').map((r) => r.slice(0, 3))).toEqual([
+      ['Self-referral', '5', '<5'],
+      ['No organisation recorded', '<5', '<5'],
+    ]);
   });
 
   it('is the hub’s only', async () => {

@@ -8,10 +8,15 @@
  * organisation; the sweep rolls days up too; and the refusals.
  */
 import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, DAY } from '../src/kernel/clock.js';
 import { bucketOf, percentileFromBuckets, previousPeriod, smallNumber, wholeMonths } from '../src/modules/reports/report-summary.js';
 import { runSweep } from '../src/modules/sla/sla.service.js';
+import { releaseSelfReferral, submitSelfReferral } from '../src/modules/self-referral/self-referral.service.js';
+import type { SubmissionBody } from '../src/modules/intake/submission.schema.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { migrations } from '../migrations/index.js';
 import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
 import { markForwarded, moveThrough } from './helpers/referrals.js';
@@ -236,6 +241,70 @@ describe('the summary report', () => {
     // each report is audited
     const audited = await ctx.db.selectFrom('auditLog').select('action').where('action', '=', 'report.summary').execute();
     expect(audited.length).toBe(10);
+  });
+
+  it('counts a self-referral as a referrer of its own, apart from a checklist with no organisation recorded', async () => {
+    // February 2027: two self-referrals released by the hub (one with a "yes" to the fire service,
+    // one with none), a link worker's checklist with no organisation and one with the council
+    const fire = q.questions[0]!.agencyId;
+    ctx.clock.set('2027-02-08T10:00:00Z');
+    const hub = { userId: coordinator.id, name: coordinator.name, role: coordinator.role, agencyId: null };
+    for (const yes of [[q.questions[0]!.id], []]) {
+      const sent = await submitSelfReferral(ctx, { body: submissionBody(q, yes, { person: { familyName: 'Selfcount' } }) as SubmissionBody, filledInBy: 'person', formKey: `report-self-${crypto.randomUUID()}` });
+      const item = await ctx.db.selectFrom('selfReferrals').select('id').where('reference', '=', sent.reference).executeTakeFirstOrThrow();
+      ctx.clock.advance(HOUR);
+      await releaseSelfReferral(ctx, hub, item.id, submissionBody(q, yes, { person: { familyName: 'Selfcount' } }) as SubmissionBody, null);
+    }
+    await submit(worker, [0, 3], { ...BEN, familyName: 'Noorgcount' });
+    await submit(councilWorker, [0], { ...ADA, familyName: 'Councilcount' });
+    const channels = await ctx.db.selectFrom('submissions').select(['channel', 'organisationId']).where('receivedAt', '>=', new Date('2027-02-01T00:00:00Z')).execute();
+    expect(channels.filter((c) => c.channel === 'self_referral')).toEqual([
+      { channel: 'self_referral', organisationId: null },
+      { channel: 'self_referral', organisationId: null },
+    ]);
+
+    const feb = (await summary('from=2027-02-01&to=2027-02-28')).body.current;
+    expect(feb).toMatchObject({ checklists: 4, referrals: 4 });
+    expect(feb.byOrganisation).toEqual([
+      { organisationId: null, organisation: 'Self-referral', type: 'self_referral', checklists: 2, referrals: 1 },
+      { organisationId: councilId, organisation: 'East council adult social care', type: 'council', checklists: 1, referrals: 1 },
+      { organisationId: null, organisation: 'No organisation recorded', type: null, checklists: 1, referrals: 2 },
+    ]);
+    expect(feb.byOrganisationType).toEqual([
+      { type: 'self_referral', label: 'Self-referral', checklists: 2, referrals: 1 },
+      { type: 'council', label: 'Council', checklists: 1, referrals: 1 },
+      { type: null, label: 'No organisation recorded', checklists: 1, referrals: 2 },
+    ]);
+    // one agency: its referrals by referrer, the self-referral's among them
+    const fireOnly = (await summary(`from=2027-02-01&to=2027-02-28&agencyId=${fire}`)).body.current;
+    expect(fireOnly.byOrganisationType).toEqual([
+      { type: 'council', label: 'Council', checklists: 1, referrals: 1 },
+      { type: null, label: 'No organisation recorded', checklists: 1, referrals: 1 },
+      { type: 'self_referral', label: 'Self-referral', checklists: 1, referrals: 1 },
+    ]);
+    // one organisation: no self-referral in it
+    const council = (await summary(`from=2027-02-01&to=2027-02-28&organisationId=${councilId}`)).body.current;
+    expect(council.byOrganisation.map((o: any) => o.organisation)).toEqual(['East council adult social care']);
+    // the whole months of a longer period come from the monthly rollup: the same lines
+    const year = (await summary('from=2026-04-01&to=2027-03-31')).body.current;
+    expect(year.byOrganisationType.find((t: any) => t.type === 'self_referral')).toEqual({ type: 'self_referral', label: 'Self-referral', checklists: 2, referrals: 1 });
+    // no organisation: two in the spring quarter, two in July, one now
+    expect(year.byOrganisationType.find((t: any) => t.type === null)).toMatchObject({ label: 'No organisation recorded', checklists: 5 });
+
+    // a hub upgrading: rows rolled up before the migration told self-referrals apart hold them
+    // with the checklists of no organisation; the migration marks their days to be rolled up again
+    const names = Object.keys(migrations);
+    const MIGRATION = '2026_12_08_1400_report_self_referrals';
+    const down = await new Migrator({ db: ctx.db, provider: { getMigrations: async () => migrations } }).migrateTo(names[names.indexOf(MIGRATION) - 1]!);
+    expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => r.migrationName)).toEqual([MIGRATION]);
+    // as the release before would have left them: rolled up, nothing marked
+    await sql`DELETE FROM report_stale_days`.execute(ctx.db);
+    await migrateToLatest(ctx.db);
+    const stale = await sql<{ day: string }>`SELECT DISTINCT day::text AS day FROM report_stale_days ORDER BY 1`.execute(ctx.db);
+    expect(stale.rows.map((r) => r.day)).toEqual(['2027-02-08']);
+    const upgraded = (await summary('from=2027-02-01&to=2027-02-28')).body.current;
+    expect(upgraded.byOrganisation).toEqual(feb.byOrganisation);
   });
 
   it('refuses a bad period or filter with the field and the reason, and anyone outside the hub', async () => {

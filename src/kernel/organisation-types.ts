@@ -11,3 +11,12 @@ export const ORGANISATION_TYPE_LABELS: Record<OrganisationType, string> = {
   voluntary_sector: 'Voluntary sector',
   other: 'Other',
 };
+
+/**
+ * A self-referral in the reports and the referrals CSV: the person referred themselves (the public
+ * self-referral page), so no organisation did. It counts as a referrer of its own beside the
+ * organisation types, never with the checklists whose organisation was not recorded. Not a type
+ * an organisation can have.
+ */
+export const SELF_REFERRAL_TYPE = 'self_referral';
+export const SELF_REFERRAL_LABEL = 'Self-referral';

@@ -1,5 +1,6 @@
 /** The reports API's contract (src/platform/http/openapi.ts). */
 import { z } from 'zod';
+import { ORGANISATION_TYPES, SELF_REFERRAL_TYPE } from '../../kernel/organisation-types.js';
 import { notFoundReply, uuid, type ApiRoute } from '../../platform/http/openapi.js';
 import { referralExportSchema } from './report-export.service.js';
 import { summaryQuerySchema } from './report-summary.service.js';
@@ -20,6 +21,11 @@ const clockFigures = z.object({
 });
 const needsMet = z.object({ yes: z.number().int(), partly: z.number().int(), no: z.number().int(), notYet: z.number().int() });
 const count = z.number().int();
+/** A referrer's type: an organisation type, self-referral (the person referred themselves, no organisation), or none recorded. */
+const referrerType = z
+  .enum([...ORGANISATION_TYPES, SELF_REFERRAL_TYPE])
+  .nullable()
+  .meta({ description: "the referring organisation's type; 'self_referral' for self-referrals (no organisation); null when no organisation was recorded" });
 
 const summaryReportSchema = z
   .object({
@@ -44,8 +50,16 @@ const summaryReportSchema = z
     clocks: z.array(clockFigures),
     byQuestion: z.array(z.object({ questionId: uuid(), question: z.string(), section: z.string(), position: count, referrals: count })),
     bySection: z.array(z.object({ section: z.string(), referrals: count })),
-    byOrganisation: z.array(z.object({ organisationId: uuid().nullable(), organisation: z.string(), type: z.string().nullable(), checklists: count, referrals: count })),
-    byOrganisationType: z.array(z.object({ type: z.string().nullable(), label: z.string(), checklists: count, referrals: count })),
+    byOrganisation: z.array(
+      z.object({
+        organisationId: uuid().nullable().meta({ description: 'null for self-referrals and for checklists with no organisation recorded' }),
+        organisation: z.string().meta({ description: "the organisation's name; 'Self-referral', or 'No organisation recorded'" }),
+        type: referrerType,
+        checklists: count,
+        referrals: count,
+      }),
+    ),
+    byOrganisationType: z.array(z.object({ type: referrerType, label: z.string(), checklists: count, referrals: count })),
     outcomes: z.array(z.object({ code: z.string(), label: z.string(), snomedCode: z.string().nullable(), referrals: count })),
     needsMet,
     wellbeing: z.object({

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { exportRowsAfter, londonDayBounds, type ExportCursor, type ExportRow } from './report.repository.js';
 import { londonDateTime } from '../../kernel/uk-dates.js';
+import { SELF_REFERRAL_LABEL, SELF_REFERRAL_TYPE } from '../../kernel/organisation-types.js';
 import { forbidden } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
@@ -91,8 +92,9 @@ export function exportRecord(r: ExportRow, now: Date): (string | number)[] {
     at(r.receivedAt),
     r.agency,
     // a self-referral has no referring organisation: it is counted as its own, not as one not recorded
-    r.organisation ?? (r.channel === 'self_referral' ? 'Self-referral' : ''),
-    r.organisationType ?? (r.channel === 'self_referral' ? 'self_referral' : ''),
+    // (the summary report's rule too: report-summary.repository.ts)
+    r.organisation ?? (r.channel === 'self_referral' ? SELF_REFERRAL_LABEL : ''),
+    r.organisationType ?? (r.channel === 'self_referral' ? SELF_REFERRAL_TYPE : ''),
     r.status,
     r.outcome ?? '',
     r.reroutedTo ?? '',

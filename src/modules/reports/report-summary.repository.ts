@@ -10,6 +10,9 @@
  * (report_months, report_facet_months: migrations/2026_12_02_2000_report_months.ts), so a
  * month's rows are always its days' sum, and a report reads whole months from them and only
  * the days either side from the days: a year is 12 months of rows, not 365 days of them.
+ * Each row is a day's (or month's) per agency and referrer: an organisation, a self-referral
+ * (`self_referral`, no organisation: migrations/2026_12_08_1400_report_self_referrals.ts) or
+ * none recorded.
  * Clocks still running are not in the rollup; openClocks() counts them live, through the
  * partial indexes the SLA sweep reads (referrals_forward_open_idx, referrals_contact_open_idx,
  * follow_ups_open_idx), so that cost follows the open items.
@@ -62,6 +65,11 @@ const clockAggregates = (p: string) =>
 const clockColumnNames = (p: string) => [`${p}_on_time`, `${p}_late`, `${p}_ended`, ...BUCKET_INDEXES.map((i) => `${p}_b${i}`)].join(', ');
 const PREFIXES = Object.values(CLOCK_PREFIX);
 
+// a checklist the person sent for themselves (the public page, released by the hub) has no
+// referring organisation: the rollup keeps it as its own referrer (`self_referral`), apart from the
+// checklists whose organisation was not recorded; the CSV export's rule too (report-export.service.ts)
+const SELF_REFERRAL_SQL = (s: string) => `(${s}.channel = 'self_referral' AND ${s}.organisation_id IS NULL)`;
+
 const DAY_START = (d: string) => `(${d}::timestamp AT TIME ZONE 'Europe/London')`;
 const DAY_END = (d: string) => `((${d} + 1)::timestamp AT TIME ZONE 'Europe/London')`;
 
@@ -78,13 +86,13 @@ const PAIRED_SQL = (submissionId: string) => `EXISTS (
    WHERE b2.submission_id = ${submissionId} AND b2.occasion = 'checklist'
      AND ((b2.life_satisfaction IS NOT NULL AND a2.life_satisfaction IS NOT NULL) OR (b2.worthwhile IS NOT NULL AND a2.worthwhile IS NOT NULL)
        OR (b2.happy IS NOT NULL AND a2.happy IS NOT NULL) OR (b2.anxious IS NOT NULL AND a2.anxious IS NOT NULL)))`;
-// a wellbeing CTE's pairs added up per day, organisation (and agency) and measure, one facet row per figure
+// a wellbeing CTE's pairs added up per day, referrer (and agency) and measure, one facet row per figure
 const wellbeingStatsSql = (from: string, agency: string) => `
-SELECT g.day, g.agency_id, g.organisation_id, 'wellbeing', g.measure || ':' || v.stat, v.n
-  FROM (SELECT day, ${agency} AS agency_id, organisation_id, measure, count(*)::int AS n, sum(bv)::int AS before, sum(av)::int AS after,
+SELECT g.day, g.agency_id, g.organisation_id, g.self_referral, 'wellbeing', g.measure || ':' || v.stat, v.n
+  FROM (SELECT day, ${agency} AS agency_id, organisation_id, self_referral, measure, count(*)::int AS n, sum(bv)::int AS before, sum(av)::int AS after,
                count(*) FILTER (WHERE better > 0)::int AS improved, count(*) FILTER (WHERE better = 0)::int AS same,
                count(*) FILTER (WHERE better < 0)::int AS worse
-          FROM ${from} GROUP BY 1, 2, 3, 4) g
+          FROM ${from} GROUP BY 1, 2, 3, 4, 5) g
   CROSS JOIN LATERAL (VALUES ('n', g.n), ('before', g.before), ('after', g.after), ('improved', g.improved), ('same', g.same), ('worse', g.worse)) v(stat, n)
  WHERE v.n > 0`;
 
@@ -95,7 +103,7 @@ del_facets AS (DELETE FROM report_facet_days WHERE day IN (SELECT day FROM d)),
 x AS (
   SELECT d.day, r.id, r.agency_id, r.status, r.question_ids, r.outcome, r.received_at, r.forward_due_at, r.forwarded_at,
          r.contact_due_at, r.contacted_at, r.follow_up_due_at, r.followed_up_at, r.closed_at, r.updated_at,
-         s.organisation_id, s.age_band, f.status AS f_status, f.completed_at AS f_completed_at, f.needs_met,
+         s.organisation_id, ${SELF_REFERRAL_SQL('s')} AS self_referral, s.age_band, f.status AS f_status, f.completed_at AS f_completed_at, f.needs_met,
          -- the day of the person's previous referral at this agency (people_agency)
          ((SELECT max(r2.received_at) FROM submissions s2 JOIN referrals r2 ON r2.submission_id = s2.id
             WHERE s2.person_id = s.person_id AND r2.agency_id = r.agency_id AND (r2.received_at, r2.id) < (r.received_at, r.id))
@@ -112,16 +120,16 @@ x AS (
 -- materialised: each clock's bucket is worked out once per referral, not once per bucket counted
 facts AS MATERIALIZED (SELECT x.*, ${STATE_SQL} FROM x),
 ins_days AS (
-  INSERT INTO report_days (day, agency_id, organisation_id, referrals, rerouted, ${PREFIXES.map(clockColumnNames).join(', ')},
+  INSERT INTO report_days (day, agency_id, organisation_id, self_referral, referrals, rerouted, ${PREFIXES.map(clockColumnNames).join(', ')},
                            needs_yes, needs_partly, needs_no, needs_not_yet)
-  SELECT day, agency_id, organisation_id, count(*)::int, count(*) FILTER (WHERE status = 'rerouted')::int,
+  SELECT day, agency_id, organisation_id, self_referral, count(*)::int, count(*) FILTER (WHERE status = 'rerouted')::int,
          ${PREFIXES.map(clockAggregates).join(', ')},
          count(*) FILTER (WHERE needs_met = 'yes')::int, count(*) FILTER (WHERE needs_met = 'partly')::int,
          count(*) FILTER (WHERE needs_met = 'no')::int, count(*) FILTER (WHERE needs_met = 'not_yet')::int
-    FROM facts GROUP BY day, agency_id, organisation_id
+    FROM facts GROUP BY day, agency_id, organisation_id, self_referral
 ),
 sub AS (
-  SELECT d.day, s.id, s.person_id, s.received_at, s.organisation_id, s.status, COALESCE(s.age_band, 'not known') AS age_band, COALESCE(s.postcode_district, 'not known') AS district,
+  SELECT d.day, s.id, s.person_id, s.received_at, s.organisation_id, ${SELF_REFERRAL_SQL('s')} AS self_referral, s.status, COALESCE(s.age_band, 'not known') AS age_band, COALESCE(s.postcode_district, 'not known') AS district,
          -- the day of the person's previous checklist (people), and from the same organisation (people_org)
          ((SELECT max(s2.received_at) FROM submissions s2
             WHERE s2.person_id = s.person_id AND (s2.received_at, s2.id) < (s.received_at, s.id)) AT TIME ZONE 'Europe/London')::date AS prev_any,
@@ -132,7 +140,7 @@ sub AS (
 ),
 -- wellbeing: per checklist and measure answered at both the checklist and its follow-up call
 wb AS MATERIALIZED (
-  SELECT sub.day, sub.id, sub.person_id, sub.received_at, sub.organisation_id, m.measure, m.bv, m.av, m.better
+  SELECT sub.day, sub.id, sub.person_id, sub.received_at, sub.organisation_id, sub.self_referral, m.measure, m.bv, m.av, m.better
     FROM sub
     -- through the keys, per checklist (as the referrals' follow-ups above: no hash of every answer)
     CROSS JOIN LATERAL (
@@ -153,44 +161,44 @@ wb_people AS (
               (SELECT max(s2.received_at) FROM submissions s2
                 WHERE s2.person_id = p.person_id AND s2.organisation_id IS NOT DISTINCT FROM p.organisation_id
                   AND (s2.received_at, s2.id) < (p.received_at, p.id) AND ${PAIRED_SQL('s2.id')}) AS prev_org
-    FROM (SELECT DISTINCT day, id, person_id, received_at, organisation_id FROM wb) p
+    FROM (SELECT DISTINCT day, id, person_id, received_at, organisation_id, self_referral FROM wb) p
 ),
 wb_people_agency AS (
   SELECT p.*, (SELECT max(s2.received_at) FROM submissions s2
                 WHERE s2.person_id = p.person_id AND (s2.received_at, s2.id) < (p.received_at, p.id) AND ${PAIRED_SQL('s2.id')}
                   AND EXISTS (SELECT 1 FROM referrals r2 WHERE r2.submission_id = s2.id AND r2.agency_id = p.agency_id)) AS prev_agency
-    FROM (SELECT DISTINCT day, agency_id, id, person_id, received_at, organisation_id FROM wb_agency) p
+    FROM (SELECT DISTINCT day, agency_id, id, person_id, received_at, organisation_id, self_referral FROM wb_agency) p
 )
-INSERT INTO report_facet_days (day, agency_id, organisation_id, facet, key, n)
-SELECT day, NULL::uuid, organisation_id, 'checklists', 'all', count(*)::int FROM sub GROUP BY day, organisation_id
+INSERT INTO report_facet_days (day, agency_id, organisation_id, self_referral, facet, key, n)
+SELECT day, NULL::uuid, organisation_id, self_referral, 'checklists', 'all', count(*)::int FROM sub GROUP BY day, organisation_id, self_referral
 UNION ALL
-SELECT day, NULL, organisation_id, 'no_needs', 'all', count(*)::int FROM sub WHERE status = 'no_needs_identified' GROUP BY day, organisation_id
+SELECT day, NULL, organisation_id, self_referral, 'no_needs', 'all', count(*)::int FROM sub WHERE status = 'no_needs_identified' GROUP BY day, organisation_id, self_referral
 UNION ALL
-SELECT day, NULL, organisation_id, 'age_band', age_band, count(*)::int FROM sub GROUP BY day, organisation_id, age_band
+SELECT day, NULL, organisation_id, self_referral, 'age_band', age_band, count(*)::int FROM sub GROUP BY day, organisation_id, self_referral, age_band
 UNION ALL
-SELECT day, NULL, organisation_id, 'district', district, count(*)::int FROM sub GROUP BY day, organisation_id, district
+SELECT day, NULL, organisation_id, self_referral, 'district', district, count(*)::int FROM sub GROUP BY day, organisation_id, self_referral, district
 UNION ALL
-SELECT day, NULL, organisation_id, 'people', COALESCE(prev_any::text, ''), count(*)::int FROM sub GROUP BY day, organisation_id, prev_any
+SELECT day, NULL, organisation_id, self_referral, 'people', COALESCE(prev_any::text, ''), count(*)::int FROM sub GROUP BY day, organisation_id, self_referral, prev_any
 UNION ALL
-SELECT day, NULL, organisation_id, 'people_org', COALESCE(prev_org::text, ''), count(*)::int FROM sub GROUP BY day, organisation_id, prev_org
+SELECT day, NULL, organisation_id, self_referral, 'people_org', COALESCE(prev_org::text, ''), count(*)::int FROM sub GROUP BY day, organisation_id, self_referral, prev_org
 UNION ALL
-SELECT day, agency_id, organisation_id, 'people_agency', COALESCE(prev_agency::text, ''), count(*)::int FROM x GROUP BY day, agency_id, organisation_id, prev_agency
+SELECT day, agency_id, organisation_id, self_referral, 'people_agency', COALESCE(prev_agency::text, ''), count(*)::int FROM x GROUP BY day, agency_id, organisation_id, self_referral, prev_agency
 UNION ALL
-SELECT day, agency_id, organisation_id, 'age_band', COALESCE(age_band, 'not known'), count(*)::int FROM x GROUP BY day, agency_id, organisation_id, COALESCE(age_band, 'not known')
+SELECT day, agency_id, organisation_id, self_referral, 'age_band', COALESCE(age_band, 'not known'), count(*)::int FROM x GROUP BY day, agency_id, organisation_id, self_referral, COALESCE(age_band, 'not known')
 UNION ALL
-SELECT day, agency_id, organisation_id, 'outcome', outcome, count(*)::int FROM x WHERE outcome IS NOT NULL GROUP BY day, agency_id, organisation_id, outcome
+SELECT day, agency_id, organisation_id, self_referral, 'outcome', outcome, count(*)::int FROM x WHERE outcome IS NOT NULL GROUP BY day, agency_id, organisation_id, self_referral, outcome
 UNION ALL
-SELECT x.day, x.agency_id, x.organisation_id, 'question', q::text, count(*)::int FROM x, unnest(x.question_ids) q GROUP BY x.day, x.agency_id, x.organisation_id, q
+SELECT x.day, x.agency_id, x.organisation_id, x.self_referral, 'question', q::text, count(*)::int FROM x, unnest(x.question_ids) q GROUP BY x.day, x.agency_id, x.organisation_id, x.self_referral, q
 UNION ALL
 ${wellbeingStatsSql('wb', 'NULL::uuid')}
 UNION ALL
 ${wellbeingStatsSql('wb_agency', 'agency_id')}
 UNION ALL
-SELECT day, NULL::uuid, organisation_id, 'people_wb', COALESCE((prev_any AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people GROUP BY 1, 2, 3, 5
+SELECT day, NULL::uuid, organisation_id, self_referral, 'people_wb', COALESCE((prev_any AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people GROUP BY 1, 2, 3, 4, 6
 UNION ALL
-SELECT day, NULL::uuid, organisation_id, 'people_wb_org', COALESCE((prev_org AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people GROUP BY 1, 2, 3, 5
+SELECT day, NULL::uuid, organisation_id, self_referral, 'people_wb_org', COALESCE((prev_org AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people GROUP BY 1, 2, 3, 4, 6
 UNION ALL
-SELECT day, agency_id, organisation_id, 'people_wb_agency', COALESCE((prev_agency AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people_agency GROUP BY 1, 2, 3, 5`;
+SELECT day, agency_id, organisation_id, self_referral, 'people_wb_agency', COALESCE((prev_agency AT TIME ZONE 'Europe/London')::date::text, ''), count(*)::int FROM wb_people_agency GROUP BY 1, 2, 3, 4, 6`;
 
 // the figure columns of report_days and report_months, in table order
 const FIGURE_COLUMNS = ['referrals', 'rerouted', ...PREFIXES.flatMap((p) => clockColumnNames(p).split(', ')), 'needs_yes', 'needs_partly', 'needs_no', 'needs_not_yet'];
@@ -201,17 +209,17 @@ WITH m AS (SELECT DISTINCT date_trunc('month', d)::date AS month FROM unnest($1:
 del_months AS (DELETE FROM report_months WHERE month IN (SELECT month FROM m)),
 del_facets AS (DELETE FROM report_facet_months WHERE month IN (SELECT month FROM m)),
 ins_months AS (
-  INSERT INTO report_months (month, agency_id, organisation_id, ${FIGURE_COLUMNS.join(', ')})
-  SELECT m.month, x.agency_id, x.organisation_id, ${FIGURE_COLUMNS.map((c) => `sum(x.${c})::int`).join(', ')}
+  INSERT INTO report_months (month, agency_id, organisation_id, self_referral, ${FIGURE_COLUMNS.join(', ')})
+  SELECT m.month, x.agency_id, x.organisation_id, x.self_referral, ${FIGURE_COLUMNS.map((c) => `sum(x.${c})::int`).join(', ')}
     FROM m JOIN report_days x ON x.day >= m.month AND x.day < (m.month + interval '1 month')::date
-   GROUP BY 1, 2, 3
+   GROUP BY 1, 2, 3, 4
 )
-INSERT INTO report_facet_months (month, agency_id, organisation_id, facet, key, n)
-SELECT m.month, x.agency_id, x.organisation_id, x.facet,
+INSERT INTO report_facet_months (month, agency_id, organisation_id, self_referral, facet, key, n)
+SELECT m.month, x.agency_id, x.organisation_id, x.self_referral, x.facet,
        CASE WHEN x.facet LIKE 'people%' AND x.key <> '' THEN to_char(date_trunc('month', x.key::date), 'YYYY-MM-DD') ELSE x.key END,
        sum(x.n)::int
   FROM m JOIN report_facet_days x ON x.day >= m.month AND x.day < (m.month + interval '1 month')::date
- GROUP BY 1, 2, 3, 4, 5`;
+ GROUP BY 1, 2, 3, 4, 5, 6`;
 
 /** The days from `from` to `to` that are stale or were never rolled up, oldest first, at most `limit`. */
 async function daysNeedingRollUp(db: Executor, from: string, to: string, limit: number): Promise<string[]> {
@@ -275,6 +283,8 @@ export type ClockSums = { onTime: number; late: number; ended: number; buckets: 
 export interface AgencyDayTotals {
   agencyId: string;
   organisationId: string | null;
+  /** self-referrals (no organisation): counted as their own referrer */
+  selfReferral: boolean;
   referrals: number;
   rerouted: number;
   clocks: Record<ClockName, ClockSums>;
@@ -302,26 +312,27 @@ function periodSources(f: SummaryFilter) {
   return { months, inMonths, outsideMonths, peopleFromMonths };
 }
 
-/** The period's days added up, per agency and referrer organisation (whole months from the monthly rollup). */
+/** The period's days added up, per agency and referrer (an organisation, self-referral or none; whole months from the monthly rollup). */
 export async function sumReportDays(db: Executor, f: SummaryFilter): Promise<AgencyDayTotals[]> {
   const cols = PREFIXES.flatMap((p) => [`${p}_on_time`, `${p}_late`, `${p}_ended`, ...BUCKET_INDEXES.map((i) => `${p}_b${i}`)]);
   const figures = sql.raw(FIGURE_COLUMNS.join(', '));
   const src = periodSources(f);
-  const { rows } = await sql<Record<string, string | number | null>>`
-    SELECT agency_id, organisation_id, sum(referrals)::int AS referrals, sum(rerouted)::int AS rerouted,
+  const { rows } = await sql<Record<string, string | number | boolean | null>>`
+    SELECT agency_id, organisation_id, self_referral, sum(referrals)::int AS referrals, sum(rerouted)::int AS rerouted,
            ${sql.raw(cols.map((c) => `sum(${c})::int AS ${c}`).join(', '))},
            sum(needs_yes)::int AS needs_yes, sum(needs_partly)::int AS needs_partly, sum(needs_no)::int AS needs_no, sum(needs_not_yet)::int AS needs_not_yet
-      FROM (SELECT agency_id, organisation_id, ${figures} FROM report_months
+      FROM (SELECT agency_id, organisation_id, self_referral, ${figures} FROM report_months
              WHERE ${src.inMonths} ${filterSql(f, 'agency_id', 'organisation_id')}
             UNION ALL
-            SELECT agency_id, organisation_id, ${figures} FROM report_days
+            SELECT agency_id, organisation_id, self_referral, ${figures} FROM report_days
              WHERE ${src.outsideMonths} ${filterSql(f, 'agency_id', 'organisation_id')}) x
-     GROUP BY agency_id, organisation_id`.execute(db);
+     GROUP BY agency_id, organisation_id, self_referral`.execute(db);
   // the connection's CamelCasePlugin names the result's columns in camelCase
   const n = (r: Record<string, unknown>, column: string) => Number(r[column.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] ?? 0);
   return rows.map((r) => ({
     agencyId: String(r.agencyId),
     organisationId: r.organisationId === null ? null : String(r.organisationId),
+    selfReferral: r.selfReferral === true,
     referrals: n(r, 'referrals'),
     rerouted: n(r, 'rerouted'),
     clocks: Object.fromEntries(
@@ -352,10 +363,12 @@ export interface FacetRow {
   key: string;
   agencyId: string | null;
   organisationId: string | null;
+  /** self-referrals (no organisation): counted as their own referrer */
+  selfReferral: boolean;
   n: number;
 }
 
-/** The period's facet counts, per facet, key, agency (none for checklists) and organisation. */
+/** The period's facet counts, per facet, key, agency (none for checklists) and referrer (an organisation, self-referral or none). */
 export async function sumFacetDays(db: Executor, f: SummaryFilter): Promise<FacetRow[]> {
   // an agency filter keeps the agency's rows; the checklist-level facets have no agency
   // people: only the rows whose previous checklist (or referral) came before the period, as one key
@@ -363,21 +376,21 @@ export async function sumFacetDays(db: Executor, f: SummaryFilter): Promise<Face
   const people = sql.raw(`facet LIKE 'people%'`);
   const { rows } = await sql<FacetRow>`
     SELECT facet, CASE WHEN facet LIKE 'people%' THEN '' ELSE key END AS key,
-           agency_id AS "agencyId", organisation_id AS "organisationId", sum(n)::int AS n
-      FROM (SELECT facet, key, agency_id, organisation_id, n FROM report_facet_months
+           agency_id AS "agencyId", organisation_id AS "organisationId", self_referral AS "selfReferral", sum(n)::int AS n
+      FROM (SELECT facet, key, agency_id, organisation_id, self_referral, n FROM report_facet_months
              WHERE ${src.inMonths} ${filterSql(f, 'agency_id', 'organisation_id')} ${src.peopleFromMonths ? sql`` : sql`AND NOT ${people}`}
             UNION ALL
-            SELECT facet, key, agency_id, organisation_id, n FROM report_facet_days
+            SELECT facet, key, agency_id, organisation_id, self_referral, n FROM report_facet_days
              WHERE ${src.outsideMonths} ${filterSql(f, 'agency_id', 'organisation_id')}
             ${
               src.peopleFromMonths || !src.months
                 ? sql``
                 : sql`UNION ALL
-            SELECT facet, key, agency_id, organisation_id, n FROM report_facet_days
+            SELECT facet, key, agency_id, organisation_id, self_referral, n FROM report_facet_days
              WHERE day BETWEEN ${src.months.first}::date AND ${src.months.lastDay}::date AND ${people} ${filterSql(f, 'agency_id', 'organisation_id')}`
             }) x
      WHERE (facet NOT LIKE 'people%' OR key = '' OR key < ${f.from})
-     GROUP BY 1, 2, 3, 4`.execute(db);
+     GROUP BY 1, 2, 3, 4, 5`.execute(db);
   return rows;
 }
 

@@ -25,7 +25,7 @@ import {
   type SummaryFilter,
 } from './report-summary.repository.js';
 import { londonDay } from '../../kernel/uk-dates.js';
-import { ORGANISATION_TYPE_LABELS, type OrganisationType } from '../../kernel/organisation-types.js';
+import { ORGANISATION_TYPE_LABELS, SELF_REFERRAL_LABEL, SELF_REFERRAL_TYPE, type OrganisationType } from '../../kernel/organisation-types.js';
 import {
   BUCKET_COUNT,
   CLOCKS,
@@ -111,10 +111,17 @@ const addNeeds = (a: NeedsMetFigures, b: NeedsMetFigures) => {
   a.notYet += b.notYet;
 };
 
+const NO_ORGANISATION = 'none';
+const NO_ORGANISATION_LABEL = 'No organisation recorded';
+/** A referrer's key in the report's maps: the organisation's id, self-referral, or none recorded. */
+const referrerKey = (r: { organisationId: string | null; selfReferral: boolean }): string => r.organisationId ?? (r.selfReferral ? SELF_REFERRAL_TYPE : NO_ORGANISATION);
+
 /** Adds a map's count for `key`. */
 function bump<K>(m: Map<K, number>, key: K, n: number) {
   m.set(key, (m.get(key) ?? 0) + n);
 }
+
+const typeLabel = (type: string | null) => (type === SELF_REFERRAL_TYPE ? SELF_REFERRAL_LABEL : type ? ORGANISATION_TYPE_LABELS[type as OrganisationType] : NO_ORGANISATION_LABEL);
 
 /** The summary of one period, from its rows (pure: the rollup's sums, the facets, the open clocks). */
 export function assembleSummary(
@@ -136,14 +143,14 @@ export function assembleSummary(
     }
     return e;
   };
-  const referralsByOrg = new Map<string | null, number>();
+  const referralsByOrg = new Map<string, number>();
   for (const d of parts.days) {
     const e = agencyEntry(d.agencyId);
     e.referrals += d.referrals;
     e.rerouted += d.rerouted;
     for (const c of CLOCKS) addClock(e.clocks[c], d.clocks[c]);
     addNeeds(e.needs, d.needsMet);
-    bump(referralsByOrg, d.organisationId, d.referrals);
+    bump(referralsByOrg, referrerKey(d), d.referrals);
   }
   const openByAgency = new Map<string, Record<ClockName, { overdue: number; notYetDue: number }>>();
   for (const o of parts.open) {
@@ -194,9 +201,9 @@ export function assembleSummary(
   const referrals = byAgency.reduce((n, a) => n + a.referrals, 0);
 
   // checklists: the hub's are the checklist rows; an agency's are its referrals
-  const checklistsByOrg = new Map<string | null, number>();
+  const checklistsByOrg = new Map<string, number>();
   if (q.agencyId) for (const [o, n] of referralsByOrg) checklistsByOrg.set(o, n);
-  else for (const f of facet('checklists')) bump(checklistsByOrg, f.organisationId, f.n);
+  else for (const f of facet('checklists')) bump(checklistsByOrg, referrerKey(f), f.n);
   const checklists = [...checklistsByOrg.values()].reduce((a, b) => a + b, 0);
   const noNeeds = q.agencyId ? 0 : facet('no_needs').reduce((n, f) => n + f.n, 0);
 
@@ -213,16 +220,19 @@ export function assembleSummary(
   const bySectionMap = new Map<string, number>();
   for (const x of byQuestion) bump(bySectionMap, x.section, x.referrals);
 
-  const orgIds = new Set<string | null>([...checklistsByOrg.keys(), ...referralsByOrg.keys()]);
-  const byOrganisation = [...orgIds]
-    .map((id) => {
+  // referrers: each organisation, self-referrals (no organisation, a line of their own), and the checklists with none recorded
+  const referrers = new Set<string>([...checklistsByOrg.keys(), ...referralsByOrg.keys()]);
+  const byOrganisation = [...referrers]
+    .map((key) => {
+      const self = key === SELF_REFERRAL_TYPE;
+      const id = self || key === NO_ORGANISATION ? null : key;
       const o = id ? org.get(id) : undefined;
       return {
         organisationId: id,
-        organisation: o?.name ?? 'No organisation recorded',
-        type: o?.type ?? null,
-        checklists: checklistsByOrg.get(id) ?? 0,
-        referrals: referralsByOrg.get(id) ?? 0,
+        organisation: o?.name ?? (self ? SELF_REFERRAL_LABEL : NO_ORGANISATION_LABEL),
+        type: o?.type ?? (self ? SELF_REFERRAL_TYPE : null),
+        checklists: checklistsByOrg.get(key) ?? 0,
+        referrals: referralsByOrg.get(key) ?? 0,
       };
     })
     .sort((a, b) => b.checklists - a.checklists || a.organisation.localeCompare(b.organisation));
@@ -255,7 +265,7 @@ export function assembleSummary(
     bySection: [...bySectionMap.entries()].map(([section, n]) => ({ section, referrals: n })),
     byOrganisation,
     byOrganisationType: [...byTypeMap.entries()]
-      .map(([type, t]) => ({ type, label: type ? ORGANISATION_TYPE_LABELS[type as OrganisationType] : 'No organisation recorded', ...t }))
+      .map(([type, t]) => ({ type, label: typeLabel(type), ...t }))
       .sort((a, b) => b.checklists - a.checklists || a.label.localeCompare(b.label)),
     outcomes: [...outcomeTotals.entries()]
       .sort(([a], [b]) => outcomeOrder(a) - outcomeOrder(b) || a.localeCompare(b))
