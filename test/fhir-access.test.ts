@@ -100,6 +100,41 @@ describe('who sees what', () => {
   });
 });
 
+describe('a Task’s notes', () => {
+  it('are what people wrote on the work, without the hub’s routing: no mail address, message id or re-routed referral', async () => {
+    const { referral } = await fireReferral();
+    const { email } = await w.ctx.db.selectFrom('agencies').select('email').where('id', '=', referral.agencyId).executeTakeFirstOrThrow();
+    // the history holds the forwarding mail's receipt, naming the agency's address
+    const logged = await w.ctx.db.selectFrom('referralEvents').select('note').where('referralId', '=', referral.id).execute();
+    expect(logged.map((e) => e.note).join(' ')).toContain(email);
+
+    const moved = await f.patch(`/fhir/Task/${referral.id}`, w.fire.token, moveTo('rejected', { reason: 'not in our area', note: 'outside our patch' }));
+    expect(moved.status).toBe(200);
+    for (const token of [w.fire.token, w.coordinator.token]) {
+      const task = (await f.get(`/fhir/Task/${referral.id}`, token)).body;
+      expect(task.note.map((n: { text: string }) => n.text)).toEqual(['outside our patch']);
+      expect(JSON.stringify(task)).not.toContain(email);
+      expect(JSON.stringify(task)).not.toContain(`forward-${referral.id}`);
+    }
+
+    // re-routed to the police: their Task does not name the fire service's referral
+    const rerouted = await w.api.post(`/api/v1/referrals/${referral.id}/transitions`, w.coordinator.token, { to: 'rerouted', targetAgencyId: w.police.agencyId, note: 'the police can help instead' });
+    expect(rerouted.status).toBe(200);
+    const replacement = rerouted.body.replacement.id as string;
+    await markForwarded(w.ctx, replacement);
+    const theirs = await f.get(`/fhir/Task/${replacement}`, w.police.token);
+    expect(theirs.status).toBe(200);
+    // its history says which referral it came from; the police's Task does not
+    const history = await w.ctx.db.selectFrom('referralEvents').select('note').where('referralId', '=', replacement).execute();
+    expect(history.map((e) => e.note)).toContain(`re-routed from ${referral.reference}`);
+    expect(theirs.body.note).toBeUndefined();
+    expect(JSON.stringify(theirs.body)).not.toContain(email);
+    const search = await f.get(`/fhir/Task?owner=Organization/${w.police.agencyId}`, w.police.token);
+    const found = search.body.entry.find((e: { resource: { id: string } }) => e.resource.id === replacement).resource;
+    expect(found).toEqual(theirs.body);
+  });
+});
+
 describe('moving a Task', () => {
   it('answers 409 for a step the state machine refuses, 412 for a stale or missing If-Match, 400 for what cannot change', async () => {
     const { referral, task } = await fireReferral();

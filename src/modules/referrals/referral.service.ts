@@ -142,8 +142,8 @@ export async function getReferralForActor(
   requestId?: string,
   channel: Channel = 'account',
 ) {
-  const { personId: _personId, ...detail } = await readReferral(deps, principal, id, requestId, channel);
-  return detail;
+  const { personId: _personId, events, ...detail } = await readReferral(deps, principal, id, requestId, channel);
+  return { ...detail, events: events.map(({ bySystem: _bySystem, ...e }) => e) };
 }
 
 /**
@@ -230,6 +230,8 @@ function referralDetail(r: DetailRow, access: NonNullable<ReturnType<typeof acce
       reason: full ? e.reason : null,
       outcome: e.outcome,
       note: full ? e.note : null,
+      /** written by the hub itself (the forwarding worker, the sweep), not by a person; not in getReferralForActor's reply */
+      bySystem: e.actorUserId === null,
     })),
     reroutedFromId: r.reroutedFromId,
     reroutedToId: r.reroutedToId,
