@@ -11,11 +11,11 @@ import { markForwarded } from './helpers/referrals.js';
 import { answer, fhir, FHIR_JSON, moveTo } from './helpers/fhir-client.js';
 import { R4_CODES, r4Problems } from './helpers/fhir.js';
 
-let w: World<'linkWorker' | 'coordinator' | 'fire' | 'police'>;
+let w: World<'linkWorker' | 'otherWorker' | 'coordinator' | 'fire' | 'police'>;
 let f: ReturnType<typeof fhir>;
 
 beforeAll(async () => {
-  w = await createWorld({ linkWorker: 'link_worker', coordinator: 'coordinator', fire: { agencyOf: 0 }, police: { agencyOf: 1 } });
+  w = await createWorld({ linkWorker: 'link_worker', otherWorker: 'link_worker', coordinator: 'coordinator', fire: { agencyOf: 0 }, police: { agencyOf: 1 } });
   f = fhir(w.api);
 }, 60_000);
 afterAll(async () => w?.ctx.close());
@@ -66,6 +66,32 @@ describe('who sees what', () => {
     // an agency does not read a checklist's own Task (it holds the whole checklist)
     expectOutcome(await f.get(`/fhir/Task/${submissionId}`, w.fire.token), 404, 'not-found');
     expect((await f.get(`/fhir/Task/${submissionId}`, w.coordinator.token)).status).toBe(200);
+  });
+
+  it('a QuestionnaireResponse is read by its submitter and the hub, audited; any other caller, an agency too, gets 404', async () => {
+    const { submissionId } = await fireReferral();
+    const path = `/fhir/QuestionnaireResponse/${submissionId}`;
+    const own = await f.get(path, w.linkWorker.token);
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ resourceType: 'QuestionnaireResponse', id: submissionId });
+    const hub = await f.get(path, w.coordinator.token);
+    expect(hub.status).toBe(200);
+    expect(hub.body).toEqual(own.body);
+    for (const token of [w.otherWorker.token, w.fire.token, w.police.token]) {
+      expectOutcome(await f.get(path, token), 404, 'not-found');
+      expectOutcome(await f.get(`${path}/_history/1`, token), 404, 'not-found');
+    }
+    expectOutcome(await f.get(`/fhir/QuestionnaireResponse/${crypto.randomUUID()}`, w.coordinator.token), 404, 'not-found');
+    expectOutcome(await f.get('/fhir/QuestionnaireResponse/not-a-uuid', w.coordinator.token), 404, 'not-found');
+    expectOutcome(await f.get(path), 401, 'login');
+    const put = await f.put(path, w.linkWorker.token, own.body);
+    expectOutcome(put, 405, 'not-supported');
+    expect(put.headers.get('allow')).toBe('GET');
+    // each read that was answered is a read of the person, as the JSON API's read of a submission is
+    const audit = await w.ctx.db.selectFrom('auditLog').select(['actorUserId', 'personId']).where('entity', '=', 'submission').where('action', '=', 'read').where('entityId', '=', submissionId).execute();
+    expect(audit.map((a) => a.actorUserId).sort()).toEqual([w.linkWorker.id, w.coordinator.id].sort());
+    const { personId } = await w.ctx.db.selectFrom('submissions').select('personId').where('id', '=', submissionId).executeTakeFirstOrThrow();
+    expect(audit.every((a) => a.personId === personId)).toBe(true);
   });
 
   it('hides the Patient from the agency once consent is withdrawn; the Task stays, without the person', async () => {

@@ -35,7 +35,11 @@ export function capabilityStatement(publicUrl: string, software: { version: stri
           {
             type: 'QuestionnaireResponse',
             supportedProfile: [UKCORE('QuestionnaireResponse')],
-            interaction: [{ code: 'create' as const, documentation: 'A completed checklist: the person as a contained Patient, the consent as a contained Consent.' }],
+            interaction: [
+              { code: 'read' as const, documentation: 'The checklist as the create returned it: for its submitter and the hub (404 for anyone else); audited.' },
+              { code: 'vread' as const, documentation: 'Its one version, 1 (the create’s Location).' },
+              { code: 'create' as const, documentation: 'A completed checklist: the person as a contained Patient, the consent as a contained Consent.' },
+            ],
             conditionalCreate: true,
           },
           {
