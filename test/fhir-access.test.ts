@@ -10,6 +10,8 @@ import { createWorld, type World } from './helpers/world.js';
 import { markForwarded } from './helpers/referrals.js';
 import { answer, fhir, FHIR_JSON, moveTo } from './helpers/fhir-client.js';
 import { R4_CODES, r4Problems } from './helpers/fhir.js';
+import { CompiledQuery, sql } from 'kysely';
+import { referralListQuery } from '../src/modules/referrals/referral.repository.js';
 
 let w: World<'linkWorker' | 'otherWorker' | 'coordinator' | 'fire' | 'police'>;
 let f: ReturnType<typeof fhir>;
@@ -209,6 +211,90 @@ describe('moving a Task', () => {
     expectOutcome(await f.get('/fhir/Task?_lastUpdated=lt2026-01-01', w.fire.token), 400, 'invalid');
     expectOutcome(await f.get('/fhir/Task?status=bogus', w.fire.token), 400, 'invalid');
     expectOutcome(await f.get('/fhir/Task?_count=0', w.fire.token), 400, 'invalid');
+  });
+});
+
+describe('polling for changes (_lastUpdated)', () => {
+  const ids = (res: { body: { entry: { resource: { id: string } }[] } }) => res.body.entry.map((e) => e.resource.id);
+  const nextOf = (res: { body: { link: { relation: string; url: string }[] } }) => {
+    const url = res.body.link.find((l) => l.relation === 'next')?.url;
+    return url === undefined ? undefined : url.slice(url.indexOf('/fhir/'));
+  };
+
+  it('pages oldest change first: a Task changed after its page comes again further on, none is skipped or repeated', async () => {
+    const since = w.ctx.clock.now().toISOString();
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      w.ctx.clock.advance(1_000);
+      made.push((await fireReferral()).referral.id);
+    }
+    const [a, b, c] = made as [string, string, string];
+    const seen: { id: string; version: string; lastUpdated: string }[] = [];
+    const take = async (path: string) => {
+      const res = await f.get(path, w.fire.token);
+      expect(res.status).toBe(200);
+      expect(r4Problems(res.body)).toEqual([]);
+      for (const e of res.body.entry) seen.push({ id: e.resource.id, version: e.resource.meta.versionId, lastUpdated: e.resource.meta.lastUpdated });
+      return res;
+    };
+    const first = await take(`/fhir/Task?_lastUpdated=gt${since}&_count=1`);
+    expect(ids(first)).toEqual([a]);
+    // a, already seen, changes
+    w.ctx.clock.advance(1_000);
+    expect((await f.patch(`/fhir/Task/${a}`, w.fire.token, moveTo('acknowledged'))).status).toBe(200);
+    const second = await take(nextOf(first)!);
+    expect(ids(second)).toEqual([b]);
+    // c, not seen yet, changes: it moves after a's change, and is still seen once
+    w.ctx.clock.advance(1_000);
+    expect((await f.patch(`/fhir/Task/${c}`, w.fire.token, moveTo('acknowledged'))).status).toBe(200);
+    let page = second;
+    while (nextOf(page)) page = await take(nextOf(page)!);
+    expect(seen.map((x) => x.id)).toEqual([a, b, a, c]);
+    expect(seen[2]!.version).not.toBe(seen[0]!.version);
+    expect(seen[3]!.lastUpdated > seen[2]!.lastUpdated).toBe(true);
+    const times = seen.map((x) => x.lastUpdated);
+    expect([...times].sort()).toEqual(times);
+
+    // the next poll, from the last change seen, finds nothing new; then only what changed since
+    expect(ids(await f.get(`/fhir/Task?_lastUpdated=gt${seen.at(-1)!.lastUpdated}`, w.fire.token))).toEqual([]);
+    w.ctx.clock.advance(1_000);
+    expect((await f.patch(`/fhir/Task/${b}`, w.fire.token, moveTo('acknowledged'))).status).toBe(200);
+    expect(ids(await f.get(`/fhir/Task?_lastUpdated=gt${seen.at(-1)!.lastUpdated}`, w.fire.token))).toEqual([b]);
+  });
+
+  it('refuses a cursor of the other kind of search with 400', async () => {
+    await fireReferral();
+    await fireReferral();
+    const changes = await f.get('/fhir/Task?_lastUpdated=gt2020-01-01&_count=1', w.fire.token);
+    const byReceipt = await f.get('/fhir/Task?_count=1', w.fire.token);
+    const cursorOf = (path: string) => new URL(path, 'http://x').searchParams.get('_cursor')!;
+    const changeCursor = cursorOf(nextOf(changes)!);
+    const receiptCursor = cursorOf(nextOf(byReceipt)!);
+    expect((await f.get(`/fhir/Task?_lastUpdated=gt2020-01-01&_count=1&_cursor=${changeCursor}`, w.fire.token)).status).toBe(200);
+    expect((await f.get(`/fhir/Task?_count=1&_cursor=${receiptCursor}`, w.fire.token)).status).toBe(200);
+    expectOutcome(await f.get(`/fhir/Task?_count=1&_cursor=${changeCursor}`, w.fire.token), 400, 'invalid');
+    expectOutcome(await f.get(`/fhir/Task?_lastUpdated=gt2020-01-01&_count=1&_cursor=${receiptCursor}`, w.fire.token), 400, 'invalid');
+    // the JSON API's list takes only its own
+    expect((await w.api.get(`/api/v1/referrals?limit=1&cursor=${changeCursor}`, w.fire.token)).status).toBe(400);
+  });
+
+  it('reads an agency’s changes through referrals_agency_changes_idx, and the hub’s through referrals_changes_idx, in the index’s order', async () => {
+    const planOf = async (f: Parameters<typeof referralListQuery>[1]) =>
+      w.ctx.db.transaction().execute(async (trx) => {
+        // a table this small is read whole when allowed; with sequential scans off, the plan shows what the index can serve
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        const q = referralListQuery(trx, f).compile();
+        const { rows } = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${q.sql}`, [...q.parameters]));
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+    const after = { at: '2026-01-05T09:00:00.000000Z', id: crypto.randomUUID() };
+    const agency = await planOf({ agencyId: w.fire.agencyId!, forwardedOnly: true, updatedAfter: new Date('2026-01-01T00:00:00Z'), after, limit: 50 });
+    expect(agency).toMatch(/Index Scan using referrals_agency_changes_idx on referrals r/);
+    // the index gives the order: no sort of the referrals
+    expect(agency).not.toMatch(/Sort/);
+    const hub = await planOf({ updatedAfter: new Date('2026-01-01T00:00:00Z'), limit: 50 });
+    expect(hub).toMatch(/Index Scan using referrals_changes_idx on referrals r/);
+    expect(hub).not.toMatch(/Sort/);
   });
 });
 
