@@ -41,6 +41,7 @@ import * as webhooks from './2026_12_08_1000_webhooks.js';
 import * as personSearch from './2026_12_08_1100_person_search.js';
 import * as agencyOruk from './2026_12_08_1300_agency_oruk.js';
 import * as reportSelfReferrals from './2026_12_08_1400_report_self_referrals.js';
+import * as referralChangesIndex from './2026_12_08_1410_referral_changes_index.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -81,4 +82,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_08_1100_person_search': personSearch,
   '2026_12_08_1300_agency_oruk': agencyOruk,
   '2026_12_08_1400_report_self_referrals': reportSelfReferrals,
+  '2026_12_08_1410_referral_changes_index': referralChangesIndex,
 };

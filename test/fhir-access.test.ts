@@ -10,12 +10,14 @@ import { createWorld, type World } from './helpers/world.js';
 import { markForwarded } from './helpers/referrals.js';
 import { answer, fhir, FHIR_JSON, moveTo } from './helpers/fhir-client.js';
 import { R4_CODES, r4Problems } from './helpers/fhir.js';
+import { CompiledQuery, sql } from 'kysely';
+import { referralListQuery } from '../src/modules/referrals/referral.repository.js';
 
-let w: World<'linkWorker' | 'coordinator' | 'fire' | 'police'>;
+let w: World<'linkWorker' | 'otherWorker' | 'coordinator' | 'fire' | 'police'>;
 let f: ReturnType<typeof fhir>;
 
 beforeAll(async () => {
-  w = await createWorld({ linkWorker: 'link_worker', coordinator: 'coordinator', fire: { agencyOf: 0 }, police: { agencyOf: 1 } });
+  w = await createWorld({ linkWorker: 'link_worker', otherWorker: 'link_worker', coordinator: 'coordinator', fire: { agencyOf: 0 }, police: { agencyOf: 1 } });
   f = fhir(w.api);
 }, 60_000);
 afterAll(async () => w?.ctx.close());
@@ -68,6 +70,32 @@ describe('who sees what', () => {
     expect((await f.get(`/fhir/Task/${submissionId}`, w.coordinator.token)).status).toBe(200);
   });
 
+  it('a QuestionnaireResponse is read by its submitter and the hub, audited; any other caller, an agency too, gets 404', async () => {
+    const { submissionId } = await fireReferral();
+    const path = `/fhir/QuestionnaireResponse/${submissionId}`;
+    const own = await f.get(path, w.linkWorker.token);
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ resourceType: 'QuestionnaireResponse', id: submissionId });
+    const hub = await f.get(path, w.coordinator.token);
+    expect(hub.status).toBe(200);
+    expect(hub.body).toEqual(own.body);
+    for (const token of [w.otherWorker.token, w.fire.token, w.police.token]) {
+      expectOutcome(await f.get(path, token), 404, 'not-found');
+      expectOutcome(await f.get(`${path}/_history/1`, token), 404, 'not-found');
+    }
+    expectOutcome(await f.get(`/fhir/QuestionnaireResponse/${crypto.randomUUID()}`, w.coordinator.token), 404, 'not-found');
+    expectOutcome(await f.get('/fhir/QuestionnaireResponse/not-a-uuid', w.coordinator.token), 404, 'not-found');
+    expectOutcome(await f.get(path), 401, 'login');
+    const put = await f.put(path, w.linkWorker.token, own.body);
+    expectOutcome(put, 405, 'not-supported');
+    expect(put.headers.get('allow')).toBe('GET');
+    // each read that was answered is a read of the person, as the JSON API's read of a submission is
+    const audit = await w.ctx.db.selectFrom('auditLog').select(['actorUserId', 'personId']).where('entity', '=', 'submission').where('action', '=', 'read').where('entityId', '=', submissionId).execute();
+    expect(audit.map((a) => a.actorUserId).sort()).toEqual([w.linkWorker.id, w.coordinator.id].sort());
+    const { personId } = await w.ctx.db.selectFrom('submissions').select('personId').where('id', '=', submissionId).executeTakeFirstOrThrow();
+    expect(audit.every((a) => a.personId === personId)).toBe(true);
+  });
+
   it('hides the Patient from the agency once consent is withdrawn; the Task stays, without the person', async () => {
     const { referral, patientId } = await fireReferral();
     expect((await f.get(`/fhir/Patient/${patientId}`, w.fire.token)).status).toBe(200);
@@ -97,6 +125,41 @@ describe('who sees what', () => {
     } finally {
       await w.ctx.db.updateTable('agencies').set({ personFields }).where('id', '=', w.fire.agencyId!).execute();
     }
+  });
+});
+
+describe('a Task’s notes', () => {
+  it('are what people wrote on the work, without the hub’s routing: no mail address, message id or re-routed referral', async () => {
+    const { referral } = await fireReferral();
+    const { email } = await w.ctx.db.selectFrom('agencies').select('email').where('id', '=', referral.agencyId).executeTakeFirstOrThrow();
+    // the history holds the forwarding mail's receipt, naming the agency's address
+    const logged = await w.ctx.db.selectFrom('referralEvents').select('note').where('referralId', '=', referral.id).execute();
+    expect(logged.map((e) => e.note).join(' ')).toContain(email);
+
+    const moved = await f.patch(`/fhir/Task/${referral.id}`, w.fire.token, moveTo('rejected', { reason: 'not in our area', note: 'outside our patch' }));
+    expect(moved.status).toBe(200);
+    for (const token of [w.fire.token, w.coordinator.token]) {
+      const task = (await f.get(`/fhir/Task/${referral.id}`, token)).body;
+      expect(task.note.map((n: { text: string }) => n.text)).toEqual(['outside our patch']);
+      expect(JSON.stringify(task)).not.toContain(email);
+      expect(JSON.stringify(task)).not.toContain(`forward-${referral.id}`);
+    }
+
+    // re-routed to the police: their Task does not name the fire service's referral
+    const rerouted = await w.api.post(`/api/v1/referrals/${referral.id}/transitions`, w.coordinator.token, { to: 'rerouted', targetAgencyId: w.police.agencyId, note: 'the police can help instead' });
+    expect(rerouted.status).toBe(200);
+    const replacement = rerouted.body.replacement.id as string;
+    await markForwarded(w.ctx, replacement);
+    const theirs = await f.get(`/fhir/Task/${replacement}`, w.police.token);
+    expect(theirs.status).toBe(200);
+    // its history says which referral it came from; the police's Task does not
+    const history = await w.ctx.db.selectFrom('referralEvents').select('note').where('referralId', '=', replacement).execute();
+    expect(history.map((e) => e.note)).toContain(`re-routed from ${referral.reference}`);
+    expect(theirs.body.note).toBeUndefined();
+    expect(JSON.stringify(theirs.body)).not.toContain(email);
+    const search = await f.get(`/fhir/Task?owner=Organization/${w.police.agencyId}`, w.police.token);
+    const found = search.body.entry.find((e: { resource: { id: string } }) => e.resource.id === replacement).resource;
+    expect(found).toEqual(theirs.body);
   });
 });
 
@@ -148,6 +211,90 @@ describe('moving a Task', () => {
     expectOutcome(await f.get('/fhir/Task?_lastUpdated=lt2026-01-01', w.fire.token), 400, 'invalid');
     expectOutcome(await f.get('/fhir/Task?status=bogus', w.fire.token), 400, 'invalid');
     expectOutcome(await f.get('/fhir/Task?_count=0', w.fire.token), 400, 'invalid');
+  });
+});
+
+describe('polling for changes (_lastUpdated)', () => {
+  const ids = (res: { body: { entry: { resource: { id: string } }[] } }) => res.body.entry.map((e) => e.resource.id);
+  const nextOf = (res: { body: { link: { relation: string; url: string }[] } }) => {
+    const url = res.body.link.find((l) => l.relation === 'next')?.url;
+    return url === undefined ? undefined : url.slice(url.indexOf('/fhir/'));
+  };
+
+  it('pages oldest change first: a Task changed after its page comes again further on, none is skipped or repeated', async () => {
+    const since = w.ctx.clock.now().toISOString();
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      w.ctx.clock.advance(1_000);
+      made.push((await fireReferral()).referral.id);
+    }
+    const [a, b, c] = made as [string, string, string];
+    const seen: { id: string; version: string; lastUpdated: string }[] = [];
+    const take = async (path: string) => {
+      const res = await f.get(path, w.fire.token);
+      expect(res.status).toBe(200);
+      expect(r4Problems(res.body)).toEqual([]);
+      for (const e of res.body.entry) seen.push({ id: e.resource.id, version: e.resource.meta.versionId, lastUpdated: e.resource.meta.lastUpdated });
+      return res;
+    };
+    const first = await take(`/fhir/Task?_lastUpdated=gt${since}&_count=1`);
+    expect(ids(first)).toEqual([a]);
+    // a, already seen, changes
+    w.ctx.clock.advance(1_000);
+    expect((await f.patch(`/fhir/Task/${a}`, w.fire.token, moveTo('acknowledged'))).status).toBe(200);
+    const second = await take(nextOf(first)!);
+    expect(ids(second)).toEqual([b]);
+    // c, not seen yet, changes: it moves after a's change, and is still seen once
+    w.ctx.clock.advance(1_000);
+    expect((await f.patch(`/fhir/Task/${c}`, w.fire.token, moveTo('acknowledged'))).status).toBe(200);
+    let page = second;
+    while (nextOf(page)) page = await take(nextOf(page)!);
+    expect(seen.map((x) => x.id)).toEqual([a, b, a, c]);
+    expect(seen[2]!.version).not.toBe(seen[0]!.version);
+    expect(seen[3]!.lastUpdated > seen[2]!.lastUpdated).toBe(true);
+    const times = seen.map((x) => x.lastUpdated);
+    expect([...times].sort()).toEqual(times);
+
+    // the next poll, from the last change seen, finds nothing new; then only what changed since
+    expect(ids(await f.get(`/fhir/Task?_lastUpdated=gt${seen.at(-1)!.lastUpdated}`, w.fire.token))).toEqual([]);
+    w.ctx.clock.advance(1_000);
+    expect((await f.patch(`/fhir/Task/${b}`, w.fire.token, moveTo('acknowledged'))).status).toBe(200);
+    expect(ids(await f.get(`/fhir/Task?_lastUpdated=gt${seen.at(-1)!.lastUpdated}`, w.fire.token))).toEqual([b]);
+  });
+
+  it('refuses a cursor of the other kind of search with 400', async () => {
+    await fireReferral();
+    await fireReferral();
+    const changes = await f.get('/fhir/Task?_lastUpdated=gt2020-01-01&_count=1', w.fire.token);
+    const byReceipt = await f.get('/fhir/Task?_count=1', w.fire.token);
+    const cursorOf = (path: string) => new URL(path, 'http://x').searchParams.get('_cursor')!;
+    const changeCursor = cursorOf(nextOf(changes)!);
+    const receiptCursor = cursorOf(nextOf(byReceipt)!);
+    expect((await f.get(`/fhir/Task?_lastUpdated=gt2020-01-01&_count=1&_cursor=${changeCursor}`, w.fire.token)).status).toBe(200);
+    expect((await f.get(`/fhir/Task?_count=1&_cursor=${receiptCursor}`, w.fire.token)).status).toBe(200);
+    expectOutcome(await f.get(`/fhir/Task?_count=1&_cursor=${changeCursor}`, w.fire.token), 400, 'invalid');
+    expectOutcome(await f.get(`/fhir/Task?_lastUpdated=gt2020-01-01&_count=1&_cursor=${receiptCursor}`, w.fire.token), 400, 'invalid');
+    // the JSON API's list takes only its own
+    expect((await w.api.get(`/api/v1/referrals?limit=1&cursor=${changeCursor}`, w.fire.token)).status).toBe(400);
+  });
+
+  it('reads an agency’s changes through referrals_agency_changes_idx, and the hub’s through referrals_changes_idx, in the index’s order', async () => {
+    const planOf = async (f: Parameters<typeof referralListQuery>[1]) =>
+      w.ctx.db.transaction().execute(async (trx) => {
+        // a table this small is read whole when allowed; with sequential scans off, the plan shows what the index can serve
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        const q = referralListQuery(trx, f).compile();
+        const { rows } = await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`EXPLAIN ${q.sql}`, [...q.parameters]));
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+    const after = { at: '2026-01-05T09:00:00.000000Z', id: crypto.randomUUID() };
+    const agency = await planOf({ agencyId: w.fire.agencyId!, forwardedOnly: true, updatedAfter: new Date('2026-01-01T00:00:00Z'), after, limit: 50 });
+    expect(agency).toMatch(/Index Scan using referrals_agency_changes_idx on referrals r/);
+    // the index gives the order: no sort of the referrals
+    expect(agency).not.toMatch(/Sort/);
+    const hub = await planOf({ updatedAfter: new Date('2026-01-01T00:00:00Z'), limit: 50 });
+    expect(hub).toMatch(/Index Scan using referrals_changes_idx on referrals r/);
+    expect(hub).not.toMatch(/Sort/);
   });
 });
 

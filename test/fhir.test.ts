@@ -52,7 +52,7 @@ describe('GET /fhir/metadata', () => {
     const rest = res.body.rest[0];
     expect(rest.resource.map((r: { type: string; interaction: { code: string }[] }) => `${r.type}:${r.interaction.map((i) => i.code).join(',')}`)).toEqual([
       'Questionnaire:read,search-type',
-      'QuestionnaireResponse:create',
+      'QuestionnaireResponse:read,vread,create',
       'Task:read,search-type,update,patch',
       'ServiceRequest:read',
       'Patient:read',
@@ -193,6 +193,45 @@ describe('POST /fhir/QuestionnaireResponse', () => {
     expect([made.status, matched.status]).toEqual([201, 200]);
     expect(matched.body.id).toBe(made.body.id);
     expect(await w.ctx.db.selectFrom('submissions').select('id').where('id', 'in', [first.body.id, made.body.id]).execute()).toHaveLength(2);
+  });
+
+  it('answers with what it stored, and its Location reads it back as the create returned it', async () => {
+    const q = await questionnaire();
+    const yes = w.q.questions[2]!.id;
+    const sent = answer(q, [yes]);
+    const created = await f.post('/fhir/QuestionnaireResponse', w.linkWorker.token, sent);
+    expect(created.status).toBe(201);
+    expectValid(created.body);
+    const s = await w.ctx.db.selectFrom('submissions').select(['id', 'reference', 'receivedAt']).where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    expect(created.body).toMatchObject({
+      identifier: { value: s.reference },
+      questionnaire: q.url,
+      status: 'completed',
+      authored: s.receivedAt.toISOString(),
+      subject: { reference: '#patient' },
+    });
+    // every answer, grouped as the Questionnaire groups them
+    const answers = created.body.item.flatMap((g: { item: { linkId: string; answer: { valueBoolean: boolean }[] }[] }) => g.item.map((i) => [i.linkId, i.answer[0]!.valueBoolean]));
+    expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(w.q.questions.map((x) => [x.id, x.id === yes])));
+    expect(created.body.item.map((g: { linkId: string }) => g.linkId)).toEqual(w.q.sections.map((x) => x.id));
+    // the person as the submitter's read of a submission shows them: the name and how to contact them, no more
+    expect(created.body.contained[0]).toEqual({
+      resourceType: 'Patient',
+      id: 'patient',
+      extension: [{ url: 'https://signpost.example/fhir/StructureDefinition/preferred-contact', valueCode: 'phone' }],
+      name: [{ family: familyOf(sent), given: ['Ada'] }],
+    });
+    expect(created.body.contained[1]).toMatchObject({ resourceType: 'Consent', status: 'active', dateTime: '2026-01-05T08:55:00.000Z', performer: [{ reference: '#patient' }], provision: { type: 'permit' } });
+
+    const location = created.headers.get('location')!;
+    for (const path of [location.slice(location.indexOf('/fhir/')), `/fhir/QuestionnaireResponse/${created.body.id}`]) {
+      const read = await f.get(path, w.linkWorker.token);
+      expect(read.status).toBe(200);
+      expect(read.headers.get('content-type')).toContain(FHIR_JSON);
+      expect(read.headers.get('etag')).toBe('W/"1"');
+      expect(read.body).toEqual(created.body);
+    }
+    expect((await f.get(`/fhir/QuestionnaireResponse/${created.body.id}/_history/2`, w.linkWorker.token)).status).toBe(404);
   });
 
   it('answers the intake’s own rules as an OperationOutcome with expressions into the request', async () => {

@@ -35,12 +35,18 @@ export function capabilityStatement(publicUrl: string, software: { version: stri
           {
             type: 'QuestionnaireResponse',
             supportedProfile: [UKCORE('QuestionnaireResponse')],
-            interaction: [{ code: 'create' as const, documentation: 'A completed checklist: the person as a contained Patient, the consent as a contained Consent.' }],
+            interaction: [
+              { code: 'read' as const, documentation: 'The checklist as the create returned it: for its submitter and the hub (404 for anyone else); audited.' },
+              { code: 'vread' as const, documentation: 'Its one version, 1 (the create’s Location).' },
+              { code: 'create' as const, documentation: 'A completed checklist: the person as a contained Patient, the consent as a contained Consent.' },
+            ],
             conditionalCreate: true,
           },
           {
             type: 'Task',
             supportedProfile: [UKCORE('Task')],
+            documentation:
+              'A search is sorted by the server: newest received first; with _lastUpdated, oldest change first (meta.lastUpdated, then id), so that a poller can resume from its last page’s next link, and a Task changed meanwhile comes again further on. A next link’s _cursor belongs to its own kind of search (400 on the other).',
             interaction: [read, searchType, { code: 'update' as const }, { code: 'patch' as const }],
             versioning: 'versioned-update',
             conditionalUpdate: false,
@@ -48,7 +54,7 @@ export function capabilityStatement(publicUrl: string, software: { version: stri
               { name: 'owner', type: 'reference', documentation: 'Organization/{agency id}' },
               { name: 'status', type: 'token', documentation: 'Task.status, comma-separated' },
               { name: 'business-status', type: 'token', documentation: 'the hub’s status, comma-separated' },
-              { name: '_lastUpdated', type: 'date', documentation: 'gt only: changed after this instant' },
+              { name: '_lastUpdated', type: 'date', documentation: 'gt only: changed after this instant; the results oldest change first' },
               { name: '_count', type: 'number', documentation: '1 to 200, 50 by default' },
             ],
           },

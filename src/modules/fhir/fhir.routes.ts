@@ -3,7 +3,7 @@
  * access rules as /api/v1, every error an OperationOutcome. The capability statement is public;
  * everything else is authenticated from the header before the body is read.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { badRequest, notFound } from '../../kernel/errors.js';
 import type { ServiceDeps } from '../../platform/deps.js';
@@ -11,7 +11,7 @@ import { HUB, principalOf, requestIdOf, requireRole } from '../../platform/http/
 import { TokenVerifier, authenticate } from '../accounts/index.js';
 import { capabilityStatement } from './capability.js';
 import { fhirErrorHandler, fhirHeaders, fhirNotFound, methodNotAllowed, negotiate, parseBody, requireBodyType, sendResource, type ExpressionOf } from './fhir-http.js';
-import { activeQuestionnaires, changeTask, createFromResponse, outcomeCodes, readPatient, readQuestionnaire, readServiceRequest, readTask } from './fhir.service.js';
+import { activeQuestionnaires, changeTask, createFromResponse, outcomeCodes, readPatient, readQuestionnaire, readQuestionnaireResponse, readServiceRequest, readTask } from './fhir.service.js';
 import { TASK_EXPRESSION } from './task-change.js';
 import { parseTaskQuery, searchTasks } from './task-search.js';
 
@@ -80,6 +80,19 @@ export function fhirRouter(deps: ServiceDeps): Router {
     sendResource(res, out.replayed && idempotency === undefined ? 200 : 201, out.resource);
   });
   r.all('/QuestionnaireResponse', methodNotAllowed('POST'));
+  // read, and vread of its one version (the create's Location names it): a checklist never changes
+  const sendResponse = async (req: Request, res: Response) => {
+    const qr = await readQuestionnaireResponse(deps, principalOf(res), idOf(req, 'QuestionnaireResponse'), requestIdOf(req));
+    res.set('ETag', `W/"${qr.meta.versionId}"`);
+    sendResource(res, 200, qr);
+  };
+  r.get('/QuestionnaireResponse/:id', sendResponse);
+  r.all('/QuestionnaireResponse/:id', methodNotAllowed('GET'));
+  r.get('/QuestionnaireResponse/:id/_history/:vid', async (req, res) => {
+    if (req.params.vid !== '1') throw notFound('QuestionnaireResponse version');
+    await sendResponse(req, res);
+  });
+  r.all('/QuestionnaireResponse/:id/_history/:vid', methodNotAllowed('GET'));
 
   r.get('/Task', requireRole('agency', ...HUB), async (req, res) => {
     const query = parseTaskQuery(req.query as Record<string, unknown>);

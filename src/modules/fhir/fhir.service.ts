@@ -11,10 +11,10 @@ import { listOutcomes } from '../directory/index.js';
 import { getSubmission, submissionBodySchema, submitQuestionnaire } from '../intake/index.js';
 import { currentQuestionnaire, findCurrentQuestionnaireId } from '../questionnaires/index.js';
 import { getPersonForActor, getReferralWithPersonId, transitionReferral, transitionSchema } from '../referrals/index.js';
-import { CHECKLIST_REFERENCE_SYSTEM } from './fhir-codes.js';
 import { fhirError } from './fhir-http.js';
 import { toPatient } from './patient.mapping.js';
 import { toQuestionnaire } from './questionnaire.mapping.js';
+import { toQuestionnaireResponse } from './questionnaire-response.mapping.js';
 import { submissionFromResponse } from './submission.mapping.js';
 import { applyTaskPatch, stepFromTask } from './task-change.js';
 import { etagOf, toChecklistTask, toServiceRequest, toTask, versionOf, type OutcomeCode } from './task.mapping.js';
@@ -50,13 +50,26 @@ export async function createFromResponse(
   const body = submissionBodySchema.parse(mapped.body);
   const result = await submitQuestionnaire(deps, principal, body, { idempotencyKey: opts.idempotencyKey, rawBody: input, requestId: opts.requestId });
   const reply = result.body;
-  const resource = {
-    ...(input as Record<string, unknown>),
-    id: reply.id,
-    meta: { versionId: '1', lastUpdated: reply.receivedAt },
-    identifier: { system: CHECKLIST_REFERENCE_SYSTEM, value: reply.reference },
-  };
+  // what was stored, said by the one mapping the read uses (not the request echoed back)
+  const resource = toQuestionnaireResponse(
+    { id: reply.id, reference: reply.reference, receivedAt: reply.receivedAt, questionnaireId: body.questionnaireId, person: body.person, consent: body.consent, answers: body.answers },
+    await deps.questionnaires.get(body.questionnaireId),
+  );
   return { replayed: result.replayed, id: reply.id, resource };
+}
+
+/**
+ * A checklist as its QuestionnaireResponse, for its submitter and the hub (the intake's own
+ * read: the same rule as GET /api/v1/submissions/{id}, and audited as it is). An agency never
+ * reads one, and anyone else gets 404, not 403, so that ids cannot be probed.
+ */
+export async function readQuestionnaireResponse(deps: ServiceDeps, principal: Principal, id: string, requestId?: string) {
+  if (principal.role === 'agency') throw notFound('QuestionnaireResponse');
+  const s = await getSubmission(deps, principal, id, requestId).catch((err: unknown) => {
+    if (err instanceof AppError && err.status === 404) throw notFound('QuestionnaireResponse');
+    throw err;
+  });
+  return toQuestionnaireResponse(s, await deps.questionnaires.get(s.questionnaireId));
 }
 
 /** A Task by id: a referral's (its agency, the hub), or else a checklist's own (its submitter, the hub). */

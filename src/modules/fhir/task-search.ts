@@ -1,8 +1,9 @@
 /**
  * GET /fhir/Task: the referrals' Tasks as a searchset Bundle, through the referrals module's own
  * list (the same rule as /api/v1/referrals: an agency sees only what was forwarded to it, and an
- * owner other than its own finds nothing), newest first, in keyset pages linked by `next`.
- * The checklists' own Tasks are read by id, not searched.
+ * owner other than its own finds nothing), newest first, in keyset pages linked by `next`; with
+ * `_lastUpdated`, the changes, oldest first (by updated_at, then id), so that a poller resumes
+ * where it stopped. The checklists' own Tasks are read by id, not searched.
  */
 import { z } from 'zod';
 import { badRequest, type ErrorDetail } from '../../kernel/errors.js';

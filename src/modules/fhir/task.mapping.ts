@@ -50,10 +50,29 @@ export function outcomeConcept(code: string, outcomes: readonly OutcomeCode[]) {
   };
 }
 
+/**
+ * The hub's routing of a referral before its agency had it: made (or re-routed from another
+ * agency's), held while the agency was closed, its mail refused, sent.
+ */
+const ROUTING_STATUSES: ReadonlySet<string> = new Set<ReferralStatus>(['pending', 'forward_failed', 'forwarded']);
+
+/**
+ * The Task's notes: what people wrote on the work on the referral. The hub's own records are
+ * left out: the system's notes (the forwarding mail's id and the agency's mail address it went
+ * to, a mail server's refusal, a mail that went as the referral ended) and the routing steps'
+ * notes (the referral it was re-routed from, a hold), which the agency does not need and which
+ * name internal routing (docs/fhir.md).
+ */
+export function taskNotes(events: ReferralDetailWithPerson['events']) {
+  return events
+    .filter((e) => e.note && !e.bySystem && !ROUTING_STATUSES.has(e.toStatus))
+    .map((e) => ({ time: e.at.toISOString(), authorString: e.actorLabel, text: e.note! }));
+}
+
 export function toTask(r: ReferralDetailWithPerson, outcomes: readonly OutcomeCode[]) {
   const status = r.status as ReferralStatus;
   const reason = currentReason(r);
-  const notes = r.events.filter((e) => e.note).map((e) => ({ time: e.at.toISOString(), authorString: e.actorLabel, text: e.note! }));
+  const notes = taskNotes(r.events);
   const period = { ...(r.forwardedAt ? { start: iso(r.forwardedAt) } : {}), ...(r.closedAt ? { end: iso(r.closedAt) } : {}) };
   return {
     resourceType: 'Task' as const,

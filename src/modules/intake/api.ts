@@ -36,7 +36,7 @@ export function submissionsApiRouter(deps: ServiceDeps): Router {
   r.get('/submissions/:id', async (req, res) => {
     const id = z.uuid().safeParse(req.params.id);
     if (!id.success) throw badRequest('invalid id', [{ path: 'id', message: 'must be a UUID' }]);
-    const { personId: _personId, ...submission } = await getSubmission(deps, principalOf(res), id.data, requestIdOf(req));
+    const { personId: _personId, answers: _answers, ...submission } = await getSubmission(deps, principalOf(res), id.data, requestIdOf(req));
     res.json(submission);
   });
 

@@ -30,6 +30,8 @@ export async function getSubmission(deps: ServiceDeps, principal: Principal, id:
     closedAt: s.closedAt,
     person: { givenName: s.givenName, familyName: s.familyName, preferredContact: s.preferredContact },
     consent: s.consent,
+    /** the answers, by question id (the FHIR API's QuestionnaireResponse); not in the JSON API's reply */
+    answers: s.answers,
     referrals,
     /** the person's id (the FHIR API's Task.for); not in the JSON API's reply */
     personId: s.personId,

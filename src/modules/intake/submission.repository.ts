@@ -242,6 +242,7 @@ export async function findSubmission(db: Executor, id: string) {
       's.receivedAt',
       's.closedAt',
       's.consent',
+      's.answers',
       's.personId',
       'p.givenName',
       'p.familyName',

@@ -15,9 +15,12 @@ export interface ReferralListFilters {
   /** agency users: only what was forwarded to the agency */
   forwardedOnly?: boolean | undefined;
   statuses?: string[] | undefined;
-  /** keyset: the last item of the previous page */
+  /** keyset: the last item of the previous page (its place in the list's own order) */
   after?: KeysetPlace | undefined;
-  /** only referrals changed after this moment */
+  /**
+   * only referrals changed after this moment; the list is then in the order of change, oldest
+   * first, keyset-paginated on (updated_at, id)
+   */
   updatedAfter?: Date | undefined;
   limit: number;
 }
@@ -43,12 +46,22 @@ const consentWithdrawn = sql<boolean>`EXISTS (
      AND (w.agency_ids IS NULL OR r.agency_id = ANY (w.agency_ids)))`.as('consentWithdrawn');
 
 /**
- * A page of referrals, newest first, keyset-paginated on (received_at DESC, id DESC) so that a
- * page costs the same however deep it is. Served by referrals_agency_list_idx (agency),
- * referrals_status_list_idx (status) or referrals_list_idx (neither). Reads limit + 1 rows so
- * the caller knows whether another page exists.
+ * A page of referrals, keyset-paginated so that a page costs the same however deep it is. Reads
+ * limit + 1 rows so the caller knows whether another page exists. Two orders:
+ *  - newest first, on (received_at DESC, id DESC): served by referrals_agency_list_idx (agency),
+ *    referrals_status_list_idx (status) or referrals_list_idx (neither);
+ *  - with `updatedAfter`, the changes, oldest first, on (updated_at, id), so that a poller resumes
+ *    where it stopped and a referral changed meanwhile comes again further on: served by
+ *    referrals_agency_changes_idx (agency) or referrals_changes_idx (2026_12_08_1400).
+ * `cursorAt` is the row's place in its order (keyset.ts), for the next page's `after`.
  */
 export async function listReferralRows(db: Executor, f: ReferralListFilters) {
+  return referralListQuery(db, f).execute();
+}
+
+/** The query listReferralRows runs (exported so that a test can read its plan). */
+export function referralListQuery(db: Executor, f: ReferralListFilters) {
+  const byChange = f.updatedAfter !== undefined;
   let q = referralsWithParties(db)
     .select([
       'r.id',
@@ -67,14 +80,18 @@ export async function listReferralRows(db: Executor, f: ReferralListFilters) {
       'r.contactedAt',
       'r.closedAt',
       consentWithdrawn,
-      exactMoment('r.received_at').as('cursorAt'),
+      exactMoment(byChange ? 'r.updated_at' : 'r.received_at').as('cursorAt'),
     ]);
   if (f.agencyId) q = q.where('r.agencyId', '=', f.agencyId);
   if (f.forwardedOnly) q = q.where('r.forwardedAt', 'is not', null);
   if (f.statuses?.length) q = q.where('r.status', 'in', f.statuses);
-  if (f.updatedAfter) q = q.where('r.updatedAt', '>', f.updatedAfter);
+  if (byChange) {
+    q = q.where('r.updatedAt', '>', f.updatedAfter!);
+    if (f.after) q = q.where(sql<boolean>`(r.updated_at, r.id) > (${f.after.at}::timestamptz, ${f.after.id}::uuid)`);
+    return q.orderBy('r.updatedAt', 'asc').orderBy('r.id', 'asc').limit(f.limit + 1);
+  }
   if (f.after) q = q.where(sql<boolean>`(r.received_at, r.id) < (${f.after.at}::timestamptz, ${f.after.id}::uuid)`);
-  return q.orderBy('r.receivedAt', 'desc').orderBy('r.id', 'desc').limit(f.limit + 1).execute();
+  return q.orderBy('r.receivedAt', 'desc').orderBy('r.id', 'desc').limit(f.limit + 1);
 }
 
 /** The referral row alone (for visibility checks and transitions). */

@@ -41,7 +41,7 @@ export interface ReferralListQuery {
   agencyId?: string | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
-  /** only referrals changed after this moment (the FHIR API's _lastUpdated=gt...) */
+  /** only referrals changed after this moment (the FHIR API's _lastUpdated=gt...), in the order of change, oldest first */
   updatedAfter?: Date | undefined;
 }
 
@@ -62,22 +62,40 @@ export interface ReferralListItem {
   closedAt: Date | null;
 }
 
-/** An opaque position in the list: base64url of [receivedAt to the microsecond, id] of the page's last item (platform/db/keyset.ts). */
-export function encodeCursor(item: KeysetPlace): string {
-  return Buffer.from(JSON.stringify([item.at, item.id])).toString('base64url');
+/**
+ * Which order a cursor is a place in: the list's own (by receipt, newest first) or the changes'
+ * (by updated_at, oldest first: a search with updatedAfter). A cursor of one is refused by the other.
+ */
+export type CursorKind = 'received' | 'changed';
+
+/**
+ * An opaque position in the list: base64url of [moment to the microsecond, id] of the page's last
+ * item (platform/db/keyset.ts), its moment its receipt; a place in the changes is
+ * ['changed', updatedAt, id].
+ */
+export function encodeCursor(item: KeysetPlace, kind: CursorKind = 'received'): string {
+  return Buffer.from(JSON.stringify(kind === 'received' ? [item.at, item.id] : [kind, item.at, item.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): KeysetPlace {
-  const bad = () => badRequest('invalid cursor', [{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+const placeSchema = z.union([z.tuple([z.string().regex(EXACT_MOMENT), z.uuid()]), z.tuple([z.literal('changed'), z.string().regex(EXACT_MOMENT), z.uuid()])]);
+
+export function decodeCursor(cursor: string, kind: CursorKind = 'received'): KeysetPlace {
+  const bad = (message = 'is not a cursor this API returned') => badRequest('invalid cursor', [{ path: 'cursor', message }]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw bad();
   }
-  const shape = z.tuple([z.string().regex(EXACT_MOMENT), z.uuid()]).safeParse(parsed);
-  if (!shape.success || Number.isNaN(Date.parse(shape.data[0]))) throw bad();
-  return { at: shape.data[0], id: shape.data[1] };
+  const shape = placeSchema.safeParse(parsed);
+  if (!shape.success) throw bad();
+  const [at, id] = shape.data.length === 3 ? [shape.data[1], shape.data[2]] : shape.data;
+  if (Number.isNaN(Date.parse(at))) throw bad();
+  const its: CursorKind = shape.data.length === 3 ? 'changed' : 'received';
+  if (its !== kind) {
+    throw bad(kind === 'changed' ? 'is a cursor of the list by receipt, not of this search for changes (_lastUpdated)' : 'is a cursor of a search for changes (_lastUpdated), not of this list');
+  }
+  return { at, id };
 }
 
 /**
@@ -99,12 +117,14 @@ export async function listReferrals(
   }
   const agencyId = principal.role === 'agency' ? principal.agencyId! : f.agencyId;
   const isAgency = principal.role === 'agency';
+  // a search for changes pages in the order of change (referral.repository.ts), and its cursor says so
+  const kind: CursorKind = f.updatedAfter !== undefined ? 'changed' : 'received';
   const rows = await listReferralRows(deps.db, {
     agencyId,
     forwardedOnly: isAgency,
     statuses: f.status,
     updatedAfter: f.updatedAfter,
-    after: f.cursor ? decodeCursor(f.cursor) : undefined,
+    after: f.cursor ? decodeCursor(f.cursor, kind) : undefined,
     limit: f.limit,
   });
   const page = rows.slice(0, f.limit);
@@ -119,7 +139,7 @@ export async function listReferrals(
     await recordAudits(deps.db, shown.map((x) => ({ principal, action: 'list', entity: 'referral', entityId: x.id, personId: x.personId, requestId, at })));
   }
   const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null };
+  return { items, nextCursor: rows.length > f.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }, kind) : null };
 }
 
 function minimiseFor<T extends Parameters<typeof minimisePerson>[0]>(actor: 'agency' | 'hub', fields: readonly string[], person: T): T {
@@ -142,8 +162,8 @@ export async function getReferralForActor(
   requestId?: string,
   channel: Channel = 'account',
 ) {
-  const { personId: _personId, ...detail } = await readReferral(deps, principal, id, requestId, channel);
-  return detail;
+  const { personId: _personId, events, ...detail } = await readReferral(deps, principal, id, requestId, channel);
+  return { ...detail, events: events.map(({ bySystem: _bySystem, ...e }) => e) };
 }
 
 /**
@@ -230,6 +250,8 @@ function referralDetail(r: DetailRow, access: NonNullable<ReturnType<typeof acce
       reason: full ? e.reason : null,
       outcome: e.outcome,
       note: full ? e.note : null,
+      /** written by the hub itself (the forwarding worker, the sweep), not by a person; not in getReferralForActor's reply */
+      bySystem: e.actorUserId === null,
     })),
     reroutedFromId: r.reroutedFromId,
     reroutedToId: r.reroutedToId,
