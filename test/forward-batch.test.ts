@@ -88,6 +88,8 @@ describe('the sweep and a batch', () => {
   it('leaves alone a referral that a live batch job holds, and re-enqueues it once the batch is gone', async () => {
     const s = await submit([0]);
     const id = s.referrals[0]!.id;
+    // the forwards are enqueued after the reply, not before it
+    await waitUntil(async () => (await forwardQueue().getJobState(`forward-batch-${id}`)) === 'waiting', 10_000);
     expect((await runSweep(ctx)).reenqueued.forward).toBe(0);
     expect(await forwardQueue().getJobState(`forward-${id}`)).toBe('unknown');
     // Redis lost the batch: the referral gets its own job
@@ -102,6 +104,8 @@ describe('the forward worker and a batch', () => {
   it('sends every referral of checklists sent at once, each once, from one job per turn', async () => {
     const subs = await Promise.all([submit([0, 15]), submit([3]), submit([0, 3])]);
     const refs = subs.flatMap((s) => s.referrals);
+    const waitingIds = async () => (await forwardQueue().getWaiting(0, -1)).flatMap((j) => (j.data as { referralIds?: string[] }).referralIds ?? []);
+    await waitUntil(async () => (await waitingIds()).length >= refs.length, 10_000);
     const waiting = await forwardQueue().getWaiting(0, -1);
     expect(waiting.every((j) => j.name === 'forward-batch')).toBe(true);
     expect(waiting.flatMap((j) => (j.data as { referralIds: string[] }).referralIds).sort()).toEqual(refs.map((r) => r.id).sort());

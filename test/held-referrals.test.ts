@@ -112,6 +112,8 @@ const forwardJobId = (referralId: string) => JOBS['forward-referral'].jobId({ re
 async function forwardJob(referralId: string) {
   const queue = forwardQueue();
   const id = forwardJobId(referralId);
+  // the intake enqueues after its reply: a job not there yet is given a moment to arrive
+  for (let i = 0; i < 20 && (await queue.getJobState(id)) === 'unknown'; i++) await new Promise((r) => setTimeout(r, 50));
   const [state, job] = await Promise.all([queue.getJobState(id), queue.getJob(id)]);
   return { state, delay: job?.opts.delay ?? 0 };
 }

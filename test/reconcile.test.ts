@@ -42,6 +42,8 @@ describe('reconciliation', () => {
     for (let i = 0; i < 4; i++) subs.push(await submit(api, worker, q, [0, 3, 15]));
     const ids = subs.flatMap((s) => s.referrals.map((r) => r.id));
     // the intake enqueued one batch job a checklist (each was sent alone), holding its referrals
+    // (after each reply, so the last may still be on its way)
+    await waitUntil(async () => (await ctx.jobs.queue('forward').getWaitingCount()) >= subs.length, 10_000);
     const batches = await ctx.jobs.queue('forward').getWaiting();
     expect(batches.map((j) => j.name)).toEqual(['forward-batch', 'forward-batch', 'forward-batch', 'forward-batch']);
     expect(batches.flatMap((j) => (j.data as { referralIds: string[] }).referralIds).sort()).toEqual([...ids].sort());

@@ -191,15 +191,20 @@ async function storeChecklist(
   // the reply as the function completed it: the person, and "yes" answers that joined a live referral
   const reply = result.reply as SubmissionReply;
 
-  // After commit (rule 1). A failure here loses nothing: the sweep re-enqueues pending referrals.
-  const [held, toSend] = partition(reply.referrals, (r) => r.heldUntil !== null);
-  if (toSend.length) {
-    // one job for the referrals of every checklist that finishes in this turn (the producer merges them)
-    await deps.jobs.enqueueSafely('forward-batch', { referralIds: toSend.map((r) => r.id), requestId: opts.requestId });
-  }
-  // one held for a closed agency is sent on the day it reopens (the sweep times it again if lost)
-  for (const r of held) {
-    await deps.jobs.enqueueSafely('forward-referral', { referralId: r.id, requestId: opts.requestId }, { delayMs: heldDelayMs(r.heldUntil!, now) });
-  }
+  // After commit (rule 1), and not waited for: the reply says what Postgres holds, and the
+  // forwards follow from it whatever Redis does (the reconciliation sweep re-enqueues a pending
+  // referral whose job was lost; enqueueSafely never throws). Waiting for Redis put its round
+  // trip, and any pause of the event loop before it, into every checklist's answer time.
+  void enqueueForwards(deps, reply, now, opts.requestId);
   return { status: 201, replayed: false, body: reply };
+}
+
+async function enqueueForwards(deps: ServiceDeps, reply: SubmissionReply, now: Date, requestId: string | undefined): Promise<void> {
+  const [held, toSend] = partition(reply.referrals, (r) => r.heldUntil !== null);
+  const sends: Promise<boolean>[] = [];
+  // one job for the referrals of every checklist that finishes in this turn (the producer merges them)
+  if (toSend.length) sends.push(deps.jobs.enqueueSafely('forward-batch', { referralIds: toSend.map((r) => r.id), requestId }));
+  // one held for a closed agency is sent on the day it reopens (the sweep times it again if lost)
+  for (const r of held) sends.push(deps.jobs.enqueueSafely('forward-referral', { referralId: r.id, requestId }, { delayMs: heldDelayMs(r.heldUntil!, now) }));
+  await Promise.all(sends);
 }

@@ -143,13 +143,17 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
       batch.forEach((b) => b.reject(err));
       return;
     }
-    queue(queueName)
+    const sent = queue(queueName)
       .addBulk(jobs)
       .then(
         () => batch.forEach((b) => b.resolve()),
         (err) => batch.forEach((b) => b.reject(err)),
-      );
+      )
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
   };
+  /** addBulk calls under way: close() lets them finish (a reply may have gone before its job did) */
+  const inFlight = new Set<Promise<void>>();
 
   const enqueue: JobProducer['enqueue'] = (name, payload, opts = {}) => {
     const def = JOBS[name];
@@ -252,6 +256,10 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
     },
     redis: () => connection,
     async close() {
+      // what this turn queued is sent, and what is being sent lands, before the queues close
+      // (bounded: Redis gone leaves them to the reconciliation sweep)
+      for (const name of [...pending.keys()]) flush(name);
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, ENQUEUE_TIMEOUT_MS).unref())]);
       await Promise.all([...queues.values()].map((q) => q.close()));
       connection.disconnect();
     },
