@@ -58,7 +58,10 @@ async function analyze(): Promise<void> {
 async function commits(): Promise<number> {
   const c = new pg.Client({ connectionString: DB_URL });
   await c.connect();
-  const { rows } = await c.query('SELECT xact_commit::bigint AS n FROM pg_stat_database WHERE datname = current_database()');
+  // the next transaction id: every write transaction takes one as it begins, so the difference
+  // counts the commits between two readings at once (pg_stat_database's counter reaches the
+  // statistics up to ten seconds late, and took the other endpoint's last commits for this one's)
+  const { rows } = await c.query('SELECT txid_snapshot_xmax(txid_current_snapshot())::bigint AS n');
   await c.end();
   return Number(rows[0].n);
 }
@@ -100,6 +103,7 @@ async function main() {
   await freshDatabase();
   const db = createDb({ connectionString: DB_URL, poolSize: 2 });
   await migrateToLatest(db);
+  if (process.env.BENCH_EXPERIMENT_SQL) await sql.raw(process.env.BENCH_EXPERIMENT_SQL).execute(db);
   await seedDemo(db, systemClock.now());
   const q = (await findQuestionnaire(db, SEED_QUESTIONNAIRE_ID))!;
   const questions = q.sections.flatMap((s) => s.questions);
@@ -145,20 +149,28 @@ async function main() {
   const steps: Step[] = [];
   const results: Record<string, Step> = {};
   const pids: Record<string, number> = { bare: bare.pid!, signpost: api.pid! };
+  const fixedOf: Record<string, autocannon.Result> = {};
+  // a new person in every request's body
+  const requests = [{ method: 'POST' as const, setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }];
+  const names = Object.keys(targets) as (keyof typeof targets)[];
   try {
-    for (const [name, t] of Object.entries(targets)) {
-      // a new person in every request's body
-      const requests = [{ method: 'POST' as const, setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }];
-      await run({ ...t, requests, connections: CONNECTION_STEPS[0]!, duration: 3 }); // warm-up
-      // the planner's statistics for the tables the warm-up filled, as autovacuum keeps them on a
-      // hub's database (it analyses a table once 50 rows and a tenth of it changed): a plan made
-      // for the empty tables of a fresh database is not the plan a hub runs
-      await analyze();
-      // a steady 200 a second, twice (the same arrival times for both endpoints), then the burst
-      steady[name] = [];
-      for (const seed of [1, 2]) steady[name].push(await openLoop({ url: t.url, headers: t.headers, body, rate: STEADY_RATE, seconds: STEADY_SECONDS, seed }));
-      const fixed = await run({ ...t, requests, connections: 20, overallRate: 200, duration: DURATION });
-      for (const connections of CONNECTION_STEPS) {
+    // The two endpoints take turns, phase by phase (bare, then signpost, at each step): this
+    // machine's speed drifts over minutes (the bare endpoint's best moved between 3,800 and
+    // 9,300/s in one afternoon), and a ratio of two figures taken a minute apart measured the drift.
+    for (const name of names) await run({ ...targets[name], requests, connections: CONNECTION_STEPS[0]!, duration: 3 }); // warm-up
+    // the planner's statistics for the tables the warm-up filled, as autovacuum keeps them on a
+    // hub's database (it analyses a table once 50 rows and a tenth of it changed): a plan made
+    // for the empty tables of a fresh database is not the plan a hub runs
+    await analyze();
+    // a steady 200 a second, twice (the same arrival times for both endpoints), then the burst
+    for (const seed of [1, 2]) {
+      for (const name of names) (steady[name] ??= []).push(await openLoop({ url: targets[name].url, headers: targets[name].headers, body, rate: STEADY_RATE, seconds: STEADY_SECONDS, seed }));
+    }
+    for (const name of names) fixedOf[name] = await run({ ...targets[name], requests, connections: 20, overallRate: 200, duration: DURATION });
+    for (const connections of CONNECTION_STEPS) {
+      for (const name of names) {
+        const t = targets[name];
+        const fixed = fixedOf[name]!;
         const before = await commits();
         const cpuBefore = cpuSnapshot(pids[name]!);
         const sat = await run({ ...t, requests, connections, duration: DURATION });
@@ -176,8 +188,8 @@ async function main() {
           cpuPerReq: Object.fromEntries(Object.entries(cpu).map(([k, ms]) => [k, ms / Math.max(1, sat.requests.total)])) as Record<CpuKind, number>,
         });
       }
-      results[name] = steps.filter((x) => x.name === name).reduce((a, b) => (b.rps > a.rps ? b : a));
     }
+    for (const name of names) results[name] = steps.filter((x) => x.name === name).reduce((a, b) => (b.rps > a.rps ? b : a));
   } finally {
     bare.kill('SIGTERM');
     api.kill('SIGTERM');
@@ -204,7 +216,9 @@ async function main() {
   for (const [name, r] of Object.entries(results)) {
     console.log(`${name.padEnd(10)} ${r.p50.toFixed(1).padStart(71)}  ${r.p99.toFixed(1).padStart(6)}  ${String(r.fixedNon2xx).padStart(6)}`);
   }
-  const at16 = (name: string) => steps.find((x) => x.name === name && x.connections === CONNECTION_STEPS[0])!.rps;
+  const at = (name: string, c: number) => steps.find((x) => x.name === name && x.connections === c)!.rps;
+  console.log(`\nside by side, each step: ${CONNECTION_STEPS.map((c) => `${c} connections ${((at('signpost', c) / at('bare', c)) * 100).toFixed(1)} %`).join(', ')}`);
+  const at16 = (name: string) => at(name, CONNECTION_STEPS[0]!);
   console.log(`\nat ${CONNECTION_STEPS[0]} connections each: signpost / bare ${((at16('signpost') / at16('bare')) * 100).toFixed(1)} %`);
   console.log(`capacity (each endpoint's best): bare ${b.rps.toFixed(0)} req/s at ${b.connections} connections, signpost ${s.rps.toFixed(0)} req/s at ${s.connections}`);
   const ratio = s.rps / b.rps;
