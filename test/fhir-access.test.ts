@@ -76,9 +76,13 @@ describe('who sees what', () => {
     const own = await f.get(path, w.linkWorker.token);
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ resourceType: 'QuestionnaireResponse', id: submissionId });
+    // the submitter reads no answers (health data); the hub reads them
+    expect(own.body.item).toBeUndefined();
     const hub = await f.get(path, w.coordinator.token);
     expect(hub.status).toBe(200);
-    expect(hub.body).toEqual(own.body);
+    const { item, ...rest } = hub.body;
+    expect(rest).toEqual(own.body);
+    expect(item.length).toBeGreaterThan(0);
     for (const token of [w.otherWorker.token, w.fire.token, w.police.token]) {
       expectOutcome(await f.get(path, token), 404, 'not-found');
       expectOutcome(await f.get(`${path}/_history/1`, token), 404, 'not-found');

@@ -210,10 +210,8 @@ describe('POST /fhir/QuestionnaireResponse', () => {
       authored: s.receivedAt.toISOString(),
       subject: { reference: '#patient' },
     });
-    // every answer, grouped as the Questionnaire groups them
-    const answers = created.body.item.flatMap((g: { item: { linkId: string; answer: { valueBoolean: boolean }[] }[] }) => g.item.map((i) => [i.linkId, i.answer[0]!.valueBoolean]));
-    expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(w.q.questions.map((x) => [x.id, x.id === yes])));
-    expect(created.body.item.map((g: { linkId: string }) => g.linkId)).toEqual(w.q.sections.map((x) => x.id));
+    // a link worker reads back no answers (health data: the JSON API's rule for a submission)
+    expect(created.body.item).toBeUndefined();
     // the person as the submitter's read of a submission shows them: the name and how to contact them, no more
     expect(created.body.contained[0]).toEqual({
       resourceType: 'Patient',
@@ -232,6 +230,16 @@ describe('POST /fhir/QuestionnaireResponse', () => {
       expect(read.body).toEqual(created.body);
     }
     expect((await f.get(`/fhir/QuestionnaireResponse/${created.body.id}/_history/2`, w.linkWorker.token)).status).toBe(404);
+
+    // the hub reads the same resource with every answer, grouped as the Questionnaire groups them
+    const hub = await f.get(`/fhir/QuestionnaireResponse/${created.body.id}`, w.coordinator.token);
+    expect(hub.status).toBe(200);
+    expectValid(hub.body);
+    const { item, ...rest } = hub.body;
+    expect(rest).toEqual(created.body);
+    const answers = item.flatMap((g: { item: { linkId: string; answer: { valueBoolean: boolean }[] }[] }) => g.item.map((i) => [i.linkId, i.answer[0]!.valueBoolean]));
+    expect(Object.fromEntries(answers)).toEqual(Object.fromEntries(w.q.questions.map((x) => [x.id, x.id === yes])));
+    expect(item.map((g: { linkId: string }) => g.linkId)).toEqual(w.q.sections.map((x) => x.id));
   });
 
   it('answers the intake’s own rules as an OperationOutcome with expressions into the request', async () => {

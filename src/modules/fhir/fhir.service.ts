@@ -5,7 +5,7 @@
  * apply), the person (referrals' getPersonForActor: audited), the outcome codes (directory).
  */
 import { AppError, notFound } from '../../kernel/errors.js';
-import type { Principal } from '../../kernel/principal.js';
+import { isHub, type Principal } from '../../kernel/principal.js';
 import type { ServiceDeps } from '../../platform/deps.js';
 import { listOutcomes } from '../directory/index.js';
 import { getSubmission, submissionBodySchema, submitQuestionnaire } from '../intake/index.js';
@@ -54,6 +54,7 @@ export async function createFromResponse(
   const resource = toQuestionnaireResponse(
     { id: reply.id, reference: reply.reference, receivedAt: reply.receivedAt, questionnaireId: body.questionnaireId, person: body.person, consent: body.consent, answers: body.answers },
     await deps.questionnaires.get(body.questionnaireId),
+    isHub(principal),
   );
   return { replayed: result.replayed, id: reply.id, resource };
 }
@@ -69,7 +70,7 @@ export async function readQuestionnaireResponse(deps: ServiceDeps, principal: Pr
     if (err instanceof AppError && err.status === 404) throw notFound('QuestionnaireResponse');
     throw err;
   });
-  return toQuestionnaireResponse(s, await deps.questionnaires.get(s.questionnaireId));
+  return toQuestionnaireResponse(s, await deps.questionnaires.get(s.questionnaireId), isHub(principal));
 }
 
 /** A Task by id: a referral's (its agency, the hub), or else a checklist's own (its submitter, the hub). */

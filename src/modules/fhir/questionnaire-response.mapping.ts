@@ -1,8 +1,9 @@
 /**
  * A checklist as the QuestionnaireResponse the API answers with: the create's reply and the read
  * (GET /fhir/QuestionnaireResponse/{id}) are this one mapping, so a client that follows the
- * create's Location gets what the create returned. It says what the hub keeps of the checklist,
- * not the request echoed back: the answers grouped as the Questionnaire groups them, the consent
+ * create's Location gets the same resource (the read names the person as the hub holds them now,
+ * which differs only where the checklist's person was matched to a record of other spelling, or
+ * edited since). It is not the request echoed back: the answers (for the hub alone) grouped as the Questionnaire groups them, the consent
  * as a contained Consent, and the person as a contained Patient with only what the JSON API's read
  * of a submission shows its submitter (the name and how they want to be contacted); the person's
  * full details are the Patient read's, for the agencies and the hub (docs/fhir.md).
@@ -33,7 +34,12 @@ function itemsOf(answers: Record<string, boolean>, questionnaire: QuestionnaireV
     .filter((s) => s.item.length > 0);
 }
 
-export function toQuestionnaireResponse(c: ChecklistResponseView, questionnaire: QuestionnaireView | undefined) {
+/**
+ * `withAnswers`: the hub's view. A link worker reads back the name, the contact preference and
+ * the consent of a checklist they sent, never its answers (health, money, drink and drugs: the
+ * rule of GET /api/v1/submissions/{id}, docs/data-protection.md section 4), so theirs has no `item`.
+ */
+export function toQuestionnaireResponse(c: ChecklistResponseView, questionnaire: QuestionnaireView | undefined, withAnswers: boolean) {
   const { givenName, familyName, preferredContact } = c.person;
   const name = givenName || familyName ? [{ ...(familyName ? { family: familyName } : {}), ...(givenName ? { given: [givenName] } : {}) }] : undefined;
   const representative = c.consent.representativeName;
@@ -66,6 +72,6 @@ export function toQuestionnaireResponse(c: ChecklistResponseView, questionnaire:
     status: 'completed' as const,
     subject: { reference: `#${PATIENT}` },
     authored: iso(c.receivedAt),
-    item: itemsOf(c.answers, questionnaire),
+    ...(withAnswers ? { item: itemsOf(c.answers, questionnaire) } : {}),
   };
 }
