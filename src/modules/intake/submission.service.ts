@@ -195,7 +195,10 @@ async function storeChecklist(
   // forwards follow from it whatever Redis does (the reconciliation sweep re-enqueues a pending
   // referral whose job was lost; enqueueSafely never throws). Waiting for Redis put its round
   // trip, and any pause of the event loop before it, into every checklist's answer time.
-  void enqueueForwards(deps, reply, now, opts.requestId);
+  enqueueForwards(deps, reply, now, opts.requestId).catch((err: unknown) =>
+    // never an unhandled rejection (the process would stop): a referral left pending is the sweep's
+    deps.logger.warn({ err: (err as Error).message, submissionId: reply.id }, 'forward enqueue failed; the reconciliation sweep will pick it up'),
+  );
   return { status: 201, replayed: false, body: reply };
 }
 

@@ -52,7 +52,7 @@ const consentWithdrawn = sql<boolean>`EXISTS (
  *    referrals_status_list_idx (status) or referrals_list_idx (neither);
  *  - with `updatedAfter`, the changes, oldest first, on (updated_at, id), so that a poller resumes
  *    where it stopped and a referral changed meanwhile comes again further on: served by
- *    referrals_agency_changes_idx (agency) or referrals_changes_idx (2026_12_08_1400).
+ *    referrals_agency_changes_idx (agency) or referrals_changes_idx (2026_12_08_1410).
  * `cursorAt` is the row's place in its order (keyset.ts), for the next page's `after`.
  */
 export async function listReferralRows(db: Executor, f: ReferralListFilters) {

@@ -131,6 +131,8 @@ export function createProducer({ redisUrl, prefix, logger, mode }: ProducerOptio
   const flush = (queueName: QueueName) => {
     const batch = pending.get(queueName) ?? [];
     pending.delete(queueName);
+    // close() may have sent this turn's jobs already
+    if (batch.length === 0) return;
     let jobs: BulkJob[];
     try {
       const merged = new Map<JobName, unknown[]>();
