@@ -7,7 +7,8 @@
  * CONNECTION_STEPS: an endpoint's best is its capacity), the ratio of the capacities B/A
  * (target >= 60 %) and the ratio at the first step alone, latency percentiles at a fixed 200
  * submissions/s (target p99 < 50 ms; arrivals of a Poisson process at that mean rate, open loop, from
- * open-loop.ts, run twice; autocannon's `overallRate`, a burst of 200 each second, beside it), commits per request counted from pg_stat_database, and the
+ * open-loop.ts, run twice; autocannon's `overallRate`, a burst of 200 each second, beside it), write transactions per request (transaction ids taken: a commit of the intake or the bare insert
+ * each, a rolled-back try too, a read-only one not), and the
  * CPU time per request of the server, PostgreSQL, Redis and the load generator (cpu.ts). Uses
  * its own database (made afresh) and queue prefix; no workers run, so queued forward jobs are
  * removed afterwards.
@@ -58,8 +59,8 @@ async function analyze(): Promise<void> {
 async function commits(): Promise<number> {
   const c = new pg.Client({ connectionString: DB_URL });
   await c.connect();
-  // the next transaction id: every write transaction takes one as it begins, so the difference
-  // counts the commits between two readings at once (pg_stat_database's counter reaches the
+  // the next transaction id: every transaction that writes takes one, so the difference counts
+  // the write transactions between two readings at once (a rolled-back try too) (pg_stat_database's counter reaches the
   // statistics up to ten seconds late, and took the other endpoint's last commits for this one's)
   const { rows } = await c.query('SELECT txid_snapshot_xmax(txid_current_snapshot())::bigint AS n');
   await c.end();
@@ -199,11 +200,11 @@ async function main() {
   const b = results.bare!;
   const s = results.signpost!;
   console.log(`\nIntake benchmark: ${DURATION}s per phase, pg pool ${POOL}, Node ${process.version}, ${new Date().toISOString()}`);
-  console.log('endpoint   connections  req/s  commits/req  errors | CPU ms per request: server  postgres  redis  load generator');
+  console.log('endpoint   connections  req/s  write txns/req  errors | CPU ms per request: server  postgres  redis  load generator');
   for (const r of steps) {
     const c = r.cpuPerReq;
     console.log(
-      `${r.name.padEnd(10)} ${String(r.connections).padStart(11)} ${r.rps.toFixed(0).padStart(6)}  ${r.commitsPerReq.toFixed(2).padStart(11)}  ${String(r.non2xx).padStart(6)} | ${c.server.toFixed(2).padStart(26)} ${c.postgres.toFixed(2).padStart(9)} ${c.redis.toFixed(2).padStart(6)} ${c.client.toFixed(2).padStart(15)}`,
+      `${r.name.padEnd(10)} ${String(r.connections).padStart(11)} ${r.rps.toFixed(0).padStart(6)}  ${r.commitsPerReq.toFixed(2).padStart(14)}  ${String(r.non2xx).padStart(6)} | ${c.server.toFixed(2).padStart(26)} ${c.postgres.toFixed(2).padStart(9)} ${c.redis.toFixed(2).padStart(6)} ${c.client.toFixed(2).padStart(15)}`,
     );
   }
   console.log(`\nendpoint   steady ${STEADY_RATE}/s (Poisson arrivals, open loop, ${STEADY_SECONDS} s): sent  achieved/s  p50 ms  p90 ms  p99 ms  max ms  non-2xx`);

@@ -14,6 +14,9 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A request not answered by then is cut off and counted as failed (its latency, this long, counts too). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export type OpenLoopResult = { sent: number; ok: number; failed: number; p50: number; p90: number; p99: number; max: number; achievedRate: number };
 
 export async function openLoop(opts: {
@@ -53,22 +56,28 @@ export async function openLoop(opts: {
   const send = (dueAt: number) =>
     new Promise<void>((resolve) => {
       const body = opts.body();
+      let done = false;
+      // every request ends once, with its latency: a failure too (one that fails fast must not
+      // make the figures look better), and one that hangs is cut off and counted as failed
+      const finish = (good: boolean) => {
+        if (done) return;
+        done = true;
+        latencies.push(performance.now() - dueAt);
+        if (good) ok++;
+        else failed++;
+        resolve();
+      };
       const req = http.request(
         { agent, method: 'POST', hostname: url.hostname, port: url.port, path: url.pathname, headers: { ...opts.headers, 'content-length': Buffer.byteLength(body) } },
         (res) => {
           res.resume();
-          res.on('end', () => {
-            latencies.push(performance.now() - dueAt);
-            if (res.statusCode! >= 200 && res.statusCode! < 300) ok++;
-            else failed++;
-            resolve();
-          });
+          res.on('end', () => finish(res.statusCode! >= 200 && res.statusCode! < 300));
+          res.on('aborted', () => finish(false));
+          res.on('error', () => finish(false));
         },
       );
-      req.on('error', () => {
-        failed++;
-        resolve();
-      });
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timed out')));
+      req.on('error', () => finish(false));
       req.end(body);
     });
 
