@@ -9,6 +9,9 @@ import type { TestContext } from './helpers/context.js';
 import { submissionBody, type TestUser } from './helpers/factories.js';
 import { randomDateOfBirth, randomNhsNumber, uniqueLetters } from './helpers/people.js';
 import { createWorld, type Api, type Checklist } from './helpers/world.js';
+import { makeWebUser } from './helpers/browser.js';
+import { WebClient } from './helpers/web-client.js';
+import { MATCHES_PER_PAGE } from '../src/modules/people/pages/people.routes.js';
 
 let ctx: TestContext;
 let api: Api;
@@ -283,5 +286,32 @@ describe('the person API', () => {
     }
     expect((await api.get('/api/v1/people/not-a-uuid', coordinator.token)).body.error.details).toEqual([{ path: 'id', message: 'must be a UUID' }]);
     expect((await api.get(`/api/v1/people/${crypto.randomUUID()}`, admin.token)).status).toBe(404);
+  });
+});
+
+describe('the possible duplicates page', () => {
+  it('shows the oldest 25 pairs, says how many wait, and audits only the records it shows', async () => {
+    // a pair a family: Mabel and Mable, same birthday (a likely match, flagged, never linked)
+    for (let i = 0; i < MATCHES_PER_PAGE + 2; i++) {
+      const fam = `Page-${uniqueLetters()}`;
+      const dob = randomDateOfBirth();
+      await submit(someone({ givenName: 'Mabel', familyName: fam, dateOfBirth: dob }), [0]);
+      ctx.clock.advance(1_000);
+      await submit(someone({ givenName: 'Mable', familyName: fam, dateOfBirth: dob }), [0]);
+    }
+    const open = await ctx.db.selectFrom('personMatchFlags').select(['id', 'personId', 'candidateId']).where('status', '=', 'open').orderBy('createdAt').orderBy('id').execute();
+    expect(open.length).toBeGreaterThan(MATCHES_PER_PAGE);
+
+    const hub = await makeWebUser(ctx, 'coordinator');
+    const c = new WebClient(ctx.baseUrl);
+    expect((await c.signIn(hub.email, hub.password)).status).toBe(303);
+    const res = await c.request('GET', '/hub/people/matches');
+    expect(res.status).toBe(200);
+    const shown = [...res.text.matchAll(/action="\/hub\/people\/matches\/([0-9a-f-]{36})"/g)].map((m) => m[1]);
+    // two forms a pair (merge, dismiss): the oldest 25, oldest first
+    expect([...new Set(shown)]).toEqual(open.slice(0, MATCHES_PER_PAGE).map((f) => f.id));
+    expect(res.text).toContain(`These are the ${MATCHES_PER_PAGE} oldest of ${open.length} possible duplicates.`);
+    const audited = await ctx.db.selectFrom('auditLog').select('entityId').where('actorUserId', '=', hub.id).where('action', '=', 'list').where('entity', '=', 'person').execute();
+    expect(new Set(audited.map((a) => a.entityId))).toEqual(new Set(open.slice(0, MATCHES_PER_PAGE).flatMap((f) => [f.personId, f.candidateId])));
   });
 });

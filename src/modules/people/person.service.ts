@@ -178,9 +178,10 @@ export async function mergePeople(deps: ServiceDeps, principal: Principal, keepI
   return { id: keepId, merged: otherId, checklistsMoved: moved };
 }
 
-export async function listMatches(deps: ServiceDeps, principal: Principal, requestId?: string) {
+/** The oldest open likely-duplicate pairs (the API's list: up to 100; the page's: MATCHES_PER_PAGE); each record shown is audited. */
+export async function listMatches(deps: ServiceDeps, principal: Principal, requestId?: string, limit = 100) {
   requireHub(principal);
-  const flags = await listOpenMatchFlags(deps.db, 100);
+  const flags = await listOpenMatchFlags(deps.db, limit);
   const at = deps.clock.now();
   const shown = [...new Set(flags.flatMap((f) => [f.person.id, f.candidate.id]))];
   await recordAudits(deps.db, shown.map((id) => ({ principal, action: 'list', entity: 'person', entityId: id, personId: id, requestId, at })));

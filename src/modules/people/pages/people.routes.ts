@@ -28,6 +28,8 @@ import { listAgencies } from '../../directory/index.js';
 
 const rid = (req: Request) => (req.id === undefined ? undefined : String(req.id));
 const uuid = z.uuid();
+/** Possible duplicates shown at once: the oldest first (exported for the page's test). */
+export const MATCHES_PER_PAGE = 25;
 
 const PERSON_DONE: Record<string, string> = {
   hold: 'Legal hold set. Their details cannot be erased, by request or at the end of retention, until it is lifted.',
@@ -86,8 +88,13 @@ export function peopleRouter(deps: ServiceDeps): Router {
   });
 
   // ---- likely duplicates ----
-  const showMatches = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) =>
-    page(res, 'hub-matches.njk', { title: 'Possible duplicates', section: 'people', flags: await listMatches(deps, principalFromSession(res), rid(req)), back: { href: '/hub/people', text: 'Back to people' }, ...extra }, status);
+  // the oldest pairs a page: each is a card of two records to compare, and each record shown is
+  // audited; the next ones show as these are merged or dismissed
+  const showMatches = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+    const principal = principalFromSession(res);
+    const [flags, total] = await Promise.all([listMatches(deps, principal, rid(req), MATCHES_PER_PAGE), countOpenMatches(deps, principal)]);
+    return page(res, 'hub-matches.njk', { title: 'Possible duplicates', section: 'people', flags, total, back: { href: '/hub/people', text: 'Back to people' }, ...extra }, status);
+  };
 
   r.get('/hub/people/matches', async (req, res) =>
     showMatches(req, res, { flash: flashFor(req.query.done, { merged: 'Merged: the newer record now points to the older one, which holds everything of both.', dismissed: 'Marked as two different people. Both records stay as they are.' }) }),
