@@ -130,7 +130,7 @@ describe('the forward worker and a batch', () => {
 
   it('hands a referral its relay refused for now to its own job, with its own request id, which sends it; the others go at once', async () => {
     // two checklists at once, so that one job carries both: the refused referral's is the second's
-    const [, s] = await Promise.all([submit([3], 'req-first'), submit([0, 3], 'req-second')]);
+    const [first, s] = await Promise.all([submit([3], 'req-first'), submit([0, 3], 'req-second')]);
     const [refused, other] = s.referrals as [(typeof s.referrals)[0], (typeof s.referrals)[0]];
     const agency = await ctx.db.selectFrom('agencies').select('email').where('id', '=', refused.agencyId).executeTakeFirstOrThrow();
     sink.failWith({ code: 451, times: 1, recipients: [agency.email] });
@@ -142,9 +142,15 @@ describe('the forward worker and a batch', () => {
       expect((await forwardQueue().getJob(`forward-${refused.id}`))!.data.requestId).toBe('req-second');
       const batch = (await forwardQueue().getCompleted(0, -1)).find((j) => (j.data as { referralIds: string[] }).referralIds.includes(refused.id))!;
       expect(batch.name).toBe('forward-batch');
-      if ((batch.data as { referralIds: string[] }).referralIds.length === 3) {
-        // the two checklists met in one job (as they do unless the machine split their turns)
-        expect(batch.data.requestId).toBe('req-first');
+      const data = batch.data as { referralIds: string[]; origins: { requestId?: string }[]; requestId?: string };
+      if (data.referralIds.length === 3) {
+        // the two checklists met in one job (as they do unless the machine split their turns),
+        // in the order they finished: each referral names its own request, the job its first's
+        const originOf = new Map(data.referralIds.map((id, i) => [id, data.origins[i]!.requestId]));
+        expect(originOf.get(first.referrals[0]!.id)).toBe('req-first');
+        expect(originOf.get(refused.id)).toBe('req-second');
+        expect(originOf.get(other.id)).toBe('req-second');
+        expect(data.requestId).toBe(data.origins[0]!.requestId);
         expect(batch.returnvalue).toEqual({ referrals: 3, forwarded: 2, handedOn: 1 });
       } else expect(batch.returnvalue).toEqual({ referrals: 2, forwarded: 1, handedOn: 1 });
       expect((await statuses([refused.id]))[0]).toBe('pending');
