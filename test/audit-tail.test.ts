@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from './helpers/cli.js';
 import { recordAudits } from '../src/modules/audit/audit.repository.js';
 import { DAY } from '../src/kernel/clock.js';
 import { createLogger } from '../src/platform/logger.js';
@@ -59,17 +59,7 @@ async function putBack(): Promise<void> {
 }
 
 /** `signpost …` in this process: exit code, and what it printed. */
-async function cli(args: string[]) {
-  const out = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = await runCli(args, ctx.env);
-    return { code, stdout: out.mock.calls.map((c) => String(c[0])).join('\n'), stderr: err.mock.calls.map((c) => String(c[0])).join('\n') };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (args: string[]) => runCliCaptured(args, ctx.env);
 
 /** The workers' daily job, with its log lines at warn level and above captured. */
 async function checkpointJob() {

@@ -11,9 +11,9 @@ import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../migrations/index.js';
-import { runCli } from '../src/cli/index.js';
+import { runCliCaptured } from './helpers/cli.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { makeWebUser } from './helpers/browser.js';
 import type { TestContext } from './helpers/context.js';
@@ -218,17 +218,7 @@ describe('GET /oruk/services/:id and the organizations', () => {
 });
 
 describe('signpost directory:import FILE [--dry-run]', () => {
-  const cli = async (args: string[]) => {
-    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      const code = await runCli(args, ctx.env);
-      return { code, stdout: out.mock.calls.map((c) => String(c[0])).join('\n'), stderr: err.mock.calls.map((c) => String(c[0])).join('\n') };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  };
+  const cli = (args: string[]) => runCliCaptured(args, ctx.env);
   const fileWith = async (name: string, content: unknown) => {
     const path = join(dir, name);
     await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));

@@ -10,8 +10,8 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from './helpers/cli.js';
 import { HOUR } from '../src/kernel/clock.js';
 import { createMailer, type Mailer } from '../src/platform/mail/transport.js';
 import { CALENDAR_CACHE_TTL_MS } from '../src/modules/clocks/holiday-calendar.js';
@@ -199,17 +199,7 @@ describe('signpost holidays:import FILE', () => {
   let dir: string;
   let shipped: string;
   const held = () => ctx.db.selectFrom('bankHolidays').select(['day', 'title']).orderBy('day').execute();
-  const cli = async (args: string[]) => {
-    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      const code = await runCli(args, ctx.env);
-      return { code, stdout: out.mock.calls.map((c) => String(c[0])).join('\n'), stderr: err.mock.calls.map((c) => String(c[0])).join('\n') };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  };
+  const cli = (args: string[]) => runCliCaptured(args, ctx.env);
   const fileWith = async (name: string, content: string) => {
     const path = join(dir, name);
     await writeFile(path, content);
