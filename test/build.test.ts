@@ -39,6 +39,16 @@ function start(args: string[], extraEnv: Record<string, string> = {}): ChildProc
   return Object.assign(child, { output: () => out });
 }
 
+/** The API's /readyz status once it answers 200, or the last one after 30 s (0: no answer). */
+async function readyStatus(base: string): Promise<number> {
+  let ready = 0;
+  for (let i = 0; i < 300 && ready !== 200; i++) {
+    ready = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
+    if (ready !== 200) await sleep(100);
+  }
+  return ready;
+}
+
 function jsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
@@ -84,12 +94,7 @@ describe('npm run build', () => {
     const port = 39_000 + (process.pid % 1000);
     const api = start(['--enable-source-maps', 'dist/src/server.js'], { PORT: String(port) });
     const base = `http://127.0.0.1:${port}`;
-    let ready = 0;
-    for (let i = 0; i < 300 && ready !== 200; i++) {
-      ready = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
-      if (ready !== 200) await sleep(100);
-    }
-    expect(ready, api.output()).toBe(200);
+    expect(await readyStatus(base), api.output()).toBe(200);
 
     const signIn = await fetch(`${base}/sign-in`);
     expect(signIn.status).toBe(200);
@@ -109,12 +114,7 @@ describe('npm run build', () => {
     const port = 39_500 + (process.pid % 400);
     const api = start(['dist/src/server.js'], { PORT: String(port), OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'signpost-build-test', LOG_LEVEL: 'warn' });
     const base = `http://127.0.0.1:${port}`;
-    let ready = 0;
-    for (let i = 0; i < 300 && ready !== 200; i++) {
-      ready = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
-      if (ready !== 200) await sleep(100);
-    }
-    expect(ready, api.output()).toBe(200);
+    expect(await readyStatus(base), api.output()).toBe(200);
     // a token of the right shape that no one holds: looked up in Postgres, then 401
     const token = `sp_${'A'.repeat(43)}`;
     expect((await fetch(`${base}/api/v1/referrals`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);

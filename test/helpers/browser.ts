@@ -64,6 +64,18 @@ export async function makeWebUser(deps: Pick<ServiceDeps, 'db' | 'clock' | 'ids'
   return { id: u.id, email, name, password: PASSWORD };
 }
 
+/** `fn` on a page of a fresh browser context at `viewport` (a phone's below 800 px), signed in as `user` (or no one); the context closes after. */
+export async function withPage<T>(browser: Browser, baseUrl: string, user: { email: string; password: string } | null, viewport: { width: number; height: number }, fn: (page: Page) => Promise<T>): Promise<T> {
+  const context = await newContext(browser, baseUrl, { viewport, isMobile: viewport.width < 800 });
+  try {
+    const page = await context.newPage();
+    if (user) await signIn(page, user);
+    return await fn(page);
+  } finally {
+    await context.close();
+  }
+}
+
 export async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(user.email);

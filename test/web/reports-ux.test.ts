@@ -19,7 +19,7 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
 import { markForwarded, moveThrough } from '../helpers/referrals.js';
-import { ARTIFACTS_DIR, PHONE, launchBrowser, makeWebUser, newContext, screenshot, sidewaysOverflow, signIn, type WebUser } from '../helpers/browser.js';
+import { ARTIFACTS_DIR, PHONE, launchBrowser, makeWebUser, newContext, screenshot, sidewaysOverflow, signIn, withPage, type WebUser } from '../helpers/browser.js';
 
 let ctx: TestContext;
 let browser: Browser;
@@ -73,16 +73,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-async function as<T>(user: WebUser | null, viewport: { width: number; height: number }, fn: (page: Page) => Promise<T>): Promise<T> {
-  const context = await newContext(browser, ctx.baseUrl, { viewport, isMobile: viewport.width < 800 });
-  try {
-    const page = await context.newPage();
-    if (user) await signIn(page, user);
-    return await fn(page);
-  } finally {
-    await context.close();
-  }
-}
+const as = <T>(user: WebUser | null, viewport: { width: number; height: number }, fn: (page: Page) => Promise<T>): Promise<T> => withPage(browser, ctx.baseUrl, user, viewport, fn);
 
 describe('charts on a phone (point 8)', () => {
   it('labels each bar in the page’s type size, whole and inside the screen, at 390 and 320 px', async () => {

@@ -14,7 +14,7 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
 import { markForwarded } from '../helpers/referrals.js';
-import { PHONE, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
+import { PHONE, launchBrowser, makeWebUser, screenshot, withPage, type WebUser } from '../helpers/browser.js';
 import { createUserWithToken } from '../../src/modules/accounts/user.service.js';
 
 let ctx: TestContext;
@@ -50,16 +50,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-async function onPhone<T>(user: WebUser | null, fn: (page: Page) => Promise<T>, width = PHONE.width): Promise<T> {
-  const context = await newContext(browser, ctx.baseUrl, { viewport: { width, height: PHONE.height }, isMobile: true });
-  try {
-    const page = await context.newPage();
-    if (user) await signIn(page, user);
-    return await fn(page);
-  } finally {
-    await context.close();
-  }
-}
+const onPhone = <T>(user: WebUser | null, fn: (page: Page) => Promise<T>, width = PHONE.width): Promise<T> => withPage(browser, ctx.baseUrl, user, { width, height: PHONE.height }, fn);
 
 describe('the ways in for people without an account', () => {
   it('/ lands on the sign-in page, which offers the self-referral form and the blank checklist in its first screen', async () => {
