@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
-import { makeUser, seedChecklist, submissionBody, type TestUser } from './helpers/factories.js';
+import { submit } from './helpers/referrals.js';
+import { makeUser, seedChecklist, type TestUser } from './helpers/factories.js';
 import { startTestSink, to, settle, type SmtpSink } from './helpers/smtp-sink.js';
 import { startTestWorkers, waitUntil, type TestWorkers } from './helpers/workers.js';
 import { JOBS } from '../src/platform/jobs/registry.js';
@@ -51,10 +52,7 @@ const forwardQueue = () => ctx.jobs.queue('forward');
 
 /** Submits a checklist flagging one agency (by question index); workers are not running yet. */
 async function submitOne(index: number) {
-  const question = q.questions[index]!;
-  const res = await api.post('/api/v1/submissions', linkWorker.token, submissionBody(q, [question.id]));
-  expect(res.status).toBe(201);
-  const ref = res.body.referrals[0] as { id: string; reference: string; agencyId: string };
+  const ref = (await submit(api, linkWorker, q, [q.questions[index]!.id])).referrals[0]!;
   const agency = await ctx.db.selectFrom('agencies').selectAll().where('id', '=', ref.agencyId).executeTakeFirstOrThrow();
   return { ref, agency };
 }
