@@ -164,6 +164,9 @@ export const envSchema = z.object({
   // and how often new audit rows are sealed into the hash chain
   RETENTION_MONTHS_AFTER_CLOSE: z.coerce.number().int().min(1).max(240).default(24),
   AUDIT_SEAL_EVERY_MS: z.coerce.number().int().min(1000).max(3_600_000).default(15_000),
+  // how often the workers add the people of new checklists to the person search's name index
+  // (a misspelt name finds a new person this long after their checklist; the beginning of a name at once)
+  PERSON_SEARCH_INDEX_EVERY_MS: z.coerce.number().int().min(500).max(600_000).default(2_000),
   // Web sessions and signed agency links
   SESSION_SECRET: z.string().min(32).default('dev-only-session-secret-change-me-0123456789'),
   SECURE_COOKIES: bool.default(false),

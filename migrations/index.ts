@@ -42,6 +42,7 @@ import * as personSearch from './2026_12_08_1100_person_search.js';
 import * as agencyOruk from './2026_12_08_1300_agency_oruk.js';
 import * as reportSelfReferrals from './2026_12_08_1400_report_self_referrals.js';
 import * as referralChangesIndex from './2026_12_08_1410_referral_changes_index.js';
+import * as personSearchNames from './2026_12_09_1000_person_search_names.js';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_23_1100_core': core,
@@ -83,4 +84,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_08_1300_agency_oruk': agencyOruk,
   '2026_12_08_1400_report_self_referrals': reportSelfReferrals,
   '2026_12_08_1410_referral_changes_index': referralChangesIndex,
+  '2026_12_09_1000_person_search_names': personSearchNames,
 };

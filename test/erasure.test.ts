@@ -92,6 +92,9 @@ describe('POST /api/v1/people/:id/erasure', () => {
     const before = await reportCounts();
     const dumpBefore = await dump();
     for (const id of a.identifiers) expect(dumpBefore, `before: ${id}`).toContain(id);
+    // the person search's name index holds her normalised names (lower case, so not among the identifiers above)
+    const searchNames = () => ctx.db.selectFrom('personSearchNames').select('normFamily').where('personId', '=', a.personId).execute();
+    expect(await searchNames()).toEqual([{ normFamily: expect.any(String) }]);
 
     // the checklist's, the merged duplicate's and the call's answers
     expect(await wellbeingRows(a)).toBe(3);
@@ -106,6 +109,7 @@ describe('POST /api/v1/people/:id/erasure', () => {
 
     const after = await dump();
     for (const id of a.identifiers) expect(after, `after: ${id}`).not.toContain(id);
+    expect(await searchNames()).toEqual([]);
     // the date of birth is left only where the open likely duplicate (another person) holds it
     expect(occurrences(dumpBefore, a.dateOfBirth)).toBeGreaterThan(a.dobHeldByOthers);
     expect(occurrences(after, a.dateOfBirth)).toBe(a.dobHeldByOthers);

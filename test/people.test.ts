@@ -12,6 +12,7 @@ import { createWorld, type Api, type Checklist } from './helpers/world.js';
 import { makeWebUser } from './helpers/browser.js';
 import { WebClient } from './helpers/web-client.js';
 import { MATCHES_PER_PAGE } from '../src/modules/people/pages/people.routes.js';
+import { indexPersonSearchNames } from '../src/modules/people/index.js';
 
 let ctx: TestContext;
 let api: Api;
@@ -198,8 +199,10 @@ describe('the person API', () => {
     expect(await find(s.reference)).toEqual([s.personId]);
     const audit = await ctx.db.selectFrom('auditLog').select(['action', 'entity']).where('personId', '=', s.personId).where('actorUserId', '=', coordinator.id).execute();
     expect(audit.filter((a) => a.action === 'list' && a.entity === 'person').length).toBe(4);
-    // a typo or two in a name still finds her (pg_trgm); a name nothing like hers does not
+    // a typo or two in a name still finds her (pg_trgm), once the name indexer has run (the
+    // workers run it every PERSON_SEARCH_INDEX_EVERY_MS); a name nothing like hers does not
     const typo = `${fam.slice(0, -1)}${fam.endsWith('a') ? 'e' : 'a'}`;
+    await indexPersonSearchNames(ctx);
     expect(await find(`Norha ${typo}`)).toEqual([s.personId]);
     expect(await find(`Zebedee ${fam}`)).toEqual([]);
 

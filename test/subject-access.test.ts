@@ -44,6 +44,8 @@ type Keys = (e: PersonExport) => string[];
 /** Tables about a person: the SQL naming the keys of one person's rows, and where those keys are in the export. */
 const ABOUT_A_PERSON: Record<string, { rows: (ids: string[], subs: string[], refs: string[]) => ReturnType<typeof sql<{ k: string }>>; inExport: Keys }> = {
   people: { rows: (ids) => sql`SELECT id::text AS k FROM people WHERE id = ANY(${ids}::uuid[])`, inExport: (e) => [e.person.id, ...e.mergedRecords.map((m) => m.id)] },
+  // the search's name index: the normalised names of the person's own record, which the export shows (e.person)
+  person_search_names: { rows: (ids) => sql`SELECT person_id::text AS k FROM person_search_names WHERE person_id = ANY(${ids}::uuid[])`, inExport: (e) => [e.person.id] },
   person_versions: { rows: (ids) => sql`SELECT id::text AS k FROM person_versions WHERE person_id = ANY(${ids}::uuid[])`, inExport: (e) => e.detailsAsGiven.map((v) => v.id) },
   person_match_flags: {
     rows: (ids) => sql`SELECT id::text AS k FROM person_match_flags WHERE person_id = ANY(${ids}::uuid[]) OR candidate_id = ANY(${ids}::uuid[])`,
@@ -118,6 +120,7 @@ const NOTHING_ABOUT_A_PERSON: Record<string, string> = {
   audit_checkpoints: "the audit chain's daily heads (a place in the chain and its hash): no person",
   webhook_endpoints: "partner agencies' and the hub's webhook URLs, with their sealed signing secrets",
   webhook_deliveries: 'webhook events sent or to send: ids, references and statuses only, never personal data',
+  person_search_progress: "where the person search's name indexer has read up to (a transaction id)",
   kysely_migration: 'the schema version',
   kysely_migration_lock: 'the schema version',
 };

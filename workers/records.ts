@@ -7,6 +7,10 @@
  *    checkpoint and records its head (table, and the log at warn level). Running twice writes
  *    the same head twice, which is harmless. Retried with backoff on a database hiccup; a chain
  *    that no longer holds the last checkpoint fails the job with no retry (nothing will mend it).
+ *  - 'person-search-index' (every PERSON_SEARCH_INDEX_EVERY_MS): adds the people of the checklists
+ *    written since its last run to the person search's name index (a misspelt name finds them
+ *    then). Idempotent: a person already indexed is left as they are; it reads by transaction
+ *    id, so a checklist that commits late is read by a later run. No retry: the next tick is the retry.
  *  - 'retention-run' (daily, 02:30 London time): erases the personal data of people past
  *    RETENTION_MONTHS_AFTER_CLOSE. Idempotent: an erased person is never claimed again, and
  *    two runs share the work (SKIP LOCKED). Retried with backoff on a database hiccup.
@@ -18,7 +22,7 @@ import type { ServiceDeps } from '../src/platform/deps.js';
 import { keepSchedule } from '../src/platform/jobs/schedulers.js';
 import { createQueueWorker, type WorkerDeps } from '../src/platform/jobs/worker.js';
 import { takeAuditCheckpoint, sealAudit } from '../src/modules/audit/index.js';
-import { runRetention } from '../src/modules/people/index.js';
+import { indexPersonSearchNames, runRetention } from '../src/modules/people/index.js';
 
 const QUEUE = JOBS['audit-seal'].queue;
 type RecordsJob = { [N in JobName]: (typeof JOBS)[N]['queue'] extends typeof QUEUE ? N : never }[JobName];
@@ -32,6 +36,7 @@ const HANDLERS: Record<RecordsJob, (deps: ServiceDeps, logger: Logger) => Promis
     return r;
   },
   'retention-run': (deps, logger) => runRetention({ ...deps, logger }, { dryRun: false }),
+  'person-search-index': (deps, logger) => indexPersonSearchNames({ db: deps.db, logger }),
 };
 
 export async function processRecords(job: Pick<Job, 'id' | 'name' | 'data'>, deps: ServiceDeps) {
@@ -47,5 +52,6 @@ export async function createRecordsWorker(deps: WorkerDeps): Promise<Worker> {
   await keepSchedule(deps, worker, 'audit-seal');
   await keepSchedule(deps, worker, 'daily-audit-checkpoint');
   await keepSchedule(deps, worker, 'daily-retention');
+  await keepSchedule(deps, worker, 'person-search-index');
   return worker;
 }

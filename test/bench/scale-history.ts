@@ -109,6 +109,14 @@ export async function growHistory(url: string, o: GrowOptions): Promise<void> {
          FROM h_sub s JOIN people p ON p.id = s.person_id JOIN h_agg g ON g.i = s.i`,
       [o.questionnaireId, o.linkWorker.id],
     );
+    // the person search's name index as the workers' indexer would have filled it over those
+    // years, and its progress past these checklists (where the migration's backfill leaves it)
+    await step(
+      'person search names',
+      `INSERT INTO person_search_names (person_id, norm_given, norm_family)
+       SELECT id, norm_given, norm_family FROM people WHERE id IN (SELECT person_id FROM h_sub) ON CONFLICT (person_id) DO NOTHING`,
+    );
+    await c.query(`UPDATE person_search_progress SET read_from_xid = greatest(read_from_xid, pg_snapshot_xmin(pg_current_snapshot()))`);
     await step(
       'person versions',
       `INSERT INTO person_versions (id, person_id, submission_id, recorded_at, given_name, family_name, date_of_birth, postcode, phone, preferred_contact)

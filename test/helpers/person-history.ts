@@ -19,6 +19,7 @@ import type { TestContext } from './context.js';
 import { submissionBody, type seedChecklist, type TestUser } from './factories.js';
 import { randomNhsNumber, uniqueLetters } from './people.js';
 import { markForwarded, moveThrough } from './referrals.js';
+import { indexPersonSearchNames } from '../../src/modules/people/index.js';
 
 type Checklist = Awaited<ReturnType<typeof seedChecklist>>;
 export interface HistoryWorld {
@@ -122,6 +123,8 @@ export async function buildHistory(w: HistoryWorld, dateOfBirth: string): Promis
   });
   expect(withdrawal.status).toBe(201);
   await api.get(`/api/v1/people/${first.personId}`, coordinator.token);
+  // the workers' name indexer, as it runs every few seconds: the person's names join the search's index
+  await indexPersonSearchNames(ctx);
 
   const submissions = await ctx.db.selectFrom('submissions').select('id').where('personId', '=', first.personId).execute();
   const referrals = await ctx.db.selectFrom('referrals').select('id').where('submissionId', 'in', submissions.map((s) => s.id)).execute();

@@ -13,6 +13,7 @@ import { apiClient } from '../helpers/api.js';
 import { makeUser, seedChecklist, submissionBody, type TestUser } from '../helpers/factories.js';
 import { randomNhsNumber, uniqueLetters } from '../helpers/people.js';
 import { markForwarded } from '../helpers/referrals.js';
+import { indexPersonSearchNames } from '../../src/modules/people/index.js';
 import { PHONE, launchBrowser, makeWebUser, newContext, screenshot, signIn, type WebUser } from '../helpers/browser.js';
 
 let ctx: TestContext;
@@ -252,6 +253,8 @@ describe("the person's page, as the hub reads it", () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const personId = res.body.personId as string;
+    // the workers' name indexer, as it runs a second or two after the checklist
+    await indexPersonSearchNames(ctx);
 
     const page = await signedIn(coordinator);
     await page.goto('/hub/people');

@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
+import { forgetSearchNames } from './person-search-names.repository.js';
 
 /** The columns that identify or describe a person: what erasure removes. */
 const PERSONAL_COLUMNS = {
@@ -65,17 +66,26 @@ export async function searchPeopleRows(db: Executor, q: PersonSearch) {
     .selectFrom('people as p')
     .select(['p.id', 'p.givenName', 'p.familyName', 'p.dateOfBirth', 'p.postcode', 'p.erasedAt', 'p.createdAt', 'p.updatedAt'])
     .where('p.mergedInto', 'is', null);
-  // each name part begins the given or family name, or (four letters or more) is like one of
-  // them by trigram similarity (pg_trgm `%`): "Margret" finds Margaret. Both are served by the
-  // GIN trigram indexes (2026_12_08_1100_person_search).
+  // each name part begins the given or family name (the prefix indexes on people: a person is
+  // found so from the moment their checklist commits), or, four letters or more, is like one of
+  // them by trigram similarity (pg_trgm `%`: "Margret" finds Margaret), read from the name index
+  // the indexer fills a second or two after the commit (person-search-names.repository.ts). Each
+  // part is a set of ids, so the planner reads each index for what it matches, never the table.
   for (const n of q.names) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('p.normFamily', 'like', `${n}%`),
-        eb('p.normGiven', 'like', `${n}%`),
-        ...(n.length >= FUZZY_FROM ? [sql<boolean>`p.norm_family % ${n}`, sql<boolean>`p.norm_given % ${n}`] : []),
-      ]),
-    );
+    query = query.where('p.id', 'in', (eb) => {
+      let ids = eb
+        .selectFrom('people as a')
+        .select('a.id')
+        .where('a.mergedInto', 'is', null)
+        .where('a.normFamily', 'like', `${n}%`)
+        .union(eb.selectFrom('people as b').select('b.id').where('b.mergedInto', 'is', null).where('b.normGiven', 'like', `${n}%`));
+      if (n.length >= FUZZY_FROM) {
+        ids = ids
+          .union(eb.selectFrom('personSearchNames as c').select('c.personId as id').where(sql<boolean>`c.norm_family % ${n}`))
+          .union(eb.selectFrom('personSearchNames as d').select('d.personId as id').where(sql<boolean>`d.norm_given % ${n}`));
+      }
+      return ids;
+    });
   }
   if (q.dateOfBirth) query = query.where('p.dateOfBirth', '=', q.dateOfBirth);
   if (q.normPostcode) query = query.where('p.normPostcode', '=', q.normPostcode);
@@ -165,6 +175,8 @@ export async function mergePersonRows(trx: Executor, keepId: string, otherId: st
     FROM people o
     WHERE k.id = ${keepId} AND o.id = ${otherId}`.execute(trx);
   await trx.updateTable('personVersions').set({ personId: keepId }).where('personId', '=', otherId).execute();
+  // the other is found through the one kept from now on, not by its own names
+  await forgetSearchNames(trx, otherId);
   // records merged into the other earlier now point at the one kept
   await trx.updateTable('people').set({ mergedInto: keepId }).where('mergedInto', '=', otherId).execute();
   await trx
@@ -192,6 +204,7 @@ export async function setLegalHold(db: Executor, id: string, hold: { reason: str
  * stamped. Records merged into this one are emptied too (they hold only the pointer already).
  */
 export async function erasePersonRows(trx: Executor, id: string, reason: string, at: Date): Promise<void> {
+  await forgetSearchNames(trx, id);
   await trx.deleteFrom('personVersions').where('personId', 'in', (eb) => eb.selectFrom('people').select('id').where((e) => e.or([e('id', '=', id), e('mergedInto', '=', id)]))).execute();
   await trx
     .updateTable('people')

@@ -8,6 +8,7 @@ import { moveConsentsOnMerge } from './consent.repository.js';
 import { findMatchFlag, listOpenMatchFlags, moveMatchFlagsOnMerge, resolveMatchFlag } from './person-match.repository.js';
 import { keepFirstVersion, lockPerson, mergePersonRows, refreshPersonActivity, searchPeopleRows } from './person.repository.js';
 import { listAccessToPerson, readPersonData } from './subject-access.repository.js';
+import { indexNewSearchNames, type NameIndexRun } from './person-search-names.repository.js';
 import { normaliseName, normalisePostcode } from '../../kernel/person-match.js';
 import { badRequest, conflict, forbidden, notFound } from '../../kernel/errors.js';
 import { isHub, type Principal } from '../../kernel/principal.js';
@@ -17,6 +18,18 @@ import { checklistFrom, personTimeline } from './person-timeline.js';
 import { recordAudit, recordAudits } from '../audit/index.js';
 import { movePersonSubmissions } from '../intake/index.js';
 import { moveWellbeingOnMerge } from '../wellbeing/index.js';
+
+/**
+ * One run of the person search's name indexer (the 'person-search-index' job, every
+ * PERSON_SEARCH_INDEX_EVERY_MS: workers/records.ts): the people of the checklists written since
+ * the last run join the trigram index, so that a misspelt name finds them too. Logs counts only.
+ */
+export async function indexPersonSearchNames(deps: Pick<ServiceDeps, 'db' | 'logger'>): Promise<NameIndexRun> {
+  const run = await indexNewSearchNames(deps.db);
+  if (run.skipped) deps.logger.info({ indexed: run.indexed, skipped: run.skipped }, 'person search names indexed; some people were busy and wait for the next run');
+  else if (run.indexed) deps.logger.debug({ indexed: run.indexed }, 'person search names indexed');
+  return run;
+}
 
 const requireHub = (p: Principal) => {
   if (!isHub(p)) throw forbidden('only coordinators and admins see people’s records');

@@ -155,6 +155,14 @@ export const JOBS = {
     jobId: () => undefined,
     options: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 }, ...retention },
   },
+  // scheduled: the people of new checklists added to the person search's name index (idempotent:
+  // a person already indexed is left as they are; the next tick is the retry)
+  'person-search-index': {
+    queue: 'records',
+    payload: z.object({ requestId, traceparent }),
+    jobId: () => undefined,
+    options: { attempts: 1, removeOnComplete: { age: 3600, count: 100 }, removeOnFail: retention.removeOnFail },
+  },
   // scheduled: personal data past retention erased (idempotent: an erased person is not claimed again)
   'retention-run': {
     queue: 'records',
@@ -209,6 +217,11 @@ export const SCHEDULES = {
     job: 'audit-seal',
     repeat: (env: { AUDIT_SEAL_EVERY_MS: number }): RepeatOptions => ({ every: env.AUDIT_SEAL_EVERY_MS }),
     reregisterEveryMs: (env: { AUDIT_SEAL_EVERY_MS: number }) => Math.max(env.AUDIT_SEAL_EVERY_MS, 60_000),
+  },
+  'person-search-index': {
+    job: 'person-search-index',
+    repeat: (env: { PERSON_SEARCH_INDEX_EVERY_MS: number }): RepeatOptions => ({ every: env.PERSON_SEARCH_INDEX_EVERY_MS }),
+    reregisterEveryMs: (env: { PERSON_SEARCH_INDEX_EVERY_MS: number }) => Math.max(env.PERSON_SEARCH_INDEX_EVERY_MS, 60_000),
   },
   // 02:30 in the hub's time zone, when nobody is working
   'daily-retention': {

@@ -162,6 +162,8 @@ export interface SubmissionsTable {
   referrerName: Generated<string | null>;
   referrerOrganisationText: Generated<string | null>;
   enteredAt: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** the id of the transaction that wrote it (xid8, as text): what the person search's name indexer reads by (2026_12_09_1000) */
+  writtenXid: Generated<string>;
 }
 
 export interface ReferralsTable {

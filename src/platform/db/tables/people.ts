@@ -62,10 +62,30 @@ export interface ReferralRepeatsTable {
   at: Timestamp;
 }
 
+/**
+ * The normalised names of each live person, for the search's trigram match
+ * (2026_12_09_1000_person_search_names): filled after the intake by the name indexer, emptied of
+ * a person by erasure and by a merge.
+ */
+export interface PersonSearchNamesTable {
+  personId: string;
+  normGiven: string | null;
+  normFamily: string | null;
+}
+
+/** One row: the oldest transaction id whose submissions the name indexer may not have read yet. */
+export interface PersonSearchProgressTable {
+  onlyRow: Generated<boolean>;
+  /** xid8, as text */
+  readFromXid: string;
+}
+
 export interface PeopleTables {
   personVersions: PersonVersionsTable;
   personMatchFlags: PersonMatchFlagsTable;
   consents: ConsentsTable;
   consentWithdrawals: ConsentWithdrawalsTable;
   referralRepeats: ReferralRepeatsTable;
+  personSearchNames: PersonSearchNamesTable;
+  personSearchProgress: PersonSearchProgressTable;
 }
