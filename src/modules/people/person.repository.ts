@@ -66,25 +66,34 @@ export async function searchPeopleRows(db: Executor, q: PersonSearch) {
     .selectFrom('people as p')
     .select(['p.id', 'p.givenName', 'p.familyName', 'p.dateOfBirth', 'p.postcode', 'p.erasedAt', 'p.createdAt', 'p.updatedAt'])
     .where('p.mergedInto', 'is', null);
-  // each name part begins the given or family name (the prefix indexes on people: a person is
-  // found so from the moment their checklist commits), or, four letters or more, is like one of
-  // them by trigram similarity (pg_trgm `%`: "Margret" finds Margaret), read from the name index
-  // the indexer fills a second or two after the commit (person-search-names.repository.ts). Each
-  // part is a set of ids, so the planner reads each index for what it matches, never the table.
-  for (const n of q.names) {
+  // each name part begins the given or family name, or, four letters or more, is like one of
+  // them by trigram similarity (pg_trgm `%`: "Margret" finds Margaret). Both are read from the
+  // name index (person_search_names: its GIN trigram indexes serve LIKE 'x%' and `%`, and the
+  // planner ANDs the parts' bitmaps), which the workers' indexer fills a second or two after a
+  // checklist commits (person-search-names.repository.ts). A person it has not reached yet is
+  // found by the beginnings of their names among the people of the checklists it has not read
+  // (the submissions from its progress on, by transaction id: a few seconds' worth), so a new
+  // person is found by name from the moment their checklist is stored.
+  if (q.names.length) {
     query = query.where('p.id', 'in', (eb) => {
-      let ids = eb
-        .selectFrom('people as a')
-        .select('a.id')
-        .where('a.mergedInto', 'is', null)
-        .where('a.normFamily', 'like', `${n}%`)
-        .union(eb.selectFrom('people as b').select('b.id').where('b.mergedInto', 'is', null).where('b.normGiven', 'like', `${n}%`));
-      if (n.length >= FUZZY_FROM) {
-        ids = ids
-          .union(eb.selectFrom('personSearchNames as c').select('c.personId as id').where(sql<boolean>`c.norm_family % ${n}`))
-          .union(eb.selectFrom('personSearchNames as d').select('d.personId as id').where(sql<boolean>`d.norm_given % ${n}`));
+      let indexed = eb.selectFrom('personSearchNames as n').select('n.personId as id');
+      let unread = eb
+        .selectFrom('submissions as s')
+        .innerJoin('people as b', 'b.id', 's.personId')
+        .select('b.id')
+        .where('s.writtenXid', '>=', (e) => e.selectFrom('personSearchProgress').select('readFromXid'))
+        .where('b.mergedInto', 'is', null);
+      for (const n of q.names) {
+        indexed = indexed.where((e) =>
+          e.or([
+            e('n.normFamily', 'like', `${n}%`),
+            e('n.normGiven', 'like', `${n}%`),
+            ...(n.length >= FUZZY_FROM ? [sql<boolean>`n.norm_family % ${n}`, sql<boolean>`n.norm_given % ${n}`] : []),
+          ]),
+        );
+        unread = unread.where((e) => e.or([e('b.normFamily', 'like', `${n}%`), e('b.normGiven', 'like', `${n}%`)]));
       }
-      return ids;
+      return indexed.union(unread);
     });
   }
   if (q.dateOfBirth) query = query.where('p.dateOfBirth', '=', q.dateOfBirth);
