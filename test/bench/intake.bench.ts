@@ -8,7 +8,8 @@
  * (target >= 60 %) and the ratio at the first step alone, latency percentiles at a fixed 200
  * submissions/s (target p99 < 50 ms; arrivals of a Poisson process at that mean rate, open loop, from
  * open-loop.ts, run twice; autocannon's `overallRate`, a burst of 200 each second, beside it), write transactions per request (transaction ids taken: a commit of the intake or the bare insert
- * each, a rolled-back try too, a read-only one not), and the
+ * each, a rolled-back try too, a read-only one not), WAL bytes per request (what it writes, rows
+ * and index entries, a figure that does not drift with the machine's speed), and the
  * CPU time per request of the server, PostgreSQL, Redis and the load generator (cpu.ts). Uses
  * its own database (made afresh) and queue prefix; no workers run, so queued forward jobs are
  * removed afterwards.
@@ -56,15 +57,19 @@ async function analyze(): Promise<void> {
   await c.end();
 }
 
-async function commits(): Promise<number> {
+/** Where the database's write counters stand: transaction ids taken and WAL bytes written. */
+async function writes(): Promise<{ xids: number; walBytes: number }> {
   const c = new pg.Client({ connectionString: DB_URL });
   await c.connect();
   // the next transaction id: every transaction that writes takes one, so the difference counts
   // the write transactions between two readings at once (a rolled-back try too) (pg_stat_database's counter reaches the
-  // statistics up to ten seconds late, and took the other endpoint's last commits for this one's)
-  const { rows } = await c.query('SELECT txid_snapshot_xmax(txid_current_snapshot())::bigint AS n');
+  // statistics up to ten seconds late, and took the other endpoint's last commits for this one's);
+  // the WAL position: the bytes of every row, index entry and commit written between two readings
+  // (the whole cluster's: nothing else should run during the bench), a measure of what each
+  // request writes that does not drift with the machine's speed
+  const { rows } = await c.query(`SELECT txid_snapshot_xmax(txid_current_snapshot())::bigint AS n, pg_current_wal_lsn() - '0/0'::pg_lsn AS wal`);
   await c.end();
-  return Number(rows[0].n);
+  return { xids: Number(rows[0].n), walBytes: Number(rows[0].wal) };
 }
 
 function start(cmd: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
@@ -145,7 +150,7 @@ async function main() {
     bare: { url: `http://127.0.0.1:${BARE_PORT}/bare`, headers: { 'content-type': 'application/json' } },
     signpost: { url: `http://127.0.0.1:${API_PORT}/api/v1/submissions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` } },
   };
-  type Step = { name: string; connections: number; rps: number; commitsPerReq: number; non2xx: number; p50: number; p99: number; fixedNon2xx: number; cpuPerReq: Record<CpuKind, number> };
+  type Step = { name: string; connections: number; rps: number; commitsPerReq: number; walPerReq: number; non2xx: number; p50: number; p99: number; fixedNon2xx: number; cpuPerReq: Record<CpuKind, number> };
   const steady: Record<string, OpenLoopResult[]> = {};
   const steps: Step[] = [];
   const results: Record<string, Step> = {};
@@ -172,16 +177,17 @@ async function main() {
       for (const name of names) {
         const t = targets[name];
         const fixed = fixedOf[name]!;
-        const before = await commits();
+        const before = await writes();
         const cpuBefore = cpuSnapshot(pids[name]!);
         const sat = await run({ ...t, requests, connections, duration: DURATION });
         const cpu = cpuBetween(cpuBefore, cpuSnapshot(pids[name]!));
-        const after = await commits();
+        const after = await writes();
         steps.push({
           name,
           connections,
           rps: sat.requests.average,
-          commitsPerReq: (after - before) / Math.max(1, sat.requests.total),
+          commitsPerReq: (after.xids - before.xids) / Math.max(1, sat.requests.total),
+          walPerReq: (after.walBytes - before.walBytes) / Math.max(1, sat.requests.total),
           non2xx: sat.non2xx + sat.errors,
           p50: fixed.latency.p50,
           p99: fixed.latency.p99,
@@ -200,11 +206,11 @@ async function main() {
   const b = results.bare!;
   const s = results.signpost!;
   console.log(`\nIntake benchmark: ${DURATION}s per phase, pg pool ${POOL}, Node ${process.version}, ${new Date().toISOString()}`);
-  console.log('endpoint   connections  req/s  write txns/req  errors | CPU ms per request: server  postgres  redis  load generator');
+  console.log('endpoint   connections  req/s  write txns/req  WAL bytes/req  errors | CPU ms per request: server  postgres  redis  load generator');
   for (const r of steps) {
     const c = r.cpuPerReq;
     console.log(
-      `${r.name.padEnd(10)} ${String(r.connections).padStart(11)} ${r.rps.toFixed(0).padStart(6)}  ${r.commitsPerReq.toFixed(2).padStart(14)}  ${String(r.non2xx).padStart(6)} | ${c.server.toFixed(2).padStart(26)} ${c.postgres.toFixed(2).padStart(9)} ${c.redis.toFixed(2).padStart(6)} ${c.client.toFixed(2).padStart(15)}`,
+      `${r.name.padEnd(10)} ${String(r.connections).padStart(11)} ${r.rps.toFixed(0).padStart(6)}  ${r.commitsPerReq.toFixed(2).padStart(14)}  ${r.walPerReq.toFixed(0).padStart(13)}  ${String(r.non2xx).padStart(6)} | ${c.server.toFixed(2).padStart(26)} ${c.postgres.toFixed(2).padStart(9)} ${c.redis.toFixed(2).padStart(6)} ${c.client.toFixed(2).padStart(15)}`,
     );
   }
   console.log(`\nendpoint   steady ${STEADY_RATE}/s (Poisson arrivals, open loop, ${STEADY_SECONDS} s): sent  achieved/s  p50 ms  p90 ms  p99 ms  max ms  non-2xx`);
