@@ -21,14 +21,26 @@
  * (by `written_xid`), so people's own two text-pattern name indexes (2026_12_02_1100_one_person)
  * move here too: two fewer index entries per new person on the intake's path.
  * The backfill copies the names of every live person, and the progress starts at this
- * migration's snapshot. ADD COLUMN with a constant default does not rewrite the table; old rows
- * keep 0 (they are in the backfill).
+ * migration's snapshot. The backfill runs after the statements that lock both tables, so an
+ * intake under way when the migration began has committed before it reads. ADD COLUMN with a
+ * constant default does not rewrite the table; old rows keep 0 (they are in the backfill).
  */
 import { sql, type Kysely } from 'kysely';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
+    -- first the statements that lock people and submissions (ACCESS EXCLUSIVE, until commit):
+    -- they wait for any intake under way, so the backfill below sees every person there is
+    DROP INDEX IF EXISTS people_family_trgm_idx;
+    DROP INDEX IF EXISTS people_given_trgm_idx;
+    DROP INDEX IF EXISTS people_family_idx;
+    DROP INDEX IF EXISTS people_given_idx;
+    ALTER TABLE submissions ADD COLUMN written_xid xid8 NOT NULL DEFAULT '0';
+    ALTER TABLE submissions ALTER COLUMN written_xid SET DEFAULT pg_current_xact_id();
+    CREATE INDEX submissions_written_xid_idx ON submissions (written_xid) INCLUDE (person_id);
+    DROP INDEX IF EXISTS submissions_received_idx;
+
     CREATE TABLE person_search_names (
       person_id uuid PRIMARY KEY REFERENCES people (id) ON DELETE CASCADE,
       norm_given text,
@@ -41,15 +53,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE INDEX person_search_names_given_trgm_idx ON person_search_names USING gin (norm_given gin_trgm_ops);
     CREATE INDEX person_search_names_family_idx ON person_search_names (norm_family text_pattern_ops);
     CREATE INDEX person_search_names_given_idx ON person_search_names (norm_given text_pattern_ops);
-    DROP INDEX IF EXISTS people_family_trgm_idx;
-    DROP INDEX IF EXISTS people_given_trgm_idx;
-    DROP INDEX IF EXISTS people_family_idx;
-    DROP INDEX IF EXISTS people_given_idx;
-
-    ALTER TABLE submissions ADD COLUMN written_xid xid8 NOT NULL DEFAULT '0';
-    ALTER TABLE submissions ALTER COLUMN written_xid SET DEFAULT pg_current_xact_id();
-    CREATE INDEX submissions_written_xid_idx ON submissions (written_xid) INCLUDE (person_id);
-    DROP INDEX IF EXISTS submissions_received_idx;
 
     CREATE TABLE person_search_progress (
       only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),

@@ -15,13 +15,31 @@ import { sql } from 'kysely';
 import type { DB, Executor } from '../../platform/db/database.js';
 
 export interface NameIndexRun {
-  /** people whose names this run added to the index */
+  /** people whose names this run added to the index, or changed there (a later checklist changed them) */
   indexed: number;
   /** people it could not lock (an erasure or a merge held them): the next run reads them again */
   skipped: number;
   /** false when another run held the progress row (it did that work) */
   ran: boolean;
+  /**
+   * true when the progress was ahead of this database's transaction ids: the data came from
+   * another cluster (a dump restored elsewhere: docs/ops/backup-and-restore.md). The run then
+   * indexed every live person and started the progress again from here.
+   */
+  rebuilt: boolean;
 }
+
+/** Adds or brings up to date the names of these people, if they are live; returns how many rows changed. */
+const UPSERT = (people: ReturnType<typeof sql>) => sql<{ n: string }>`
+  WITH added AS (
+    INSERT INTO person_search_names (person_id, norm_given, norm_family)
+    SELECT id, norm_given, norm_family FROM (${people}) x
+    WHERE live AND (norm_given IS NOT NULL OR norm_family IS NOT NULL)
+    ON CONFLICT (person_id) DO UPDATE SET norm_given = EXCLUDED.norm_given, norm_family = EXCLUDED.norm_family
+      WHERE (person_search_names.norm_given, person_search_names.norm_family) IS DISTINCT FROM (EXCLUDED.norm_given, EXCLUDED.norm_family)
+    RETURNING 1
+  )
+  SELECT count(*) AS n FROM added`;
 
 /**
  * One run of the name indexer, in one transaction. Locks the progress row (SKIP LOCKED: a second
@@ -29,15 +47,26 @@ export interface NameIndexRun {
  * intake's own updates of a person never wait for it, and an erasure or a merge holding the row
  * is passed over, never waited for (so the indexer is never in a deadlock). Under READ COMMITTED
  * a person erased or merged after the statement began is read again as it is now, and is not
- * indexed. Idempotent: a person already indexed is left as they are.
+ * indexed. A person a later checklist renamed (a sure match by NHS number) gets the new names.
+ * Idempotent: a person already indexed as they are is left alone.
  */
 export async function indexNewSearchNames(db: DB): Promise<NameIndexRun> {
   return db.transaction().execute(async (trx) => {
-    const progress = await sql<{ from: string; upTo: string }>`
-      SELECT read_from_xid::text AS "from", pg_snapshot_xmin(pg_current_snapshot())::text AS "upTo"
+    const progress = await sql<{ from: string; upTo: string; ahead: boolean }>`
+      SELECT read_from_xid::text AS "from", pg_snapshot_xmin(pg_current_snapshot())::text AS "upTo",
+             read_from_xid > pg_snapshot_xmax(pg_current_snapshot()) AS ahead
       FROM person_search_progress FOR UPDATE SKIP LOCKED`.execute(trx);
     const p = progress.rows[0];
-    if (!p) return { indexed: 0, skipped: 0, ran: false };
+    if (!p) return { indexed: 0, skipped: 0, ran: false, rebuilt: false };
+    if (p.ahead) {
+      // transaction ids from another cluster: no submission of this one could ever reach the
+      // progress. Every live person is indexed again, the other cluster's ids on submissions are
+      // set to 0 (they are in that rebuild), and the progress starts from this snapshot. Once.
+      await sql`UPDATE submissions SET written_xid = '0' WHERE written_xid > pg_snapshot_xmax(pg_current_snapshot())`.execute(trx);
+      const all = await UPSERT(sql`SELECT id, norm_given, norm_family, (merged_into IS NULL AND erased_at IS NULL) AS live FROM people`).execute(trx);
+      await sql`UPDATE person_search_progress SET read_from_xid = ${p.upTo}::xid8`.execute(trx);
+      return { indexed: Number(all.rows[0]!.n), skipped: 0, ran: true, rebuilt: true };
+    }
     const { rows } = await sql<{ candidates: string; locked: string; indexed: string }>`
       WITH candidates AS (
         SELECT DISTINCT s.person_id AS id FROM submissions s WHERE s.written_xid >= ${p.from}::xid8
@@ -50,7 +79,8 @@ export async function indexNewSearchNames(db: DB): Promise<NameIndexRun> {
         INSERT INTO person_search_names (person_id, norm_given, norm_family)
         SELECT id, norm_given, norm_family FROM locked
         WHERE live AND (norm_given IS NOT NULL OR norm_family IS NOT NULL)
-        ON CONFLICT (person_id) DO NOTHING
+        ON CONFLICT (person_id) DO UPDATE SET norm_given = EXCLUDED.norm_given, norm_family = EXCLUDED.norm_family
+          WHERE (person_search_names.norm_given, person_search_names.norm_family) IS DISTINCT FROM (EXCLUDED.norm_given, EXCLUDED.norm_family)
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM candidates) AS candidates, (SELECT count(*) FROM locked) AS locked, (SELECT count(*) FROM added) AS indexed`.execute(trx);
@@ -60,8 +90,14 @@ export async function indexNewSearchNames(db: DB): Promise<NameIndexRun> {
     if (skipped === 0 && BigInt(p.upTo) > BigInt(p.from)) {
       await sql`UPDATE person_search_progress SET read_from_xid = ${p.upTo}::xid8`.execute(trx);
     }
-    return { indexed: Number(r.indexed), skipped, ran: true };
+    return { indexed: Number(r.indexed), skipped, ran: true, rebuilt: false };
   });
+}
+
+/** Where the indexer's progress stands (xid8, as text): the search reads the people of the submissions from it on. */
+export async function searchNamesReadFrom(db: Executor): Promise<string> {
+  const row = await db.selectFrom('personSearchProgress').select('readFromXid').executeTakeFirstOrThrow();
+  return row.readFromXid;
 }
 
 /** Removes these people, and the records merged into them, from the name index (erasure, merge). */

@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.js';
-import { forgetSearchNames } from './person-search-names.repository.js';
+import { forgetSearchNames, searchNamesReadFrom } from './person-search-names.repository.js';
 
 /** The columns that identify or describe a person: what erasure removes. */
 const PERSONAL_COLUMNS = {
@@ -75,13 +75,16 @@ export async function searchPeopleRows(db: Executor, q: PersonSearch) {
   // (the submissions from its progress on, by transaction id: a few seconds' worth), so a new
   // person is found by name from the moment their checklist is stored.
   if (q.names.length) {
+    // read first, and sent as a value: the planner then sees how few submissions lie beyond it
+    // (a subquery's result it would guess at a third of the table, and scan people instead)
+    const readFrom = await searchNamesReadFrom(db);
     query = query.where('p.id', 'in', (eb) => {
       let indexed = eb.selectFrom('personSearchNames as n').select('n.personId as id');
       let unread = eb
         .selectFrom('submissions as s')
         .innerJoin('people as b', 'b.id', 's.personId')
         .select('b.id')
-        .where('s.writtenXid', '>=', (e) => e.selectFrom('personSearchProgress').select('readFromXid'))
+        .where('s.writtenXid', '>=', readFrom)
         .where('b.mergedInto', 'is', null);
       for (const n of q.names) {
         indexed = indexed.where((e) =>

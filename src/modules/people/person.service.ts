@@ -26,7 +26,8 @@ import { moveWellbeingOnMerge } from '../wellbeing/index.js';
  */
 export async function indexPersonSearchNames(deps: Pick<ServiceDeps, 'db' | 'logger'>): Promise<NameIndexRun> {
   const run = await indexNewSearchNames(deps.db);
-  if (run.skipped) deps.logger.info({ indexed: run.indexed, skipped: run.skipped }, 'person search names indexed; some people were busy and wait for the next run');
+  if (run.rebuilt) deps.logger.warn({ indexed: run.indexed }, 'person search names rebuilt: the progress was ahead of this database (restored from another cluster?)');
+  else if (run.skipped) deps.logger.info({ indexed: run.indexed, skipped: run.skipped }, 'person search names indexed; some people were busy and wait for the next run');
   else if (run.indexed) deps.logger.debug({ indexed: run.indexed }, 'person search names indexed');
   return run;
 }
