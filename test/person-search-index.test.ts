@@ -150,8 +150,9 @@ describe('the name index', () => {
       expect(await indexed(personId)).toBe(false);
       const held = await progress();
       expect((await indexPersonSearchNames(ctx)).indexed).toBe(1);
-      // now that nothing older is open, the progress moves past the slow writer
-      expect(await progress()).toBeGreaterThan(held);
+      // never backwards (whether it moves past the slow writer now depends on the other
+      // databases' transactions too: the cluster's transaction ids are one sequence)
+      expect(await progress()).toBeGreaterThanOrEqual(held);
       expect(await indexed(personId)).toBe(true);
       expect(await find(`Dorothea ${late.typo}`)).toEqual([personId]);
     } finally {

@@ -9,6 +9,6 @@ export { entryDefaults, entryFieldsFromForm, formFromBody } from './pages/hub-en
 export { closeSubmissionIfDone } from './submission-closure.service.js';
 export { getSubmission, submissionWithPromises } from './submission-read.service.js';
 export { checklistProblems, consentProblems } from './submission-rules.js';
-export { deleteExpiredIdempotencyKeys, eraseSubmissionConsentText, findReferralRoutings, findSubmission, findSubmissionState, movePersonSubmissions, reopenSubmission, submittedFor } from './submission.repository.js';
+export { deleteExpiredIdempotencyKeys, eraseSubmissionConsentText, findReferralRoutings, findSubmission, findSubmissionState, forgetOtherClustersWrittenXids, movePersonSubmissions, reopenSubmission, submittedFor } from './submission.repository.js';
 export { submissionBodySchema, wellbeingSchema, type SubmissionBody } from './submission.schema.js';
 export { submitQuestionnaire, type SubmitResult } from './submission.service.js';

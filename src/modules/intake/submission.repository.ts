@@ -361,6 +361,16 @@ export async function movePersonSubmissions(trx: Executor, keepId: string, other
   return Number(r.numUpdatedRows);
 }
 
+/**
+ * After a dump from another cluster was restored: the transaction ids its submissions were
+ * written by (larger than any this cluster has given) become 0, so that the person search's name
+ * indexer, which has just indexed everyone, reads only what this cluster writes from now on
+ * (modules/people/person-search-names.repository.ts).
+ */
+export async function forgetOtherClustersWrittenXids(trx: Executor): Promise<void> {
+  await sql`UPDATE submissions SET written_xid = '0' WHERE written_xid > pg_snapshot_xmax(pg_current_snapshot())`.execute(trx);
+}
+
 /** Erasure: a representative's name and relationship leave the checklist's consent record. */
 export async function eraseSubmissionConsentText(trx: Executor, submissionIds: string[]): Promise<void> {
   if (submissionIds.length === 0) return;

@@ -13,6 +13,7 @@
  */
 import { sql } from 'kysely';
 import type { DB, Executor } from '../../platform/db/database.js';
+import { forgetOtherClustersWrittenXids } from '../intake/index.js';
 
 export interface NameIndexRun {
   /** people whose names this run added to the index, or changed there (a later checklist changed them) */
@@ -62,7 +63,7 @@ export async function indexNewSearchNames(db: DB): Promise<NameIndexRun> {
       // transaction ids from another cluster: no submission of this one could ever reach the
       // progress. Every live person is indexed again, the other cluster's ids on submissions are
       // set to 0 (they are in that rebuild), and the progress starts from this snapshot. Once.
-      await sql`UPDATE submissions SET written_xid = '0' WHERE written_xid > pg_snapshot_xmax(pg_current_snapshot())`.execute(trx);
+      await forgetOtherClustersWrittenXids(trx);
       const all = await UPSERT(sql`SELECT id, norm_given, norm_family, (merged_into IS NULL AND erased_at IS NULL) AS live FROM people`).execute(trx);
       await sql`UPDATE person_search_progress SET read_from_xid = ${p.upTo}::xid8`.execute(trx);
       return { indexed: Number(all.rows[0]!.n), skipped: 0, ran: true, rebuilt: true };
