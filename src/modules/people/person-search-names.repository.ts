@@ -11,7 +11,7 @@
  * slow statement, a retry) is still read by a later run. The cost of a run is the checklists
  * written since the last one, never the history.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { DB, Executor } from '../../platform/db/database.js';
 import { forgetOtherClustersWrittenXids } from '../intake/index.js';
 
@@ -30,17 +30,20 @@ export interface NameIndexRun {
   rebuilt: boolean;
 }
 
-/** Adds or brings up to date the names of these people, if they are live; returns how many rows changed. */
-const UPSERT = (people: ReturnType<typeof sql>) => sql<{ n: string }>`
-  WITH added AS (
-    INSERT INTO person_search_names (person_id, norm_given, norm_family)
-    SELECT id, norm_given, norm_family FROM (${people}) x
-    WHERE live AND (norm_given IS NOT NULL OR norm_family IS NOT NULL)
-    ON CONFLICT (person_id) DO UPDATE SET norm_given = EXCLUDED.norm_given, norm_family = EXCLUDED.norm_family
-      WHERE (person_search_names.norm_given, person_search_names.norm_family) IS DISTINCT FROM (EXCLUDED.norm_given, EXCLUDED.norm_family)
-    RETURNING 1
-  )
-  SELECT count(*) AS n FROM added`;
+/**
+ * The one write of the index: the names of the rows of `people` (id, norm_given, norm_family,
+ * live) added, or changed where they differ (a later checklist renamed the person), for the live
+ * ones; RETURNING one row per row written. Used as a CTE by both kinds of run below.
+ */
+const upsertNames = (people: RawBuilder<unknown>) => sql`
+  INSERT INTO person_search_names (person_id, norm_given, norm_family)
+  SELECT id, norm_given, norm_family FROM (${people}) x
+  WHERE live AND (norm_given IS NOT NULL OR norm_family IS NOT NULL)
+  ON CONFLICT (person_id) DO UPDATE SET norm_given = EXCLUDED.norm_given, norm_family = EXCLUDED.norm_family
+    WHERE (person_search_names.norm_given, person_search_names.norm_family) IS DISTINCT FROM (EXCLUDED.norm_given, EXCLUDED.norm_family)
+  RETURNING 1`;
+
+const moveProgress = (trx: Executor, to: string) => sql`UPDATE person_search_progress SET read_from_xid = ${to}::xid8`.execute(trx);
 
 /**
  * One run of the name indexer, in one transaction. Locks the progress row (SKIP LOCKED: a second
@@ -64,8 +67,10 @@ export async function indexNewSearchNames(db: DB): Promise<NameIndexRun> {
       // progress. Every live person is indexed again, the other cluster's ids on submissions are
       // set to 0 (they are in that rebuild), and the progress starts from this snapshot. Once.
       await forgetOtherClustersWrittenXids(trx);
-      const all = await UPSERT(sql`SELECT id, norm_given, norm_family, (merged_into IS NULL AND erased_at IS NULL) AS live FROM people`).execute(trx);
-      await sql`UPDATE person_search_progress SET read_from_xid = ${p.upTo}::xid8`.execute(trx);
+      const all = await sql<{ n: string }>`
+        WITH added AS (${upsertNames(sql`SELECT id, norm_given, norm_family, (merged_into IS NULL AND erased_at IS NULL) AS live FROM people`)})
+        SELECT count(*) AS n FROM added`.execute(trx);
+      await moveProgress(trx, p.upTo);
       return { indexed: Number(all.rows[0]!.n), skipped: 0, ran: true, rebuilt: true };
     }
     const { rows } = await sql<{ candidates: string; locked: string; indexed: string }>`
@@ -76,20 +81,13 @@ export async function indexNewSearchNames(db: DB): Promise<NameIndexRun> {
         FROM people p WHERE p.id IN (SELECT id FROM candidates)
         ORDER BY p.id
         FOR KEY SHARE OF p SKIP LOCKED
-      ), added AS (
-        INSERT INTO person_search_names (person_id, norm_given, norm_family)
-        SELECT id, norm_given, norm_family FROM locked
-        WHERE live AND (norm_given IS NOT NULL OR norm_family IS NOT NULL)
-        ON CONFLICT (person_id) DO UPDATE SET norm_given = EXCLUDED.norm_given, norm_family = EXCLUDED.norm_family
-          WHERE (person_search_names.norm_given, person_search_names.norm_family) IS DISTINCT FROM (EXCLUDED.norm_given, EXCLUDED.norm_family)
-        RETURNING 1
-      )
+      ), added AS (${upsertNames(sql`SELECT * FROM locked`)})
       SELECT (SELECT count(*) FROM candidates) AS candidates, (SELECT count(*) FROM locked) AS locked, (SELECT count(*) FROM added) AS indexed`.execute(trx);
     const r = rows[0]!;
     const skipped = Number(r.candidates) - Number(r.locked);
     // a person passed over keeps the progress where it is, so that the next run reads them again
     if (skipped === 0 && BigInt(p.upTo) > BigInt(p.from)) {
-      await sql`UPDATE person_search_progress SET read_from_xid = ${p.upTo}::xid8`.execute(trx);
+      await moveProgress(trx, p.upTo);
     }
     return { indexed: Number(r.indexed), skipped, ran: true, rebuilt: false };
   });
