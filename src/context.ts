@@ -21,6 +21,7 @@ import { registerPoolMetrics, registerQueueMetrics } from './platform/metrics/in
 import { registerBreachMetrics } from './modules/clocks/index.js';
 import { registerReferralMetrics } from './modules/referrals/index.js';
 import { registerSelfReferralMetrics } from './modules/self-referral/index.js';
+import { registerPersonSearchIndexMetrics } from './modules/people/index.js';
 import { registerDueSoonMetrics, registerSweepMetrics } from './modules/sla/index.js';
 import { registerMailMetrics } from './modules/notifications/index.js';
 import { registerForwardMetrics } from './modules/forwarding/index.js';
@@ -90,6 +91,7 @@ export function createProcessMetrics(deps: Pick<ServiceDeps, 'db' | 'jobs' | 'cl
     registerBreachMetrics(metrics, deps);
     registerDueSoonMetrics(metrics, deps);
     registerSelfReferralMetrics(metrics, deps);
+    registerPersonSearchIndexMetrics(metrics, deps);
   } else {
     registerMailMetrics(metrics);
     registerForwardMetrics(metrics);

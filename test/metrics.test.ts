@@ -24,6 +24,7 @@ import { HolidayCalendar } from '../src/modules/clocks/holiday-calendar.js';
 import { AgencyCapacities } from '../src/modules/capacity/capacity-cache.js';
 import { PublishedQuestionnaires } from '../src/modules/questionnaires/questionnaire-cache.js';
 import { runSweep } from '../src/modules/sla/index.js';
+import { indexPersonSearchNames } from '../src/modules/people/index.js';
 import { startWorkerHealth } from '../workers/health-server.js';
 import { createTestContext, type TestContext } from './helpers/context.js';
 import { apiClient } from './helpers/api.js';
@@ -307,5 +308,32 @@ describe('docs/ops: the alert rules and the dashboard name only metrics the proc
     }
     // and the check can fail: a name no process exposes is caught
     expect(metricNames('sum(rate(signpost_no_such_thing_total[5m])) by (kind)').filter((n) => !exposed.has(n))).toEqual(['signpost_no_such_thing_total']);
+  });
+});
+
+// last: its checklists' referrals are received minutes, not a day, before the clock, which the
+// worker's forward latency above must not count
+describe('the name index on the API /metrics', () => {
+  it('reports how far the name index trails: the age of the oldest checklist its indexer has not read, 0 once read', async () => {
+    const lag = (text: string) => sample(text, 'signpost_person_search_index_lag_seconds');
+    // the indexer has not run in this file: first it reads everything so far (a run moves its place
+    // only up to the oldest transaction still open in the cluster, another test database's too,
+    // so a run may need a moment to pass the last checklist)
+    const caughtUp = async () =>
+      waitUntil(async () => {
+        await indexPersonSearchNames(ctx);
+        const r = await scrape(ctx.baseUrl);
+        return lag(r.text) === 0 ? r : null;
+      });
+    await caughtUp();
+    await submit([q.questions[0]!.id]);
+    ctx.clock.advance(10 * 60_000);
+    const behind = await scrape(ctx.baseUrl);
+    expect(lag(behind.text)).toBe(600);
+    await submit([q.questions[1]!.id]);
+    // the oldest unread one still says how far it trails
+    expect(lag((await scrape(ctx.baseUrl)).text)).toBe(600);
+    const read = await caughtUp();
+    expect(lag(read.text)).toBe(0);
   });
 });

@@ -3,5 +3,6 @@ export { peopleApiRouter } from './api.js';
 export { peopleApiRoutes } from './api.schemas.js';
 export { runRetention } from './erasure.service.js';
 export { indexPersonSearchNames } from './person.service.js';
+export { registerPersonSearchIndexMetrics } from './person-search.metrics.js';
 export { checklistRecordRouter } from './pages/checklist-record.routes.js';
 export { peopleRouter } from './pages/people.routes.js';

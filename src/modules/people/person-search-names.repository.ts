@@ -99,6 +99,24 @@ export async function searchNamesReadFrom(db: Executor): Promise<string> {
   return row.readFromXid;
 }
 
+/**
+ * When the oldest checklist the indexer has not read yet was received, or null when it has read
+ * them all: the first submission at or beyond the progress, in the order of the transactions that
+ * wrote them (one step of submissions_written_xid_idx, whatever the backlog). While the indexer
+ * keeps up this is a second or two old; it grows while the workers are down or a long transaction
+ * holds the progress back, and misspelt names of new people are not found meanwhile.
+ */
+export async function oldestUnreadSubmission(db: Executor): Promise<Date | null> {
+  const row = await db
+    .selectFrom('submissions as s')
+    .innerJoin('personSearchProgress as p', (j) => j.onRef('s.writtenXid', '>=', 'p.readFromXid'))
+    .select('s.receivedAt')
+    .orderBy('s.writtenXid')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.receivedAt ?? null;
+}
+
 /** Removes these people, and the records merged into them, from the name index (erasure, merge). */
 export async function forgetSearchNames(trx: Executor, personId: string): Promise<void> {
   await trx
