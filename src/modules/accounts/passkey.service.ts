@@ -7,16 +7,13 @@
  * one sign-in attempt (asSignInAttempt): a refused passkey counts towards the same lock-out as a
  * wrong code. Only the public key is kept; a passkey needs no secret on the server.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type WebAuthnCredential,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type * as SimpleWebAuthn from '@simplewebauthn/server';
+import type {
+  AuthenticationResponseJSON,
+  WebAuthnCredential,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { Env } from '../../../config/env.js';
@@ -29,6 +26,10 @@ import { countPasskeys, deletePasskey, insertPasskey, listPasskeys, markPasskeyU
 import { deleteRecoveryCodes, hasConfirmedSecondFactor } from './second-factor.repository.js';
 import { asSignInAttempt, hasSecondFactor, makeRecoveryCodes, secondFactorRequired, type CodeCheck, type Person } from './second-factor.service.js';
 import { endSessionsBeforeFirstFactor, sessionProvedSecondFactor, sha256 } from './session.service.js';
+
+/** @simplewebauthn/server, loaded at the first passkey request: some megabytes of heap that a process serving none would carry. */
+let library: Promise<typeof SimpleWebAuthn> | undefined;
+const webAuthn = () => (library ??= import('@simplewebauthn/server'));
 
 /** The transports WebAuthn names (a browser's list is not signed: nothing else is kept). */
 const TRANSPORTS: readonly string[] = ['usb', 'nfc', 'ble', 'internal', 'hybrid', 'smart-card', 'cable'];
@@ -77,7 +78,7 @@ const transportsOf = (t: string[]) => t as WebAuthnCredential['transports'];
 export async function registrationOptions(deps: Deps, who: Person & { email: string }, sessionCookie: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const { rpID } = relyingParty(deps.env);
   const existing = await listPasskeys(deps.db, who.userId);
-  const options = await generateRegistrationOptions({
+  const options = await (await webAuthn()).generateRegistrationOptions({
     rpName: 'Signpost',
     rpID,
     userName: who.email,
@@ -109,7 +110,7 @@ export async function addPasskey(deps: Deps, who: Person, name: string, credenti
   const { rpID, origin } = relyingParty(deps.env);
   let credential;
   try {
-    const v = await verifyRegistrationResponse({ response, expectedChallenge: challenge.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
+    const v = await (await webAuthn()).verifyRegistrationResponse({ response, expectedChallenge: challenge.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
     if (!v.verified) return { ok: false, reason: 'refused' };
     credential = v.registrationInfo.credential;
   } catch {
@@ -159,7 +160,7 @@ export async function removePasskey(deps: Deps, who: Person, passkeyId: string):
 export async function authenticationOptions(deps: Deps, userId: string, pendingCookie: string): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
   const passkeys = await listPasskeys(deps.db, userId);
   if (passkeys.length === 0) return undefined;
-  const options = await generateAuthenticationOptions({
+  const options = await (await webAuthn()).generateAuthenticationOptions({
     rpID: relyingParty(deps.env).rpID,
     allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: p.transports })),
     userVerification: 'preferred',
@@ -186,7 +187,7 @@ async function verifyPasskey(deps: Deps, who: Person, credentialText: string | u
   const { rpID, origin } = relyingParty(deps.env);
   let newCounter: number;
   try {
-    const v = await verifyAuthenticationResponse({
+    const v = await (await webAuthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge.challenge,
       expectedOrigin: origin,

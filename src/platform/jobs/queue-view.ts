@@ -17,9 +17,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
 import type { JobProducer } from './producer.js';
 import { QUEUE_NAMES } from './registry.js';
@@ -79,7 +76,11 @@ export interface QueueViewOptions {
   allowRetries: boolean;
 }
 
-export function queueViewRouter({ jobs, basePath, allowRetries }: QueueViewOptions): Router {
+type Board = ReturnType<typeof Router> & { engine(ext: string, fn: typeof renderPage): void };
+
+/** bull-board over the registry's queues, loaded on the first request for it (below). */
+async function boardRouter({ jobs, basePath, allowRetries }: QueueViewOptions): Promise<Board> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([import('@bull-board/api'), import('@bull-board/api/bullMQAdapter'), import('@bull-board/express')]);
   const adapter = new ExpressAdapter().setBasePath(basePath);
   createBullBoard({
     queues: QUEUE_NAMES.map((name) => new BullMQAdapter(jobs.queue(name), { readOnlyMode: !allowRetries, allowRetries, description: 'jobs carry ids only' })),
@@ -88,9 +89,19 @@ export function queueViewRouter({ jobs, basePath, allowRetries }: QueueViewOptio
       uiConfig: { boardTitle: 'Signpost queues', hideDocsLink: true, hideRedisDetails: true, locale: { lng: 'en-GB' }, miscLinks: [{ text: 'Back to the hub', url: '/hub' }] },
     },
   });
-  const board = adapter.getRouter() as ReturnType<typeof Router> & { engine(ext: string, fn: typeof renderPage): void };
+  const board = adapter.getRouter() as Board;
   board.engine('ejs', renderPage);
+  return board;
+}
 
+/**
+ * The queue view's router. bull-board (its API, its Express adapter and their dependencies: some
+ * megabytes of heap) is loaded when an admin first opens the view, not when the API starts: most
+ * processes never serve it, and each carried it for nothing.
+ */
+export function queueViewRouter(opts: QueueViewOptions): Router {
+  const { jobs, allowRetries } = opts;
+  let board: Promise<Board> | undefined;
   const r = Router();
   const refuse = (res: Parameters<RequestHandler>[1]) =>
     res.status(405).set('Allow', 'GET, HEAD').json({ error: allowRetries ? 'only retrying failed jobs is allowed here' : 'the queue view is read-only (QUEUE_VIEW_ALLOW_RETRIES is not set)' });
@@ -115,6 +126,16 @@ export function queueViewRouter({ jobs, basePath, allowRetries }: QueueViewOptio
     if (csp) res.set('Content-Security-Policy', csp.replace("base-uri 'none'", "base-uri 'self'"));
     next();
   });
-  r.use(board);
+  r.use((req, res, next) => {
+    board ??= boardRouter(opts);
+    board.then(
+      (b) => b(req, res, next),
+      (err: unknown) => {
+        // not kept: the next request tries again
+        board = undefined;
+        next(err);
+      },
+    );
+  });
   return r;
 }
