@@ -197,6 +197,9 @@ async function startApi(url: string, port: number) {
     [apiClient, '/api/v1/referrals'],
     [apiClient, '/api/v1/sla/breaches'],
     [apiClient, '/api/v1/follow-ups'],
+    // the search by name (the people page's, as the API runs it): a common given name misspelt and
+    // a common family name's beginning, which match thousands in the large history
+    [apiClient, '/api/v1/people?q=Margret%20Smith'],
   ];
   const stop = async () => {
     proc.kill('SIGTERM');
