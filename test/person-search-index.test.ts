@@ -89,10 +89,40 @@ describe('the name index', () => {
     expect(renamed.body.personId).toBe(first.body.personId);
     // at once by the beginning of the new name (the checklists the indexer has not read)
     expect(await find(`Dorothea ${after.name.slice(0, 12)}`)).toEqual([first.body.personId]);
+    // found by her given name and birthday both in the index (the old name) and among the unread
+    // checklists (the new one): listed once
+    expect(await find(`Dorothea ${person.dateOfBirth}`)).toEqual([first.body.personId]);
     expect((await indexPersonSearchNames(ctx)).indexed).toBe(1);
     expect(await find(`Dorothea ${after.typo}`)).toEqual([first.body.personId]);
     // the old name is no longer hers in the index
     expect(await find(`Dorothea ${before.typo}`)).toEqual([]);
+  });
+
+  it('ranks before it limits: the best matches first, and a date of birth applied before the limit', async () => {
+    const f = family();
+    const twin = (dateOfBirth: string) =>
+      api.post('/api/v1/submissions', worker.token, submissionBody(q, [q.questions[0]!.id], { person: { givenName: 'Dorothea', familyName: f.name, dateOfBirth } }));
+    const older = await twin('1931-01-01');
+    const younger = await twin('1939-09-09');
+    const close = await api.post('/api/v1/submissions', worker.token, submissionBody(q, [q.questions[0]!.id], { person: { givenName: 'Dorothea', familyName: `${f.typo}x`, dateOfBirth: '1935-05-05' } }));
+    for (const r of [older, younger, close]) expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await indexPersonSearchNames(ctx);
+    const ids = async (term: string, limit: number) => {
+      const res = await api.get(`/api/v1/people?q=${encodeURIComponent(term)}&limit=${limit}`, coordinator.token);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.items.map((p: { id: string }) => p.id);
+    };
+    // the name as typed begins both twins' family name; the third is only spelt like it
+    const all = await ids(`Dorothea ${f.name}`, 10);
+    expect(all).toHaveLength(3);
+    expect(all.slice(0, 2).sort()).toEqual([older.body.personId, younger.body.personId].sort());
+    expect(all[2]).toBe(close.body.personId);
+    // one place: a twin, not the one spelt differently
+    expect([older.body.personId, younger.body.personId]).toContain((await ids(`Dorothea ${f.name}`, 1))[0]);
+    // each birthday finds its own, whichever of them ranks first by name
+    expect(await ids(`Dorothea ${f.name} 1939-09-09`, 1)).toEqual([younger.body.personId]);
+    expect(await ids(`Dorothea ${f.name} 1931-01-01`, 1)).toEqual([older.body.personId]);
+    expect(await ids(`Dorothea ${f.name} 1935-05-05`, 1)).toEqual([close.body.personId]);
   });
 
   it('indexes everyone again when the progress is ahead of the database (a dump restored on another cluster)', async () => {
