@@ -90,8 +90,8 @@ describe('the name index', () => {
     // at once by the beginning of the new name (the checklists the indexer has not read)
     expect(await find(`Dorothea ${after.name.slice(0, 12)}`)).toEqual([first.body.personId]);
     // found by her given name and birthday both in the index (the old name) and among the unread
-    // checklists (the new one): listed once
-    expect(await find(`Dorothea ${person.dateOfBirth}`)).toEqual([first.body.personId]);
+    // checklists (the new one): listed once (another Dorothea of this file may share the birthday)
+    expect((await find(`Dorothea ${person.dateOfBirth}`)).filter((id) => id === first.body.personId)).toHaveLength(1);
     expect((await indexPersonSearchNames(ctx)).indexed).toBe(1);
     expect(await find(`Dorothea ${after.typo}`)).toEqual([first.body.personId]);
     // the old name is no longer hers in the index

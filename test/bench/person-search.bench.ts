@@ -14,7 +14,7 @@ import pg from 'pg';
 import { createDb } from '../../src/platform/db/kysely.js';
 import { ensureDatabase, migrateToLatest } from '../../src/platform/db/migrate.js';
 import type { Database } from '../../src/platform/db/database.js';
-import { searchPeopleRows, type PersonSearch } from '../../src/modules/people/person.repository.js';
+import { searchPeopleRows, type PersonSearch } from '../../src/modules/people/person-search.repository.js';
 
 const DB_URL = process.env.BENCH_SEARCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/signpost_bench_search';
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 1_000_000);

@@ -27,9 +27,20 @@ import { deleteRecoveryCodes, hasConfirmedSecondFactor } from './second-factor.r
 import { asSignInAttempt, hasSecondFactor, makeRecoveryCodes, secondFactorRequired, type CodeCheck, type Person } from './second-factor.service.js';
 import { endSessionsBeforeFirstFactor, sessionProvedSecondFactor, sha256 } from './session.service.js';
 
-/** @simplewebauthn/server, loaded at the first passkey request: some megabytes of heap that a process serving none would carry. */
+/**
+ * @simplewebauthn/server, loaded at the first passkey request: some megabytes of heap that a
+ * process serving none would carry. Loaded outside the checks' try blocks, so that a library that
+ * cannot load is an error of the hub's (a 500, logged), never a passkey refused; and not kept when
+ * it failed, so that the next request tries again.
+ */
 let library: Promise<typeof SimpleWebAuthn> | undefined;
-const webAuthn = () => (library ??= import('@simplewebauthn/server'));
+function webAuthn(): Promise<typeof SimpleWebAuthn> {
+  library ??= import('@simplewebauthn/server').catch((err: unknown) => {
+    library = undefined;
+    throw err;
+  });
+  return library;
+}
 
 /** The transports WebAuthn names (a browser's list is not signed: nothing else is kept). */
 const TRANSPORTS: readonly string[] = ['usb', 'nfc', 'ble', 'internal', 'hybrid', 'smart-card', 'cable'];
@@ -108,9 +119,10 @@ export async function addPasskey(deps: Deps, who: Person, name: string, credenti
   const response = readCredential(credentialText) as RegistrationResponseJSON | undefined;
   if (!response) return { ok: false, reason: 'refused' };
   const { rpID, origin } = relyingParty(deps.env);
+  const { verifyRegistrationResponse } = await webAuthn();
   let credential;
   try {
-    const v = await (await webAuthn()).verifyRegistrationResponse({ response, expectedChallenge: challenge.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
+    const v = await verifyRegistrationResponse({ response, expectedChallenge: challenge.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
     if (!v.verified) return { ok: false, reason: 'refused' };
     credential = v.registrationInfo.credential;
   } catch {
@@ -185,9 +197,10 @@ async function verifyPasskey(deps: Deps, who: Person, credentialText: string | u
   const passkey = response && (await listPasskeys(deps.db, who.userId)).find((p) => p.credentialId === response.id);
   if (!response || !passkey) return refused;
   const { rpID, origin } = relyingParty(deps.env);
+  const { verifyAuthenticationResponse } = await webAuthn();
   let newCounter: number;
   try {
-    const v = await (await webAuthn()).verifyAuthenticationResponse({
+    const v = await verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge.challenge,
       expectedOrigin: origin,

@@ -100,21 +100,28 @@ export async function searchNamesReadFrom(db: Executor): Promise<string> {
 }
 
 /**
- * When the oldest checklist the indexer has not read yet was received, or null when it has read
- * them all: the first submission at or beyond the progress, in the order of the transactions that
- * wrote them (one step of submissions_written_xid_idx, whatever the backlog). While the indexer
- * keeps up this is a second or two old; it grows while the workers are down or a long transaction
- * holds the progress back, and misspelt names of new people are not found meanwhile.
+ * When the oldest checklist the indexer has not read yet was written (keyed in, for one the hub
+ * entered from paper or the phone with an earlier date of receipt), or null when it has read them
+ * all. The progress is read first and sent as a value, so that the read is one step of
+ * submissions_written_xid_idx from there, whatever the history holds. While the indexer keeps up
+ * this is a second or two ago; it grows while the workers are down or a long transaction holds
+ * the progress back, and misspelt names of new people are not found meanwhile. A progress ahead
+ * of this database's transaction ids (a dump restored from another cluster, before the indexer's
+ * rebuild) leaves every checklist unread: the oldest one's time is answered (a read of the whole
+ * table, once a scrape, until the workers' first run rebuilds the index).
  */
 export async function oldestUnreadSubmission(db: Executor): Promise<Date | null> {
-  const row = await db
-    .selectFrom('submissions as s')
-    .innerJoin('personSearchProgress as p', (j) => j.onRef('s.writtenXid', '>=', 'p.readFromXid'))
-    .select('s.receivedAt')
-    .orderBy('s.writtenXid')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.receivedAt ?? null;
+  const { rows } = await sql<{ from: string; ahead: boolean }>`
+    SELECT read_from_xid::text AS "from", read_from_xid > pg_snapshot_xmax(pg_current_snapshot()) AS ahead FROM person_search_progress`.execute(db);
+  const p = rows[0];
+  if (!p) return null;
+  const writtenAt = sql<Date>`coalesce(s.entered_at, s.received_at)`;
+  if (p.ahead) {
+    const all = await db.selectFrom('submissions as s').select((e) => e.fn.min(writtenAt).as('at')).executeTakeFirst();
+    return all?.at ?? null;
+  }
+  const row = await db.selectFrom('submissions as s').select(writtenAt.as('at')).where('s.writtenXid', '>=', p.from).orderBy('s.writtenXid').limit(1).executeTakeFirst();
+  return row?.at ?? null;
 }
 
 /** Removes these people, and the records merged into them, from the name index (erasure, merge). */

@@ -1,6 +1,6 @@
 /**
  * The name indexer's lag, read at scrape time (cached; a failed read keeps the last value): how
- * long ago the oldest checklist it has not read yet was received, 0 when it has read them all.
+ * long ago the oldest checklist it has not read yet was written, 0 when it has read them all.
  * The "name index behind" alert watches it (docs/ops/alerts.yml): while it grows, people new since
  * then are found by the beginnings of their names but not by a misspelling.
  */
@@ -11,7 +11,7 @@ import { oldestUnreadSubmission } from './person-search-names.repository.js';
 export function registerPersonSearchIndexMetrics(metrics: Metrics, deps: Pick<ServiceDeps, 'db' | 'clock'>): void {
   addScrapeGauge(metrics, {
     name: 'signpost_person_search_index_lag_seconds',
-    help: 'How long ago the oldest checklist the person-search name indexer has not read yet was received (seconds); 0 when it has read every one',
+    help: 'How long ago the oldest checklist the person-search name indexer has not read yet was written (seconds); 0 when it has read every one',
     labelNames: [],
     source: 'postgres',
     read: async () => {

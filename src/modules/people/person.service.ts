@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { moveConsentsOnMerge } from './consent.repository.js';
 import { findMatchFlag, listOpenMatchFlags, moveMatchFlagsOnMerge, resolveMatchFlag } from './person-match.repository.js';
-import { keepFirstVersion, lockPerson, mergePersonRows, refreshPersonActivity, searchPeopleRows } from './person.repository.js';
+import { keepFirstVersion, lockPerson, mergePersonRows, refreshPersonActivity } from './person.repository.js';
+import { searchPeopleRows } from './person-search.repository.js';
 import { listAccessToPerson, readPersonData } from './subject-access.repository.js';
 import { indexNewSearchNames, type NameIndexRun } from './person-search-names.repository.js';
 import { normaliseName, normalisePostcode } from '../../kernel/person-match.js';
