@@ -395,6 +395,7 @@ describe('fuzzing every JSON endpoint and every form', () => {
       { method: 'POST', path: () => `/api/v1/people/${otherPersonId}/erasure`, token: () => admin.token, valid: { reason: 'asked by letter' } },
       { method: 'PUT', path: () => `/api/v1/people/${otherPersonId}/legal-hold`, token: () => admin.token, valid: { reason: 'complaint' } },
       { method: 'POST', path: () => `/api/v1/people/matches/${enc(value(rng))}/dismiss`, token: () => coordinator.token, valid: {} },
+      { method: 'POST', path: () => '/api/v1/people/search', token: () => coordinator.token, valid: { q: 'Margret Smith 2/3/1941', limit: 20 } },
       // webhooks: a private address is refused (WEBHOOK_ALLOW_PRIVATE is off here), so no request leaves the test
       { method: 'POST', path: () => '/api/v1/webhook-endpoints', token: () => admin.token, valid: { url: 'http://127.0.0.1:9/hook', events: ['referral.forwarded', 'capacity.changed'] } },
       { method: 'POST', path: () => `/api/v1/webhook-endpoints/${enc(value(rng))}/deliveries/${enc(value(rng))}/retry`, token: () => admin.token, valid: {} },

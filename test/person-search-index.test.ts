@@ -47,7 +47,7 @@ async function submit(familyName: string, yes = [0]): Promise<{ personId: string
 }
 
 const find = async (term: string): Promise<string[]> => {
-  const res = await api.get(`/api/v1/people?q=${encodeURIComponent(term)}`, coordinator.token);
+  const res = await api.post('/api/v1/people/search', coordinator.token, { q: term });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.items.map((p: { id: string }) => p.id);
 };
@@ -108,7 +108,7 @@ describe('the name index', () => {
     for (const r of [older, younger, close]) expect(r.status, JSON.stringify(r.body)).toBe(201);
     await indexPersonSearchNames(ctx);
     const ids = async (term: string, limit: number) => {
-      const res = await api.get(`/api/v1/people?q=${encodeURIComponent(term)}&limit=${limit}`, coordinator.token);
+      const res = await api.post('/api/v1/people/search', coordinator.token, { q: term, limit });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       return res.body.items.map((p: { id: string }) => p.id);
     };

@@ -120,11 +120,26 @@ export const peopleApiRoutes: ApiRoute[] = [
     method: 'get',
     path: '/people',
     operationId: 'searchPeople',
-    summary: 'Find a person',
-    description: 'By name parts, date of birth (`1941-03-02` or `2/3/1941`), postcode, or a checklist’s or referral’s reference. Every person listed is audited.',
+    summary: 'Find a person (deprecated: the terms travel in the URL)',
+    description:
+      'The same search as `POST /people/search`, with its terms in the query string. A name, a date of birth or a postcode in a URL is kept by whatever logs URLs on the way (a proxy, a load balancer): use `POST /people/search`, which carries them in the body. Every person listed is audited.',
     tag: TAG,
     roles: HUB,
+    deprecated: true,
     query: personSearchSchema,
+    replies: { 200: { description: 'The people found.', schema: personSearchResultSchema } },
+  },
+  {
+    method: 'post',
+    path: '/people/search',
+    operationId: 'findPeople',
+    summary: 'Find a person',
+    description:
+      'By name parts, date of birth (`1941-03-02` or `2/3/1941`), postcode, or a checklist’s or referral’s reference, in the body (never in the URL). Best matches first: exact beginnings of names, then the closest spellings. Every person listed is audited.',
+    tag: TAG,
+    roles: HUB,
+    body: personSearchSchema,
+    bodyExample: { q: 'Margaret Smith 2/3/1941', limit: 20 },
     replies: { 200: { description: 'The people found.', schema: personSearchResultSchema } },
   },
   {

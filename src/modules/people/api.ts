@@ -15,6 +15,13 @@ import { uuidParam } from '../../platform/http/params.js';
 export function peopleApiRouter(deps: ServiceDeps): Router {
   const r = Router();
 
+  // the search's terms (names, a birthday, a postcode) in the body: a URL is logged on its way
+  r.post('/people/search', requireRole(...HUB), async (req, res) => {
+    const q = personSearchSchema.parse(req.body);
+    res.json({ items: await searchPeople(deps, principalOf(res), q, requestIdOf(req)) });
+  });
+
+  // deprecated (the same search, its terms in the query string), kept for the callers that use it
   r.get('/people', requireRole(...HUB), async (req, res) => {
     const q = personSearchSchema.parse(req.query);
     res.json({ items: await searchPeople(deps, principalOf(res), q, requestIdOf(req)) });

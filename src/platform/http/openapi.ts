@@ -40,6 +40,8 @@ export interface ApiRoute {
   headers?: z.ZodObject;
   body?: z.ZodType;
   bodyExample?: unknown;
+  /** kept for the callers that use it; another route does the same better (the description says which) */
+  deprecated?: boolean;
   /** the route's own answers: success, and the 403/404/409/422 it gives */
   replies: Record<number, ApiReply>;
 }
@@ -137,6 +139,7 @@ function operation(route: ApiRoute): ZodOpenApiOperationObject {
     summary: route.summary,
     description: [route.description, who].filter(Boolean).join('\n\n'),
     tags: [route.tag],
+    ...(route.deprecated ? { deprecated: true } : {}),
     security: route.roles === 'public' ? [] : [{ bearer: [] }],
     ...(params || route.query || route.headers ? { requestParams: { ...(params ? { path: params } : {}), ...(route.query ? { query: route.query } : {}), ...(route.headers ? { header: route.headers } : {}) } } : {}),
     ...(route.body
