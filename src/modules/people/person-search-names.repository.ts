@@ -43,6 +43,13 @@ const upsertNames = (people: RawBuilder<unknown>) => sql`
     WHERE (person_search_names.norm_given, person_search_names.norm_family) IS DISTINCT FROM (EXCLUDED.norm_given, EXCLUDED.norm_family)
   RETURNING 1`;
 
+/**
+ * Whether the progress is ahead of this database's transaction ids (a dump restored from another
+ * cluster): no submission written here could reach it. The indexer rebuilds then; the lag gauge
+ * counts every checklist as unread.
+ */
+const progressAhead = sql<boolean>`read_from_xid > pg_snapshot_xmax(pg_current_snapshot())`;
+
 const moveProgress = (trx: Executor, to: string) => sql`UPDATE person_search_progress SET read_from_xid = ${to}::xid8`.execute(trx);
 
 /**
@@ -58,7 +65,7 @@ export async function indexNewSearchNames(db: DB): Promise<NameIndexRun> {
   return db.transaction().execute(async (trx) => {
     const progress = await sql<{ from: string; upTo: string; ahead: boolean }>`
       SELECT read_from_xid::text AS "from", pg_snapshot_xmin(pg_current_snapshot())::text AS "upTo",
-             read_from_xid > pg_snapshot_xmax(pg_current_snapshot()) AS ahead
+             ${progressAhead} AS ahead
       FROM person_search_progress FOR UPDATE SKIP LOCKED`.execute(trx);
     const p = progress.rows[0];
     if (!p) return { indexed: 0, skipped: 0, ran: false, rebuilt: false };
@@ -112,7 +119,7 @@ export async function searchNamesReadFrom(db: Executor): Promise<string> {
  */
 export async function oldestUnreadSubmission(db: Executor): Promise<Date | null> {
   const { rows } = await sql<{ from: string; ahead: boolean }>`
-    SELECT read_from_xid::text AS "from", read_from_xid > pg_snapshot_xmax(pg_current_snapshot()) AS ahead FROM person_search_progress`.execute(db);
+    SELECT read_from_xid::text AS "from", ${progressAhead} AS ahead FROM person_search_progress`.execute(db);
   const p = rows[0];
   if (!p) return null;
   const writtenAt = sql<Date>`coalesce(s.entered_at, s.received_at)`;

@@ -1,5 +1,5 @@
 /**
- * The search for people (the API's GET /people and the people page): by name parts, date of
+ * The search for people (the API's POST /people/search, its deprecated GET /people, and the people page): by name parts, date of
  * birth, postcode or reference. It reads `people`, the name index (`person_search_names`, which
  * person-search-names.repository.ts writes) and the submissions its indexer has not read yet.
  */
